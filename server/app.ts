@@ -1,0 +1,60 @@
+/**
+ * The HTTP application: one Hono app serving the tRPC API (dashboard), the REST API (ingest, health, docs), the
+ * live WebSocket feed, the SDK files and the built dashboard. Built from `Services`, so tests run it with
+ * `app.request()` or a real `Bun.serve` against their own database.
+ */
+import { trpcServer } from "@hono/trpc-server";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { csrfProtection } from "./http/csrf.ts";
+import { apiError, renderError } from "./http/errors.ts";
+import { securityHeaders } from "./http/security-headers.ts";
+import { healthRoutes } from "./routes/health.ts";
+import type { Services } from "./services.ts";
+import { createContext } from "./trpc/init.ts";
+import { appRouter } from "./trpc/root.ts";
+
+const TRPC_MAX_BODY_BYTES = 256 * 1024;
+
+export function createApp(services: Services) {
+  const { config, logger } = services;
+  const app = new Hono();
+
+  app.use(securityHeaders({ hsts: config.COOKIE_SECURE }));
+  app.onError(renderError(logger));
+  app.notFound((c) => c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.route("/api/v1/health", healthRoutes(services));
+
+  // The dashboard API: credentials only from allowed origins (never reflected), JSON-only POSTs, bounded bodies.
+  app.use(
+    "/api/trpc/*",
+    cors({
+      origin: (origin) => (config.CORS_ORIGINS.includes(origin) ? origin : null),
+      credentials: true,
+      allowMethods: ["GET", "POST", "OPTIONS"],
+      allowHeaders: ["Content-Type", "Authorization", "trpc-accept", "x-trpc-source"],
+      maxAge: 600,
+    }),
+    csrfProtection({ allowedOrigins: config.CORS_ORIGINS, publicUrl: config.PUBLIC_URL }),
+    bodyLimit({
+      maxSize: TRPC_MAX_BODY_BYTES,
+      onError: () => {
+        throw apiError(413, `Request bodies are limited to ${TRPC_MAX_BODY_BYTES} bytes.`);
+      },
+    }),
+    trpcServer({
+      router: appRouter,
+      endpoint: "/api/trpc",
+      createContext: (opts, c) => createContext(services, opts, c),
+      onError: ({ error, path }) => {
+        if (error.code === "INTERNAL_SERVER_ERROR") logger.error("tRPC procedure failed", { path, error: error.cause ?? error });
+      },
+    }),
+  );
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,59 @@
+import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { projects } from "./projects.ts";
+
+/**
+ * Raw events, append-only. `(project_id, insert_id)` is the dedupe key: the worker and the direct-write fallback
+ * insert with ON CONFLICT DO NOTHING on it, so a retried or redelivered event is stored once. The enriched columns
+ * (path, host, referrer_host, utm_*, browser, os, device) are filled at the ingest edge so breakdowns never re-parse
+ * URLs or user agents.
+ */
+export const events = pgTable(
+  "events",
+  {
+    projectId: uuid()
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    insertId: text().notNull(),
+    eventName: text().notNull(),
+    distinctId: text(),
+    sessionId: text(),
+    properties: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    pageUrl: text(),
+    path: text(),
+    host: text(),
+    referrer: text(),
+    referrerHost: text(),
+    utmSource: text(),
+    utmMedium: text(),
+    utmCampaign: text(),
+    userAgent: text(),
+    browser: text(),
+    os: text(),
+    device: text(),
+    ipHash: text(),
+    timestamp: timestamp({ withTimezone: true }).notNull(),
+    receivedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ name: "events_pkey", columns: [table.projectId, table.insertId] }),
+    index("events_project_timestamp_idx").on(table.projectId, table.timestamp),
+  ],
+);
+
+/**
+ * Hourly counts per event name, maintained incrementally by the worker from the rows an insert actually added
+ * (so redelivery counts nothing twice) and including late events. Counts are additive across hours; unique
+ * sessions/users are not, and are served elsewhere (see the analytics queries).
+ */
+export const eventRollupsHourly = pgTable(
+  "event_rollups_hourly",
+  {
+    projectId: uuid()
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    hour: timestamp({ withTimezone: true }).notNull(),
+    eventName: text().notNull(),
+    count: bigint({ mode: "number" }).notNull().default(0),
+  },
+  (table) => [primaryKey({ name: "event_rollups_hourly_pkey", columns: [table.projectId, table.hour, table.eventName] })],
+);

@@ -1,0 +1,4 @@
+// The drizzle schema index (the one barrel file: drizzle-kit and the db client need every table in one object).
+export * from "./users.ts";
+export * from "./projects.ts";
+export * from "./events.ts";

@@ -1,0 +1,23 @@
+import { index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { users } from "./users.ts";
+
+export const projects = pgTable(
+  "projects",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    ownerId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    domain: text(),
+    // Only the SHA-256 (hex) of the key is stored; the prefix is for display ("proj_AbCd1234…").
+    apiKeyHash: text().notNull(),
+    apiKeyPrefix: text().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex("projects_api_key_hash_key").on(table.apiKeyHash),
+    index("projects_owner_id_idx").on(table.ownerId),
+  ],
+);

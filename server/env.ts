@@ -1,0 +1,119 @@
+/**
+ * The one place that reads the environment. Everything else receives a `Config`.
+ *
+ * `loadConfig()` parses `process.env` once and throws a readable list of every problem; tests call
+ * `parseConfig({...})` with their own values. Embedded mode (no DATABASE_URL) may leave SECRET_KEY empty: the
+ * boot code then generates one into the data folder (see `server/secret-key.ts`).
+ */
+import { z } from "zod";
+
+const booleanFromString = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no", ""])
+    .default(fallback ? "true" : "false")
+    .transform((value) => (value === "" ? fallback : value === "true" || value === "1" || value === "yes"));
+
+const intInRange = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => (value ? value : undefined))
+    .refine((value) => value === undefined || protocols.some((p) => value.startsWith(p)), {
+      message: `must start with ${protocols.join(" or ")}`,
+    });
+
+const originList = z
+  .string()
+  .default("")
+  .transform((value) =>
+    value
+      .split(",")
+      .map((origin) => origin.trim().replace(/\/+$/, ""))
+      .filter(Boolean),
+  )
+  .refine((origins) => origins.every((origin) => origin !== "*" && URL.canParse(origin)), {
+    message: "must be a comma-separated list of origins such as https://analytics.example.com (no *)",
+  });
+
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+    PORT: intInRange(8000, 0, 65535),
+    HOST: z.string().default("0.0.0.0"),
+    PUBLIC_URL: optionalUrl(["http://", "https://"]),
+    DATABASE_URL: optionalUrl(["postgres://", "postgresql://"]),
+    REDIS_URL: optionalUrl(["redis://", "rediss://"]),
+    REDIS_KEY_PREFIX: z.string().default(""),
+    DATA_DIR: z.string().default("./data"),
+    SECRET_KEY: z.string().default(""),
+    CORS_ORIGINS: originList,
+    COOKIE_SECURE: booleanFromString(true),
+    COOKIE_SAMESITE: z
+      .enum(["lax", "strict", "none", "Lax", "Strict", "None"])
+      .default("lax")
+      .transform((value) => (value[0]!.toUpperCase() + value.slice(1).toLowerCase()) as "Lax" | "Strict" | "None"),
+    ACCESS_TOKEN_EXPIRE_MINUTES: intInRange(30, 1, 24 * 60),
+    REFRESH_TOKEN_EXPIRE_DAYS: intInRange(7, 1, 365),
+    RATE_LIMIT_PER_MINUTE: intInRange(60, 1, 1_000_000),
+    INGEST_RATE_LIMIT_PER_MINUTE: intInRange(600_000, 1, 100_000_000),
+    DB_POOL_SIZE: intInRange(10, 1, 200),
+    DISABLE_REGISTRATION: booleanFromString(false),
+    TRUST_PROXY: booleanFromString(false),
+    STREAM_MAX_BACKLOG: intInRange(1_000_000, 1_000, 100_000_000),
+    WORKER_BATCH_SIZE: intInRange(200, 1, 10_000),
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  })
+  .superRefine((config, ctx) => {
+    if (config.DATABASE_URL && config.SECRET_KEY.length < 32) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SECRET_KEY"],
+        message: "is required and must be at least 32 characters when DATABASE_URL is set",
+      });
+    } else if (config.SECRET_KEY && config.SECRET_KEY.length < 32) {
+      ctx.addIssue({ code: "custom", path: ["SECRET_KEY"], message: "must be at least 32 characters" });
+    }
+    if (config.COOKIE_SAMESITE === "None" && !config.COOKIE_SECURE) {
+      ctx.addIssue({ code: "custom", path: ["COOKIE_SAMESITE"], message: "None requires COOKIE_SECURE=true" });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses a set of environment variables into a Config, throwing a ConfigError that lists every problem. */
+export function parseConfig(source: Record<string, string | undefined>): Config {
+  const result = configSchema.safeParse(source);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`),
+  );
+}
+
+/** Reads the process environment. The only caller of process.env in the code base. */
+export function loadConfig(): Config {
+  return parseConfig(process.env);
+}
+
+/** True when the process runs on embedded PGlite with in-process stream, pub/sub and keys. */
+export function isEmbedded(config: Config): boolean {
+  return !config.DATABASE_URL && !config.REDIS_URL;
+}
+
+/** Where tests find the shared PostgreSQL server and Redis (each test makes its own database and key prefix). */
+export function loadTestServiceUrls(): { postgres: string; redis: string } {
+  return {
+    postgres: process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+    redis: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
+  };
+}

@@ -1,0 +1,37 @@
+/** A tiny leveled logger writing one JSON line per record, so production logs can be parsed. */
+import type { Config } from "./env.ts";
+
+const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
+export type LogLevel = keyof typeof LEVELS;
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Creates a logger that drops records below `level`. */
+export function createLogger(level: Config["LOG_LEVEL"], base: Record<string, unknown> = {}): Logger {
+  const threshold = LEVELS[level];
+  const write = (lvl: Exclude<LogLevel, "silent">, message: string, fields?: Record<string, unknown>) => {
+    if (LEVELS[lvl] < threshold) return;
+    const record = { time: new Date().toISOString(), level: lvl, msg: message, ...base, ...serialize(fields) };
+    (lvl === "error" || lvl === "warn" ? process.stderr : process.stdout).write(`${JSON.stringify(record)}\n`);
+  };
+  return {
+    debug: (m, f) => write("debug", m, f),
+    info: (m, f) => write("info", m, f),
+    warn: (m, f) => write("warn", m, f),
+    error: (m, f) => write("error", m, f),
+  };
+}
+
+function serialize(fields?: Record<string, unknown>) {
+  if (!fields) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    out[key] = value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value;
+  }
+  return out;
+}

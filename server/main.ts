@@ -1,0 +1,88 @@
+/**
+ * The command line: `bun server/main.ts <start|server|worker|migrate>` (the package scripts call it).
+ *   start    the whole product in one command: API plus worker (in-process without REDIS_URL, as a child process
+ *            with it)
+ *   server   the API alone, for scaled deployments
+ *   worker   the stream consumer alone
+ *   migrate  apply pending migrations and exit
+ */
+import { ConfigError, isEmbedded, loadConfig, type Config } from "./env.ts";
+import { createLogger } from "./logger.ts";
+import { startHttpServer } from "./serve.ts";
+import { createServices } from "./services.ts";
+
+const COMMANDS = ["start", "server", "worker", "migrate"] as const;
+type Command = (typeof COMMANDS)[number];
+
+async function main(command: Command) {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.LOG_LEVEL, { process: command });
+
+  if (command === "migrate") {
+    const services = await createServices(config, { logger });
+    logger.info("migrations applied");
+    await services.close();
+    return;
+  }
+
+  const services = await createServices(config, { logger });
+  const stops: Array<() => Promise<void>> = [];
+  if (command === "start" || command === "server") {
+    const server = startHttpServer(services);
+    stops.push(server.stop);
+    logger.info(`analytics-dashboard listening on ${server.url}`, {
+      mode: isEmbedded(config) ? "embedded" : "production",
+      database: services.database.kind,
+      redis: Boolean(config.REDIS_URL),
+    });
+  }
+
+  onShutdown(logger, async () => {
+    for (const stop of stops) await stop();
+    await services.close();
+  });
+}
+
+function onShutdown(logger: ReturnType<typeof createLogger>, shutdown: () => Promise<void>) {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`received ${signal}, shutting down`);
+    const deadline = setTimeout(() => {
+      logger.error("shutdown took longer than 10 s; exiting");
+      process.exit(1);
+    }, 10_000);
+    shutdown()
+      .then(() => {
+        clearTimeout(deadline);
+        process.exit(0);
+      })
+      .catch((error) => {
+        logger.error("error during shutdown", { error });
+        process.exit(1);
+      });
+  };
+  process.on("SIGINT", () => handler("SIGINT"));
+  process.on("SIGTERM", () => handler("SIGTERM"));
+}
+
+
+const command = (process.argv[2] ?? "start") as Command;
+if (!COMMANDS.includes(command)) {
+  console.error(`Unknown command "${command}". Use one of: ${COMMANDS.join(", ")}.`);
+  process.exit(2);
+}
+main(command).catch((error) => {
+  console.error("Failed to start:", error instanceof Error ? error.message : error);
+  process.exit(1);
+});

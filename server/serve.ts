@@ -1,0 +1,32 @@
+/**
+ * Starts the HTTP server for a set of services. Used by `bun start`, `bun run server` and the tests, which pass
+ * port 0 to get a free one.
+ */
+import { websocket } from "hono/bun";
+import { createApp } from "./app.ts";
+import type { Services } from "./services.ts";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export function startHttpServer(services: Services, options: { port?: number; hostname?: string } = {}): RunningServer {
+  const app = createApp(services);
+  const server = Bun.serve({
+    port: options.port ?? services.config.PORT,
+    hostname: options.hostname ?? services.config.HOST,
+    fetch: app.fetch,
+    websocket,
+    // Bodies larger than this are cut before any handler runs; routes apply their own tighter limits.
+    maxRequestBodySize: 2 * 1024 * 1024,
+    development: false,
+  });
+  const host = server.hostname === "0.0.0.0" || server.hostname === "::" ? "localhost" : server.hostname;
+  return {
+    url: `http://${host}:${server.port}`,
+    port: server.port ?? 0,
+    stop: () => server.stop(true),
+  };
+}

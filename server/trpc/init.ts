@@ -1,0 +1,140 @@
+/**
+ * The one tRPC init file. Sections:
+ *   1. Context: an inner context (services, user, session) that tests build directly, and an outer one that reads
+ *      the HTTP request.
+ *   2. Init: no transformer (dates cross the wire as ISO strings); the error formatter exposes zod issues.
+ *   3. Procedures: public, protected (narrows ctx.user), superuser, and project (checks ownership of
+ *      input.projectId once, for every call that takes a project id).
+ */
+import { initTRPC, TRPCError } from "@trpc/server";
+import type { FetchCreateContextFnOptions } from "@trpc/server/adapters/fetch";
+import type { Context as HonoContext } from "hono";
+import { z, ZodError } from "zod";
+import { authenticateRequest, type AuthSession, type AuthUser } from "../auth/authenticate.ts";
+import { getClientIp } from "../http/client-ip.ts";
+import { findOwnedProject } from "../queries/projects/find-owned-project.ts";
+import type { Services } from "../services.ts";
+import { consumeRateLimit, type RateLimitOptions } from "./rate-limit.ts";
+
+// ---------------------------------------------------------------------------------------------------------------
+// 1. Context
+// ---------------------------------------------------------------------------------------------------------------
+
+export type InnerContext = {
+  services: Services;
+  user: AuthUser | null;
+  session: AuthSession | null;
+  /** Why authentication failed, when a token was presented but refused (e.g. "revocation store unavailable"). */
+  authFailure: string | null;
+  clientIp: string;
+  /** The raw refresh-token cookie, read only by auth.refresh. */
+  refreshToken: string | null;
+  /** Headers added to the HTTP response (Set-Cookie). */
+  resHeaders: Headers;
+};
+
+/** Builds a context without HTTP: what procedure tests use with createCaller. */
+export function createInnerContext(
+  services: Services,
+  overrides: Partial<Omit<InnerContext, "services">> = {},
+): InnerContext {
+  return {
+    services,
+    user: null,
+    session: null,
+    authFailure: null,
+    clientIp: "test",
+    refreshToken: null,
+    resHeaders: new Headers(),
+    ...overrides,
+  };
+}
+
+/** Builds the context of an HTTP call: authenticates the access token (cookie or Bearer) once per request. */
+export async function createContext(
+  services: Services,
+  opts: FetchCreateContextFnOptions,
+  c: HonoContext,
+): Promise<InnerContext> {
+  const auth = await authenticateRequest(services, opts.req.headers);
+  return {
+    services,
+    user: auth.user,
+    session: auth.session,
+    authFailure: auth.failure,
+    clientIp: getClientIp(c, services.config.TRUST_PROXY),
+    refreshToken: auth.refreshToken,
+    resHeaders: opts.resHeaders,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 2. Init
+// ---------------------------------------------------------------------------------------------------------------
+
+const t = initTRPC.context<InnerContext>().create({
+  errorFormatter({ shape, error }) {
+    return {
+      ...shape,
+      data: {
+        ...shape.data,
+        // Field-level problems for forms and API users; never a stack trace.
+        zodIssues: error.cause instanceof ZodError ? error.cause.issues : null,
+        stack: undefined,
+      },
+    };
+  },
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const middleware = t.middleware;
+
+// ---------------------------------------------------------------------------------------------------------------
+// 3. Procedures
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A middleware counting calls per client IP in the named bucket (see rate-limit.ts). */
+export const rateLimited = (options: RateLimitOptions) =>
+  t.middleware(async ({ ctx, next }) => {
+    await consumeRateLimit(ctx, options);
+    return next();
+  });
+
+/** Open to anyone, rate limited per IP at RATE_LIMIT_PER_MINUTE. */
+export const publicProcedure = t.procedure.use(rateLimited({ name: "default" }));
+
+/** Requires a valid, unrevoked access token; narrows ctx.user and ctx.session. */
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.user || !ctx.session) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: ctx.authFailure ?? "Sign in to continue." });
+  }
+  return next({ ctx: { ...ctx, user: ctx.user, session: ctx.session } });
+});
+
+/** Requires the superuser. */
+export const superuserProcedure = protectedProcedure.use(({ ctx, next }) => {
+  if (!ctx.user.isSuperuser) throw new TRPCError({ code: "FORBIDDEN", message: "Only the administrator can do this." });
+  return next({ ctx });
+});
+
+/**
+ * Requires the project named by `input[field]` to be owned by the caller. Any other id answers NOT_FOUND exactly
+ * like a missing one, so project ids cannot be probed. The project row is passed on as ctx.project. One
+ * implementation serves both spellings: analytics calls take `projectId`, the projects router takes `id`.
+ */
+function ownedProjectProcedure<Field extends "projectId" | "id">(field: Field) {
+  return protectedProcedure
+    .input(z.object({ [field]: z.uuid({ message: `${field} must be a UUID` }) } as Record<Field, z.ZodUUID>))
+    .use(async ({ ctx, input, next }) => {
+      const projectId = (input as Record<Field, string>)[field];
+      const project = await findOwnedProject(ctx.services.db, { projectId, ownerId: ctx.user.id });
+      if (!project) throw new TRPCError({ code: "NOT_FOUND", message: "Project not found." });
+      return next({ ctx: { ...ctx, project } });
+    });
+}
+
+/** For calls that take `{ projectId }` (analytics, live feed tickets). */
+export const projectProcedure = ownedProjectProcedure("projectId");
+/** For the projects router, whose calls take `{ id }`. */
+export const projectByIdProcedure = ownedProjectProcedure("id");
