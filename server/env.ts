@@ -66,20 +66,6 @@ export const configSchema = z
     STREAM_MAX_BACKLOG: intInRange(1_000_000, 1_000, 100_000_000),
     WORKER_BATCH_SIZE: intInRange(200, 1, 10_000),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
-  })
-  .superRefine((config, ctx) => {
-    if (config.DATABASE_URL && config.SECRET_KEY.length < 32) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["SECRET_KEY"],
-        message: "is required and must be at least 32 characters when DATABASE_URL is set",
-      });
-    } else if (config.SECRET_KEY && config.SECRET_KEY.length < 32) {
-      ctx.addIssue({ code: "custom", path: ["SECRET_KEY"], message: "must be at least 32 characters" });
-    }
-    if (config.COOKIE_SAMESITE === "None" && !config.COOKIE_SECURE) {
-      ctx.addIssue({ code: "custom", path: ["COOKIE_SAMESITE"], message: "None requires COOKIE_SECURE=true" });
-    }
   });
 
 export type Config = z.infer<typeof configSchema>;
@@ -94,10 +80,27 @@ export class ConfigError extends Error {
 /** Parses a set of environment variables into a Config, throwing a ConfigError that lists every problem. */
 export function parseConfig(source: Record<string, string | undefined>): Config {
   const result = configSchema.safeParse(source);
-  if (result.success) return result.data;
-  throw new ConfigError(
-    result.error.issues.map((issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`),
-  );
+  // Checks across fields run on the raw values too, so one run reports every problem, not the first layer of them.
+  const problems = [
+    ...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`)),
+    ...crossFieldProblems(source),
+  ];
+  if (problems.length || !result.success) throw new ConfigError(problems);
+  return result.data;
+}
+
+function crossFieldProblems(source: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const secretKey = source.SECRET_KEY ?? "";
+  if (source.DATABASE_URL?.trim() && secretKey.length < 32) {
+    problems.push("SECRET_KEY: is required and must be at least 32 characters when DATABASE_URL is set");
+  } else if (secretKey && secretKey.length < 32) {
+    problems.push("SECRET_KEY: must be at least 32 characters");
+  }
+  if (source.COOKIE_SAMESITE?.toLowerCase() === "none" && /^(false|0|no)$/i.test(source.COOKIE_SECURE ?? "")) {
+    problems.push("COOKIE_SAMESITE: None requires COOKIE_SECURE=true");
+  }
+  return problems;
 }
 
 /** Reads the process environment. The only caller of process.env in the code base. */

@@ -2,7 +2,7 @@
  * A private redis-server on a random port, for fault tests (stop it, restart it, fill its memory) without touching
  * the shared one.
  */
-import { createServer } from "node:net";
+import { freePort } from "./free-port.ts";
 
 export interface PrivateRedis {
   url: string;
@@ -13,15 +13,6 @@ export interface PrivateRedis {
   start(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 export async function startPrivateRedis(extraArgs: string[] = []): Promise<PrivateRedis> {
   const port = await freePort();
