@@ -1,0 +1,36 @@
+/**
+ * The script-tag entry (built to sdk.js / sdk.min.js): reads the `data-*` attributes of its own <script> and puts
+ * the tracker on `window.tracker`. Attributes match the seed's snippet so existing installs keep working:
+ * data-project (required), data-api-url (default: the script's origin), data-hash-routing, data-respect-dnt,
+ * data-require-consent (boolean attributes; "false" turns one off).
+ */
+import type { Tracker } from "./index.ts";
+import { createTracker } from "./tracker.ts";
+
+declare global {
+  interface Window {
+    tracker: Tracker;
+  }
+}
+
+const script = document.currentScript;
+const attr = (name: string) => script && script.getAttribute("data-" + name);
+const flag = (name: string) => {
+  const value = attr(name);
+  return value != null && value != "false";
+};
+const project = attr("project");
+
+try {
+  // Without a project the tracker still exists (so host calls never hit undefined) but records nothing.
+  if (!project) console.warn("tracker: no data-project attribute on the script tag, so nothing is tracked");
+  window.tracker = createTracker({
+    project: project || "",
+    apiUrl: attr("api-url") || new URL((script as HTMLScriptElement | null)?.src || location.href).origin,
+    hashRouting: flag("hash-routing"),
+    respectDnt: flag("respect-dnt"),
+    requireConsent: flag("require-consent"),
+  });
+} catch (e) {
+  // Never let the snippet break the host page (e.g. a browser without the APIs it needs).
+}
