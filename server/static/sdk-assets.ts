@@ -42,7 +42,7 @@ const CONTENT_TYPES: Record<string, string> = {
 interface Cached {
   mtimeMs: number;
   size: number;
-  body: Uint8Array;
+  body: ArrayBuffer;
   etag: string;
 }
 
@@ -68,8 +68,8 @@ export function sdkAssetRoutes({ distDir = path.join(root, "sdk", "dist"), demoD
     }
     const hit = cache.get(file);
     if (hit && hit.mtimeMs === info.mtimeMs && hit.size === info.size) return hit;
-    const body = new Uint8Array(await Bun.file(file).arrayBuffer());
-    const entry = { mtimeMs: info.mtimeMs, size: info.size, body, etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"` };
+    const body = await Bun.file(file).arrayBuffer();
+    const entry = { mtimeMs: info.mtimeMs, size: info.size, body, etag: `"${createHash("sha256").update(new Uint8Array(body)).digest("base64url").slice(0, 22)}"` };
     cache.set(file, entry);
     return entry;
   }
