@@ -1,0 +1,40 @@
+/**
+ * Headless Chromium for browser tests: Debian's `chromium` (installed by .ci/run) or the binary named by
+ * CHROMIUM_PATH (GitHub's runners ship Google Chrome). The flags keep it off the network: this machine's network is
+ * closed, and background connections would only fail.
+ */
+import { existsSync } from "node:fs";
+import { chromium, type Browser } from "playwright-core";
+
+const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
+
+/** The browser binary to use, or null when none is installed. */
+export function findChromium(): string | null {
+  const configured = process.env.CHROMIUM_PATH;
+  if (configured) return configured;
+  return CANDIDATES.find((candidate) => existsSync(candidate)) ?? null;
+}
+
+/** True when browser tests must be skipped: no browser here and not in CI (where a missing browser is a failure). */
+export function shouldSkipBrowserTests(): boolean {
+  return findChromium() === null && !process.env.CI;
+}
+
+export async function launchChromium(): Promise<Browser> {
+  const executablePath = findChromium();
+  if (!executablePath) throw new Error("No Chromium found: apt-get install -y chromium, or set CHROMIUM_PATH");
+  return chromium.launch({
+    executablePath,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-dev-shm-usage",
+    ],
+  });
+}
