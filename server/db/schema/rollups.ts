@@ -1,0 +1,135 @@
+/**
+ * Analytics storage beside the raw events, all maintained by `applyRollups` (server/queries/rollups) inside the
+ * transaction that inserted the events, from the rows that INSERT actually added: a redelivered batch counts nothing
+ * twice, late events land in their own buckets at once, and every table cascades from the project, so deleting a
+ * project (or its events, see below) leaves nothing behind.
+ *
+ * Why bitmaps: unique sessions/users over a range are not sums of per-bucket uniques. Every session and user gets a
+ * dense per-project integer (`num`, from analytics_id_counters); each rollup row keeps, for one bucket and one
+ * dimension value, the set of session nums seen there as a bit string split into CHUNK_BITS-bit chunks. A range is
+ * then the OR of its buckets' chunks and `bit_count` gives the exact distinct count, at the cost of reading a few
+ * hundred bytes per bucket instead of every event. Nums are handed out in order of first appearance, so one bucket's
+ * sessions fall into one or two chunks.
+ */
+import { bigint, customType, index, integer, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { projects } from "./projects.ts";
+
+/** A PostgreSQL `bit varying`, read and written as its text form ("0101…"). */
+const bitVarying = customType<{ data: string; driverData: string }>({ dataType: () => "bit varying" });
+
+const projectId = () =>
+  uuid()
+    .notNull()
+    .references(() => projects.id, { onDelete: "cascade" });
+
+/** The last num handed out per project and kind (0 = session, 1 = user). */
+export const analyticsIdCounters = pgTable(
+  "analytics_id_counters",
+  {
+    projectId: projectId(),
+    kind: smallint().notNull(),
+    lastId: bigint({ mode: "number" }).notNull(),
+  },
+  (table) => [primaryKey({ name: "analytics_id_counters_pkey", columns: [table.projectId, table.kind] })],
+);
+
+/** One row per session ever seen: its num and whole-session figures (for analytics.sessions). */
+export const analyticsSessions = pgTable(
+  "analytics_sessions",
+  {
+    projectId: projectId(),
+    sessionId: text().notNull(),
+    num: bigint({ mode: "number" }).notNull(),
+    distinctId: text(),
+    firstSeen: timestamp({ withTimezone: true }).notNull(),
+    lastSeen: timestamp({ withTimezone: true }).notNull(),
+    eventCount: bigint({ mode: "number" }).notNull(),
+    entryPath: text(),
+    exitPath: text(),
+  },
+  (table) => [
+    primaryKey({ name: "analytics_sessions_pkey", columns: [table.projectId, table.sessionId] }),
+    uniqueIndex("analytics_sessions_num_key").on(table.projectId, table.num),
+    // analytics.sessions pages latest first among sessions that overlap the range.
+    index("analytics_sessions_last_seen_idx").on(table.projectId, table.lastSeen.desc()),
+  ],
+);
+
+/** One row per distinct_id ever seen: its num and lifetime figures (for analytics.users). */
+export const analyticsUsers = pgTable(
+  "analytics_users",
+  {
+    projectId: projectId(),
+    distinctId: text().notNull(),
+    num: bigint({ mode: "number" }).notNull(),
+    firstSeen: timestamp({ withTimezone: true }).notNull(),
+    lastSeen: timestamp({ withTimezone: true }).notNull(),
+    eventCount: bigint({ mode: "number" }).notNull(),
+    sessionCount: bigint({ mode: "number" }).notNull().default(0),
+  },
+  (table) => [
+    primaryKey({ name: "analytics_users_pkey", columns: [table.projectId, table.distinctId] }),
+    uniqueIndex("analytics_users_num_key").on(table.projectId, table.num),
+    // analytics.users pages most active first.
+    index("analytics_users_event_count_idx").on(table.projectId, table.eventCount.desc(), table.distinctId),
+  ],
+);
+
+/** Which sessions each user had: makes analytics_users.session_count an exact distinct count. */
+export const analyticsUserSessions = pgTable(
+  "analytics_user_sessions",
+  {
+    projectId: projectId(),
+    userNum: bigint({ mode: "number" }).notNull(),
+    sessionNum: bigint({ mode: "number" }).notNull(),
+  },
+  (table) => [
+    primaryKey({ name: "analytics_user_sessions_pkey", columns: [table.projectId, table.userNum, table.sessionNum] }),
+  ],
+);
+
+/**
+ * Event counts and session sets per bucket and dimension value. `size` is the bucket length in hours (1 or 24, UTC
+ * aligned); `dimension` is 'all' (value '') or a breakdown dimension (event_name, path, referrer, utm_*, browser, os,
+ * device). `chunk` is num / CHUNK_BITS and `sessions` the bits of that chunk; events without a session are counted
+ * in chunk -1 with no bits. Summing `events` over chunks gives the bucket's count.
+ */
+export const analyticsRollups = pgTable(
+  "analytics_rollups",
+  {
+    projectId: projectId(),
+    dimension: text().notNull(),
+    size: smallint().notNull(),
+    bucket: timestamp({ withTimezone: true }).notNull(),
+    value: text().notNull(),
+    chunk: integer().notNull(),
+    events: bigint({ mode: "number" }).notNull(),
+    sessions: bitVarying(),
+  },
+  (table) => [
+    primaryKey({
+      name: "analytics_rollups_pkey",
+      columns: [table.projectId, table.dimension, table.size, table.bucket, table.value, table.chunk],
+    }),
+  ],
+);
+
+/** User sets per bucket, for dimension 'all' and 'event_name' (overview and topEvents report unique users). */
+export const analyticsUserRollups = pgTable(
+  "analytics_user_rollups",
+  {
+    projectId: projectId(),
+    dimension: text().notNull(),
+    size: smallint().notNull(),
+    bucket: timestamp({ withTimezone: true }).notNull(),
+    value: text().notNull(),
+    chunk: integer().notNull(),
+    users: bitVarying().notNull(),
+  },
+  (table) => [
+    primaryKey({
+      name: "analytics_user_rollups_pkey",
+      columns: [table.projectId, table.dimension, table.size, table.bucket, table.value, table.chunk],
+    }),
+  ],
+);

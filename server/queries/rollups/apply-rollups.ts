@@ -1,0 +1,389 @@
+/**
+ * Folds freshly stored events into the analytics rollups. The contract with the pipeline (worker and direct-write
+ * fallback):
+ *   - call it inside the transaction that inserted the events, after the INSERT ... ON CONFLICT DO NOTHING,
+ *   - pass exactly the rows that INSERT returned (`.returning(rollupSourceColumns)`), never the batch you tried to
+ *     insert: a redelivered batch then returns no rows and counts nothing twice.
+ * It is set-based: a handful of statements per call whatever the batch size, rows aggregated here first. Every
+ * upsert takes its rows in key order so two workers updating the same buckets cannot deadlock.
+ */
+import { sql } from "drizzle-orm";
+import { queryRows, type Database } from "../../db/client.ts";
+import { events } from "../../db/schema/index.ts";
+import {
+  ALL_DIMENSION,
+  BUCKET_SIZES,
+  CHUNK_BITS,
+  HOUR,
+  ROLLUP_DIMENSIONS,
+  SESSION_KIND,
+  USER_KIND,
+  bucketStart,
+  type RollupDimension,
+} from "./rollup-layout.ts";
+
+/** The columns of a stored event that the rollups read. RETURN exactly these from the events INSERT. */
+export const rollupSourceColumns = {
+  projectId: events.projectId,
+  eventName: events.eventName,
+  distinctId: events.distinctId,
+  sessionId: events.sessionId,
+  path: events.path,
+  referrerHost: events.referrerHost,
+  utmSource: events.utmSource,
+  utmMedium: events.utmMedium,
+  utmCampaign: events.utmCampaign,
+  browser: events.browser,
+  os: events.os,
+  device: events.device,
+  timestamp: events.timestamp,
+};
+
+/** One stored event as the rollups need it (what `.returning(rollupSourceColumns)` yields). */
+export interface RollupSourceRow {
+  projectId: string;
+  eventName: string;
+  distinctId: string | null;
+  sessionId: string | null;
+  path: string | null;
+  referrerHost: string | null;
+  utmSource: string | null;
+  utmMedium: string | null;
+  utmCampaign: string | null;
+  browser: string | null;
+  os: string | null;
+  device: string | null;
+  /** A Date (drizzle's RETURNING), or PostgreSQL's text form when raw SQL returned it. */
+  timestamp: Date | string;
+}
+
+const DIMENSION_FIELDS: Record<RollupDimension, keyof RollupSourceRow> = {
+  event_name: "eventName",
+  path: "path",
+  referrer: "referrerHost",
+  utm_source: "utmSource",
+  utm_medium: "utmMedium",
+  utm_campaign: "utmCampaign",
+  browser: "browser",
+  os: "os",
+  device: "device",
+};
+const DIMENSIONS = Object.keys(ROLLUP_DIMENSIONS) as RollupDimension[];
+const SEP = "\u0001";
+
+interface SessionAggregate {
+  p: string;
+  k: string;
+  num?: number;
+  d: string | null;
+  dAt: number;
+  f: number;
+  l: number;
+  n: number;
+  ep: string | null;
+  xp: string | null;
+}
+interface UserAggregate {
+  p: string;
+  k: string;
+  num?: number;
+  f: number;
+  l: number;
+  n: number;
+}
+interface RollupAggregate {
+  p: string;
+  d: string;
+  s: number;
+  b: number;
+  v: string;
+  c: number;
+  n: number;
+  pos: Set<number>;
+}
+
+/** Updates counts, session/user sets and the session and user tables for `rows`, inside the caller's transaction. */
+export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const times = rows.map(toMillis);
+
+  // 1. Sessions and users touched by the batch, aggregated here so each gets one upsert.
+  const sessions = new Map<string, SessionAggregate>();
+  const users = new Map<string, UserAggregate>();
+  rows.forEach((row, i) => {
+    const t = times[i]!;
+    const sessionId = nonEmpty(row.sessionId);
+    const distinctId = nonEmpty(row.distinctId);
+    if (sessionId !== null) {
+      const key = row.projectId + SEP + sessionId;
+      const s = sessions.get(key);
+      if (!s) {
+        sessions.set(key, { p: row.projectId, k: sessionId, d: distinctId, dAt: t, f: t, l: t, n: 1, ep: row.path, xp: row.path });
+      } else {
+        s.n += 1;
+        if (t < s.f) [s.f, s.ep] = [t, row.path];
+        if (t >= s.l) [s.l, s.xp] = [t, row.path];
+        if (distinctId !== null && (s.d === null || t >= s.dAt)) [s.d, s.dAt] = [distinctId, t];
+      }
+    }
+    if (distinctId !== null) {
+      const key = row.projectId + SEP + distinctId;
+      const u = users.get(key);
+      if (!u) users.set(key, { p: row.projectId, k: distinctId, f: t, l: t, n: 1 });
+      else {
+        u.n += 1;
+        u.f = Math.min(u.f, t);
+        u.l = Math.max(u.l, t);
+      }
+    }
+  });
+
+  // 2. Known nums, then fresh ones from the per-project counters for the rest.
+  if (sessions.size || users.size) {
+    const known = await queryRows<{ kind: number; project_id: string; key: string; num: string | number }>(
+      tx,
+      sql`select 0 as kind, s.project_id, s.session_id as key, s.num
+            from jsonb_to_recordset(${keysJson(sessions)}::jsonb) as k(p uuid, k text)
+            join analytics_sessions s on s.project_id = k.p and s.session_id = k.k
+          union all
+          select 1 as kind, u.project_id, u.distinct_id as key, u.num
+            from jsonb_to_recordset(${keysJson(users)}::jsonb) as k(p uuid, k text)
+            join analytics_users u on u.project_id = k.p and u.distinct_id = k.k`,
+    );
+    for (const row of known) {
+      const target = Number(row.kind) === SESSION_KIND ? sessions : users;
+      const entry = target.get(row.project_id + SEP + row.key);
+      if (entry) entry.num = Number(row.num);
+    }
+    await allocateNums(tx, sessions, users);
+  }
+
+  // 3. Upsert sessions and users; RETURNING gives the num that won if another worker added the same key meanwhile.
+  const sessionNums = new Map<string, number>();
+  const userNums = new Map<string, number>();
+  if (sessions.size) {
+    const list = sortedValues(sessions);
+    const stored = await queryRows<{ project_id: string; session_id: string; num: string | number }>(
+      tx,
+      sql`insert into analytics_sessions as s
+            (project_id, session_id, num, distinct_id, first_seen, last_seen, event_count, entry_path, exit_path)
+          select p, k, num, d, f, l, n, ep, xp
+            from jsonb_to_recordset(${JSON.stringify(list.map(sessionJson))}::jsonb)
+              as x(p uuid, k text, num bigint, d text, f timestamptz, l timestamptz, n bigint, ep text, xp text)
+          order by p, k
+          on conflict (project_id, session_id) do update set
+            distinct_id = case when excluded.distinct_id is not null
+                                 and (s.distinct_id is null or excluded.last_seen >= s.last_seen)
+                               then excluded.distinct_id else s.distinct_id end,
+            entry_path = case when excluded.first_seen < s.first_seen then excluded.entry_path else s.entry_path end,
+            exit_path = case when excluded.last_seen >= s.last_seen then excluded.exit_path else s.exit_path end,
+            first_seen = least(s.first_seen, excluded.first_seen),
+            last_seen = greatest(s.last_seen, excluded.last_seen),
+            event_count = s.event_count + excluded.event_count
+          returning project_id, session_id, num`,
+    );
+    for (const row of stored) sessionNums.set(row.project_id + SEP + row.session_id, Number(row.num));
+  }
+  if (users.size) {
+    const list = sortedValues(users);
+    const stored = await queryRows<{ project_id: string; distinct_id: string; num: string | number }>(
+      tx,
+      sql`insert into analytics_users as u (project_id, distinct_id, num, first_seen, last_seen, event_count)
+          select p, k, num, f, l, n
+            from jsonb_to_recordset(${JSON.stringify(list.map(userJson))}::jsonb)
+              as x(p uuid, k text, num bigint, f timestamptz, l timestamptz, n bigint)
+          order by p, k
+          on conflict (project_id, distinct_id) do update set
+            first_seen = least(u.first_seen, excluded.first_seen),
+            last_seen = greatest(u.last_seen, excluded.last_seen),
+            event_count = u.event_count + excluded.event_count
+          returning project_id, distinct_id, num`,
+    );
+    for (const row of stored) userNums.set(row.project_id + SEP + row.distinct_id, Number(row.num));
+  }
+
+  // 4. Per-bucket counts and sets, per dimension value.
+  const rollups = new Map<string, RollupAggregate>();
+  const userRollups = new Map<string, RollupAggregate>();
+  const pairs = new Map<string, { p: string; u: number; s: number }>();
+  const hourly = new Map<string, { p: string; h: number; e: string; n: number }>();
+  rows.forEach((row, i) => {
+    const t = times[i]!;
+    const sessionId = nonEmpty(row.sessionId);
+    const distinctId = nonEmpty(row.distinctId);
+    const sessionNum = sessionId === null ? undefined : sessionNums.get(row.projectId + SEP + sessionId);
+    const userNum = distinctId === null ? undefined : userNums.get(row.projectId + SEP + distinctId);
+    if (sessionId !== null && sessionNum === undefined) throw new Error(`session ${sessionId} got no num`);
+    if (distinctId !== null && userNum === undefined) throw new Error(`user ${distinctId} got no num`);
+    if (sessionNum !== undefined && userNum !== undefined) {
+      pairs.set(`${row.projectId}${SEP}${userNum}${SEP}${sessionNum}`, { p: row.projectId, u: userNum, s: sessionNum });
+    }
+    const hour = bucketStart(t, HOUR);
+    const hourKey = row.projectId + SEP + hour + SEP + row.eventName;
+    const h = hourly.get(hourKey);
+    if (h) h.n += 1;
+    else hourly.set(hourKey, { p: row.projectId, h: hour, e: row.eventName, n: 1 });
+
+    for (const size of BUCKET_SIZES) {
+      const bucket = bucketStart(t, size);
+      addToRollup(rollups, row.projectId, ALL_DIMENSION, size, bucket, "", sessionNum, true);
+      if (userNum !== undefined) addToRollup(userRollups, row.projectId, ALL_DIMENSION, size, bucket, "", userNum, false);
+      for (const dimension of DIMENSIONS) {
+        const value = nonEmpty(row[DIMENSION_FIELDS[dimension]] as string | null);
+        if (value === null) continue;
+        addToRollup(rollups, row.projectId, dimension, size, bucket, value, sessionNum, true);
+        if (dimension === "event_name" && userNum !== undefined) {
+          addToRollup(userRollups, row.projectId, dimension, size, bucket, value, userNum, false);
+        }
+      }
+    }
+  });
+
+  if (pairs.size) {
+    // A user's session count grows only by the (user, session) pairs that are new to the table.
+    await tx.execute(
+      sql`with added as (
+            insert into analytics_user_sessions (project_id, user_num, session_num)
+            select p, u, s from jsonb_to_recordset(${JSON.stringify(sortedValues(pairs))}::jsonb)
+              as x(p uuid, u bigint, s bigint)
+            order by p, u, s
+            on conflict do nothing
+            returning project_id, user_num
+          ), per_user as (select project_id, user_num, count(*) as n from added group by project_id, user_num)
+          update analytics_users u set session_count = u.session_count + per_user.n
+            from per_user where u.project_id = per_user.project_id and u.num = per_user.user_num`,
+    );
+  }
+
+  await tx.execute(
+    sql`insert into analytics_rollups as r (project_id, dimension, size, bucket, value, chunk, events, sessions)
+        select p, d, s, to_timestamp(b / 1000.0), v, c, n,
+               case when c < 0 then null
+                    else (select bit_or(set_bit(repeat('0', ${CHUNK_BITS}::int)::bit varying, pos, 1)) from unnest(x.pos) as pos)
+               end
+          from jsonb_to_recordset(${rollupJson(rollups)}::jsonb)
+            as x(p uuid, d text, s smallint, b bigint, v text, c integer, n bigint, pos integer[])
+        order by p, d, s, b, v, c
+        on conflict (project_id, dimension, size, bucket, value, chunk) do update set
+          events = r.events + excluded.events,
+          sessions = case when r.sessions is null then excluded.sessions
+                          when excluded.sessions is null then r.sessions
+                          else r.sessions | excluded.sessions end`,
+  );
+  if (userRollups.size) {
+    await tx.execute(
+      sql`insert into analytics_user_rollups as r (project_id, dimension, size, bucket, value, chunk, users)
+          select p, d, s, to_timestamp(b / 1000.0), v, c,
+                 (select bit_or(set_bit(repeat('0', ${CHUNK_BITS}::int)::bit varying, pos, 1)) from unnest(x.pos) as pos)
+            from jsonb_to_recordset(${rollupJson(userRollups)}::jsonb)
+              as x(p uuid, d text, s smallint, b bigint, v text, c integer, pos integer[])
+          order by p, d, s, b, v, c
+          on conflict (project_id, dimension, size, bucket, value, chunk) do update set users = r.users | excluded.users`,
+    );
+  }
+  // The lead's hourly per-event counts stay maintained: other code and benchmarks read them as plain sums.
+  await tx.execute(
+    sql`insert into event_rollups_hourly as r (project_id, hour, event_name, count)
+        select p, to_timestamp(h / 1000.0), e, n
+          from jsonb_to_recordset(${JSON.stringify(sortedValues(hourly))}::jsonb) as x(p uuid, h bigint, e text, n bigint)
+        order by p, h, e
+        on conflict (project_id, hour, event_name) do update set count = r.count + excluded.count`,
+  );
+}
+
+/** Hands out nums for keys that have none yet, one counter upsert for all projects and kinds. */
+async function allocateNums(
+  tx: Database,
+  sessions: Map<string, SessionAggregate>,
+  users: Map<string, UserAggregate>,
+): Promise<void> {
+  const missing = new Map<string, { p: string; kind: number; items: Array<{ num?: number }> }>();
+  const collect = (kind: number, values: Array<SessionAggregate | UserAggregate>) => {
+    for (const item of values) {
+      if (item.num !== undefined) continue;
+      const key = item.p + SEP + kind;
+      const group = missing.get(key) ?? { p: item.p, kind, items: [] };
+      group.items.push(item);
+      missing.set(key, group);
+    }
+  };
+  collect(SESSION_KIND, sortedValues(sessions));
+  collect(USER_KIND, sortedValues(users));
+  if (missing.size === 0) return;
+  const requests = [...missing.values()].sort((a, b) => compare(a.p, b.p) || a.kind - b.kind);
+  const counters = await queryRows<{ project_id: string; kind: number; last_id: string | number }>(
+    tx,
+    sql`insert into analytics_id_counters as c (project_id, kind, last_id)
+        select p, kind, n from jsonb_to_recordset(${JSON.stringify(requests.map((r) => ({ p: r.p, kind: r.kind, n: r.items.length })))}::jsonb)
+          as x(p uuid, kind smallint, n bigint)
+        order by p, kind
+        on conflict (project_id, kind) do update set last_id = c.last_id + excluded.last_id
+        returning project_id, kind, last_id`,
+  );
+  for (const counter of counters) {
+    const group = missing.get(counter.project_id + SEP + Number(counter.kind));
+    if (!group) throw new Error(`unexpected counter row for ${counter.project_id}`);
+    let next = Number(counter.last_id) - group.items.length + 1;
+    for (const item of group.items) item.num = next++;
+  }
+}
+
+function addToRollup(
+  target: Map<string, RollupAggregate>,
+  projectId: string,
+  dimension: string,
+  size: number,
+  bucket: number,
+  value: string,
+  num: number | undefined,
+  countEvents: boolean,
+): void {
+  const chunk = num === undefined ? -1 : Math.floor(num / CHUNK_BITS);
+  if (chunk < 0 && !countEvents) return;
+  const key = projectId + SEP + dimension + SEP + size + SEP + bucket + SEP + value + SEP + chunk;
+  let entry = target.get(key);
+  if (!entry) {
+    entry = { p: projectId, d: dimension, s: size, b: bucket, v: value, c: chunk, n: 0, pos: new Set() };
+    target.set(key, entry);
+  }
+  entry.n += 1;
+  if (num !== undefined) entry.pos.add(num % CHUNK_BITS);
+}
+
+function rollupJson(target: Map<string, RollupAggregate>): string {
+  return JSON.stringify(sortedValues(target).map((r) => ({ p: r.p, d: r.d, s: r.s, b: r.b, v: r.v, c: r.c, n: r.n, pos: [...r.pos] })));
+}
+
+function keysJson(target: Map<string, { p: string; k: string }>): string {
+  return JSON.stringify([...target.values()].map(({ p, k }) => ({ p, k })));
+}
+
+function sessionJson(s: SessionAggregate) {
+  return { p: s.p, k: s.k, num: s.num, d: s.d, f: new Date(s.f).toISOString(), l: new Date(s.l).toISOString(), n: s.n, ep: s.ep, xp: s.xp };
+}
+
+function userJson(u: UserAggregate) {
+  return { p: u.p, k: u.k, num: u.num, f: new Date(u.f).toISOString(), l: new Date(u.l).toISOString(), n: u.n };
+}
+
+/** Map values in key order: the same order in every worker, so row locks are always taken in one order. */
+function sortedValues<T>(map: Map<string, T>): T[] {
+  return [...map.entries()].sort(([a], [b]) => compare(a, b)).map(([, value]) => value);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function nonEmpty(value: string | null | undefined): string | null {
+  return value === null || value === undefined || value === "" ? null : value;
+}
+
+function toMillis(row: RollupSourceRow): number {
+  const value = row.timestamp;
+  // PostgreSQL's text form ("2026-01-02 03:04:05.678+00") needs a "T" and a full "+00:00" offset for Date.parse.
+  const ms =
+    value instanceof Date ? value.getTime() : Date.parse(value.replace(" ", "T").replace(/([+-]\d\d)$/, "$1:00"));
+  if (!Number.isFinite(ms)) throw new Error(`applyRollups: unreadable timestamp ${String(value)}`);
+  return ms;
+}

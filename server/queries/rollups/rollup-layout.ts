@@ -1,0 +1,41 @@
+/**
+ * The layout of the analytics rollups (see server/db/schema/rollups.ts), shared by the writer (applyRollups, the
+ * direct seed) and the readers (server/queries/analytics). Changing any constant here changes what stored rows
+ * mean: it needs a migration that rebuilds the rollups.
+ */
+
+/** Bits per stored chunk of a session/user set: 512 bytes, below PostgreSQL's TOAST threshold. */
+export const CHUNK_BITS = 4096;
+
+/** Bucket sizes in hours, finest first. Both are aligned to UTC. */
+export const HOUR = 1;
+export const DAY = 24;
+export const BUCKET_SIZES = [HOUR, DAY] as const;
+
+/** Rolled-up breakdown dimensions and the events column each reads. 'all' (value '') holds the totals. */
+export const ROLLUP_DIMENSIONS = {
+  event_name: "event_name",
+  path: "path",
+  referrer: "referrer_host",
+  utm_source: "utm_source",
+  utm_medium: "utm_medium",
+  utm_campaign: "utm_campaign",
+  browser: "browser",
+  os: "os",
+  device: "device",
+} as const;
+export type RollupDimension = keyof typeof ROLLUP_DIMENSIONS;
+export const ALL_DIMENSION = "all";
+
+/** Dimensions that also keep user sets (overview and topEvents report unique users). */
+export const USER_SET_DIMENSIONS = [ALL_DIMENSION, "event_name"] as const;
+
+/** Counter kinds in analytics_id_counters. */
+export const SESSION_KIND = 0;
+export const USER_KIND = 1;
+
+/** The start of the UTC bucket of `size` hours holding `ms`. */
+export function bucketStart(ms: number, size: number): number {
+  const length = size * 3_600_000;
+  return Math.floor(ms / length) * length;
+}
