@@ -89,9 +89,9 @@ export const analyticsUserSessions = pgTable(
 );
 
 /**
- * Event counts and session sets per bucket and dimension value. `size` is the bucket length in hours (1 or 24, UTC
- * aligned); `dimension` is 'all' (value '') or a breakdown dimension (event_name, path, referrer, utm_*, browser, os,
- * device). `chunk` is num / CHUNK_BITS and `sessions` the bits of that chunk; events without a session are counted
+ * Event counts and session sets per bucket and dimension value. `size` is the bucket length in minutes (UTC aligned:
+ * 15, 60, 1440; see rollup-layout.ts); `dimension` is 'all' (value '') or a breakdown dimension (event_name, path,
+ * referrer, utm_*, browser, os, device). `chunk` is num / CHUNK_BITS and `sessions` the bits of that chunk; events without a session are counted
  * in chunk -1 with no bits. Summing `events` over chunks gives the bucket's count.
  */
 export const analyticsRollups = pgTable(

@@ -12,11 +12,12 @@ import { queryRows, type Database } from "../../db/client.ts";
 import { events } from "../../db/schema/index.ts";
 import {
   ALL_DIMENSION,
-  BUCKET_SIZES,
   CHUNK_BITS,
+  DIMENSION_SIZES,
   HOUR,
   ROLLUP_DIMENSIONS,
   SESSION_KIND,
+  TOTAL_SIZES,
   USER_KIND,
   bucketStart,
   type RollupDimension,
@@ -224,10 +225,13 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
     if (h) h.n += 1;
     else hourly.set(hourKey, { p: row.projectId, h: hour, e: row.eventName, n: 1 });
 
-    for (const size of BUCKET_SIZES) {
+    for (const size of TOTAL_SIZES) {
       const bucket = bucketStart(t, size);
       addToRollup(rollups, row.projectId, ALL_DIMENSION, size, bucket, "", sessionNum, true);
       if (userNum !== undefined) addToRollup(userRollups, row.projectId, ALL_DIMENSION, size, bucket, "", userNum, false);
+    }
+    for (const size of DIMENSION_SIZES) {
+      const bucket = bucketStart(t, size);
       for (const dimension of DIMENSIONS) {
         const value = nonEmpty(row[DIMENSION_FIELDS[dimension]] as string | null);
         if (value === null) continue;

@@ -7,10 +7,15 @@
 /** Bits per stored chunk of a session/user set: 512 bytes, below PostgreSQL's TOAST threshold. */
 export const CHUNK_BITS = 4096;
 
-/** Bucket sizes in hours, finest first. Both are aligned to UTC. */
-export const HOUR = 1;
-export const DAY = 24;
-export const BUCKET_SIZES = [HOUR, DAY] as const;
+/**
+ * Bucket sizes in minutes, all aligned to UTC. Quarter hours exist only for the totals ('all'): they let day
+ * buckets of zones such as +05:30 and +05:45 be built from rollups; breakdown dimensions keep hours and days.
+ */
+export const QUARTER = 15;
+export const HOUR = 60;
+export const DAY = 1440;
+export const TOTAL_SIZES = [QUARTER, HOUR, DAY] as const;
+export const DIMENSION_SIZES = [HOUR, DAY] as const;
 
 /** Rolled-up breakdown dimensions and the events column each reads. 'all' (value '') holds the totals. */
 export const ROLLUP_DIMENSIONS = {
@@ -27,15 +32,15 @@ export const ROLLUP_DIMENSIONS = {
 export type RollupDimension = keyof typeof ROLLUP_DIMENSIONS;
 export const ALL_DIMENSION = "all";
 
-/** Dimensions that also keep user sets (overview and topEvents report unique users). */
+/** Dimensions that also keep user sets (overview and topEvents report unique users), at their usual sizes. */
 export const USER_SET_DIMENSIONS = [ALL_DIMENSION, "event_name"] as const;
 
 /** Counter kinds in analytics_id_counters. */
 export const SESSION_KIND = 0;
 export const USER_KIND = 1;
 
-/** The start of the UTC bucket of `size` hours holding `ms`. */
+/** The start of the UTC bucket of `size` minutes holding `ms`. */
 export function bucketStart(ms: number, size: number): number {
-  const length = size * 3_600_000;
+  const length = size * 60_000;
   return Math.floor(ms / length) * length;
 }
