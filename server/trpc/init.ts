@@ -11,6 +11,7 @@ import type { FetchCreateContextFnOptions } from "@trpc/server/adapters/fetch";
 import type { Context as HonoContext } from "hono";
 import { z, ZodError } from "zod";
 import { authenticateRequest, type AuthSession, type AuthUser } from "../auth/authenticate.ts";
+import { defaultPasswordHasher, type PasswordHasher } from "../auth/passwords.ts";
 import { getClientIp } from "../http/client-ip.ts";
 import { findOwnedProject } from "../queries/projects/find-owned-project.ts";
 import type { Services } from "../services.ts";
@@ -27,8 +28,14 @@ export type InnerContext = {
   /** Why authentication failed, when a token was presented but refused (e.g. "revocation store unavailable"). */
   authFailure: string | null;
   clientIp: string;
+  /** The raw access token presented (cookie or Bearer), read only by auth.logout. */
+  accessToken: string | null;
   /** The raw refresh-token cookie, read only by auth.refresh. */
   refreshToken: string | null;
+  /** True when the HTTP request carried several calls (a batch URL never carries the path-scoped refresh cookie). */
+  isBatchCall: boolean;
+  /** Password hashing (argon2id); tests inject a cheaper or counting one. */
+  passwords: PasswordHasher;
   /** Headers added to the HTTP response (Set-Cookie). */
   resHeaders: Headers;
 };
@@ -44,7 +51,10 @@ export function createInnerContext(
     session: null,
     authFailure: null,
     clientIp: "test",
+    accessToken: null,
     refreshToken: null,
+    isBatchCall: false,
+    passwords: defaultPasswordHasher,
     resHeaders: new Headers(),
     ...overrides,
   };
@@ -63,7 +73,10 @@ export async function createContext(
     session: auth.session,
     authFailure: auth.failure,
     clientIp: getClientIp(c, services.config.TRUST_PROXY),
+    accessToken: auth.accessToken,
     refreshToken: auth.refreshToken,
+    isBatchCall: opts.info.isBatchCall,
+    passwords: defaultPasswordHasher,
     resHeaders: opts.resHeaders,
   };
 }

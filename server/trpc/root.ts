@@ -3,8 +3,15 @@
  * a contract (see the issues): add routers here, never rename their procedures.
  */
 import { createCallerFactory, createTRPCRouter } from "./init.ts";
+import { authRouter } from "./routers/auth.ts";
+import { projectsRouter } from "./routers/projects.ts";
+import { usersRouter } from "./routers/users.ts";
 
-export const appRouter = createTRPCRouter({});
+export const appRouter = createTRPCRouter({
+  auth: authRouter,
+  projects: projectsRouter,
+  users: usersRouter,
+});
 
 export type AppRouter = typeof appRouter;
 

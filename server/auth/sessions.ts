@@ -1,0 +1,158 @@
+/**
+ * Login sessions, kept in the key store (Redis, or in process in embedded mode). Invariants:
+ *
+ * - A session is live while `auth:session:<sid>` exists. Every access token is checked against it on every request,
+ *   so ending a session (logout, refresh-token theft) stops its access tokens at once. The store is an allowlist:
+ *   if it loses its data (embedded restart, Redis flush) everyone is signed out, never let in unchecked.
+ * - Store errors propagate. Callers refuse the token (fail closed); nothing here ever answers "live" on doubt.
+ * - Each session has exactly one usable refresh token: `auth:refresh:<jti>` holds its session id and is consumed
+ *   with an atomic GETDEL, so of two requests presenting the same refresh token exactly one can rotate. A refresh
+ *   token whose jti is gone while its session is still live was already used: that is theft (or a replay), and the
+ *   whole session (its family of tokens) is ended.
+ * - Ending a session writes a tombstone first, then deletes the record. A rotation that rewrites the record re-reads
+ *   the tombstone afterwards, so a refresh racing a revocation can never bring the session back.
+ * - `auth:user-valid-after:<userId>` ends every session of a user that started earlier (password change or reset,
+ *   account disabled): a session whose `validFrom` is older than the marker is dead. The marker outlives any session
+ *   it could apply to (its TTL is the refresh lifetime plus a day; a session not refreshed for that long is gone).
+ */
+import type { Services } from "../services.ts";
+import { issueToken, randomId, type IssuedToken, type TokenClaims } from "./tokens.ts";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+interface SessionRecord {
+  userId: string;
+  /** When the session became valid (ms since the epoch); compared with the user's valid-after marker. */
+  validFrom: number;
+}
+
+export interface SessionTokens {
+  sessionId: string;
+  access: IssuedToken;
+  refresh: IssuedToken;
+}
+
+const keys = {
+  session: (sid: string) => `auth:session:${sid}`,
+  tombstone: (sid: string) => `auth:session-ended:${sid}`,
+  refresh: (jti: string) => `auth:refresh:${jti}`,
+  userValidAfter: (userId: string) => `auth:user-valid-after:${userId}`,
+};
+
+function lifetimes(services: Services) {
+  const accessSeconds = services.config.ACCESS_TOKEN_EXPIRE_MINUTES * 60;
+  const refreshSeconds = services.config.REFRESH_TOKEN_EXPIRE_DAYS * 24 * 60 * 60;
+  return { accessSeconds, refreshSeconds, refreshMs: refreshSeconds * 1000 };
+}
+
+function parseRecord(raw: string | null): SessionRecord | null {
+  if (!raw) return null;
+  const value: unknown = JSON.parse(raw);
+  if (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as SessionRecord).userId === "string" &&
+    typeof (value as SessionRecord).validFrom === "number"
+  ) {
+    return value as SessionRecord;
+  }
+  throw new Error("a session record in the key store has an unexpected shape");
+}
+
+async function issuePair(services: Services, userId: string, sessionId: string): Promise<SessionTokens> {
+  const { accessSeconds, refreshSeconds, refreshMs } = lifetimes(services);
+  const subject = { userId, sessionId };
+  const [access, refresh] = await Promise.all([
+    issueToken("access", subject, services.secretKey, accessSeconds),
+    issueToken("refresh", subject, services.secretKey, refreshSeconds),
+  ]);
+  await services.kv.set(keys.refresh(refresh.jti), sessionId, refreshMs);
+  return { sessionId, access, refresh };
+}
+
+/**
+ * Writes (or rewrites, extending its lifetime) a session record, then checks that the session was not ended
+ * meanwhile. Returns false, leaving no record behind, when it was.
+ */
+async function writeRecord(services: Services, sessionId: string, record: SessionRecord): Promise<boolean> {
+  await services.kv.set(keys.session(sessionId), JSON.stringify(record), lifetimes(services).refreshMs);
+  if (await services.kv.get(keys.tombstone(sessionId))) {
+    await services.kv.del(keys.session(sessionId));
+    return false;
+  }
+  return true;
+}
+
+async function readLiveRecord(services: Services, userId: string, sessionId: string): Promise<SessionRecord | null> {
+  const [raw, validAfter] = await Promise.all([
+    services.kv.get(keys.session(sessionId)),
+    services.kv.get(keys.userValidAfter(userId)),
+  ]);
+  const record = parseRecord(raw);
+  if (!record || record.userId !== userId) return null;
+  if (validAfter !== null && record.validFrom < Number(validAfter)) return null;
+  return record;
+}
+
+/** Starts a login session for a user and issues its first access and refresh tokens. */
+export async function startSession(services: Services, userId: string): Promise<SessionTokens> {
+  const sessionId = randomId();
+  await writeRecord(services, sessionId, { userId, validFrom: Date.now() });
+  return issuePair(services, userId, sessionId);
+}
+
+/** True when the session an access token names is still live. Rejects when the store cannot be reached. */
+export async function isSessionLive(services: Services, subject: { userId: string; sessionId: string }): Promise<boolean> {
+  return (await readLiveRecord(services, subject.userId, subject.sessionId)) !== null;
+}
+
+export type RotationResult =
+  | { status: "rotated"; tokens: SessionTokens }
+  /** The token was already used: the session has been ended. */
+  | { status: "reused" }
+  /** The session is over (logged out, password changed, expired). */
+  | { status: "ended" };
+
+/** Exchanges a verified refresh token for a new pair; see the invariants above for reuse. */
+export async function rotateSession(services: Services, claims: TokenClaims): Promise<RotationResult> {
+  const owner = await services.kv.take(keys.refresh(claims.jti));
+  if (owner === null) {
+    // Already consumed (or its session ended and cleaned up). If the session is still live, someone holds a copy.
+    if (await isSessionLive(services, { userId: claims.sub, sessionId: claims.sid })) {
+      await endSession(services, claims.sid);
+      return { status: "reused" };
+    }
+    return { status: "ended" };
+  }
+  if (owner !== claims.sid) return { status: "ended" };
+  const record = await readLiveRecord(services, claims.sub, claims.sid);
+  if (!record) {
+    await endSession(services, claims.sid);
+    return { status: "ended" };
+  }
+  if (!(await writeRecord(services, claims.sid, record))) return { status: "ended" };
+  return { status: "rotated", tokens: await issuePair(services, claims.sub, claims.sid) };
+}
+
+/** Ends one session: its access tokens stop working at once and its refresh token can no longer rotate. */
+export async function endSession(services: Services, sessionId: string): Promise<void> {
+  await services.kv.set(keys.tombstone(sessionId), "1", lifetimes(services).refreshMs);
+  await services.kv.del(keys.session(sessionId));
+}
+
+/**
+ * Ends every session of a user, except `keepSessionId` when given (the session that changed the password stays
+ * signed in).
+ */
+export async function endUserSessions(
+  services: Services,
+  userId: string,
+  options: { keepSessionId?: string } = {},
+): Promise<void> {
+  const now = Date.now();
+  // The kept session is re-stamped first, so it is never seen as older than the marker, not even for a moment.
+  if (options.keepSessionId) {
+    await writeRecord(services, options.keepSessionId, { userId, validFrom: now });
+  }
+  await services.kv.set(keys.userValidAfter(userId), String(now), lifetimes(services).refreshMs + DAY_MS);
+}

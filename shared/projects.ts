@@ -1,0 +1,71 @@
+/**
+ * The projects contract: inputs of the `projects.*` tRPC procedures and the project object they return. Depended on
+ * by the server's projects router, the dashboard (project forms, the API key dialog) and API users. Names are a
+ * contract: add, never rename.
+ *
+ * API keys look like `proj_` + 43 base64url characters (32 random bytes). The server keeps only their SHA-256 and a
+ * short display prefix (`apiKeyPrefix`, e.g. `proj_AbCd1234`); the full key is returned exactly once, by `create`
+ * and `rotateKey`, and rotating it makes the old key stop working at once.
+ */
+import { z } from "zod";
+
+export const API_KEY_PREFIX = "proj_";
+
+export const projectNameSchema = z
+  .string()
+  .trim()
+  .min(1, { message: "Name the project." })
+  .max(100, { message: "A project name is at most 100 characters." });
+
+const HOSTNAME_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/**
+ * A hostname such as `example.com` or `shop.example.co.uk`: no scheme, port, path or spaces. Normalised to lower
+ * case without a trailing dot. Internationalised names are entered in their `xn--` form.
+ */
+export const domainSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .transform((value) => value.replace(/\.$/, ""))
+  .refine((value) => value.length >= 1 && value.length <= 253, { message: "Enter a domain such as example.com." })
+  .refine((value) => !/[/:@?#\s]/.test(value), {
+    message: "Enter the domain only (example.com), without https://, a port or a path.",
+  })
+  .refine((value) => value.split(".").every((label) => HOSTNAME_LABEL.test(label)), {
+    message: "A domain is made of letters, digits and hyphens separated by dots (example.com).",
+  });
+
+export const createProjectInputSchema = z.object({
+  name: projectNameSchema,
+  domain: domainSchema.nullish(),
+});
+export type CreateProjectInput = z.infer<typeof createProjectInputSchema>;
+
+/** `domain: null` clears the domain; an absent field leaves it unchanged. */
+export const updateProjectInputSchema = z.object({
+  id: z.uuid({ message: "id must be a UUID" }),
+  name: projectNameSchema.optional(),
+  domain: domainSchema.nullish(),
+});
+export type UpdateProjectInput = z.infer<typeof updateProjectInputSchema>;
+
+export const projectIdInputSchema = z.object({ id: z.uuid({ message: "id must be a UUID" }) });
+export type ProjectIdInput = z.infer<typeof projectIdInputSchema>;
+
+/** A project as every procedure returns it. Dates are ISO 8601 strings. */
+export interface Project {
+  id: string;
+  name: string;
+  domain: string | null;
+  /** The first characters of the API key, for recognising it (`proj_AbCd1234`). */
+  apiKeyPrefix: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What `create` and `rotateKey` return: the only time the full key is ever shown. */
+export interface ProjectWithApiKey {
+  project: Project;
+  apiKey: string;
+}
