@@ -34,7 +34,7 @@ let consoleErrors: string[];
 let consoleWarnings: string[];
 
 /** Polls until `check` returns a truthy value. */
-async function until<T>(check: () => T | Promise<T>, what: string, timeoutMs = 8000): Promise<T> {
+async function until<T>(check: () => T | Promise<T>, what: string, timeoutMs = 8000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
