@@ -28,7 +28,11 @@ export function anonymousCaller(services: Services, overrides: Partial<Omit<Inne
   return { ctx, caller: createCaller(ctx) };
 }
 
-/** A caller authenticated by an access token exactly as an HTTP request with `Authorization: Bearer` would be. */
+/**
+ * A caller authenticated by an access token exactly as an HTTP request with `Authorization: Bearer` would be. The
+ * token is checked once, when the context is built (as per request over HTTP): to observe a revocation, build a new
+ * caller.
+ */
 export async function callerWithToken(
   services: Services,
   accessToken: string,
