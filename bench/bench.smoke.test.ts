@@ -1,0 +1,47 @@
+/**
+ * Smoke test of the benchmark: `bun run bench -- --quick` runs end to end against the shared PostgreSQL and Redis
+ * (its own database and key prefix) and writes a results file with every key the benchmark issue requires. It
+ * asserts nothing about speed. To keep the suite short it shrinks the quick run further (2 s wrk runs, 50,000
+ * query events, 2 s of live feed): about a minute or two on 2 cores.
+ *
+ * Needs wrk (`apt-get install -y wrk`). Set SKIP_BENCH_SMOKE=1 to skip it (it says so in the output).
+ */
+import { describe, expect, it } from "bun:test";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { validateResults } from "./lib/report.ts";
+
+const skip = process.env.SKIP_BENCH_SMOKE === "1";
+if (skip) console.warn("bench smoke test skipped (SKIP_BENCH_SMOKE=1)");
+
+describe("bench", () => {
+  it.skipIf(skip)(
+    "runs with --quick and writes a valid results file",
+    async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), "ad-bench-smoke-"));
+      const out = path.join(dir, "latest.json");
+      try {
+        const proc = Bun.spawn(
+          [process.execPath, "run", "bench", "--", "--quick", "--duration", "2", "--events", "50000", "--out", out],
+          { cwd: path.resolve(import.meta.dirname, ".."), stdout: "pipe", stderr: "pipe" },
+        );
+        const [stdout, stderr, code] = await Promise.all([
+          new Response(proc.stdout).text(),
+          new Response(proc.stderr).text(),
+          proc.exited,
+        ]);
+        if (code !== 0) console.error(stdout.slice(-4000), stderr.slice(-4000));
+        expect(code).toBe(0);
+        const results = JSON.parse(await readFile(out, "utf8")) as { errors: unknown[]; mode: string };
+        expect(validateResults(results)).toEqual([]);
+        expect(results.errors).toEqual([]);
+        expect(results.mode).toBe("quick");
+        expect(stdout).toContain("| what | measured | of ceiling | target |");
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    600_000,
+  );
+});

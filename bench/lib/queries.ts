@@ -1,0 +1,232 @@
+/**
+ * Queries: the seed's direct mode loads the benchmark project with `--events` realistic events over 90 days, then
+ * every analytics procedure is timed over 24h/7d/30d/90d through the tRPC HTTP endpoint with a bearer token, warm
+ * (two untimed calls first), and each result is checked against SQL over the raw `events` rows of the same range.
+ */
+import type { TrpcClient } from "./api.ts";
+import type { BenchContext } from "./context.ts";
+import { runCommand } from "./procs.ts";
+import { PERIODS, PROCEDURES, type BenchResults, type Period, type Procedure } from "./report.ts";
+import { percentile, round } from "./stats.ts";
+
+export async function seedEvents(
+  ctx: BenchContext,
+  options: { projectId: string; count: number },
+): Promise<{ eventsLoaded: number; seconds: number }> {
+  const started = performance.now();
+  await runCommand([
+    process.execPath,
+    "run",
+    "seed",
+    "--",
+    "--direct",
+    "--database-url",
+    ctx.databaseUrl,
+    "--project-id",
+    options.projectId,
+    "--count",
+    String(options.count),
+    "--days",
+    "90",
+  ]);
+  const seconds = (performance.now() - started) / 1000;
+  const [row] = await ctx.sql<Array<{ n: string }>>`
+    select count(*)::text as n from events where project_id = ${options.projectId} and timestamp < now() - interval '1 hour'`;
+  return { eventsLoaded: Number(row?.n ?? 0), seconds };
+}
+
+/** Extra input per procedure: the dashboard's defaults (top 10, a path breakdown, first page of lists). */
+const EXTRA_INPUT: Record<Procedure, Record<string, unknown>> = {
+  overview: {},
+  timeseries: {},
+  topEvents: { limit: 10 },
+  breakdown: { dimension: "path", limit: 10 },
+  sessions: { limit: 50 },
+  users: { limit: 50 },
+};
+
+const WARM_CALLS = 2;
+
+export async function measureQueries(
+  ctx: BenchContext,
+  options: { client: TrpcClient; projectId: string; results: BenchResults },
+): Promise<void> {
+  const { client, projectId, results } = options;
+  for (const period of PERIODS) {
+    for (const procedure of PROCEDURES) {
+      const input = { projectId, period, ...EXTRA_INPUT[procedure] };
+      for (let i = 0; i < WARM_CALLS; i++) await client.query(`analytics.${procedure}`, input);
+      const samples: number[] = [];
+      for (let i = 0; i < ctx.options.querySamples; i++) {
+        const started = performance.now();
+        await client.query(`analytics.${procedure}`, input);
+        samples.push(performance.now() - started);
+      }
+      results.queries[procedure]![period] = {
+        p50_ms: round(percentile(samples, 50), 1),
+        p95_ms: round(percentile(samples, 95), 1),
+        samples: samples.length,
+        correct: null,
+      };
+    }
+    ctx.log(`queries: ${period} timed`);
+  }
+  for (const period of PERIODS) {
+    const outcome = await checkPeriod(ctx, client, projectId, period);
+    for (const procedure of PROCEDURES) {
+      const failures = outcome[procedure];
+      results.queries[procedure]![period]!.correct = failures.length === 0;
+      if (failures.length === 0) results.query_checks.passed++;
+      else {
+        results.query_checks.failed++;
+        results.query_checks.failures.push(...failures.map((f) => `${procedure} ${period}: ${f}`));
+      }
+    }
+    ctx.log(`queries: ${period} checked against SQL`);
+  }
+}
+
+interface Overview {
+  totalEvents: number;
+  uniqueSessions: number;
+  uniqueUsers: number;
+  topEvent: string | null;
+  periodStart: string;
+  periodEnd: string;
+  previous: { totalEvents: number; uniqueSessions: number; uniqueUsers: number };
+}
+interface Timeseries {
+  granularity: "hour" | "day";
+  points: Array<{ timestamp: string; count: number; uniqueSessions: number }>;
+}
+type TopEvents = Array<{ eventName: string; count: number; uniqueSessions: number; uniqueUsers: number }>;
+type Breakdown = Array<{ value: string | null; count: number; uniqueSessions: number }>;
+interface Page {
+  items: unknown[];
+  total: number;
+}
+
+/** True when the API declares a distinct count approximate (allowed above 10,000 values, within 1 %). */
+function isApproximate(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return record.approximate === true || record.exact === false;
+}
+
+function sameCount(label: string, got: unknown, want: number, failures: string[], approximate = false): void {
+  const n = Number(got);
+  if (n === want) return;
+  if (approximate && want >= 10_000 && Math.abs(n - want) <= want * 0.01) return;
+  failures.push(`${label} is ${JSON.stringify(got)}, SQL says ${want}`);
+}
+
+/** Calls every procedure over one period's exact range and compares with SQL; returns failures per procedure. */
+async function checkPeriod(
+  ctx: BenchContext,
+  client: TrpcClient,
+  projectId: string,
+  period: Period,
+): Promise<Record<Procedure, string[]>> {
+  const failures: Record<Procedure, string[]> = {
+    overview: [], timeseries: [], topEvents: [], breakdown: [], sessions: [], users: [],
+  };
+  const first = await client.query<Overview>("analytics.overview", { projectId, period });
+  const from = first.periodStart;
+  const to = first.periodEnd;
+  const range = { projectId, from, to };
+  const [overview, timeseries, topEvents, breakdown, sessions, users] = await Promise.all([
+    client.query<Overview>("analytics.overview", range),
+    client.query<Timeseries>("analytics.timeseries", range),
+    client.query<TopEvents>("analytics.topEvents", { ...range, ...EXTRA_INPUT.topEvents }),
+    client.query<Breakdown>("analytics.breakdown", { ...range, ...EXTRA_INPUT.breakdown }),
+    client.query<Page>("analytics.sessions", { ...range, ...EXTRA_INPUT.sessions }),
+    client.query<Page>("analytics.users", { ...range, ...EXTRA_INPUT.users }),
+  ]);
+
+  const lengthMs = Date.parse(to) - Date.parse(from);
+  const previousFrom = new Date(Date.parse(from) - lengthMs).toISOString();
+  await ctx.sql.begin(async (sql) => {
+    // Exact distinct counts over millions of rows sort in memory instead of on disk.
+    await sql`set local work_mem = '256MB'`;
+    const totals = async (start: string, end: string) => {
+      const [row] = await sql<Array<{ total: string; sessions: string; users: string }>>`
+        select count(*)::text as total, count(distinct session_id)::text as sessions, count(distinct distinct_id)::text as users
+        from events where project_id = ${projectId} and timestamp >= ${start} and timestamp < ${end}`;
+      return { total: Number(row?.total), sessions: Number(row?.sessions), users: Number(row?.users) };
+    };
+    const current = await totals(from, to);
+    const previous = await totals(previousFrom, from);
+    const approx = isApproximate(overview);
+    sameCount("totalEvents", overview.totalEvents, current.total, failures.overview);
+    sameCount("uniqueSessions", overview.uniqueSessions, current.sessions, failures.overview, approx);
+    sameCount("uniqueUsers", overview.uniqueUsers, current.users, failures.overview, approx);
+    sameCount("previous.totalEvents", overview.previous.totalEvents, previous.total, failures.overview);
+    sameCount("previous.uniqueSessions", overview.previous.uniqueSessions, previous.sessions, failures.overview, approx);
+    sameCount("previous.uniqueUsers", overview.previous.uniqueUsers, previous.users, failures.overview, approx);
+    sameCount("sessions.total", sessions.total, current.sessions, failures.sessions, isApproximate(sessions));
+    sameCount("users.total", users.total, current.users, failures.users, isApproximate(users));
+    if (sessions.items.length !== Math.min(50, current.sessions)) {
+      failures.sessions.push(`page holds ${sessions.items.length} items, expected ${Math.min(50, current.sessions)}`);
+    }
+    if (users.items.length !== Math.min(50, current.users)) {
+      failures.users.push(`page holds ${users.items.length} items, expected ${Math.min(50, current.users)}`);
+    }
+
+    const byName = await sql<Array<{ name: string; n: string; sessions: string; users: string }>>`
+      select event_name as name, count(*)::text as n, count(distinct session_id)::text as sessions,
+             count(distinct distinct_id)::text as users
+      from events where project_id = ${projectId} and timestamp >= ${from} and timestamp < ${to}
+      group by event_name order by count(*) desc, event_name`;
+    const names = new Map(byName.map((r) => [r.name, r]));
+    if (overview.topEvent !== (byName[0]?.name ?? null)) {
+      failures.overview.push(`topEvent is ${overview.topEvent}, SQL says ${byName[0]?.name ?? null}`);
+    }
+    if (topEvents.length !== Math.min(10, byName.length)) {
+      failures.topEvents.push(`${topEvents.length} rows, expected ${Math.min(10, byName.length)}`);
+    }
+    for (const item of topEvents) {
+      const want = names.get(item.eventName);
+      if (!want) {
+        failures.topEvents.push(`${item.eventName} is not in the range`);
+        continue;
+      }
+      sameCount(`${item.eventName}.count`, item.count, Number(want.n), failures.topEvents);
+      sameCount(`${item.eventName}.uniqueSessions`, item.uniqueSessions, Number(want.sessions), failures.topEvents, isApproximate(item));
+      sameCount(`${item.eventName}.uniqueUsers`, item.uniqueUsers, Number(want.users), failures.topEvents, isApproximate(item));
+    }
+
+    const byPath = await sql<Array<{ value: string | null; n: string; sessions: string }>>`
+      select path as value, count(*)::text as n, count(distinct session_id)::text as sessions
+      from events where project_id = ${projectId} and timestamp >= ${from} and timestamp < ${to}
+      group by path`;
+    const paths = new Map(byPath.map((r) => [r.value, r]));
+    for (const item of breakdown) {
+      const want = paths.get(item.value);
+      if (!want) {
+        failures.breakdown.push(`path ${item.value} is not in the range`);
+        continue;
+      }
+      sameCount(`${item.value}.count`, item.count, Number(want.n), failures.breakdown);
+      sameCount(`${item.value}.uniqueSessions`, item.uniqueSessions, Number(want.sessions), failures.breakdown, isApproximate(item));
+    }
+
+    // Buckets in UTC (the default timezone), at the granularity the API chose.
+    const unit = timeseries.granularity === "day" ? "day" : "hour";
+    const buckets = await sql<Array<{ bucket: Date; n: string; sessions: string }>>`
+      select date_trunc(${unit}, timestamp at time zone 'UTC') at time zone 'UTC' as bucket, count(*)::text as n,
+             count(distinct session_id)::text as sessions
+      from events where project_id = ${projectId} and timestamp >= ${from} and timestamp < ${to}
+      group by 1`;
+    const byBucket = new Map(buckets.map((b) => [b.bucket.getTime(), b]));
+    let sum = 0;
+    for (const point of timeseries.points) {
+      const want = byBucket.get(Date.parse(point.timestamp));
+      sum += Number(point.count);
+      sameCount(`${point.timestamp}.count`, point.count, Number(want?.n ?? 0), failures.timeseries);
+      sameCount(`${point.timestamp}.uniqueSessions`, point.uniqueSessions, Number(want?.sessions ?? 0), failures.timeseries, isApproximate(point));
+    }
+    if (sum !== current.total) failures.timeseries.push(`points sum to ${sum}, SQL total is ${current.total}`);
+  });
+  for (const key of PROCEDURES) failures[key] = failures[key].slice(0, 5);
+  return failures;
+}

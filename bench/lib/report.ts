@@ -1,0 +1,320 @@
+/**
+ * The results file (bench/results/latest.json) and the printed table. The schema is documented in
+ * bench/README.md; `validateResults` checks the keys the benchmark issue requires, for the smoke test.
+ */
+
+export const PROCEDURES = ["overview", "timeseries", "topEvents", "breakdown", "sessions", "users"] as const;
+export const PERIODS = ["24h", "7d", "30d", "90d"] as const;
+export type Procedure = (typeof PROCEDURES)[number];
+export type Period = (typeof PERIODS)[number];
+
+export type Num = number | null;
+
+export interface QueryTiming {
+  p50_ms: Num;
+  p95_ms: Num;
+  samples: number;
+  /** Result matched SQL over the raw events (null: not checked). */
+  correct: boolean | null;
+}
+
+export interface BenchResults {
+  schema_version: 1;
+  date: string;
+  mode: "full" | "quick";
+  command: string;
+  duration_s: Num;
+  cores: number;
+  machine: { cpu_model: string; memory_mb: number; os: string; load_average_at_start: number[] };
+  versions: Record<string, string>;
+  settings: { connections: number; wrk_threads: number; wrk_duration_s: number; live_rate_events_s: number };
+  ceilings: {
+    http_req_s_1: Num;
+    http_p99_ms_1: Num;
+    http_events_s_100: Num;
+    http_p99_ms_100: Num;
+    xadd_events_s: Num;
+    xadd_batch_events_s: Num;
+    copy_rows_s: Num;
+  };
+  ingest: {
+    req_s_1: Num;
+    p50_ms_1: Num;
+    p99_ms_1: Num;
+    non_2xx_1: Num;
+    events_s_100: Num;
+    req_s_100: Num;
+    p50_ms_100: Num;
+    p99_ms_100: Num;
+    non_2xx_100: Num;
+  };
+  pipeline: {
+    events_s: Num;
+    offered_events_s: Num;
+    events: Num;
+    max_backlog: Num;
+    backlog_midway: Num;
+    backlog_at_end_of_load: Num;
+    drain_events_s: Num;
+    drain_events: Num;
+    non_2xx: Num;
+  };
+  live: { p50_ms: Num; p99_ms: Num; max_ms: Num; samples: Num; missing: Num; rate_events_s: Num };
+  queries: Record<string, Record<string, QueryTiming>>;
+  query_checks: { passed: number; failed: number; failures: string[] };
+  memory: { server_rss_mb: Num; worker_rss_mb: Num; embedded_rss_mb: Num };
+  sdk_gzip_bytes: Num;
+  client_js_gzip_bytes: Num;
+  client_js_files: string[];
+  events_loaded: Num;
+  seed_s: Num;
+  /** Product figure divided by its ceiling (the issue's targets are on these). */
+  ratios: {
+    ingest_req_s_1_vs_http: Num;
+    ingest_events_s_100_vs_http: Num;
+    pipeline_vs_copy: Num;
+  };
+  /** Each target of the issue: met, missed, or null when a figure is missing. */
+  targets: Record<string, boolean | null>;
+  errors: Array<{ part: string; message: string }>;
+}
+
+export function emptyResults(mode: "full" | "quick", command: string): BenchResults {
+  const queries: BenchResults["queries"] = {};
+  for (const procedure of PROCEDURES) {
+    queries[procedure] = {};
+    for (const period of PERIODS) queries[procedure]![period] = { p50_ms: null, p95_ms: null, samples: 0, correct: null };
+  }
+  return {
+    schema_version: 1,
+    date: new Date().toISOString(),
+    mode,
+    command,
+    duration_s: null,
+    cores: navigator.hardwareConcurrency,
+    machine: { cpu_model: "", memory_mb: 0, os: "", load_average_at_start: [] },
+    versions: {},
+    settings: { connections: 0, wrk_threads: 0, wrk_duration_s: 0, live_rate_events_s: 0 },
+    ceilings: {
+      http_req_s_1: null,
+      http_p99_ms_1: null,
+      http_events_s_100: null,
+      http_p99_ms_100: null,
+      xadd_events_s: null,
+      xadd_batch_events_s: null,
+      copy_rows_s: null,
+    },
+    ingest: {
+      req_s_1: null,
+      p50_ms_1: null,
+      p99_ms_1: null,
+      non_2xx_1: null,
+      events_s_100: null,
+      req_s_100: null,
+      p50_ms_100: null,
+      p99_ms_100: null,
+      non_2xx_100: null,
+    },
+    pipeline: {
+      events_s: null,
+      offered_events_s: null,
+      events: null,
+      max_backlog: null,
+      backlog_midway: null,
+      backlog_at_end_of_load: null,
+      drain_events_s: null,
+      drain_events: null,
+      non_2xx: null,
+    },
+    live: { p50_ms: null, p99_ms: null, max_ms: null, samples: null, missing: null, rate_events_s: null },
+    queries,
+    query_checks: { passed: 0, failed: 0, failures: [] },
+    memory: { server_rss_mb: null, worker_rss_mb: null, embedded_rss_mb: null },
+    sdk_gzip_bytes: null,
+    client_js_gzip_bytes: null,
+    client_js_files: [],
+    events_loaded: null,
+    seed_s: null,
+    ratios: { ingest_req_s_1_vs_http: null, ingest_events_s_100_vs_http: null, pipeline_vs_copy: null },
+    targets: {},
+    errors: [],
+  };
+}
+
+const ratio = (a: Num, b: Num) => (a !== null && b !== null && b > 0 ? Math.round((a / b) * 1000) / 1000 : null);
+const check = (value: Num, test: (v: number) => boolean) => (value === null ? null : test(value));
+
+/** Fills `ratios` and `targets` from the measured figures (the issue's target table). */
+export function evaluateTargets(r: BenchResults): void {
+  r.ratios = {
+    ingest_req_s_1_vs_http: ratio(r.ingest.req_s_1, r.ceilings.http_req_s_1),
+    ingest_events_s_100_vs_http: ratio(r.ingest.events_s_100, r.ceilings.http_events_s_100),
+    pipeline_vs_copy: ratio(r.pipeline.events_s, r.ceilings.copy_rows_s),
+  };
+  const slowest = (periods: Period[], key: "p95_ms") => {
+    let worst: Num = null;
+    for (const procedure of PROCEDURES) {
+      for (const period of periods) {
+        const v = r.queries[procedure]?.[period]?.[key] ?? null;
+        if (v === null) return null;
+        worst = worst === null ? v : Math.max(worst, v);
+      }
+    }
+    return worst;
+  };
+  const allCorrect = PROCEDURES.every((p) => PERIODS.every((q) => r.queries[p]?.[q]?.correct === true));
+  r.targets = {
+    "ingest_100: >= 35% of bare events/s": check(r.ratios.ingest_events_s_100_vs_http, (v) => v >= 0.35),
+    "ingest_1: >= 50% of bare req/s": check(r.ratios.ingest_req_s_1_vs_http, (v) => v >= 0.5),
+    "ingest_1: p99 < 10 ms": check(r.ingest.p99_ms_1, (v) => v < 10),
+    "ingest: no non-2xx": check(
+      r.ingest.non_2xx_1 === null || r.ingest.non_2xx_100 === null ? null : r.ingest.non_2xx_1 + r.ingest.non_2xx_100,
+      (v) => v === 0,
+    ),
+    "pipeline: >= 60% of COPY rows/s": check(r.ratios.pipeline_vs_copy, (v) => v >= 0.6),
+    "pipeline: backlog bounded": check(
+      r.pipeline.backlog_at_end_of_load === null || r.pipeline.backlog_midway === null
+        ? null
+        : r.pipeline.backlog_at_end_of_load - r.pipeline.backlog_midway,
+      // Bounded: the backlog did not keep growing through the second half of the steady load (by more than one
+      // second of the offered rate, i.e. in entries, well under it).
+      (growth) => growth <= (r.pipeline.offered_events_s ?? 0) / 100,
+    ),
+    "live: p99 < 500 ms at 5,000 events/s": check(r.live.p99_ms, (v) => v < 500),
+    "queries: p95 < 100 ms up to 30 days": check(slowest(["24h", "7d", "30d"], "p95_ms"), (v) => v < 100),
+    "queries: p95 < 250 ms over 90 days": check(slowest(["90d"], "p95_ms"), (v) => v < 250),
+    "queries: every result matches SQL": r.query_checks.passed + r.query_checks.failed === 0 ? null : allCorrect,
+    "memory: server < 200 MB": check(r.memory.server_rss_mb, (v) => v < 200),
+    "memory: worker < 200 MB": check(r.memory.worker_rss_mb, (v) => v < 200),
+  };
+}
+
+const REQUIRED_NUMBERS = [
+  "ceilings.http_req_s_1",
+  "ceilings.http_events_s_100",
+  "ceilings.xadd_events_s",
+  "ceilings.copy_rows_s",
+  "ingest.req_s_1",
+  "ingest.p99_ms_1",
+  "ingest.events_s_100",
+  "ingest.p99_ms_100",
+  "pipeline.events_s",
+  "live.p50_ms",
+  "live.p99_ms",
+  "memory.server_rss_mb",
+  "memory.worker_rss_mb",
+  "memory.embedded_rss_mb",
+  "sdk_gzip_bytes",
+  "client_js_gzip_bytes",
+  "events_loaded",
+  "cores",
+];
+
+function lookup(value: unknown, dotted: string): unknown {
+  let current = value;
+  for (const part of dotted.split(".")) {
+    if (typeof current !== "object" || current === null || !(part in current)) return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+/**
+ * Problems with a results file: a required key missing, or holding neither a number nor null. A null is allowed
+ * only when `errors` explains it (a part that could not run), so a silently empty file fails.
+ */
+export function validateResults(value: unknown): string[] {
+  const problems: string[] = [];
+  const errors = lookup(value, "errors");
+  if (!Array.isArray(errors)) problems.push("errors: missing (must be an array)");
+  const hasErrors = Array.isArray(errors) && errors.length > 0;
+  const numberOrExplainedNull = (key: string) => {
+    const v = lookup(value, key);
+    if (typeof v === "number" && Number.isFinite(v)) return;
+    if (v === null && hasErrors) return;
+    problems.push(`${key}: ${v === undefined ? "missing" : `not a number (${JSON.stringify(v)})`}`);
+  };
+  for (const key of REQUIRED_NUMBERS) numberOrExplainedNull(key);
+  for (const procedure of PROCEDURES) {
+    for (const period of PERIODS) {
+      numberOrExplainedNull(`queries.${procedure}.${period}.p50_ms`);
+      numberOrExplainedNull(`queries.${procedure}.${period}.p95_ms`);
+    }
+  }
+  if (typeof lookup(value, "date") !== "string" || Number.isNaN(Date.parse(String(lookup(value, "date"))))) {
+    problems.push("date: missing or not ISO 8601");
+  }
+  const versions = lookup(value, "versions");
+  if (typeof versions !== "object" || versions === null || !("bun" in versions)) problems.push("versions.bun: missing");
+  return problems;
+}
+
+const fmt = (v: Num, decimals = 0) =>
+  v === null ? "-" : v.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+const pct = (v: Num) => (v === null ? "-" : `${Math.round(v * 100)} %`);
+const yesNo = (v: boolean | null | undefined) => (v === null || v === undefined ? "-" : v ? "met" : "MISSED");
+
+/** The one table, in Markdown (it reads as a table in a terminal too and is pasted into the README as is). */
+export function renderTable(r: BenchResults): string {
+  const rows: string[][] = [];
+  const add = (what: string, value: string, ceiling = "", target = "") => rows.push([what, value, ceiling, target]);
+  const t = r.targets;
+  add("HTTP ceiling, 1-event bodies (bare Bun.serve + JSON.parse)", `${fmt(r.ceilings.http_req_s_1)} req/s`, "", `p99 ${fmt(r.ceilings.http_p99_ms_1, 1)} ms`);
+  add("HTTP ceiling, 100-event bodies", `${fmt(r.ceilings.http_events_s_100)} events/s`, "", `p99 ${fmt(r.ceilings.http_p99_ms_100, 1)} ms`);
+  add("XADD ceiling, pipelined (entry per event / per 100)", `${fmt(r.ceilings.xadd_events_s)} / ${fmt(r.ceilings.xadd_batch_events_s)} events/s`);
+  add("COPY ceiling, LIKE events INCLUDING ALL", `${fmt(r.ceilings.copy_rows_s)} rows/s`);
+  add(
+    "Ingest, 1-event bodies",
+    `${fmt(r.ingest.req_s_1)} req/s, p50 ${fmt(r.ingest.p50_ms_1, 1)} / p99 ${fmt(r.ingest.p99_ms_1, 1)} ms, ${fmt(r.ingest.non_2xx_1)} non-2xx`,
+    pct(r.ratios.ingest_req_s_1_vs_http),
+    `>= 50 %, p99 < 10 ms: ${yesNo(t["ingest_1: >= 50% of bare req/s"])}, ${yesNo(t["ingest_1: p99 < 10 ms"])}`,
+  );
+  add(
+    "Ingest, 100-event bodies",
+    `${fmt(r.ingest.events_s_100)} events/s, p50 ${fmt(r.ingest.p50_ms_100, 1)} / p99 ${fmt(r.ingest.p99_ms_100, 1)} ms, ${fmt(r.ingest.non_2xx_100)} non-2xx`,
+    pct(r.ratios.ingest_events_s_100_vs_http),
+    `>= 35 %: ${yesNo(t["ingest_100: >= 35% of bare events/s"])}`,
+  );
+  add(
+    "Pipeline, sustained (first request to last row stored)",
+    `${fmt(r.pipeline.events_s)} events/s of ${fmt(r.pipeline.offered_events_s)} offered; backlog max ${fmt(r.pipeline.max_backlog)} entries`,
+    pct(r.ratios.pipeline_vs_copy),
+    `>= 60 %, bounded: ${yesNo(t["pipeline: >= 60% of COPY rows/s"])}, ${yesNo(t["pipeline: backlog bounded"])}`,
+  );
+  add("Worker drain from a pre-filled stream", `${fmt(r.pipeline.drain_events_s)} events/s (${fmt(r.pipeline.drain_events)} events)`);
+  add(
+    `Live, 202 to WebSocket at ${fmt(r.settings.live_rate_events_s)} events/s`,
+    `p50 ${fmt(r.live.p50_ms, 1)} / p99 ${fmt(r.live.p99_ms, 1)} ms (${fmt(r.live.samples)} samples, ${fmt(r.live.missing)} missing)`,
+    "",
+    `p99 < 500 ms: ${yesNo(t["live: p99 < 500 ms at 5,000 events/s"])}`,
+  );
+  for (const procedure of PROCEDURES) {
+    const cells = PERIODS.map((period) => {
+      const q = r.queries[procedure]?.[period];
+      const mark = q?.correct === false ? " WRONG" : "";
+      return `${period} ${fmt(q?.p50_ms ?? null, 1)}/${fmt(q?.p95_ms ?? null, 1)}${mark}`;
+    });
+    add(`analytics.${procedure} p50/p95 ms (${fmt(r.events_loaded)} events)`, cells.join(", "));
+  }
+  add(
+    "Queries: targets",
+    `${r.query_checks.passed} results match SQL, ${r.query_checks.failed} do not`,
+    "",
+    `p95 < 100 ms (<= 30d): ${yesNo(t["queries: p95 < 100 ms up to 30 days"])}; < 250 ms (90d): ${yesNo(t["queries: p95 < 250 ms over 90 days"])}`,
+  );
+  add(
+    "Peak RSS: server / worker (production), bun start (embedded)",
+    `${fmt(r.memory.server_rss_mb)} / ${fmt(r.memory.worker_rss_mb)} / ${fmt(r.memory.embedded_rss_mb)} MB`,
+    "",
+    `< 200 MB: ${yesNo(t["memory: server < 200 MB"])}, ${yesNo(t["memory: worker < 200 MB"])}`,
+  );
+  add("sdk.min.js, gzip -9", `${fmt(r.sdk_gzip_bytes)} bytes`);
+  add("Dashboard first-load JS, gzip -9", `${fmt(r.client_js_gzip_bytes)} bytes (${r.client_js_files.length} files)`);
+
+  const header = ["what", "measured", "of ceiling", "target"];
+  const lines = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
+  for (const row of rows) lines.push(`| ${row.map((c) => c.replaceAll("|", "/")).join(" | ")} |`);
+  const machine = `${r.cores} cores (${r.machine.cpu_model}), ${r.mode} run, ${r.date}; ` +
+    Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(", ");
+  return `${lines.join("\n")}\n\n${machine}\n`;
+}

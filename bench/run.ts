@@ -1,0 +1,291 @@
+/**
+ * `bun run bench` (full) and `bun run bench -- --quick`: measures the product against ceilings taken in the same
+ * run on the same machine, prints one table and writes bench/results/latest.json (schema: bench/README.md).
+ *
+ * Order matters on a shared 2-core box: ceilings first (nothing of ours running), then the API server alone
+ * (ingest), then the worker draining what ingest accepted, then server and worker together (sustained pipeline,
+ * live feed, queries), then embedded mode. Every phase is bounded in time; all traffic goes to 127.0.0.1 and the
+ * shared PostgreSQL/Redis, inside the run's own database and key prefix, which are removed at the end.
+ */
+import { mkdir, readFile, rename } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseBenchArgs, type BenchOptions, type Part } from "./lib/args.ts";
+import { createBenchAccount, type BenchAccount } from "./lib/api.ts";
+import { measureCopyCeiling, measureHttpCeiling, measureXaddCeiling, writeBodies } from "./lib/ceilings.ts";
+import { closeBenchContext, openBenchContext, type BenchContext } from "./lib/context.ts";
+import { ensureBuilt, measureClientFirstLoad, measureEmbedded, measureSdkGzip } from "./lib/footprint.ts";
+import { measureIngest } from "./lib/ingest.ts";
+import { measureLive } from "./lib/live.ts";
+import { countRows, measureDrain, measureSustained } from "./lib/pipeline.ts";
+import { migrateEnv, startProduct, startWorker, type RunningProduct } from "./lib/product.ts";
+import { peakRssMb, REPO_ROOT, runCommand } from "./lib/procs.ts";
+import { measureQueries, seedEvents } from "./lib/queries.ts";
+import { emptyResults, evaluateTargets, renderTable, validateResults, type BenchResults } from "./lib/report.ts";
+import { round } from "./lib/stats.ts";
+import { runWrk, wrkPath } from "./lib/wrk.ts";
+
+async function describeMachine(ctx: BenchContext, results: BenchResults): Promise<void> {
+  const cpus = os.cpus();
+  results.machine = {
+    cpu_model: cpus[0]?.model.trim() ?? "unknown",
+    memory_mb: Math.round(os.totalmem() / 1024 / 1024),
+    os: `${os.type()} ${os.release()}`,
+    load_average_at_start: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+  const [pg] = await ctx.sql<Array<{ v: string }>>`select current_setting('server_version') as v`;
+  const redisInfo = await ctx.redis.info("server");
+  const pkg = JSON.parse(await readFile(path.join(REPO_ROOT, "package.json"), "utf8")) as { version?: string };
+  // `wrk -v` prints its version and then the usage, and exits non-zero.
+  const wrkProc = Bun.spawn([wrkPath(), "-v"], { stdout: "pipe", stderr: "pipe" });
+  const wrkVersion = (await new Response(wrkProc.stdout).text()) + (await new Response(wrkProc.stderr).text());
+  await wrkProc.exited;
+  results.versions = {
+    product: pkg.version ?? "unknown",
+    bun: Bun.version,
+    postgres: pg?.v ?? "unknown",
+    redis: redisInfo.match(/redis_version:(\S+)/)?.[1] ?? "unknown",
+    wrk: wrkVersion.match(/^wrk (\S+)/m)?.[1] ?? "unknown",
+  };
+  results.settings = {
+    connections: ctx.options.connections,
+    wrk_threads: ctx.options.threads,
+    wrk_duration_s: ctx.options.durationS,
+    live_rate_events_s: ctx.options.liveRate,
+  };
+}
+
+/** Runs one part, recording (not hiding) a failure so the rest of the run still produces numbers. */
+async function phase(ctx: BenchContext, part: string, run: () => Promise<void>): Promise<boolean> {
+  ctx.log(`${part}: start`);
+  try {
+    await run();
+    ctx.log(`${part}: done`);
+    return true;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    ctx.errors.push({ part, message });
+    ctx.log(`${part}: FAILED: ${message}`);
+    return false;
+  }
+}
+
+async function runBench(options: BenchOptions, command: string): Promise<BenchResults> {
+  const started = performance.now();
+  const results = emptyResults(options.quick ? "quick" : "full", command);
+  const ctx = await openBenchContext(options);
+  const wants = (part: Part) => options.parts.includes(part);
+  let product: RunningProduct | null = null;
+  let failed = false;
+  try {
+    await describeMachine(ctx, results);
+    ctx.log(`run ${ctx.runId}: database ${ctx.databaseName}, Redis prefix ${ctx.redisPrefix}, parts ${options.parts.join(", ")}`);
+    await runCommand([process.execPath, "server/main.ts", "migrate"], { env: migrateEnv(ctx) });
+    const bodies = await writeBodies(ctx);
+
+    if (wants("ceilings")) {
+      await phase(ctx, "ceilings.http", async () => {
+        const http = await measureHttpCeiling(ctx, bodies);
+        results.ceilings.http_req_s_1 = round(http.one.reqPerS);
+        results.ceilings.http_p99_ms_1 = round(http.one.p99Ms, 2);
+        results.ceilings.http_events_s_100 = round(http.hundred.reqPerS * 100);
+        results.ceilings.http_p99_ms_100 = round(http.hundred.p99Ms, 2);
+      });
+      await phase(ctx, "ceilings.xadd", async () => {
+        const xadd = await measureXaddCeiling(ctx);
+        results.ceilings.xadd_events_s = round(xadd.eventsPerS);
+        results.ceilings.xadd_batch_events_s = round(xadd.batchedEventsPerS);
+      });
+      await phase(ctx, "ceilings.copy", async () => {
+        results.ceilings.copy_rows_s = round((await measureCopyCeiling(ctx)).rowsPerS);
+      });
+    }
+
+    const needsProduct = wants("ingest") || wants("pipeline") || wants("live") || wants("queries");
+    let account: BenchAccount | null = null;
+    if (needsProduct) {
+      await phase(ctx, "product.start", async () => {
+        product = await startProduct(ctx, { worker: false });
+        account = await createBenchAccount(product.baseUrl);
+      });
+    }
+    const running = () => {
+      if (!product || !account) throw new Error("the product did not start (see product.start)");
+      return { product, account };
+    };
+
+    let drainRate: number | null = null;
+    if (wants("ingest") || wants("pipeline")) {
+      await phase(ctx, "ingest", async () => {
+        const { product, account } = running();
+        if (wants("ingest")) {
+          const ingest = await measureIngest(ctx, product.baseUrl, account.apiKey, bodies);
+          results.ingest = {
+            req_s_1: round(ingest.one.reqPerS),
+            p50_ms_1: round(ingest.one.p50Ms, 2),
+            p99_ms_1: round(ingest.one.p99Ms, 2),
+            non_2xx_1: ingest.one.non2xx + ingest.one.socketErrors,
+            events_s_100: round(ingest.hundred.reqPerS * 100),
+            req_s_100: round(ingest.hundred.reqPerS),
+            p50_ms_100: round(ingest.hundred.p50Ms, 2),
+            p99_ms_100: round(ingest.hundred.p99Ms, 2),
+            non_2xx_100: ingest.hundred.non2xx + ingest.hundred.socketErrors,
+          };
+        } else {
+          // Pipeline without ingest: pre-fill the stream for the drain measurement.
+          await runWrk({
+            url: `${product.baseUrl}/api/v1/events/ingest`,
+            bodyFile: bodies.hundred,
+            apiKey: account.apiKey,
+            connections: options.connections,
+            threads: options.threads,
+            durationS: Math.max(2, Math.round(options.durationS / 2)),
+          });
+        }
+      });
+      await phase(ctx, "pipeline.drain", async () => {
+        const { product, account } = running();
+        const rowsBefore = await countRows(ctx, account.projectId);
+        const startedAt = performance.now();
+        product.worker = await startWorker(ctx);
+        const drain = await measureDrain(ctx, account.projectId, rowsBefore, startedAt, options.quick ? 120_000 : 240_000);
+        results.pipeline.drain_events_s = round(drain.eventsPerS);
+        results.pipeline.drain_events = drain.events;
+        drainRate = drain.eventsPerS;
+        if (!drain.complete) throw new Error(`the worker had not drained the stream after ${drain.seconds.toFixed(0)} s`);
+      });
+    }
+    if (product && !(product as RunningProduct).worker && (wants("live") || wants("pipeline") || wants("queries"))) {
+      await phase(ctx, "worker.start", async () => {
+        running().product.worker = await startWorker(ctx);
+      });
+    }
+
+    if (wants("pipeline")) {
+      await phase(ctx, "pipeline.sustained", async () => {
+        const { product, account } = running();
+        if (drainRate === null) throw new Error("no drain rate to offer (see pipeline.drain)");
+        // Offer what the worker showed it can store, rounded down to whole 100-event requests per second.
+        const rate = Math.max(100, Math.floor(drainRate / 100) * 100);
+        const sustained = await measureSustained(ctx, {
+          baseUrl: product.baseUrl,
+          apiKey: account.apiKey,
+          projectId: account.projectId,
+          bodyFile: bodies.hundred,
+          rate,
+          durationS: options.durationS,
+        });
+        results.pipeline.events_s = round(sustained.eventsPerS);
+        results.pipeline.offered_events_s = rate;
+        results.pipeline.events = sustained.stored;
+        results.pipeline.max_backlog = sustained.maxBacklog;
+        results.pipeline.backlog_midway = sustained.backlogMidway;
+        results.pipeline.backlog_at_end_of_load = sustained.backlogAtEnd;
+        results.pipeline.non_2xx = Object.values(sustained.sender.failures).reduce((a, b) => a + b, 0);
+        if (!sustained.complete) {
+          throw new Error(`stored ${sustained.stored} of ${sustained.accepted} accepted events before the drain timeout`);
+        }
+      });
+    }
+
+    if (wants("live")) {
+      await phase(ctx, "live", async () => {
+        const { product, account } = running();
+        const live = await measureLive(ctx, { baseUrl: product.baseUrl, apiKey: account.apiKey, projectId: account.projectId, client: account.client });
+        results.live = {
+          p50_ms: round(live.p50Ms, 1),
+          p99_ms: round(live.p99Ms, 1),
+          max_ms: round(live.maxMs, 1),
+          samples: live.samples,
+          missing: live.missing,
+          rate_events_s: round(live.rateEventsPerS),
+        };
+      });
+    }
+
+    if (product) {
+      const p = product as RunningProduct;
+      results.memory.worker_rss_mb = p.worker ? round(await peakRssMb(p.worker.pid), 1) : null;
+    }
+
+    if (wants("queries")) {
+      await phase(ctx, "queries", async () => {
+        const { product, account } = running();
+        const seed = await seedEvents(ctx, { projectId: account.projectId, count: options.queryEvents });
+        results.events_loaded = seed.eventsLoaded;
+        results.seed_s = round(seed.seconds, 1);
+        await measureQueries(ctx, { client: account.client, projectId: account.projectId, results });
+      });
+    }
+
+    if (product) {
+      const p = product as RunningProduct;
+      results.memory.server_rss_mb = round(await peakRssMb(p.server.pid), 1);
+      if (p.worker) results.memory.worker_rss_mb = round(await peakRssMb(p.worker.pid), 1);
+      await p.stop();
+      product = null;
+    }
+
+    if (wants("footprint")) {
+      await phase(ctx, "footprint.bundles", async () => {
+        await ensureBuilt(ctx);
+        results.sdk_gzip_bytes = await measureSdkGzip();
+        const client = await measureClientFirstLoad();
+        results.client_js_gzip_bytes = client.bytes;
+        results.client_js_files = client.files;
+      });
+      await phase(ctx, "footprint.embedded", async () => {
+        results.memory.embedded_rss_mb = round((await measureEmbedded(ctx, bodies.hundred)).rssMb, 1);
+      });
+    }
+  } catch (error) {
+    failed = true;
+    ctx.errors.push({ part: "run", message: error instanceof Error ? error.message : String(error) });
+    throw error;
+  } finally {
+    if (product) await (product as RunningProduct).stop();
+    results.errors = ctx.errors;
+    results.duration_s = round((performance.now() - started) / 1000, 1);
+    // Keep the scratch folder (process logs) when something failed, so it can be read.
+    const keepDir = failed || ctx.errors.length > 0;
+    if (keepDir) ctx.log(`process logs kept in ${ctx.dir}`);
+    await closeBenchContext(ctx, { keepDatabase: options.keepDatabase, keepDir });
+  }
+  return results;
+}
+
+async function writeResults(file: string, results: BenchResults): Promise<void> {
+  const target = path.resolve(REPO_ROOT, file);
+  await mkdir(path.dirname(target), { recursive: true });
+  // Write then rename, so a reader never sees half a file.
+  await Bun.write(`${target}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
+  await rename(`${target}.tmp`, target);
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  let options: BenchOptions;
+  try {
+    const parsed = parseBenchArgs(argv);
+    if ("help" in parsed) {
+      console.log(parsed.help);
+      return;
+    }
+    options = parsed;
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(2);
+  }
+  const command = ["bun run bench", ...(argv.length ? ["--", ...argv] : [])].join(" ");
+  const results = await runBench(options, command);
+  evaluateTargets(results);
+  await writeResults(options.out, results);
+  console.log(`\n${renderTable(results)}`);
+  console.log(`results: ${options.out}`);
+  const problems = validateResults(results);
+  for (const problem of problems) console.error(`results problem: ${problem}`);
+  for (const error of results.errors) console.error(`error in ${error.part}: ${error.message}`);
+  if (problems.length || results.errors.length) process.exit(1);
+}
+
+await main();
