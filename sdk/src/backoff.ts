@@ -5,7 +5,7 @@
  */
 
 /** The most attempts a batch gets before it is dropped, so a broken endpoint cannot keep a page busy forever. */
-export const MAX_ATTEMPTS = 8;
+export const MAX_ATTEMPTS = 10;
 
 export const isRetryable = (status?: number): boolean => !status || status == 429 || status >= 500;
 

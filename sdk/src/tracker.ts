@@ -125,8 +125,9 @@ export const createTracker = (o: TrackerOptions): Tracker => {
         properties: JSON.parse(JSON.stringify(Object.assign({}, S.r, properties))) as Properties,
         distinct_id: S.d,
         session_id: S.s,
-        page_url: loc.href,
-        referrer: document.referrer || null,
+        // The server refuses URLs over 4,096 characters, and with them the whole event: cut them instead.
+        page_url: loc.href.slice(0, 4096),
+        referrer: document.referrer.slice(0, 4096) || null,
         timestamp: new Date(now).toISOString(),
         insert_id: uuidv7(now),
       },
