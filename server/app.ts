@@ -11,6 +11,9 @@ import { csrfProtection } from "./http/csrf.ts";
 import { apiError, renderError } from "./http/errors.ts";
 import { securityHeaders } from "./http/security-headers.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { ingestRoutes } from "./routes/ingest.ts";
+import { liveRoutes } from "./routes/live.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
 import type { Services } from "./services.ts";
 import { createContext } from "./trpc/init.ts";
 import { appRouter } from "./trpc/root.ts";
@@ -26,6 +29,10 @@ export function createApp(services: Services) {
   app.notFound((c) => c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
 
   app.route("/api/v1/health", healthRoutes(services));
+  // Ingest is posted from customers' sites: open CORS without credentials, no dashboard CORS/CSRF (see the route).
+  app.route("/api/v1/events/ingest", ingestRoutes(services));
+  app.route("/api/v1/ws/events", liveRoutes(services));
+  app.route("/api/v1", openApiRoutes({ publicUrl: config.PUBLIC_URL }));
 
   // The dashboard API: credentials only from allowed origins (never reflected), JSON-only POSTs, bounded bodies.
   app.use(

@@ -10,6 +10,7 @@ import { ConfigError, isEmbedded, loadConfig, type Config } from "./env.ts";
 import { createLogger } from "./logger.ts";
 import { startHttpServer } from "./serve.ts";
 import { createServices } from "./services.ts";
+import { runWorker, spawnWorkerProcess } from "./worker/boot.ts";
 
 const COMMANDS = ["start", "server", "worker", "migrate"] as const;
 type Command = (typeof COMMANDS)[number];
@@ -34,7 +35,13 @@ async function main(command: Command) {
     return;
   }
 
+  if (command === "worker" && !config.REDIS_URL) {
+    console.error("The worker reads the Redis stream: set REDIS_URL. Without Redis, `bun start` runs the worker in-process.");
+    process.exit(2);
+  }
+
   const services = await createServices(config, { logger });
+  // Stopped in order: the HTTP server first (no new events), then the worker (finishes its batch), then services.
   const stops: Array<() => Promise<void>> = [];
   if (command === "start" || command === "server") {
     const server = startHttpServer(services);
@@ -44,6 +51,14 @@ async function main(command: Command) {
       database: services.database.kind,
       redis: Boolean(config.REDIS_URL),
     });
+  }
+
+  if (command === "worker" || (command === "start" && !config.REDIS_URL)) {
+    const worker = await runWorker(services);
+    stops.push(worker.stop);
+  } else if (command === "start") {
+    const worker = spawnWorkerProcess(logger);
+    stops.push(worker.stop);
   }
 
   onShutdown(logger, async () => {

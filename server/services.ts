@@ -7,6 +7,7 @@ import type { Redis } from "ioredis";
 import { openDatabase, type Database, type DatabaseHandle } from "./db/client.ts";
 import { migrateDatabase } from "./db/migrate.ts";
 import type { Config } from "./env.ts";
+import { MemoryEventStream, RedisEventStream, type EventStream } from "./infra/event-stream.ts";
 import { MemoryKeyStore, RedisKeyStore, type KeyStore } from "./infra/key-store.ts";
 import { MemoryPubSub, RedisPubSub, type PubSub } from "./infra/pub-sub.ts";
 import { connectRedis } from "./infra/redis.ts";
@@ -22,6 +23,8 @@ export interface Services {
   db: Database;
   kv: KeyStore;
   pubsub: PubSub;
+  /** The ingest queue: a Redis Stream, or in process in embedded mode. */
+  stream: EventStream;
   /** The shared command connection when REDIS_URL is set. */
   redis: Redis | null;
   close(): Promise<void>;
@@ -49,15 +52,35 @@ export async function createServices(config: Config, options: CreateServicesOpti
     let redis: Redis | null = null;
     let kv: KeyStore;
     let pubsub: PubSub;
+    let stream: EventStream;
     if (config.REDIS_URL) {
-      redis = connectRedis(config.REDIS_URL);
-      const subscriber = connectRedis(config.REDIS_URL, { commandTimeout: undefined });
-      closers.unshift(() => redis?.disconnect(), () => subscriber.disconnect());
+      const redisUrl = config.REDIS_URL;
+      redis = connectRedis(redisUrl);
+      const subscriber = connectRedis(redisUrl, { commandTimeout: undefined });
+      // The stream's own connection fails at once while Redis is away (ingest then writes to PostgreSQL instead of
+      // waiting) and pipelines concurrent XADDs into one write.
+      const streamRedis = connectRedis(redisUrl, { enableOfflineQueue: false, enableAutoPipelining: true });
+      const redisStream = new RedisEventStream({
+        redis: streamRedis,
+        prefix: config.REDIS_KEY_PREFIX,
+        connectBlocking: () => connectRedis(redisUrl, { commandTimeout: undefined }),
+      });
+      stream = redisStream;
+      closers.unshift(
+        () => redis?.disconnect(),
+        () => subscriber.disconnect(),
+        () => redisStream.close(),
+        () => streamRedis.disconnect(),
+      );
       kv = new RedisKeyStore(redis, config.REDIS_KEY_PREFIX);
       pubsub = new RedisPubSub(redis, subscriber, config.REDIS_KEY_PREFIX);
+      await waitUntilReady(streamRedis, 2_000);
     } else {
       kv = new MemoryKeyStore();
       pubsub = new MemoryPubSub();
+      const memoryStream = new MemoryEventStream();
+      stream = memoryStream;
+      closers.unshift(() => memoryStream.close());
     }
 
     return {
@@ -68,6 +91,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
       db: database.db,
       kv,
       pubsub,
+      stream,
       redis,
       close: async () => {
         for (const close of closers) {
@@ -83,4 +107,19 @@ export async function createServices(config: Config, options: CreateServicesOpti
     await database.close();
     throw error;
   }
+}
+
+/** Gives a fresh connection a moment to come up, so the first requests do not see it "not ready"; a Redis that is
+ * down at boot is not an error here (ingest falls back to PostgreSQL until it returns). */
+async function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === "ready") return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, timeoutMs);
+    function done() {
+      clearTimeout(timer);
+      redis.off("ready", done);
+      resolve();
+    }
+    redis.once("ready", done);
+  });
 }

@@ -1,0 +1,408 @@
+/**
+ * The ingest queue: a Redis Stream (`events:ingest`, consumer group `event_workers`) when REDIS_URL is set, an
+ * in-process stream with the same semantics in embedded mode. One entry per accepted ingest request (a whole batch),
+ * never one per event.
+ *
+ * Invariants (see shared/RELIABILITY-NOTES):
+ * - An entry stays in its consumer's pending list until `ack`; the worker acks only after the PostgreSQL COMMIT.
+ * - `deliveries` counts how often an entry was handed out (first read = 1); after a few, the worker moves it to the
+ *   dead-letter stream with a reason (`deadLetter` adds it there and acks it in one step).
+ * - `trimAcknowledged` never removes an entry that is pending or not yet delivered: it trims by MINID up to the
+ *   oldest such entry. When the backlog is too large, ingest answers 503 instead of trimming.
+ */
+import type { Redis } from "ioredis";
+
+export const INGEST_STREAM = "events:ingest";
+export const DEAD_LETTER_STREAM = "events:dead";
+export const CONSUMER_GROUP = "event_workers";
+
+export interface StreamEntry {
+  id: string;
+  payload: string;
+  /** How many times this entry has been delivered, this delivery included. */
+  deliveries: number;
+}
+
+export interface StreamBacklog {
+  /** Entries in the stream (acknowledged ones not yet trimmed included). */
+  length: number;
+  /** Entries delivered to a consumer and not acknowledged. */
+  pending: number;
+  /** Entries not yet delivered to any consumer. */
+  lag: number;
+}
+
+export interface DeadLetter {
+  id: string;
+  entryId: string;
+  payload: string;
+  reason: string;
+  deliveries: number;
+}
+
+export interface EventStream {
+  /** Creates the consumer group (from the stream's beginning) if it does not exist. */
+  ensureGroup(): Promise<void>;
+  /** Appends one entry; resolves only once the stream has it. */
+  append(payload: string): Promise<string>;
+  /** Entries never delivered to anyone, waiting up to `blockMs` for some to arrive. */
+  readNew(consumer: string, count: number, blockMs: number): Promise<StreamEntry[]>;
+  /** This consumer's own pending entries with ids after `afterId` ("0" for all): what a restarted worker redoes. */
+  readOwnPending(consumer: string, count: number, afterId: string): Promise<StreamEntry[]>;
+  /** Takes over entries idle for at least `minIdleMs` (their consumer died); call again with `next` until "0-0". */
+  claimIdle(consumer: string, minIdleMs: number, count: number, cursor: string): Promise<{ next: string; entries: StreamEntry[] }>;
+  ack(ids: readonly string[]): Promise<void>;
+  /** Copies the entry to the dead-letter stream with its reason and acknowledges it, atomically. */
+  deadLetter(entry: StreamEntry, reason: string): Promise<void>;
+  readDeadLetters(count: number): Promise<DeadLetter[]>;
+  /** Ends a blocked `readNew` early (shutdown). Entries it had already taken stay pending for this consumer. */
+  interruptReads(): void;
+  /** Removes acknowledged entries older than every pending or undelivered one; returns how many went. */
+  trimAcknowledged(): Promise<number>;
+  backlog(): Promise<StreamBacklog>;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Redis
+// ---------------------------------------------------------------------------------------------------------------
+
+type RawEntry = [id: string, fields: string[] | null];
+
+function payloadOf(fields: string[] | null): string | null {
+  if (!fields) return null;
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === "d") return fields[i + 1]!;
+  return null;
+}
+
+function compareIds(a: string, b: string): number {
+  const [aMs, aSeq] = a.split("-");
+  const [bMs, bSeq] = b.split("-");
+  const ms = BigInt(aMs ?? "0") - BigInt(bMs ?? "0");
+  if (ms !== 0n) return ms < 0n ? -1 : 1;
+  const seq = BigInt(aSeq ?? "0") - BigInt(bSeq ?? "0");
+  return seq === 0n ? 0 : seq < 0n ? -1 : 1;
+}
+
+export interface RedisEventStreamOptions {
+  /** Commands (XADD, XACK, XAUTOCLAIM, ...). Should fail fast when Redis is away (no offline queue). */
+  redis: Redis;
+  /**
+   * Opens the dedicated connection for blocking reads (XREADGROUP BLOCK ties up its connection), on first use: a
+   * process that only appends never opens it.
+   */
+  connectBlocking?: () => Redis;
+  prefix?: string;
+}
+
+export class RedisEventStream implements EventStream {
+  private readonly redis: Redis;
+  private readonly connectBlocking: (() => Redis) | undefined;
+  private blocking: Redis | undefined;
+  private readonly key: string;
+  private readonly deadKey: string;
+
+  constructor({ redis, connectBlocking, prefix = "" }: RedisEventStreamOptions) {
+    this.redis = redis;
+    this.connectBlocking = connectBlocking;
+    this.key = prefix + INGEST_STREAM;
+    this.deadKey = prefix + DEAD_LETTER_STREAM;
+  }
+
+  async ensureGroup() {
+    try {
+      await this.redis.xgroup("CREATE", this.key, CONSUMER_GROUP, "0", "MKSTREAM");
+    } catch (error) {
+      if (!(error instanceof Error && error.message.includes("BUSYGROUP"))) throw error;
+    }
+  }
+
+  async append(payload: string) {
+    const id = await this.redis.xadd(this.key, "*", "d", payload);
+    if (!id) throw new Error("XADD returned no id");
+    return id;
+  }
+
+  async readNew(consumer: string, count: number, blockMs: number) {
+    if (!this.blocking && this.connectBlocking) this.blocking = this.connectBlocking();
+    const connection = this.blocking ?? this.redis;
+    const result = (await connection.xreadgroup(
+      "GROUP", CONSUMER_GROUP, consumer, "COUNT", count, "BLOCK", blockMs, "STREAMS", this.key, ">",
+    )) as Array<[string, RawEntry[]]> | null;
+    const raw = result?.[0]?.[1] ?? [];
+    return raw.map(([id, fields]) => ({ id, payload: payloadOf(fields) ?? "", deliveries: 1 }));
+  }
+
+  async readOwnPending(consumer: string, count: number, afterId: string) {
+    const result = (await this.redis.xreadgroup(
+      "GROUP", CONSUMER_GROUP, consumer, "COUNT", count, "STREAMS", this.key, afterId === "0" ? "0" : afterId,
+    )) as Array<[string, RawEntry[]]> | null;
+    const raw = result?.[0]?.[1] ?? [];
+    return this.withDeliveries(raw, consumer);
+  }
+
+  async claimIdle(consumer: string, minIdleMs: number, count: number, cursor: string) {
+    const [next, raw] = (await this.redis.xautoclaim(
+      this.key, CONSUMER_GROUP, consumer, minIdleMs, cursor, "COUNT", count,
+    )) as [string, RawEntry[], string[]];
+    return { next, entries: await this.withDeliveries(raw, consumer) };
+  }
+
+  /** Delivery counts live in the pending list, not in the read reply: one XPENDING over the range fetches them. */
+  private async withDeliveries(raw: RawEntry[], consumer: string): Promise<StreamEntry[]> {
+    if (raw.length === 0) return [];
+    const first = raw[0]![0];
+    const last = raw[raw.length - 1]![0];
+    const pending = (await this.redis.xpending(this.key, CONSUMER_GROUP, first, last, raw.length, consumer)) as Array<
+      [string, string, number, number]
+    >;
+    const counts = new Map(pending.map(([id, , , deliveries]) => [id, deliveries]));
+    const entries: StreamEntry[] = [];
+    for (const [id, fields] of raw) {
+      const payload = payloadOf(fields);
+      // A pending id whose entry was deleted from the stream comes back with no fields: nothing left to store.
+      if (payload === null) {
+        await this.redis.xack(this.key, CONSUMER_GROUP, id);
+        continue;
+      }
+      entries.push({ id, payload, deliveries: counts.get(id) ?? 1 });
+    }
+    return entries;
+  }
+
+  async ack(ids: readonly string[]) {
+    if (ids.length) await this.redis.xack(this.key, CONSUMER_GROUP, ...ids);
+  }
+
+  async deadLetter(entry: StreamEntry, reason: string) {
+    const result = await this.redis
+      .multi()
+      .xadd(this.deadKey, "*", "entry", entry.id, "d", entry.payload, "reason", reason, "deliveries", String(entry.deliveries))
+      .xack(this.key, CONSUMER_GROUP, entry.id)
+      .exec();
+    const failed = result?.find(([error]) => error);
+    if (!result || failed) throw failed?.[0] ?? new Error("dead-letter transaction was discarded");
+  }
+
+  async readDeadLetters(count: number) {
+    const raw = (await this.redis.xrange(this.deadKey, "-", "+", "COUNT", count)) as RawEntry[];
+    return raw.map(([id, fields]) => {
+      const map = new Map<string, string>();
+      for (let i = 0; fields && i + 1 < fields.length; i += 2) map.set(fields[i]!, fields[i + 1]!);
+      return {
+        id,
+        entryId: map.get("entry") ?? "",
+        payload: map.get("d") ?? "",
+        reason: map.get("reason") ?? "",
+        deliveries: Number(map.get("deliveries") ?? 0),
+      };
+    });
+  }
+
+  async trimAcknowledged() {
+    const groups = (await this.redis.xinfo("GROUPS", this.key)) as Array<Array<string | number | null>>;
+    const group = groups.map(toRecord).find((g) => g.name === CONSUMER_GROUP);
+    // No group yet: nobody has read anything, so nothing may go.
+    if (!group) return 0;
+    const lastDelivered = String(group["last-delivered-id"] ?? "0-0");
+    let minId = nextId(lastDelivered);
+    if (Number(group.pending ?? 0) > 0) {
+      const summary = (await this.redis.xpending(this.key, CONSUMER_GROUP)) as [number, string | null, string | null, unknown];
+      if (summary[1] && compareIds(summary[1], minId) < 0) minId = summary[1];
+    }
+    return this.redis.xtrim(this.key, "MINID", minId);
+  }
+
+  async backlog() {
+    const [length, groups] = (await this.redis
+      .multi()
+      .xlen(this.key)
+      .xinfo("GROUPS", this.key)
+      .exec()
+      .then((result) => {
+        if (!result) throw new Error("backlog transaction was discarded");
+        for (const [error] of result) if (error) throw error;
+        return result.map(([, value]) => value);
+      })) as [number, Array<Array<string | number | null>>];
+    const group = groups.map(toRecord).find((g) => g.name === CONSUMER_GROUP);
+    const pending = Number(group?.pending ?? 0);
+    // `lag` is null when Redis cannot tell (after deletions); then everything not pending counts as lag.
+    const lag = group ? Number(group.lag ?? Math.max(0, length - pending)) : length;
+    return { length, pending, lag };
+  }
+
+  interruptReads() {
+    this.blocking?.disconnect();
+    this.blocking = undefined;
+  }
+
+  async close() {
+    this.interruptReads();
+  }
+}
+
+function toRecord(flat: Array<string | number | null>): Record<string, string | number | null> {
+  const record: Record<string, string | number | null> = Object.create(null);
+  for (let i = 0; i + 1 < flat.length; i += 2) record[String(flat[i])] = flat[i + 1] ?? null;
+  return record;
+}
+
+function nextId(id: string): string {
+  const [ms, seq] = id.split("-");
+  return `${ms ?? "0"}-${BigInt(seq ?? "0") + 1n}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// In process (embedded mode)
+// ---------------------------------------------------------------------------------------------------------------
+
+interface MemoryEntry {
+  id: string;
+  payload: string;
+}
+
+interface PendingInfo {
+  consumer: string;
+  deliveries: number;
+  deliveredAt: number;
+}
+
+/**
+ * The same contract in memory, for embedded mode (one process runs ingest and worker). Entries live only as long as
+ * the process: shutdown drains them (the worker finishes the backlog before exit), a kill -9 loses what was not yet
+ * stored.
+ */
+export class MemoryEventStream implements EventStream {
+  private entries: MemoryEntry[] = [];
+  /** Index in `entries` of the first entry never delivered. */
+  private nextUndelivered = 0;
+  private readonly pending = new Map<string, PendingInfo>();
+  private readonly dead: DeadLetter[] = [];
+  private lastMs = 0;
+  private seq = 0;
+  private waiters = new Set<() => void>();
+  private closed = false;
+
+  async ensureGroup() {}
+
+  async append(payload: string) {
+    if (this.closed) throw new Error("the event stream is closed");
+    const id = this.makeId();
+    this.entries.push({ id, payload });
+    const waiters = this.waiters;
+    this.waiters = new Set();
+    for (const wake of waiters) wake();
+    return id;
+  }
+
+  private makeId(): string {
+    const now = Date.now();
+    if (now > this.lastMs) {
+      this.lastMs = now;
+      this.seq = 0;
+    } else {
+      this.seq++;
+    }
+    return `${this.lastMs}-${this.seq}`;
+  }
+
+  async readNew(consumer: string, count: number, blockMs: number) {
+    if (this.nextUndelivered >= this.entries.length && blockMs > 0 && !this.closed) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.waiters.delete(wake);
+          resolve();
+        }, blockMs);
+        const wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        this.waiters.add(wake);
+      });
+    }
+    const out: StreamEntry[] = [];
+    const now = Date.now();
+    while (out.length < count && this.nextUndelivered < this.entries.length) {
+      const entry = this.entries[this.nextUndelivered++]!;
+      this.pending.set(entry.id, { consumer, deliveries: 1, deliveredAt: now });
+      out.push({ id: entry.id, payload: entry.payload, deliveries: 1 });
+    }
+    return out;
+  }
+
+  async readOwnPending(consumer: string, count: number, afterId: string) {
+    const out: StreamEntry[] = [];
+    const now = Date.now();
+    for (const entry of this.entries) {
+      if (out.length >= count) break;
+      const info = this.pending.get(entry.id);
+      if (!info || info.consumer !== consumer || (afterId !== "0" && compareIds(entry.id, afterId) <= 0)) continue;
+      info.deliveries++;
+      info.deliveredAt = now;
+      out.push({ id: entry.id, payload: entry.payload, deliveries: info.deliveries });
+    }
+    return out;
+  }
+
+  async claimIdle(consumer: string, minIdleMs: number, count: number, cursor: string) {
+    const out: StreamEntry[] = [];
+    const now = Date.now();
+    let next = "0-0";
+    for (const entry of this.entries) {
+      if (cursor !== "0-0" && cursor !== "0" && compareIds(entry.id, cursor) < 0) continue;
+      const info = this.pending.get(entry.id);
+      if (!info || now - info.deliveredAt < minIdleMs) continue;
+      if (out.length >= count) {
+        next = entry.id;
+        break;
+      }
+      info.consumer = consumer;
+      info.deliveries++;
+      info.deliveredAt = now;
+      out.push({ id: entry.id, payload: entry.payload, deliveries: info.deliveries });
+    }
+    return { next, entries: out };
+  }
+
+  async ack(ids: readonly string[]) {
+    for (const id of ids) this.pending.delete(id);
+  }
+
+  async deadLetter(entry: StreamEntry, reason: string) {
+    this.dead.push({ id: this.makeId(), entryId: entry.id, payload: entry.payload, reason, deliveries: entry.deliveries });
+    this.pending.delete(entry.id);
+  }
+
+  async readDeadLetters(count: number) {
+    return this.dead.slice(0, count);
+  }
+
+  async trimAcknowledged() {
+    let removable = 0;
+    while (removable < this.nextUndelivered && !this.pending.has(this.entries[removable]!.id)) removable++;
+    if (removable > 0) {
+      this.entries = this.entries.slice(removable);
+      this.nextUndelivered -= removable;
+    }
+    return removable;
+  }
+
+  async backlog() {
+    return {
+      length: this.entries.length,
+      pending: this.pending.size,
+      lag: this.entries.length - this.nextUndelivered,
+    };
+  }
+
+  interruptReads() {
+    const waiters = this.waiters;
+    this.waiters = new Set();
+    for (const wake of waiters) wake();
+  }
+
+  async close() {
+    this.closed = true;
+    this.interruptReads();
+  }
+}

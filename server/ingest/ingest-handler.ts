@@ -1,0 +1,182 @@
+/**
+ * `POST /api/v1/events/ingest`: validate, enrich, enqueue, answer. The database work is the worker's.
+ *
+ * Order of checks (cheapest refusal first, and nothing unbounded before a limit): content type (415), declared or
+ * streamed size (413), JSON (400), envelope and event count (400/413), API key (401, 503 if it cannot be checked),
+ * the project's domain against a browser's Origin (403), the per-project rate limit (429), the stream backlog (503),
+ * then each event (kept, or listed in `rejected`). The 202 is sent only once the stream (or, when it cannot,
+ * PostgreSQL) has the batch. Anything a client can send ends in a 2xx or 4xx; 503 means we could not store.
+ *
+ * It is a plain `(Request) => Response` function so it carries no framework cost per request; CORS is open (any
+ * site may post, never with credentials) and added to every answer, errors included.
+ */
+import { INGEST_LIMITS, type IngestResponse } from "../../shared/ingest.ts";
+import type { Config } from "../env.ts";
+import type { Logger } from "../logger.ts";
+import type { ApiKeyCache, IngestProject } from "./api-key-cache.ts";
+import { KeyLookupUnavailable } from "./api-key-cache.ts";
+import { encodeEventBatch } from "./event-batch.ts";
+import { QueueUnavailable, type EventQueue } from "./event-queue.ts";
+import { IpHasher, parseUserAgent } from "./enrich.ts";
+import type { IngestRateLimiter } from "./rate-limiter.ts";
+import { readBoundedText } from "./read-body.ts";
+import { checkEnvelope, needsCleaning, validateEvents, type RejectedEvent } from "./validate-events.ts";
+
+export const INGEST_PATH = "/api/v1/events/ingest";
+
+const CORS_HEADERS = {
+  "access-control-allow-origin": "*",
+  "access-control-expose-headers": "Retry-After",
+} as const;
+
+const PREFLIGHT_HEADERS = {
+  ...CORS_HEADERS,
+  "access-control-allow-methods": "POST, OPTIONS",
+  "access-control-allow-headers": "Content-Type, X-API-Key",
+  "access-control-max-age": "86400",
+} as const;
+
+const JSON_HEADERS = { ...CORS_HEADERS, "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
+
+function errorResponse(status: number, code: string, message: string, retryAfter?: number): Response {
+  const headers: Record<string, string> = { ...JSON_HEADERS };
+  if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
+  return new Response(JSON.stringify({ error: { code, message } }), { status, headers });
+}
+
+/** `application/json` or `text/plain` (what navigator.sendBeacon sends), any parameters. */
+function isAcceptedContentType(header: string | null): boolean {
+  if (!header) return false;
+  const semicolon = header.indexOf(";");
+  const type = (semicolon === -1 ? header : header.slice(0, semicolon)).trim().toLowerCase();
+  return type === "application/json" || type === "text/plain";
+}
+
+function hostOf(value: string): string | null {
+  return URL.parse(value.includes("://") ? value : `https://${value}`)?.hostname.toLowerCase() || null;
+}
+
+/** True when a browser Origin belongs to the project's site: its host, or a subdomain (www. ignored on the domain). */
+export function originMatchesDomain(origin: string, domain: string): boolean {
+  const originHost = URL.parse(origin)?.hostname.toLowerCase();
+  const domainHost = hostOf(domain)?.replace(/^www\./, "");
+  if (!originHost || !domainHost) return false;
+  return originHost === domainHost || originHost.endsWith(`.${domainHost}`);
+}
+
+export interface IngestHandlerDeps {
+  config: Pick<Config, "INGEST_RATE_LIMIT_PER_MINUTE">;
+  logger: Logger;
+  keys: ApiKeyCache;
+  limiter: IngestRateLimiter;
+  queue: EventQueue;
+  ipHasher: IpHasher;
+}
+
+export type IngestHandler = (request: Request, clientIp: string) => Promise<Response>;
+
+export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
+  const { keys, limiter, queue, ipHasher, logger } = deps;
+
+  return async function ingest(request: Request, clientIp: string): Promise<Response> {
+    if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: PREFLIGHT_HEADERS });
+    if (request.method !== "POST") return errorResponse(405, "method_not_allowed", "Use POST.");
+
+    if (!isAcceptedContentType(request.headers.get("content-type"))) {
+      return errorResponse(415, "unsupported_media_type", "Send application/json (or text/plain holding JSON).");
+    }
+
+    let body;
+    try {
+      body = await readBoundedText(request, INGEST_LIMITS.maxBodyBytes);
+    } catch (error) {
+      logger.debug("could not read an ingest body", { error });
+      return errorResponse(400, "bad_request", "The request body could not be read.");
+    }
+    if (!body.ok) return errorResponse(body.status, body.status === 413 ? "payload_too_large" : "bad_request", body.message);
+    const receivedAt = Date.now();
+
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.text);
+    } catch {
+      return errorResponse(400, "invalid_json", "The body is not valid JSON.");
+    }
+    const envelope = checkEnvelope(parsed);
+    if (typeof envelope === "string") return errorResponse(400, "invalid_body", envelope);
+    if (envelope.events.length > INGEST_LIMITS.maxEvents) {
+      return errorResponse(413, "too_many_events", `At most ${INGEST_LIMITS.maxEvents} events per request.`);
+    }
+
+    const apiKey = request.headers.get("x-api-key") || envelope.apiKey;
+    if (!apiKey) return errorResponse(401, "unauthorized", "Send the project's API key in X-API-Key (or api_key).");
+    let project: IngestProject | null;
+    try {
+      project = await keys.lookup(apiKey, receivedAt);
+    } catch (error) {
+      if (error instanceof KeyLookupUnavailable) {
+        return errorResponse(503, "unavailable", "The API key cannot be checked right now.", 5);
+      }
+      throw error;
+    }
+    if (!project) return errorResponse(401, "unauthorized", "Unknown API key.");
+
+    const origin = request.headers.get("origin");
+    if (origin !== null && project.domain && !originMatchesDomain(origin, project.domain)) {
+      return errorResponse(403, "forbidden_origin", "This project accepts events from its own site only.");
+    }
+
+    const retryAfter = limiter.take(project.id, envelope.events.length, receivedAt);
+    if (retryAfter > 0) {
+      return errorResponse(429, "rate_limited", `Too many events for this project. Try again in ${retryAfter} s.`, retryAfter);
+    }
+    if (queue.isOverloaded(receivedAt)) {
+      return errorResponse(503, "unavailable", "Too many events are waiting to be stored.", 5);
+    }
+
+    const { accepted, acceptedIndexes, rejected } = validateEvents(envelope.events, {
+      now: receivedAt,
+      sentAt: envelope.sentAt,
+      clean: needsCleaning(body.text),
+    });
+
+    let acceptedCount = 0;
+    if (accepted.length > 0) {
+      const userAgent = request.headers.get("user-agent");
+      const encoded = encodeEventBatch(
+        {
+          projectId: project.id,
+          receivedAt,
+          userAgent,
+          ipHash: clientIp === "unknown" ? null : ipHasher.hash(clientIp, receivedAt),
+          ...parseUserAgent(userAgent),
+        },
+        accepted,
+      );
+      if (encoded.oversized.length) {
+        for (const position of encoded.oversized) {
+          rejected.push({ index: acceptedIndexes[position]!, reason: `larger than ${INGEST_LIMITS.maxEventBytes} bytes` });
+        }
+        rejected.sort(byIndex);
+      }
+      if (encoded.payload) {
+        try {
+          await queue.enqueue(encoded.payload);
+        } catch (error) {
+          if (error instanceof QueueUnavailable) {
+            return errorResponse(503, "unavailable", error.message, error.retryAfterSeconds);
+          }
+          throw error;
+        }
+        acceptedCount = encoded.count;
+      }
+    }
+
+    const answer: IngestResponse = { accepted: acceptedCount, rejected };
+    return new Response(JSON.stringify(answer), { status: 202, headers: JSON_HEADERS });
+  };
+}
+
+function byIndex(a: RejectedEvent, b: RejectedEvent) {
+  return a.index - b.index;
+}

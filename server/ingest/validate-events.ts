@@ -1,0 +1,251 @@
+/**
+ * Checks a parsed ingest body against the contract in shared/ingest.ts and turns every valid event into the compact
+ * tuple the stream carries. This is the hot path of ingest, so it is hand-compiled rather than zod (zod on each of 100
+ * events costs more than everything else here); `validate-events.test.ts` holds it to the zod schemas' verdicts.
+ *
+ * Safety rules, in the order they matter:
+ * - Nothing here recurses without a bound: `properties` is walked with an explicit depth limit, and values outside
+ *   the known fields are never walked or serialised, so a 100,000-deep array anywhere is harmless.
+ * - NUL and lone surrogates (which PostgreSQL's jsonb refuses) can only arrive as `\u` escapes in JSON text, so the
+ *   caller tells us whether the raw text has any; only then are strings and keys rebuilt clean.
+ * - `__proto__` from JSON.parse is an own key; cleaned objects are built without a prototype so it stays one.
+ */
+import { INGEST_LIMITS, ISO_TIMESTAMP_PATTERN } from "../../shared/ingest.ts";
+
+export interface RejectedEvent {
+  index: number;
+  reason: string;
+}
+
+/** A `\u0000` or a `\uD800`-`\uDFFF` escape somewhere in the text (false positives only cost a slower path). */
+const SUSPICIOUS_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
+
+export function needsCleaning(text: string): boolean {
+  return SUSPICIOUS_ESCAPE.test(text);
+}
+
+/** The envelope `{ events: [...], sent_at?, api_key? }`; a string naming the problem when it is not one. */
+export function checkEnvelope(
+  body: unknown,
+): { events: unknown[]; sentAt: string | null; apiKey: string | null } | string {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return "The body must be a JSON object.";
+  const record = body as Record<string, unknown>;
+  const events = record.events;
+  if (!Array.isArray(events)) return "The body must hold an `events` array.";
+  if (events.length === 0) return "`events` must hold at least one event.";
+  const sentAt = record.sent_at;
+  if (sentAt !== undefined && sentAt !== null && (typeof sentAt !== "string" || !ISO_TIMESTAMP_PATTERN.test(sentAt))) {
+    return "`sent_at` must be an ISO 8601 date-time with an offset.";
+  }
+  const apiKey = record.api_key;
+  if (apiKey !== undefined && apiKey !== null && (typeof apiKey !== "string" || apiKey.length > 512)) {
+    return "`api_key` must be a string.";
+  }
+  return {
+    events,
+    sentAt: typeof sentAt === "string" ? sentAt : null,
+    apiKey: typeof apiKey === "string" ? apiKey : null,
+  };
+}
+
+/** ES2024 string methods (Bun has them natively; the project's TypeScript lib stops at ES2023). */
+interface WellFormedString {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+
+/** Removes NUL and replaces lone surrogates with U+FFFD. */
+export function cleanString(value: string): string {
+  const text = value as string & WellFormedString;
+  const wellFormed = text.isWellFormed() ? value : text.toWellFormed();
+  return wellFormed.includes("\0") ? wellFormed.replaceAll("\0", "") : wellFormed;
+}
+
+/**
+ * Depth of a properties value, stopping as soon as it passes `limit` (so the walk itself is bounded). A flat object
+ * is depth 1. Iterative with an explicit stack.
+ */
+export function exceedsDepth(root: object, limit: number): boolean {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value: root, depth: 1 }];
+  while (stack.length) {
+    const { value, depth } = stack.pop()!;
+    if (depth > limit) return true;
+    if (Array.isArray(value)) {
+      for (const item of value) if (typeof item === "object" && item !== null) stack.push({ value: item, depth: depth + 1 });
+    } else {
+      for (const key in value as Record<string, unknown>) {
+        const item = (value as Record<string, unknown>)[key];
+        if (typeof item === "object" && item !== null) stack.push({ value: item, depth: depth + 1 });
+      }
+    }
+  }
+  return false;
+}
+
+/** Deep copy with clean strings and keys; only called on values already known to be within the depth limit. */
+function cleanValue(value: unknown): unknown {
+  if (typeof value === "string") return cleanString(value);
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map(cleanValue);
+  const out: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(value)) {
+    Object.defineProperty(out, cleanString(key), {
+      value: cleanValue((value as Record<string, unknown>)[key]),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}
+
+/**
+ * An accepted event in stream order. Tuples keep the stream entry small and skip a property-name lookup per field;
+ * `event-batch.ts` owns the positions.
+ */
+export type EventTuple = [
+  insertId: string,
+  event: string,
+  distinctId: string | null,
+  sessionId: string | null,
+  timestampMs: number,
+  pageUrl: string | null,
+  referrer: string | null,
+  properties: object,
+];
+
+export interface ValidateOptions {
+  /** The time of receipt (ms). */
+  now: number;
+  /** The batch's `sent_at`, already checked against the ISO pattern. */
+  sentAt: string | null;
+  /** True when the raw text holds escapes that may decode to NUL or lone surrogates. */
+  clean: boolean;
+}
+
+export interface ValidatedEvents {
+  accepted: EventTuple[];
+  /** The request index of each accepted event. */
+  acceptedIndexes: number[];
+  rejected: RejectedEvent[];
+}
+
+const EMPTY_PROPERTIES: object = Object.freeze({});
+
+function optionalString(value: unknown, max: number, clean: boolean): string | null | undefined {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string") return undefined;
+  const text = clean ? cleanString(value) : value;
+  return text.length <= max ? text : undefined;
+}
+
+/**
+ * Validates every event; keeps the valid ones (with a server-made UUIDv7 insert_id where missing and the timestamp
+ * corrected for client clock skew) and lists the others with a reason.
+ */
+export function validateEvents(events: readonly unknown[], options: ValidateOptions): ValidatedEvents {
+  const { now, clean } = options;
+  const accepted: EventTuple[] = [];
+  const acceptedIndexes: number[] = [];
+  const rejected: RejectedEvent[] = [];
+  let skewMs = 0;
+  if (options.sentAt) {
+    const drift = now - Date.parse(options.sentAt);
+    if (Math.abs(drift) > INGEST_LIMITS.clockSkewDeadbandMs) skewMs = drift;
+  }
+  const newest = now + INGEST_LIMITS.maxFutureMs;
+  const oldest = now - INGEST_LIMITS.maxPastMs;
+
+  for (let index = 0; index < events.length; index++) {
+    const raw = events[index];
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+      rejected.push({ index, reason: "an event must be a JSON object" });
+      continue;
+    }
+    const input = raw as Record<string, unknown>;
+
+    if (typeof input.event !== "string") {
+      rejected.push({ index, reason: "event: must be a string" });
+      continue;
+    }
+    const name = clean ? cleanString(input.event) : input.event;
+    if (name.length < 1 || name.length > INGEST_LIMITS.maxEventNameLength) {
+      rejected.push({ index, reason: `event: must be 1 to ${INGEST_LIMITS.maxEventNameLength} characters` });
+      continue;
+    }
+
+    const distinctId = optionalString(input.distinct_id, INGEST_LIMITS.maxIdLength, clean);
+    if (distinctId === undefined) {
+      rejected.push({ index, reason: `distinct_id: must be a string of at most ${INGEST_LIMITS.maxIdLength} characters` });
+      continue;
+    }
+    const sessionId = optionalString(input.session_id, INGEST_LIMITS.maxIdLength, clean);
+    if (sessionId === undefined) {
+      rejected.push({ index, reason: `session_id: must be a string of at most ${INGEST_LIMITS.maxIdLength} characters` });
+      continue;
+    }
+    const pageUrl = optionalString(input.page_url, INGEST_LIMITS.maxUrlLength, clean);
+    if (pageUrl === undefined) {
+      rejected.push({ index, reason: `page_url: must be a string of at most ${INGEST_LIMITS.maxUrlLength} characters` });
+      continue;
+    }
+    const referrer = optionalString(input.referrer, INGEST_LIMITS.maxUrlLength, clean);
+    if (referrer === undefined) {
+      rejected.push({ index, reason: `referrer: must be a string of at most ${INGEST_LIMITS.maxUrlLength} characters` });
+      continue;
+    }
+    const insertId = optionalString(input.insert_id, INGEST_LIMITS.maxInsertIdLength, clean);
+    if (insertId === undefined || insertId === "") {
+      rejected.push({ index, reason: `insert_id: must be a string of 1 to ${INGEST_LIMITS.maxInsertIdLength} characters` });
+      continue;
+    }
+
+    let timestampMs = now;
+    const timestamp = input.timestamp;
+    if (timestamp !== undefined && timestamp !== null) {
+      if (typeof timestamp !== "string" || !ISO_TIMESTAMP_PATTERN.test(timestamp)) {
+        rejected.push({ index, reason: "timestamp: must be an ISO 8601 date-time with an offset" });
+        continue;
+      }
+      timestampMs = Date.parse(timestamp) + skewMs;
+      if (timestampMs > newest) timestampMs = now;
+      if (timestampMs < oldest) {
+        rejected.push({ index, reason: "timestamp: more than 365 days old" });
+        continue;
+      }
+    }
+
+    let properties = input.properties;
+    if (properties === undefined || properties === null) {
+      properties = EMPTY_PROPERTIES;
+    } else if (typeof properties !== "object" || Array.isArray(properties)) {
+      rejected.push({ index, reason: "properties: must be a JSON object" });
+      continue;
+    } else {
+      let keys = 0;
+      for (const _ in properties) keys++;
+      if (keys > INGEST_LIMITS.maxPropertyKeys) {
+        rejected.push({ index, reason: `properties: more than ${INGEST_LIMITS.maxPropertyKeys} keys` });
+        continue;
+      }
+      if (exceedsDepth(properties, INGEST_LIMITS.maxPropertyDepth)) {
+        rejected.push({ index, reason: `properties: nested deeper than ${INGEST_LIMITS.maxPropertyDepth} levels` });
+        continue;
+      }
+      if (clean) properties = cleanValue(properties);
+    }
+
+    accepted.push([
+      insertId ?? Bun.randomUUIDv7(),
+      name,
+      distinctId,
+      sessionId,
+      timestampMs,
+      pageUrl,
+      referrer,
+      properties as object,
+    ]);
+    acceptedIndexes.push(index);
+  }
+  return { accepted, acceptedIndexes, rejected };
+}

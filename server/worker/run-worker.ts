@@ -1,0 +1,255 @@
+/**
+ * The worker loop around `processEntries`: consumer group `event_workers`, this worker's own pending entries first
+ * (what it held when it last stopped), then new entries (up to WORKER_BATCH_SIZE, blocking 2 s), and every few
+ * seconds the entries other consumers left idle for more than 30 s (XAUTOCLAIM, following the cursor to its end).
+ * Several workers can run at once: the group hands each entry to one of them, and the insert's dedupe covers the
+ * rare redelivery.
+ *
+ * Failures never spin: Redis or PostgreSQL errors wait with capped exponential backoff (100 ms doubling to 5 s). A
+ * batch whose database is away is kept in hand and retried, unacknowledged, until it is stored or the worker stops.
+ * `stop()` lets the batch in hand finish (or, while PostgreSQL is down, leaves it pending for the next start) and
+ * resolves within the shutdown budget.
+ */
+import type { Database } from "../db/client.ts";
+import type { EventStream, StreamEntry } from "../infra/event-stream.ts";
+import type { PubSub } from "../infra/pub-sub.ts";
+import type { Logger } from "../logger.ts";
+import { DatabaseUnavailable, processEntries, type BatchOutcome } from "./process-entries.ts";
+
+export interface WorkerOptions {
+  consumer: string;
+  batchSize: number;
+  blockMs?: number;
+  /** Entries idle longer than this belong to a dead consumer. Longer than the slowest batch, or two workers race. */
+  claimIdleMs?: number;
+  claimEveryMs?: number;
+  maxDeliveries?: number;
+  /** Stop waiting for new entries when the stream is empty (embedded shutdown drains the in-process stream). */
+  drainOnStop?: boolean;
+}
+
+export interface WorkerDeps {
+  db: Database;
+  stream: EventStream;
+  pubsub: PubSub;
+  logger: Logger;
+}
+
+export interface WorkerStats {
+  batches: number;
+  entries: number;
+  inserted: number;
+  duplicates: number;
+  deadLettered: number;
+  /** Entries waiting in the stream for any worker (undelivered), as last measured. */
+  lag: number;
+  /** Entries delivered and not yet acknowledged, as last measured. */
+  pending: number;
+}
+
+export interface RunningWorker {
+  stats: WorkerStats;
+  /** Resolves when the loop has exited. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+const BACKOFF_MIN_MS = 100;
+const BACKOFF_MAX_MS = 5_000;
+
+class Backoff {
+  private attempt = 0;
+  next(): number {
+    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt);
+    this.attempt = Math.min(this.attempt + 1, 16);
+    return base / 2 + Math.random() * (base / 2);
+  }
+  reset() {
+    this.attempt = 0;
+  }
+}
+
+export function startWorker(deps: WorkerDeps, options: WorkerOptions): RunningWorker {
+  const { stream, logger } = deps;
+  const blockMs = options.blockMs ?? 2_000;
+  const claimIdleMs = options.claimIdleMs ?? 30_000;
+  const claimEveryMs = options.claimEveryMs ?? 5_000;
+  const stats: WorkerStats = { batches: 0, entries: 0, inserted: 0, duplicates: 0, deadLettered: 0, lag: 0, pending: 0 };
+  let stopping = false;
+  let wakeSleep: (() => void) | null = null;
+  const backoff = new Backoff();
+  let lastMeasured = 0;
+  let ackedSinceTrim = 0;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        wakeSleep = null;
+        resolve();
+      }, ms);
+      wakeSleep = () => {
+        clearTimeout(timer);
+        wakeSleep = null;
+        resolve();
+      };
+    });
+
+  async function retrying<T>(what: string, action: () => Promise<T>): Promise<T | undefined> {
+    let failing = false;
+    while (!stopping) {
+      try {
+        const result = await action();
+        if (failing) logger.info(`${what}: working again`);
+        backoff.reset();
+        return result;
+      } catch (error) {
+        if (!failing) logger.warn(`${what} failed; retrying with backoff`, { error });
+        failing = true;
+        await sleep(backoff.next());
+      }
+    }
+    return undefined;
+  }
+
+  /** Stores a batch, retrying while PostgreSQL is away. Returns false if it gave up because the worker stops. */
+  async function handle(entries: StreamEntry[]): Promise<void> {
+    let databaseDown = false;
+    while (true) {
+      const started = performance.now();
+      let outcome: BatchOutcome;
+      try {
+        outcome = await processEntries({ ...deps, maxDeliveries: options.maxDeliveries }, entries);
+      } catch (error) {
+        if (error instanceof DatabaseUnavailable) {
+          if (!databaseDown) logger.warn("PostgreSQL is unavailable; keeping the batch and retrying", { error: error.cause });
+          databaseDown = true;
+          if (stopping) {
+            logger.info("stopping with an unstored batch; it stays pending for the next start", { entries: entries.length });
+            return;
+          }
+          await sleep(backoff.next());
+          continue;
+        }
+        // Stored but not acknowledged (Redis went away after the COMMIT): the entries come back and re-insert nothing.
+        logger.warn("a batch failed after or outside storage; its entries will be delivered again", { error });
+        await sleep(backoff.next());
+        return;
+      }
+      if (databaseDown) logger.info("PostgreSQL is back; the batch is stored");
+      backoff.reset();
+      stats.batches++;
+      stats.entries += outcome.entries;
+      stats.inserted += outcome.inserted;
+      stats.duplicates += outcome.duplicates;
+      stats.deadLettered += outcome.deadLettered;
+      ackedSinceTrim += outcome.acked;
+      await measure();
+      logger.info("batch stored", {
+        entries: outcome.entries,
+        events: outcome.events,
+        inserted: outcome.inserted,
+        duplicates: outcome.duplicates,
+        failed: outcome.failedEvents,
+        deadLettered: outcome.deadLettered,
+        ms: Math.round(performance.now() - started),
+        lag: stats.lag,
+        pending: stats.pending,
+      });
+      return;
+    }
+  }
+
+  /** Refreshes the lag counter and trims acknowledged entries, at most once a second. */
+  async function measure(force = false) {
+    const now = Date.now();
+    if (!force && now - lastMeasured < 1_000) return;
+    lastMeasured = now;
+    try {
+      if (ackedSinceTrim > 0) {
+        await stream.trimAcknowledged();
+        ackedSinceTrim = 0;
+      }
+      const backlog = await stream.backlog();
+      stats.lag = backlog.lag;
+      stats.pending = backlog.pending;
+    } catch (error) {
+      logger.warn("cannot measure or trim the stream", { error });
+    }
+  }
+
+  async function drainOwnPending() {
+    let cursor = "0";
+    while (!stopping) {
+      const entries = await retrying("reading this worker's pending entries", () =>
+        stream.readOwnPending(options.consumer, options.batchSize, cursor),
+      );
+      if (!entries || entries.length === 0) return;
+      logger.info("redoing entries this worker held when it last stopped", { entries: entries.length });
+      await handle(entries);
+      cursor = entries[entries.length - 1]!.id;
+    }
+  }
+
+  async function claimIdle() {
+    let cursor = "0-0";
+    do {
+      const result = await stream.claimIdle(options.consumer, claimIdleMs, options.batchSize, cursor);
+      if (result.entries.length) {
+        logger.info("took over entries idle for too long", { entries: result.entries.length });
+        await handle(result.entries);
+      }
+      cursor = result.next;
+    } while (cursor !== "0-0" && !stopping);
+  }
+
+  async function loop() {
+    await retrying("creating the consumer group", () => stream.ensureGroup());
+    await drainOwnPending();
+    let lastClaim = 0;
+    while (!stopping) {
+      try {
+        if (Date.now() - lastClaim >= claimEveryMs) {
+          lastClaim = Date.now();
+          await claimIdle();
+        }
+        const entries = await stream.readNew(options.consumer, options.batchSize, blockMs);
+        if (entries.length) await handle(entries);
+        else await measure();
+        backoff.reset();
+      } catch (error) {
+        if (stopping) break;
+        logger.warn("reading the stream failed; retrying with backoff", { error });
+        await sleep(backoff.next());
+      }
+    }
+    if (options.drainOnStop) {
+      // In-process stream: what is still queued exists nowhere else, so store it before leaving.
+      stopping = false;
+      for (;;) {
+        const entries = await stream.readNew(options.consumer, options.batchSize, 0);
+        if (entries.length === 0) break;
+        await handle(entries);
+      }
+      stopping = true;
+    }
+    await measure(true);
+  }
+
+  logger.info("worker started", { consumer: options.consumer, batchSize: options.batchSize });
+  const done = loop().catch((error) => {
+    logger.error("the worker loop stopped on an unexpected error", { error });
+    throw error;
+  });
+
+  return {
+    stats,
+    done,
+    stop: async () => {
+      stopping = true;
+      wakeSleep?.();
+      stream.interruptReads();
+      await done;
+      logger.info("worker stopped", { consumer: options.consumer, ...stats });
+    },
+  };
+}
