@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
+import { ZodError } from "zod";
 import { users } from "../../db/schema/index.ts";
 import { consumeWsTicket } from "../../auth/ws-ticket.ts";
 import { createPasswordHasher, type PasswordHasher } from "../../auth/passwords.ts";
@@ -103,7 +104,8 @@ describe("auth.register", () => {
     const { caller } = anonymousCaller(t.services, { clientIp: "register-weak" });
     const error = await failure(caller.auth.register({ email: testEmail(), password: "short" }));
     expect(error.code).toBe("BAD_REQUEST");
-    const messages = (error.cause as { issues: Array<{ message: string }> }).issues.map((issue) => issue.message);
+    expect(error.cause).toBeInstanceOf(ZodError);
+    const messages = (error.cause as ZodError).issues.map((issue) => issue.message);
     expect(messages).toEqual(
       expect.arrayContaining([
         expect.stringContaining("12 to 128 characters"),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { TRPCError } from "@trpc/server";
 import { eq, sql } from "drizzle-orm";
+import { ZodError } from "zod";
 import { queryRows } from "../../db/client.ts";
 import { eventRollupsHourly, events, projects } from "../../db/schema/index.ts";
 import { API_KEY_CHANGES_CHANNEL, apiKeyChangedKey, hashApiKey } from "../../auth/api-keys.ts";
@@ -50,7 +51,8 @@ describe("projects.create", () => {
     for (const domain of ["https://example.com", "example.com/path", "exa mple.com", "-bad.com", "example.com:8080"]) {
       const error = await failure(owner.caller.projects.create({ name: "Bad", domain }));
       expect(error.code).toBe("BAD_REQUEST");
-      expect((error.cause as { issues: unknown[] }).issues.length).toBeGreaterThan(0);
+      expect(error.cause).toBeInstanceOf(ZodError);
+      expect((error.cause as ZodError).issues.length).toBeGreaterThan(0);
     }
   });
 
