@@ -15,6 +15,7 @@ import { buildSdk } from "../scripts/build-sdk.ts";
 import { launchChromium, shouldSkipBrowserTests } from "../server/test-support/browser.ts";
 import type { IngestEvent } from "../shared/ingest.ts";
 import { createFakeIngest } from "./test-support/fake-ingest.ts";
+import { until, waitForTracker, watchConsole } from "./test-support/page-helpers.ts";
 import { startApiServer, startPageServer, type TestServer } from "./test-support/servers.ts";
 
 const KEY = "proj_browser_test";
@@ -33,17 +34,6 @@ let page: Page;
 let consoleErrors: string[];
 let consoleWarnings: string[];
 
-/** Polls until `check` returns a truthy value. */
-async function until<T>(check: () => T | Promise<T>, what: string, timeoutMs = 8000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(25);
-  }
-}
-
 const stored = (name?: string): IngestEvent[] => fake.stored.filter((e) => name === undefined || e.event === name);
 const waitForStored = (name: string, count = 1) =>
   until(() => (stored(name).length >= count ? stored(name) : null), `${count} stored ${name} event(s)`);
@@ -55,16 +45,12 @@ function demoUrl(pathname = "/demo", query: Record<string, string> = {}): string
 
 async function open(url: string): Promise<void> {
   await page.goto(url);
-  await page.waitForFunction(() => typeof window.tracker?.event === "function");
+  await waitForTracker(page);
 }
 
 async function newPage(): Promise<void> {
   page = await context.newPage();
-  page.on("console", (message) => {
-    if (message.type() === "error") consoleErrors.push(message.text());
-    if (message.type() === "warning") consoleWarnings.push(message.text());
-  });
-  page.on("pageerror", (error) => consoleErrors.push(`uncaught: ${error.message}`));
+  ({ errors: consoleErrors, warnings: consoleWarnings } = watchConsole(page));
 }
 
 describe.skipIf(skip)("sdk in the browser", () => {
@@ -84,8 +70,6 @@ describe.skipIf(skip)("sdk in the browser", () => {
 
   beforeEach(async () => {
     fake.reset();
-    consoleErrors = [];
-    consoleWarnings = [];
     context = await browser.newContext();
     await newPage();
   });
@@ -114,6 +98,7 @@ describe.skipIf(skip)("sdk in the browser", () => {
 
   it("sends a page_view for each pushState, path-changing replaceState and popstate", async () => {
     await open(demoUrl());
+    await page.evaluate(() => window.tracker.flush());
     await waitForStored("page_view");
     await page.click("#nav-push");
     await page.click("#nav-replace");
@@ -193,7 +178,7 @@ describe.skipIf(skip)("sdk in the browser", () => {
     expect(identify!.properties).toEqual({ plan: "pro" });
 
     await page.reload();
-    await page.waitForFunction(() => typeof window.tracker?.event === "function");
+    await waitForTracker(page);
     await page.evaluate(() => {
       window.tracker.event("after_reload");
       window.tracker.flush();
@@ -253,6 +238,7 @@ describe.skipIf(skip)("sdk in the browser", () => {
 
   it("sends the queue when the tab is hidden", async () => {
     await open(demoUrl());
+    await page.evaluate(() => window.tracker.flush());
     await waitForStored("page_view");
     await page.evaluate(() => {
       window.tracker.event("before_hide");
@@ -283,7 +269,7 @@ describe.skipIf(skip)("sdk in the browser", () => {
     // of the site in this tab, and anything sent twice is deduplicated by its insert_id.
     fake.respond = () => undefined;
     await page.goBack();
-    await page.waitForFunction(() => typeof window.tracker?.event === "function");
+    await waitForTracker(page);
     const bulky = await waitForStored("bulky", 40);
     expect(bulky.map((e) => e.properties!.i).sort((x, y) => Number(x) - Number(y))).toEqual(
       Array.from({ length: 40 }, (_, i) => i),
@@ -332,7 +318,7 @@ describe.skipIf(skip)("sdk in the browser", () => {
     await page.evaluate(() => window.tracker.event("survivor"));
     await until(() => fake.requests.length >= 1, "a refused attempt");
     await page.reload();
-    await page.waitForFunction(() => typeof window.tracker?.event === "function");
+    await waitForTracker(page);
     expect(stored()).toHaveLength(0);
     fake.respond = () => undefined;
     await page.evaluate(() => window.tracker.flush());
@@ -350,12 +336,12 @@ describe.skipIf(skip)("sdk in the browser", () => {
       window.tracker.flush();
     });
     await page.reload();
-    await page.waitForFunction(() => typeof window.tracker?.event === "function");
+    await waitForTracker(page);
     await page.evaluate(() => {
       window.tracker.event("still_out");
       window.tracker.flush();
     });
-    await Bun.sleep(2500);
+    await Bun.sleep(500);
     expect(stored().map((e) => e.event)).toEqual(["page_view"]);
 
     await page.evaluate(() => {
@@ -374,7 +360,7 @@ describe.skipIf(skip)("sdk in the browser", () => {
       window.tracker.event("before_consent");
       window.tracker.flush();
     });
-    await Bun.sleep(2500);
+    await Bun.sleep(500);
     expect(fake.requests).toHaveLength(0);
     expect(await page.evaluate(() => sessionStorage.getItem("_tr"))).toBeNull();
 
@@ -382,7 +368,7 @@ describe.skipIf(skip)("sdk in the browser", () => {
     const [view] = await waitForStored("page_view");
     expect(view!.properties).toEqual({ path: "/demo" });
     await page.reload();
-    await page.waitForFunction(() => typeof window.tracker?.event === "function");
+    await waitForTracker(page);
     await waitForStored("page_view", 2);
     expect(stored("before_consent")).toHaveLength(0);
   });
@@ -424,7 +410,7 @@ describe.skipIf(skip)("sdk in the browser", () => {
 
     const second = await context.newPage();
     await second.goto(demoUrl());
-    await second.waitForFunction(() => typeof window.tracker?.event === "function");
+    await waitForTracker(second);
     await second.evaluate(() => window.tracker.flush());
     await waitForStored("page_view", 2);
     const ids = stored("page_view").map((e) => e.distinct_id);
@@ -435,14 +421,14 @@ describe.skipIf(skip)("sdk in the browser", () => {
 
   it("warns once and tracks nothing when data-project is missing, without breaking calls", async () => {
     await page.goto(`${site.origin}/no-project`);
-    await page.waitForFunction(() => typeof window.tracker?.event === "function");
+    await waitForTracker(page);
     await page.evaluate(() => {
       window.tracker.event("ignored");
       window.tracker.identify("nobody");
       window.tracker.flush();
       history.pushState({}, "", "/no-project/next");
     });
-    await Bun.sleep(2500);
+    await Bun.sleep(500);
     expect(fake.requests).toHaveLength(0);
     expect(consoleWarnings.filter((w) => w.includes("data-project"))).toHaveLength(1);
     expect(consoleErrors).toEqual([]);
@@ -477,7 +463,7 @@ describe.skipIf(skip)("sdk in the browser", () => {
 
   it("offers the same API as an ES module", async () => {
     await page.goto(`${site.origin}/module?project=${KEY}`);
-    await page.waitForFunction(() => typeof window.tracker?.event === "function");
+    await waitForTracker(page);
     await page.evaluate(() => {
       window.tracker.event("from_module", { via: "esm" });
       window.tracker.flush();

@@ -89,6 +89,12 @@ export const createTracker = (o: TrackerOptions): Tracker => {
     save();
   };
 
+  // A full batch goes now; anything less waits up to FLUSH_MS for company. During a backoff the retry timer rules.
+  const schedule = () => {
+    if (S.q.length >= BATCH_SIZE && !attempt) send();
+    else if (S.q.length) timer = timer || setTimeout(send, FLUSH_MS);
+  };
+
   const send = async (): Promise<void> => {
     clearTimeout(timer);
     timer = 0;
@@ -107,7 +113,7 @@ export const createTracker = (o: TrackerOptions): Tracker => {
     } else {
       attempt = 0;
       drop(batch);
-      send();
+      schedule();
     }
   };
 
@@ -134,8 +140,7 @@ export const createTracker = (o: TrackerOptions): Tracker => {
       MAX_QUEUE,
     );
     save();
-    if (S.q.length >= BATCH_SIZE && !attempt) send();
-    else timer = timer || setTimeout(send, FLUSH_MS);
+    schedule();
   };
 
   const pageView = safe(() => {
@@ -175,7 +180,7 @@ export const createTracker = (o: TrackerOptions): Tracker => {
   addEventListener("pagehide", leave);
   document.addEventListener("visibilitychange", () => document.visibilityState == "hidden" && leave());
 
-  send();
+  schedule();
   pageView();
 
   return {
