@@ -3,11 +3,13 @@
  * a contract (see the issues): add routers here, never rename their procedures.
  */
 import { createCallerFactory, createTRPCRouter } from "./init.ts";
+import { analyticsRouter } from "./routers/analytics.ts";
 import { authRouter } from "./routers/auth.ts";
 import { projectsRouter } from "./routers/projects.ts";
 import { usersRouter } from "./routers/users.ts";
 
 export const appRouter = createTRPCRouter({
+  analytics: analyticsRouter,
   auth: authRouter,
   projects: projectsRouter,
   users: usersRouter,

@@ -70,6 +70,9 @@ const DIMENSION_FIELDS: Record<RollupDimension, keyof RollupSourceRow> = {
   device: "device",
 };
 const DIMENSIONS = Object.keys(ROLLUP_DIMENSIONS) as RollupDimension[];
+// A chunk with only its first bit set; `>> pos` moves the bit to pos. A literal, so PostgreSQL folds it once per
+// statement instead of building a 4,096-bit string per member.
+const singleBit = sql.raw(`B'1'::bit(${CHUNK_BITS})`);
 const SEP = "\u0001";
 
 interface SessionAggregate {
@@ -263,7 +266,7 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
     sql`insert into analytics_rollups as r (project_id, dimension, size, bucket, value, chunk, events, sessions)
         select p, d, s, to_timestamp(b / 1000.0), v, c, n,
                case when c < 0 then null
-                    else (select bit_or(set_bit(repeat('0', ${CHUNK_BITS}::int)::bit varying, pos, 1)) from unnest(x.pos) as pos)
+                    else (select bit_or(${singleBit} >> pos)::bit varying from unnest(x.pos) as pos)
                end
           from jsonb_to_recordset(${rollupJson(rollups)}::jsonb)
             as x(p uuid, d text, s smallint, b bigint, v text, c integer, n bigint, pos integer[])
@@ -278,7 +281,7 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
     await tx.execute(
       sql`insert into analytics_user_rollups as r (project_id, dimension, size, bucket, value, chunk, users)
           select p, d, s, to_timestamp(b / 1000.0), v, c,
-                 (select bit_or(set_bit(repeat('0', ${CHUNK_BITS}::int)::bit varying, pos, 1)) from unnest(x.pos) as pos)
+                 (select bit_or(${singleBit} >> pos)::bit varying from unnest(x.pos) as pos)
             from jsonb_to_recordset(${rollupJson(userRollups)}::jsonb)
               as x(p uuid, d text, s smallint, b bigint, v text, c integer, pos integer[])
           order by p, d, s, b, v, c

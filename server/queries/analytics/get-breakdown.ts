@@ -1,0 +1,25 @@
+import { sql } from "drizzle-orm";
+import { resolveRange, type AnalyticsInput, type BreakdownRow, type Dimension } from "../../../shared/analytics.ts";
+import { queryRows, type Database } from "../../db/client.ts";
+import { groupedStatsSql, type GroupedStatsRow } from "./grouped-stats-sql.ts";
+
+/** The most frequent values of a dimension (missing values left out) with their exact unique sessions. */
+export async function getBreakdown(
+  db: Database,
+  input: AnalyticsInput & { dimension: Dimension; limit?: number | undefined },
+  now = Date.now(),
+): Promise<BreakdownRow[]> {
+  const { from, to } = resolveRange(input, now);
+  const stats = groupedStatsSql({
+    projectId: input.projectId,
+    groups: [{ g: 0, from: from.getTime(), to: to.getTime() }],
+    dimension: input.dimension,
+    withUsers: false,
+    filters: input.filters,
+  });
+  const rows = await queryRows<GroupedStatsRow>(
+    db,
+    sql`select * from (${stats}) stats order by events desc, value limit ${input.limit ?? 10}`,
+  );
+  return rows.map((row) => ({ value: row.value, count: Number(row.events), uniqueSessions: Number(row.sessions) }));
+}

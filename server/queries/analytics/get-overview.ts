@@ -1,0 +1,50 @@
+import { sql } from "drizzle-orm";
+import { resolveRange, type AnalyticsInput, type Overview, type PeriodTotals } from "../../../shared/analytics.ts";
+import { queryRows, type Database } from "../../db/client.ts";
+import { ALL_DIMENSION } from "../rollups/rollup-layout.ts";
+import { groupedStatsSql, type GroupedStatsRow } from "./grouped-stats-sql.ts";
+
+/** Totals, exact unique sessions and users, and the top event of the range and of the same-length period before. */
+export async function getOverview(db: Database, input: AnalyticsInput, now = Date.now()): Promise<Overview> {
+  const { from, to } = resolveRange(input, now);
+  const length = to.getTime() - from.getTime();
+  const totals = groupedStatsSql({
+    projectId: input.projectId,
+    groups: [
+      { g: 0, from: from.getTime(), to: to.getTime() },
+      { g: 1, from: from.getTime() - length, to: from.getTime() },
+    ],
+    dimension: ALL_DIMENSION,
+    withUsers: true,
+    filters: input.filters,
+  });
+  const byEvent = groupedStatsSql({
+    projectId: input.projectId,
+    groups: [{ g: 0, from: from.getTime(), to: to.getTime() }],
+    dimension: "event_name",
+    withUsers: false,
+    filters: input.filters,
+  });
+  // One round trip: the totals of both periods, then the top event (g = -1).
+  const rows = await queryRows<GroupedStatsRow>(
+    db,
+    sql`select g, value, events, sessions, users from (${totals}) totals
+        union all
+        (select -1, value, events, sessions, users from (${byEvent}) by_event order by events desc, value limit 1)`,
+  );
+  const period = (g: number): PeriodTotals => {
+    const row = rows.find((r) => Number(r.g) === g);
+    return {
+      totalEvents: Number(row?.events ?? 0),
+      uniqueSessions: Number(row?.sessions ?? 0),
+      uniqueUsers: Number(row?.users ?? 0),
+    };
+  };
+  return {
+    ...period(0),
+    topEvent: rows.find((r) => Number(r.g) === -1)?.value ?? null,
+    periodStart: from.toISOString(),
+    periodEnd: to.toISOString(),
+    previous: period(1),
+  };
+}

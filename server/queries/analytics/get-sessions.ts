@@ -1,0 +1,51 @@
+import { resolveRange, type AnalyticsInput, type SessionsPage } from "../../../shared/analytics.ts";
+import { queryRows, type Database } from "../../db/client.ts";
+import { pageActiveSql } from "./page-active-sql.ts";
+
+interface SessionPageRow extends Record<string, unknown> {
+  total: string | number | null;
+  id: string | null;
+  distinct_id: string | null;
+  event_count: string | number;
+  first_seen: string;
+  last_seen: string;
+  duration_seconds: string | number;
+  entry_path: string | null;
+  exit_path: string | null;
+}
+
+/** Sessions active in the range, latest first, each with its whole-session figures; `total` counts them all. */
+export async function getSessions(
+  db: Database,
+  input: AnalyticsInput & { limit?: number | undefined; offset?: number | undefined },
+  now = Date.now(),
+): Promise<SessionsPage> {
+  const { from, to } = resolveRange(input, now);
+  const rows = await queryRows<SessionPageRow>(
+    db,
+    pageActiveSql({
+      kind: "sessions",
+      projectId: input.projectId,
+      from: from.getTime(),
+      to: to.getTime(),
+      filters: input.filters,
+      limit: input.limit ?? 50,
+      offset: input.offset ?? 0,
+    }),
+  );
+  return {
+    total: Number(rows[0]?.total ?? 0),
+    items: rows
+      .filter((row) => row.id !== null)
+      .map((row) => ({
+        sessionId: row.id!,
+        distinctId: row.distinct_id,
+        eventCount: Number(row.event_count),
+        firstSeen: row.first_seen,
+        lastSeen: row.last_seen,
+        durationSeconds: Number(row.duration_seconds),
+        entryPath: row.entry_path,
+        exitPath: row.exit_path,
+      })),
+  };
+}

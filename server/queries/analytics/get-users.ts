@@ -1,0 +1,45 @@
+import { resolveRange, type AnalyticsInput, type UsersPage } from "../../../shared/analytics.ts";
+import { queryRows, type Database } from "../../db/client.ts";
+import { pageActiveSql } from "./page-active-sql.ts";
+
+interface UserPageRow extends Record<string, unknown> {
+  total: string | number | null;
+  id: string | null;
+  event_count: string | number;
+  session_count: string | number;
+  first_seen: string;
+  last_seen: string;
+}
+
+/** Users active in the range, most active first, each with lifetime figures; `total` counts them all. */
+export async function getUsers(
+  db: Database,
+  input: AnalyticsInput & { limit?: number | undefined; offset?: number | undefined },
+  now = Date.now(),
+): Promise<UsersPage> {
+  const { from, to } = resolveRange(input, now);
+  const rows = await queryRows<UserPageRow>(
+    db,
+    pageActiveSql({
+      kind: "users",
+      projectId: input.projectId,
+      from: from.getTime(),
+      to: to.getTime(),
+      filters: input.filters,
+      limit: input.limit ?? 50,
+      offset: input.offset ?? 0,
+    }),
+  );
+  return {
+    total: Number(rows[0]?.total ?? 0),
+    items: rows
+      .filter((row) => row.id !== null)
+      .map((row) => ({
+        distinctId: row.id!,
+        eventCount: Number(row.event_count),
+        sessionCount: Number(row.session_count),
+        firstSeen: row.first_seen,
+        lastSeen: row.last_seen,
+      })),
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * The one statement shape behind overview, timeseries, topEvents and breakdown: for numbered time ranges ("groups")
+ * and one dimension, each value's event count, exact unique sessions and (optionally) exact unique users.
+ *
+ * Without filters it reads the rollups: every group is split into aligned buckets (days, hours, quarter hours for
+ * the totals) and raw edges (at most one finest bucket at each end, see range-pieces.ts). Counts are sums. Session
+ * and user sets of the buckets are ORed per chunk and counted with bit_count; sessions seen in the raw edges are
+ * looked up by num and added only when their bit is not already set, so every session counts once per group however
+ * many buckets it touched. With filters (or a property dimension) the same rows come from raw events with COUNT
+ * DISTINCT, which is exact by definition and slower on large ranges.
+ */
+import { sql, type SQL } from "drizzle-orm";
+import type { AnalyticsFilter, Dimension } from "../../../shared/analytics.ts";
+import {
+  ALL_DIMENSION,
+  CHUNK_BITS,
+  DIMENSION_SIZES,
+  ROLLUP_DIMENSIONS,
+  TOTAL_SIZES,
+} from "../rollups/rollup-layout.ts";
+import { dimensionSql, filtersSql } from "./event-filter-sql.ts";
+import { splitRange } from "./range-pieces.ts";
+
+export interface StatsGroup {
+  g: number;
+  from: number;
+  to: number;
+}
+
+export interface GroupedStatsOptions {
+  projectId: string;
+  groups: readonly StatsGroup[];
+  /** 'all' for totals (value ''), or the dimension to group by. */
+  dimension: typeof ALL_DIMENSION | Dimension;
+  withUsers: boolean;
+  filters?: readonly AnalyticsFilter[] | undefined;
+}
+
+/** Row shape of the statement: g, value, events, sessions, users (counts as bigint). */
+export interface GroupedStatsRow extends Record<string, unknown> {
+  g: number;
+  value: string;
+  events: string | number;
+  sessions: string | number;
+  users: string | number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A SELECT returning one GroupedStatsRow per (group, value) that has events. */
+export function groupedStatsSql(options: GroupedStatsOptions): SQL {
+  const rolledUp = options.dimension === ALL_DIMENSION || options.dimension in ROLLUP_DIMENSIONS;
+  if (options.filters?.length || !rolledUp) return rawStatsSql(options);
+  return rollupStatsSql(options);
+}
+
+function rawStatsSql({ projectId, groups, dimension, withUsers, filters }: GroupedStatsOptions): SQL {
+  const ranges = JSON.stringify(groups.map(({ g, from, to }) => ({ g, a: iso(from), b: iso(to) })));
+  const value = dimension === ALL_DIMENSION ? sql`''::text` : dimensionSql(dimension);
+  const users = withUsers ? sql`count(distinct nullif(e.distinct_id, ''))` : sql`0`;
+  const valueFilter = dimension === ALL_DIMENSION ? sql`true` : sql`${value} is not null and ${value} <> ''`;
+  return sql`
+    select w.g, ${value} as value, count(*)::bigint as events,
+           count(distinct nullif(e.session_id, ''))::bigint as sessions, ${users}::bigint as users
+      from jsonb_to_recordset(${ranges}::jsonb) as w(g int, a timestamptz, b timestamptz)
+      join events e on e.project_id = ${projectId}::uuid and e.timestamp >= w.a and e.timestamp < w.b
+     where ${filtersSql(filters)} and ${valueFilter}
+     group by 1, 2`;
+}
+
+function rollupStatsSql({ projectId, groups, dimension, withUsers }: GroupedStatsOptions): SQL {
+  const sizes = dimension === ALL_DIMENSION ? TOTAL_SIZES : DIMENSION_SIZES;
+  const pieces: Array<{ g: number; s: number; b: string }> = [];
+  const raw: Array<{ g: number; a: string; b: string }> = [];
+  for (const group of groups) {
+    const split = splitRange(group.from, group.to, sizes);
+    for (const piece of split.pieces) pieces.push({ g: group.g, s: piece.size, b: iso(piece.bucket) });
+    for (const [a, b] of split.raw) raw.push({ g: group.g, a: iso(a), b: iso(b) });
+  }
+  const value = dimension === ALL_DIMENSION ? sql`''::text` : dimensionSql(dimension);
+  const valueFilter = dimension === ALL_DIMENSION ? sql`true` : sql`${value} is not null and ${value} <> ''`;
+  const usersCtes = withUsers
+    ? sql`,
+    urolled as (
+      select p.g, r.value, r.chunk, bit_or(r.users) as bits
+        from pieces p
+        join analytics_user_rollups r
+          on r.project_id = ${projectId}::uuid and r.dimension = ${dimension}::text and r.size = p.s and r.bucket = p.b
+       group by p.g, r.value, r.chunk
+    ),
+    raw_users as (
+      select x.g, x.value, u.num
+        from (select distinct g, value, distinct_id from raw_events where distinct_id is not null) x
+        left join analytics_users u on u.project_id = ${projectId}::uuid and u.distinct_id = x.distinct_id
+    )`
+    : sql``;
+  const usersParts = withUsers
+    ? sql`
+      union all
+      select g, value, 0, 0, bit_count(bits) from urolled
+      union all
+      select x.g, x.value, 0, 0, count(*)
+        from raw_users x
+        left join urolled r on r.g = x.g and r.value = x.value and r.chunk = x.num / ${CHUNK_BITS}
+       where x.num is null or r.bits is null or get_bit(r.bits, (x.num % ${CHUNK_BITS})::int) = 0
+       group by x.g, x.value`
+    : sql``;
+  return sql`
+    with pieces as (
+      select g, s, b from jsonb_to_recordset(${JSON.stringify(pieces)}::jsonb) as x(g int, s smallint, b timestamptz)
+    ),
+    rolled as (
+      select p.g, r.value, r.chunk, sum(r.events) as n, bit_or(r.sessions) as bits
+        from pieces p
+        join analytics_rollups r
+          on r.project_id = ${projectId}::uuid and r.dimension = ${dimension}::text and r.size = p.s and r.bucket = p.b
+       group by p.g, r.value, r.chunk
+    ),
+    raw_events as (
+      select w.g, ${value} as value, nullif(e.session_id, '') as session_id, nullif(e.distinct_id, '') as distinct_id
+        from jsonb_to_recordset(${JSON.stringify(raw)}::jsonb) as w(g int, a timestamptz, b timestamptz)
+        join events e on e.project_id = ${projectId}::uuid and e.timestamp >= w.a and e.timestamp < w.b
+       where ${valueFilter}
+    ),
+    raw_sessions as (
+      select x.g, x.value, s.num
+        from (select distinct g, value, session_id from raw_events where session_id is not null) x
+        left join analytics_sessions s on s.project_id = ${projectId}::uuid and s.session_id = x.session_id
+    )${usersCtes}
+    select g, value, sum(events)::bigint as events, sum(sessions)::bigint as sessions, sum(users)::bigint as users
+      from (
+        select g, value, n as events, 0 as sessions, 0 as users from rolled
+        union all
+        select g, value, 0, bit_count(bits), 0 from rolled where bits is not null
+        union all
+        select g, value, count(*), 0, 0 from raw_events group by g, value
+        union all
+        select x.g, x.value, 0, count(*), 0
+          from raw_sessions x
+          left join rolled r on r.g = x.g and r.value = x.value and r.chunk = x.num / ${CHUNK_BITS}
+         where x.num is null or r.bits is null or get_bit(r.bits, (x.num % ${CHUNK_BITS})::int) = 0
+         group by x.g, x.value${usersParts}
+      ) parts
+     group by g, value`;
+}

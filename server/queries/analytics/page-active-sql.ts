@@ -1,0 +1,107 @@
+/**
+ * The statement behind analytics.sessions and analytics.users: one page of the sessions (or users) active in a
+ * range, with the total, in one round trip.
+ *
+ * "Active" is exact: without filters, a session/user is in the page only if its bit is set in the OR of the range's
+ * rollup sets, or it appears in the raw edges (the same decomposition as grouped-stats-sql.ts, so `total` equals
+ * overview's unique count). The listing walks the sessions (users) table in page order over the rows whose
+ * first/last seen overlap the range and keeps the active ones, so a page costs about offset + limit checks. With
+ * filters, the active set is the distinct ids of the matching raw events.
+ */
+import { sql, type SQL } from "drizzle-orm";
+import type { AnalyticsFilter } from "../../../shared/analytics.ts";
+import { ALL_DIMENSION, CHUNK_BITS, TOTAL_SIZES } from "../rollups/rollup-layout.ts";
+import { filtersSql } from "./event-filter-sql.ts";
+import { groupedStatsSql } from "./grouped-stats-sql.ts";
+import { splitRange } from "./range-pieces.ts";
+
+export interface PageActiveOptions {
+  kind: "sessions" | "users";
+  projectId: string;
+  from: number;
+  to: number;
+  filters?: readonly AnalyticsFilter[] | undefined;
+  limit: number;
+  offset: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoText = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** Rows: total, then the item columns (null when the page is empty; the single row still carries the total). */
+export function pageActiveSql(options: PageActiveOptions): SQL {
+  const { kind, projectId, from, to, filters, limit, offset } = options;
+  const sessions = kind === "sessions";
+  const table = sessions ? sql`analytics_sessions` : sql`analytics_users`;
+  const idColumn = sessions ? sql`session_id` : sql`distinct_id`;
+  const columns = sessions
+    ? sql`m.session_id as id, m.distinct_id, m.event_count, ${isoText(sql`m.first_seen`)} as first_seen,
+          ${isoText(sql`m.last_seen`)} as last_seen,
+          floor(extract(epoch from (m.last_seen - m.first_seen)))::bigint as duration_seconds,
+          m.entry_path, m.exit_path`
+    : sql`m.distinct_id as id, m.event_count, m.session_count, ${isoText(sql`m.first_seen`)} as first_seen,
+          ${isoText(sql`m.last_seen`)} as last_seen`;
+  const order = sessions ? sql`m.last_seen desc, m.session_id` : sql`m.event_count desc, m.distinct_id`;
+
+  if (filters?.length) {
+    const eventColumn = sessions ? sql`e.session_id` : sql`e.distinct_id`;
+    return sql`
+      with matched as (
+        select distinct ${eventColumn} as id
+          from events e
+         where e.project_id = ${projectId}::uuid and e.timestamp >= ${iso(from)}::timestamptz
+           and e.timestamp < ${iso(to)}::timestamptz and ${eventColumn} <> '' and ${filtersSql(filters)}
+      )
+      select (select count(*) from matched)::bigint as total, page.*
+        from (select 1) as one
+        left join lateral (
+          select ${columns}
+            from matched
+            join ${table} m on m.project_id = ${projectId}::uuid and m.${idColumn} = matched.id
+           order by ${order}
+           limit ${limit} offset ${offset}
+        ) page on true`;
+  }
+
+  const split = splitRange(from, to, TOTAL_SIZES);
+  const pieces = JSON.stringify(split.pieces.map((p) => ({ s: p.size, b: iso(p.bucket) })));
+  const raw = JSON.stringify(split.raw.map(([a, b]) => ({ a: iso(a), b: iso(b) })));
+  const rollups = sessions ? sql`analytics_rollups` : sql`analytics_user_rollups`;
+  const bits = sessions ? sql`r.sessions` : sql`r.users`;
+  const eventColumn = sessions ? sql`e.session_id` : sql`e.distinct_id`;
+  const total = groupedStatsSql({
+    projectId,
+    groups: [{ g: 0, from, to }],
+    dimension: ALL_DIMENSION,
+    withUsers: !sessions,
+    filters,
+  });
+  return sql`
+    with rolled as (
+      select r.chunk, bit_or(${bits}) as bits
+        from jsonb_to_recordset(${pieces}::jsonb) as p(s smallint, b timestamptz)
+        join ${rollups} r
+          on r.project_id = ${projectId}::uuid and r.dimension = ${ALL_DIMENSION}::text and r.size = p.s
+         and r.bucket = p.b and r.chunk >= 0
+       group by r.chunk
+    ),
+    raw_nums as (
+      select m.num
+        from jsonb_to_recordset(${raw}::jsonb) as w(a timestamptz, b timestamptz)
+        join events e on e.project_id = ${projectId}::uuid and e.timestamp >= w.a and e.timestamp < w.b
+        join ${table} m on m.project_id = ${projectId}::uuid and m.${idColumn} = ${eventColumn}
+    )
+    select (select ${sessions ? sql`sessions` : sql`users`} from (${total}) t) as total, page.*
+      from (select 1) as one
+      left join lateral (
+        select ${columns}
+          from ${table} m
+         where m.project_id = ${projectId}::uuid
+           and m.last_seen >= ${iso(from)}::timestamptz and m.first_seen < ${iso(to)}::timestamptz
+           and (exists (select 1 from rolled r
+                         where r.chunk = m.num / ${CHUNK_BITS} and get_bit(r.bits, (m.num % ${CHUNK_BITS})::int) = 1)
+                or m.num in (select num from raw_nums))
+         order by ${order}
+         limit ${limit} offset ${offset}
+      ) page on true`;
+}

@@ -1,0 +1,52 @@
+/**
+ * Analytics of one project, its owner only: projectProcedure answers NOT_FOUND for anyone else's project. Inputs
+ * are validated by the shared schemas (an unknown time zone or an inverted range is BAD_REQUEST before any SQL);
+ * the work is in server/queries/analytics, one query per procedure.
+ */
+import {
+  analyticsInputSchema,
+  breakdownInputSchema,
+  sessionsInputSchema,
+  timeseriesInputSchema,
+  topEventsInputSchema,
+  usersInputSchema,
+  type BreakdownRow,
+  type Overview,
+  type SessionsPage,
+  type Timeseries,
+  type TopEvent,
+  type UsersPage,
+} from "../../../shared/analytics.ts";
+import { getBreakdown } from "../../queries/analytics/get-breakdown.ts";
+import { getOverview } from "../../queries/analytics/get-overview.ts";
+import { getSessions } from "../../queries/analytics/get-sessions.ts";
+import { getTimeseries } from "../../queries/analytics/get-timeseries.ts";
+import { getTopEvents } from "../../queries/analytics/get-top-events.ts";
+import { getUsers } from "../../queries/analytics/get-users.ts";
+import { createTRPCRouter, projectProcedure } from "../init.ts";
+
+export const analyticsRouter = createTRPCRouter({
+  overview: projectProcedure
+    .input(analyticsInputSchema)
+    .query(({ ctx, input }): Promise<Overview> => getOverview(ctx.services.db, input)),
+
+  timeseries: projectProcedure
+    .input(timeseriesInputSchema)
+    .query(({ ctx, input }): Promise<Timeseries> => getTimeseries(ctx.services.db, input)),
+
+  topEvents: projectProcedure
+    .input(topEventsInputSchema)
+    .query(({ ctx, input }): Promise<TopEvent[]> => getTopEvents(ctx.services.db, input)),
+
+  breakdown: projectProcedure
+    .input(breakdownInputSchema)
+    .query(({ ctx, input }): Promise<BreakdownRow[]> => getBreakdown(ctx.services.db, input)),
+
+  sessions: projectProcedure
+    .input(sessionsInputSchema)
+    .query(({ ctx, input }): Promise<SessionsPage> => getSessions(ctx.services.db, input)),
+
+  users: projectProcedure
+    .input(usersInputSchema)
+    .query(({ ctx, input }): Promise<UsersPage> => getUsers(ctx.services.db, input)),
+});

@@ -1,0 +1,208 @@
+/**
+ * The analytics contract: inputs and outputs of the `analytics.*` tRPC procedures (overview, timeseries, topEvents,
+ * breakdown, sessions, users). Depended on by the server's analytics router and queries, the dashboard and API
+ * users. Names and shapes are a contract: add, never rename. Dates cross the wire as ISO 8601 strings.
+ *
+ * Ranges are half-open, [from, to). `from`/`to` override `period` (default 7d); with only `from`, `to` is now; with
+ * only `to`, the range is the period's length before it. The time zone only decides where day and hour buckets
+ * start; it is checked against the IANA list here and never reaches SQL. Every number is exact.
+ */
+import { z } from "zod";
+
+export const ANALYTICS_PERIODS = ["24h", "7d", "30d", "90d"] as const;
+export type AnalyticsPeriod = (typeof ANALYTICS_PERIODS)[number];
+export const PERIOD_MS: Record<AnalyticsPeriod, number> = {
+  "24h": 24 * 3_600_000,
+  "7d": 7 * 86_400_000,
+  "30d": 30 * 86_400_000,
+  "90d": 90 * 86_400_000,
+};
+export const DEFAULT_PERIOD: AnalyticsPeriod = "7d";
+
+/** Longest range any procedure accepts (events are kept at most 365 days). */
+export const MAX_RANGE_MS = 400 * 86_400_000;
+/** Longest range a timeseries may split into hours (a chart of at most ~1,000 points). */
+export const MAX_HOURLY_RANGE_MS = 42 * 86_400_000;
+/** Ranges up to this length get hourly points when no granularity is asked for. */
+export const AUTO_HOURLY_UP_TO_MS = 48 * 3_600_000;
+
+/** Columns every event has that can be broken down and filtered on; `property:<key>` reads `properties`. */
+export const EVENT_DIMENSIONS = [
+  "event_name",
+  "path",
+  "referrer",
+  "utm_source",
+  "utm_medium",
+  "utm_campaign",
+  "browser",
+  "os",
+  "device",
+] as const;
+export type EventDimension = (typeof EVENT_DIMENSIONS)[number];
+export const PROPERTY_PREFIX = "property:";
+
+export const dimensionSchema = z.union([
+  z.enum(EVENT_DIMENSIONS),
+  z
+    .string()
+    .regex(/^property:.{1,200}$/s, { message: "A property dimension is property:<key> with a key of 1-200 characters." })
+    .transform((value) => value as `property:${string}`),
+]);
+export type Dimension = EventDimension | `property:${string}`;
+
+export const filterSchema = z.object({
+  dimension: dimensionSchema,
+  op: z.enum(["eq", "neq", "contains"]),
+  value: z.string().max(1000),
+});
+export type AnalyticsFilter = z.infer<typeof filterSchema>;
+
+let supportedTimeZones: Set<string> | null = null;
+/** True for "UTC" and the zones of Intl.supportedValuesOf("timeZone"). */
+export function isSupportedTimeZone(zone: string): boolean {
+  supportedTimeZones ??= new Set(["UTC", ...Intl.supportedValuesOf("timeZone")]);
+  return supportedTimeZones.has(zone);
+}
+
+export const timeZoneSchema = z.string().max(64).refine(isSupportedTimeZone, {
+  message: "Unknown time zone: use an IANA name such as Europe/Paris or UTC.",
+});
+
+const isoDateSchema = z.iso.datetime({ offset: true, message: "Use an ISO 8601 date-time such as 2026-01-31T00:00:00Z." });
+
+const rangeFields = {
+  projectId: z.uuid({ message: "projectId must be a UUID" }),
+  period: z.enum(ANALYTICS_PERIODS).optional(),
+  from: isoDateSchema.optional(),
+  to: isoDateSchema.optional(),
+  timezone: timeZoneSchema.optional(),
+  filters: z.array(filterSchema).max(20).optional(),
+};
+
+export interface RangeInput {
+  period?: AnalyticsPeriod | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+/** The [from, to) range an input asks for, at `now` (ms). */
+export function resolveRange(input: RangeInput, now: number): { from: Date; to: Date } {
+  const length = PERIOD_MS[input.period ?? DEFAULT_PERIOD];
+  const to = input.to ? Date.parse(input.to) : now;
+  const from = input.from ? Date.parse(input.from) : to - length;
+  return { from: new Date(from), to: new Date(to) };
+}
+
+function checkRange(input: RangeInput, ctx: z.RefinementCtx): void {
+  const { from, to } = resolveRange(input, Date.now());
+  if (from.getTime() >= to.getTime()) {
+    ctx.addIssue({ code: "custom", path: ["from"], message: "from must be before to." });
+  } else if (to.getTime() - from.getTime() > MAX_RANGE_MS) {
+    ctx.addIssue({ code: "custom", path: ["from"], message: "A range is at most 400 days." });
+  }
+}
+
+export const analyticsInputSchema = z.object(rangeFields).superRefine(checkRange);
+export type AnalyticsInput = z.infer<typeof analyticsInputSchema>;
+
+export const timeseriesInputSchema = z
+  .object({ ...rangeFields, granularity: z.enum(["hour", "day"]).optional() })
+  .superRefine((input, ctx) => {
+    checkRange(input, ctx);
+    const { from, to } = resolveRange(input, Date.now());
+    if (input.granularity === "hour" && to.getTime() - from.getTime() > MAX_HOURLY_RANGE_MS) {
+      ctx.addIssue({ code: "custom", path: ["granularity"], message: "Hourly points cover at most 42 days." });
+    }
+  });
+export type TimeseriesInput = z.infer<typeof timeseriesInputSchema>;
+
+export const topEventsInputSchema = z
+  .object({ ...rangeFields, limit: z.number().int().min(1).max(100).default(10) })
+  .superRefine(checkRange);
+export type TopEventsInput = z.input<typeof topEventsInputSchema>;
+
+export const breakdownInputSchema = z
+  .object({ ...rangeFields, dimension: dimensionSchema, limit: z.number().int().min(1).max(100).default(10) })
+  .superRefine(checkRange);
+export type BreakdownInput = z.input<typeof breakdownInputSchema>;
+
+const pagingFields = {
+  limit: z.number().int().min(1).max(100).default(50),
+  offset: z.number().int().min(0).max(1_000_000).default(0),
+};
+export const sessionsInputSchema = z.object({ ...rangeFields, ...pagingFields }).superRefine(checkRange);
+export type SessionsInput = z.input<typeof sessionsInputSchema>;
+export const usersInputSchema = z.object({ ...rangeFields, ...pagingFields }).superRefine(checkRange);
+export type UsersInput = z.input<typeof usersInputSchema>;
+
+// Outputs -----------------------------------------------------------------------------------------------------------
+
+export interface PeriodTotals {
+  totalEvents: number;
+  uniqueSessions: number;
+  uniqueUsers: number;
+}
+export interface Overview extends PeriodTotals {
+  /** The most frequent event name in the range, null when there were no events. */
+  topEvent: string | null;
+  periodStart: string;
+  periodEnd: string;
+  /** The same-length period just before. */
+  previous: PeriodTotals;
+}
+
+export type Granularity = "hour" | "day";
+export interface TimeseriesPoint {
+  /** Start of the bucket (local midnight or local hour start of the time zone), as an ISO instant. */
+  timestamp: string;
+  count: number;
+  uniqueSessions: number;
+}
+export interface Timeseries {
+  granularity: Granularity;
+  points: TimeseriesPoint[];
+}
+
+export interface TopEvent {
+  eventName: string;
+  count: number;
+  uniqueSessions: number;
+  uniqueUsers: number;
+}
+
+export interface BreakdownRow {
+  value: string;
+  count: number;
+  uniqueSessions: number;
+}
+
+/** A session active in the range; its figures cover the whole session. */
+export interface SessionItem {
+  sessionId: string;
+  distinctId: string | null;
+  eventCount: number;
+  firstSeen: string;
+  lastSeen: string;
+  durationSeconds: number;
+  entryPath: string | null;
+  exitPath: string | null;
+}
+export interface SessionsPage {
+  items: SessionItem[];
+  /** Sessions active in the range (with the filters): the same number as overview.uniqueSessions. */
+  total: number;
+}
+
+/** A user active in the range; its figures cover the user's whole history. */
+export interface UserItem {
+  distinctId: string;
+  eventCount: number;
+  sessionCount: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+export interface UsersPage {
+  items: UserItem[];
+  /** Users active in the range (with the filters): the same number as overview.uniqueUsers. */
+  total: number;
+}
