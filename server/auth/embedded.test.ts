@@ -51,6 +51,12 @@ describe("embedded mode", () => {
     expect(again.user.id).toBe(user.id);
     const { caller } = await callerWithToken(services, again.accessToken);
     expect((await caller.auth.me()).email).toBe(email);
+    // PGlite reports the case-insensitive unique index like PostgreSQL does.
+    const duplicate = anonymousCaller(services, { clientIp: "embedded-3" }).caller.auth.register({
+      email: email.toUpperCase(),
+      password: TEST_PASSWORD,
+    });
+    await expect(duplicate).rejects.toMatchObject({ code: "CONFLICT" });
   }, 60_000);
 
   it("keeps the generated secret key readable by its owner only", async () => {
