@@ -15,6 +15,8 @@
  * refresh would fail. Always send `auth.refresh` on its own, unbatched: route it to `httpLink` with
  * `splitLink({ condition: (op) => mustCallUnbatched(op.path), true: httpLink(...), false: httpBatchLink(...) })`.
  * The server answers a batched refresh without the cookie with UNAUTHORIZED and a message naming this rule.
+ * Also keep refreshes single-flight (one in progress at a time, shared by every request that saw a 401): a refresh
+ * token presented twice is treated as stolen and ends the whole session, even when both came from the same tab.
  */
 import { z } from "zod";
 

@@ -9,6 +9,9 @@
  *   with an atomic GETDEL, so of two requests presenting the same refresh token exactly one can rotate. A refresh
  *   token whose jti is gone while its session is still live was already used: that is theft (or a replay), and the
  *   whole session (its family of tokens) is ended.
+ * - Rotation replaces the refresh token at once; the access token it replaces stays valid for the rest of its short
+ *   life (at most ACCESS_TOKEN_EXPIRE_MINUTES) while its session is live, so requests already in flight during a
+ *   refresh do not fail. Ending the session stops every access token of it at once.
  * - Ending a session writes a tombstone first, then deletes the record. A rotation that rewrites the record re-reads
  *   the tombstone afterwards, so a refresh racing a revocation can never bring the session back.
  * - `auth:user-valid-after:<userId>` ends every session of a user that started earlier (password change or reset,
