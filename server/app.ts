@@ -15,6 +15,7 @@ import { ingestRoutes } from "./routes/ingest.ts";
 import { liveRoutes } from "./routes/live.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import type { Services } from "./services.ts";
+import { registerSpa } from "./static/spa.ts";
 import { createContext } from "./trpc/init.ts";
 import { appRouter } from "./trpc/root.ts";
 
@@ -60,6 +61,9 @@ export function createApp(services: Services) {
       },
     }),
   );
+
+  // Last: the dashboard answers every GET no route above took (deep links fall back to its index.html).
+  registerSpa(app);
 
   return app;
 }

@@ -1,0 +1,158 @@
+/** The sessions and users of the period, most recent (or most active) first, twenty per page. */
+import { useQuery } from "@tanstack/solid-query";
+import { createEffect, createSignal, For, type JSX, on, Show } from "solid-js";
+import type { AnalyticsRange } from "../lib/dashboard-state.ts";
+import { formatDateTime, formatDuration, formatExact } from "../lib/format.ts";
+import { sessionsQuery, TABLE_PAGE_SIZE, usersQuery } from "../lib/queries.ts";
+import { Pager } from "./pager.tsx";
+import { QueryBoundary } from "./query-boundary.tsx";
+import { Tabs } from "./tabs.tsx";
+
+const th = "px-3 py-2 text-left text-xs font-medium uppercase tracking-wide text-muted whitespace-nowrap";
+const td = "px-3 py-2 whitespace-nowrap";
+
+function Table(props: { caption: string; head: JSX.Element; children: JSX.Element }) {
+  return (
+    <div class="-mx-4 overflow-x-auto sm:mx-0">
+      <table class="min-w-full text-sm tabular">
+        <caption class="sr-only">{props.caption}</caption>
+        <thead class="border-b border-zinc-200 dark:border-zinc-800">{props.head}</thead>
+        <tbody class="divide-y divide-zinc-100 dark:divide-zinc-800">{props.children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+function Truncated(props: { text: string | null; empty?: string; class?: string }) {
+  return (
+    <span class={`block max-w-48 truncate ${props.text ? "" : "italic text-muted"} ${props.class ?? ""}`} title={props.text ?? undefined}>
+      {props.text || props.empty || "–"}
+    </span>
+  );
+}
+
+export function SessionsTable(props: { projectId: string; range: AnalyticsRange }) {
+  const [page, setPage] = createSignal(0);
+  createEffect(on(() => JSON.stringify(props.range), () => setPage(0), { defer: true }));
+  const query = useQuery(() => sessionsQuery(props.projectId, props.range, page()));
+  return (
+    <QueryBoundary query={query} label="Loading sessions" skeletonClass="h-64">
+      {(result) => (
+        <Show when={result().total > 0} fallback={<p class="py-8 text-center text-sm text-muted">No sessions in this period.</p>}>
+          <Table
+            caption="Sessions"
+            head={
+              <tr>
+                <th scope="col" class={th}>Session</th>
+                <th scope="col" class={th}>User</th>
+                <th scope="col" class={`${th} text-right`}>Events</th>
+                <th scope="col" class={`${th} text-right`}>Duration</th>
+                <th scope="col" class={th}>Entry page</th>
+                <th scope="col" class={th}>Exit page</th>
+                <th scope="col" class={th}>Last seen</th>
+              </tr>
+            }
+          >
+            <For each={result().items}>
+              {(session) => (
+                <tr>
+                  <td class={td}>
+                    <Truncated text={session.sessionId} class="font-mono text-xs max-w-28" />
+                  </td>
+                  <td class={td}>
+                    <Truncated text={session.distinctId} empty="Anonymous" />
+                  </td>
+                  <td class={`${td} text-right`}>{formatExact(session.eventCount)}</td>
+                  <td class={`${td} text-right`}>{formatDuration(session.durationSeconds)}</td>
+                  <td class={td}>
+                    <Truncated text={session.entryPath} />
+                  </td>
+                  <td class={td}>
+                    <Truncated text={session.exitPath} />
+                  </td>
+                  <td class={`${td} text-muted`}>{formatDateTime(session.lastSeen, props.range.timezone)}</td>
+                </tr>
+              )}
+            </For>
+          </Table>
+          <Pager
+            label="Sessions"
+            page={page()}
+            pageSize={TABLE_PAGE_SIZE}
+            count={result().items.length}
+            total={result().total}
+            busy={query.isFetching}
+            onPage={setPage}
+          />
+        </Show>
+      )}
+    </QueryBoundary>
+  );
+}
+
+export function UsersTable(props: { projectId: string; range: AnalyticsRange }) {
+  const [page, setPage] = createSignal(0);
+  createEffect(on(() => JSON.stringify(props.range), () => setPage(0), { defer: true }));
+  const query = useQuery(() => usersQuery(props.projectId, props.range, page()));
+  return (
+    <QueryBoundary query={query} label="Loading users" skeletonClass="h-64">
+      {(result) => (
+        <Show when={result().total > 0} fallback={<p class="py-8 text-center text-sm text-muted">No identified users in this period.</p>}>
+          <Table
+            caption="Users"
+            head={
+              <tr>
+                <th scope="col" class={th}>User</th>
+                <th scope="col" class={`${th} text-right`}>Events</th>
+                <th scope="col" class={`${th} text-right`}>Sessions</th>
+                <th scope="col" class={th}>First seen</th>
+                <th scope="col" class={th}>Last seen</th>
+              </tr>
+            }
+          >
+            <For each={result().items}>
+              {(user) => (
+                <tr>
+                  <td class={td}>
+                    <Truncated text={user.distinctId} empty="Anonymous" />
+                  </td>
+                  <td class={`${td} text-right`}>{formatExact(user.eventCount)}</td>
+                  <td class={`${td} text-right`}>{formatExact(user.sessionCount)}</td>
+                  <td class={`${td} text-muted`}>{formatDateTime(user.firstSeen, props.range.timezone)}</td>
+                  <td class={`${td} text-muted`}>{formatDateTime(user.lastSeen, props.range.timezone)}</td>
+                </tr>
+              )}
+            </For>
+          </Table>
+          <Pager
+            label="Users"
+            page={page()}
+            pageSize={TABLE_PAGE_SIZE}
+            count={result().items.length}
+            total={result().total}
+            busy={query.isFetching}
+            onPage={setPage}
+          />
+        </Show>
+      )}
+    </QueryBoundary>
+  );
+}
+
+const ACTIVITY_TABS = [
+  { value: "sessions", label: "Sessions" },
+  { value: "users", label: "Users" },
+] as const;
+
+export function ActivityCard(props: { projectId: string; range: AnalyticsRange }) {
+  const [tab, setTab] = createSignal<"sessions" | "users">("sessions");
+  return (
+    <section class="card p-4" aria-label="Sessions and users">
+      <Tabs label="Sessions and users" tabs={ACTIVITY_TABS} selected={tab()} onSelect={setTab}>
+        <Show when={tab() === "sessions"} fallback={<UsersTable projectId={props.projectId} range={props.range} />}>
+          <SessionsTable projectId={props.projectId} range={props.range} />
+        </Show>
+      </Tabs>
+    </section>
+  );
+}

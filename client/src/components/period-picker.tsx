@@ -1,0 +1,136 @@
+/**
+ * The dashboard's period and timezone. Presets apply at once; "Custom range" opens two date fields applied with a
+ * button (so half-typed dates never reach the URL). Everything is written to the URL by the caller through `onChange`.
+ */
+import { createMemo, createSignal, createUniqueId, For, Show } from "solid-js";
+import {
+  customRangePatch,
+  type DashboardState,
+  daysBefore,
+  PRESET_PERIODS,
+  presetPatch,
+  type PresetPeriod,
+  type SearchPatch,
+  timezonePatch,
+  todayIn,
+  viewerTimeZone,
+} from "../lib/dashboard-state.ts";
+
+function timeZoneOptions(current: string): string[] {
+  const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  const all = new Set([viewerTimeZone(), "UTC", current, ...zones]);
+  return [...all];
+}
+
+export function PeriodPicker(props: { state: DashboardState; onChange: (patch: SearchPatch) => void }) {
+  const id = createUniqueId();
+  const [editingCustom, setEditingCustom] = createSignal(false);
+  const today = () => todayIn(props.state.timezone);
+  const [from, setFrom] = createSignal("");
+  const [to, setTo] = createSignal("");
+  const [rangeError, setRangeError] = createSignal("");
+  const zones = createMemo(() => timeZoneOptions(props.state.timezone));
+  const showCustom = () => editingCustom() || props.state.period === "custom";
+
+  const startCustom = () => {
+    setFrom(props.state.from ?? daysBefore(today(), 6));
+    setTo(props.state.to ?? today());
+    setRangeError("");
+    setEditingCustom(true);
+  };
+
+  const applyCustom = (event: SubmitEvent) => {
+    event.preventDefault();
+    const patch = customRangePatch(from(), to());
+    if (!patch) {
+      setRangeError("Enter both dates.");
+      return;
+    }
+    setRangeError("");
+    setEditingCustom(false);
+    props.onChange(patch);
+  };
+
+  return (
+    <div class="flex flex-wrap items-end gap-2">
+      <div>
+        <label for={`${id}-period`} class="field-label text-xs">
+          Period
+        </label>
+        <select
+          id={`${id}-period`}
+          class="field-input py-1.5"
+          value={showCustom() ? "custom" : props.state.period}
+          onChange={(event) => {
+            const value = event.currentTarget.value;
+            if (value === "custom") startCustom();
+            else {
+              setEditingCustom(false);
+              props.onChange(presetPatch(value as PresetPeriod));
+            }
+          }}
+        >
+          <For each={PRESET_PERIODS}>{(preset) => <option value={preset.value}>{preset.label}</option>}</For>
+          <option value="custom">Custom range</option>
+        </select>
+      </div>
+      <Show when={showCustom()}>
+        <form class="flex flex-wrap items-end gap-2" onSubmit={applyCustom} aria-label="Custom range">
+          <div>
+            <label for={`${id}-from`} class="field-label text-xs">
+              From
+            </label>
+            <input
+              id={`${id}-from`}
+              type="date"
+              class="field-input py-1.5"
+              max={today()}
+              value={editingCustom() ? from() : (props.state.from ?? "")}
+              onFocus={() => !editingCustom() && startCustom()}
+              onInput={(event) => setFrom(event.currentTarget.value)}
+              required
+            />
+          </div>
+          <div>
+            <label for={`${id}-to`} class="field-label text-xs">
+              To
+            </label>
+            <input
+              id={`${id}-to`}
+              type="date"
+              class="field-input py-1.5"
+              max={today()}
+              value={editingCustom() ? to() : (props.state.to ?? "")}
+              onFocus={() => !editingCustom() && startCustom()}
+              onInput={(event) => setTo(event.currentTarget.value)}
+              required
+            />
+          </div>
+          <Show when={editingCustom()}>
+            <button type="submit" class="btn-primary py-1.5">
+              Apply
+            </button>
+          </Show>
+          <Show when={rangeError()}>
+            <p role="alert" class="w-full text-xs text-red-600 dark:text-red-400">
+              {rangeError()}
+            </p>
+          </Show>
+        </form>
+      </Show>
+      <div>
+        <label for={`${id}-tz`} class="field-label text-xs">
+          Timezone
+        </label>
+        <select
+          id={`${id}-tz`}
+          class="field-input max-w-52 py-1.5"
+          value={props.state.timezone}
+          onChange={(event) => props.onChange(timezonePatch(event.currentTarget.value))}
+        >
+          <For each={zones()}>{(zone) => <option value={zone}>{zone.replaceAll("_", " ")}</option>}</For>
+        </select>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,110 @@
+/**
+ * Every read of the dashboard, declared once as a queryOptions factory. Components never write query keys inline:
+ * keys are built here so invalidation (after a mutation, or when the live feed sees new events) can target a whole
+ * family, e.g. every analytics read of one project.
+ */
+import { queryOptions } from "@tanstack/solid-query";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "../../../server/trpc/root.ts";
+import type { AnalyticsRange } from "./dashboard-state.ts";
+import { trpc } from "./trpc.ts";
+
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export type User = RouterOutputs["auth"]["me"];
+export type Project = RouterOutputs["projects"]["get"];
+export type Overview = RouterOutputs["analytics"]["overview"];
+export type Timeseries = RouterOutputs["analytics"]["timeseries"];
+export type BreakdownRow = RouterOutputs["analytics"]["breakdown"][number];
+export type TopEvent = RouterOutputs["analytics"]["topEvents"][number];
+export type SessionRow = RouterOutputs["analytics"]["sessions"]["items"][number];
+export type UserRow = RouterOutputs["analytics"]["users"]["items"][number];
+
+export const BREAKDOWN_DIMENSIONS = [
+  { value: "path", label: "Pages", column: "Page" },
+  { value: "referrer", label: "Referrers", column: "Referrer" },
+  { value: "utm_source", label: "UTM source", column: "Source" },
+  { value: "utm_medium", label: "UTM medium", column: "Medium" },
+  { value: "utm_campaign", label: "UTM campaign", column: "Campaign" },
+  { value: "browser", label: "Browsers", column: "Browser" },
+  { value: "os", label: "Operating systems", column: "OS" },
+  { value: "device", label: "Devices", column: "Device" },
+] as const;
+
+export type BreakdownDimension = (typeof BREAKDOWN_DIMENSIONS)[number]["value"];
+
+export const keys = {
+  me: () => ["auth", "me"] as const,
+  projects: () => ["projects"] as const,
+  projectList: () => ["projects", "list"] as const,
+  project: (id: string) => ["projects", "get", id] as const,
+  analytics: (projectId: string) => ["analytics", projectId] as const,
+  adminUsers: () => ["users"] as const,
+};
+
+export const meQuery = () =>
+  queryOptions({ queryKey: keys.me(), queryFn: () => trpc.auth.me.query(), staleTime: 5 * 60_000 });
+
+export const projectListQuery = () =>
+  queryOptions({ queryKey: keys.projectList(), queryFn: () => trpc.projects.list.query() });
+
+export const projectQuery = (id: string) =>
+  queryOptions({ queryKey: keys.project(id), queryFn: () => trpc.projects.get.query({ id }) });
+
+/** Whether the project ever received an event (the empty state shows setup instructions instead of charts). */
+export const projectActivityQuery = (projectId: string, timezone: string) =>
+  queryOptions({
+    queryKey: [...keys.analytics(projectId), "activity", timezone] as const,
+    queryFn: () => trpc.analytics.overview.query({ projectId, period: "90d", timezone }),
+    select: (overview) => overview.totalEvents > 0,
+  });
+
+export const overviewQuery = (projectId: string, range: AnalyticsRange) =>
+  queryOptions({
+    queryKey: [...keys.analytics(projectId), "overview", range] as const,
+    queryFn: () => trpc.analytics.overview.query({ projectId, ...range }),
+  });
+
+export const timeseriesQuery = (projectId: string, range: AnalyticsRange) =>
+  queryOptions({
+    queryKey: [...keys.analytics(projectId), "timeseries", range] as const,
+    queryFn: () => trpc.analytics.timeseries.query({ projectId, ...range }),
+  });
+
+export const topEventsQuery = (projectId: string, range: AnalyticsRange) =>
+  queryOptions({
+    queryKey: [...keys.analytics(projectId), "topEvents", range] as const,
+    queryFn: () => trpc.analytics.topEvents.query({ projectId, ...range, limit: 10 }),
+  });
+
+export const breakdownQuery = (projectId: string, range: AnalyticsRange, dimension: BreakdownDimension) =>
+  queryOptions({
+    queryKey: [...keys.analytics(projectId), "breakdown", dimension, range] as const,
+    queryFn: () => trpc.analytics.breakdown.query({ projectId, ...range, dimension, limit: 10 }),
+  });
+
+export const TABLE_PAGE_SIZE = 20;
+
+export const sessionsQuery = (projectId: string, range: AnalyticsRange, page: number) =>
+  queryOptions({
+    queryKey: [...keys.analytics(projectId), "sessions", range, page] as const,
+    queryFn: () =>
+      trpc.analytics.sessions.query({ projectId, ...range, limit: TABLE_PAGE_SIZE, offset: page * TABLE_PAGE_SIZE }),
+    placeholderData: (previous) => previous,
+  });
+
+export const usersQuery = (projectId: string, range: AnalyticsRange, page: number) =>
+  queryOptions({
+    queryKey: [...keys.analytics(projectId), "users", range, page] as const,
+    queryFn: () =>
+      trpc.analytics.users.query({ projectId, ...range, limit: TABLE_PAGE_SIZE, offset: page * TABLE_PAGE_SIZE }),
+    placeholderData: (previous) => previous,
+  });
+
+export const ADMIN_PAGE_SIZE = 25;
+
+export const adminUsersQuery = (page: number) =>
+  queryOptions({
+    queryKey: [...keys.adminUsers(), "list", page] as const,
+    queryFn: () => trpc.users.list.query({ limit: ADMIN_PAGE_SIZE, offset: page * ADMIN_PAGE_SIZE }),
+    placeholderData: (previous) => previous,
+  });

@@ -1,0 +1,71 @@
+/**
+ * The typed tRPC client. Cookies carry the session (same origin, so fetch sends them by default); nothing is kept in
+ * localStorage. When a call answers UNAUTHORIZED, the client refreshes once through auth.refresh (concurrent failures
+ * share that one refresh) and replays the call; if the refresh fails, the UI is marked signed out and protected pages
+ * send the person to /login, remembering where they were.
+ */
+import { createTRPCClient, httpBatchLink, httpLink, type TRPCLink } from "@trpc/client";
+import { observable } from "@trpc/server/observable";
+import type { AppRouter } from "../../../server/trpc/root.ts";
+import { markSignedOut, syncSignedIn } from "./auth-state.ts";
+import { isUnauthorized } from "./errors.ts";
+
+const API_URL = "/api/trpc";
+
+/** Calls whose 401 means "wrong credentials" or "no session", not "expired access token". */
+const NO_REFRESH_PATHS = new Set(["auth.login", "auth.register", "auth.refresh", "auth.logout"]);
+
+const refreshClient = createTRPCClient<AppRouter>({ links: [httpLink({ url: API_URL })] });
+
+let refreshing: Promise<boolean> | null = null;
+
+/** One refresh at a time: every call that failed meanwhile waits for the same answer. */
+export function refreshSession(): Promise<boolean> {
+  refreshing ??= refreshClient.auth.refresh
+    .mutate()
+    .then(
+      () => {
+        syncSignedIn();
+        return true;
+      },
+      () => false,
+    )
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
+}
+
+const refreshOnUnauthorized: TRPCLink<AppRouter> = () => ({ op, next }) =>
+  observable((observer) => {
+    let subscription = next(op).subscribe({
+      next: (value) => observer.next(value),
+      complete: () => observer.complete(),
+      error: (error) => {
+        if (!isUnauthorized(error) || NO_REFRESH_PATHS.has(op.path)) {
+          observer.error(error);
+          return;
+        }
+        void refreshSession().then((refreshed) => {
+          if (!refreshed) {
+            markSignedOut();
+            observer.error(error);
+            return;
+          }
+          subscription = next(op).subscribe({
+            next: (value) => observer.next(value),
+            complete: () => observer.complete(),
+            error: (retryError) => {
+              if (isUnauthorized(retryError)) markSignedOut();
+              observer.error(retryError);
+            },
+          });
+        });
+      },
+    });
+    return () => subscription.unsubscribe();
+  });
+
+export const trpc = createTRPCClient<AppRouter>({
+  links: [refreshOnUnauthorized, httpBatchLink({ url: API_URL, maxURLLength: 4000 })],
+});

@@ -1,0 +1,181 @@
+/**
+ * The analytics dashboard of one project. Period, timezone and filters live in the URL (see dashboard-state.ts);
+ * every card reads through its own query, so each shows its own loading and error state. New events from the live
+ * feed refresh the numbers (at most every few seconds).
+ */
+import { A, useParams, useSearchParams } from "@solidjs/router";
+import { useQuery, useQueryClient } from "@tanstack/solid-query";
+import { createMemo, lazy, onCleanup, Show, Suspense } from "solid-js";
+import { ActivityCard } from "../components/activity-tables.tsx";
+import { BreakdownCard, TopEventsCard } from "../components/breakdown-card.tsx";
+import { EmptyProject } from "../components/empty-project.tsx";
+import { FilterChips } from "../components/filter-chips.tsx";
+import { LiveFeedPanel } from "../components/live-feed-panel.tsx";
+import { PeriodPicker } from "../components/period-picker.tsx";
+import { QueryBoundary, Skeleton } from "../components/query-boundary.tsx";
+import { StatCard, TopEventCard } from "../components/stat-card.tsx";
+import {
+  addFilterPatch,
+  describePeriod,
+  type Filter,
+  filtersPatch,
+  readDashboardState,
+  removeFilterPatch,
+  type SearchPatch,
+  toAnalyticsRange,
+} from "../lib/dashboard-state.ts";
+import { keys, overviewQuery, projectActivityQuery, projectQuery, timeseriesQuery } from "../lib/queries.ts";
+import { useLiveFeed } from "../lib/use-live-feed.ts";
+
+const TimeseriesChart = lazy(() => import("../components/timeseries-chart.tsx"));
+
+/** How long new live events wait before the numbers refresh: bursts become one refresh. */
+const REFRESH_AFTER_EVENTS_MS = 2000;
+
+export default function DashboardPage() {
+  const params = useParams<{ id: string }>();
+  const [search, setSearch] = useSearchParams();
+  const queryClient = useQueryClient();
+  const state = createMemo(() => readDashboardState(search));
+  const range = createMemo(() => toAnalyticsRange(state()), undefined, {
+    equals: (a, b) => JSON.stringify(a) === JSON.stringify(b),
+  });
+  const update = (patch: SearchPatch) => setSearch(patch);
+  const addFilter = (dimension: string, value: string) => update(addFilterPatch(state(), { dimension, op: "eq", value }));
+
+  const project = useQuery(() => projectQuery(params.id));
+  const activity = useQuery(() => projectActivityQuery(params.id, state().timezone));
+
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  onCleanup(() => clearTimeout(refreshTimer));
+  const live = useLiveFeed(
+    () => params.id,
+    () => {
+      if (refreshTimer) return;
+      refreshTimer = setTimeout(() => {
+        refreshTimer = undefined;
+        void queryClient.invalidateQueries({ queryKey: keys.analytics(params.id) });
+      }, REFRESH_AFTER_EVENTS_MS);
+    },
+  );
+
+  return (
+    <QueryBoundary query={project} label="Loading the project" skeletonClass="h-40">
+      {(p) => (
+        <div class="flex flex-col gap-5">
+          <div class="flex flex-wrap items-start justify-between gap-4">
+            <div class="min-w-0">
+              <nav aria-label="Breadcrumb" class="text-xs text-muted">
+                <A href="/projects" class="link">
+                  Projects
+                </A>{" "}
+                / {p().name}
+              </nav>
+              <h1 class="mt-1 truncate text-2xl font-semibold tracking-tight">{p().name}</h1>
+              <p class="text-sm text-muted">
+                {p().domain ?? "Any domain"} · {describePeriod(state())}
+              </p>
+            </div>
+            <A href={`/projects/${p().id}/settings`} class="btn-secondary">
+              Settings
+            </A>
+          </div>
+
+          <QueryBoundary query={activity} label="Checking for events" skeletonClass="h-64">
+            {(hasEvents) => (
+              <Show
+                when={hasEvents()}
+                fallback={
+                  <div class="grid gap-5 lg:grid-cols-3">
+                    <div class="lg:col-span-2">
+                      <EmptyProject projectId={p().id} apiKeyPrefix={p().apiKeyPrefix} />
+                    </div>
+                    <LiveFeedPanel feed={live} timezone={state().timezone} />
+                  </div>
+                }
+              >
+                <div class="card flex flex-col gap-3 p-4">
+                  <PeriodPicker state={state()} onChange={update} />
+                  <FilterChips
+                    filters={state().filters}
+                    onRemove={(filter: Filter) => update(removeFilterPatch(state(), filter))}
+                    onClear={() => update(filtersPatch([]))}
+                  />
+                </div>
+                <Metrics projectId={p().id} range={range()} />
+                <div class="grid gap-5 xl:grid-cols-3">
+                  <ChartCard projectId={p().id} range={range()} class="xl:col-span-2" />
+                  <LiveFeedPanel feed={live} timezone={state().timezone} />
+                </div>
+                <div class="grid gap-5 md:grid-cols-2">
+                  <TopEventsCard projectId={p().id} range={range()} onFilter={addFilter} />
+                  <BreakdownCard title="Pages" dimensions={["path"]} projectId={p().id} range={range()} onFilter={addFilter} />
+                  <BreakdownCard
+                    title="Sources"
+                    dimensions={["referrer", "utm_source", "utm_medium", "utm_campaign"]}
+                    projectId={p().id}
+                    range={range()}
+                    onFilter={addFilter}
+                  />
+                  <BreakdownCard
+                    title="Technology"
+                    dimensions={["browser", "os", "device"]}
+                    projectId={p().id}
+                    range={range()}
+                    onFilter={addFilter}
+                  />
+                </div>
+                <ActivityCard projectId={p().id} range={range()} />
+              </Show>
+            )}
+          </QueryBoundary>
+        </div>
+      )}
+    </QueryBoundary>
+  );
+}
+
+function Metrics(props: { projectId: string; range: ReturnType<typeof toAnalyticsRange> }) {
+  const overview = useQuery(() => overviewQuery(props.projectId, props.range));
+  return (
+    <QueryBoundary
+      query={overview}
+      label="Loading metrics"
+      loading={
+        <div class="grid grid-cols-2 gap-3 lg:grid-cols-4">
+          <Skeleton class="h-28" label="Loading metrics" />
+          <Skeleton class="h-28" />
+          <Skeleton class="h-28" />
+          <Skeleton class="h-28" />
+        </div>
+      }
+    >
+      {(o) => (
+        <section aria-label="Key metrics" class="grid grid-cols-2 gap-3 lg:grid-cols-4">
+          <StatCard label="Total events" value={o().totalEvents} previous={o().previous.totalEvents} />
+          <StatCard label="Unique sessions" value={o().uniqueSessions} previous={o().previous.uniqueSessions} />
+          <StatCard label="Unique users" value={o().uniqueUsers} previous={o().previous.uniqueUsers} />
+          <TopEventCard name={o().topEvent} />
+        </section>
+      )}
+    </QueryBoundary>
+  );
+}
+
+function ChartCard(props: { projectId: string; range: ReturnType<typeof toAnalyticsRange>; class?: string }) {
+  const series = useQuery(() => timeseriesQuery(props.projectId, props.range));
+  return (
+    <section class={`card p-4 ${props.class ?? ""}`} aria-labelledby="chart-title">
+      <h2 id="chart-title" class="mb-2 text-sm font-semibold">
+        Events over time
+      </h2>
+      <QueryBoundary query={series} label="Loading the chart" skeletonClass="h-72">
+        {(ts) => (
+          <Suspense fallback={<Skeleton class="h-72" label="Loading the chart" />}>
+            <TimeseriesChart points={ts().points} granularity={ts().granularity} timezone={props.range.timezone} />
+          </Suspense>
+        )}
+      </QueryBoundary>
+    </section>
+  );
+}

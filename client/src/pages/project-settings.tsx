@@ -1,0 +1,245 @@
+/**
+ * Project settings: rename and domain (saved after a confirmation), the snippet, key rotation (the old key stops
+ * working at once; the new one is shown once) and deletion (type the name to confirm).
+ */
+import { A, useNavigate, useParams } from "@solidjs/router";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/solid-query";
+import { createSignal, Show } from "solid-js";
+import { ApiKeyReveal } from "../components/api-key-reveal.tsx";
+import { CodeBlock } from "../components/copy-button.tsx";
+import { ConfirmDialog } from "../components/dialog.tsx";
+import { TextField } from "../components/field.tsx";
+import { FormError, QueryBoundary } from "../components/query-boundary.tsx";
+import { describeProblem } from "../lib/errors.ts";
+import { keys, type Project, projectQuery } from "../lib/queries.ts";
+import { KEY_PLACEHOLDER, trackingSnippet } from "../lib/snippet.ts";
+import { trpc } from "../lib/trpc.ts";
+
+export default function ProjectSettingsPage() {
+  const params = useParams<{ id: string }>();
+  const project = useQuery(() => projectQuery(params.id));
+  return (
+    <QueryBoundary query={project} label="Loading the project" skeletonClass="h-64">
+      {(p) => (
+        <div class="mx-auto flex max-w-3xl flex-col gap-6">
+          <div>
+            <nav aria-label="Breadcrumb" class="text-xs text-muted">
+              <A href="/projects" class="link">
+                Projects
+              </A>{" "}
+              /{" "}
+              <A href={`/projects/${p().id}`} class="link">
+                {p().name}
+              </A>{" "}
+              / Settings
+            </nav>
+            <h1 class="mt-1 text-2xl font-semibold tracking-tight">Settings</h1>
+          </div>
+          <GeneralSection project={p()} />
+          <SnippetSection project={p()} />
+          <ApiKeySection project={p()} />
+          <DeleteSection project={p()} />
+        </div>
+      )}
+    </QueryBoundary>
+  );
+}
+
+function Section(props: { title: string; description?: string; danger?: boolean; children: import("solid-js").JSX.Element }) {
+  const id = `section-${props.title.toLowerCase().replace(/\W+/g, "-")}`;
+  return (
+    <section aria-labelledby={id} class={`card p-5 ${props.danger ? "border-red-200 dark:border-red-900/60" : ""}`}>
+      <h2 id={id} class={`text-base font-semibold ${props.danger ? "text-red-700 dark:text-red-400" : ""}`}>
+        {props.title}
+      </h2>
+      <Show when={props.description}>
+        <p class="mt-1 text-sm text-muted">{props.description}</p>
+      </Show>
+      <div class="mt-4">{props.children}</div>
+    </section>
+  );
+}
+
+function GeneralSection(props: { project: Project }) {
+  const queryClient = useQueryClient();
+  const [name, setName] = createSignal(props.project.name);
+  const [domain, setDomain] = createSignal(props.project.domain ?? "");
+  const [confirming, setConfirming] = createSignal(false);
+  const [saved, setSaved] = createSignal(false);
+  const changes = () => {
+    const list: string[] = [];
+    if (name().trim() !== props.project.name) list.push(`name to “${name().trim()}”`);
+    if ((domain().trim() || null) !== props.project.domain) list.push(domain().trim() ? `domain to ${domain().trim()}` : "remove the domain");
+    return list;
+  };
+  const save = useMutation(() => ({
+    mutationFn: () =>
+      trpc.projects.update.mutate({ id: props.project.id, name: name().trim(), domain: domain().trim() || null }),
+    onSuccess: async (updated) => {
+      queryClient.setQueryData(keys.project(props.project.id), updated);
+      await queryClient.invalidateQueries({ queryKey: keys.projectList() });
+      setConfirming(false);
+      setSaved(true);
+    },
+  }));
+  const fields = () => (save.error ? describeProblem(save.error).fields : {});
+  return (
+    <Section title="General" description="The name is shown in your dashboard; the domain limits which sites can send events with this key.">
+      <form
+        class="grid gap-4 sm:grid-cols-2"
+        novalidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          setSaved(false);
+          save.reset();
+          if (changes().length) setConfirming(true);
+        }}
+      >
+        <TextField label="Name" name="name" required maxLength={100} value={name()} onInput={(e) => setName(e.currentTarget.value)} error={fields().name} />
+        <TextField
+          label="Domain"
+          name="domain"
+          placeholder="example.com"
+          hint="Optional. Leave empty to accept events from any site."
+          value={domain()}
+          onInput={(e) => setDomain(e.currentTarget.value)}
+          error={fields().domain}
+        />
+        <div class="flex items-center gap-3 sm:col-span-2">
+          <button type="submit" class="btn-primary" disabled={changes().length === 0}>
+            Save changes
+          </button>
+          <Show when={saved()}>
+            <p role="status" class="text-sm text-emerald-700 dark:text-emerald-400">
+              Changes saved.
+            </p>
+          </Show>
+        </div>
+      </form>
+      <ConfirmDialog
+        open={confirming()}
+        title="Save changes?"
+        confirmLabel="Save"
+        pending={save.isPending}
+        error={Object.keys(fields()).length ? null : save.error}
+        onConfirm={() => save.mutate()}
+        onClose={() => setConfirming(false)}
+      >
+        <p>This will change the project's {changes().join(" and ")}.</p>
+        <Show when={domain().trim() && (domain().trim() || null) !== props.project.domain}>
+          <p class="mt-2">Browsers on other sites will no longer be able to send events with this project's key.</p>
+        </Show>
+      </ConfirmDialog>
+    </Section>
+  );
+}
+
+function SnippetSection(props: { project: Project }) {
+  return (
+    <Section title="Tracking snippet" description="Paste it before </head> on every page of your site.">
+      <CodeBlock label="HTML" text={trackingSnippet(KEY_PLACEHOLDER)} />
+      <p class="mt-2 text-xs text-muted">
+        Replace {KEY_PLACEHOLDER} with this project's key (it starts with <code class="font-mono">{props.project.apiKeyPrefix}</code>).
+        The full key is only shown when it is created; rotate it below to get a new one.
+      </p>
+    </Section>
+  );
+}
+
+function ApiKeySection(props: { project: Project }) {
+  const queryClient = useQueryClient();
+  const [confirming, setConfirming] = createSignal(false);
+  const [newKey, setNewKey] = createSignal<string | null>(null);
+  const rotate = useMutation(() => ({
+    mutationFn: () => trpc.projects.rotateKey.mutate({ id: props.project.id }),
+    onSuccess: async (result) => {
+      queryClient.setQueryData(keys.project(props.project.id), result.project);
+      await queryClient.invalidateQueries({ queryKey: keys.projectList() });
+      setConfirming(false);
+      setNewKey(result.apiKey);
+    },
+  }));
+  return (
+    <Section title="API key" description="Your site and servers send events with this key.">
+      <div class="flex flex-wrap items-center justify-between gap-3">
+        <p class="text-sm">
+          Current key: <code class="rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-xs dark:bg-zinc-800">{props.project.apiKeyPrefix}…</code>
+        </p>
+        <button
+          type="button"
+          class="btn-secondary"
+          onClick={() => {
+            rotate.reset();
+            setConfirming(true);
+          }}
+        >
+          Rotate API key
+        </button>
+      </div>
+      <Show when={newKey()}>
+        {(key) => (
+          <div class="mt-4">
+            <h3 class="mb-2 text-sm font-medium">Your new key</h3>
+            <ApiKeyReveal apiKey={key()} />
+          </div>
+        )}
+      </Show>
+      <ConfirmDialog
+        open={confirming()}
+        title="Rotate the API key?"
+        confirmLabel="Rotate key"
+        danger
+        pending={rotate.isPending}
+        error={rotate.error}
+        onConfirm={() => rotate.mutate()}
+        onClose={() => setConfirming(false)}
+      >
+        <p>
+          The current key stops working at once: sites and servers still using it will have their events refused until
+          you update them with the new key, which is shown only once.
+        </p>
+      </ConfirmDialog>
+    </Section>
+  );
+}
+
+function DeleteSection(props: { project: Project }) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [typed, setTyped] = createSignal("");
+  const remove = useMutation(() => ({
+    mutationFn: () => trpc.projects.delete.mutate({ id: props.project.id }),
+    onSuccess: async () => {
+      queryClient.removeQueries({ queryKey: keys.project(props.project.id) });
+      queryClient.removeQueries({ queryKey: keys.analytics(props.project.id) });
+      await queryClient.invalidateQueries({ queryKey: keys.projectList() });
+      navigate("/projects", { replace: true });
+    },
+  }));
+  const matches = () => typed().trim() === props.project.name;
+  return (
+    <Section title="Delete project" danger description="This deletes the project, its key and every event it received. It cannot be undone.">
+      <form
+        class="flex flex-col gap-3"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (matches()) remove.mutate();
+        }}
+      >
+        <TextField
+          label={`Type ${props.project.name} to confirm`}
+          name="confirmName"
+          autocomplete="off"
+          value={typed()}
+          onInput={(e) => setTyped(e.currentTarget.value)}
+        />
+        <FormError error={remove.error} />
+        <div>
+          <button type="submit" class="btn-danger" disabled={!matches() || remove.isPending}>
+            {remove.isPending ? "Deleting…" : "Delete project"}
+          </button>
+        </div>
+      </form>
+    </Section>
+  );
+}

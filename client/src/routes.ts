@@ -1,0 +1,34 @@
+/**
+ * Every page of the dashboard, in one place. Pages load lazily so the first page downloads only what it shows;
+ * signed-in sections share a layout that sends signed-out visitors to /login and back.
+ */
+import type { RouteDefinition } from "@solidjs/router";
+import { lazy } from "solid-js";
+
+const SignedInLayout = lazy(() => import("./components/signed-in-layout.tsx"));
+
+export const routes: RouteDefinition[] = [
+  { path: "/", component: lazy(() => import("./pages/landing.tsx")) },
+  { path: "/login", component: lazy(() => import("./pages/login.tsx")) },
+  { path: "/register", component: lazy(() => import("./pages/register.tsx")) },
+  {
+    path: "/projects",
+    component: SignedInLayout,
+    children: [
+      { path: "/", component: lazy(() => import("./pages/projects.tsx")) },
+      { path: "/:id", component: lazy(() => import("./pages/dashboard.tsx")) },
+      { path: "/:id/settings", component: lazy(() => import("./pages/project-settings.tsx")) },
+    ],
+  },
+  {
+    path: "/account",
+    component: SignedInLayout,
+    children: [{ path: "/", component: lazy(() => import("./pages/account.tsx")) }],
+  },
+  {
+    path: "/admin",
+    component: SignedInLayout,
+    children: [{ path: "/users", component: lazy(() => import("./pages/admin-users.tsx")) }],
+  },
+  { path: "*404", component: lazy(() => import("./pages/not-found.tsx")) },
+];
