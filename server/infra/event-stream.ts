@@ -200,6 +200,7 @@ export class RedisEventStream implements EventStream {
   }
 
   async trimAcknowledged() {
+    if ((await this.redis.exists(this.key)) === 0) return 0;
     const groups = (await this.redis.xinfo("GROUPS", this.key)) as Array<Array<string | number | null>>;
     const group = groups.map(toRecord).find((g) => g.name === CONSUMER_GROUP);
     // No group yet: nobody has read anything, so nothing may go.
@@ -214,6 +215,8 @@ export class RedisEventStream implements EventStream {
   }
 
   async backlog() {
+    // XINFO fails on a stream that does not exist yet (nothing was ever appended): an empty backlog.
+    if ((await this.redis.exists(this.key)) === 0) return { length: 0, pending: 0, lag: 0 };
     const [length, groups] = (await this.redis
       .multi()
       .xlen(this.key)

@@ -1,0 +1,126 @@
+import { afterAll, describe, expect, it } from "bun:test";
+import { loadTestServiceUrls } from "../env.ts";
+import { deleteRedisPrefix } from "../test-support/services.ts";
+import { MemoryEventStream, RedisEventStream, type EventStream } from "./event-stream.ts";
+import { connectRedis } from "./redis.ts";
+
+const redisUrl = loadTestServiceUrls().redis;
+const prefixes: string[] = [];
+const connections: Array<{ disconnect(): void }> = [];
+
+afterAll(async () => {
+  for (const connection of connections) connection.disconnect();
+  for (const prefix of prefixes) await deleteRedisPrefix(redisUrl, prefix);
+});
+
+function redisStream(): EventStream {
+  const prefix = `ad_test:stream:${Bun.randomUUIDv7()}:`;
+  prefixes.push(prefix);
+  const redis = connectRedis(redisUrl);
+  connections.push(redis);
+  return new RedisEventStream({
+    redis,
+    prefix,
+    connectBlocking: () => {
+      const blocking = connectRedis(redisUrl, { commandTimeout: undefined });
+      connections.push(blocking);
+      return blocking;
+    },
+  });
+}
+
+const implementations: Array<[string, () => EventStream]> = [
+  ["RedisEventStream", redisStream],
+  ["MemoryEventStream", () => new MemoryEventStream()],
+];
+
+for (const [name, make] of implementations) {
+  describe(name, () => {
+    it("delivers each new entry to one consumer of the group", async () => {
+      const stream = make();
+      await stream.ensureGroup();
+      for (let i = 0; i < 5; i++) await stream.append(`p${i}`);
+      const a = await stream.readNew("a", 3, 10);
+      const b = await stream.readNew("b", 10, 10);
+      expect(a.map((e) => e.payload)).toEqual(["p0", "p1", "p2"]);
+      expect(b.map((e) => e.payload)).toEqual(["p3", "p4"]);
+      expect(a.every((e) => e.deliveries === 1)).toBe(true);
+      expect(await stream.readNew("a", 10, 10)).toEqual([]);
+    });
+
+    it("wakes a blocked reader when an entry arrives", async () => {
+      const stream = make();
+      await stream.ensureGroup();
+      const started = Date.now();
+      const reading = stream.readNew("a", 10, 2_000);
+      await Bun.sleep(50);
+      await stream.append("late");
+      const entries = await reading;
+      expect(entries.map((e) => e.payload)).toEqual(["late"]);
+      expect(Date.now() - started).toBeLessThan(1_500);
+    });
+
+    it("gives a consumer back its own unacknowledged entries, counting deliveries", async () => {
+      const stream = make();
+      await stream.ensureGroup();
+      await stream.append("x");
+      await stream.append("y");
+      const [x, y] = await stream.readNew("a", 10, 10);
+      await stream.ack([x!.id]);
+      const again = await stream.readOwnPending("a", 10, "0");
+      expect(again.map((e) => [e.id, e.payload, e.deliveries])).toEqual([[y!.id, "y", 2]]);
+      expect(await stream.readOwnPending("b", 10, "0")).toEqual([]);
+      expect(await stream.readOwnPending("a", 10, y!.id)).toEqual([]);
+    });
+
+    it("lets another consumer claim entries idle past the threshold, following the cursor", async () => {
+      const stream = make();
+      await stream.ensureGroup();
+      for (let i = 0; i < 5; i++) await stream.append(`p${i}`);
+      await stream.readNew("dead", 10, 10);
+      expect((await stream.claimIdle("alive", 60_000, 10, "0-0")).entries).toEqual([]);
+      await Bun.sleep(30);
+      const claimed: string[] = [];
+      let cursor = "0-0";
+      do {
+        const result = await stream.claimIdle("alive", 20, 2, cursor);
+        claimed.push(...result.entries.map((e) => e.payload));
+        expect(result.entries.every((e) => e.deliveries === 2)).toBe(true);
+        cursor = result.next;
+      } while (cursor !== "0-0");
+      expect(claimed).toEqual(["p0", "p1", "p2", "p3", "p4"]);
+      expect((await stream.readOwnPending("alive", 10, "0")).length).toBe(5);
+    });
+
+    it("moves an entry to the dead-letter stream with its reason and acknowledges it", async () => {
+      const stream = make();
+      await stream.ensureGroup();
+      await stream.append("poison");
+      const [entry] = await stream.readNew("a", 1, 10);
+      await stream.deadLetter(entry!, "cannot parse");
+      expect(await stream.readOwnPending("a", 10, "0")).toEqual([]);
+      const dead = await stream.readDeadLetters(10);
+      expect(dead.map((d) => [d.entryId, d.payload, d.reason, d.deliveries])).toEqual([[entry!.id, "poison", "cannot parse", 1]]);
+    });
+
+    it("trims acknowledged entries but never a pending or undelivered one", async () => {
+      const stream = make();
+      await stream.ensureGroup();
+      for (let i = 0; i < 6; i++) await stream.append(`p${i}`);
+      const read = await stream.readNew("a", 4, 10);
+      // p0, p1 acked; p2 pending; p3 acked; p4, p5 undelivered.
+      await stream.ack([read[0]!.id, read[1]!.id, read[3]!.id]);
+      await stream.trimAcknowledged();
+      const backlog = await stream.backlog();
+      expect(backlog.pending).toBe(1);
+      expect(backlog.lag).toBe(2);
+      expect(backlog.length).toBe(4);
+      expect((await stream.readOwnPending("a", 10, "0")).map((e) => e.payload)).toEqual(["p2"]);
+      expect((await stream.readNew("b", 10, 10)).map((e) => e.payload)).toEqual(["p4", "p5"]);
+    });
+
+    it("reports an empty backlog before anything was appended", async () => {
+      expect(await make().backlog()).toEqual({ length: 0, pending: 0, lag: 0 });
+    });
+  });
+}

@@ -1,0 +1,167 @@
+import { describe, expect, it } from "bun:test";
+import { INGEST_LIMITS, ingestEventSchema } from "../../shared/ingest.ts";
+import { checkEnvelope, cleanString, needsCleaning, validateEvents } from "./validate-events.ts";
+
+const NOW = Date.parse("2026-06-01T12:00:00.000Z");
+const validate = (events: unknown[], options: { sentAt?: string | null; clean?: boolean } = {}) =>
+  validateEvents(events, { now: NOW, sentAt: options.sentAt ?? null, clean: options.clean ?? false });
+
+function nested(depth: number): Record<string, unknown> {
+  let value: Record<string, unknown> = { leaf: 1 };
+  for (let i = 1; i < depth; i++) value = { child: value };
+  return value;
+}
+
+describe("validateEvents", () => {
+  it("agrees with the zod event schema on every field rule", () => {
+    const long = (n: number) => "x".repeat(n);
+    const cases: unknown[] = [
+      { event: "a" },
+      { event: "" },
+      { event: long(INGEST_LIMITS.maxEventNameLength) },
+      { event: long(INGEST_LIMITS.maxEventNameLength + 1) },
+      { event: 5 },
+      { event: "a", distinct_id: long(200) },
+      { event: "a", distinct_id: long(201) },
+      { event: "a", distinct_id: null },
+      { event: "a", session_id: 7 },
+      { event: "a", page_url: long(4096) },
+      { event: "a", page_url: long(4097) },
+      { event: "a", referrer: long(4097) },
+      { event: "a", insert_id: "" },
+      { event: "a", insert_id: long(128) },
+      { event: "a", insert_id: long(129) },
+      { event: "a", timestamp: "2026-06-01T11:00:00Z" },
+      { event: "a", timestamp: "2026-06-01T11:00:00.123+02:00" },
+      { event: "a", timestamp: "2026-06-01 11:00:00" },
+      { event: "a", timestamp: "2026-02-30T11:00:00Z" },
+      { event: "a", timestamp: "yesterday" },
+      { event: "a", timestamp: 1717243200000 },
+      { event: "a", properties: { plan: "pro" } },
+      { event: "a", properties: [] },
+      { event: "a", properties: "x" },
+      "not an object",
+      null,
+      [],
+    ];
+    for (const item of cases) {
+      const ours = validate([item]).accepted.length === 1;
+      const zods = ingestEventSchema.safeParse(item).success;
+      expect({ item, accepted: ours }).toEqual({ item, accepted: zods });
+    }
+  });
+
+  it("keeps valid events and lists the others by index", () => {
+    const result = validate([{ event: "ok" }, { event: "" }, { event: "ok too" }, 42]);
+    expect(result.accepted.map((tuple) => tuple[1])).toEqual(["ok", "ok too"]);
+    expect(result.acceptedIndexes).toEqual([0, 2]);
+    expect(result.rejected.map((r) => r.index)).toEqual([1, 3]);
+    expect(result.rejected[0]!.reason).toContain("event");
+  });
+
+  it("makes a UUIDv7 insert_id when the client sent none and keeps the client's otherwise", () => {
+    const [made, kept] = validate([{ event: "a" }, { event: "a", insert_id: "client-1" }]).accepted;
+    expect(made![0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(kept![0]).toBe("client-1");
+  });
+
+  it("stamps events without a timestamp with the time of receipt", () => {
+    expect(validate([{ event: "a" }]).accepted[0]![4]).toBe(NOW);
+  });
+
+  it("accepts exactly 255 property keys and refuses 256", () => {
+    const props = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+    const result = validate([
+      { event: "a", properties: props(INGEST_LIMITS.maxPropertyKeys) },
+      { event: "a", properties: props(INGEST_LIMITS.maxPropertyKeys + 1) },
+    ]);
+    expect(result.acceptedIndexes).toEqual([0]);
+    expect(result.rejected[0]!.reason).toContain("keys");
+  });
+
+  it("accepts properties nested 10 levels and refuses 11", () => {
+    const result = validate([
+      { event: "a", properties: nested(INGEST_LIMITS.maxPropertyDepth) },
+      { event: "a", properties: nested(INGEST_LIMITS.maxPropertyDepth + 1) },
+    ]);
+    expect(result.acceptedIndexes).toEqual([0]);
+    expect(result.rejected[0]!.reason).toContain("nested");
+  });
+
+  it("refuses a 100,000-deep property without walking it all", () => {
+    const text = `{"event":"a","properties":{"deep":${"[".repeat(100_000)}${"]".repeat(100_000)}}}`;
+    const result = validate([JSON.parse(text)]);
+    expect(result.rejected).toHaveLength(1);
+  });
+
+  it("corrects a client clock that is off by more than 150 s using sent_at", () => {
+    // The client's clock is 1 h behind: it says it sent at 11:00 what reached us at 12:00.
+    const result = validate([{ event: "a", timestamp: "2026-06-01T10:59:00.000Z" }], { sentAt: "2026-06-01T11:00:00.000Z" });
+    expect(result.accepted[0]![4]).toBe(Date.parse("2026-06-01T11:59:00.000Z"));
+  });
+
+  it("leaves timestamps alone when the clock skew is within 150 s", () => {
+    const result = validate([{ event: "a", timestamp: "2026-06-01T11:00:00.000Z" }], { sentAt: "2026-06-01T11:58:00.000Z" });
+    expect(result.accepted[0]![4]).toBe(Date.parse("2026-06-01T11:00:00.000Z"));
+  });
+
+  it("sets timestamps more than 23 h ahead to now and keeps those just under", () => {
+    const ahead = (ms: number) => new Date(NOW + ms).toISOString();
+    const result = validate([
+      { event: "a", timestamp: ahead(INGEST_LIMITS.maxFutureMs + 1_000) },
+      { event: "a", timestamp: ahead(INGEST_LIMITS.maxFutureMs - 1_000) },
+    ]);
+    expect(result.accepted[0]![4]).toBe(NOW);
+    expect(result.accepted[1]![4]).toBe(NOW + INGEST_LIMITS.maxFutureMs - 1_000);
+  });
+
+  it("refuses timestamps older than 365 days and keeps those just younger", () => {
+    const ago = (ms: number) => new Date(NOW - ms).toISOString();
+    const result = validate([
+      { event: "a", timestamp: ago(INGEST_LIMITS.maxPastMs + 1_000) },
+      { event: "a", timestamp: ago(INGEST_LIMITS.maxPastMs - 1_000) },
+    ]);
+    expect(result.rejected.map((r) => r.index)).toEqual([0]);
+    expect(result.rejected[0]!.reason).toContain("365 days");
+    expect(result.acceptedIndexes).toEqual([1]);
+  });
+
+  it("removes NUL and replaces lone surrogates in names, ids, property keys and values", () => {
+    const text = String.raw`[{"event":"sign\u0000up","distinct_id":"u\ud800","properties":{"k\u0000ey":["a\udc00b",{"x":"\u0000"}]}}]`;
+    expect(needsCleaning(text)).toBe(true);
+    const [tuple] = validate(JSON.parse(text), { clean: true }).accepted;
+    expect(tuple![1]).toBe("signup");
+    expect(tuple![2]).toBe("u\ufffd");
+    expect(JSON.stringify(tuple![7])).toBe(JSON.stringify({ key: ["a\ufffdb", { x: "" }] }));
+  });
+
+  it("refuses an event name that is empty once cleaned", () => {
+    const result = validate(JSON.parse(String.raw`[{"event":"\u0000"}]`), { clean: true });
+    expect(result.rejected).toHaveLength(1);
+  });
+
+  it("keeps __proto__ as an ordinary property that changes no prototype", () => {
+    const events = JSON.parse('[{"event":"a","properties":{"__proto__":{"polluted":true},"b":1}}]');
+    for (const clean of [false, true]) {
+      const [tuple] = validate(events, { clean }).accepted;
+      expect(JSON.parse(JSON.stringify(tuple![7]))).toEqual(JSON.parse('{"__proto__":{"polluted":true},"b":1}'));
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect(Object.getPrototypeOf(tuple![7]) === Object.prototype || Object.getPrototypeOf(tuple![7]) === null).toBe(true);
+    }
+  });
+});
+
+describe("checkEnvelope", () => {
+  it("accepts the documented body and refuses anything else with a reason", () => {
+    expect(typeof checkEnvelope({ events: [{}], sent_at: "2026-06-01T12:00:00Z", api_key: "k" })).toBe("object");
+    for (const bad of [null, [], "x", {}, { events: {} }, { events: [] }, { events: [{}], sent_at: "noon" }, { events: [{}], api_key: 1 }]) {
+      expect(typeof checkEnvelope(bad)).toBe("string");
+    }
+  });
+});
+
+describe("cleanString", () => {
+  it("keeps well-formed text, emoji included", () => {
+    expect(cleanString("héllo 👋")).toBe("héllo 👋");
+  });
+});
