@@ -22,9 +22,15 @@ export function testEmail(label = "user"): string {
   return `${label}-${counter}-${Bun.randomUUIDv7().slice(-8)}@example.test`;
 }
 
+/**
+ * A client IP of its own for each caller unless a test names one, so per-IP rate limits only meet the tests that
+ * are about them.
+ */
+const uniqueIp = () => `test-${Bun.randomUUIDv7()}`;
+
 /** A caller with no session (what an anonymous HTTP request gets). */
 export function anonymousCaller(services: Services, overrides: Partial<Omit<InnerContext, "services">> = {}) {
-  const ctx = createInnerContext(services, { passwords: testPasswordHasher, ...overrides });
+  const ctx = createInnerContext(services, { passwords: testPasswordHasher, clientIp: uniqueIp(), ...overrides });
   return { ctx, caller: createCaller(ctx) };
 }
 
@@ -41,6 +47,7 @@ export async function callerWithToken(
   const auth = await authenticateRequest(services, new Headers({ authorization: `Bearer ${accessToken}` }));
   const ctx = createInnerContext(services, {
     passwords: testPasswordHasher,
+    clientIp: uniqueIp(),
     user: auth.user,
     session: auth.session,
     authFailure: auth.failure,
@@ -66,7 +73,7 @@ export async function registerAndSignIn(
   const email = options.email ?? testEmail();
   const password = options.password ?? TEST_PASSWORD;
   // A fresh client IP per account keeps the per-IP register/login limits out of the way of unrelated tests.
-  const clientIp = options.clientIp ?? `test-${Bun.randomUUIDv7()}`;
+  const clientIp = options.clientIp ?? uniqueIp();
   const { caller: anonymous } = anonymousCaller(services, { clientIp });
   await anonymous.auth.register({ email, password, fullName: options.fullName });
   const login = await anonymous.auth.login({ email, password });
