@@ -74,10 +74,18 @@ async function open(url: string): Promise<void> {
   await waitForTracker(page);
 }
 
-/** The app behind a switch that can lose responses; /static/sdk/* from the freshly built SDK. */
-function startApi(distDir: string): { origin: string; stop(): Promise<void> } {
+/**
+ * The app behind a switch that can lose responses; /static/sdk/* from the freshly built SDK, and /demo with the
+ * app's own security headers (CSP included), as the app serves it once sdkAssetRoutes is mounted.
+ */
+async function startApi(distDir: string): Promise<{ origin: string; stop(): Promise<void> }> {
   const app = createApp(env.services);
   const assets = sdkAssetRoutes({ distDir });
+  const probe = await app.request("/api/v1/health");
+  const securityHeaders = [...probe.headers].filter(([name]) =>
+    /^(content-security-policy|x-frame-options|cross-origin-opener-policy|referrer-policy|x-content-type-options)$/.test(name),
+  );
+  expect(securityHeaders.map(([name]) => name)).toContain("content-security-policy");
   const server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
@@ -85,6 +93,11 @@ function startApi(distDir: string): { origin: string; stop(): Promise<void> } {
     async fetch(req, bunServer) {
       const url = new URL(req.url);
       if (url.pathname.startsWith("/static/sdk/")) return assets.fetch(req);
+      if (url.pathname === "/demo" || url.pathname.startsWith("/demo/")) {
+        const res = await assets.fetch(req);
+        for (const [name, value] of securityHeaders) res.headers.set(name, value);
+        return res;
+      }
       if (url.pathname === INGEST && req.method === "POST") {
         const text = await req.clone().text();
         ingestedIds.push((JSON.parse(text) as { events: { insert_id: string }[] }).events.map((e) => e.insert_id));
@@ -132,7 +145,7 @@ describe.skipIf(skip)("sdk against the real server", () => {
     worker = await runWorker(env.services, { consumer: "sdk-e2e" });
     distDir = await mkdtemp(path.join(tmpdir(), "sdk-e2e-dist-"));
     await buildSdk(distDir);
-    api = startApi(distDir);
+    api = await startApi(distDir);
     site = startPageServer(() => api.origin);
     browser = await launchChromium();
   });
@@ -238,6 +251,19 @@ describe.skipIf(skip)("sdk against the real server", () => {
     const rows = await storedRows();
     expect(rows.filter((row) => row.insertId === paid!.insertId)).toHaveLength(1);
     expect(rows.map((row) => row.eventName).sort()).toEqual(["page_view", "paid"]);
+  });
+
+  it("works on the demo page served by the app itself, under the app's CSP", async () => {
+    await open(`${api.origin}/demo?project=${apiKey}`);
+    await page.click("#send-event");
+    await page.click("#nav-push");
+    await page.click("#flush");
+    const [click] = await waitForRows("button_click");
+    expect(click!.properties).toEqual({ button_id: "signup", plan: "pro" });
+    expect(click!.host).toBe("127.0.0.1");
+    await waitForRows("page_view", 2);
+    // A CSP violation (inline script, foreign connect) would be logged as a console error.
+    expect(consoleSeen.errors).toEqual([]);
   });
 
   it("stores nothing after optOut, also after a reload", async () => {
