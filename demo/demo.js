@@ -107,4 +107,14 @@
     return "optIn";
   });
   addEventListener("popstate", showRoute);
+
+  // The SDK's tab state ("_tr" in sessionStorage): shown so a visitor can watch events queue and leave.
+  function showState() {
+    var raw = sessionStorage.getItem("_tr");
+    if (!raw) return;
+    var state = JSON.parse(raw);
+    $("state").textContent =
+      state.q.length + " unsent event(s) · distinct id " + (state.d || "(none yet)") + " · session " + (state.s || "(none yet)");
+  }
+  setInterval(showState, 500);
 })();
