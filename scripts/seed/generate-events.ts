@@ -1,0 +1,170 @@
+/**
+ * Realistic demo traffic for the seed command, generated as a stream in time order so ten million events never sit
+ * in memory at once. The mix follows the issue: page views 60 %, button clicks 15 %, form submits 8 %, signups 5 %,
+ * logins 5 %, purchases 3 %, logouts 4 %; a dozen pages; referrers from search, social and direct; several browsers
+ * and devices; sessions of several events; returning visitors, some identified.
+ */
+
+export interface SeedEvent {
+  event: string;
+  distinctId: string;
+  sessionId: string;
+  pageUrl: string;
+  path: string;
+  referrer: string | null;
+  referrerHost: string | null;
+  utmSource: string | null;
+  utmMedium: string | null;
+  utmCampaign: string | null;
+  userAgent: string;
+  properties: Record<string, string | number | boolean>;
+  timestamp: number;
+  visitor: number;
+}
+
+const SITE = "https://shop.example.com";
+const PAGES = [
+  "/",
+  "/pricing",
+  "/features",
+  "/docs",
+  "/docs/getting-started",
+  "/docs/api",
+  "/blog",
+  "/blog/launch-week",
+  "/about",
+  "/contact",
+  "/signup",
+  "/checkout",
+];
+// Weighted so the home page and pricing lead, like real sites.
+const PAGE_WEIGHTS = [30, 14, 9, 10, 6, 5, 7, 4, 3, 2, 5, 5];
+const EVENT_MIX: Array<[string, number]> = [
+  ["page_view", 60],
+  ["button_click", 15],
+  ["form_submit", 8],
+  ["signup", 5],
+  ["login", 5],
+  ["purchase", 3],
+  ["logout", 4],
+];
+const REFERRERS: Array<[string | null, number]> = [
+  [null, 40],
+  ["https://www.google.com/", 25],
+  ["https://www.bing.com/", 4],
+  ["https://duckduckgo.com/", 4],
+  ["https://t.co/abc123", 6],
+  ["https://www.facebook.com/", 5],
+  ["https://www.linkedin.com/feed/", 4],
+  ["https://www.reddit.com/r/webdev/", 5],
+  ["https://news.ycombinator.com/", 7],
+];
+const CAMPAIGNS: Array<[string, string, string]> = [
+  ["newsletter", "email", "spring_sale"],
+  ["twitter", "social", "launch_week"],
+  ["google", "cpc", "brand"],
+];
+export const SEED_USER_AGENTS: Array<[string, number]> = [
+  ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36", 34],
+  ["Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15", 12],
+  ["Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36", 10],
+  ["Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1", 16],
+  ["Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36", 12],
+  ["Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0", 5],
+  ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0", 7],
+  ["Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1", 4],
+];
+
+/** mulberry32: fast, seedable, good enough for demo data. */
+function createRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+function weighted<T>(items: ReadonlyArray<readonly [T, number]>, random: () => number): T {
+  const total = items.reduce((sum, [, weight]) => sum + weight, 0);
+  let roll = random() * total;
+  for (const [item, weight] of items) {
+    roll -= weight;
+    if (roll < 0) return item;
+  }
+  return items[items.length - 1]![0];
+}
+
+export interface GenerateOptions {
+  count: number;
+  days: number;
+  /** The end of the generated period (ms); events fall in [end - days, end). */
+  end: number;
+  seed?: number;
+}
+
+/**
+ * Yields `count` events in sessions that start in time order across the period (busier in the afternoon UTC).
+ * Sessions hold 1-13 events a few seconds to minutes apart; visitors return (a third of sessions come from a small
+ * set of regulars) and about 30 % of visitors are identified users.
+ */
+export function* generateSeedEvents(options: GenerateOptions): Generator<SeedEvent> {
+  const random = createRandom(options.seed ?? 42);
+  const span = options.days * 86_400_000;
+  const start = options.end - span;
+  const averagePerSession = 7;
+  const sessions = Math.max(1, Math.ceil(options.count / averagePerSession));
+  const visitors = Math.max(1, Math.ceil(sessions / 3));
+  const pages = PAGES.map((page, i) => [page, PAGE_WEIGHTS[i]!] as const);
+  let emitted = 0;
+  for (let s = 0; emitted < options.count; s++) {
+    // Spread session starts evenly with a daily wave, then keep them in order.
+    const position = Math.min(s / sessions, 0.999_999);
+    const dayPart = (position * options.days) % 1;
+    const wave = 0.08 * Math.sin(2 * Math.PI * (dayPart - 0.3));
+    let at = start + Math.floor(Math.min(0.999_999, Math.max(0, position + wave / options.days)) * span);
+    // A third of sessions come from regulars (the first tenth of visitors), the rest spread over everyone.
+    const visitor = random() < 0.33 ? Math.floor(random() * visitors * 0.1) : Math.floor(random() * visitors);
+    const identified = visitor % 10 < 3;
+    const distinctId = identified ? `user_${visitor}` : `anon_${visitor.toString(36)}`;
+    const userAgent = SEED_USER_AGENTS[visitor % SEED_USER_AGENTS.length]![0];
+    const sessionId = `s_${s.toString(36)}_${visitor.toString(36)}`;
+    const referrer = weighted(REFERRERS, random);
+    const campaign = random() < 0.12 ? CAMPAIGNS[Math.floor(random() * CAMPAIGNS.length)]! : null;
+    const length = Math.min(options.count - emitted, 1 + Math.floor(random() * 13));
+    let path = weighted(pages, random);
+    for (let i = 0; i < length; i++) {
+      const event = i === 0 ? "page_view" : weighted(EVENT_MIX, random);
+      if (event === "page_view" && i > 0) path = weighted(pages, random);
+      const query = i === 0 && campaign ? `?utm_source=${campaign[0]}&utm_medium=${campaign[1]}&utm_campaign=${campaign[2]}` : "";
+      const properties: Record<string, string | number | boolean> = {};
+      if (event === "button_click") properties.button = random() < 0.5 ? "cta" : "nav";
+      if (event === "purchase") {
+        properties.amount = Math.round(random() * 20_000) / 100;
+        properties.currency = "EUR";
+        properties.plan = random() < 0.3 ? "pro" : "starter";
+      }
+      if (event === "signup") properties.plan = random() < 0.2 ? "pro" : "free";
+      yield {
+        event,
+        distinctId,
+        sessionId,
+        pageUrl: `${SITE}${path}${query}`,
+        path,
+        referrer: i === 0 ? referrer : null,
+        referrerHost: i === 0 && referrer ? new URL(referrer).hostname : null,
+        utmSource: i === 0 && campaign ? campaign[0] : null,
+        utmMedium: i === 0 && campaign ? campaign[1] : null,
+        utmCampaign: i === 0 && campaign ? campaign[2] : null,
+        userAgent,
+        properties,
+        timestamp: Math.min(at, options.end - 1),
+        visitor,
+      };
+      emitted += 1;
+      at += 2_000 + Math.floor(random() * 90_000);
+    }
+  }
+}
