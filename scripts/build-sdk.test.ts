@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import ts from "typescript";
-import { buildSdk, SDK_GZIP_BUDGET, type SdkManifest } from "./build-sdk.ts";
+import { buildSdk, ensureSdkBuilt, SDK_GZIP_BUDGET, type SdkManifest } from "./build-sdk.ts";
 
 let outDir: string;
 let manifest: SdkManifest;
@@ -71,5 +71,30 @@ describe("buildSdk", () => {
     const program = ts.createProgram([consumer], { strict: true, noEmit: true, skipLibCheck: true, types: [], module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, target: ts.ScriptTarget.ES2022, lib: ["lib.es2022.d.ts", "lib.dom.d.ts"] });
     const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
     expect(problems).toEqual([]);
+  });
+});
+
+describe("ensureSdkBuilt", () => {
+  it("keeps a complete, current build as it is", async () => {
+    const before = (await Bun.file(path.join(outDir, "manifest.json")).stat()).mtimeMs;
+    expect(await ensureSdkBuilt(outDir)).toEqual(manifest);
+    expect((await Bun.file(path.join(outDir, "manifest.json")).stat()).mtimeMs).toBe(before);
+  });
+
+  it("rebuilds when a built file is missing", async () => {
+    await rm(path.join(outDir, "sdk.mjs"));
+    await ensureSdkBuilt(outDir);
+    expect(await Bun.file(path.join(outDir, "sdk.mjs")).exists()).toBe(true);
+  });
+
+  it("builds into an empty folder", async () => {
+    const empty = await mkdtemp(path.join(tmpdir(), "sdk-empty-"));
+    try {
+      const built = await ensureSdkBuilt(empty);
+      expect(built.hash).toBe(manifest.hash);
+      expect(await Bun.file(path.join(empty, built.files["sdk.min.js"])).exists()).toBe(true);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
   });
 });

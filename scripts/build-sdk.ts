@@ -7,10 +7,11 @@
  * - manifest.json  which hashed names belong to this build, and the measured sizes
  *
  * Everything is lowered to ES2017 by esbuild (Chrome 58+, Firefox 52+, Safari 11+): it costs ~20 gzipped bytes.
- * `bun run build` calls buildSdk(); `bun scripts/build-sdk.ts` builds the SDK alone and prints the sizes.
+ * `bun run build` calls buildSdk(); `bun start` can call ensureSdkBuilt() to build only when sdk/dist is missing or
+ * older than sdk/src; `bun scripts/build-sdk.ts` builds the SDK alone and prints the sizes.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { build, type BuildOptions } from "esbuild";
 import ts from "typescript";
@@ -101,6 +102,30 @@ export async function buildSdk(outDir: string = SDK_DIST_DIR): Promise<SdkManife
   // Written last: the server treats a present manifest as a complete build.
   await Bun.write(path.join(outDir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
   return manifest;
+}
+
+/** The newest modification time (ms) of the SDK's sources and this script; tests are not part of the build. */
+async function newestSourceMs(): Promise<number> {
+  const sources = (await readdir(srcDir)).filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts"));
+  const files = [...sources.map((name) => path.join(srcDir, name)), import.meta.path, path.join(root, "shared", "ingest.ts")];
+  const times = await Promise.all(files.map(async (file) => (await stat(file)).mtimeMs));
+  return Math.max(...times);
+}
+
+/**
+ * Builds the SDK when `outDir` has no complete build (its manifest and the files it names) or the sources changed
+ * since; otherwise returns the existing manifest. Returns what is served either way.
+ */
+export async function ensureSdkBuilt(outDir: string = SDK_DIST_DIR): Promise<SdkManifest> {
+  const manifestFile = Bun.file(path.join(outDir, "manifest.json"));
+  if (await manifestFile.exists()) {
+    const manifest = (await manifestFile.json()) as SdkManifest;
+    const names = ["sdk.js", "sdk.min.js", "sdk.mjs", "index.d.ts", ...Object.values(manifest.files)];
+    const present = await Promise.all(names.map((name) => Bun.file(path.join(outDir, name)).exists()));
+    const builtAt = (await stat(manifestFile.name!)).mtimeMs;
+    if (present.every(Boolean) && builtAt >= (await newestSourceMs())) return manifest;
+  }
+  return buildSdk(outDir);
 }
 
 if (import.meta.main) {

@@ -236,6 +236,23 @@ describe.skipIf(skip)("sdk in the browser", () => {
     expect(consoleErrors).toEqual([]);
   });
 
+  it("falls back to fetch with keepalive on exit where sendBeacon is missing", async () => {
+    await context.addInitScript(() => {
+      Object.defineProperty(Navigator.prototype, "sendBeacon", { value: undefined });
+    });
+    await open(demoUrl());
+    await page.evaluate((elsewhere) => {
+      window.tracker.event("keepalive_exit");
+      location.href = elsewhere;
+    }, `${site.origin}/elsewhere`);
+    await page.waitForURL(/elsewhere/);
+    await waitForStored("keepalive_exit");
+    const exit = fake.requests.find((r) => r.body.events.some((e) => e.event === "keepalive_exit"));
+    expect(exit!.mode).toBe("cors");
+    expect(exit!.contentType).toStartWith("text/plain");
+    expect(consoleErrors).toEqual([]);
+  });
+
   it("sends the queue when the tab is hidden", async () => {
     await open(demoUrl());
     await page.evaluate(() => window.tracker.flush());
