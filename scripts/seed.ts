@@ -283,7 +283,7 @@ async function seedDirect(options: { databaseUrl: string; apiKey?: string; proje
       text.push(
         [
           project.id,
-          Bun.randomUUIDv7(event.timestamp),
+          Bun.randomUUIDv7(undefined, event.timestamp),
           copyField(event.event),
           copyField(event.distinctId),
           copyField(event.sessionId),
