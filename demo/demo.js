@@ -108,9 +108,9 @@
   });
   addEventListener("popstate", showRoute);
 
-  // The SDK's tab state ("_tr" in sessionStorage): shown so a visitor can watch events queue and leave.
+  // The SDK's tab state ("_tracker" in sessionStorage): shown so a visitor can watch events queue and leave.
   function showState() {
-    var raw = sessionStorage.getItem("_tr");
+    var raw = sessionStorage.getItem("_tracker");
     if (!raw) return;
     var state = JSON.parse(raw);
     $("state").textContent =

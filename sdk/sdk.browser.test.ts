@@ -379,7 +379,7 @@ describe.skipIf(skip)("sdk in the browser", () => {
     });
     await Bun.sleep(500);
     expect(fake.requests).toHaveLength(0);
-    expect(await page.evaluate(() => sessionStorage.getItem("_tr"))).toBeNull();
+    expect(await page.evaluate(() => sessionStorage.getItem("_tracker"))).toBeNull();
 
     await page.evaluate(() => window.tracker.optIn());
     const [view] = await waitForStored("page_view");
@@ -476,6 +476,32 @@ describe.skipIf(skip)("sdk in the browser", () => {
     await waitForStored("fine");
     expect(stored("cyclic")).toHaveLength(0);
     expect(consoleErrors).toEqual([]);
+  });
+
+  it("starts fresh when its sessionStorage key holds something else", async () => {
+    await context.addInitScript(() => {
+      if (!sessionStorage.getItem("seeded")) {
+        sessionStorage.setItem("seeded", "1");
+        sessionStorage.setItem("_tracker", "5");
+      }
+    });
+    await open(demoUrl());
+    await page.evaluate(() => window.tracker.flush());
+    const [view] = await waitForStored("page_view");
+    expect(view!.distinct_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it("counts each page view once when the snippet is on the page twice", async () => {
+    await page.goto(`${site.origin}/twice?project=${KEY}`);
+    await waitForTracker(page);
+    await page.evaluate(() => {
+      history.pushState({}, "", "/twice/next");
+      window.tracker.flush();
+    });
+    await waitForStored("page_view", 2);
+    await Bun.sleep(300);
+    expect(stored("page_view").map((e) => e.properties!.path)).toEqual(["/twice", "/twice/next"]);
   });
 
   it("offers the same API as an ES module", async () => {

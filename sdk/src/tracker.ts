@@ -30,9 +30,10 @@ interface State {
   r: Properties;
 }
 
-const STATE_KEY = "_tr";
+/** Distinctive names, since the host page shares both storages with us. */
+const STATE_KEY = "_tracker";
 /** localStorage: "1" opted in (consent), "0" opted out, absent = default for the options. */
-const CHOICE_KEY = "_tr_ok";
+const CHOICE_KEY = "_tracker_ok";
 const SESSION_IDLE_MS = 18e5;
 const BATCH_SIZE = 10;
 const FLUSH_MS = 2e3;
@@ -63,7 +64,9 @@ export const createTracker = (o: TrackerOptions): Tracker => {
   const nav = navigator as Navigator & { globalPrivacyControl?: boolean };
   const loc = location;
   const url = o.apiUrl.replace(/\/+$/, "") + "/api/v1/events/ingest";
-  let S: State = safe(() => JSON.parse(read(STATE_KEY)!) as State)() || ({ q: [], r: {}, t: 0 } as unknown as State);
+  let S = safe(() => JSON.parse(read(STATE_KEY)!) as State)()!;
+  // Anything but our own state shape (absent, corrupt, written by someone else) starts a fresh tab state.
+  if (!S || !S.q || !S.r) S = { d: "", s: "", t: 0, q: [], r: {} };
   let timer: ReturnType<typeof setTimeout> | 0 = 0;
   let busy: 0 | 1 = 0;
   let attempt = 0;
@@ -153,6 +156,7 @@ export const createTracker = (o: TrackerOptions): Tracker => {
 
   // Leaving (or hiding) the page: hand everything unsent to the browser, which delivers beacons after unload.
   const leave = safe(() => {
+    if (!on()) return;
     batches().forEach((batch) => {
       const data = body(batch);
       // While the server is failing (attempt > 0) a beacon may be lost unseen: keep the events for a later resend.
