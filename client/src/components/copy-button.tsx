@@ -19,9 +19,16 @@ export function CopyButton(props: { text: string; label?: string; class?: string
   };
   return (
     <button type="button" class={props.class ?? "btn-secondary"} onClick={() => void copy()}>
-      <span aria-hidden="true">
-        {state() === "copied" ? "✓" : "⧉"}
-      </span>
+      <svg aria-hidden="true" viewBox="0 0 16 16" class="h-3.5 w-3.5" fill="none" stroke="currentColor" stroke-width="1.5">
+        {state() === "copied" ? (
+          <path d="M3 8.5l3 3 7-7" stroke-linecap="round" stroke-linejoin="round" />
+        ) : (
+          <>
+            <rect x="5.5" y="5.5" width="8" height="8" rx="1.5" />
+            <path d="M10.5 5.5V3.5A1.5 1.5 0 0 0 9 2H3.5A1.5 1.5 0 0 0 2 3.5V9a1.5 1.5 0 0 0 1.5 1.5h2" />
+          </>
+        )}
+      </svg>
       <span>{state() === "copied" ? "Copied" : state() === "failed" ? "Copy failed: select the text" : (props.label ?? "Copy")}</span>
       <span class="sr-only" aria-live="polite">
         {state() === "copied" ? "Copied to the clipboard" : ""}

@@ -1,9 +1,13 @@
 /** What a project with no events shows instead of empty charts: how to send the first one. */
 import { A } from "@solidjs/router";
+import { Show } from "solid-js";
 import { CodeBlock } from "./copy-button.tsx";
+import { freshKey } from "../lib/fresh-keys.ts";
 import { curlExample, KEY_PLACEHOLDER, trackingSnippet } from "../lib/snippet.ts";
 
 export function EmptyProject(props: { projectId: string; apiKeyPrefix: string }) {
+  // Right after creating the project this tab still knows the full key; later only its prefix is known.
+  const key = () => freshKey(props.projectId);
   return (
     <section class="card p-5 sm:p-6" aria-labelledby="empty-title">
       <h2 id="empty-title" class="text-lg font-semibold">
@@ -16,20 +20,27 @@ export function EmptyProject(props: { projectId: string; apiKeyPrefix: string })
       <ol class="mt-5 flex flex-col gap-5">
         <li>
           <h3 class="text-sm font-medium">1. Add the snippet to every page, before &lt;/head&gt;</h3>
-          <p class="mb-2 mt-1 text-xs text-muted">
-            Replace {KEY_PLACEHOLDER} with the key shown when you created the project (it starts with{" "}
-            <code class="font-mono">{props.apiKeyPrefix}</code>). Lost it?{" "}
-            <A class="link" href={`/projects/${props.projectId}/settings`}>
-              Rotate the key in Settings
-            </A>
-            .
-          </p>
-          <CodeBlock label="HTML" text={trackingSnippet(KEY_PLACEHOLDER)} />
+          <Show
+            when={key()}
+            fallback={
+              <p class="mb-2 mt-1 text-xs text-muted">
+                Replace {KEY_PLACEHOLDER} with the key shown when you created the project (it starts with{" "}
+                <code class="font-mono">{props.apiKeyPrefix}</code>). Lost it?{" "}
+                <A class="link" href={`/projects/${props.projectId}/settings`}>
+                  Rotate the key in Settings
+                </A>
+                .
+              </p>
+            }
+          >
+            <p class="mb-2 mt-1 text-xs text-muted">It already holds this project's key.</p>
+          </Show>
+          <CodeBlock label="HTML" text={trackingSnippet(key() ?? KEY_PLACEHOLDER)} />
         </li>
         <li>
           <h3 class="text-sm font-medium">2. Or send a test event</h3>
           <div class="mt-2">
-            <CodeBlock label="Terminal" text={curlExample(KEY_PLACEHOLDER)} />
+            <CodeBlock label="Terminal" text={curlExample(key() ?? KEY_PLACEHOLDER)} />
           </div>
         </li>
         <li>

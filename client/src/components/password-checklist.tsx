@@ -5,7 +5,7 @@ import { checkPassword } from "../../../shared/auth.ts";
 export function PasswordChecklist(props: { password: string }) {
   const results = () => checkPassword(props.password);
   return (
-    <ul class="mt-2 grid gap-1 text-xs sm:grid-cols-2" aria-label="Password requirements">
+    <ul class="mt-2 grid gap-1 text-xs" aria-label="Password requirements">
       <For each={results()}>
         {(rule) => (
           <li class={rule.ok ? "flex items-start gap-1.5 text-emerald-700 dark:text-emerald-400" : "flex items-start gap-1.5 text-muted"}>

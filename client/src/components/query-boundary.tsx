@@ -22,8 +22,9 @@ export function QueryBoundary<T>(props: {
 }) {
   return (
     <Switch>
-      <Match when={props.query.data != null}>
-        <Show when={props.query.data}>{(data) => props.children(data as Accessor<NonNullable<T>>)}</Show>
+      <Match when={props.query.data !== undefined && props.query.data !== null}>
+        {/* An accessor, not the value: false and 0 are data too, and children update in place on refetch. */}
+        {props.children(() => props.query.data as NonNullable<T>)}
       </Match>
       <Match when={props.query.isError}>
         <ErrorPanel error={props.query.error} onRetry={() => void props.query.refetch()} />

@@ -72,7 +72,9 @@ export default function TimeseriesChart(props: { points: ChartPoint[]; granulari
       legend: { show: false },
       padding: [12, 8, 0, 0],
       cursor: { y: false, points: { size: 7 }, drag: { x: false, y: false, setScale: false } },
-      scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(4, max * 1.1)] } },
+      // Time splits (midnights, whole hours) computed in the dashboard's timezone, not the browser's.
+      tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), props.timezone),
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(4, max * 1.1)] } },
       axes: [
         {
           stroke: axisColor,
@@ -141,8 +143,8 @@ export default function TimeseriesChart(props: { points: ChartPoint[]; granulari
           <span class="h-0 w-4 border-t-2 border-dashed border-emerald-600 dark:border-emerald-400" /> Sessions
         </span>
       </div>
-      <div class="relative" onMouseLeave={() => setHover(null)}>
-        <div ref={container} class="w-full" role="img" aria-label={`Chart of events per ${props.granularity}; the table below has the values`} />
+      <div class="relative min-w-0" onMouseLeave={() => setHover(null)}>
+        <div ref={container} class="w-full min-w-0 overflow-hidden" role="img" aria-label={`Chart of events per ${props.granularity}; the table below has the values`} />
         <Show when={hovered()}>
           {(h) => (
             <div

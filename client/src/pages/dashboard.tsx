@@ -94,7 +94,7 @@ export default function DashboardPage() {
                   </div>
                 }
               >
-                <div class="card flex flex-col gap-3 p-4">
+                <div class="-mt-1 flex flex-col gap-3 border-b border-zinc-200 pb-4 dark:border-zinc-800">
                   <PeriodPicker state={state()} onChange={update} />
                   <FilterChips
                     filters={state().filters}
@@ -165,7 +165,7 @@ function Metrics(props: { projectId: string; range: ReturnType<typeof toAnalytic
 function ChartCard(props: { projectId: string; range: ReturnType<typeof toAnalyticsRange>; class?: string }) {
   const series = useQuery(() => timeseriesQuery(props.projectId, props.range));
   return (
-    <section class={`card p-4 ${props.class ?? ""}`} aria-labelledby="chart-title">
+    <section class={`card min-w-0 p-4 ${props.class ?? ""}`} aria-labelledby="chart-title">
       <h2 id="chart-title" class="mb-2 text-sm font-semibold">
         Events over time
       </h2>

@@ -11,6 +11,7 @@ import { ConfirmDialog } from "../components/dialog.tsx";
 import { TextField } from "../components/field.tsx";
 import { FormError, QueryBoundary } from "../components/query-boundary.tsx";
 import { describeProblem } from "../lib/errors.ts";
+import { forgetFreshKey, rememberFreshKey } from "../lib/fresh-keys.ts";
 import { keys, type Project, projectQuery } from "../lib/queries.ts";
 import { KEY_PLACEHOLDER, trackingSnippet } from "../lib/snippet.ts";
 import { trpc } from "../lib/trpc.ts";
@@ -154,6 +155,7 @@ function ApiKeySection(props: { project: Project }) {
     mutationFn: () => trpc.projects.rotateKey.mutate({ id: props.project.id }),
     onSuccess: async (result) => {
       queryClient.setQueryData(keys.project(props.project.id), result.project);
+      rememberFreshKey(props.project.id, result.apiKey);
       await queryClient.invalidateQueries({ queryKey: keys.projectList() });
       setConfirming(false);
       setNewKey(result.apiKey);
@@ -210,6 +212,7 @@ function DeleteSection(props: { project: Project }) {
   const remove = useMutation(() => ({
     mutationFn: () => trpc.projects.delete.mutate({ id: props.project.id }),
     onSuccess: async () => {
+      forgetFreshKey(props.project.id);
       queryClient.removeQueries({ queryKey: keys.project(props.project.id) });
       queryClient.removeQueries({ queryKey: keys.analytics(props.project.id) });
       await queryClient.invalidateQueries({ queryKey: keys.projectList() });

@@ -10,6 +10,7 @@ import { TextField } from "../components/field.tsx";
 import { FormError, QueryBoundary } from "../components/query-boundary.tsx";
 import { describeProblem } from "../lib/errors.ts";
 import { formatDate } from "../lib/format.ts";
+import { rememberFreshKey } from "../lib/fresh-keys.ts";
 import { keys, projectListQuery } from "../lib/queries.ts";
 import { trpc } from "../lib/trpc.ts";
 
@@ -131,6 +132,7 @@ function NewProjectForm(props: { onCancel: () => void; onCreated: (result: { id:
   const create = useMutation(() => ({
     mutationFn: () => trpc.projects.create.mutate({ name: name().trim(), domain: domain().trim() || undefined }),
     onSuccess: async (result) => {
+      rememberFreshKey(result.project.id, result.apiKey);
       await queryClient.invalidateQueries({ queryKey: keys.projects() });
       props.onCreated({ id: result.project.id, name: result.project.name, apiKey: result.apiKey });
     },

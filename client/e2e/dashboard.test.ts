@@ -1,0 +1,277 @@
+/**
+ * The dashboard end to end in headless Chromium, against the real server (the built client, tRPC, ingest, worker,
+ * live WebSocket) on its own PostgreSQL database and Redis key prefix. It walks the path a new user takes: register,
+ * sign out and back in through a deep link, create a project and read its key, send events through the REST
+ * endpoint, watch the live feed move and the numbers appear, filter by a breakdown row, rotate the key, delete the
+ * project and sign out.
+ *
+ * The steps share one browser page and run in order. A failing step saves a screenshot under test-artifacts/.
+ * Builds client/dist first when it is missing. Skipped (with a message) only when no Chromium is installed and CI is
+ * not set.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { buildClient, isClientBuilt } from "../../scripts/build-client.ts";
+import { launchChromium, shouldSkipBrowserTests } from "../../server/test-support/browser.ts";
+import { createTestServices, startTestServer, type TestServices } from "../../server/test-support/services.ts";
+import { runWorker, type StoppableWorker } from "../../server/worker/boot.ts";
+import type { RunningServer } from "../../server/serve.ts";
+
+const ARTIFACTS = path.resolve(import.meta.dirname, "..", "..", "test-artifacts");
+const STEP_TIMEOUT_MS = 60_000;
+const PASSWORD = "Correct-Horse-42!";
+const EMAIL = `e2e-${Date.now()}@example.com`;
+const PROJECT = "E2E Shop";
+
+const skip = shouldSkipBrowserTests();
+if (skip) console.warn("client/e2e/dashboard.test.ts: skipped, no Chromium installed (apt-get install -y chromium)");
+
+let test: TestServices;
+let server: RunningServer;
+let worker: StoppableWorker;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const pageErrors: string[] = [];
+let apiKey = "";
+let projectId = "";
+
+/** Runs a step; on failure keeps a screenshot named after it, then fails. */
+async function step(name: string, body: () => Promise<void>) {
+  try {
+    await body();
+  } catch (error) {
+    await mkdir(ARTIFACTS, { recursive: true });
+    const file = path.join(ARTIFACTS, `e2e-dashboard-${name.replace(/\W+/g, "-")}.png`);
+    await page?.screenshot({ path: file, fullPage: true }).catch((shotError: unknown) => {
+      console.error("could not save a failure screenshot", shotError);
+    });
+    console.error(`step "${name}" failed; screenshot: ${file}; page errors: ${JSON.stringify(pageErrors)}`);
+    throw error;
+  }
+}
+
+async function ingest(key: string, events: object[]) {
+  return fetch(`${server.url}/api/v1/events/ingest`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": key },
+    body: JSON.stringify({ events }),
+  });
+}
+
+/** The number shown by a metric card, e.g. "Total events" -> "12". */
+const metric = (label: string) =>
+  page.locator('section[aria-label="Key metrics"] .card', { hasText: label }).locator("p").nth(1);
+
+async function signIn(email: string, password: string) {
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+describe.skipIf(skip)("dashboard in the browser", () => {
+  beforeAll(async () => {
+    if (!(await isClientBuilt())) await buildClient({ quiet: true });
+    test = await createTestServices();
+    server = startTestServer(test.services);
+    worker = await runWorker(test.services, { consumer: "e2e-dashboard" });
+    browser = await launchChromium();
+    context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.stop();
+    await server?.stop();
+    await test?.cleanup();
+  });
+
+  it("registers a new account and lands on the projects page", async () => {
+    await step("register", async () => {
+      await page.goto("/");
+      await page.getByRole("link", { name: "Create account" }).first().click();
+      await page.waitForURL("**/register");
+      await page.getByLabel("Full name").fill("Ada Lovelace");
+      await page.getByLabel("Email", { exact: true }).fill(EMAIL);
+      await page.getByLabel("Password", { exact: true }).fill("short");
+      expect(await page.getByText("(not met yet)").count()).toBeGreaterThan(0);
+      await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+      expect(await page.getByText("(not met yet)").count()).toBe(0);
+      await page.getByRole("button", { name: "Create account" }).click();
+      await page.waitForURL("**/projects");
+      await page.getByRole("heading", { name: "Projects", exact: true }).waitFor();
+      // Cookies only: nothing about the session is kept in web storage.
+      expect(await page.evaluate(() => localStorage.length + sessionStorage.length)).toBe(0);
+      const cookies = await context.cookies();
+      expect(cookies.find((c) => c.name === "access_token")?.httpOnly).toBe(true);
+      expect(cookies.find((c) => c.name === "logged_in")?.httpOnly).toBe(false);
+    });
+  }, STEP_TIMEOUT_MS);
+
+  it("sends a signed-out deep link to sign in and back", async () => {
+    await step("deep-link", async () => {
+      await page.getByRole("button", { name: /Ada Lovelace/ }).click();
+      await page.getByRole("menuitem", { name: "Sign out" }).click();
+      await page.waitForURL("**/login");
+      await page.goto("/account?tab=password");
+      await page.waitForURL((url) => url.pathname === "/login" && url.searchParams.get("next") === "/account?tab=password");
+      await signIn(EMAIL, PASSWORD);
+      await page.waitForURL("**/account?tab=password");
+      await page.getByRole("heading", { name: "Change password" }).waitFor();
+    });
+  }, STEP_TIMEOUT_MS);
+
+  it("creates a project and shows its key and snippet once", async () => {
+    await step("create-project", async () => {
+      await page.getByRole("link", { name: "Projects" }).click();
+      await page.getByRole("button", { name: "New project" }).first().click();
+      await page.getByLabel("Name").fill(PROJECT);
+      await page.getByRole("button", { name: "Create" }).click();
+      await page.getByRole("heading", { name: `${PROJECT} is ready` }).waitFor();
+      const blocks = page.locator("pre code");
+      apiKey = (await blocks.nth(0).textContent())?.trim() ?? "";
+      expect(apiKey).toMatch(/^proj_[A-Za-z0-9_-]{40,}$/);
+      expect(await blocks.nth(1).textContent()).toContain(`data-project="${apiKey}"`);
+      await page.getByRole("link", { name: "Open dashboard" }).click();
+      await page.waitForURL(/\/projects\/[0-9a-f-]{36}$/);
+      projectId = new URL(page.url()).pathname.split("/")[2]!;
+      await page.getByRole("heading", { name: "Waiting for the first event" }).waitFor();
+      await page.getByText("Live", { exact: true }).waitFor();
+    });
+  }, STEP_TIMEOUT_MS);
+
+  it("refreshes an expired access token once and stays on the page", async () => {
+    await step("refresh", async () => {
+      await context.clearCookies({ name: "access_token" });
+      await page.reload();
+      await page.getByRole("heading", { name: "Waiting for the first event" }).waitFor();
+      await page.getByText("Live", { exact: true }).waitFor();
+      expect((await context.cookies()).some((c) => c.name === "access_token")).toBe(true);
+      expect(new URL(page.url()).pathname).toBe(`/projects/${projectId}`);
+    });
+  }, STEP_TIMEOUT_MS);
+
+  it("shows events sent through the REST endpoint in the live feed and the numbers", async () => {
+    await step("events", async () => {
+      const now = Date.now();
+      const events = [
+        ...Array.from({ length: 5 }, (_, i) => ({
+          event: "page_view",
+          page_url: "https://shop.example/pricing?utm_source=newsletter",
+          session_id: `s${i}`,
+          distinct_id: `u${i % 3}`,
+          timestamp: new Date(now - i * 60_000).toISOString(),
+        })),
+        ...Array.from({ length: 4 }, (_, i) => ({
+          event: "page_view",
+          page_url: "https://shop.example/",
+          referrer: "https://www.google.com/",
+          session_id: `s${i}`,
+          timestamp: new Date(now - i * 90_000).toISOString(),
+        })),
+        ...Array.from({ length: 3 }, (_, i) => ({
+          event: "signup",
+          page_url: "https://shop.example/signup",
+          session_id: `s${i}`,
+          distinct_id: `u${i}`,
+          timestamp: new Date(now - i * 30_000).toISOString(),
+        })),
+      ];
+      const res = await ingest(apiKey, events);
+      expect(res.status).toBe(202);
+      expect(await res.json()).toEqual({ accepted: 12, rejected: [] });
+
+      const feed = page.getByTestId("live-feed").locator("li");
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="live-feed"] li').length >= 12, null, { timeout: 20_000 });
+      expect(await feed.count()).toBe(12);
+      await metric("Total events").waitFor();
+      await page.waitForFunction(
+        () => document.querySelector('section[aria-label="Key metrics"] .card p:nth-of-type(2)')?.textContent === "12",
+        null,
+        { timeout: 20_000 },
+      );
+      expect(await metric("Unique sessions").textContent()).toBe("5");
+      expect(await metric("Unique users").textContent()).toBe("3");
+      await page.getByRole("region", { name: "Pages" }).getByText("/pricing").waitFor();
+    });
+  }, STEP_TIMEOUT_MS);
+
+  it("filters the whole dashboard by a breakdown row and removes the filter", async () => {
+    await step("filter", async () => {
+      await page.getByRole("region", { name: "Pages" }).getByRole("button", { name: /\/pricing/ }).click();
+      await page.waitForURL((url) => url.searchParams.getAll("f").includes("eq:path:/pricing"));
+      const chip = page.getByRole("group", { name: "Active filters" });
+      await chip.getByText("Page is /pricing").waitFor();
+      await page.waitForFunction(
+        () => document.querySelector('section[aria-label="Key metrics"] .card p:nth-of-type(2)')?.textContent === "5",
+        null,
+        { timeout: 15_000 },
+      );
+      expect(await page.getByRole("region", { name: "Top events" }).getByText("signup").count()).toBe(0);
+      await chip.getByRole("button", { name: "Remove filter: Page is /pricing" }).click();
+      await page.waitForFunction(
+        () => document.querySelector('section[aria-label="Key metrics"] .card p:nth-of-type(2)')?.textContent === "12",
+        null,
+        { timeout: 15_000 },
+      );
+      expect(new URL(page.url()).searchParams.getAll("f")).toEqual([]);
+    });
+  }, STEP_TIMEOUT_MS);
+
+  it("rotates the key after a confirmation: the old key stops, the new one works", async () => {
+    await step("rotate", async () => {
+      await page.getByRole("link", { name: "Settings" }).click();
+      await page.waitForURL(`**/projects/${projectId}/settings`);
+      await page.getByRole("button", { name: "Rotate API key" }).click();
+      const dialog = page.getByRole("alertdialog", { name: "Rotate the API key?" });
+      await dialog.getByRole("button", { name: "Rotate key" }).click();
+      await page.getByRole("heading", { name: "Your new key" }).waitFor();
+      const newKey = (await page.locator("pre code").filter({ hasText: /^proj_/ }).first().textContent())?.trim() ?? "";
+      expect(newKey).toMatch(/^proj_/);
+      expect(newKey).not.toBe(apiKey);
+      expect((await ingest(apiKey, [{ event: "after_rotation" }])).status).toBe(401);
+      expect((await ingest(newKey, [{ event: "after_rotation" }])).status).toBe(202);
+      apiKey = newKey;
+    });
+  }, STEP_TIMEOUT_MS);
+
+  it("deletes the project once its name is typed", async () => {
+    await step("delete", async () => {
+      const button = page.getByRole("button", { name: "Delete project" });
+      expect(await button.isDisabled()).toBe(true);
+      await page.getByLabel(`Type ${PROJECT} to confirm`).fill(PROJECT);
+      await button.click();
+      await page.waitForURL("**/projects");
+      await page.getByRole("heading", { name: "No projects yet" }).waitFor();
+      expect((await ingest(apiKey, [{ event: "after_delete" }])).status).toBe(401);
+    });
+  }, STEP_TIMEOUT_MS);
+
+  it("sends the person to sign in when the session cannot be refreshed, and back afterwards", async () => {
+    await step("session-ended", async () => {
+      await context.clearCookies({ name: "access_token" });
+      await context.clearCookies({ name: "refresh_token" });
+      await page.goto("/projects?from=bookmark");
+      await page.waitForURL((url) => url.pathname === "/login" && url.searchParams.get("next") === "/projects?from=bookmark");
+      await signIn(EMAIL, PASSWORD);
+      await page.waitForURL("**/projects?from=bookmark");
+    });
+  }, STEP_TIMEOUT_MS);
+
+  it("signs out and keeps signed-out visitors away from the projects", async () => {
+    await step("sign-out", async () => {
+      await page.getByRole("button", { name: /Ada Lovelace/ }).click();
+      await page.getByRole("menuitem", { name: "Sign out" }).click();
+      await page.waitForURL("**/login");
+      expect((await context.cookies()).some((c) => c.name === "logged_in")).toBe(false);
+      await page.goto("/projects");
+      await page.waitForURL((url) => url.pathname === "/login" && url.searchParams.get("next") === "/projects");
+      expect(pageErrors).toEqual([]);
+    });
+  }, STEP_TIMEOUT_MS);
+});
