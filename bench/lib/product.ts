@@ -136,6 +136,17 @@ export async function streamBacklog(ctx: BenchContext): Promise<StreamBacklog> {
   return { backlog, length };
 }
 
+/**
+ * Discards what is left in the stream after the drain window: deletes the stream and recreates the consumer group
+ * the way the product does at boot (XGROUP CREATE ... 0 MKSTREAM). Only with no worker running; the server only
+ * appends, so it carries on. Used so a long pre-filled backlog does not spill into the phases that follow.
+ */
+export async function resetStream(ctx: BenchContext): Promise<void> {
+  const key = streamKey(ctx);
+  await ctx.redis.del(key);
+  await ctx.redis.xgroup("CREATE", key, "event_workers", "0", "MKSTREAM");
+}
+
 /** Starts `bun server/main.ts start` in embedded mode (PGlite, in-process stream and worker) on a fresh data folder. */
 export async function startEmbedded(ctx: BenchContext): Promise<{ baseUrl: string; child: Child }> {
   const port = await freePort();

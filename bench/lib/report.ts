@@ -2,6 +2,7 @@
  * The results file (bench/results/latest.json) and the printed table. The schema is documented in
  * bench/README.md; `validateResults` checks the keys the benchmark issue requires, for the smoke test.
  */
+import { PARTS, type Part } from "./args.ts";
 
 export const PROCEDURES = ["overview", "timeseries", "topEvents", "breakdown", "sessions", "users"] as const;
 export const PERIODS = ["24h", "7d", "30d", "90d"] as const;
@@ -23,6 +24,8 @@ export interface BenchResults {
   date: string;
   mode: "full" | "quick";
   command: string;
+  /** The parts this run measured (all of them unless --only/--skip); figures of other parts stay null. */
+  parts: Part[];
   duration_s: Num;
   cores: number;
   machine: { cpu_model: string; memory_mb: number; os: string; load_average_at_start: number[] };
@@ -47,6 +50,8 @@ export interface BenchResults {
     p50_ms_100: Num;
     p99_ms_100: Num;
     non_2xx_100: Num;
+    /** An answer fetched right after a run with non-2xx answers, to say what they were. */
+    non_2xx_sample: string | null;
   };
   pipeline: {
     events_s: Num;
@@ -79,7 +84,7 @@ export interface BenchResults {
   errors: Array<{ part: string; message: string }>;
 }
 
-export function emptyResults(mode: "full" | "quick", command: string): BenchResults {
+export function emptyResults(mode: "full" | "quick", command: string, parts: Part[]): BenchResults {
   const queries: BenchResults["queries"] = {};
   for (const procedure of PROCEDURES) {
     queries[procedure] = {};
@@ -90,6 +95,7 @@ export function emptyResults(mode: "full" | "quick", command: string): BenchResu
     date: new Date().toISOString(),
     mode,
     command,
+    parts,
     duration_s: null,
     cores: navigator.hardwareConcurrency,
     machine: { cpu_model: "", memory_mb: 0, os: "", load_average_at_start: [] },
@@ -114,6 +120,7 @@ export function emptyResults(mode: "full" | "quick", command: string): BenchResu
       p50_ms_100: null,
       p99_ms_100: null,
       non_2xx_100: null,
+      non_2xx_sample: null,
     },
     pipeline: {
       events_s: null,
@@ -189,26 +196,21 @@ export function evaluateTargets(r: BenchResults): void {
   };
 }
 
-const REQUIRED_NUMBERS = [
-  "ceilings.http_req_s_1",
-  "ceilings.http_events_s_100",
-  "ceilings.xadd_events_s",
-  "ceilings.copy_rows_s",
-  "ingest.req_s_1",
-  "ingest.p99_ms_1",
-  "ingest.events_s_100",
-  "ingest.p99_ms_100",
-  "pipeline.events_s",
-  "live.p50_ms",
-  "live.p99_ms",
-  "memory.server_rss_mb",
-  "memory.worker_rss_mb",
-  "memory.embedded_rss_mb",
-  "sdk_gzip_bytes",
-  "client_js_gzip_bytes",
-  "events_loaded",
-  "cores",
-];
+/** The keys the benchmark issue requires, by the part of the run that fills them. */
+const REQUIRED_NUMBERS: Record<Part | "always", string[]> = {
+  always: ["cores"],
+  ceilings: ["ceilings.http_req_s_1", "ceilings.http_events_s_100", "ceilings.xadd_events_s", "ceilings.copy_rows_s"],
+  ingest: ["ingest.req_s_1", "ingest.p99_ms_1", "ingest.events_s_100", "ingest.p99_ms_100", "memory.server_rss_mb"],
+  pipeline: ["pipeline.events_s", "pipeline.drain_events_s", "memory.worker_rss_mb"],
+  live: ["live.p50_ms", "live.p99_ms"],
+  queries: [
+    "events_loaded",
+    ...PROCEDURES.flatMap((procedure) =>
+      PERIODS.flatMap((period) => [`queries.${procedure}.${period}.p50_ms`, `queries.${procedure}.${period}.p95_ms`]),
+    ),
+  ],
+  footprint: ["memory.embedded_rss_mb", "sdk_gzip_bytes", "client_js_gzip_bytes"],
+};
 
 function lookup(value: unknown, dotted: string): unknown {
   let current = value;
@@ -224,6 +226,8 @@ function lookup(value: unknown, dotted: string): unknown {
  * only when `errors` explains it (a part that could not run), so a silently empty file fails.
  */
 export function validateResults(value: unknown): string[] {
+  const partsValue = lookup(value, "parts");
+  const parts: Part[] = Array.isArray(partsValue) ? (partsValue as Part[]) : [...PARTS];
   const problems: string[] = [];
   const errors = lookup(value, "errors");
   if (!Array.isArray(errors)) problems.push("errors: missing (must be an array)");
@@ -234,13 +238,8 @@ export function validateResults(value: unknown): string[] {
     if (v === null && hasErrors) return;
     problems.push(`${key}: ${v === undefined ? "missing" : `not a number (${JSON.stringify(v)})`}`);
   };
-  for (const key of REQUIRED_NUMBERS) numberOrExplainedNull(key);
-  for (const procedure of PROCEDURES) {
-    for (const period of PERIODS) {
-      numberOrExplainedNull(`queries.${procedure}.${period}.p50_ms`);
-      numberOrExplainedNull(`queries.${procedure}.${period}.p95_ms`);
-    }
-  }
+  for (const key of REQUIRED_NUMBERS.always) numberOrExplainedNull(key);
+  for (const part of parts) for (const key of REQUIRED_NUMBERS[part] ?? []) numberOrExplainedNull(key);
   if (typeof lookup(value, "date") !== "string" || Number.isNaN(Date.parse(String(lookup(value, "date"))))) {
     problems.push("date: missing or not ISO 8601");
   }
