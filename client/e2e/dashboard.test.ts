@@ -82,6 +82,10 @@ describe.skipIf(skip)("dashboard in the browser", () => {
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
     page.on("pageerror", (error) => pageErrors.push(error.message));
+    // The server's CSP allows only our own scripts and styles files (plus inline styles): any violation is a bug.
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) pageErrors.push(message.text());
+    });
   }, 120_000);
 
   afterAll(async () => {

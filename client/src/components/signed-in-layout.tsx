@@ -33,8 +33,8 @@ function SignedInFrame(props: { children: RouteSectionProps["children"] }) {
       </a>
       <header class="sticky top-0 z-20 border-b border-zinc-200 bg-white/85 backdrop-blur dark:(border-zinc-800 bg-zinc-950/85)">
         <div class="mx-auto flex h-14 max-w-7xl items-center gap-3 px-4 sm:px-6">
-          <Brand href="/projects" />
-          <nav aria-label="Main" class="ml-2 flex items-center gap-1">
+          <Brand href="/projects" compact />
+          <nav aria-label="Main" class="flex items-center gap-1 sm:ml-2">
             <A href="/projects" class={navClass} activeClass={activeClass}>
               Projects
             </A>

@@ -70,7 +70,7 @@ export default function TimeseriesChart(props: { points: ChartPoint[]; granulari
       width: container.clientWidth || 600,
       height: 260,
       legend: { show: false },
-      padding: [12, 8, 0, 0],
+      padding: [12, 24, 0, 0],
       cursor: { y: false, points: { size: 7 }, drag: { x: false, y: false, setScale: false } },
       // Time splits (midnights, whole hours) computed in the dashboard's timezone, not the browser's.
       tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), props.timezone),

@@ -8,8 +8,10 @@ import { describeProblem } from "../lib/errors.ts";
 import { formatDate } from "../lib/format.ts";
 import { meQuery } from "../lib/queries.ts";
 import { trpc } from "../lib/trpc.ts";
+import { usePageTitle } from "../lib/page-title.ts";
 
 export default function AccountPage() {
+  usePageTitle(() => "Account");
   const me = useQuery(() => meQuery());
   const [current, setCurrent] = createSignal("");
   const [next, setNext] = createSignal("");

@@ -10,8 +10,10 @@ import { describeProblem } from "../lib/errors.ts";
 import { formatDate } from "../lib/format.ts";
 import { ADMIN_PAGE_SIZE, adminUsersQuery, keys, meQuery, type User } from "../lib/queries.ts";
 import { trpc } from "../lib/trpc.ts";
+import { usePageTitle } from "../lib/page-title.ts";
 
 export default function AdminUsersPage() {
+  usePageTitle(() => "Users");
   const me = useQuery(() => meQuery());
   const [page, setPage] = createSignal(0);
   const users = useQuery(() => ({ ...adminUsersQuery(page()), enabled: me.data?.isSuperuser === true }));

@@ -26,6 +26,7 @@ import {
 } from "../lib/dashboard-state.ts";
 import { keys, overviewQuery, projectActivityQuery, projectQuery, timeseriesQuery } from "../lib/queries.ts";
 import { useLiveFeed } from "../lib/use-live-feed.ts";
+import { usePageTitle } from "../lib/page-title.ts";
 
 const TimeseriesChart = lazy(() => import("../components/timeseries-chart.tsx"));
 
@@ -44,6 +45,7 @@ export default function DashboardPage() {
   const addFilter = (dimension: string, value: string) => update(addFilterPatch(state(), { dimension, op: "eq", value }));
 
   const project = useQuery(() => projectQuery(params.id));
+  usePageTitle(() => project.data?.name);
   const activity = useQuery(() => projectActivityQuery(params.id, state().timezone));
 
   let refreshTimer: ReturnType<typeof setTimeout> | undefined;

@@ -3,6 +3,7 @@ import { A, Navigate } from "@solidjs/router";
 import { For, Show } from "solid-js";
 import { Brand } from "../components/brand.tsx";
 import { signedIn } from "../lib/auth-state.ts";
+import { usePageTitle } from "../lib/page-title.ts";
 
 const FEATURES = [
   {
@@ -17,6 +18,7 @@ const FEATURES = [
 const BARS = [38, 52, 44, 61, 58, 72, 66, 81, 75, 92, 86, 98];
 
 export default function LandingPage() {
+  usePageTitle(() => undefined);
   return (
     <Show when={!signedIn()} fallback={<Navigate href="/projects" />}>
       <div class="min-h-screen">

@@ -1,8 +1,10 @@
 /** Any path the app does not know. */
 import { A } from "@solidjs/router";
 import { signedIn } from "../lib/auth-state.ts";
+import { usePageTitle } from "../lib/page-title.ts";
 
 export default function NotFoundPage() {
+  usePageTitle(() => "Page not found");
   return (
     <main class="flex min-h-screen flex-col items-center justify-center gap-4 px-4 text-center">
       <p class="text-sm font-semibold text-indigo-600 dark:text-indigo-400">404</p>

@@ -4,7 +4,7 @@
  */
 import { A, useNavigate, useParams } from "@solidjs/router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/solid-query";
-import { createSignal, Show } from "solid-js";
+import { createSignal, type JSX, Show } from "solid-js";
 import { ApiKeyReveal } from "../components/api-key-reveal.tsx";
 import { CodeBlock } from "../components/copy-button.tsx";
 import { ConfirmDialog } from "../components/dialog.tsx";
@@ -15,10 +15,12 @@ import { forgetFreshKey, rememberFreshKey } from "../lib/fresh-keys.ts";
 import { keys, type Project, projectQuery } from "../lib/queries.ts";
 import { KEY_PLACEHOLDER, trackingSnippet } from "../lib/snippet.ts";
 import { trpc } from "../lib/trpc.ts";
+import { usePageTitle } from "../lib/page-title.ts";
 
 export default function ProjectSettingsPage() {
   const params = useParams<{ id: string }>();
   const project = useQuery(() => projectQuery(params.id));
+  usePageTitle(() => (project.data ? `Settings of ${project.data.name}` : "Settings"));
   return (
     <QueryBoundary query={project} label="Loading the project" skeletonClass="h-64">
       {(p) => (
@@ -46,7 +48,7 @@ export default function ProjectSettingsPage() {
   );
 }
 
-function Section(props: { title: string; description?: string; danger?: boolean; children: import("solid-js").JSX.Element }) {
+function Section(props: { title: string; description?: string; danger?: boolean; children: JSX.Element }) {
   const id = `section-${props.title.toLowerCase().replace(/\W+/g, "-")}`;
   return (
     <section aria-labelledby={id} class={`card p-5 ${props.danger ? "border-red-200 dark:border-red-900/60" : ""}`}>

@@ -13,8 +13,10 @@ import { formatDate } from "../lib/format.ts";
 import { rememberFreshKey } from "../lib/fresh-keys.ts";
 import { keys, projectListQuery } from "../lib/queries.ts";
 import { trpc } from "../lib/trpc.ts";
+import { usePageTitle } from "../lib/page-title.ts";
 
 export default function ProjectsPage() {
+  usePageTitle(() => "Projects");
   const projects = useQuery(() => projectListQuery());
   const [formOpen, setFormOpen] = createSignal(false);
   const [created, setCreated] = createSignal<{ id: string; name: string; apiKey: string } | null>(null);

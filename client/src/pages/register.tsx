@@ -14,8 +14,10 @@ import { safeNextPath } from "../lib/next-path.ts";
 import { describeProblem } from "../lib/errors.ts";
 import { keys } from "../lib/queries.ts";
 import { trpc } from "../lib/trpc.ts";
+import { usePageTitle } from "../lib/page-title.ts";
 
 export default function RegisterPage() {
+  usePageTitle(() => "Create account");
   const [search] = useSearchParams<{ next?: string }>();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
