@@ -15,6 +15,7 @@ import { ingestRoutes } from "./routes/ingest.ts";
 import { liveRoutes } from "./routes/live.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import type { Services } from "./services.ts";
+import { sdkAssetRoutes } from "./static/sdk-assets.ts";
 import { registerSpa } from "./static/spa.ts";
 import { createContext } from "./trpc/init.ts";
 import { appRouter } from "./trpc/root.ts";
@@ -61,6 +62,9 @@ export function createApp(services: Services) {
       },
     }),
   );
+
+  // The tracker script (any site may load it) and the SDK demo page.
+  app.route("/", sdkAssetRoutes());
 
   // Last: the dashboard answers every GET no route above took (deep links fall back to its index.html).
   registerSpa(app);
