@@ -95,6 +95,31 @@ export async function isClientBuilt(distDir: string = CLIENT_DIST): Promise<bool
   }
 }
 
+/** The newest modification time among the client's sources and configuration (what a build depends on). */
+async function newestSourceMtime(): Promise<number> {
+  const sources = [
+    ...(await listFiles(path.join(clientDir, "src"))),
+    ...(await listFiles(path.join(clientDir, "public"))),
+    path.join(clientDir, "index.html"),
+    path.join(clientDir, "vite.config.ts"),
+    path.join(clientDir, "uno.config.ts"),
+  ];
+  const times = await Promise.all(sources.map(async (file) => (await stat(file)).mtimeMs));
+  return Math.max(...times);
+}
+
+/** True when client/dist exists and is newer than every client source, so tests can skip rebuilding. */
+export async function isClientBuildCurrent(distDir: string = CLIENT_DIST): Promise<boolean> {
+  let builtAt: number;
+  try {
+    builtAt = (await stat(path.join(distDir, "index.html"))).mtimeMs;
+  } catch {
+    // No index.html: not built.
+    return false;
+  }
+  return builtAt >= (await newestSourceMtime());
+}
+
 if (import.meta.main) {
   await buildClient();
 }

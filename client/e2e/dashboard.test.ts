@@ -6,14 +6,14 @@
  * project and sign out.
  *
  * The steps share one browser page and run in order. A failing step saves a screenshot under test-artifacts/.
- * Builds client/dist first when it is missing. Skipped (with a message) only when no Chromium is installed and CI is
+ * Builds client/dist first when it is missing or older than the client sources. Skipped (with a message) only when no Chromium is installed and CI is
  * not set.
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { buildClient, isClientBuilt } from "../../scripts/build-client.ts";
+import { buildClient, isClientBuildCurrent } from "../../scripts/build-client.ts";
 import { launchChromium, shouldSkipBrowserTests } from "../../server/test-support/browser.ts";
 import { createTestServices, startTestServer, type TestServices } from "../../server/test-support/services.ts";
 import { runWorker, type StoppableWorker } from "../../server/worker/boot.ts";
@@ -73,7 +73,8 @@ async function signIn(email: string, password: string) {
 
 describe.skipIf(skip)("dashboard in the browser", () => {
   beforeAll(async () => {
-    if (!(await isClientBuilt())) await buildClient({ quiet: true });
+    // A missing or stale build (sources changed since) is rebuilt, so the test always runs today's client.
+    if (!(await isClientBuildCurrent())) await buildClient({ quiet: true });
     test = await createTestServices();
     server = startTestServer(test.services);
     worker = await runWorker(test.services, { consumer: "e2e-dashboard" });

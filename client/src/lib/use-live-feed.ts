@@ -32,13 +32,22 @@ export type LiveFeedHandle = {
   clear: () => void;
 };
 
-export function useLiveFeed(projectId: Accessor<string>, onEvent?: (event: LiveEvent) => void): LiveFeedHandle {
+/**
+ * Connects while `enabled()` is true (the dashboard waits until the project loaded, so a wrong id never burns the
+ * retries), reconnecting when the project changes.
+ */
+export function useLiveFeed(
+  projectId: Accessor<string>,
+  enabled: Accessor<boolean>,
+  onEvent?: (event: LiveEvent) => void,
+): LiveFeedHandle {
   const [events, setEvents] = createSignal<readonly LiveEvent[]>([]);
   const [status, setStatus] = createSignal<LiveStatus>({ state: "connecting", attempt: 0 });
   let feed: LiveFeed | undefined;
   createEffect(
-    on(projectId, (id) => {
+    on([projectId, enabled], ([id, on]) => {
       setEvents([]);
+      if (!on) return;
       const current = createLiveFeed({
         getTicket: () => trpc.auth.wsTicket.mutate({ projectId: id }),
         openSocket: (ticket) => openBrowserSocket(liveFeedUrl(id, ticket)),

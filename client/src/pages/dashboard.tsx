@@ -31,7 +31,7 @@ import { usePageTitle } from "../lib/page-title.ts";
 const TimeseriesChart = lazy(() => import("../components/timeseries-chart.tsx"));
 
 /** How long new live events wait before the numbers refresh: bursts become one refresh. */
-const REFRESH_AFTER_EVENTS_MS = 2000;
+const REFRESH_AFTER_EVENTS_MS = 3000;
 
 export default function DashboardPage() {
   const params = useParams<{ id: string }>();
@@ -52,6 +52,7 @@ export default function DashboardPage() {
   onCleanup(() => clearTimeout(refreshTimer));
   const live = useLiveFeed(
     () => params.id,
+    () => project.data !== undefined,
     () => {
       if (refreshTimer) return;
       refreshTimer = setTimeout(() => {

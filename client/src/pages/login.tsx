@@ -29,6 +29,8 @@ export default function LoginPage() {
     setError(null);
     try {
       const result = await trpc.auth.login.mutate({ email: email().trim(), password: password() });
+      // Nothing cached for a previous account on this tab may show for this one.
+      queryClient.clear();
       queryClient.setQueryData(keys.me(), result.user);
       markSignedIn();
       navigate(next(), { replace: true });

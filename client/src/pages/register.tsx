@@ -47,6 +47,8 @@ export default function RegisterPage() {
     }
     try {
       const result = await trpc.auth.login.mutate(credentials);
+      // Nothing cached for a previous account on this tab may show for this one.
+      queryClient.clear();
       queryClient.setQueryData(keys.me(), result.user);
       markSignedIn();
       navigate(next(), { replace: true });
