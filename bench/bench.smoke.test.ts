@@ -4,7 +4,9 @@
  * asserts nothing about speed. To keep the suite short it shrinks the quick run further (2 s wrk runs, 50,000
  * query events, 2 s of live feed): about a minute or two on 2 cores.
  *
- * Needs wrk (`apt-get install -y wrk`). Set SKIP_BENCH_SMOKE=1 to skip it (it says so in the output).
+ * SKIPPED UNLESS BENCH_SMOKE=1: it keeps both cores busy for one to two minutes (more on a loaded machine), which
+ * is too much for every `bun test` run, so CI skips it unless its environment sets BENCH_SMOKE=1. Run it with
+ * `BENCH_SMOKE=1 bun test bench/bench.smoke.test.ts`. Needs wrk (`apt-get install -y wrk`).
  */
 import { describe, expect, it } from "bun:test";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -12,8 +14,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { validateResults } from "./lib/report.ts";
 
-const skip = process.env.SKIP_BENCH_SMOKE === "1";
-if (skip) console.warn("bench smoke test skipped (SKIP_BENCH_SMOKE=1)");
+const skip = process.env.BENCH_SMOKE !== "1";
+if (skip) console.warn("bench smoke test skipped: it takes minutes on 2 cores; set BENCH_SMOKE=1 to run it");
 
 describe("bench", () => {
   it.skipIf(skip)(

@@ -11,7 +11,7 @@ import { mkdir, readFile, rename } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseBenchArgs, type BenchOptions, type Part } from "./lib/args.ts";
-import { createBenchAccount, type BenchAccount } from "./lib/api.ts";
+import { createBenchAccount, createProject, type BenchAccount } from "./lib/api.ts";
 import { measureCopyCeiling, measureHttpCeiling, measureXaddCeiling, writeBodies } from "./lib/ceilings.ts";
 import { closeBenchContext, openBenchContext, type BenchContext } from "./lib/context.ts";
 import { ensureBuilt, measureClientFirstLoad, measureEmbedded, measureSdkGzip } from "./lib/footprint.ts";
@@ -19,7 +19,7 @@ import { measureIngest } from "./lib/ingest.ts";
 import { measureLive } from "./lib/live.ts";
 import { countRows, measureDrain, measureSustained } from "./lib/pipeline.ts";
 import { migrateEnv, resetStream, startProduct, startWorker, type RunningProduct } from "./lib/product.ts";
-import { peakRssMb, REPO_ROOT, runCommand } from "./lib/procs.ts";
+import { liveChildren, peakRssMb, REPO_ROOT, runCommand } from "./lib/procs.ts";
 import { measureQueries, seedEvents } from "./lib/queries.ts";
 import { emptyResults, evaluateTargets, renderTable, validateResults, type BenchResults } from "./lib/report.ts";
 import { round } from "./lib/stats.ts";
@@ -70,10 +70,30 @@ async function phase(ctx: BenchContext, part: string, run: () => Promise<void>):
   }
 }
 
+/** Set while a run holds a database and children: what an interrupt must undo before exiting. */
+let interruptCleanup: (() => Promise<void>) | null = null;
+
+function handleInterrupts() {
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error(`\n${signal}: stopping the product and removing the run's database and keys`);
+    const children = Promise.all([...liveChildren].map((child) => child.stop(3_000)));
+    children
+      .then(() => interruptCleanup?.())
+      .catch((error: Error) => console.error(`cleanup after ${signal} failed: ${error.message}`))
+      .finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+}
+
 async function runBench(options: BenchOptions, command: string): Promise<BenchResults> {
   const started = performance.now();
   const results = emptyResults(options.quick ? "quick" : "full", command, options.parts);
   const ctx = await openBenchContext(options);
+  interruptCleanup = () => closeBenchContext(ctx, { keepDatabase: options.keepDatabase });
   const wants = (part: Part) => options.parts.includes(part);
   let product: RunningProduct | null = null;
   let failed = false;
@@ -227,11 +247,14 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
 
     if (wants("queries")) {
       await phase(ctx, "queries", async () => {
-        const { product, account } = running();
-        const seed = await seedEvents(ctx, { projectId: account.projectId, count: options.queryEvents });
+        const { account } = running();
+        // A project of its own: the seed is meant for a fresh project, and the counts stay exactly the seed's.
+        const { projectId } = await createProject(account.client, "Benchmark queries");
+        ctx.log(`queries: loading ${options.queryEvents.toLocaleString("en-US")} events (seed --direct)`);
+        const seed = await seedEvents(ctx, { projectId, count: options.queryEvents });
         results.events_loaded = seed.eventsLoaded;
         results.seed_s = round(seed.seconds, 1);
-        await measureQueries(ctx, { client: account.client, projectId: account.projectId, results });
+        await measureQueries(ctx, { client: account.client, projectId, results });
       });
     }
 
@@ -268,6 +291,7 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
     const keepDir = failed || ctx.errors.length > 0;
     if (keepDir) ctx.log(`process logs kept in ${ctx.dir}`);
     ctx.log("removing the run's database and Redis keys");
+    interruptCleanup = null;
     await closeBenchContext(ctx, { keepDatabase: options.keepDatabase, keepDir });
   }
   return results;
@@ -295,6 +319,7 @@ async function main() {
     console.error(error instanceof Error ? error.message : error);
     process.exit(2);
   }
+  handleInterrupts();
   const command = ["bun run bench", ...(argv.length ? ["--", ...argv] : [])].join(" ");
   const results = await runBench(options, command);
   evaluateTargets(results);

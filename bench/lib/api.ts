@@ -65,9 +65,13 @@ export async function createBenchAccount(baseUrl: string): Promise<BenchAccount>
   const login = await client.mutation<{ accessToken?: string }>("auth.login", { email, password });
   if (!login?.accessToken) throw new Error("auth.login returned no accessToken");
   client.token = login.accessToken;
-  const created = await client.mutation<{ project?: { id?: string }; apiKey?: string }>("projects.create", {
-    name: "Benchmark",
-  });
+  const project = await createProject(client, "Benchmark");
+  return { client, ...project };
+}
+
+/** `projects.create` for the signed-in user: the new project's id and its ingest key. */
+export async function createProject(client: TrpcClient, name: string): Promise<{ projectId: string; apiKey: string }> {
+  const created = await client.mutation<{ project?: { id?: string }; apiKey?: string }>("projects.create", { name });
   if (!created?.project?.id || !created.apiKey) throw new Error("projects.create returned no project id or apiKey");
-  return { client, projectId: created.project.id, apiKey: created.apiKey };
+  return { projectId: created.project.id, apiKey: created.apiKey };
 }

@@ -31,6 +31,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Every child still running, so an interrupted run (Ctrl-C, SIGTERM) can stop them instead of orphaning them. */
+export const liveChildren = new Set<Child>();
+
 /** Starts `command` with extra environment variables (and `unset` ones removed), output going to `logFile`. */
 export function spawnChild(options: {
   name: string;
@@ -51,21 +54,26 @@ export function spawnChild(options: {
     stderr: log,
     stdin: "ignore",
   });
-  return {
+  const child: Child = {
     name: options.name,
     pid: proc.pid,
     proc,
     logFile: options.logFile,
     stop: async (graceMs = 10_000) => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      proc.kill("SIGTERM");
-      const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(graceMs).then(() => false)]);
-      if (!exited) {
-        proc.kill("SIGKILL");
-        await proc.exited;
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill("SIGTERM");
+        const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(graceMs).then(() => false)]);
+        if (!exited) {
+          proc.kill("SIGKILL");
+          await proc.exited;
+        }
       }
+      liveChildren.delete(child);
     },
   };
+  liveChildren.add(child);
+  void proc.exited.then(() => liveChildren.delete(child));
+  return child;
 }
 
 /** The last lines of a child's log, for error messages. */

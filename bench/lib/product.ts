@@ -66,14 +66,16 @@ export async function startProduct(ctx: BenchContext, { worker = true } = {}): P
     await server.stop();
     throw error;
   }
-  return {
+  const running: RunningProduct = {
     baseUrl,
     server,
     worker: workerChild,
+    // Reads `worker` when called: phases replace the worker (drain window), and the current one must stop too.
     stop: async () => {
-      await Promise.all([server.stop(), workerChild?.stop()]);
+      await Promise.all([server.stop(), running.worker?.stop()]);
     },
   };
+  return running;
 }
 
 /** Starts a worker and waits until it has joined the consumer group (so timing starts with a live consumer). */
