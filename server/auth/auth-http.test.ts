@@ -9,6 +9,9 @@ import { createTestServices, startTestServer, type TestServices } from "../test-
 import { testEmail, TEST_PASSWORD } from "../test-support/auth.ts";
 import { LOGIN_FAILED_MESSAGE } from "../../shared/auth.ts";
 
+// Setting up databases (and PGlite or a private redis-server) can take several seconds on a busy machine.
+const HOOK_TIMEOUT_MS = 60_000;
+
 const DASHBOARD = "https://dash.example";
 const BASE = "http://api.test";
 
@@ -20,11 +23,11 @@ beforeAll(async () => {
   app = createApp(t.services);
   sharedEmail = testEmail("http");
   expect((await post("auth.register", { email: sharedEmail, password: TEST_PASSWORD })).status).toBe(200);
-});
+}, HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   await t.cleanup();
-});
+}, HOOK_TIMEOUT_MS);
 
 const newIp = () => `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
 

@@ -11,6 +11,9 @@ import { parseConfig } from "../env.ts";
 import { createServices, type Services } from "../services.ts";
 import { anonymousCaller, callerWithToken, testEmail, TEST_PASSWORD } from "../test-support/auth.ts";
 
+// Setting up databases (and PGlite or a private redis-server) can take several seconds on a busy machine.
+const HOOK_TIMEOUT_MS = 60_000;
+
 let dataDir: string;
 let services: Services | null = null;
 
@@ -19,12 +22,12 @@ const config = () => parseConfig({ NODE_ENV: "test", DATA_DIR: dataDir, LOG_LEVE
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), "ad-embedded-"));
-});
+}, HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   await services?.close();
   await rm(dataDir, { recursive: true, force: true });
-});
+}, HOOK_TIMEOUT_MS);
 
 describe("embedded mode", () => {
   it("keeps accounts across a restart on the same data folder", async () => {

@@ -11,6 +11,9 @@ import { createTestServices, type TestServices } from "../test-support/services.
 import { anonymousCaller, callerWithToken, testEmail, TEST_PASSWORD } from "../test-support/auth.ts";
 import type { LoginResult } from "../../shared/auth.ts";
 
+// Setting up databases (and PGlite or a private redis-server) can take several seconds on a busy machine.
+const HOOK_TIMEOUT_MS = 60_000;
+
 async function failure(promise: Promise<unknown>): Promise<TRPCError> {
   try {
     await promise;
@@ -44,13 +47,13 @@ beforeAll(async () => {
     .slice("refresh_token=".length);
   expect((await (await callerWithToken(t.services, login.accessToken)).caller.auth.me()).id).toBe(login.user.id);
   await redis.stop();
-});
+}, HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   await redis.start();
   await t.cleanup();
   await redis.stop();
-});
+}, HOOK_TIMEOUT_MS);
 
 describe("token checks with the session store down", () => {
   it("refuses a valid access token with 401 saying the store is unavailable", async () => {

@@ -3,15 +3,18 @@ import { createTestServices, type TestServices } from "../test-support/services.
 import { endSession, endUserSessions, isSessionLive, rotateSession, startSession } from "./sessions.ts";
 import { verifyToken } from "./tokens.ts";
 
+// Setting up databases (and PGlite or a private redis-server) can take several seconds on a busy machine.
+const HOOK_TIMEOUT_MS = 60_000;
+
 let t: TestServices;
 
 beforeAll(async () => {
   t = await createTestServices();
-});
+}, HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   await t.cleanup();
-});
+}, HOOK_TIMEOUT_MS);
 
 const refreshClaims = async (token: string) => (await verifyToken("refresh", token, t.services.secretKey))!;
 

@@ -16,6 +16,9 @@ import {
 import { createTestServices, type TestServices } from "../../test-support/services.ts";
 import { LOGIN_FAILED_MESSAGE } from "../../../shared/auth.ts";
 
+// Setting up databases (and PGlite or a private redis-server) can take several seconds on a busy machine.
+const HOOK_TIMEOUT_MS = 60_000;
+
 async function failure(promise: Promise<unknown>): Promise<TRPCError> {
   try {
     await promise;
@@ -52,11 +55,11 @@ let t: TestServices;
 
 beforeAll(async () => {
   t = await createTestServices();
-});
+}, HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   await t.cleanup();
-});
+}, HOOK_TIMEOUT_MS);
 
 describe("auth.register", () => {
   it("makes the first account the superuser and later ones plain users, never returning a hash", async () => {
@@ -73,7 +76,7 @@ describe("auth.register", () => {
     } finally {
       await fresh.cleanup();
     }
-  });
+  }, HOOK_TIMEOUT_MS);
 
   it("makes exactly one superuser when the first accounts register at the same time", async () => {
     const fresh = await createTestServices();
@@ -90,7 +93,7 @@ describe("auth.register", () => {
     } finally {
       await fresh.cleanup();
     }
-  });
+  }, HOOK_TIMEOUT_MS);
 
   it("refuses an email that exists in another case", async () => {
     const email = testEmail("Case");
@@ -127,7 +130,7 @@ describe("auth.register", () => {
     } finally {
       await fresh.cleanup();
     }
-  });
+  }, HOOK_TIMEOUT_MS);
 
   it("is limited to 5 registrations per minute per IP", async () => {
     const { caller } = anonymousCaller(t.services, { clientIp: "register-flood" });

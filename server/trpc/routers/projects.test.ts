@@ -9,6 +9,9 @@ import { findProjectByApiKeyHash } from "../../queries/projects/find-project-by-
 import { anonymousCaller, registerAndSignIn, type SignedInUser } from "../../test-support/auth.ts";
 import { createTestServices, type TestServices } from "../../test-support/services.ts";
 
+// Setting up databases (and PGlite or a private redis-server) can take several seconds on a busy machine.
+const HOOK_TIMEOUT_MS = 60_000;
+
 async function failure(promise: Promise<unknown>): Promise<TRPCError> {
   try {
     await promise;
@@ -27,11 +30,11 @@ beforeAll(async () => {
   t = await createTestServices();
   owner = await registerAndSignIn(t.services);
   stranger = await registerAndSignIn(t.services);
-});
+}, HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   await t.cleanup();
-});
+}, HOOK_TIMEOUT_MS);
 
 describe("projects.create", () => {
   it("returns the project and a full API key that is stored only as its SHA-256", async () => {

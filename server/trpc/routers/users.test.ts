@@ -5,6 +5,9 @@ import { projects } from "../../db/schema/index.ts";
 import { anonymousCaller, callerWithToken, registerAndSignIn, type SignedInUser } from "../../test-support/auth.ts";
 import { createTestServices, type TestServices } from "../../test-support/services.ts";
 
+// Setting up databases (and PGlite or a private redis-server) can take several seconds on a busy machine.
+const HOOK_TIMEOUT_MS = 60_000;
+
 async function failure(promise: Promise<unknown>): Promise<TRPCError> {
   try {
     await promise;
@@ -27,11 +30,11 @@ beforeAll(async () => {
   admin = await registerAndSignIn(t.services); // the first account: the superuser
   alice = await registerAndSignIn(t.services, { fullName: "Alice" });
   bob = await registerAndSignIn(t.services);
-});
+}, HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   await t.cleanup();
-});
+}, HOOK_TIMEOUT_MS);
 
 /** Calls auth.me with a token, authenticated afresh as a new HTTP request would be. */
 async function meWith(accessToken: string) {
