@@ -22,6 +22,7 @@ import { migrateEnv, resetStream, startProduct, startWorker, type RunningProduct
 import { liveChildren, peakRssMb, REPO_ROOT, runCommand } from "./lib/procs.ts";
 import { measureQueries, seedEvents } from "./lib/queries.ts";
 import { emptyResults, evaluateTargets, renderTable, validateResults, type BenchResults } from "./lib/report.ts";
+import { enableStatementLog, summarizeStatementLog } from "./lib/statement-log.ts";
 import { round } from "./lib/stats.ts";
 import { runWrk, wrkPath } from "./lib/wrk.ts";
 
@@ -102,6 +103,7 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
     ctx.log(`run ${ctx.runId}: database ${ctx.databaseName}, Redis prefix ${ctx.redisPrefix}, parts ${options.parts.join(", ")}`);
     await runCommand([process.execPath, "server/main.ts", "migrate"], { env: migrateEnv(ctx) });
     const bodies = await writeBodies(ctx);
+    if (options.logStatements) await enableStatementLog(ctx);
 
     if (wants("ceilings")) {
       await phase(ctx, "ceilings.http", async () => {
@@ -279,6 +281,13 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
         results.memory.embedded_rss_mb = round((await measureEmbedded(ctx, bodies.hundred)).rssMb, 1);
       });
     }
+    if (options.logStatements) {
+      const top = (await summarizeStatementLog(ctx)).slice(0, 15);
+      console.log("\nPostgreSQL time by statement (this run's database):");
+      for (const s of top) {
+        console.log(`${s.totalMs.toFixed(0).padStart(9)} ms ${String(s.calls).padStart(7)} calls ${s.meanMs.toFixed(2).padStart(9)} ms avg  ${s.statement}`);
+      }
+    }
   } catch (error) {
     failed = true;
     ctx.errors.push({ part: "run", message: error instanceof Error ? error.message : String(error) });
@@ -288,7 +297,7 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
     results.errors = ctx.errors;
     results.duration_s = round((performance.now() - started) / 1000, 1);
     // Keep the scratch folder (process logs) when something failed, so it can be read.
-    const keepDir = failed || ctx.errors.length > 0;
+    const keepDir = options.keepLogs || failed || ctx.errors.length > 0;
     if (keepDir) ctx.log(`process logs kept in ${ctx.dir}`);
     ctx.log("removing the run's database and Redis keys");
     interruptCleanup = null;

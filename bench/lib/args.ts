@@ -28,6 +28,10 @@ export interface BenchOptions {
   liveRate: number;
   /** Keep the bench database after the run (to inspect plans); it is dropped by default. */
   keepDatabase: boolean;
+  /** Keep the scratch folder with the server and worker logs (kept anyway when a part failed). */
+  keepLogs: boolean;
+  /** Log every statement of the run's database and print the costliest statement shapes (profiling). */
+  logStatements: boolean;
 }
 
 const USAGE = `Usage: bun run bench [-- options]
@@ -41,7 +45,9 @@ const USAGE = `Usage: bun run bench [-- options]
   --connections <n>       wrk connections (default 50)
   --threads <n>           wrk threads (default 2)
   --events <n>            events loaded for the query phase
-  --keep-database         do not drop the bench database at the end`;
+  --keep-database         do not drop the bench database at the end
+  --keep-logs             keep the scratch folder with the server/worker logs
+  --log-statements        log the run database's statements and print where PostgreSQL time went (profiling)`;
 
 function parseList(value: string | undefined, flag: string): Part[] {
   if (!value) throw new Error(`${flag} needs a comma-separated list of parts`);
@@ -75,6 +81,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { help: 
     liveDurationS: quick ? 5 : 15,
     liveRate: 5_000,
     keepDatabase: false,
+    keepLogs: false,
+    logStatements: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -116,6 +124,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { help: 
         break;
       case "--keep-database":
         options.keepDatabase = true;
+        break;
+      case "--keep-logs":
+        options.keepLogs = true;
+        break;
+      case "--log-statements":
+        options.logStatements = true;
         break;
       default:
         throw new Error(`Unknown option ${flag}\n${USAGE}`);
