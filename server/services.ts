@@ -58,8 +58,9 @@ export async function createServices(config: Config, options: CreateServicesOpti
       redis = connectRedis(redisUrl);
       const subscriber = connectRedis(redisUrl, { commandTimeout: undefined });
       // The stream's own connection fails at once while Redis is away (ingest then writes to PostgreSQL instead of
-      // waiting) and pipelines concurrent XADDs into one write.
-      const streamRedis = connectRedis(redisUrl, { enableOfflineQueue: false, enableAutoPipelining: true });
+      // waiting). Concurrent XADDs are already pipelined on it (ioredis writes without waiting for replies); its
+      // auto-pipelining is left off because, across a reconnect, it left commands hanging in our fault tests.
+      const streamRedis = connectRedis(redisUrl, { enableOfflineQueue: false });
       const redisStream = new RedisEventStream({
         redis: streamRedis,
         prefix: config.REDIS_KEY_PREFIX,

@@ -99,6 +99,8 @@ export class RedisEventStream implements EventStream {
   private readonly redis: Redis;
   private readonly connectBlocking: (() => Redis) | undefined;
   private blocking: Redis | undefined;
+  /** Resolves blocked reads with no entries when `interruptReads` is called. */
+  private interrupted = Promise.withResolvers<StreamEntry[]>();
   private readonly key: string;
   private readonly deadKey: string;
 
@@ -126,11 +128,15 @@ export class RedisEventStream implements EventStream {
   async readNew(consumer: string, count: number, blockMs: number) {
     if (!this.blocking && this.connectBlocking) this.blocking = this.connectBlocking();
     const connection = this.blocking ?? this.redis;
-    const result = (await connection.xreadgroup(
-      "GROUP", CONSUMER_GROUP, consumer, "COUNT", count, "BLOCK", blockMs, "STREAMS", this.key, ">",
-    )) as Array<[string, RawEntry[]]> | null;
-    const raw = result?.[0]?.[1] ?? [];
-    return raw.map(([id, fields]) => ({ id, payload: payloadOf(fields) ?? "", deliveries: 1 }));
+    const read = connection
+      .xreadgroup("GROUP", CONSUMER_GROUP, consumer, "COUNT", count, "BLOCK", blockMs, "STREAMS", this.key, ">")
+      .then((result) => {
+        const raw = (result as Array<[string, RawEntry[]]> | null)?.[0]?.[1] ?? [];
+        return raw.map(([id, fields]) => ({ id, payload: payloadOf(fields) ?? "", deliveries: 1 }));
+      });
+    // Racing an interrupt rather than trusting disconnect(): ioredis never settles a command queued while it waits
+    // to reconnect if it is disconnected then. Entries such an abandoned read took stay pending for this consumer.
+    return Promise.race([read, this.interrupted.promise]);
   }
 
   async readOwnPending(consumer: string, count: number, afterId: string) {
@@ -235,6 +241,8 @@ export class RedisEventStream implements EventStream {
   }
 
   interruptReads() {
+    this.interrupted.resolve([]);
+    this.interrupted = Promise.withResolvers<StreamEntry[]>();
     this.blocking?.disconnect();
     this.blocking = undefined;
   }

@@ -198,7 +198,7 @@ describe("POST /api/v1/events/ingest", () => {
       "\u0000",
     ];
     for (const body of bodies) {
-      const res = await post(body);
+      const res = await post(body as BodyInit);
       expect(res.status).toBeLessThan(500);
     }
     expect(({} as Record<string, unknown>).admin).toBeUndefined();

@@ -62,11 +62,11 @@ export async function sumRollupCounts(db: Database, projectId: string): Promise<
   return Number(row?.n ?? 0);
 }
 
-/** Polls until `check` returns true or the time is up; returns the last result. */
+/** Polls until `check` returns true or the time is up (a check that throws counts as false). */
 export async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000, everyMs = 50): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await check()) return true;
+    if (await check().catch(() => false)) return true;
     if (Date.now() > deadline) return false;
     await Bun.sleep(everyMs);
   }

@@ -218,6 +218,13 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): RunningWo
         backoff.reset();
       } catch (error) {
         if (stopping) break;
+        if (error instanceof Error && error.message.includes("NOGROUP")) {
+          // Redis lost the stream (restarted without persistence, or flushed): make the group again, from 0 so
+          // whatever ingest appended since is read too.
+          logger.warn("the consumer group is gone; creating it again", { error: error.message });
+          await retrying("creating the consumer group", () => stream.ensureGroup());
+          continue;
+        }
         logger.warn("reading the stream failed; retrying with backoff", { error });
         await sleep(backoff.next());
       }
