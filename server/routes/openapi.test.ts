@@ -1,0 +1,55 @@
+import { describe, expect, it } from "bun:test";
+import { Hono } from "hono";
+import { INGEST_LIMITS } from "../../shared/ingest.ts";
+import { securityHeaders } from "../http/security-headers.ts";
+import { buildOpenApiDocument, openApiRoutes } from "./openapi.ts";
+
+function app() {
+  return new Hono().use(securityHeaders({ hsts: false })).route("/api/v1", openApiRoutes());
+}
+
+describe("GET /api/v1/openapi.json", () => {
+  it("describes ingest and health with schemas generated from the shared zod contract", async () => {
+    const res = await app().request("/api/v1/openapi.json");
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as ReturnType<typeof buildOpenApiDocument>;
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths).sort()).toEqual(["/api/v1/events/ingest", "/api/v1/health", "/api/v1/health/ready"]);
+    expect(Object.keys(doc.paths["/api/v1/events/ingest"].post.responses).sort()).toEqual(
+      ["202", "400", "401", "403", "413", "415", "429", "503"],
+    );
+    const schemas = doc.components.schemas as Record<string, { properties?: Record<string, { maxItems?: number; maxLength?: number }> }>;
+    expect(schemas.IngestRequest!.properties!.events!.maxItems).toBe(INGEST_LIMITS.maxEvents);
+    expect(schemas.IngestEvent!.properties!.event!.maxLength).toBe(INGEST_LIMITS.maxEventNameLength);
+    expect(Object.keys(schemas)).toEqual(expect.arrayContaining(["IngestResponse", "RestError", "LiveEvent"]));
+  });
+
+  it("resolves every $ref it contains", () => {
+    const doc = buildOpenApiDocument();
+    const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) {
+      const name = ref.slice(ref.lastIndexOf("/") + 1, -1);
+      expect(doc.components.schemas).toHaveProperty(name);
+    }
+  });
+});
+
+describe("GET /api/v1/docs", () => {
+  it("serves a page whose only script comes from this server, under the app's CSP", async () => {
+    const res = await app().request("/api/v1/docs");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
+    const html = await res.text();
+    const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts).toHaveLength(1);
+    expect(scripts[0]![1]).toContain('src="/api/v1/docs/docs.js"');
+    expect(scripts[0]![2]!.trim()).toBe("");
+    expect(html).not.toMatch(/https?:\/\//);
+    const script = await app().request("/api/v1/docs/docs.js");
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toContain("javascript");
+    expect(await script.text()).toContain("/api/v1/openapi.json");
+    expect((await app().request("/api/v1/docs/docs.css")).status).toBe(200);
+  });
+});
