@@ -26,7 +26,7 @@ export default defineConfig({
     "field-label": "block text-sm font-medium text-zinc-700 dark:text-zinc-300",
     "field-input":
       "focus-ring mt-1 block w-full rounded-lg border border-zinc-300 bg-white px-3 py-2 text-sm text-zinc-900 placeholder-zinc-400 shadow-sm dark:(border-zinc-700 bg-zinc-950 text-zinc-100 placeholder-zinc-500) aria-[invalid=true]:border-red-500",
-    "text-muted": "text-zinc-500 dark:text-zinc-400",
-    link: "focus-ring rounded text-indigo-600 hover:underline dark:text-indigo-400",
+    "text-muted": "text-zinc-600 dark:text-zinc-400",
+    link: "focus-ring rounded text-indigo-700 underline decoration-indigo-300 underline-offset-2 hover:decoration-current dark:(text-indigo-300 decoration-indigo-500/60)",
   },
 });

@@ -14,6 +14,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { buildClient, isClientBuildCurrent } from "../../scripts/build-client.ts";
+import { findA11yViolations } from "./axe.ts";
 import { launchChromium, shouldSkipBrowserTests } from "../../server/test-support/browser.ts";
 import { createTestServices, startTestServer, type TestServices } from "../../server/test-support/services.ts";
 import { runWorker, type StoppableWorker } from "../../server/worker/boot.ts";
@@ -99,8 +100,10 @@ describe.skipIf(skip)("dashboard in the browser", () => {
   it("registers a new account and lands on the projects page", async () => {
     await step("register", async () => {
       await page.goto("/");
+      expect(await findA11yViolations(page)).toEqual([]);
       await page.getByRole("link", { name: "Create account" }).first().click();
       await page.waitForURL("**/register");
+      expect(await findA11yViolations(page)).toEqual([]);
       await page.getByLabel("Full name").fill("Ada Lovelace");
       await page.getByLabel("Email", { exact: true }).fill(EMAIL);
       await page.getByLabel("Password", { exact: true }).fill("short");
@@ -203,6 +206,7 @@ describe.skipIf(skip)("dashboard in the browser", () => {
       expect(await metric("Unique sessions").textContent()).toBe("5");
       expect(await metric("Unique users").textContent()).toBe("3");
       await page.getByRole("region", { name: "Pages" }).getByText("/pricing").waitFor();
+      expect(await findA11yViolations(page)).toEqual([]);
     });
   }, STEP_TIMEOUT_MS);
 
@@ -232,6 +236,8 @@ describe.skipIf(skip)("dashboard in the browser", () => {
     await step("rotate", async () => {
       await page.getByRole("link", { name: "Settings" }).click();
       await page.waitForURL(`**/projects/${projectId}/settings`);
+      await page.getByRole("heading", { name: "Settings", exact: true }).waitFor();
+      expect(await findA11yViolations(page)).toEqual([]);
       await page.getByRole("button", { name: "Rotate API key" }).click();
       const dialog = page.getByRole("alertdialog", { name: "Rotate the API key?" });
       await dialog.getByRole("button", { name: "Rotate key" }).click();
@@ -253,6 +259,7 @@ describe.skipIf(skip)("dashboard in the browser", () => {
       await button.click();
       await page.waitForURL("**/projects");
       await page.getByRole("heading", { name: "No projects yet" }).waitFor();
+      expect(await findA11yViolations(page)).toEqual([]);
       expect((await ingest(apiKey, [{ event: "after_delete" }])).status).toBe(401);
     });
   }, STEP_TIMEOUT_MS);

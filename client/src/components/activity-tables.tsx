@@ -13,7 +13,8 @@ const td = "px-3 py-2 whitespace-nowrap";
 
 function Table(props: { caption: string; head: JSX.Element; children: JSX.Element }) {
   return (
-    <div class="-mx-4 overflow-x-auto sm:mx-0">
+    // Focusable so keyboard users can scroll the wide table sideways on phones.
+    <div class="focus-ring -mx-4 overflow-x-auto rounded sm:mx-0" tabindex="0" role="region" aria-label={`${props.caption} table`}>
       <table class="min-w-full text-sm tabular">
         <caption class="sr-only">{props.caption}</caption>
         <thead class="border-b border-zinc-200 dark:border-zinc-800">{props.head}</thead>

@@ -65,7 +65,12 @@ export function LiveFeedPanel(props: { feed: LiveFeedHandle; timezone: string; c
         when={props.feed.events().length > 0}
         fallback={<p class="my-auto py-10 text-center text-sm text-muted">Waiting for events… New events appear here as they arrive.</p>}
       >
-        <ol class="mt-3 flex max-h-96 flex-col divide-y divide-zinc-100 overflow-y-auto dark:divide-zinc-800" aria-label="Latest events, newest first" data-testid="live-feed">
+        <ol
+          class="focus-ring mt-3 flex max-h-96 flex-col divide-y divide-zinc-100 overflow-y-auto rounded dark:divide-zinc-800"
+          aria-label="Latest events, newest first"
+          tabindex="0"
+          data-testid="live-feed"
+        >
           <For each={props.feed.events()}>
             {(event) => (
               <li class="flex items-baseline gap-3 py-1.5 text-sm">

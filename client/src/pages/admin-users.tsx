@@ -45,7 +45,7 @@ export default function AdminUsersPage() {
             <QueryBoundary query={users} label="Loading users" skeletonClass="h-64">
               {(list) => (
                 <section class="card p-4" aria-label="User accounts">
-                  <div class="-mx-4 overflow-x-auto sm:mx-0">
+                  <div class="focus-ring -mx-4 overflow-x-auto rounded sm:mx-0" tabindex="0" role="region" aria-label="User accounts table">
                     <table class="min-w-full text-sm">
                       <caption class="sr-only">User accounts</caption>
                       <thead class="border-b border-zinc-200 text-left text-xs uppercase tracking-wide text-muted dark:border-zinc-800">

@@ -62,7 +62,7 @@ export default function LandingPage() {
                     <div class="rounded-lg bg-zinc-50 p-3 dark:bg-zinc-950">
                       <p class="text-xs text-muted">{label}</p>
                       <p class="mt-1 text-xl font-semibold tabular">{value}</p>
-                      <p class="text-xs text-emerald-600 dark:text-emerald-400">{change}</p>
+                      <p class="text-xs text-emerald-700 dark:text-emerald-400">{change}</p>
                     </div>
                   )}
                 </For>
