@@ -50,11 +50,16 @@ export const projectListQuery = () =>
 export const projectQuery = (id: string) =>
   queryOptions({ queryKey: keys.project(id), queryFn: () => trpc.projects.get.query({ id }) });
 
+/** Events are accepted up to 365 days old, so a year (and a day of slack) covers everything a project can hold. */
+const ALL_TIME_MS = 366 * 86_400_000;
+
 /** Whether the project ever received an event (the empty state shows setup instructions instead of charts). */
 export const projectActivityQuery = (projectId: string, timezone: string) =>
   queryOptions({
     queryKey: [...keys.analytics(projectId), "activity", timezone] as const,
-    queryFn: () => trpc.analytics.overview.query({ projectId, period: "90d", timezone }),
+    // The range is computed when the query runs, so the key stays stable.
+    queryFn: () =>
+      trpc.analytics.overview.query({ projectId, from: new Date(Date.now() - ALL_TIME_MS).toISOString(), timezone }),
     select: (overview) => overview.totalEvents > 0,
   });
 
