@@ -95,7 +95,7 @@ describe.skipIf(skip)("dashboard in the browser", () => {
     await worker?.stop();
     await server?.stop();
     await test?.cleanup();
-  });
+  }, 60_000);
 
   it("registers a new account and lands on the projects page", async () => {
     await step("register", async () => {
@@ -277,8 +277,18 @@ describe.skipIf(skip)("dashboard in the browser", () => {
 
   it("signs out and keeps signed-out visitors away from the projects", async () => {
     await step("sign-out", async () => {
-      await page.getByRole("button", { name: /Ada Lovelace/ }).click();
-      await page.getByRole("menuitem", { name: "Sign out" }).click();
+      // By keyboard: the menu button opens on ArrowDown with focus on the first item, Escape closes it and gives
+      // focus back, Enter on an item activates it.
+      const menuButton = page.getByRole("button", { name: /Ada Lovelace/ });
+      await menuButton.focus();
+      await page.keyboard.press("ArrowDown");
+      await page.waitForFunction(() => document.activeElement?.textContent?.trim() === "Change password");
+      await page.keyboard.press("Escape");
+      expect(await menuButton.evaluate((element) => element === document.activeElement)).toBe(true);
+      await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("ArrowDown");
+      await page.waitForFunction(() => document.activeElement?.textContent?.trim() === "Sign out");
+      await page.keyboard.press("Enter");
       await page.waitForURL("**/login");
       expect((await context.cookies()).some((c) => c.name === "logged_in")).toBe(false);
       await page.goto("/projects");
