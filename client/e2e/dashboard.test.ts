@@ -22,7 +22,8 @@ import type { RunningServer } from "../../server/serve.ts";
 
 const ARTIFACTS = path.resolve(import.meta.dirname, "..", "..", "test-artifacts");
 const STEP_TIMEOUT_MS = 60_000;
-const PASSWORD = "Correct-Horse-42!";
+const FIRST_PASSWORD = "Correct-Horse-42!";
+const SECOND_PASSWORD = "Battery-Staple-43?";
 const EMAIL = `e2e-${Date.now()}@example.com`;
 const PROJECT = "E2E Shop";
 
@@ -36,6 +37,7 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
+let password = FIRST_PASSWORD;
 let apiKey = "";
 let projectId = "";
 
@@ -108,7 +110,7 @@ describe.skipIf(skip)("dashboard in the browser", () => {
       await page.getByLabel("Email", { exact: true }).fill(EMAIL);
       await page.getByLabel("Password", { exact: true }).fill("short");
       expect(await page.getByText("(not met yet)").count()).toBeGreaterThan(0);
-      await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+      await page.getByLabel("Password", { exact: true }).fill(password);
       expect(await page.getByText("(not met yet)").count()).toBe(0);
       await page.getByRole("button", { name: "Create account" }).click();
       await page.waitForURL("**/projects");
@@ -128,9 +130,27 @@ describe.skipIf(skip)("dashboard in the browser", () => {
       await page.waitForURL("**/login");
       await page.goto("/account?tab=password");
       await page.waitForURL((url) => url.pathname === "/login" && url.searchParams.get("next") === "/account?tab=password");
-      await signIn(EMAIL, PASSWORD);
+      await signIn(EMAIL, password);
       await page.waitForURL("**/account?tab=password");
       await page.getByRole("heading", { name: "Change password" }).waitFor();
+    });
+  }, STEP_TIMEOUT_MS);
+
+  it("changes the password from the account page and lists the account for the administrator", async () => {
+    await step("account", async () => {
+      await page.getByLabel("Current password").fill(password);
+      await page.getByLabel("New password", { exact: true }).fill(SECOND_PASSWORD);
+      await page.getByLabel("Confirm new password").fill(SECOND_PASSWORD);
+      await page.getByRole("button", { name: "Change password" }).click();
+      await page.getByText("Password changed.").waitFor();
+      password = SECOND_PASSWORD;
+      // The first account is the administrator: it sees the Users page, and cannot delete itself.
+      await page.getByRole("link", { name: "Users" }).click();
+      await page.waitForURL("**/admin/users");
+      const row = page.getByRole("row", { name: new RegExp(EMAIL) });
+      await row.waitFor();
+      expect(await row.getByRole("button", { name: `Delete ${EMAIL}` }).isDisabled()).toBe(true);
+      expect(await findA11yViolations(page)).toEqual([]);
     });
   }, STEP_TIMEOUT_MS);
 
@@ -270,7 +290,7 @@ describe.skipIf(skip)("dashboard in the browser", () => {
       await context.clearCookies({ name: "refresh_token" });
       await page.goto("/projects?from=bookmark");
       await page.waitForURL((url) => url.pathname === "/login" && url.searchParams.get("next") === "/projects?from=bookmark");
-      await signIn(EMAIL, PASSWORD);
+      await signIn(EMAIL, password);
       await page.waitForURL("**/projects?from=bookmark");
     });
   }, STEP_TIMEOUT_MS);
