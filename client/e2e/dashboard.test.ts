@@ -26,6 +26,7 @@ const FIRST_PASSWORD = "Correct-Horse-42!";
 const SECOND_PASSWORD = "Battery-Staple-43?";
 const EMAIL = `e2e-${Date.now()}@example.com`;
 const PROJECT = "E2E Shop";
+const RENAMED = "E2E Store";
 
 const skip = shouldSkipBrowserTests();
 if (skip) console.warn("client/e2e/dashboard.test.ts: skipped, no Chromium installed (apt-get install -y chromium)");
@@ -252,12 +253,26 @@ describe.skipIf(skip)("dashboard in the browser", () => {
     });
   }, STEP_TIMEOUT_MS);
 
-  it("rotates the key after a confirmation: the old key stops, the new one works", async () => {
-    await step("rotate", async () => {
+  it("renames the project and sets its domain after a confirmation", async () => {
+    await step("rename", async () => {
       await page.getByRole("link", { name: "Settings" }).click();
       await page.waitForURL(`**/projects/${projectId}/settings`);
       await page.getByRole("heading", { name: "Settings", exact: true }).waitFor();
       expect(await findA11yViolations(page)).toEqual([]);
+      // Renaming asks for a confirmation first.
+      await page.getByLabel("Name", { exact: true }).fill(RENAMED);
+      await page.getByLabel("Domain", { exact: true }).fill("shop.example");
+      await page.getByRole("button", { name: "Save changes" }).click();
+      const confirmSave = page.getByRole("alertdialog", { name: "Save changes?" });
+      await confirmSave.getByText(`name to “${RENAMED}” and domain to shop.example`).waitFor();
+      await confirmSave.getByRole("button", { name: "Save", exact: true }).click();
+      await page.getByText("Changes saved.").waitFor();
+      await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: RENAMED }).waitFor();
+    });
+  }, STEP_TIMEOUT_MS);
+
+  it("rotates the key after a confirmation: the old key stops, the new one works", async () => {
+    await step("rotate", async () => {
       await page.getByRole("button", { name: "Rotate API key" }).click();
       const dialog = page.getByRole("alertdialog", { name: "Rotate the API key?" });
       await dialog.getByRole("button", { name: "Rotate key" }).click();
@@ -275,7 +290,9 @@ describe.skipIf(skip)("dashboard in the browser", () => {
     await step("delete", async () => {
       const button = page.getByRole("button", { name: "Delete project" });
       expect(await button.isDisabled()).toBe(true);
-      await page.getByLabel(`Type ${PROJECT} to confirm`).fill(PROJECT);
+      await page.getByLabel(`Type ${RENAMED} to confirm`).fill(PROJECT);
+      expect(await button.isDisabled()).toBe(true);
+      await page.getByLabel(`Type ${RENAMED} to confirm`).fill(RENAMED);
       await button.click();
       await page.waitForURL("**/projects");
       await page.getByRole("heading", { name: "No projects yet" }).waitFor();
