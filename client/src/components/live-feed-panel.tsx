@@ -1,6 +1,7 @@
 /** The newest events as they are stored, with the connection's state and a manual reconnect once it gave up. */
 import { For, Match, Show, Switch } from "solid-js";
 import { formatClockTime } from "../lib/format.ts";
+import { LIVE_FEED_POLICY } from "../lib/live-feed.ts";
 import type { LiveFeedHandle } from "../lib/use-live-feed.ts";
 
 function pathOf(url: string | null): string | null {
@@ -16,6 +17,10 @@ function pathOf(url: string | null): string | null {
 
 export function LiveFeedPanel(props: { feed: LiveFeedHandle; timezone: string; class?: string }) {
   const status = () => props.feed.status();
+  const waiting = () => {
+    const current = status();
+    return current.state === "waiting" ? current : null;
+  };
   return (
     <section class={`card flex min-h-0 flex-col p-4 ${props.class ?? ""}`} aria-labelledby="live-feed-title">
       <div class="flex items-center justify-between gap-2">
@@ -35,16 +40,15 @@ export function LiveFeedPanel(props: { feed: LiveFeedHandle; timezone: string; c
               <span class="h-2 w-2 rounded-full bg-amber-400" />
               <span class="text-muted">Connecting…</span>
             </Match>
-            <Match when={status().state === "waiting" ? status() : null}>
-              {(waiting) => {
-                const w = waiting() as Extract<ReturnType<typeof status>, { state: "waiting" }>;
-                return (
-                  <>
-                    <span class="h-2 w-2 rounded-full bg-amber-400" />
-                    <span class="text-muted">Reconnecting in {Math.round(w.retryInMs / 1000)} s (try {w.attempt} of 10)</span>
-                  </>
-                );
-              }}
+            <Match when={waiting()}>
+              {(w) => (
+                <>
+                  <span class="h-2 w-2 rounded-full bg-amber-400" />
+                  <span class="text-muted">
+                    Reconnecting in {Math.round(w().retryInMs / 1000)} s (try {w().attempt} of {LIVE_FEED_POLICY.maxRetries})
+                  </span>
+                </>
+              )}
             </Match>
             <Match when={status().state === "offline"}>
               <span class="h-2 w-2 rounded-full bg-zinc-400" />
@@ -58,7 +62,7 @@ export function LiveFeedPanel(props: { feed: LiveFeedHandle; timezone: string; c
       </div>
       <Show when={status().state === "offline"}>
         <p class="mt-2 text-xs text-muted">
-          The live feed stopped after 10 tries. Numbers above still update when you reload; reconnect when the network is back.
+          The live feed stopped after {LIVE_FEED_POLICY.maxRetries} tries. Numbers above still update when you reload; reconnect when the network is back.
         </p>
       </Show>
       <Show
@@ -89,7 +93,7 @@ export function LiveFeedPanel(props: { feed: LiveFeedHandle; timezone: string; c
             )}
           </For>
         </ol>
-        <p class="mt-2 text-right text-xs text-muted">Showing the last {props.feed.events().length} of at most 100</p>
+        <p class="mt-2 text-right text-xs text-muted">Showing the last {props.feed.events().length} of at most {LIVE_FEED_POLICY.maxEvents}</p>
       </Show>
     </section>
   );

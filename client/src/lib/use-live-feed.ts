@@ -45,9 +45,9 @@ export function useLiveFeed(
   const [status, setStatus] = createSignal<LiveStatus>({ state: "connecting", attempt: 0 });
   let feed: LiveFeed | undefined;
   createEffect(
-    on([projectId, enabled], ([id, on]) => {
+    on([projectId, enabled], ([id, active]) => {
       setEvents([]);
-      if (!on) return;
+      if (!active) return;
       const current = createLiveFeed({
         getTicket: () => trpc.auth.wsTicket.mutate({ projectId: id }),
         openSocket: (ticket) => openBrowserSocket(liveFeedUrl(id, ticket)),
