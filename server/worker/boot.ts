@@ -26,7 +26,13 @@ export async function runWorker(services: Services, options: { consumer?: string
       : await claimConsumerName(services.kv, services.logger);
   const worker = startWorker(
     { db: services.db, stream: services.stream, pubsub: services.pubsub, logger: services.logger },
-    { consumer: slot.name, batchSize: services.config.WORKER_BATCH_SIZE, drainOnStop: embeddedStream },
+    {
+      consumer: slot.name,
+      batchSize: services.config.WORKER_BATCH_SIZE,
+      // One pool connection stays free for everything else (the direct-write fallback, readiness checks).
+      concurrency: Math.max(1, Math.min(4, services.config.DB_POOL_SIZE - 1)),
+      drainOnStop: embeddedStream,
+    },
   );
   return {
     stop: async () => {
