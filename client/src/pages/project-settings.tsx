@@ -11,7 +11,7 @@ import { ConfirmDialog } from "../components/dialog.tsx";
 import { TextField } from "../components/field.tsx";
 import { FormError, QueryBoundary } from "../components/query-boundary.tsx";
 import { describeProblem } from "../lib/errors.ts";
-import { forgetFreshKey, rememberFreshKey } from "../lib/fresh-keys.ts";
+import { forgetFreshKey, freshKey, rememberFreshKey } from "../lib/fresh-keys.ts";
 import { keys, type Project, projectQuery } from "../lib/queries.ts";
 import { KEY_PLACEHOLDER, trackingSnippet } from "../lib/snippet.ts";
 import { trpc } from "../lib/trpc.ts";
@@ -138,13 +138,18 @@ function GeneralSection(props: { project: Project }) {
 }
 
 function SnippetSection(props: { project: Project }) {
+  // Just after creating or rotating in this tab the full key is still known; otherwise only its prefix is.
+  const key = () => freshKey(props.project.id);
   return (
     <Section title="Tracking snippet" description="Paste it before </head> on every page of your site.">
-      <CodeBlock label="HTML" text={trackingSnippet(KEY_PLACEHOLDER)} />
-      <p class="mt-2 text-xs text-muted">
-        Replace {KEY_PLACEHOLDER} with this project's key (it starts with <code class="font-mono">{props.project.apiKeyPrefix}</code>).
-        The full key is only shown when it is created; rotate it below to get a new one.
-      </p>
+      <CodeBlock label="HTML" text={trackingSnippet(key() ?? KEY_PLACEHOLDER)} />
+      <Show when={!key()}>
+        <p class="mt-2 text-xs text-muted">
+          Replace {KEY_PLACEHOLDER} with this project's key (it starts with{" "}
+          <code class="font-mono">{props.project.apiKeyPrefix}</code>). The full key is only shown when it is created;
+          rotate it below to get a new one.
+        </p>
+      </Show>
     </Section>
   );
 }
