@@ -77,6 +77,11 @@ export function describeProblem(error: unknown): Problem {
       const field = issue.path.filter((p) => typeof p === "string").at(-1);
       if (typeof field === "string" && !fields[field]) fields[field] = issue.message;
     }
+    // An id that is not even shaped like one (a mistyped link) names nothing: say so, as for a missing project.
+    const fieldNames = Object.keys(fields);
+    if (kind === "invalid" && fieldNames.length > 0 && fieldNames.every((name) => name === "id" || name === "projectId")) {
+      return { kind: "not-found", message: FALLBACK_MESSAGES["not-found"], fields: {} };
+    }
     let message = FALLBACK_MESSAGES[kind];
     if (kind === "invalid" && Object.keys(fields).length === 0 && isUsableMessage(error.message) && !error.message.startsWith("[")) {
       message = error.message;

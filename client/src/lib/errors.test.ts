@@ -1,0 +1,64 @@
+import { describe, expect, it } from "bun:test";
+import { TRPCClientError } from "@trpc/client";
+import { describeProblem, isClientError, isUnauthorized } from "./errors.ts";
+
+/** A client error as @trpc/client builds it from a server error response. */
+function trpcError(message: string, data: object, cause?: Error) {
+  const error = new TRPCClientError(message, { cause });
+  Object.assign(error, { data });
+  return error;
+}
+
+describe("describeProblem", () => {
+  it("uses the server's words for errors a person can act on", () => {
+    const problem = describeProblem(
+      trpcError("Incorrect email or password.", { code: "UNAUTHORIZED", httpStatus: 401 }),
+    );
+    expect(problem).toEqual({ kind: "unauthorized", message: "Incorrect email or password.", fields: {} });
+  });
+
+  it("maps zod issues to fields for forms", () => {
+    const problem = describeProblem(
+      trpcError("[...]", {
+        code: "BAD_REQUEST",
+        httpStatus: 400,
+        zodIssues: [
+          { path: ["password"], message: "Password needs a digit." },
+          { path: ["password"], message: "Password needs a symbol." },
+          { path: ["email"], message: "Enter a valid email address." },
+        ],
+      }),
+    );
+    expect(problem.kind).toBe("invalid");
+    expect(problem.fields).toEqual({ password: "Password needs a digit.", email: "Enter a valid email address." });
+  });
+
+  it("treats a malformed id in a link as something that does not exist", () => {
+    const problem = describeProblem(
+      trpcError("[...]", { code: "BAD_REQUEST", httpStatus: 400, zodIssues: [{ path: ["id"], message: "id must be a UUID" }] }),
+    );
+    expect(problem.kind).toBe("not-found");
+  });
+
+  it("never shows internals of network or server failures", () => {
+    expect(describeProblem(trpcError("Failed to fetch", {}, new TypeError("Failed to fetch"))).message).toBe(
+      "Can't reach the server. Check your connection and try again.",
+    );
+    expect(describeProblem(trpcError("relation \"events\" does not exist", { code: "INTERNAL_SERVER_ERROR", httpStatus: 500 })).message).toBe(
+      "Something went wrong on the server. Try again in a moment.",
+    );
+    expect(describeProblem("weird").kind).toBe("unknown");
+  });
+});
+
+describe("error classification", () => {
+  it("recognises UNAUTHORIZED for the refresh-once rule", () => {
+    expect(isUnauthorized(trpcError("no", { code: "UNAUTHORIZED", httpStatus: 401 }))).toBe(true);
+    expect(isUnauthorized(trpcError("no", { code: "FORBIDDEN", httpStatus: 403 }))).toBe(false);
+  });
+
+  it("does not retry 4xx answers", () => {
+    expect(isClientError(trpcError("gone", { code: "NOT_FOUND", httpStatus: 404 }))).toBe(true);
+    expect(isClientError(trpcError("busy", { code: "INTERNAL_SERVER_ERROR", httpStatus: 500 }))).toBe(false);
+  });
+});
