@@ -6,7 +6,7 @@
 export interface TrpcClient {
   baseUrl: string;
   token: string | null;
-  query<T>(path: string, input: unknown): Promise<T>;
+  query<T>(path: string, input: unknown, signal?: AbortSignal): Promise<T>;
   mutation<T>(path: string, input: unknown): Promise<T>;
 }
 
@@ -15,17 +15,22 @@ interface TrpcEnvelope {
   error?: { message?: string; data?: { code?: string } };
 }
 
+/** The API answered with an error (as opposed to the connection failing). */
+export class TrpcCallError extends Error {
+  override name = "TrpcCallError";
+}
+
 async function unwrap<T>(path: string, response: Response): Promise<T> {
   const text = await response.text();
   let envelope: TrpcEnvelope;
   try {
     envelope = JSON.parse(text) as TrpcEnvelope;
   } catch {
-    throw new Error(`${path}: HTTP ${response.status}, not JSON: ${text.slice(0, 300)}`);
+    throw new TrpcCallError(`${path}: HTTP ${response.status}, not JSON: ${text.slice(0, 300)}`);
   }
   if (!response.ok || envelope.error) {
     const code = envelope.error?.data?.code ?? response.status;
-    throw new Error(`${path}: ${code} ${envelope.error?.message ?? text.slice(0, 300)}`);
+    throw new TrpcCallError(`${path}: ${code} ${envelope.error?.message ?? text.slice(0, 300)}`);
   }
   return envelope.result?.data as T;
 }
@@ -38,9 +43,10 @@ export function createTrpcClient(baseUrl: string, token: string | null = null): 
   const client: TrpcClient = {
     baseUrl,
     token,
-    query: async <T>(path: string, input: unknown) => {
+    query: async <T>(path: string, input: unknown, signal?: AbortSignal) => {
       const url = `${baseUrl}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`;
-      return unwrap<T>(path, await fetch(url, { headers: headers() }));
+      const response = await fetch(url, { headers: headers(), signal });
+      return unwrap<T>(path, response);
     },
     mutation: async <T>(path: string, input: unknown) => {
       const url = `${baseUrl}/api/trpc/${path}`;

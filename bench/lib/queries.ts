@@ -3,7 +3,7 @@
  * every analytics procedure is timed over 24h/7d/30d/90d through the tRPC HTTP endpoint with a bearer token, warm
  * (two untimed calls first), and each result is checked against SQL over the raw `events` rows of the same range.
  */
-import type { TrpcClient } from "./api.ts";
+import { TrpcCallError, type TrpcClient } from "./api.ts";
 import type { BenchContext } from "./context.ts";
 import { runCommand } from "./procs.ts";
 import { PERIODS, PROCEDURES, type BenchResults, type Period, type Procedure } from "./report.ts";
@@ -45,6 +45,27 @@ const EXTRA_INPUT: Record<Procedure, Record<string, unknown>> = {
 };
 
 const WARM_CALLS = 2;
+/** Bounds per procedure and period, so a slow procedure cannot stretch the run without limit. */
+const SAMPLE_BUDGET_MS = { quick: 5_000, full: 12_000 };
+const CALL_TIMEOUT_MS = 30_000;
+
+/**
+ * One timed call. A call that fails at the transport level (our 30 s timeout, or the server closing the connection
+ * under a long query) counts as failed, with the time it took as a lower bound; an error answer from the API
+ * (a tRPC error) is a bug and fails the phase.
+ */
+async function timedCall(client: TrpcClient, path: string, input: unknown): Promise<{ ms: number; failure: string | null }> {
+  const started = performance.now();
+  try {
+    await client.query(path, input, AbortSignal.timeout(CALL_TIMEOUT_MS));
+    return { ms: performance.now() - started, failure: null };
+  } catch (error) {
+    if (error instanceof TrpcCallError) throw error;
+    const ms = performance.now() - started;
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return { ms, failure: `${reason} after ${Math.round(ms)} ms` };
+  }
+}
 
 export async function measureQueries(
   ctx: BenchContext,
@@ -54,17 +75,28 @@ export async function measureQueries(
   for (const period of PERIODS) {
     for (const procedure of PROCEDURES) {
       const input = { projectId, period, ...EXTRA_INPUT[procedure] };
-      for (let i = 0; i < WARM_CALLS; i++) await client.query(`analytics.${procedure}`, input);
+      const path = `analytics.${procedure}`;
+      const budgetEnds = performance.now() + SAMPLE_BUDGET_MS[ctx.options.quick ? "quick" : "full"];
+      const failures: string[] = [];
+      for (let i = 0; i < WARM_CALLS && performance.now() < budgetEnds; i++) {
+        const call = await timedCall(client, path, input);
+        if (call.failure) failures.push(call.failure);
+      }
       const samples: number[] = [];
-      for (let i = 0; i < ctx.options.querySamples; i++) {
-        const started = performance.now();
-        await client.query(`analytics.${procedure}`, input);
-        samples.push(performance.now() - started);
+      // At least one timed call; more while the budget lasts.
+      while (samples.length < ctx.options.querySamples && (samples.length === 0 || performance.now() < budgetEnds)) {
+        const call = await timedCall(client, path, input);
+        samples.push(call.ms);
+        if (call.failure) failures.push(call.failure);
+      }
+      if (failures.length) {
+        ctx.errors.push({ part: "queries", message: `${path} ${period}: ${failures.length} calls failed, e.g. ${failures[0]}` });
       }
       results.queries[procedure]![period] = {
         p50_ms: round(percentile(samples, 50), 1),
         p95_ms: round(percentile(samples, 95), 1),
         samples: samples.length,
+        failed_calls: failures.length,
         correct: null,
       };
     }
@@ -133,14 +165,21 @@ async function checkPeriod(
   const from = first.periodStart;
   const to = first.periodEnd;
   const range = { projectId, from, to };
-  const [overview, timeseries, topEvents, breakdown, sessions, users] = await Promise.all([
-    client.query<Overview>("analytics.overview", range),
-    client.query<Timeseries>("analytics.timeseries", range),
-    client.query<TopEvents>("analytics.topEvents", { ...range, ...EXTRA_INPUT.topEvents }),
-    client.query<Breakdown>("analytics.breakdown", { ...range, ...EXTRA_INPUT.breakdown }),
-    client.query<Page>("analytics.sessions", { ...range, ...EXTRA_INPUT.sessions }),
-    client.query<Page>("analytics.users", { ...range, ...EXTRA_INPUT.users }),
-  ]);
+  // One at a time (as the timings were taken), each allowed to fail on its own.
+  const call = async <T>(procedure: Procedure): Promise<T | null> => {
+    try {
+      return await client.query<T>(`analytics.${procedure}`, { ...range, ...EXTRA_INPUT[procedure] }, AbortSignal.timeout(CALL_TIMEOUT_MS));
+    } catch (error) {
+      failures[procedure].push(`call failed: ${error instanceof Error ? error.message : String(error)}`);
+      return null;
+    }
+  };
+  const overview = await call<Overview>("overview");
+  const timeseries = await call<Timeseries>("timeseries");
+  const topEvents = await call<TopEvents>("topEvents");
+  const breakdown = await call<Breakdown>("breakdown");
+  const sessions = await call<Page>("sessions");
+  const users = await call<Page>("users");
 
   const lengthMs = Date.parse(to) - Date.parse(from);
   const previousFrom = new Date(Date.parse(from) - lengthMs).toISOString();
@@ -155,20 +194,26 @@ async function checkPeriod(
     };
     const current = await totals(from, to);
     const previous = await totals(previousFrom, from);
-    const approx = isApproximate(overview);
-    sameCount("totalEvents", overview.totalEvents, current.total, failures.overview);
-    sameCount("uniqueSessions", overview.uniqueSessions, current.sessions, failures.overview, approx);
-    sameCount("uniqueUsers", overview.uniqueUsers, current.users, failures.overview, approx);
-    sameCount("previous.totalEvents", overview.previous.totalEvents, previous.total, failures.overview);
-    sameCount("previous.uniqueSessions", overview.previous.uniqueSessions, previous.sessions, failures.overview, approx);
-    sameCount("previous.uniqueUsers", overview.previous.uniqueUsers, previous.users, failures.overview, approx);
-    sameCount("sessions.total", sessions.total, current.sessions, failures.sessions, isApproximate(sessions));
-    sameCount("users.total", users.total, current.users, failures.users, isApproximate(users));
-    if (sessions.items.length !== Math.min(50, current.sessions)) {
-      failures.sessions.push(`page holds ${sessions.items.length} items, expected ${Math.min(50, current.sessions)}`);
+    if (overview) {
+      const approx = isApproximate(overview);
+      sameCount("totalEvents", overview.totalEvents, current.total, failures.overview);
+      sameCount("uniqueSessions", overview.uniqueSessions, current.sessions, failures.overview, approx);
+      sameCount("uniqueUsers", overview.uniqueUsers, current.users, failures.overview, approx);
+      sameCount("previous.totalEvents", overview.previous.totalEvents, previous.total, failures.overview);
+      sameCount("previous.uniqueSessions", overview.previous.uniqueSessions, previous.sessions, failures.overview, approx);
+      sameCount("previous.uniqueUsers", overview.previous.uniqueUsers, previous.users, failures.overview, approx);
     }
-    if (users.items.length !== Math.min(50, current.users)) {
-      failures.users.push(`page holds ${users.items.length} items, expected ${Math.min(50, current.users)}`);
+    if (sessions) {
+      sameCount("sessions.total", sessions.total, current.sessions, failures.sessions, isApproximate(sessions));
+      if (sessions.items.length !== Math.min(50, current.sessions)) {
+        failures.sessions.push(`page holds ${sessions.items.length} items, expected ${Math.min(50, current.sessions)}`);
+      }
+    }
+    if (users) {
+      sameCount("users.total", users.total, current.users, failures.users, isApproximate(users));
+      if (users.items.length !== Math.min(50, current.users)) {
+        failures.users.push(`page holds ${users.items.length} items, expected ${Math.min(50, current.users)}`);
+      }
     }
 
     const byName = await sql<Array<{ name: string; n: string; sessions: string; users: string }>>`
@@ -177,13 +222,13 @@ async function checkPeriod(
       from events where project_id = ${projectId} and timestamp >= ${from} and timestamp < ${to}
       group by event_name order by count(*) desc, event_name`;
     const names = new Map(byName.map((r) => [r.name, r]));
-    if (overview.topEvent !== (byName[0]?.name ?? null)) {
+    if (overview && overview.topEvent !== (byName[0]?.name ?? null)) {
       failures.overview.push(`topEvent is ${overview.topEvent}, SQL says ${byName[0]?.name ?? null}`);
     }
-    if (topEvents.length !== Math.min(10, byName.length)) {
+    if (topEvents && topEvents.length !== Math.min(10, byName.length)) {
       failures.topEvents.push(`${topEvents.length} rows, expected ${Math.min(10, byName.length)}`);
     }
-    for (const item of topEvents) {
+    for (const item of topEvents ?? []) {
       const want = names.get(item.eventName);
       if (!want) {
         failures.topEvents.push(`${item.eventName} is not in the range`);
@@ -199,7 +244,7 @@ async function checkPeriod(
       from events where project_id = ${projectId} and timestamp >= ${from} and timestamp < ${to}
       group by path`;
     const paths = new Map(byPath.map((r) => [r.value, r]));
-    for (const item of breakdown) {
+    for (const item of breakdown ?? []) {
       const want = paths.get(item.value);
       if (!want) {
         failures.breakdown.push(`path ${item.value} is not in the range`);
@@ -210,6 +255,7 @@ async function checkPeriod(
     }
 
     // Buckets in UTC (the default timezone), at the granularity the API chose.
+    if (!timeseries) return;
     const unit = timeseries.granularity === "day" ? "day" : "hour";
     const buckets = await sql<Array<{ bucket: Date; n: string; sessions: string }>>`
       select date_trunc(${unit}, timestamp at time zone 'UTC') at time zone 'UTC' as bucket, count(*)::text as n,

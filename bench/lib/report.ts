@@ -15,6 +15,8 @@ export interface QueryTiming {
   p50_ms: Num;
   p95_ms: Num;
   samples: number;
+  /** Calls (warm-up included) that got no answer: 30 s timeout or connection closed; timed ones count as lower bounds. */
+  failed_calls: number;
   /** Result matched SQL over the raw events (null: not checked). */
   correct: boolean | null;
 }
@@ -88,7 +90,7 @@ export function emptyResults(mode: "full" | "quick", command: string, parts: Par
   const queries: BenchResults["queries"] = {};
   for (const procedure of PROCEDURES) {
     queries[procedure] = {};
-    for (const period of PERIODS) queries[procedure]![period] = { p50_ms: null, p95_ms: null, samples: 0, correct: null };
+    for (const period of PERIODS) queries[procedure]![period] = { p50_ms: null, p95_ms: null, samples: 0, failed_calls: 0, correct: null };
   }
   return {
     schema_version: 1,
