@@ -21,11 +21,6 @@ const [signedIn, setSignedIn] = createSignal(typeof document === "undefined" ? f
 
 export { signedIn };
 
-/** Re-reads the cookie after the server changed it (login, refresh, logout). */
-export function syncSignedIn(): void {
-  setSignedIn(readLoggedInCookie());
-}
-
 /** Marks the session as gone (a refresh failed): protected pages redirect to /login. */
 export function markSignedOut(): void {
   setSignedIn(false);

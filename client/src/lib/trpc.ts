@@ -7,7 +7,7 @@
 import { createTRPCClient, httpBatchLink, httpLink, type TRPCLink } from "@trpc/client";
 import { observable } from "@trpc/server/observable";
 import type { AppRouter } from "../../../server/trpc/root.ts";
-import { markSignedOut, syncSignedIn } from "./auth-state.ts";
+import { markSignedIn, markSignedOut } from "./auth-state.ts";
 import { isUnauthorized } from "./errors.ts";
 
 const API_URL = "/api/trpc";
@@ -25,7 +25,8 @@ export function refreshSession(): Promise<boolean> {
     .mutate()
     .then(
       () => {
-        syncSignedIn();
+        // A session that could be refreshed is signed in, whatever an old cookie read said.
+        markSignedIn();
         return true;
       },
       () => false,
