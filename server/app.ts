@@ -11,7 +11,7 @@ import { csrfProtection } from "./http/csrf.ts";
 import { apiError, renderError } from "./http/errors.ts";
 import { securityHeaders } from "./http/security-headers.ts";
 import { healthRoutes } from "./routes/health.ts";
-import { ingestRoutes } from "./routes/ingest.ts";
+import { createIngestEndpoint, type IngestEndpoint } from "./routes/ingest.ts";
 import { liveRoutes } from "./routes/live.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import type { Services } from "./services.ts";
@@ -22,7 +22,8 @@ import { appRouter } from "./trpc/root.ts";
 
 const TRPC_MAX_BODY_BYTES = 256 * 1024;
 
-export function createApp(services: Services) {
+/** `ingest`: the process's ingest endpoint when the caller also mounts it natively (see serve.ts). */
+export function createApp(services: Services, options: { ingest?: IngestEndpoint } = {}) {
   const { config, logger } = services;
   const app = new Hono();
 
@@ -32,7 +33,7 @@ export function createApp(services: Services) {
 
   app.route("/api/v1/health", healthRoutes(services));
   // Ingest is posted from customers' sites: open CORS without credentials, no dashboard CORS/CSRF (see the route).
-  app.route("/api/v1/events/ingest", ingestRoutes(services));
+  app.route("/api/v1/events/ingest", (options.ingest ?? createIngestEndpoint(services)).routes);
   app.route("/api/v1/ws/events", liveRoutes(services));
   app.route("/api/v1", openApiRoutes({ publicUrl: config.PUBLIC_URL }));
 

@@ -4,6 +4,8 @@
  */
 import { websocket } from "hono/bun";
 import { createApp } from "./app.ts";
+import { INGEST_PATH } from "./ingest/ingest-handler.ts";
+import { createIngestEndpoint } from "./routes/ingest.ts";
 import type { Services } from "./services.ts";
 
 export interface RunningServer {
@@ -13,8 +15,11 @@ export interface RunningServer {
 }
 
 export function startHttpServer(services: Services, options: { port?: number; hostname?: string } = {}): RunningServer {
-  const app = createApp(services);
+  const ingest = createIngestEndpoint(services);
+  const app = createApp(services, { ingest });
   const server = Bun.serve({
+    // The ingest hot path as a native route (see server/routes/ingest.ts); everything else goes through the app.
+    routes: { [INGEST_PATH]: ingest.bunRoutes },
     port: options.port ?? services.config.PORT,
     hostname: options.hostname ?? services.config.HOST,
     fetch: app.fetch,

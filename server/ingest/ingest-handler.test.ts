@@ -6,7 +6,7 @@ import { generateApiKey } from "../auth/api-keys.ts";
 import { createApp, type App } from "../app.ts";
 import { projects } from "../db/schema/index.ts";
 import { INGEST_STREAM } from "../infra/event-stream.ts";
-import { createTestServices, type TestServices } from "../test-support/services.ts";
+import { createTestServices, startTestServer, type TestServices } from "../test-support/services.ts";
 import { createTestProject, makeEvents, type TestProject } from "./test-fixtures.ts";
 
 const PATH = "/api/v1/events/ingest";
@@ -222,6 +222,36 @@ describe("POST /api/v1/events/ingest", () => {
     expect(status).toBe(401);
     expect(Date.now() - rotatedAt).toBeLessThan(5_000);
     expect((await postEvents(makeEvents(1), {}, next.apiKey)).status).toBe(202);
+  });
+});
+
+describe("POST /api/v1/events/ingest over a real socket (the native route)", () => {
+  it("answers like the app route, with its security and CORS headers", async () => {
+    const server = startTestServer(t.services);
+    try {
+      const url = `${server.url}${PATH}`;
+      const ok = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": project.apiKey },
+        body: JSON.stringify({ events: makeEvents(2) }),
+      });
+      expect(ok.status).toBe(202);
+      expect(await ok.json()).toEqual({ accepted: 2, rejected: [] });
+      expect(ok.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(ok.headers.get("access-control-allow-origin")).toBe("*");
+      const preflight = await fetch(url, { method: "OPTIONS", headers: { origin: "https://site.example", "access-control-request-method": "POST" } });
+      expect(preflight.status).toBe(204);
+      const over = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": project.apiKey },
+        body: chunked(bodyOfSize(INGEST_LIMITS.maxBodyBytes + 1)),
+      });
+      expect(over.status).toBe(413);
+      const missing = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: "{" });
+      expect(missing.status).toBe(400);
+    } finally {
+      await server.stop();
+    }
   });
 });
 

@@ -24,7 +24,19 @@ import { checkEnvelope, needsCleaning, validateEvents, type RejectedEvent } from
 
 export const INGEST_PATH = "/api/v1/events/ingest";
 
+/**
+ * Security headers for a JSON API answer (the app's middleware does not run on the native route): nothing here is
+ * ever a document, so the policy allows nothing.
+ */
+const API_SECURITY_HEADERS = {
+  "content-security-policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+} as const;
+
 const CORS_HEADERS = {
+  ...API_SECURITY_HEADERS,
   "access-control-allow-origin": "*",
   "access-control-expose-headers": "Retry-After",
 } as const;

@@ -1,19 +1,48 @@
 /**
- * Mounts `POST /api/v1/events/ingest` (and its CORS preflight). Ingest is called from customers' sites, so it sits
- * outside the dashboard's CORS allowlist and CSRF middleware: it carries no cookies and answers any origin without
- * credentials. Its per-process state (key cache, rate-limit counts, backlog reading) is built here, once per app.
+ * `POST /api/v1/events/ingest` (and its CORS preflight). Ingest is called from customers' sites, so it sits outside
+ * the dashboard's CORS allowlist and CSRF middleware: it carries no cookies and answers any origin without
+ * credentials. Its per-process state (key cache, rate-limit counts, backlog reading) is built once per process and
+ * shared by both ways in:
+ *   - `routes`: a Hono sub-app, mounted by createApp (what `app.request()` in tests exercises);
+ *   - `bunRoutes`: the same handler as a native Bun.serve route, used by the real server. Ingest is the one hot path,
+ *     and skipping the framework's dispatch and per-response header middleware measured ~20 % of its CPU; the
+ *     handler sets its own security headers, so the answers are the same.
  */
 import { Hono, type Context } from "hono";
+import type { Server } from "bun";
 import { getClientIp } from "../http/client-ip.ts";
 import { ApiKeyCache } from "../ingest/api-key-cache.ts";
 import { IpHasher } from "../ingest/enrich.ts";
 import { EventQueue } from "../ingest/event-queue.ts";
-import { createIngestHandler } from "../ingest/ingest-handler.ts";
+import { createIngestHandler, type IngestHandler } from "../ingest/ingest-handler.ts";
 import { IngestRateLimiter } from "../ingest/rate-limiter.ts";
 import { publishStoredEvents } from "../live/publish-stored-events.ts";
 import type { Services } from "../services.ts";
 
-export function ingestRoutes(services: Services) {
+export interface IngestEndpoint {
+  handler: IngestHandler;
+  routes: Hono;
+  bunRoutes: {
+    POST: (request: Request, server: Server<unknown>) => Promise<Response>;
+    OPTIONS: (request: Request, server: Server<unknown>) => Promise<Response>;
+  };
+}
+
+/**
+ * The client address for a native route, by the same rule as `getClientIp` (server/http/client-ip.ts), which needs
+ * a Hono context: with TRUST_PROXY the right-most X-Forwarded-For entry, otherwise the socket's address.
+ */
+function clientIpOf(request: Request, server: Server<unknown>, trustProxy: boolean): string {
+  if (trustProxy) {
+    const last = request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim();
+    if (last) return last;
+    const realIp = request.headers.get("x-real-ip")?.trim();
+    if (realIp) return realIp;
+  }
+  return server.requestIP(request)?.address ?? "unknown";
+}
+
+export function createIngestEndpoint(services: Services): IngestEndpoint {
   const { config, logger } = services;
   const keys = new ApiKeyCache({ db: services.db, pubsub: services.pubsub, logger });
   void keys.start();
@@ -36,6 +65,11 @@ export function ingestRoutes(services: Services) {
     }),
     ipHasher: new IpHasher(services.secretKey),
   });
-  const route = (c: Context) => handler(c.req.raw, getClientIp(c, config.TRUST_PROXY));
-  return new Hono().post("/", route).options("/", route);
+  const viaHono = (c: Context) => handler(c.req.raw, getClientIp(c, config.TRUST_PROXY));
+  const native = (request: Request, server: Server<unknown>) => handler(request, clientIpOf(request, server, config.TRUST_PROXY));
+  return {
+    handler,
+    routes: new Hono().post("/", viaHono).options("/", viaHono),
+    bunRoutes: { POST: native, OPTIONS: native },
+  };
 }
