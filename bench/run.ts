@@ -17,7 +17,7 @@ import { closeBenchContext, openBenchContext, type BenchContext } from "./lib/co
 import { ensureBuilt, measureClientFirstLoad, measureEmbedded, measureSdkGzip } from "./lib/footprint.ts";
 import { measureIngest } from "./lib/ingest.ts";
 import { measureLive } from "./lib/live.ts";
-import { countRows, measureDrain, measureSustained } from "./lib/pipeline.ts";
+import { countRows, measureDrain, measureSustained, pipelineCpu, prefillStream } from "./lib/pipeline.ts";
 import { migrateEnv, resetStream, startProduct, startWorker, type RunningProduct } from "./lib/product.ts";
 import { liveChildren, peakRssMb, REPO_ROOT, runCommand } from "./lib/procs.ts";
 import { measureQueries, seedEvents } from "./lib/queries.ts";
@@ -146,47 +146,56 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
     };
 
     let drainRate: number | null = null;
-    if (wants("ingest") || wants("pipeline")) {
+    if (wants("ingest")) {
       await phase(ctx, "ingest", async () => {
         const { product, account } = running();
-        if (wants("ingest")) {
-          const ingest = await measureIngest(ctx, product.baseUrl, account.apiKey, bodies);
-          results.ingest = {
-            req_s_1: round(ingest.one.reqPerS),
-            p50_ms_1: round(ingest.one.p50Ms, 2),
-            p99_ms_1: round(ingest.one.p99Ms, 2),
-            non_2xx_1: ingest.one.non2xx + ingest.one.socketErrors,
-            events_s_100: round(ingest.hundred.reqPerS * 100),
-            req_s_100: round(ingest.hundred.reqPerS),
-            p50_ms_100: round(ingest.hundred.p50Ms, 2),
-            p99_ms_100: round(ingest.hundred.p99Ms, 2),
-            non_2xx_100: ingest.hundred.non2xx + ingest.hundred.socketErrors,
-            non_2xx_sample: ingest.non2xxSample,
-          };
-        } else {
-          // Pipeline without ingest: pre-fill the stream for the drain measurement.
-          await runWrk({
-            url: `${product.baseUrl}/api/v1/events/ingest`,
-            bodyFile: bodies.hundred,
-            apiKey: account.apiKey,
-            connections: options.connections,
-            threads: options.threads,
-            durationS: Math.max(2, Math.round(options.durationS / 2)),
-          });
-        }
+        const ingest = await measureIngest(ctx, product.baseUrl, account.apiKey, bodies);
+        results.ingest = {
+          req_s_1: round(ingest.one.reqPerS),
+          p50_ms_1: round(ingest.one.p50Ms, 2),
+          p99_ms_1: round(ingest.one.p99Ms, 2),
+          non_2xx_1: ingest.one.non2xx + ingest.one.socketErrors,
+          events_s_100: round(ingest.hundred.reqPerS * 100),
+          req_s_100: round(ingest.hundred.reqPerS),
+          p50_ms_100: round(ingest.hundred.p50Ms, 2),
+          p99_ms_100: round(ingest.hundred.p99Ms, 2),
+          non_2xx_100: ingest.hundred.non2xx + ingest.hundred.socketErrors,
+          non_2xx_sample: ingest.non2xxSample,
+        };
       });
+    }
+    if (wants("pipeline")) {
       await phase(ctx, "pipeline.drain", async () => {
         const { product, account } = running();
+        // The ingest phase's entries are discarded; the drain works on a known backlog of 100-event entries.
+        await resetStream(ctx);
+        const prefill = options.quick ? 1_500 : 4_000;
+        const accepted = await prefillStream({
+          url: `${product.baseUrl}/api/v1/events/ingest`,
+          apiKey: account.apiKey,
+          bodyFile: bodies.hundred,
+          requests: prefill,
+        });
+        ctx.log(`pipeline.drain: stream pre-filled with ${accepted.toLocaleString("en-US")} events in ${prefill} entries`);
         // The clock starts once the worker has joined the group (its boot is not part of its drain rate).
         product.worker = await startWorker(ctx);
         const startedAt = performance.now();
         const rowsBefore = await countRows(ctx, account.projectId);
+        const cpuBefore = await pipelineCpu(ctx, product.worker.pid);
         // A bounded window: long enough to average over many batches, short enough that a slow worker does not
         // stretch the run. What is left afterwards is discarded so the next phases start from an empty stream.
-        const windowMs = Math.max(10, options.durationS * 1.5) * 1000;
+        const windowMs = (options.quick ? 10 : 30) * 1000;
         const drain = await measureDrain(ctx, account.projectId, rowsBefore, startedAt, windowMs);
+        const cpuAfter = await pipelineCpu(ctx, product.worker.pid);
         results.pipeline.drain_events_s = round(drain.eventsPerS);
         results.pipeline.drain_events = drain.events;
+        // Where the drain's time went: CPU of the worker and of the PostgreSQL backends of the run's database
+        // (backends that connected during the window count from zero), against the wall time.
+        results.pipeline.drain_cpu = {
+          wall_s: round(drain.seconds, 2),
+          worker_s: round(cpuAfter.worker - cpuBefore.worker, 2),
+          postgres_s: round(cpuAfter.postgres - cpuBefore.postgres, 2),
+        };
         drainRate = drain.eventsPerS;
         if (!drain.complete) {
           ctx.log(`pipeline.drain: ${drain.events} events stored in the window; discarding the rest of the backlog`);
@@ -207,25 +216,39 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
       await phase(ctx, "pipeline.sustained", async () => {
         const { product, account } = running();
         if (drainRate === null) throw new Error("no drain rate to offer (see pipeline.drain)");
-        // Offer what the worker showed it can store, rounded down to whole 100-event requests per second.
-        const rate = Math.max(100, Math.floor(drainRate / 100) * 100);
-        const sustained = await measureSustained(ctx, {
-          baseUrl: product.baseUrl,
-          apiKey: account.apiKey,
-          projectId: account.projectId,
-          bodyFile: bodies.hundred,
-          rate,
-          durationS: options.durationS,
-        });
-        results.pipeline.events_s = round(sustained.eventsPerS);
-        results.pipeline.offered_events_s = rate;
-        results.pipeline.events = sustained.stored;
-        results.pipeline.max_backlog = sustained.maxBacklog;
-        results.pipeline.backlog_midway = sustained.backlogMidway;
-        results.pipeline.backlog_at_end_of_load = sustained.backlogAtEnd;
-        results.pipeline.non_2xx = Object.values(sustained.sender.failures).reduce((a, b) => a + b, 0);
-        if (!sustained.complete) {
-          throw new Error(`stored ${sustained.stored} of ${sustained.accepted} accepted events before the drain timeout`);
+        // First offer what the worker showed it can store alone (rounded down to whole 100-event requests per
+        // second). With ingest taking its share of the cores the whole pipeline may not keep up with that; then
+        // offer 90 % of what it did achieve, once, so the figure reported is a rate whose backlog stays bounded.
+        let rate = Math.max(100, Math.floor(drainRate / 100) * 100);
+        for (let attempt = 1; attempt <= 2; attempt++) {
+          const sustained = await measureSustained(ctx, {
+            baseUrl: product.baseUrl,
+            apiKey: account.apiKey,
+            projectId: account.projectId,
+            bodyFile: bodies.hundred,
+            rate,
+            durationS: options.durationS,
+          });
+          if (!sustained.complete) {
+            throw new Error(`stored ${sustained.stored} of ${sustained.accepted} accepted events before the drain timeout`);
+          }
+          const bounded = sustained.backlogAtEnd - sustained.backlogMidway <= rate / 100;
+          results.pipeline.attempts.push({
+            offered_events_s: rate,
+            events_s: round(sustained.eventsPerS),
+            max_backlog: sustained.maxBacklog,
+            bounded,
+          });
+          results.pipeline.events_s = round(sustained.eventsPerS);
+          results.pipeline.offered_events_s = rate;
+          results.pipeline.events = sustained.stored;
+          results.pipeline.max_backlog = sustained.maxBacklog;
+          results.pipeline.backlog_midway = sustained.backlogMidway;
+          results.pipeline.backlog_at_end_of_load = sustained.backlogAtEnd;
+          results.pipeline.non_2xx = Object.values(sustained.sender.failures).reduce((a, b) => a + b, 0);
+          if (bounded) break;
+          ctx.log(`pipeline.sustained: backlog grew at ${rate} events/s offered; retrying at 90 % of ${Math.round(sustained.eventsPerS)}`);
+          rate = Math.max(100, Math.floor((sustained.eventsPerS * 0.9) / 100) * 100);
         }
       });
     }

@@ -12,6 +12,7 @@ import { readFile } from "node:fs/promises";
 import type { BenchContext } from "./context.ts";
 import { sendPaced, type PacedResult } from "./paced-sender.ts";
 import { USER_AGENT } from "./payloads.ts";
+import { cpuSeconds } from "./procs.ts";
 import { streamBacklog } from "./product.ts";
 
 export async function countRows(ctx: BenchContext, projectId: string): Promise<number> {
@@ -33,6 +34,34 @@ export async function waitForDrain(
     await Bun.sleep(100);
   }
   return { drainedAt: null, samples };
+}
+
+/**
+ * Fills the stream with `requests` 100-event ingest requests (no worker running), `concurrency` at a time, as fast
+ * as the server takes them; returns the events accepted. A fixed count, so the drain works on a known backlog.
+ */
+export async function prefillStream(options: {
+  url: string;
+  apiKey: string;
+  bodyFile: string;
+  requests: number;
+  concurrency?: number;
+}): Promise<number> {
+  const body = await readFile(options.bodyFile, "utf8");
+  const headers = { "content-type": "application/json", "x-api-key": options.apiKey, "user-agent": USER_AGENT };
+  let next = 0;
+  let accepted = 0;
+  const lane = async () => {
+    while (next < options.requests) {
+      next++;
+      const response = await fetch(options.url, { method: "POST", headers, body });
+      const text = await response.text();
+      if (response.status !== 202) throw new Error(`pre-fill: ingest answered ${response.status}: ${text.slice(0, 200)}`);
+      accepted += (JSON.parse(text) as { accepted: number }).accepted;
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 16 }, lane));
+  return accepted;
 }
 
 export interface DrainResult {
@@ -115,4 +144,13 @@ export async function measureSustained(
     sender,
     complete: drainedAt !== null && stored >= sender.accepted,
   };
+}
+
+/** CPU seconds used so far by the worker process and by the PostgreSQL backends serving the run's database. */
+export async function pipelineCpu(ctx: BenchContext, workerPid: number): Promise<{ worker: number; postgres: number }> {
+  const backends = await ctx.sql<Array<{ pid: number }>>`
+    select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
+  let postgres = 0;
+  for (const { pid } of backends) postgres += (await cpuSeconds(pid)) ?? 0;
+  return { worker: (await cpuSeconds(workerPid)) ?? 0, postgres };
 }
