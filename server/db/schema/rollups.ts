@@ -50,8 +50,8 @@ export const analyticsSessions = pgTable(
   (table) => [
     primaryKey({ name: "analytics_sessions_pkey", columns: [table.projectId, table.sessionId] }),
     uniqueIndex("analytics_sessions_num_key").on(table.projectId, table.num),
-    // analytics.sessions pages latest first among sessions that overlap the range.
-    index("analytics_sessions_last_seen_idx").on(table.projectId, table.lastSeen.desc()),
+    // analytics.sessions pages latest first (ties by id) among sessions that overlap the range: the index is the order.
+    index("analytics_sessions_last_seen_idx").on(table.projectId, table.lastSeen.desc(), table.sessionId),
   ],
 );
 

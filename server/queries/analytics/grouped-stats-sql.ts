@@ -47,6 +47,23 @@ export interface GroupedStatsRow extends Record<string, unknown> {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/**
+ * Raw events of numbered intervals as one UNION ALL of plain range scans. Bounds are bound parameters in the
+ * predicate itself (not a joined list) so the planner sees the actual range and estimates rows from its statistics:
+ * with a joined list it guessed millions of rows, picked hash joins over whole tables and switched on JIT.
+ */
+export function rawEventsSql(projectId: string, intervals: ReadonlyArray<{ g: number; a: number; b: number }>, columns: SQL, where: SQL): SQL {
+  if (intervals.length === 0) return sql`select null::int as g, ${columns} from events e where false`;
+  return sql.join(
+    intervals.map(
+      ({ g, a, b }) => sql`select ${g}::int as g, ${columns} from events e
+        where e.project_id = ${projectId}::uuid and e.timestamp >= ${iso(a)}::timestamptz and e.timestamp < ${iso(b)}::timestamptz
+          and ${where}`,
+    ),
+    sql` union all `,
+  );
+}
+
 /** A SELECT returning one GroupedStatsRow per (group, value) that has events. */
 export function groupedStatsSql(options: GroupedStatsOptions): SQL {
   const rolledUp = options.dimension === ALL_DIMENSION || options.dimension in ROLLUP_DIMENSIONS;
@@ -55,27 +72,29 @@ export function groupedStatsSql(options: GroupedStatsOptions): SQL {
 }
 
 function rawStatsSql({ projectId, groups, dimension, withUsers, filters }: GroupedStatsOptions): SQL {
-  const ranges = JSON.stringify(groups.map(({ g, from, to }) => ({ g, a: iso(from), b: iso(to) })));
   const value = dimension === ALL_DIMENSION ? sql`''::text` : dimensionSql(dimension);
-  const users = withUsers ? sql`count(distinct nullif(e.distinct_id, ''))` : sql`0`;
   const valueFilter = dimension === ALL_DIMENSION ? sql`true` : sql`${value} is not null and ${value} <> ''`;
+  const users = withUsers ? sql`count(distinct distinct_id)` : sql`0`;
+  const matching = rawEventsSql(
+    projectId,
+    groups.map(({ g, from, to }) => ({ g, a: from, b: to })),
+    sql`${value} as value, nullif(e.session_id, '') as session_id, nullif(e.distinct_id, '') as distinct_id`,
+    sql`${filtersSql(filters)} and ${valueFilter}`,
+  );
   return sql`
-    select w.g, ${value} as value, count(*)::bigint as events,
-           count(distinct nullif(e.session_id, ''))::bigint as sessions, ${users}::bigint as users
-      from jsonb_to_recordset(${ranges}::jsonb) as w(g int, a timestamptz, b timestamptz)
-      join events e on e.project_id = ${projectId}::uuid and e.timestamp >= w.a and e.timestamp < w.b
-     where ${filtersSql(filters)} and ${valueFilter}
-     group by 1, 2`;
+    select g, value, count(*)::bigint as events, count(distinct session_id)::bigint as sessions, ${users}::bigint as users
+      from (${matching}) matching
+     group by g, value`;
 }
 
 function rollupStatsSql({ projectId, groups, dimension, withUsers }: GroupedStatsOptions): SQL {
   const sizes = dimension === ALL_DIMENSION ? TOTAL_SIZES : DIMENSION_SIZES;
   const pieces: Array<{ g: number; s: number; b: string }> = [];
-  const raw: Array<{ g: number; a: string; b: string }> = [];
+  const raw: Array<{ g: number; a: number; b: number }> = [];
   for (const group of groups) {
     const split = splitRange(group.from, group.to, sizes);
     for (const piece of split.pieces) pieces.push({ g: group.g, s: piece.size, b: iso(piece.bucket) });
-    for (const [a, b] of split.raw) raw.push({ g: group.g, a: iso(a), b: iso(b) });
+    for (const [a, b] of split.raw) raw.push({ g: group.g, a, b });
   }
   const value = dimension === ALL_DIMENSION ? sql`''::text` : dimensionSql(dimension);
   const valueFilter = dimension === ALL_DIMENSION ? sql`true` : sql`${value} is not null and ${value} <> ''`;
@@ -117,10 +136,12 @@ function rollupStatsSql({ projectId, groups, dimension, withUsers }: GroupedStat
        group by p.g, r.value, r.chunk
     ),
     raw_events as (
-      select w.g, ${value} as value, nullif(e.session_id, '') as session_id, nullif(e.distinct_id, '') as distinct_id
-        from jsonb_to_recordset(${JSON.stringify(raw)}::jsonb) as w(g int, a timestamptz, b timestamptz)
-        join events e on e.project_id = ${projectId}::uuid and e.timestamp >= w.a and e.timestamp < w.b
-       where ${valueFilter}
+      ${rawEventsSql(
+        projectId,
+        raw,
+        sql`${value} as value, nullif(e.session_id, '') as session_id, nullif(e.distinct_id, '') as distinct_id`,
+        valueFilter,
+      )}
     ),
     raw_sessions as (
       select x.g, x.value, s.num

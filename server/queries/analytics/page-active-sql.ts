@@ -12,7 +12,7 @@ import { sql, type SQL } from "drizzle-orm";
 import type { AnalyticsFilter } from "../../../shared/analytics.ts";
 import { ALL_DIMENSION, CHUNK_BITS, TOTAL_SIZES } from "../rollups/rollup-layout.ts";
 import { filtersSql } from "./event-filter-sql.ts";
-import { groupedStatsSql } from "./grouped-stats-sql.ts";
+import { groupedStatsSql, rawEventsSql } from "./grouped-stats-sql.ts";
 import { splitRange } from "./range-pieces.ts";
 
 export interface PageActiveOptions {
@@ -45,13 +45,14 @@ export function pageActiveSql(options: PageActiveOptions): SQL {
 
   if (filters?.length) {
     const eventColumn = sessions ? sql`e.session_id` : sql`e.distinct_id`;
+    const matching = rawEventsSql(
+      projectId,
+      [{ g: 0, a: from, b: to }],
+      sql`${eventColumn} as id`,
+      sql`${eventColumn} <> '' and ${filtersSql(filters)}`,
+    );
     return sql`
-      with matched as (
-        select distinct ${eventColumn} as id
-          from events e
-         where e.project_id = ${projectId}::uuid and e.timestamp >= ${iso(from)}::timestamptz
-           and e.timestamp < ${iso(to)}::timestamptz and ${eventColumn} <> '' and ${filtersSql(filters)}
-      )
+      with matched as (select distinct id from (${matching}) matching)
       select (select count(*) from matched)::bigint as total, page.*
         from (select 1) as one
         left join lateral (
@@ -65,7 +66,6 @@ export function pageActiveSql(options: PageActiveOptions): SQL {
 
   const split = splitRange(from, to, TOTAL_SIZES);
   const pieces = JSON.stringify(split.pieces.map((p) => ({ s: p.size, b: iso(p.bucket) })));
-  const raw = JSON.stringify(split.raw.map(([a, b]) => ({ a: iso(a), b: iso(b) })));
   const rollups = sessions ? sql`analytics_rollups` : sql`analytics_user_rollups`;
   const bits = sessions ? sql`r.sessions` : sql`r.users`;
   const eventColumn = sessions ? sql`e.session_id` : sql`e.distinct_id`;
@@ -77,7 +77,7 @@ export function pageActiveSql(options: PageActiveOptions): SQL {
     filters,
   });
   return sql`
-    with rolled as (
+    with rolled as materialized (
       select r.chunk, bit_or(${bits}) as bits
         from jsonb_to_recordset(${pieces}::jsonb) as p(s smallint, b timestamptz)
         join ${rollups} r
@@ -85,11 +85,10 @@ export function pageActiveSql(options: PageActiveOptions): SQL {
          and r.bucket = p.b and r.chunk >= 0
        group by r.chunk
     ),
-    raw_nums as (
+    raw_nums as materialized (
       select m.num
-        from jsonb_to_recordset(${raw}::jsonb) as w(a timestamptz, b timestamptz)
-        join events e on e.project_id = ${projectId}::uuid and e.timestamp >= w.a and e.timestamp < w.b
-        join ${table} m on m.project_id = ${projectId}::uuid and m.${idColumn} = ${eventColumn}
+        from (${rawEventsSql(projectId, split.raw.map(([a, b]) => ({ g: 0, a, b })), sql`${eventColumn} as id`, sql`true`)}) raw
+        join ${table} m on m.project_id = ${projectId}::uuid and m.${idColumn} = raw.id
     )
     select (select ${sessions ? sql`sessions` : sql`users`} from (${total}) t) as total, page.*
       from (select 1) as one

@@ -1,0 +1,2 @@
+DROP INDEX "analytics_sessions_last_seen_idx";--> statement-breakpoint
+CREATE INDEX "analytics_sessions_last_seen_idx" ON "analytics_sessions" USING btree ("project_id","last_seen" DESC NULLS LAST,"session_id");
