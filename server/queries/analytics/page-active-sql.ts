@@ -41,7 +41,10 @@ export function pageActiveSql(options: PageActiveOptions): SQL {
           m.entry_path, m.exit_path`
     : sql`m.distinct_id as id, m.event_count, m.session_count, ${isoText(sql`m.first_seen`)} as first_seen,
           ${isoText(sql`m.last_seen`)} as last_seen`;
-  const order = sessions ? sql`m.last_seen desc, m.session_id` : sql`m.event_count desc, m.distinct_id`;
+  // Exactly the indexes' order (drizzle makes DESC indexes NULLS LAST), so a page is read in order and stops early.
+  const order = sessions
+    ? sql`m.last_seen desc nulls last, m.session_id`
+    : sql`m.event_count desc nulls last, m.distinct_id`;
 
   if (filters?.length) {
     const eventColumn = sessions ? sql`e.session_id` : sql`e.distinct_id`;
