@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { eq } from "drizzle-orm";
 import { Redis } from "ioredis";
 import { INGEST_LIMITS } from "../../shared/ingest.ts";
-import { generateApiKey } from "../auth/api-keys.ts";
+import { announceApiKeyChange, generateApiKey, hashApiKey } from "../auth/api-keys.ts";
 import { createApp, type App } from "../app.ts";
 import { projects } from "../db/schema/index.ts";
 import { INGEST_STREAM } from "../infra/event-stream.ts";
@@ -222,6 +222,27 @@ describe("POST /api/v1/events/ingest", () => {
     expect(status).toBe(401);
     expect(Date.now() - rotatedAt).toBeLessThan(5_000);
     expect((await postEvents(makeEvents(1), {}, next.apiKey)).status).toBe(202);
+  });
+});
+
+describe("API key changes", () => {
+  it("drop a rotated key at once when the rotation is announced", async () => {
+    const rotating = await createTestProject(t.services.db);
+    expect((await postEvents(makeEvents(1), {}, rotating.apiKey)).status).toBe(202);
+    const next = generateApiKey();
+    await t.services.db
+      .update(projects)
+      .set({ apiKeyHash: next.apiKeyHash, apiKeyPrefix: next.apiKeyPrefix })
+      .where(eq(projects.id, rotating.projectId));
+    await announceApiKeyChange(t.services, { projectId: rotating.projectId, oldApiKeyHash: hashApiKey(rotating.apiKey), reason: "rotated" });
+    const announcedAt = Date.now();
+    let status = 202;
+    while (status === 202 && Date.now() - announcedAt < 3_000) {
+      status = (await postEvents(makeEvents(1), {}, rotating.apiKey)).status;
+      if (status === 202) await Bun.sleep(20);
+    }
+    expect(status).toBe(401);
+    expect(Date.now() - announcedAt).toBeLessThan(1_000);
   });
 });
 

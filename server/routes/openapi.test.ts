@@ -2,6 +2,7 @@ import { describe, expect, it } from "bun:test";
 import { Hono } from "hono";
 import { INGEST_LIMITS } from "../../shared/ingest.ts";
 import { securityHeaders } from "../http/security-headers.ts";
+import { launchChromium, shouldSkipBrowserTests } from "../test-support/browser.ts";
 import { buildOpenApiDocument, openApiRoutes } from "./openapi.ts";
 
 function app() {
@@ -52,4 +53,28 @@ describe("GET /api/v1/docs", () => {
     expect(await script.text()).toContain("/api/v1/openapi.json");
     expect((await app().request("/api/v1/docs/docs.css")).status).toBe(200);
   });
+});
+
+describe.skipIf(shouldSkipBrowserTests())("the docs page in a browser", () => {
+  it("renders every operation under the app's CSP with no console errors", async () => {
+    const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app().fetch });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("console", (message) => {
+        if (message.type() === "error") errors.push(message.text());
+      });
+      page.on("pageerror", (error) => errors.push(error.message));
+      await page.goto(`http://127.0.0.1:${server.port}/api/v1/docs`);
+      await page.waitForSelector("section.op h2 code", { timeout: 10_000 });
+      const paths = await page.$$eval("section.op h2 code", (nodes) => nodes.map((node) => node.textContent));
+      expect(paths).toEqual(["/api/v1/events/ingest", "/api/v1/health", "/api/v1/health/ready"]);
+      expect(await page.textContent("body")).toContain("IngestRequest");
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      server.stop(true);
+    }
+  }, 30_000);
 });
