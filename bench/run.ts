@@ -22,6 +22,7 @@ import { migrateEnv, resetStream, startProduct, startWorker, type RunningProduct
 import { liveChildren, peakRssMb, REPO_ROOT, runCommand } from "./lib/procs.ts";
 import { measureQueries, seedEvents } from "./lib/queries.ts";
 import { emptyResults, evaluateTargets, renderTable, validateResults, type BenchResults } from "./lib/report.ts";
+import { summarizeProfiles } from "./lib/cpu-profile.ts";
 import { enableStatementLog, summarizeStatementLog } from "./lib/statement-log.ts";
 import { round } from "./lib/stats.ts";
 import { runWrk, wrkPath } from "./lib/wrk.ts";
@@ -292,6 +293,13 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
       product = null;
     }
 
+    if (options.cpuProfile) {
+      for (const { file, top } of await summarizeProfiles(ctx.dir)) {
+        console.log(`\nCPU profile ${file} (self time):`);
+        for (const f of top) console.log(`${f.selfMs.toFixed(0).padStart(8)} ms ${(f.share * 100).toFixed(1).padStart(5)} %  ${f.name}`);
+      }
+    }
+
     if (wants("footprint")) {
       await phase(ctx, "footprint.bundles", async () => {
         await ensureBuilt(ctx);
@@ -320,7 +328,7 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
     results.errors = ctx.errors;
     results.duration_s = round((performance.now() - started) / 1000, 1);
     // Keep the scratch folder (process logs) when something failed, so it can be read.
-    const keepDir = options.keepLogs || failed || ctx.errors.length > 0;
+    const keepDir = options.keepLogs || options.cpuProfile || failed || ctx.errors.length > 0;
     if (keepDir) ctx.log(`process logs kept in ${ctx.dir}`);
     ctx.log("removing the run's database and Redis keys");
     interruptCleanup = null;

@@ -32,6 +32,8 @@ export interface BenchOptions {
   keepLogs: boolean;
   /** Log every statement of the run's database and print the costliest statement shapes (profiling). */
   logStatements: boolean;
+  /** Run server and worker under `bun --cpu-prof` and print their hottest functions (profiling). */
+  cpuProfile: boolean;
 }
 
 const USAGE = `Usage: bun run bench [-- options]
@@ -47,7 +49,8 @@ const USAGE = `Usage: bun run bench [-- options]
   --events <n>            events loaded for the query phase
   --keep-database         do not drop the bench database at the end
   --keep-logs             keep the scratch folder with the server/worker logs
-  --log-statements        log the run database's statements and print where PostgreSQL time went (profiling)`;
+  --log-statements        log the run database's statements and print where PostgreSQL time went (profiling)
+  --cpu-prof              run server and worker under bun --cpu-prof and print their hottest functions (profiling)`;
 
 function parseList(value: string | undefined, flag: string): Part[] {
   if (!value) throw new Error(`${flag} needs a comma-separated list of parts`);
@@ -83,6 +86,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { help: 
     keepDatabase: false,
     keepLogs: false,
     logStatements: false,
+    cpuProfile: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -130,6 +134,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { help: 
         break;
       case "--log-statements":
         options.logStatements = true;
+        break;
+      case "--cpu-prof":
+        options.cpuProfile = true;
         break;
       default:
         throw new Error(`Unknown option ${flag}\n${USAGE}`);

@@ -35,6 +35,11 @@ function productEnv(ctx: BenchContext, port: number, dataDir: string): Record<st
   };
 }
 
+/** With --cpu-prof, Bun writes a CPU profile of the process into the scratch folder when it exits. */
+function profileFlags(ctx: BenchContext): string[] {
+  return ctx.options.cpuProfile ? ["--cpu-prof", `--cpu-prof-dir=${ctx.dir}`] : [];
+}
+
 /** The stream the server writes and the worker reads (`events:ingest` under the run's prefix). */
 export function streamKey(ctx: BenchContext): string {
   return `${ctx.redisPrefix}events:ingest`;
@@ -53,7 +58,7 @@ export async function startProduct(ctx: BenchContext, { worker = true } = {}): P
   const env = productEnv(ctx, port, dataDir);
   const server = spawnChild({
     name: "server",
-    command: [process.execPath, "server/main.ts", "server"],
+    command: [process.execPath, ...profileFlags(ctx), "server/main.ts", "server"],
     env,
     logFile: path.join(ctx.dir, `server-${port}.log`),
   });
@@ -83,7 +88,7 @@ export async function startWorker(ctx: BenchContext, env?: Record<string, string
   const workerEnv = env ?? productEnv(ctx, 0, path.join(ctx.dir, "data-production"));
   const child = spawnChild({
     name: "worker",
-    command: [process.execPath, "server/main.ts", "worker"],
+    command: [process.execPath, ...profileFlags(ctx), "server/main.ts", "worker"],
     env: workerEnv,
     logFile: path.join(ctx.dir, `worker-${Date.now()}.log`),
   });
