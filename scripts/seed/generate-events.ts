@@ -120,11 +120,14 @@ export function* generateSeedEvents(options: GenerateOptions): Generator<SeedEve
   const pages = PAGES.map((page, i) => [page, PAGE_WEIGHTS[i]!] as const);
   let emitted = 0;
   for (let s = 0; emitted < options.count; s++) {
-    // Spread session starts evenly with a daily wave, then keep them in order.
-    const position = Math.min(s / sessions, 0.999_999);
-    const dayPart = (position * options.days) % 1;
-    const wave = 0.08 * Math.sin(2 * Math.PI * (dayPart - 0.3));
-    let at = start + Math.floor(Math.min(0.999_999, Math.max(0, position + wave / options.days)) * span);
+    // Session starts in order, evenly spread with a daily wave: within each day the time is bent by a monotonic map
+    // of [0, 1) onto itself (busier in the afternoon UTC). Starts stop an hour before the end so no session runs past
+    // it, and none pile up at either edge.
+    const day = (s / sessions) * options.days;
+    const dayIndex = Math.floor(day);
+    const dayPart = day - dayIndex;
+    const bent = dayPart - (0.1 / (2 * Math.PI)) * Math.sin(2 * Math.PI * dayPart);
+    let at = start + Math.floor(((dayIndex + bent) / options.days) * (span - 3_600_000));
     // A third of sessions come from regulars (the first tenth of visitors), the rest spread over everyone.
     const visitor = random() < 0.33 ? Math.floor(random() * visitors * 0.1) : Math.floor(random() * visitors);
     const identified = visitor % 10 < 3;
@@ -160,7 +163,7 @@ export function* generateSeedEvents(options: GenerateOptions): Generator<SeedEve
         utmCampaign: i === 0 && campaign ? campaign[2] : null,
         userAgent,
         properties,
-        timestamp: Math.min(at, options.end - 1),
+        timestamp: at,
         visitor,
       };
       emitted += 1;

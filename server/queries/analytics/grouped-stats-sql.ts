@@ -98,44 +98,47 @@ function rollupStatsSql({ projectId, groups, dimension, withUsers }: GroupedStat
   }
   const value = dimension === ALL_DIMENSION ? sql`''::text` : dimensionSql(dimension);
   const valueFilter = dimension === ALL_DIMENSION ? sql`true` : sql`${value} is not null and ${value} <> ''`;
+  // A raw member as a one-bit chunk, so raw edges and rollups merge by plain aggregation (no join on chunks).
+  const memberBit = (num: SQL) => sql`(${sql.raw(`B'1'::bit(${CHUNK_BITS})`)} >> (${num} % ${sql.raw(String(CHUNK_BITS))})::int)::bit varying`;
+  const memberChunk = (num: SQL) => sql`(${num} / ${sql.raw(String(CHUNK_BITS))})::int`;
   const usersCtes = withUsers
     ? sql`,
-    urolled as (
-      select p.g, r.value, r.chunk, bit_or(r.users) as bits
-        from pieces p
-        join analytics_user_rollups r
-          on r.project_id = ${projectId}::uuid and r.dimension = ${dimension}::text and r.size = p.s and r.bucket = p.b
-       group by p.g, r.value, r.chunk
-    ),
-    raw_users as (
+    raw_users as materialized (
       select x.g, x.value, u.num
         from (select distinct g, value, distinct_id from raw_events where distinct_id is not null) x
         left join analytics_users u on u.project_id = ${projectId}::uuid and u.distinct_id = x.distinct_id
+    ),
+    user_sets as (
+      select g, value, chunk, bit_or(bits) as bits
+        from (
+          select p.g, r.value, r.chunk, r.users as bits
+            from pieces p
+            join analytics_user_rollups r
+              on r.project_id = ${projectId}::uuid and r.dimension = ${dimension}::text and r.size = p.s and r.bucket = p.b
+          union all
+          select g, value, ${memberChunk(sql`num`)}, ${memberBit(sql`num`)} from raw_users where num is not null
+        ) members
+       group by g, value, chunk
     )`
     : sql``;
   const usersParts = withUsers
     ? sql`
-      union all
-      select g, value, 0, 0, bit_count(bits) from urolled
-      union all
-      select x.g, x.value, 0, 0, count(*)
-        from raw_users x
-        left join urolled r on r.g = x.g and r.value = x.value and r.chunk = x.num / ${CHUNK_BITS}
-       where x.num is null or r.bits is null or get_bit(r.bits, (x.num % ${CHUNK_BITS})::int) = 0
-       group by x.g, x.value`
+        union all
+        select g, value, 0, 0, bit_count(bits) from user_sets
+        union all
+        select g, value, 0, 0, count(*) from raw_users where num is null group by g, value`
     : sql``;
   return sql`
-    with pieces as (
+    with pieces as materialized (
       select g, s, b from jsonb_to_recordset(${JSON.stringify(pieces)}::jsonb) as x(g int, s smallint, b timestamptz)
     ),
-    rolled as (
-      select p.g, r.value, r.chunk, sum(r.events) as n, bit_or(r.sessions) as bits
+    rolled as materialized (
+      select p.g, r.value, r.chunk, r.events, r.sessions
         from pieces p
         join analytics_rollups r
           on r.project_id = ${projectId}::uuid and r.dimension = ${dimension}::text and r.size = p.s and r.bucket = p.b
-       group by p.g, r.value, r.chunk
     ),
-    raw_events as (
+    raw_events as materialized (
       ${rawEventsSql(
         projectId,
         raw,
@@ -143,24 +146,30 @@ function rollupStatsSql({ projectId, groups, dimension, withUsers }: GroupedStat
         valueFilter,
       )}
     ),
-    raw_sessions as (
+    raw_sessions as materialized (
       select x.g, x.value, s.num
         from (select distinct g, value, session_id from raw_events where session_id is not null) x
         left join analytics_sessions s on s.project_id = ${projectId}::uuid and s.session_id = x.session_id
+    ),
+    session_sets as (
+      select g, value, chunk, bit_or(bits) as bits
+        from (
+          select g, value, chunk, sessions as bits from rolled where sessions is not null
+          union all
+          select g, value, ${memberChunk(sql`num`)}, ${memberBit(sql`num`)} from raw_sessions where num is not null
+        ) members
+       group by g, value, chunk
     )${usersCtes}
     select g, value, sum(events)::bigint as events, sum(sessions)::bigint as sessions, sum(users)::bigint as users
       from (
-        select g, value, n as events, 0 as sessions, 0 as users from rolled
-        union all
-        select g, value, 0, bit_count(bits), 0 from rolled where bits is not null
+        select g, value, events, 0 as sessions, 0 as users from rolled
         union all
         select g, value, count(*), 0, 0 from raw_events group by g, value
         union all
-        select x.g, x.value, 0, count(*), 0
-          from raw_sessions x
-          left join rolled r on r.g = x.g and r.value = x.value and r.chunk = x.num / ${CHUNK_BITS}
-         where x.num is null or r.bits is null or get_bit(r.bits, (x.num % ${CHUNK_BITS})::int) = 0
-         group by x.g, x.value${usersParts}
+        select g, value, 0, bit_count(bits), 0 from session_sets
+        union all
+        -- Sessions missing from analytics_sessions (events stored without applyRollups) still count, once each.
+        select g, value, 0, count(*), 0 from raw_sessions where num is null group by g, value${usersParts}
       ) parts
      group by g, value`;
 }
