@@ -31,6 +31,7 @@ describe("describeProblem", () => {
     );
     expect(problem.kind).toBe("invalid");
     expect(problem.fields).toEqual({ password: "Password needs a digit.", email: "Enter a valid email address." });
+    expect(problem.message).toBe("Password needs a digit.");
   });
 
   it("treats a malformed id in a link as something that does not exist", () => {

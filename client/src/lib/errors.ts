@@ -83,7 +83,10 @@ export function describeProblem(error: unknown): Problem {
       return { kind: "not-found", message: FALLBACK_MESSAGES["not-found"], fields: {} };
     }
     let message = FALLBACK_MESSAGES[kind];
-    if (kind === "invalid" && Object.keys(fields).length === 0 && isUsableMessage(error.message) && !error.message.startsWith("[")) {
+    if (kind === "invalid" && fieldNames.length > 0) {
+      // Outside a form (e.g. a dashboard read refused for its time zone) the field's own words are the advice.
+      message = fields[fieldNames[0]!]!;
+    } else if (kind === "invalid" && isUsableMessage(error.message) && !error.message.startsWith("[")) {
       message = error.message;
     } else if (kind !== "invalid" && kind !== "server" && kind !== "network" && isUsableMessage(error.message)) {
       message = error.message;
