@@ -4,7 +4,7 @@
  *   - call it inside the transaction that inserted the events, after the INSERT ... ON CONFLICT DO NOTHING,
  *   - pass exactly the rows that INSERT returned (`.returning(rollupSourceColumns)`), never the batch you tried to
  *     insert: a redelivered batch then returns no rows and counts nothing twice.
- * It is set-based: a handful of statements per call whatever the batch size, rows aggregated here first. Every
+ * It is set-based: two statements per call whatever the batch size, rows aggregated here first. Every
  * upsert takes its rows in key order so two workers updating the same buckets cannot deadlock.
  */
 import { sql } from "drizzle-orm";
@@ -78,7 +78,6 @@ const SEP = "\u0001";
 interface SessionAggregate {
   p: string;
   k: string;
-  num?: number;
   d: string | null;
   dAt: number;
   f: number;
@@ -90,7 +89,6 @@ interface SessionAggregate {
 interface UserAggregate {
   p: string;
   k: string;
-  num?: number;
   f: number;
   l: number;
   n: number;
@@ -142,68 +140,97 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
     }
   });
 
-  // 2. Known nums, then fresh ones from the per-project counters for the rest.
-  if (sessions.size || users.size) {
-    const known = await queryRows<{ kind: number; project_id: string; key: string; num: string | number }>(
-      tx,
-      sql`select 0 as kind, s.project_id, s.session_id as key, s.num
-            from jsonb_to_recordset(${keysJson(sessions)}::jsonb) as k(p uuid, k text)
-            join analytics_sessions s on s.project_id = k.p and s.session_id = k.k
-          union all
-          select 1 as kind, u.project_id, u.distinct_id as key, u.num
-            from jsonb_to_recordset(${keysJson(users)}::jsonb) as k(p uuid, k text)
-            join analytics_users u on u.project_id = k.p and u.distinct_id = k.k`,
-    );
-    for (const row of known) {
-      const target = Number(row.kind) === SESSION_KIND ? sessions : users;
-      const entry = target.get(row.project_id + SEP + row.key);
-      if (entry) entry.num = Number(row.num);
-    }
-    await allocateNums(tx, sessions, users);
-  }
-
-  // 3. Upsert sessions and users; RETURNING gives the num that won if another worker added the same key meanwhile.
+  // 2. One statement upserts sessions and users and returns their nums: known ones are kept, new ones are numbered
+  //    from the per-project counters. If another worker adds the same key meanwhile, ON CONFLICT keeps its num (ours
+  //    becomes an unused gap) and RETURNING reports the num that won.
   const sessionNums = new Map<string, number>();
   const userNums = new Map<string, number>();
-  if (sessions.size) {
-    const list = sortedValues(sessions);
-    const stored = await queryRows<{ project_id: string; session_id: string; num: string | number }>(
+  if (sessions.size || users.size) {
+    const stored = await queryRows<{ kind: number; project_id: string; key: string; num: string | number }>(
       tx,
-      sql`insert into analytics_sessions as s
-            (project_id, session_id, num, distinct_id, first_seen, last_seen, event_count, entry_path, exit_path)
-          select p, k, num, d, f, l, n, ep, xp
-            from jsonb_to_recordset(${JSON.stringify(list.map(sessionJson))}::jsonb)
-              as x(p uuid, k text, num bigint, d text, f timestamptz, l timestamptz, n bigint, ep text, xp text)
-          order by p, k
-          on conflict (project_id, session_id) do update set
-            distinct_id = case when excluded.distinct_id is not null
-                                 and (s.distinct_id is null or excluded.last_seen >= s.last_seen)
-                               then excluded.distinct_id else s.distinct_id end,
-            entry_path = case when excluded.first_seen < s.first_seen then excluded.entry_path else s.entry_path end,
-            exit_path = case when excluded.last_seen >= s.last_seen then excluded.exit_path else s.exit_path end,
-            first_seen = least(s.first_seen, excluded.first_seen),
-            last_seen = greatest(s.last_seen, excluded.last_seen),
-            event_count = s.event_count + excluded.event_count
-          returning project_id, session_id, num`,
+      sql`with s_in as (
+            select * from jsonb_to_recordset(${JSON.stringify(sortedValues(sessions).map(sessionJson))}::jsonb)
+              as x(p uuid, k text, d text, f timestamptz, l timestamptz, n bigint, ep text, xp text)
+          ),
+          u_in as (
+            select * from jsonb_to_recordset(${JSON.stringify(sortedValues(users).map(userJson))}::jsonb)
+              as x(p uuid, k text, f timestamptz, l timestamptz, n bigint)
+          ),
+          s_known as (
+            select i.p, i.k, s.num from s_in i join analytics_sessions s on s.project_id = i.p and s.session_id = i.k
+          ),
+          u_known as (
+            select i.p, i.k, u.num from u_in i join analytics_users u on u.project_id = i.p and u.distinct_id = i.k
+          ),
+          s_new as (
+            select i.p, i.k, row_number() over (partition by i.p order by i.k) as rn
+              from s_in i where not exists (select 1 from s_known k where k.p = i.p and k.k = i.k)
+          ),
+          u_new as (
+            select i.p, i.k, row_number() over (partition by i.p order by i.k) as rn
+              from u_in i where not exists (select 1 from u_known k where k.p = i.p and k.k = i.k)
+          ),
+          wanted as (
+            select p, ${SESSION_KIND}::smallint as kind, count(*) as n from s_new group by p
+            union all
+            select p, ${USER_KIND}::smallint, count(*) from u_new group by p
+          ),
+          counters as (
+            insert into analytics_id_counters as c (project_id, kind, last_id)
+            select p, kind, n from wanted order by p, kind
+            on conflict (project_id, kind) do update set last_id = c.last_id + excluded.last_id
+            returning project_id, kind, last_id
+          ),
+          ranges as (
+            select c.project_id as p, c.kind, c.last_id - w.n as base
+              from counters c join wanted w on w.p = c.project_id and w.kind = c.kind
+          ),
+          s_nums as (
+            select p, k, num from s_known
+            union all
+            select n.p, n.k, r.base + n.rn from s_new n join ranges r on r.p = n.p and r.kind = ${SESSION_KIND}
+          ),
+          u_nums as (
+            select p, k, num from u_known
+            union all
+            select n.p, n.k, r.base + n.rn from u_new n join ranges r on r.p = n.p and r.kind = ${USER_KIND}
+          ),
+          s_up as (
+            insert into analytics_sessions as s
+              (project_id, session_id, num, distinct_id, first_seen, last_seen, event_count, entry_path, exit_path)
+            select i.p, i.k, n.num, i.d, i.f, i.l, i.n, i.ep, i.xp
+              from s_in i join s_nums n on n.p = i.p and n.k = i.k
+             order by i.p, i.k
+            on conflict (project_id, session_id) do update set
+              distinct_id = case when excluded.distinct_id is not null
+                                   and (s.distinct_id is null or excluded.last_seen >= s.last_seen)
+                                 then excluded.distinct_id else s.distinct_id end,
+              entry_path = case when excluded.first_seen < s.first_seen then excluded.entry_path else s.entry_path end,
+              exit_path = case when excluded.last_seen >= s.last_seen then excluded.exit_path else s.exit_path end,
+              first_seen = least(s.first_seen, excluded.first_seen),
+              last_seen = greatest(s.last_seen, excluded.last_seen),
+              event_count = s.event_count + excluded.event_count
+            returning project_id, session_id, num
+          ),
+          u_up as (
+            insert into analytics_users as u (project_id, distinct_id, num, first_seen, last_seen, event_count)
+            select i.p, i.k, n.num, i.f, i.l, i.n
+              from u_in i join u_nums n on n.p = i.p and n.k = i.k
+             order by i.p, i.k
+            on conflict (project_id, distinct_id) do update set
+              first_seen = least(u.first_seen, excluded.first_seen),
+              last_seen = greatest(u.last_seen, excluded.last_seen),
+              event_count = u.event_count + excluded.event_count
+            returning project_id, distinct_id, num
+          )
+          select ${SESSION_KIND} as kind, project_id, session_id as key, num from s_up
+          union all
+          select ${USER_KIND}, project_id, distinct_id, num from u_up`,
     );
-    for (const row of stored) sessionNums.set(row.project_id + SEP + row.session_id, Number(row.num));
-  }
-  if (users.size) {
-    const list = sortedValues(users);
-    const stored = await queryRows<{ project_id: string; distinct_id: string; num: string | number }>(
-      tx,
-      sql`insert into analytics_users as u (project_id, distinct_id, num, first_seen, last_seen, event_count)
-          select p, k, num, f, l, n
-            from jsonb_to_recordset(${JSON.stringify(list.map(userJson))}::jsonb)
-              as x(p uuid, k text, num bigint, f timestamptz, l timestamptz, n bigint)
-          order by p, k
-          on conflict (project_id, distinct_id) do update set
-            first_seen = least(u.first_seen, excluded.first_seen),
-            last_seen = greatest(u.last_seen, excluded.last_seen),
-            event_count = u.event_count + excluded.event_count
-          returning project_id, distinct_id, num`,
-    );
-    for (const row of stored) userNums.set(row.project_id + SEP + row.distinct_id, Number(row.num));
+    for (const row of stored) {
+      const target = Number(row.kind) === SESSION_KIND ? sessionNums : userNums;
+      target.set(row.project_id + SEP + row.key, Number(row.num));
+    }
   }
 
   // 4. Per-bucket counts and sets, per dimension value.
@@ -246,93 +273,61 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
     }
   });
 
-  if (pairs.size) {
-    // A user's session count grows only by the (user, session) pairs that are new to the table.
-    await tx.execute(
-      sql`with added as (
-            insert into analytics_user_sessions (project_id, user_num, session_num)
-            select p, u, s from jsonb_to_recordset(${JSON.stringify(sortedValues(pairs))}::jsonb)
-              as x(p uuid, u bigint, s bigint)
-            order by p, u, s
-            on conflict do nothing
-            returning project_id, user_num
-          ), per_user as (select project_id, user_num, count(*) as n from added group by project_id, user_num)
-          update analytics_users u set session_count = u.session_count + per_user.n
-            from per_user where u.project_id = per_user.project_id and u.num = per_user.user_num`,
-    );
-  }
-
+  // 3. Everything else in one statement. Data-modifying CTEs all run to completion whether or not the final SELECT
+  //    reads them. A user's session count grows only by the (user, session) pairs that are new to the table.
   await tx.execute(
-    sql`insert into analytics_rollups as r (project_id, dimension, size, bucket, value, chunk, events, sessions)
-        select p, d, s, to_timestamp(b / 1000.0), v, c, n,
-               case when c < 0 then null
-                    else (select bit_or(${singleBit} >> pos)::bit varying from unnest(x.pos) as pos)
-               end
-          from jsonb_to_recordset(${rollupJson(rollups)}::jsonb)
-            as x(p uuid, d text, s smallint, b bigint, v text, c integer, n bigint, pos integer[])
-        order by p, d, s, b, v, c
-        on conflict (project_id, dimension, size, bucket, value, chunk) do update set
-          events = r.events + excluded.events,
-          sessions = case when r.sessions is null then excluded.sessions
-                          when excluded.sessions is null then r.sessions
-                          else r.sessions | excluded.sessions end`,
-  );
-  if (userRollups.size) {
-    await tx.execute(
-      sql`insert into analytics_user_rollups as r (project_id, dimension, size, bucket, value, chunk, users)
+    sql`with added_pairs as (
+          insert into analytics_user_sessions (project_id, user_num, session_num)
+          select p, u, s from jsonb_to_recordset(${JSON.stringify(sortedValues(pairs))}::jsonb)
+            as x(p uuid, u bigint, s bigint)
+          order by p, u, s
+          on conflict do nothing
+          returning project_id, user_num
+        ),
+        per_user as (select project_id, user_num, count(*) as n from added_pairs group by project_id, user_num),
+        counted as (
+          update analytics_users u set session_count = u.session_count + per_user.n
+            from per_user where u.project_id = per_user.project_id and u.num = per_user.user_num
+          returning 1
+        ),
+        session_sets as (
+          insert into analytics_rollups as r (project_id, dimension, size, bucket, value, chunk, events, sessions)
+          select p, d, s, to_timestamp(b / 1000.0), v, c, n,
+                 case when c < 0 then null
+                      else (select bit_or(${singleBit} >> pos)::bit varying from unnest(x.pos) as pos)
+                 end
+            from jsonb_to_recordset(${rollupJson(rollups)}::jsonb)
+              as x(p uuid, d text, s smallint, b bigint, v text, c integer, n bigint, pos integer[])
+          order by p, d, s, b, v, c
+          on conflict (project_id, dimension, size, bucket, value, chunk) do update set
+            events = r.events + excluded.events,
+            sessions = case when r.sessions is null then excluded.sessions
+                            when excluded.sessions is null then r.sessions
+                            else r.sessions | excluded.sessions end
+          returning 1
+        ),
+        user_sets as (
+          insert into analytics_user_rollups as r (project_id, dimension, size, bucket, value, chunk, users)
           select p, d, s, to_timestamp(b / 1000.0), v, c,
                  (select bit_or(${singleBit} >> pos)::bit varying from unnest(x.pos) as pos)
             from jsonb_to_recordset(${rollupJson(userRollups)}::jsonb)
               as x(p uuid, d text, s smallint, b bigint, v text, c integer, pos integer[])
           order by p, d, s, b, v, c
-          on conflict (project_id, dimension, size, bucket, value, chunk) do update set users = r.users | excluded.users`,
-    );
-  }
-  // The lead's hourly per-event counts stay maintained: other code and benchmarks read them as plain sums.
-  await tx.execute(
-    sql`insert into event_rollups_hourly as r (project_id, hour, event_name, count)
-        select p, to_timestamp(h / 1000.0), e, n
-          from jsonb_to_recordset(${JSON.stringify(sortedValues(hourly))}::jsonb) as x(p uuid, h bigint, e text, n bigint)
-        order by p, h, e
-        on conflict (project_id, hour, event_name) do update set count = r.count + excluded.count`,
+          on conflict (project_id, dimension, size, bucket, value, chunk) do update set users = r.users | excluded.users
+          returning 1
+        ),
+        -- The lead's hourly per-event counts stay maintained: other code and benchmarks read them as plain sums.
+        hourly as (
+          insert into event_rollups_hourly as r (project_id, hour, event_name, count)
+          select p, to_timestamp(h / 1000.0), e, n
+            from jsonb_to_recordset(${JSON.stringify(sortedValues(hourly))}::jsonb) as x(p uuid, h bigint, e text, n bigint)
+          order by p, h, e
+          on conflict (project_id, hour, event_name) do update set count = r.count + excluded.count
+          returning 1
+        )
+        select (select count(*) from counted) as users_counted, (select count(*) from session_sets) as session_rows,
+               (select count(*) from user_sets) as user_rows, (select count(*) from hourly) as hourly_rows`,
   );
-}
-
-/** Hands out nums for keys that have none yet, one counter upsert for all projects and kinds. */
-async function allocateNums(
-  tx: Database,
-  sessions: Map<string, SessionAggregate>,
-  users: Map<string, UserAggregate>,
-): Promise<void> {
-  const missing = new Map<string, { p: string; kind: number; items: Array<{ num?: number }> }>();
-  const collect = (kind: number, values: Array<SessionAggregate | UserAggregate>) => {
-    for (const item of values) {
-      if (item.num !== undefined) continue;
-      const key = item.p + SEP + kind;
-      const group = missing.get(key) ?? { p: item.p, kind, items: [] };
-      group.items.push(item);
-      missing.set(key, group);
-    }
-  };
-  collect(SESSION_KIND, sortedValues(sessions));
-  collect(USER_KIND, sortedValues(users));
-  if (missing.size === 0) return;
-  const requests = [...missing.values()].sort((a, b) => compare(a.p, b.p) || a.kind - b.kind);
-  const counters = await queryRows<{ project_id: string; kind: number; last_id: string | number }>(
-    tx,
-    sql`insert into analytics_id_counters as c (project_id, kind, last_id)
-        select p, kind, n from jsonb_to_recordset(${JSON.stringify(requests.map((r) => ({ p: r.p, kind: r.kind, n: r.items.length })))}::jsonb)
-          as x(p uuid, kind smallint, n bigint)
-        order by p, kind
-        on conflict (project_id, kind) do update set last_id = c.last_id + excluded.last_id
-        returning project_id, kind, last_id`,
-  );
-  for (const counter of counters) {
-    const group = missing.get(counter.project_id + SEP + Number(counter.kind));
-    if (!group) throw new Error(`unexpected counter row for ${counter.project_id}`);
-    let next = Number(counter.last_id) - group.items.length + 1;
-    for (const item of group.items) item.num = next++;
-  }
 }
 
 function addToRollup(
@@ -361,16 +356,12 @@ function rollupJson(target: Map<string, RollupAggregate>): string {
   return JSON.stringify(sortedValues(target).map((r) => ({ p: r.p, d: r.d, s: r.s, b: r.b, v: r.v, c: r.c, n: r.n, pos: [...r.pos] })));
 }
 
-function keysJson(target: Map<string, { p: string; k: string }>): string {
-  return JSON.stringify([...target.values()].map(({ p, k }) => ({ p, k })));
-}
-
 function sessionJson(s: SessionAggregate) {
-  return { p: s.p, k: s.k, num: s.num, d: s.d, f: new Date(s.f).toISOString(), l: new Date(s.l).toISOString(), n: s.n, ep: s.ep, xp: s.xp };
+  return { p: s.p, k: s.k, d: s.d, f: new Date(s.f).toISOString(), l: new Date(s.l).toISOString(), n: s.n, ep: s.ep, xp: s.xp };
 }
 
 function userJson(u: UserAggregate) {
-  return { p: u.p, k: u.k, num: u.num, f: new Date(u.f).toISOString(), l: new Date(u.l).toISOString(), n: u.n };
+  return { p: u.p, k: u.k, f: new Date(u.f).toISOString(), l: new Date(u.l).toISOString(), n: u.n };
 }
 
 /** Map values in key order: the same order in every worker, so row locks are always taken in one order. */
