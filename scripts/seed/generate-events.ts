@@ -123,7 +123,8 @@ export function* generateSeedEvents(options: GenerateOptions): Generator<SeedEve
     // Session starts in order, evenly spread with a daily wave: within each day the time is bent by a monotonic map
     // of [0, 1) onto itself (busier in the afternoon UTC). Starts stop an hour before the end so no session runs past
     // it, and none pile up at either edge.
-    const day = (s / sessions) * options.days;
+    // Placed by the share of events already emitted, so starts never run past the period however sessions vary.
+    const day = (emitted / options.count) * options.days;
     const dayIndex = Math.floor(day);
     const dayPart = day - dayIndex;
     const bent = dayPart - (0.1 / (2 * Math.PI)) * Math.sin(2 * Math.PI * dayPart);
