@@ -2,10 +2,11 @@
  * `bun run bench` (full) and `bun run bench -- --quick`: measures the product against ceilings taken in the same
  * run on the same machine, prints one table and writes bench/results/latest.json (schema: bench/README.md).
  *
- * Order matters on a shared 2-core box: ceilings first (nothing of ours running), then the API server alone
- * (ingest), then the worker draining what ingest accepted, then server and worker together (sustained pipeline,
- * live feed, queries), then embedded mode. Every phase is bounded in time; all traffic goes to 127.0.0.1 and the
- * shared PostgreSQL/Redis, inside the run's own database and key prefix, which are removed at the end.
+ * Order matters on a shared 2-core box: the query dataset is loaded first (the heaviest step, measured by no one),
+ * then ceilings (nothing of ours busy), then the API server alone (ingest), then the worker draining a pre-filled
+ * stream, then server and worker together (sustained pipeline, live feed, queries), then embedded mode. Every
+ * phase is bounded in time; all traffic goes to 127.0.0.1 and the shared PostgreSQL/Redis, inside the run's own
+ * database and key prefix, which are removed at the end.
  */
 import { mkdir, readFile, rename } from "node:fs/promises";
 import os from "node:os";
@@ -106,6 +107,35 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
     const bodies = await writeBodies(ctx);
     if (options.logStatements) await enableStatementLog(ctx);
 
+    const needsProduct = wants("ingest") || wants("pipeline") || wants("live") || wants("queries");
+    let account: BenchAccount | null = null;
+    if (needsProduct) {
+      await phase(ctx, "product.start", async () => {
+        product = await startProduct(ctx, { worker: false });
+        account = await createBenchAccount(product.baseUrl);
+      });
+    }
+    const running = () => {
+      if (!product || !account) throw new Error("the product did not start (see product.start)");
+      return { product, account };
+    };
+
+    // The query dataset is loaded before anything is measured: loading 10 M rows (and the vacuum and checkpoint
+    // after it) is the heaviest thing the run does, and must not overlap any measurement.
+    let queryProjectId: string | null = null;
+    if (wants("queries")) {
+      await phase(ctx, "queries.load", async () => {
+        const { account } = running();
+        // A project of its own: the seed is meant for a fresh project, and the counts stay exactly the seed's.
+        const { projectId } = await createProject(account.client, "Benchmark queries");
+        ctx.log(`queries.load: loading ${options.queryEvents.toLocaleString("en-US")} events (seed --direct)`);
+        const seed = await seedEvents(ctx, { projectId, count: options.queryEvents });
+        results.events_loaded = seed.eventsLoaded;
+        results.seed_s = round(seed.seconds, 1);
+        queryProjectId = projectId;
+      });
+    }
+
     if (wants("ceilings")) {
       await phase(ctx, "ceilings.http", async () => {
         const http = await measureHttpCeiling(ctx, bodies);
@@ -124,18 +154,6 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
       });
     }
 
-    const needsProduct = wants("ingest") || wants("pipeline") || wants("live") || wants("queries");
-    let account: BenchAccount | null = null;
-    if (needsProduct) {
-      await phase(ctx, "product.start", async () => {
-        product = await startProduct(ctx, { worker: false });
-        account = await createBenchAccount(product.baseUrl);
-      });
-    }
-    const running = () => {
-      if (!product || !account) throw new Error("the product did not start (see product.start)");
-      return { product, account };
-    };
 
     // The worker may be restarted (after the drain window); its figure is the highest peak of any worker process.
     let workerPeakMb: number | null = null;
@@ -274,13 +292,8 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
     if (wants("queries")) {
       await phase(ctx, "queries", async () => {
         const { account } = running();
-        // A project of its own: the seed is meant for a fresh project, and the counts stay exactly the seed's.
-        const { projectId } = await createProject(account.client, "Benchmark queries");
-        ctx.log(`queries: loading ${options.queryEvents.toLocaleString("en-US")} events (seed --direct)`);
-        const seed = await seedEvents(ctx, { projectId, count: options.queryEvents });
-        results.events_loaded = seed.eventsLoaded;
-        results.seed_s = round(seed.seconds, 1);
-        await measureQueries(ctx, { client: account.client, projectId, results });
+        if (!queryProjectId) throw new Error("no query dataset (see queries.load)");
+        await measureQueries(ctx, { client: account.client, projectId: queryProjectId, results });
       });
     }
 

@@ -76,7 +76,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { help: 
     postgresUrl: "postgres://postgres@127.0.0.1:5432/postgres",
     redisUrl: "redis://127.0.0.1:6379",
     out: "bench/results/latest.json",
-    durationS: quick ? 4 : 12,
+    durationS: quick ? 4 : 10,
     connections: 50,
     threads: 2,
     queryEvents: quick ? 1_000_000 : 10_000_000,
