@@ -5,8 +5,8 @@
  * Without filters it reads the rollups: every group is split into aligned buckets (days, hours, quarter hours for
  * the totals) and raw edges (at most one finest bucket at each end, see range-pieces.ts). Counts are sums. Session
  * and user sets of the buckets are ORed per chunk and counted with bit_count; sessions seen in the raw edges are
- * looked up by num and added only when their bit is not already set, so every session counts once per group however
- * many buckets it touched. With filters (or a property dimension) the same rows come from raw events with COUNT
+ * looked up by num and ORed in as one-bit chunks, so every session counts once per group however many buckets it
+ * touched. Everything is aggregation over small inputs: no join between sets, one round trip. With filters (or a property dimension) the same rows come from raw events with COUNT
  * DISTINCT, which is exact by definition and slower on large ranges.
  */
 import { sql, type SQL } from "drizzle-orm";

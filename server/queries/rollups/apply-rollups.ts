@@ -233,7 +233,7 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
     }
   }
 
-  // 4. Per-bucket counts and sets, per dimension value.
+  // 3. Per-bucket counts and sets, per dimension value, aggregated here.
   const rollups = new Map<string, RollupAggregate>();
   const userRollups = new Map<string, RollupAggregate>();
   const pairs = new Map<string, { p: string; u: number; s: number }>();
@@ -273,7 +273,7 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
     }
   });
 
-  // 3. Everything else in one statement. Data-modifying CTEs all run to completion whether or not the final SELECT
+  // 4. Everything else in one statement. Data-modifying CTEs all run to completion whether or not the final SELECT
   //    reads them. A user's session count grows only by the (user, session) pairs that are new to the table.
   await tx.execute(
     sql`with added_pairs as (
@@ -316,7 +316,7 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
           on conflict (project_id, dimension, size, bucket, value, chunk) do update set users = r.users | excluded.users
           returning 1
         ),
-        -- The lead's hourly per-event counts stay maintained: other code and benchmarks read them as plain sums.
+        -- event_rollups_hourly (hourly counts per event name) stays maintained for code that reads it as plain sums.
         hourly as (
           insert into event_rollups_hourly as r (project_id, hour, event_name, count)
           select p, to_timestamp(h / 1000.0), e, n
