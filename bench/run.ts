@@ -51,6 +51,7 @@ async function describeMachine(ctx: BenchContext, results: BenchResults): Promis
     wrk: wrkVersion.match(/^wrk (\S+)/m)?.[1] ?? "unknown",
   };
   results.settings = {
+    product_env: ctx.options.productEnv,
     connections: ctx.options.connections,
     wrk_threads: ctx.options.threads,
     wrk_duration_s: ctx.options.durationS,

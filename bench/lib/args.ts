@@ -34,6 +34,8 @@ export interface BenchOptions {
   logStatements: boolean;
   /** Run server and worker under `bun --cpu-prof` and print their hottest functions (profiling). */
   cpuProfile: boolean;
+  /** Extra environment for the product's processes (experiments such as WORKER_BATCH_SIZE=20). */
+  productEnv: Record<string, string>;
 }
 
 const USAGE = `Usage: bun run bench [-- options]
@@ -50,7 +52,8 @@ const USAGE = `Usage: bun run bench [-- options]
   --keep-database         do not drop the bench database at the end
   --keep-logs             keep the scratch folder with the server/worker logs
   --log-statements        log the run database's statements and print where PostgreSQL time went (profiling)
-  --cpu-prof              run server and worker under bun --cpu-prof and print their hottest functions (profiling)`;
+  --cpu-prof              run server and worker under bun --cpu-prof and print their hottest functions (profiling)
+  --env NAME=value        extra environment for the product's server and worker (repeatable; for experiments)`;
 
 function parseList(value: string | undefined, flag: string): Part[] {
   if (!value) throw new Error(`${flag} needs a comma-separated list of parts`);
@@ -87,6 +90,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { help: 
     keepLogs: false,
     logStatements: false,
     cpuProfile: false,
+    productEnv: {},
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -138,6 +142,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { help: 
       case "--cpu-prof":
         options.cpuProfile = true;
         break;
+      case "--env": {
+        const pair = next() ?? "";
+        const eq = pair.indexOf("=");
+        if (eq <= 0) throw new Error("--env needs NAME=value");
+        options.productEnv[pair.slice(0, eq)] = pair.slice(eq + 1);
+        break;
+      }
       default:
         throw new Error(`Unknown option ${flag}\n${USAGE}`);
     }

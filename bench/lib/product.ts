@@ -32,6 +32,7 @@ function productEnv(ctx: BenchContext, port: number, dataDir: string): Record<st
     RATE_LIMIT_PER_MINUTE: "1000000",
     INGEST_RATE_LIMIT_PER_MINUTE: "100000000",
     ACCESS_TOKEN_EXPIRE_MINUTES: "1440",
+    ...ctx.options.productEnv,
   };
 }
 

@@ -32,7 +32,14 @@ export interface BenchResults {
   cores: number;
   machine: { cpu_model: string; memory_mb: number; os: string; load_average_at_start: number[] };
   versions: Record<string, string>;
-  settings: { connections: number; wrk_threads: number; wrk_duration_s: number; live_rate_events_s: number };
+  settings: {
+    /** Environment added with --env (empty in a standard run). */
+    product_env: Record<string, string>;
+    connections: number;
+    wrk_threads: number;
+    wrk_duration_s: number;
+    live_rate_events_s: number;
+  };
   ceilings: {
     http_req_s_1: Num;
     http_p99_ms_1: Num;
@@ -106,7 +113,7 @@ export function emptyResults(mode: "full" | "quick", command: string, parts: Par
     cores: navigator.hardwareConcurrency,
     machine: { cpu_model: "", memory_mb: 0, os: "", load_average_at_start: [] },
     versions: {},
-    settings: { connections: 0, wrk_threads: 0, wrk_duration_s: 0, live_rate_events_s: 0 },
+    settings: { product_env: {}, connections: 0, wrk_threads: 0, wrk_duration_s: 0, live_rate_events_s: 0 },
     ceilings: {
       http_req_s_1: null,
       http_p99_ms_1: null,
