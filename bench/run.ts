@@ -144,6 +144,8 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
         results.ceilings.http_p99_ms_1 = round(http.one.p99Ms, 2);
         results.ceilings.http_events_s_100 = round(http.hundred.reqPerS * 100);
         results.ceilings.http_p99_ms_100 = round(http.hundred.p99Ms, 2);
+        results.ceilings.http_cpu_us_per_req_1 = round(http.one.serverCpuUsPerReq, 1);
+        results.ceilings.http_cpu_us_per_req_100 = round(http.hundred.serverCpuUsPerReq, 1);
       });
       await phase(ctx, "ceilings.xadd", async () => {
         const xadd = await measureXaddCeiling(ctx);
@@ -169,7 +171,7 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
     if (wants("ingest")) {
       await phase(ctx, "ingest", async () => {
         const { product, account } = running();
-        const ingest = await measureIngest(ctx, product.baseUrl, account.apiKey, bodies);
+        const ingest = await measureIngest(ctx, product.baseUrl, account.apiKey, bodies, product.server.pid);
         results.ingest = {
           req_s_1: round(ingest.one.reqPerS),
           p50_ms_1: round(ingest.one.p50Ms, 2),
@@ -181,6 +183,8 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
           p99_ms_100: round(ingest.hundred.p99Ms, 2),
           non_2xx_100: ingest.hundred.non2xx + ingest.hundred.socketErrors,
           non_2xx_sample: ingest.non2xxSample,
+          cpu_us_per_req_1: round(ingest.one.serverCpuUsPerReq, 1),
+          cpu_us_per_req_100: round(ingest.hundred.serverCpuUsPerReq, 1),
         };
       });
     }

@@ -42,8 +42,8 @@ export async function measureHttpCeiling(ctx: BenchContext, bodies: { one: strin
     await waitForHttp(url, child);
     const { connections, threads, durationS } = ctx.options;
     await runWrk({ url, bodyFile: bodies.hundred, connections, threads, durationS: 1 });
-    const one = await runWrk({ url, bodyFile: bodies.one, connections, threads, durationS });
-    const hundred = await runWrk({ url, bodyFile: bodies.hundred, connections, threads, durationS });
+    const one = await runWrk({ url, bodyFile: bodies.one, connections, threads, durationS, serverPid: child.pid });
+    const hundred = await runWrk({ url, bodyFile: bodies.hundred, connections, threads, durationS, serverPid: child.pid });
     return { one, hundred };
   } finally {
     await child.stop();

@@ -32,9 +32,10 @@ export async function measureIngest(
   baseUrl: string,
   apiKey: string,
   bodies: { one: string; hundred: string },
+  serverPid: number,
 ): Promise<IngestResult> {
   const url = `${baseUrl}/api/v1/events/ingest`;
-  const common = { url, apiKey, userAgent: USER_AGENT, connections: ctx.options.connections, threads: ctx.options.threads };
+  const common = { url, apiKey, userAgent: USER_AGENT, connections: ctx.options.connections, threads: ctx.options.threads, serverPid };
   const probe = await probeIngest(url, apiKey, bodies.hundred);
   if (probe.status !== 202) throw new Error(`POST ${url} answered ${probe.status}, not 202: ${probe.text}`);
   const warm = await runWrk({ ...common, bodyFile: bodies.one, durationS: 1 });

@@ -45,6 +45,9 @@ export interface BenchResults {
     http_p99_ms_1: Num;
     http_events_s_100: Num;
     http_p99_ms_100: Num;
+    /** CPU of the bare server process per request (user + system), robust to other load on the machine. */
+    http_cpu_us_per_req_1: Num;
+    http_cpu_us_per_req_100: Num;
     xadd_events_s: Num;
     xadd_batch_events_s: Num;
     copy_rows_s: Num;
@@ -61,6 +64,9 @@ export interface BenchResults {
     non_2xx_100: Num;
     /** An answer fetched right after a run with non-2xx answers, to say what they were. */
     non_2xx_sample: string | null;
+    /** CPU of the API server process per request; compare with ceilings.http_cpu_us_per_req_*. */
+    cpu_us_per_req_1: Num;
+    cpu_us_per_req_100: Num;
   };
   pipeline: {
     events_s: Num;
@@ -119,6 +125,8 @@ export function emptyResults(mode: "full" | "quick", command: string, parts: Par
       http_p99_ms_1: null,
       http_events_s_100: null,
       http_p99_ms_100: null,
+      http_cpu_us_per_req_1: null,
+      http_cpu_us_per_req_100: null,
       xadd_events_s: null,
       xadd_batch_events_s: null,
       copy_rows_s: null,
@@ -134,6 +142,8 @@ export function emptyResults(mode: "full" | "quick", command: string, parts: Par
       p99_ms_100: null,
       non_2xx_100: null,
       non_2xx_sample: null,
+      cpu_us_per_req_1: null,
+      cpu_us_per_req_100: null,
     },
     pipeline: {
       events_s: null,
@@ -273,19 +283,25 @@ export function renderTable(r: BenchResults): string {
   const rows: string[][] = [];
   const add = (what: string, value: string, ceiling = "", target = "") => rows.push([what, value, ceiling, target]);
   const t = r.targets;
-  add("HTTP ceiling, 1-event bodies (bare Bun.serve + JSON.parse)", `${fmt(r.ceilings.http_req_s_1)} req/s`, "", `p99 ${fmt(r.ceilings.http_p99_ms_1, 1)} ms`);
-  add("HTTP ceiling, 100-event bodies", `${fmt(r.ceilings.http_events_s_100)} events/s`, "", `p99 ${fmt(r.ceilings.http_p99_ms_100, 1)} ms`);
+  add(
+    "HTTP ceiling, 1-event bodies (bare Bun.serve + JSON.parse)",
+    `${fmt(r.ceilings.http_req_s_1)} req/s, p99 ${fmt(r.ceilings.http_p99_ms_1, 1)} ms, ${fmt(r.ceilings.http_cpu_us_per_req_1, 1)} µs CPU/req`,
+  );
+  add(
+    "HTTP ceiling, 100-event bodies",
+    `${fmt(r.ceilings.http_events_s_100)} events/s, p99 ${fmt(r.ceilings.http_p99_ms_100, 1)} ms, ${fmt(r.ceilings.http_cpu_us_per_req_100, 1)} µs CPU/req`,
+  );
   add("XADD ceiling, pipelined (entry per event / per 100)", `${fmt(r.ceilings.xadd_events_s)} / ${fmt(r.ceilings.xadd_batch_events_s)} events/s`);
   add("COPY ceiling, LIKE events INCLUDING ALL", `${fmt(r.ceilings.copy_rows_s)} rows/s`);
   add(
     "Ingest, 1-event bodies",
-    `${fmt(r.ingest.req_s_1)} req/s, p50 ${fmt(r.ingest.p50_ms_1, 1)} / p99 ${fmt(r.ingest.p99_ms_1, 1)} ms, ${fmt(r.ingest.non_2xx_1)} non-2xx`,
+    `${fmt(r.ingest.req_s_1)} req/s, p50 ${fmt(r.ingest.p50_ms_1, 1)} / p99 ${fmt(r.ingest.p99_ms_1, 1)} ms, ${fmt(r.ingest.non_2xx_1)} non-2xx, ${fmt(r.ingest.cpu_us_per_req_1, 1)} µs CPU/req`,
     pct(r.ratios.ingest_req_s_1_vs_http),
     `>= 50 %, p99 < 10 ms: ${yesNo(t["ingest_1: >= 50% of bare req/s"])}, ${yesNo(t["ingest_1: p99 < 10 ms"])}`,
   );
   add(
     "Ingest, 100-event bodies",
-    `${fmt(r.ingest.events_s_100)} events/s, p50 ${fmt(r.ingest.p50_ms_100, 1)} / p99 ${fmt(r.ingest.p99_ms_100, 1)} ms, ${fmt(r.ingest.non_2xx_100)} non-2xx`,
+    `${fmt(r.ingest.events_s_100)} events/s, p50 ${fmt(r.ingest.p50_ms_100, 1)} / p99 ${fmt(r.ingest.p99_ms_100, 1)} ms, ${fmt(r.ingest.non_2xx_100)} non-2xx, ${fmt(r.ingest.cpu_us_per_req_100, 1)} µs CPU/req`,
     pct(r.ratios.ingest_events_s_100_vs_http),
     `>= 35 %: ${yesNo(t["ingest_100: >= 35% of bare events/s"])}`,
   );

@@ -3,7 +3,7 @@
  * for a fixed time. Returns throughput, latency percentiles and the count of non-2xx answers.
  */
 import path from "node:path";
-import { REPO_ROOT, runCommand } from "./procs.ts";
+import { cpuSeconds, REPO_ROOT, runCommand } from "./procs.ts";
 
 export interface WrkResult {
   requests: number;
@@ -17,6 +17,8 @@ export interface WrkResult {
   non2xx: number;
   /** Connect, read, write and timeout errors. */
   socketErrors: number;
+  /** CPU time the measured server process used per request (user + system), when its pid was given. */
+  serverCpuUsPerReq: number | null;
 }
 
 const LUA_SCRIPT = path.join(REPO_ROOT, "bench/wrk/post-body.lua");
@@ -36,7 +38,10 @@ export async function runWrk(options: {
   connections: number;
   threads: number;
   durationS: number;
+  /** The server process, to charge its CPU time to the requests (a ratio robust to a busy machine). */
+  serverPid?: number;
 }): Promise<WrkResult> {
+  const cpuBefore = options.serverPid ? await cpuSeconds(options.serverPid) : null;
   const stdout = await runCommand(
     [
       wrkPath(),
@@ -57,6 +62,7 @@ export async function runWrk(options: {
       },
     },
   );
+  const cpuAfter = options.serverPid ? await cpuSeconds(options.serverPid) : null;
   const line = stdout.split("\n").find((l) => l.startsWith("BENCH_RESULT "));
   if (!line) throw new Error(`wrk printed no result line:\n${stdout.slice(-1000)}`);
   const raw = JSON.parse(line.slice("BENCH_RESULT ".length)) as Record<string, number>;
@@ -76,5 +82,7 @@ export async function runWrk(options: {
     maxMs: num("lat_max_us") / 1000,
     non2xx: num("errors_status"),
     socketErrors: num("errors_connect") + num("errors_read") + num("errors_write") + num("errors_timeout"),
+    serverCpuUsPerReq:
+      cpuBefore !== null && cpuAfter !== null && num("requests") > 0 ? ((cpuAfter - cpuBefore) * 1e6) / num("requests") : null,
   };
 }
