@@ -59,8 +59,9 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** Entry bytes per transaction: about 5,000 typical events. */
-const MAX_TRANSACTION_BYTES = 1_500_000;
+/** Entry bytes per transaction: about 3,500 typical events (smaller transactions measured less peak memory). */
+const MAX_TRANSACTION_BYTES = 1_000_000;
+const GC_ABOVE_RSS_BYTES = 140 * 1024 * 1024;
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
 
@@ -142,6 +143,11 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): RunningWo
         while (next < chunks.length) await handleTransaction(chunks[next++]!);
       }),
     );
+    // Each batch allocates tens of MB that are garbage right after (decoded rows, the JSON parameter, driver
+    // buffers), and JavaScriptCore lets the heap grow well past the 200 MB budget before collecting on its own
+    // (measured peak 250-330 MB draining 60,000 events). A full collection after a batch, only when the process is
+    // above the threshold, costs a few ms per batch of seconds and kept the peak near 215 MB.
+    if (process.memoryUsage.rss() > GC_ABOVE_RSS_BYTES) Bun.gc(true);
   }
 
   /** Stores one transaction's entries, retrying while PostgreSQL is away (unless the worker stops). */
