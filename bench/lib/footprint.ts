@@ -1,11 +1,11 @@
 /**
- * Footprint: what a small box pays to run the product. Bundle sizes are gzip -9 of the built files (run
- * `bun run build` first if they are missing); the embedded server's peak RSS is read under the same ingest load as
+ * Footprint: what a small box pays to run the product. Bundle sizes are gzip -9 of the built files (see
+ * ensureBuilt); the embedded server's peak RSS is read under the same ingest load as
  * production mode (server and worker RSS are read by the phases that load them).
  */
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { measureFirstPage } from "../../scripts/build-client.ts";
 import { createBenchAccount } from "./api.ts";
 import type { BenchContext } from "./context.ts";
 import { peakRssMb, REPO_ROOT, runCommand } from "./procs.ts";
@@ -15,9 +15,12 @@ import { runWrk, type WrkResult } from "./wrk.ts";
 const SDK_FILE = path.join(REPO_ROOT, "sdk/dist/sdk.min.js");
 const CLIENT_INDEX = path.join(REPO_ROOT, "client/dist/index.html");
 
-/** Builds the SDK and the dashboard when either bundle is missing. */
+/**
+ * Builds the SDK and the dashboard: always in a full run (the sizes must be those of the current sources), only
+ * when a bundle is missing with --quick.
+ */
 export async function ensureBuilt(ctx: BenchContext): Promise<void> {
-  if (existsSync(SDK_FILE) && existsSync(CLIENT_INDEX)) return;
+  if (ctx.options.quick && existsSync(SDK_FILE) && existsSync(CLIENT_INDEX)) return;
   ctx.log("building the SDK and dashboard (bun run build)");
   await runCommand([process.execPath, "run", "build"]);
 }
@@ -30,24 +33,14 @@ export async function measureSdkGzip(): Promise<number> {
 }
 
 /**
- * The JavaScript a first visit downloads before the dashboard runs: every script and modulepreload that
- * index.html references (lazy route chunks are not counted), each gzipped on its own as a server would send it.
+ * The JavaScript a first visit to "/" downloads, by the build's own definition (scripts/build-client.ts
+ * measureFirstPage: the entry chunk, the landing page's chunk and everything they import statically), each file
+ * gzipped at level 9 on its own as a server would send it.
  */
 export async function measureClientFirstLoad(): Promise<{ bytes: number; files: string[] }> {
   if (!existsSync(CLIENT_INDEX)) throw new Error(`${path.relative(REPO_ROOT, CLIENT_INDEX)} is missing after bun run build`);
-  const html = await readFile(CLIENT_INDEX, "utf8");
-  const refs = new Set<string>();
-  for (const match of html.matchAll(/<script\b[^>]*\bsrc="([^"]+)"/g)) refs.add(match[1]!);
-  for (const match of html.matchAll(/<link\b[^>]*\brel="modulepreload"[^>]*\bhref="([^"]+)"/g)) refs.add(match[1]!);
-  for (const match of html.matchAll(/<link\b[^>]*\bhref="([^"]+)"[^>]*\brel="modulepreload"/g)) refs.add(match[1]!);
-  const files = [...refs].filter((ref) => ref.endsWith(".js") && !/^https?:/.test(ref));
-  if (files.length === 0) throw new Error("client/dist/index.html references no JavaScript");
-  let bytes = 0;
-  for (const ref of files) {
-    const file = path.join(REPO_ROOT, "client/dist", ref.replace(/^\//, ""));
-    bytes += gzipBytes(await Bun.file(file).bytes());
-  }
-  return { bytes, files };
+  const report = await measureFirstPage(path.dirname(CLIENT_INDEX));
+  return { bytes: report.firstPageJsGzipBytes, files: report.firstPageFiles };
 }
 
 /** `bun start` with no DATABASE_URL/REDIS_URL, loaded with 100-event bodies, then its peak RSS. */
