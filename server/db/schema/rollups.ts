@@ -114,7 +114,10 @@ export const analyticsRollups = pgTable(
   ],
 );
 
-/** User sets per bucket, for dimension 'all' and 'event_name' (overview and topEvents report unique users). */
+/**
+ * User sets per bucket, for dimension 'all' and 'event_name' (overview and topEvents report unique users), with
+ * weeks (size 10080) besides the sizes of analytics_rollups: returning users scatter over the whole num space.
+ */
 export const analyticsUserRollups = pgTable(
   "analytics_user_rollups",
   {

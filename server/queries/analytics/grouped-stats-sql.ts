@@ -17,6 +17,8 @@ import {
   DIMENSION_SIZES,
   ROLLUP_DIMENSIONS,
   TOTAL_SIZES,
+  USER_DIMENSION_SIZES,
+  USER_TOTAL_SIZES,
 } from "../rollups/rollup-layout.ts";
 import { dimensionSql, filtersSql } from "./event-filter-sql.ts";
 import { splitRange } from "./range-pieces.ts";
@@ -89,12 +91,20 @@ function rawStatsSql({ projectId, groups, dimension, withUsers, filters }: Group
 
 function rollupStatsSql({ projectId, groups, dimension, withUsers }: GroupedStatsOptions): SQL {
   const sizes = dimension === ALL_DIMENSION ? TOTAL_SIZES : DIMENSION_SIZES;
+  const userSizes = dimension === ALL_DIMENSION ? USER_TOTAL_SIZES : USER_DIMENSION_SIZES;
   const pieces: Array<{ g: number; s: number; b: string }> = [];
+  const userPieces: Array<{ g: number; s: number; b: string }> = [];
   const raw: Array<{ g: number; a: number; b: number }> = [];
   for (const group of groups) {
     const split = splitRange(group.from, group.to, sizes);
     for (const piece of split.pieces) pieces.push({ g: group.g, s: piece.size, b: iso(piece.bucket) });
     for (const [a, b] of split.raw) raw.push({ g: group.g, a, b });
+    // Same finest size, so the same raw edges; weeks only replace runs of days in the middle.
+    if (withUsers) {
+      for (const piece of splitRange(group.from, group.to, userSizes).pieces) {
+        userPieces.push({ g: group.g, s: piece.size, b: iso(piece.bucket) });
+      }
+    }
   }
   const value = dimension === ALL_DIMENSION ? sql`''::text` : dimensionSql(dimension);
   const valueFilter = dimension === ALL_DIMENSION ? sql`true` : sql`${value} is not null and ${value} <> ''`;
@@ -112,7 +122,7 @@ function rollupStatsSql({ projectId, groups, dimension, withUsers }: GroupedStat
       select g, value, chunk, bit_or(bits) as bits
         from (
           select p.g, r.value, r.chunk, r.users as bits
-            from pieces p
+            from jsonb_to_recordset(${JSON.stringify(userPieces)}::jsonb) as p(g int, s smallint, b timestamptz)
             join analytics_user_rollups r
               on r.project_id = ${projectId}::uuid and r.dimension = ${dimension}::text and r.size = p.s and r.bucket = p.b
           union all

@@ -10,7 +10,7 @@
  */
 import { sql, type SQL } from "drizzle-orm";
 import type { AnalyticsFilter } from "../../../shared/analytics.ts";
-import { ALL_DIMENSION, CHUNK_BITS, TOTAL_SIZES } from "../rollups/rollup-layout.ts";
+import { ALL_DIMENSION, CHUNK_BITS, TOTAL_SIZES, USER_TOTAL_SIZES } from "../rollups/rollup-layout.ts";
 import { filtersSql } from "./event-filter-sql.ts";
 import { groupedStatsSql, rawEventsSql } from "./grouped-stats-sql.ts";
 import { splitRange } from "./range-pieces.ts";
@@ -67,7 +67,7 @@ export function pageActiveSql(options: PageActiveOptions): SQL {
         ) page on true`;
   }
 
-  const split = splitRange(from, to, TOTAL_SIZES);
+  const split = splitRange(from, to, sessions ? TOTAL_SIZES : USER_TOTAL_SIZES);
   const pieces = JSON.stringify(split.pieces.map((p) => ({ s: p.size, b: iso(p.bucket) })));
   const rollups = sessions ? sql`analytics_rollups` : sql`analytics_user_rollups`;
   const bits = sessions ? sql`r.sessions` : sql`r.users`;

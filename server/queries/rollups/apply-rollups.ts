@@ -18,7 +18,9 @@ import {
   ROLLUP_DIMENSIONS,
   SESSION_KIND,
   TOTAL_SIZES,
+  USER_DIMENSION_SIZES,
   USER_KIND,
+  USER_TOTAL_SIZES,
   bucketStart,
   type RollupDimension,
 } from "./rollup-layout.ts";
@@ -256,19 +258,22 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
     else hourly.set(hourKey, { p: row.projectId, h: hour, e: row.eventName, n: 1 });
 
     for (const size of TOTAL_SIZES) {
-      const bucket = bucketStart(t, size);
-      addToRollup(rollups, row.projectId, ALL_DIMENSION, size, bucket, "", sessionNum, true);
-      if (userNum !== undefined) addToRollup(userRollups, row.projectId, ALL_DIMENSION, size, bucket, "", userNum, false);
+      addToRollup(rollups, row.projectId, ALL_DIMENSION, size, bucketStart(t, size), "", sessionNum, true);
     }
     for (const size of DIMENSION_SIZES) {
       const bucket = bucketStart(t, size);
       for (const dimension of DIMENSIONS) {
         const value = nonEmpty(row[DIMENSION_FIELDS[dimension]] as string | null);
-        if (value === null) continue;
-        addToRollup(rollups, row.projectId, dimension, size, bucket, value, sessionNum, true);
-        if (dimension === "event_name" && userNum !== undefined) {
-          addToRollup(userRollups, row.projectId, dimension, size, bucket, value, userNum, false);
-        }
+        if (value !== null) addToRollup(rollups, row.projectId, dimension, size, bucket, value, sessionNum, true);
+      }
+    }
+    if (userNum !== undefined) {
+      for (const size of USER_TOTAL_SIZES) {
+        addToRollup(userRollups, row.projectId, ALL_DIMENSION, size, bucketStart(t, size), "", userNum, false);
+      }
+      const eventName = nonEmpty(row.eventName);
+      for (const size of eventName === null ? [] : USER_DIMENSION_SIZES) {
+        addToRollup(userRollups, row.projectId, "event_name", size, bucketStart(t, size), eventName!, userNum, false);
       }
     }
   });

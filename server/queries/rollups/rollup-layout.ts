@@ -14,8 +14,16 @@ export const CHUNK_BITS = 4096;
 export const QUARTER = 15;
 export const HOUR = 60;
 export const DAY = 1440;
+export const WEEK = 10_080;
 export const TOTAL_SIZES = [QUARTER, HOUR, DAY] as const;
 export const DIMENSION_SIZES = [HOUR, DAY] as const;
+/**
+ * User sets also keep weeks (aligned to the Unix epoch, a Thursday). Users, unlike sessions, come back: a day's users
+ * are spread over every chunk of the num space, so a month of day-level user sets is tens of thousands of rows;
+ * weeks cut that about sevenfold. Session sets stay compact (a bucket's sessions are mostly new, so adjacent nums).
+ */
+export const USER_TOTAL_SIZES = [QUARTER, HOUR, DAY, WEEK] as const;
+export const USER_DIMENSION_SIZES = [HOUR, DAY, WEEK] as const;
 
 /** Rolled-up breakdown dimensions and the events column each reads. 'all' (value '') holds the totals. */
 export const ROLLUP_DIMENSIONS = {
