@@ -31,7 +31,7 @@ export async function runWorker(services: Services, options: { consumer?: string
       batchSize: services.config.WORKER_BATCH_SIZE,
       // One pool connection stays free for everything else (the direct-write fallback, readiness checks). PGlite is
       // one connection in this process: transactions there run one at a time anyway.
-      concurrency: services.database.kind === "pglite" ? 1 : Math.max(1, Math.min(4, services.config.DB_POOL_SIZE - 1)),
+      concurrency: services.database.kind === "pglite" ? 1 : Math.max(1, Math.min(3, services.config.DB_POOL_SIZE - 1)),
       drainOnStop: embeddedStream,
     },
   );
