@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { INGEST_LIMITS, ingestEventSchema } from "../../shared/ingest.ts";
-import { checkEnvelope, cleanString, needsCleaning, validateEvents } from "./validate-events.ts";
+import { checkEnvelope, cleanString, needsCleaning, parseIsoTimestamp, validateEvents } from "./validate-events.ts";
 
 const NOW = Date.parse("2026-06-01T12:00:00.000Z");
 const validate = (events: unknown[], options: { sentAt?: string | null; clean?: boolean } = {}) =>
@@ -163,5 +163,19 @@ describe("checkEnvelope", () => {
 describe("cleanString", () => {
   it("keeps well-formed text, emoji included", () => {
     expect(cleanString("héllo 👋")).toBe("héllo 👋");
+  });
+});
+
+describe("parseIsoTimestamp", () => {
+  it("reads every accepted timestamp form exactly as Date.parse does", () => {
+    const random = (n: number) => Math.floor(Math.random() * n);
+    const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+    const samples = ["2026-06-01T12:00:00Z", "2024-02-29T23:59:59.999+14:00", "1999-12-31T00:00:00.1-12:00", "0050-01-01T00:00:00Z", "2026-01-01T00:00:00.123456789+05:45"];
+    for (let i = 0; i < 2_000; i++) {
+      const fraction = random(3) === 0 ? "" : `.${String(random(1e9)).padStart(9, "0").slice(0, 1 + random(9))}`;
+      const zone = random(3) === 0 ? "Z" : `${random(2) ? "+" : "-"}${pad(random(24))}:${pad(random(60))}`;
+      samples.push(`${pad(1970 + random(100), 4)}-${pad(1 + random(12))}-${pad(1 + random(28))}T${pad(random(24))}:${pad(random(60))}:${pad(random(60))}${fraction}${zone}`);
+    }
+    for (const sample of samples) expect({ sample, ms: parseIsoTimestamp(sample) }).toEqual({ sample, ms: Date.parse(sample) });
   });
 });

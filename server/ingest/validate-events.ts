@@ -54,6 +54,38 @@ interface WellFormedString {
   toWellFormed(): string;
 }
 
+const digit = (text: string, at: number) => text.charCodeAt(at) - 48;
+const twoDigits = (text: string, at: number) => digit(text, at) * 10 + digit(text, at + 1);
+
+/**
+ * Milliseconds since the epoch of a timestamp that already matched ISO_TIMESTAMP_PATTERN
+ * (`YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`). Reads the fixed positions directly: Date.parse was half the cost of
+ * validating an event.
+ */
+export function parseIsoTimestamp(text: string): number {
+  const year = digit(text, 0) * 1000 + digit(text, 1) * 100 + twoDigits(text, 2);
+  // Date.UTC reads years 0-99 as 1900-1999.
+  if (year < 100) return Date.parse(text);
+  let at = 19;
+  let millis = 0;
+  if (text.charCodeAt(at) === 46 /* . */) {
+    let scale = 100;
+    at++;
+    for (let c = text.charCodeAt(at); c >= 48 && c <= 57; c = text.charCodeAt(++at)) {
+      millis += (c - 48) * scale;
+      scale /= 10;
+    }
+    millis = Math.floor(millis);
+  }
+  let offsetMinutes = 0;
+  const sign = text.charCodeAt(at);
+  if (sign === 43 /* + */ || sign === 45 /* - */) {
+    offsetMinutes = (twoDigits(text, at + 1) * 60 + twoDigits(text, at + 4)) * (sign === 43 ? 1 : -1);
+  }
+  const utc = Date.UTC(year, twoDigits(text, 5) - 1, twoDigits(text, 8), twoDigits(text, 11), twoDigits(text, 14), twoDigits(text, 17), millis);
+  return utc - offsetMinutes * 60_000;
+}
+
 /** Removes NUL and replaces lone surrogates with U+FFFD. */
 export function cleanString(value: string): string {
   const text = value as string & WellFormedString;
@@ -150,7 +182,7 @@ export function validateEvents(events: readonly unknown[], options: ValidateOpti
   const rejected: RejectedEvent[] = [];
   let skewMs = 0;
   if (options.sentAt) {
-    const drift = now - Date.parse(options.sentAt);
+    const drift = now - parseIsoTimestamp(options.sentAt);
     if (Math.abs(drift) > INGEST_LIMITS.clockSkewDeadbandMs) skewMs = drift;
   }
   const newest = now + INGEST_LIMITS.maxFutureMs;
@@ -207,7 +239,7 @@ export function validateEvents(events: readonly unknown[], options: ValidateOpti
         rejected.push({ index, reason: "timestamp: must be an ISO 8601 date-time with an offset" });
         continue;
       }
-      timestampMs = Date.parse(timestamp) + skewMs;
+      timestampMs = parseIsoTimestamp(timestamp) + skewMs;
       if (timestampMs > newest) timestampMs = now;
       if (timestampMs < oldest) {
         rejected.push({ index, reason: "timestamp: more than 365 days old" });
@@ -222,13 +254,19 @@ export function validateEvents(events: readonly unknown[], options: ValidateOpti
       rejected.push({ index, reason: "properties: must be a JSON object" });
       continue;
     } else {
+      // One pass counts the keys and notices nesting; only nested properties pay for the depth walk.
       let keys = 0;
-      for (const _ in properties) keys++;
+      let nested = false;
+      for (const key in properties) {
+        keys++;
+        const value = (properties as Record<string, unknown>)[key];
+        if (typeof value === "object" && value !== null) nested = true;
+      }
       if (keys > INGEST_LIMITS.maxPropertyKeys) {
         rejected.push({ index, reason: `properties: more than ${INGEST_LIMITS.maxPropertyKeys} keys` });
         continue;
       }
-      if (exceedsDepth(properties, INGEST_LIMITS.maxPropertyDepth)) {
+      if (nested && exceedsDepth(properties, INGEST_LIMITS.maxPropertyDepth)) {
         rejected.push({ index, reason: `properties: nested deeper than ${INGEST_LIMITS.maxPropertyDepth} levels` });
         continue;
       }
