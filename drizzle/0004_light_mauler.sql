@@ -1,0 +1,2 @@
+CREATE INDEX "events_project_path_timestamp_idx" ON "events" USING btree ("project_id","path","timestamp");--> statement-breakpoint
+CREATE INDEX "events_project_event_timestamp_idx" ON "events" USING btree ("project_id","event_name","timestamp");
