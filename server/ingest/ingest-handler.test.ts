@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { connect } from "node:net";
 import { eq } from "drizzle-orm";
 import { Redis } from "ioredis";
 import { INGEST_LIMITS } from "../../shared/ingest.ts";
@@ -271,6 +272,31 @@ describe("POST /api/v1/events/ingest over a real socket (the native route)", () 
       const missing = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: "{" });
       expect(missing.status).toBe(400);
     } finally {
+      await server.stop();
+    }
+  });
+
+  it("answers 413 to an oversized body and keeps the connection usable for the next request", async () => {
+    const server = startTestServer(t.services);
+    const socket = connect(server.port, "127.0.0.1");
+    try {
+      let received = "";
+      socket.on("data", (chunk) => (received += chunk.toString()));
+      await new Promise((resolve) => socket.once("connect", resolve));
+      const request = (body: string) =>
+        `POST ${PATH} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nX-API-Key: ${project.apiKey}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+      socket.write(request("x".repeat(INGEST_LIMITS.maxBodyBytes + 1)));
+      // Like any HTTP/1.1 client, send the next request once the answer to this one arrived.
+      let deadline = Date.now() + 5_000;
+      while (!received.includes("payload_too_large") && Date.now() < deadline) await Bun.sleep(20);
+      socket.write(request(JSON.stringify({ events: makeEvents(1) })));
+      deadline = Date.now() + 5_000;
+      while (!received.includes('"accepted":1') && Date.now() < deadline) await Bun.sleep(20);
+      const statuses = [...received.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((match) => match[1]);
+      expect(statuses).toEqual(["413", "202"]);
+    } finally {
+      socket.destroy();
       await server.stop();
     }
   });
