@@ -153,7 +153,9 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
         results.ceilings.xadd_batch_events_s = round(xadd.batchedEventsPerS);
       });
       await phase(ctx, "ceilings.copy", async () => {
-        results.ceilings.copy_rows_s = round((await measureCopyCeiling(ctx)).rowsPerS);
+        const copy = await measureCopyCeiling(ctx);
+        results.ceilings.copy_rows_s = round(copy.rowsPerS);
+        results.ceilings.copy_rows_s_runs = copy.runs.map((r) => Math.round(r));
       });
     }
 

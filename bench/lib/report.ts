@@ -51,6 +51,8 @@ export interface BenchResults {
     xadd_events_s: Num;
     xadd_batch_events_s: Num;
     copy_rows_s: Num;
+    /** The three COPY runs; copy_rows_s is their median. */
+    copy_rows_s_runs: number[];
   };
   ingest: {
     req_s_1: Num;
@@ -130,6 +132,7 @@ export function emptyResults(mode: "full" | "quick", command: string, parts: Par
       xadd_events_s: null,
       xadd_batch_events_s: null,
       copy_rows_s: null,
+      copy_rows_s_runs: [],
     },
     ingest: {
       req_s_1: null,
@@ -292,7 +295,10 @@ export function renderTable(r: BenchResults): string {
     `${fmt(r.ceilings.http_events_s_100)} events/s, p99 ${fmt(r.ceilings.http_p99_ms_100, 1)} ms, ${fmt(r.ceilings.http_cpu_us_per_req_100, 1)} µs CPU/req`,
   );
   add("XADD ceiling, pipelined (entry per event / per 100)", `${fmt(r.ceilings.xadd_events_s)} / ${fmt(r.ceilings.xadd_batch_events_s)} events/s`);
-  add("COPY ceiling, LIKE events INCLUDING ALL", `${fmt(r.ceilings.copy_rows_s)} rows/s`);
+  add(
+    "COPY ceiling, LIKE events INCLUDING ALL (median of 3)",
+    `${fmt(r.ceilings.copy_rows_s)} rows/s (runs: ${r.ceilings.copy_rows_s_runs.map((v) => fmt(v)).join(", ")})`,
+  );
   add(
     "Ingest, 1-event bodies",
     `${fmt(r.ingest.req_s_1)} req/s, p50 ${fmt(r.ingest.p50_ms_1, 1)} / p99 ${fmt(r.ingest.p99_ms_1, 1)} ms, ${fmt(r.ingest.non_2xx_1)} non-2xx, ${fmt(r.ingest.cpu_us_per_req_1, 1)} µs CPU/req`,
