@@ -55,7 +55,9 @@ export async function createServices(config: Config, options: CreateServicesOpti
     let stream: EventStream;
     if (config.REDIS_URL) {
       const redisUrl = config.REDIS_URL;
-      redis = connectRedis(redisUrl);
+      // Fails at once while Redis is away instead of queueing: token checks then refuse (fail closed) in
+      // milliseconds rather than after a reconnect timeout, and rate limits let calls through.
+      redis = connectRedis(redisUrl, { enableOfflineQueue: false });
       const subscriber = connectRedis(redisUrl, { commandTimeout: undefined });
       // The stream's own connection fails at once while Redis is away (ingest then writes to PostgreSQL instead of
       // waiting), and auto-pipelines: the XADDs of concurrent requests go out in one write per tick.
@@ -74,7 +76,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
       );
       kv = new RedisKeyStore(redis, config.REDIS_KEY_PREFIX);
       pubsub = new RedisPubSub(redis, subscriber, config.REDIS_KEY_PREFIX);
-      await waitUntilReady(streamRedis, 2_000);
+      await Promise.all([waitUntilReady(streamRedis, 2_000), waitUntilReady(redis, 2_000)]);
     } else {
       kv = new MemoryKeyStore();
       pubsub = new MemoryPubSub();

@@ -27,6 +27,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   if (options.databaseUrl) {
     const sql = postgres(options.databaseUrl, {
       max: options.poolSize,
+      // A connection attempt during an outage should fail in seconds, not postgres.js's default 30.
+      connect_timeout: 5,
       onnotice: () => {},
       connection: { application_name: "analytics-dashboard" },
     });
