@@ -69,8 +69,20 @@ export function rawEventsSql(projectId: string, intervals: ReadonlyArray<{ g: nu
 /** A SELECT returning one GroupedStatsRow per (group, value) that has events. */
 export function groupedStatsSql(options: GroupedStatsOptions): SQL {
   const rolledUp = options.dimension === ALL_DIMENSION || options.dimension in ROLLUP_DIMENSIONS;
-  if (options.filters?.length || !rolledUp) return rawStatsSql(options);
-  return rollupStatsSql(options);
+  if (!rolledUp) return rawStatsSql(options);
+  if (!options.filters?.length) return rollupStatsSql(options, null);
+  // One "equals" filter on a rolled-up dimension is a single value of that dimension's rollups: the totals of
+  // `path = /pricing` are the path rollups of '/pricing'. It serves totals (unless unique users are asked for and the
+  // dimension keeps no user sets) and a breakdown by the filtered dimension itself.
+  const [filter] = options.filters;
+  if (options.filters.length === 1 && filter!.op === "eq" && filter!.value !== "" && filter!.dimension in ROLLUP_DIMENSIONS) {
+    const totals = options.dimension === ALL_DIMENSION;
+    const usersKept = !options.withUsers || filter!.dimension === "event_name";
+    if ((totals && usersKept) || options.dimension === filter!.dimension) {
+      return rollupStatsSql({ ...options, dimension: filter!.dimension }, { value: filter!.value, asTotals: totals });
+    }
+  }
+  return rawStatsSql(options);
 }
 
 function rawStatsSql({ projectId, groups, dimension, withUsers, filters }: GroupedStatsOptions): SQL {
@@ -89,7 +101,11 @@ function rawStatsSql({ projectId, groups, dimension, withUsers, filters }: Group
      group by g, value`;
 }
 
-function rollupStatsSql({ projectId, groups, dimension, withUsers }: GroupedStatsOptions): SQL {
+/** `only`: read just this value of the dimension; with `asTotals`, report it as the totals row (value ''). */
+function rollupStatsSql(
+  { projectId, groups, dimension, withUsers }: GroupedStatsOptions,
+  only: { value: string; asTotals: boolean } | null,
+): SQL {
   const sizes = dimension === ALL_DIMENSION ? TOTAL_SIZES : DIMENSION_SIZES;
   const userSizes = dimension === ALL_DIMENSION ? USER_TOTAL_SIZES : USER_DIMENSION_SIZES;
   const pieces: Array<{ g: number; s: number; b: string }> = [];
@@ -106,8 +122,16 @@ function rollupStatsSql({ projectId, groups, dimension, withUsers }: GroupedStat
       }
     }
   }
-  const value = dimension === ALL_DIMENSION ? sql`''::text` : dimensionSql(dimension);
-  const valueFilter = dimension === ALL_DIMENSION ? sql`true` : sql`${value} is not null and ${value} <> ''`;
+  const column = dimension === ALL_DIMENSION ? sql`''::text` : dimensionSql(dimension);
+  const value = only?.asTotals ? sql`''::text` : column;
+  const valueFilter = only
+    ? sql`${column} = ${only.value}::text`
+    : dimension === ALL_DIMENSION
+      ? sql`true`
+      : sql`${column} is not null and ${column} <> ''`;
+  // Rollup rows of the one value asked for, or of every value; reported under `value` like the raw rows.
+  const rolledValue = only?.asTotals ? sql`''::text` : sql`r.value`;
+  const rolledFilter = only ? sql`r.value = ${only.value}::text` : sql`true`;
   // A raw member as a one-bit chunk, so raw edges and rollups merge by plain aggregation (no join on chunks).
   const memberBit = (num: SQL) => sql`(${sql.raw(`B'1'::bit(${CHUNK_BITS})`)} >> (${num} % ${sql.raw(String(CHUNK_BITS))})::int)::bit varying`;
   const memberChunk = (num: SQL) => sql`(${num} / ${sql.raw(String(CHUNK_BITS))})::int`;
@@ -121,10 +145,11 @@ function rollupStatsSql({ projectId, groups, dimension, withUsers }: GroupedStat
     user_sets as (
       select g, value, chunk, bit_or(bits) as bits
         from (
-          select p.g, r.value, r.chunk, r.users as bits
+          select p.g, ${rolledValue} as value, r.chunk, r.users as bits
             from jsonb_to_recordset(${JSON.stringify(userPieces)}::jsonb) as p(g int, s smallint, b timestamptz)
             join analytics_user_rollups r
               on r.project_id = ${projectId}::uuid and r.dimension = ${dimension}::text and r.size = p.s and r.bucket = p.b
+             and ${rolledFilter}
           union all
           select g, value, ${memberChunk(sql`num`)}, ${memberBit(sql`num`)} from raw_users where num is not null
         ) members
@@ -143,10 +168,11 @@ function rollupStatsSql({ projectId, groups, dimension, withUsers }: GroupedStat
       select g, s, b from jsonb_to_recordset(${JSON.stringify(pieces)}::jsonb) as x(g int, s smallint, b timestamptz)
     ),
     rolled as materialized (
-      select p.g, r.value, r.chunk, r.events, r.sessions
+      select p.g, ${rolledValue} as value, r.chunk, r.events, r.sessions
         from pieces p
         join analytics_rollups r
           on r.project_id = ${projectId}::uuid and r.dimension = ${dimension}::text and r.size = p.s and r.bucket = p.b
+         and ${rolledFilter}
     ),
     raw_events as materialized (
       ${rawEventsSql(

@@ -244,6 +244,38 @@ describe("analytics.overview", () => {
   });
 });
 
+describe("single-value filters served from the rollups", () => {
+  const single: AnalyticsFilter[][] = [
+    [{ dimension: "event_name", op: "eq", value: "signup" }],
+    [{ dimension: "path", op: "eq", value: "/pricing" }],
+    [{ dimension: "browser", op: "eq", value: "Firefox" }],
+    [{ dimension: "referrer", op: "eq", value: "t.co" }],
+  ];
+  for (const filters of single) {
+    it(`match raw events for ${filters[0]!.dimension} = ${filters[0]!.value}`, async () => {
+      for (const [, from, to] of [RANGES[0]!, RANGES[1]!, RANGES[3]!]) {
+        const range = { projectId, from: iso(from), to: iso(to), filters };
+        const overview = await owner.caller.analytics.overview(range);
+        expect({ totalEvents: overview.totalEvents, uniqueSessions: overview.uniqueSessions, uniqueUsers: overview.uniqueUsers }).toEqual(
+          await rawTotals(from, to, filters),
+        );
+        const expected = await rawBuckets(from, to, "day", "Asia/Kolkata", filters);
+        const series = await owner.caller.analytics.timeseries({ ...range, timezone: "Asia/Kolkata", granularity: "day" });
+        for (const point of series.points) {
+          expect(point).toEqual({ timestamp: point.timestamp, ...(expected.get(point.timestamp) ?? { count: 0, uniqueSessions: 0 }) });
+        }
+        const dimension = filters[0]!.dimension;
+        const breakdown = await owner.caller.analytics.breakdown({ ...range, dimension, limit: 100 });
+        expect(breakdown).toEqual((await rawGrouped(dimension, from, to, filters)).map(({ value, count, uniqueSessions }) => ({ value, count, uniqueSessions })));
+        const top = await owner.caller.analytics.topEvents({ ...range, limit: 100 });
+        expect(top).toEqual(
+          (await rawGrouped("event_name", from, to, filters)).map((r) => ({ eventName: r.value, count: r.count, uniqueSessions: r.uniqueSessions, uniqueUsers: r.uniqueUsers })),
+        );
+      }
+    });
+  }
+});
+
 describe("analytics.timeseries", () => {
   const cases: Array<[string, "hour" | "day", number, number]> = [
     ["UTC", "day", BASE, BASE + DAYS * DAY],
