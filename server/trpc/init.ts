@@ -38,6 +38,8 @@ export type InnerContext = {
   passwords: PasswordHasher;
   /** Headers added to the HTTP response (Set-Cookie). */
   resHeaders: Headers;
+  /** Per-request rate-limit buckets already counted: a batch of calls counts once against them (see rateLimited). */
+  rateLimitsCounted: Map<string, Promise<void>>;
 };
 
 /** Builds a context without HTTP: what procedure tests use with createCaller. */
@@ -56,6 +58,7 @@ export function createInnerContext(
     isBatchCall: false,
     passwords: defaultPasswordHasher,
     resHeaders: new Headers(),
+    rateLimitsCounted: new Map(),
     ...overrides,
   };
 }
@@ -78,6 +81,7 @@ export async function createContext(
     isBatchCall: opts.info.isBatchCall,
     passwords: defaultPasswordHasher,
     resHeaders: opts.resHeaders,
+    rateLimitsCounted: new Map(),
   };
 }
 
@@ -107,15 +111,28 @@ export const middleware = t.middleware;
 // 3. Procedures
 // ---------------------------------------------------------------------------------------------------------------
 
-/** A middleware counting calls per client IP in the named bucket (see rate-limit.ts). */
-export const rateLimited = (options: RateLimitOptions) =>
+/**
+ * A middleware counting calls per client IP in the named bucket (see rate-limit.ts). With `perRequest`, one HTTP
+ * request counts once however many calls it batches: a dashboard view loads a dozen queries in one request, and
+ * counting each would spend a minute's allowance on a few clicks. Every call of the batch shares the verdict.
+ */
+export const rateLimited = (options: RateLimitOptions & { perRequest?: boolean }) =>
   t.middleware(async ({ ctx, next }) => {
-    await consumeRateLimit(ctx, options);
+    if (!options.perRequest) {
+      await consumeRateLimit(ctx, options);
+      return next();
+    }
+    let counted = ctx.rateLimitsCounted.get(options.name);
+    if (!counted) {
+      counted = consumeRateLimit(ctx, options);
+      ctx.rateLimitsCounted.set(options.name, counted);
+    }
+    await counted;
     return next();
   });
 
-/** Open to anyone, rate limited per IP at RATE_LIMIT_PER_MINUTE. */
-export const publicProcedure = t.procedure.use(rateLimited({ name: "default" }));
+/** Open to anyone, rate limited per IP at RATE_LIMIT_PER_MINUTE requests (a batch is one request). */
+export const publicProcedure = t.procedure.use(rateLimited({ name: "default", perRequest: true }));
 
 /** Requires a valid, unrevoked access token; narrows ctx.user and ctx.session. */
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
