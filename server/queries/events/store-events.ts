@@ -18,6 +18,9 @@ export type EventRow = typeof events.$inferSelect;
 /** Inserts the rows that are new, updates the rollups for them, and returns them (the others were duplicates). */
 export async function storeEvents(db: Database, rows: readonly EventRow[]): Promise<EventRow[]> {
   if (rows.length === 0) return [];
+  // Insert in key order: two transactions holding overlapping keys (a resend racing its original) then wait on each
+  // other in the same order instead of deadlocking. The sort is stable, so within a batch the first copy still wins.
+  rows = rows.toSorted(byKey);
   const json = JSON.stringify(rows.map(toRecord));
   return db.transaction(async (tx) => {
     const added = await queryRows<{ project_id: string; insert_id: string }>(
@@ -41,6 +44,11 @@ export async function storeEvents(db: Database, rows: readonly EventRow[]): Prom
     await applyRollups(tx, inserted);
     return inserted;
   });
+}
+
+function byKey(a: EventRow, b: EventRow): number {
+  if (a.projectId !== b.projectId) return a.projectId < b.projectId ? -1 : 1;
+  return a.insertId < b.insertId ? -1 : a.insertId > b.insertId ? 1 : 0;
 }
 
 function toRecord(row: EventRow) {
