@@ -43,8 +43,12 @@ async function describeMachine(ctx: BenchContext, results: BenchResults): Promis
   const wrkProc = Bun.spawn([wrkPath(), "-v"], { stdout: "pipe", stderr: "pipe" });
   const wrkVersion = (await new Response(wrkProc.stdout).text()) + (await new Response(wrkProc.stderr).text());
   await wrkProc.exited;
+  // The code measured: the commit, and whether the product's sources had uncommitted changes at the time.
+  const commit = (await runCommand(["git", "rev-parse", "--short", "HEAD"]).catch(() => "unknown")).trim();
+  const dirty = (await runCommand(["git", "status", "--porcelain", "--", "server", "shared", "scripts", "drizzle"]).catch(() => "")).trim();
   results.versions = {
     product: pkg.version ?? "unknown",
+    commit: dirty ? `${commit} (plus uncommitted changes in server/shared/scripts/drizzle)` : commit,
     bun: Bun.version,
     postgres: pg?.v ?? "unknown",
     redis: redisInfo.match(/redis_version:(\S+)/)?.[1] ?? "unknown",
