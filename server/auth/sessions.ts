@@ -152,10 +152,12 @@ export async function endUserSessions(
   userId: string,
   options: { keepSessionId?: string } = {},
 ): Promise<void> {
-  const now = Date.now();
+  // Sessions started in this very millisecond must end too (a clock tick is coarser than a login), so the marker is
+  // the next millisecond: in doubt a session is ended, never kept.
+  const validAfter = Date.now() + 1;
   // The kept session is re-stamped first, so it is never seen as older than the marker, not even for a moment.
   if (options.keepSessionId) {
-    await writeRecord(services, options.keepSessionId, { userId, validFrom: now });
+    await writeRecord(services, options.keepSessionId, { userId, validFrom: validAfter });
   }
-  await services.kv.set(keys.userValidAfter(userId), String(now), lifetimes(services).refreshMs + DAY_MS);
+  await services.kv.set(keys.userValidAfter(userId), String(validAfter), lifetimes(services).refreshMs + DAY_MS);
 }
