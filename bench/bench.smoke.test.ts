@@ -34,10 +34,11 @@ describe("bench", () => {
           proc.exited,
         ]);
         if (code !== 0) console.error(stdout.slice(-4000), stderr.slice(-4000));
-        expect(code).toBe(0);
         const results = JSON.parse(await readFile(out, "utf8")) as { errors: unknown[]; mode: string };
-        expect(validateResults(results)).toEqual([]);
+        // The parts that failed, with their reasons, before the exit code: the first thing to read on a failure.
         expect(results.errors).toEqual([]);
+        expect(code).toBe(0);
+        expect(validateResults(results)).toEqual([]);
         expect(results.mode).toBe("quick");
         expect(stdout).toContain("| what | measured | of ceiling | target |");
       } finally {
