@@ -43,7 +43,8 @@ async function describeMachine(ctx: BenchContext, results: BenchResults): Promis
   const wrkProc = Bun.spawn([wrkPath(), "-v"], { stdout: "pipe", stderr: "pipe" });
   const wrkVersion = (await new Response(wrkProc.stdout).text()) + (await new Response(wrkProc.stderr).text());
   await wrkProc.exited;
-  // The code measured: the commit, and whether the product's sources had uncommitted changes at the time.
+  // The code measured: the commit, and whether the product's sources had uncommitted changes at the time (a copy
+  // without git still runs the benchmark; it is then recorded as "unknown").
   const commit = (await runCommand(["git", "rev-parse", "--short", "HEAD"]).catch(() => "unknown")).trim();
   const dirty = (await runCommand(["git", "status", "--porcelain", "--", "server", "shared", "scripts", "drizzle"]).catch(() => "")).trim();
   results.versions = {

@@ -104,13 +104,23 @@ export async function startWorker(ctx: BenchContext, env?: Record<string, string
 }
 
 async function consumerCount(ctx: BenchContext): Promise<number> {
-  const groups = await ctx.redis.xinfo("GROUPS", streamKey(ctx)).catch(() => [] as unknown[]);
+  const groups = await streamGroups(ctx);
   let consumers = 0;
-  for (const group of groups as unknown[][]) {
+  for (const group of groups) {
     const fields = toRecord(group);
     consumers += Number(fields.consumers ?? 0);
   }
   return consumers;
+}
+
+/** XINFO GROUPS of the ingest stream; none while the stream does not exist yet (any other error is thrown). */
+async function streamGroups(ctx: BenchContext): Promise<unknown[][]> {
+  try {
+    return (await ctx.redis.xinfo("GROUPS", streamKey(ctx))) as unknown[][];
+  } catch (error) {
+    if (error instanceof Error && /no such key/i.test(error.message)) return [];
+    throw error;
+  }
 }
 
 /** Turns Redis's flat [name, value, name, value] replies into an object. */
@@ -133,7 +143,7 @@ export interface StreamBacklog {
 export async function streamBacklog(ctx: BenchContext): Promise<StreamBacklog> {
   const key = streamKey(ctx);
   const length = await ctx.redis.xlen(key);
-  const groups = (await ctx.redis.xinfo("GROUPS", key).catch(() => [])) as unknown[][];
+  const groups = await streamGroups(ctx);
   if (groups.length === 0) return { backlog: length, length };
   let backlog = 0;
   for (const group of groups) {
