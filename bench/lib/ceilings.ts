@@ -84,7 +84,7 @@ export async function measureXaddCeiling(ctx: BenchContext): Promise<XaddCeiling
       }
       elapsedMs += performance.now() - started;
       events += entries.length * eventsPerEntry;
-      await ctx.redis.del(key);
+      await ctx.redis.unlink(key);
     }
     return events / (elapsedMs / 1000);
   };

@@ -62,7 +62,7 @@ export async function closeBenchContext(ctx: BenchContext, { keepDatabase = fals
   do {
     const [next, keys] = await ctx.redis.scan(cursor, "MATCH", `${ctx.redisPrefix}*`, "COUNT", 1000);
     cursor = next;
-    if (keys.length) await ctx.redis.del(...keys);
+    if (keys.length) await ctx.redis.unlink(...keys);
   } while (cursor !== "0");
   ctx.redis.disconnect();
   if (!keepDatabase) {

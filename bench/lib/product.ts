@@ -155,13 +155,14 @@ export async function streamBacklog(ctx: BenchContext): Promise<StreamBacklog> {
 }
 
 /**
- * Discards what is left in the stream after the drain window: deletes the stream and recreates the consumer group
- * the way the product does at boot (XGROUP CREATE ... 0 MKSTREAM). Only with no worker running; the server only
- * appends, so it carries on. Used so a long pre-filled backlog does not spill into the phases that follow.
+ * Discards what is in the stream (the ingest phase's entries, or what a drain window left): unlinks the stream
+ * (Redis frees it in the background, so the shared server does not stall on a stream of a gigabyte) and recreates
+ * the consumer group the way the product does at boot (XGROUP CREATE ... 0 MKSTREAM). Only with no worker
+ * running; the server only appends, so it carries on. Keeps a backlog from spilling into the phases that follow.
  */
 export async function resetStream(ctx: BenchContext): Promise<void> {
   const key = streamKey(ctx);
-  await ctx.redis.del(key);
+  await ctx.redis.unlink(key);
   await ctx.redis.xgroup("CREATE", key, "event_workers", "0", "MKSTREAM");
 }
 
