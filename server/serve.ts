@@ -26,6 +26,9 @@ export function startHttpServer(services: Services, options: { port?: number; ho
     websocket,
     // Bodies larger than this are cut before any handler runs; routes apply their own tighter limits.
     maxRequestBodySize: 2 * 1024 * 1024,
+    // Bun's default closes a connection after 10 s without bytes; a filtered query over months of raw events can take
+    // longer on a large project, and the dashboard should get its answer rather than a dropped connection.
+    idleTimeout: 60,
     development: false,
   });
   const host = server.hostname === "0.0.0.0" || server.hostname === "::" ? "localhost" : server.hostname;
