@@ -120,3 +120,8 @@ export function loadTestServiceUrls(): { postgres: string; redis: string } {
     redis: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
   };
 }
+
+/** How browser tests find Chromium (CHROMIUM_PATH) and whether a missing browser is a failure (CI). */
+export function loadTestBrowserSettings(): { chromiumPath: string | undefined; inCi: boolean } {
+  return { chromiumPath: process.env.CHROMIUM_PATH || undefined, inCi: Boolean(process.env.CI) };
+}

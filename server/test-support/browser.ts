@@ -5,19 +5,20 @@
  */
 import { existsSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
+import { loadTestBrowserSettings } from "../env.ts";
 
 const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
 
 /** The browser binary to use, or null when none is installed. */
 export function findChromium(): string | null {
-  const configured = process.env.CHROMIUM_PATH;
+  const configured = loadTestBrowserSettings().chromiumPath;
   if (configured) return configured;
   return CANDIDATES.find((candidate) => existsSync(candidate)) ?? null;
 }
 
 /** True when browser tests must be skipped: no browser here and not in CI (where a missing browser is a failure). */
 export function shouldSkipBrowserTests(): boolean {
-  return findChromium() === null && !process.env.CI;
+  return findChromium() === null && !loadTestBrowserSettings().inCi;
 }
 
 export async function launchChromium(): Promise<Browser> {
