@@ -5,12 +5,11 @@ import { createSignal, Show } from "solid-js";
 import { AuthCard } from "../components/auth-card.tsx";
 import { TextField } from "../components/field.tsx";
 import { FormError } from "../components/query-boundary.tsx";
-import { markSignedIn, signedIn } from "../lib/auth-state.ts";
+import { signedIn } from "../lib/auth-state.ts";
 import { safeNextPath } from "../lib/next-path.ts";
 import { describeProblem } from "../lib/errors.ts";
-import { keys } from "../lib/queries.ts";
-import { trpc } from "../lib/trpc.ts";
 import { usePageTitle } from "../lib/page-title.ts";
+import { signIn } from "../lib/sign-in.ts";
 
 export default function LoginPage() {
   usePageTitle(() => "Sign in");
@@ -28,11 +27,7 @@ export default function LoginPage() {
     setPending(true);
     setError(null);
     try {
-      const result = await trpc.auth.login.mutate({ email: email().trim(), password: password() });
-      // Nothing cached for a previous account on this tab may show for this one.
-      queryClient.clear();
-      queryClient.setQueryData(keys.me(), result.user);
-      markSignedIn();
+      await signIn(queryClient, { email: email().trim(), password: password() });
       navigate(next(), { replace: true });
     } catch (caught) {
       setError(caught);

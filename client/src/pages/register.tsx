@@ -9,12 +9,12 @@ import { AuthCard } from "../components/auth-card.tsx";
 import { TextField } from "../components/field.tsx";
 import { PasswordChecklist, passwordMeetsRules } from "../components/password-checklist.tsx";
 import { FormError } from "../components/query-boundary.tsx";
-import { markSignedIn, signedIn } from "../lib/auth-state.ts";
+import { signedIn } from "../lib/auth-state.ts";
 import { safeNextPath } from "../lib/next-path.ts";
 import { describeProblem } from "../lib/errors.ts";
-import { keys } from "../lib/queries.ts";
 import { trpc } from "../lib/trpc.ts";
 import { usePageTitle } from "../lib/page-title.ts";
+import { signIn } from "../lib/sign-in.ts";
 
 export default function RegisterPage() {
   usePageTitle(() => "Create account");
@@ -46,11 +46,7 @@ export default function RegisterPage() {
       return;
     }
     try {
-      const result = await trpc.auth.login.mutate(credentials);
-      // Nothing cached for a previous account on this tab may show for this one.
-      queryClient.clear();
-      queryClient.setQueryData(keys.me(), result.user);
-      markSignedIn();
+      await signIn(queryClient, credentials);
       navigate(next(), { replace: true });
     } catch (caught) {
       console.warn("sign-in after registration failed", caught);
