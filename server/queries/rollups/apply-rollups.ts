@@ -5,7 +5,8 @@
  *   - pass exactly the rows that INSERT returned (`.returning(rollupSourceColumns)`), never the batch you tried to
  *     insert: a redelivered batch then returns no rows and counts nothing twice.
  * It is set-based: two statements per call whatever the batch size, rows aggregated here first. Every
- * upsert takes its rows in key order so two workers updating the same buckets cannot deadlock.
+ * upsert takes its rows in key order (the ORDER BY of its SELECT) so two workers updating the same buckets cannot
+ * deadlock.
  */
 import { sql } from "drizzle-orm";
 import { queryRows, type Database } from "../../db/client.ts";
@@ -95,17 +96,6 @@ interface UserAggregate {
   l: number;
   n: number;
 }
-interface RollupAggregate {
-  p: string;
-  d: string;
-  s: number;
-  b: number;
-  v: string;
-  c: number;
-  n: number;
-  pos: Set<number>;
-}
-
 /** Updates counts, session/user sets and the session and user tables for `rows`, inside the caller's transaction. */
 export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[]): Promise<void> {
   if (rows.length === 0) return;
@@ -151,11 +141,11 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
     const stored = await queryRows<{ kind: number; project_id: string; key: string; num: string | number }>(
       tx,
       sql`with s_in as (
-            select * from jsonb_to_recordset(${JSON.stringify(sortedValues(sessions).map(sessionJson))}::jsonb)
+            select * from jsonb_to_recordset(${JSON.stringify([...sessions.values()].map(sessionJson))}::jsonb)
               as x(p uuid, k text, d text, f timestamptz, l timestamptz, n bigint, ep text, xp text)
           ),
           u_in as (
-            select * from jsonb_to_recordset(${JSON.stringify(sortedValues(users).map(userJson))}::jsonb)
+            select * from jsonb_to_recordset(${JSON.stringify([...users.values()].map(userJson))}::jsonb)
               as x(p uuid, k text, f timestamptz, l timestamptz, n bigint)
           ),
           s_known as (
@@ -236,11 +226,12 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
   }
 
   // 3. Per-bucket counts and sets, per dimension value, aggregated here.
-  const rollups = new Map<string, RollupAggregate>();
-  const userRollups = new Map<string, RollupAggregate>();
+  const rollups = new RollupAccumulator(true);
+  const userRollups = new RollupAccumulator(false);
   const pairs = new Map<string, { p: string; u: number; s: number }>();
   const hourly = new Map<string, { p: string; h: number; e: string; n: number }>();
-  rows.forEach((row, i) => {
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
     const t = times[i]!;
     const sessionId = nonEmpty(row.sessionId);
     const distinctId = nonEmpty(row.distinctId);
@@ -258,32 +249,31 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
     else hourly.set(hourKey, { p: row.projectId, h: hour, e: row.eventName, n: 1 });
 
     for (const size of TOTAL_SIZES) {
-      addToRollup(rollups, row.projectId, ALL_DIMENSION, size, bucketStart(t, size), "", sessionNum, true);
+      rollups.cell(row.projectId, size, bucketStart(t, size), sessionNum).add(ALL_DIMENSION, "", sessionNum);
     }
     for (const size of DIMENSION_SIZES) {
-      const bucket = bucketStart(t, size);
+      const cell = rollups.cell(row.projectId, size, bucketStart(t, size), sessionNum);
       for (const dimension of DIMENSIONS) {
         const value = nonEmpty(row[DIMENSION_FIELDS[dimension]] as string | null);
-        if (value !== null) addToRollup(rollups, row.projectId, dimension, size, bucket, value, sessionNum, true);
+        if (value !== null) cell.add(dimension, value, sessionNum);
       }
     }
     if (userNum !== undefined) {
-      for (const size of USER_TOTAL_SIZES) {
-        addToRollup(userRollups, row.projectId, ALL_DIMENSION, size, bucketStart(t, size), "", userNum, false);
-      }
       const eventName = nonEmpty(row.eventName);
-      for (const size of eventName === null ? [] : USER_DIMENSION_SIZES) {
-        addToRollup(userRollups, row.projectId, "event_name", size, bucketStart(t, size), eventName!, userNum, false);
+      for (const size of USER_TOTAL_SIZES) {
+        const cell = userRollups.cell(row.projectId, size, bucketStart(t, size), userNum);
+        cell.add(ALL_DIMENSION, "", userNum);
+        if (eventName !== null && (USER_DIMENSION_SIZES as readonly number[]).includes(size)) cell.add("event_name", eventName, userNum);
       }
     }
-  });
+  }
 
   // 4. Everything else in one statement. Data-modifying CTEs all run to completion whether or not the final SELECT
   //    reads them. A user's session count grows only by the (user, session) pairs that are new to the table.
   await tx.execute(
     sql`with added_pairs as (
           insert into analytics_user_sessions (project_id, user_num, session_num)
-          select p, u, s from jsonb_to_recordset(${JSON.stringify(sortedValues(pairs))}::jsonb)
+          select p, u, s from jsonb_to_recordset(${JSON.stringify([...pairs.values()])}::jsonb)
             as x(p uuid, u bigint, s bigint)
           order by p, u, s
           on conflict do nothing
@@ -301,7 +291,7 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
                  case when c < 0 then null
                       else (select bit_or(${singleBit} >> pos)::bit varying from unnest(x.pos) as pos)
                  end
-            from jsonb_to_recordset(${rollupJson(rollups)}::jsonb)
+            from jsonb_to_recordset(${rollups.toJson()}::jsonb)
               as x(p uuid, d text, s smallint, b bigint, v text, c integer, n bigint, pos integer[])
           order by p, d, s, b, v, c
           on conflict (project_id, dimension, size, bucket, value, chunk) do update set
@@ -315,7 +305,7 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
           insert into analytics_user_rollups as r (project_id, dimension, size, bucket, value, chunk, users)
           select p, d, s, to_timestamp(b / 1000.0), v, c,
                  (select bit_or(${singleBit} >> pos)::bit varying from unnest(x.pos) as pos)
-            from jsonb_to_recordset(${rollupJson(userRollups)}::jsonb)
+            from jsonb_to_recordset(${userRollups.toJson()}::jsonb)
               as x(p uuid, d text, s smallint, b bigint, v text, c integer, pos integer[])
           order by p, d, s, b, v, c
           on conflict (project_id, dimension, size, bucket, value, chunk) do update set users = r.users | excluded.users
@@ -325,7 +315,7 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
         hourly as (
           insert into event_rollups_hourly as r (project_id, hour, event_name, count)
           select p, to_timestamp(h / 1000.0), e, n
-            from jsonb_to_recordset(${JSON.stringify(sortedValues(hourly))}::jsonb) as x(p uuid, h bigint, e text, n bigint)
+            from jsonb_to_recordset(${JSON.stringify([...hourly.values()])}::jsonb) as x(p uuid, h bigint, e text, n bigint)
           order by p, h, e
           on conflict (project_id, hour, event_name) do update set count = r.count + excluded.count
           returning 1
@@ -335,30 +325,74 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
   );
 }
 
-function addToRollup(
-  target: Map<string, RollupAggregate>,
-  projectId: string,
-  dimension: string,
-  size: number,
-  bucket: number,
-  value: string,
-  num: number | undefined,
-  countEvents: boolean,
-): void {
-  const chunk = num === undefined ? -1 : Math.floor(num / CHUNK_BITS);
-  if (chunk < 0 && !countEvents) return;
-  const key = projectId + SEP + dimension + SEP + size + SEP + bucket + SEP + value + SEP + chunk;
-  let entry = target.get(key);
-  if (!entry) {
-    entry = { p: projectId, d: dimension, s: size, b: bucket, v: value, c: chunk, n: 0, pos: new Set() };
-    target.set(key, entry);
+/**
+ * The rollup rows of one batch, built with no key string per event: cells are found by number (bucket, chunk) under
+ * the project, and inside a cell each dimension value by the string the row already holds. Consecutive events
+ * mostly share their cells, so the last cell of each bucket size is kept at hand.
+ */
+class RollupAccumulator {
+  private readonly projects = new Map<string, Map<number, Map<number, RollupCell>>>();
+  private readonly recent = new Map<number, RollupCell>();
+
+  /** `countEvents`: session sets also count events (an event with no session counts in chunk -1); user sets do not. */
+  constructor(private readonly countEvents: boolean) {}
+
+  cell(projectId: string, size: number, bucket: number, num: number | undefined): RollupCell {
+    const chunk = num === undefined ? -1 : Math.floor(num / CHUNK_BITS);
+    const last = this.recent.get(size);
+    if (last && last.b === bucket && last.c === chunk && last.p === projectId) return last;
+    let buckets = this.projects.get(projectId);
+    if (!buckets) this.projects.set(projectId, (buckets = new Map()));
+    // Buckets are multiples of 15 minutes and sizes are below that in minutes, so bucket + size names the pair.
+    const bucketKey = bucket + size;
+    let chunks = buckets.get(bucketKey);
+    if (!chunks) buckets.set(bucketKey, (chunks = new Map()));
+    let cell = chunks.get(chunk);
+    if (!cell) chunks.set(chunk, (cell = new RollupCell(projectId, size, bucket, chunk, this.countEvents)));
+    this.recent.set(size, cell);
+    return cell;
   }
-  entry.n += 1;
-  if (num !== undefined) entry.pos.add(num % CHUNK_BITS);
+
+  /** The rows as JSON for the upsert (which sorts them itself, so every writer locks in the same order). */
+  toJson(): string {
+    const out: Array<{ p: string; d: string; s: number; b: number; v: string; c: number; n: number; pos: number[] }> = [];
+    for (const buckets of this.projects.values()) {
+      for (const chunks of buckets.values()) {
+        for (const cell of chunks.values()) cell.collect(out);
+      }
+    }
+    return JSON.stringify(out);
+  }
 }
 
-function rollupJson(target: Map<string, RollupAggregate>): string {
-  return JSON.stringify(sortedValues(target).map((r) => ({ p: r.p, d: r.d, s: r.s, b: r.b, v: r.v, c: r.c, n: r.n, pos: [...r.pos] })));
+class RollupCell {
+  private readonly values = new Map<string, Map<string, { n: number; pos: Set<number> }>>();
+
+  constructor(
+    readonly p: string,
+    readonly s: number,
+    readonly b: number,
+    readonly c: number,
+    private readonly countEvents: boolean,
+  ) {}
+
+  add(dimension: string, value: string, num: number | undefined): void {
+    if (this.c < 0 && !this.countEvents) return;
+    let byValue = this.values.get(dimension);
+    if (!byValue) this.values.set(dimension, (byValue = new Map()));
+    let entry = byValue.get(value);
+    if (!entry) byValue.set(value, (entry = { n: 0, pos: new Set() }));
+    entry.n += 1;
+    if (num !== undefined) entry.pos.add(num % CHUNK_BITS);
+  }
+
+  collect(out: Array<{ p: string; d: string; s: number; b: number; v: string; c: number; n: number; pos: number[] }>) {
+    for (const [d, byValue] of this.values) {
+      for (const [v, entry] of byValue) {
+        out.push({ p: this.p, d, s: this.s, b: this.b, v, c: this.c, n: entry.n, pos: [...entry.pos] });
+      }
+    }
+  }
 }
 
 function sessionJson(s: SessionAggregate) {
@@ -367,15 +401,6 @@ function sessionJson(s: SessionAggregate) {
 
 function userJson(u: UserAggregate) {
   return { p: u.p, k: u.k, f: new Date(u.f).toISOString(), l: new Date(u.l).toISOString(), n: u.n };
-}
-
-/** Map values in key order: the same order in every worker, so row locks are always taken in one order. */
-function sortedValues<T>(map: Map<string, T>): T[] {
-  return [...map.entries()].sort(([a], [b]) => compare(a, b)).map(([, value]) => value);
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function nonEmpty(value: string | null | undefined): string | null {
