@@ -62,7 +62,7 @@ export interface RunningWorker {
 
 /** Entry bytes per transaction: about 2,500 typical events (smaller transactions measured less peak memory). */
 const MAX_TRANSACTION_BYTES = 750_000;
-const GC_ABOVE_RSS_BYTES = 100 * 1024 * 1024;
+const GC_ABOVE_RSS_BYTES = 150 * 1024 * 1024;
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
 
