@@ -1,4 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { sql } from "drizzle-orm";
+import { openDatabase, queryRows, type Database } from "../../db/client.ts";
+import { migrateDatabase } from "../../db/migrate.ts";
 import { countEvents, createTestProject, sumRollupCounts } from "../../ingest/test-fixtures.ts";
 import { createTestServices, type TestServices } from "../../test-support/services.ts";
 import { storeEvents, type EventRow } from "./store-events.ts";
@@ -63,4 +69,75 @@ describe("storeEvents", () => {
     const added = await storeEvents(fixture.services.db, [first!, duplicate]);
     expect(added.map((row) => row.eventName)).toEqual(["page_view"]);
   }, 30_000);
+
+  // PostgreSQL takes the rows by COPY (text format, with its own escaping) and PGlite as JSON: both must store
+  // every character exactly as sent.
+  const awkward: Partial<EventRow> = {
+    eventName: "tab\there, newline\nthere, return\r, backslash \\ and \\N and \\.",
+    distinctId: "\\N",
+    sessionId: "\\.",
+    properties: { quote: 'say "hi"', backslash: "a\\b", newline: "x\ny", tab: "\t", emoji: "📈", nested: { deep: [1, "\\t"] } },
+    pageUrl: "https://example.com/a b?q=1\tx",
+    path: "/über/naïve",
+    referrer: "",
+    userAgent: "Mozilla/5.0 (X11; Linux x86_64)\r\n",
+  };
+
+  async function expectStoredExactly(db: Database) {
+    const { projectId } = await createTestProject(db);
+    const [base] = rows(projectId, 1, "awkward");
+    const row = { ...base!, ...awkward } as EventRow;
+    expect((await storeEvents(db, [row])).length).toBe(1);
+    const [stored] = await queryRows<Record<string, unknown>>(
+      db,
+      sql`select event_name, distinct_id, session_id, properties, page_url, path, referrer, user_agent,
+                 extract(epoch from "timestamp") * 1000 as ts
+            from events where project_id = ${projectId}::uuid`,
+    );
+    expect(stored).toEqual({
+      event_name: row.eventName,
+      distinct_id: row.distinctId,
+      session_id: row.sessionId,
+      properties: row.properties,
+      page_url: row.pageUrl,
+      path: row.path,
+      referrer: "",
+      user_agent: row.userAgent,
+      ts: expect.anything(),
+    });
+    expect(Number(stored!.ts)).toBe(row.timestamp.getTime());
+  }
+
+  it("stores awkward characters exactly on PostgreSQL (COPY)", async () => {
+    await expectStoredExactly(fixture.services.db);
+  }, 30_000);
+
+  it("reports a row PostgreSQL refuses with PostgreSQL's reason, and stores the next batch normally", async () => {
+    const { projectId } = await createTestProject(fixture.services.db);
+    const [good] = rows(projectId, 1, "refused");
+    const refused = { ...good!, insertId: "nul", eventName: "has a \u0000 in it" };
+    // Six times: a refused COPY that left its connection stuck in a transaction would exhaust the pool of 5.
+    for (let i = 0; i < 6; i++) {
+      await expect(storeEvents(fixture.services.db, [good!, refused])).rejects.toThrow(/0x00/);
+    }
+    expect((await storeEvents(fixture.services.db, [good!])).length).toBe(1);
+  }, 30_000);
+
+  it("stores awkward characters exactly on PGlite (JSON), and dedupes there too", async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "ad-store-pglite-"));
+    const handle = await openDatabase({ dataDir, poolSize: 1 });
+    try {
+      await migrateDatabase(handle);
+      await expectStoredExactly(handle.db);
+      const { projectId } = await createTestProject(handle.db);
+      const batch = rows(projectId, 50, "pglite");
+      expect((await storeEvents(handle.db, batch)).length).toBe(50);
+      expect((await storeEvents(handle.db, batch)).length).toBe(0);
+      expect(await countEvents(handle.db, projectId)).toBe(50);
+      expect(await sumRollupCounts(handle.db, projectId)).toBe(50);
+    } finally {
+      await handle.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -1,13 +1,18 @@
 /**
  * The one way events reach the `events` table, used by the worker and by ingest's direct-to-PostgreSQL fallback so
- * both dedupe identically: one multi-row INSERT ... ON CONFLICT (project_id, insert_id) DO NOTHING, the rollups
- * updated from exactly the rows it added (RETURNING), all in one transaction. A redelivered or resent batch therefore
- * adds no row and counts nothing twice.
+ * both dedupe identically: INSERT ... ON CONFLICT (project_id, insert_id) DO NOTHING, the rollups updated from
+ * exactly the rows it added (RETURNING), all in one transaction. A redelivered or resent batch therefore adds no row
+ * and counts nothing twice.
  *
- * The rows travel as one JSON parameter expanded by `json_to_recordset`: one parameter whatever the batch size, the
- * same text on PostgreSQL and PGlite, and no per-column array building in JavaScript.
+ * On PostgreSQL the rows travel by COPY into a per-connection temporary table and one INSERT ... SELECT moves the
+ * new ones into `events`: COPY's text format is the cheapest way in for PostgreSQL to parse, and the INSERT keeps
+ * the dedupe. On embedded PGlite (no COPY from a client stream) they travel as one JSON parameter expanded by
+ * `json_to_recordset`.
  */
-import { sql } from "drizzle-orm";
+import { is, sql } from "drizzle-orm";
+import { PostgresJsTransaction } from "drizzle-orm/postgres-js";
+import type { TransactionSql } from "postgres";
+import type { Writable } from "node:stream";
 import { queryRows, type Database } from "../../db/client.ts";
 import type { events } from "../../db/schema/index.ts";
 import { applyRollups } from "../rollups/apply-rollups.ts";
@@ -15,35 +20,106 @@ import { applyRollups } from "../rollups/apply-rollups.ts";
 /** A full `events` row. */
 export type EventRow = typeof events.$inferSelect;
 
+type AddedKey = { project_id: string; insert_id: string };
+
+const COLUMNS = `project_id, insert_id, event_name, distinct_id, session_id, properties, page_url, path, host, referrer,
+  referrer_host, utm_source, utm_medium, utm_campaign, user_agent, browser, os, device, ip_hash, "timestamp", received_at`;
+
 /** Inserts the rows that are new, updates the rollups for them, and returns them (the others were duplicates). */
 export async function storeEvents(db: Database, rows: readonly EventRow[]): Promise<EventRow[]> {
   if (rows.length === 0) return [];
   // Insert in key order: two transactions holding overlapping keys (a resend racing its original) then wait on each
-  // other in the same order instead of deadlocking. The sort is stable, so within a batch the first copy still wins.
-  rows = rows.toSorted(byKey);
-  const json = JSON.stringify(rows.map(toRecord));
+  // other in the same order instead of deadlocking. The sort is stable, so when a batch holds a key twice the first
+  // copy is the one kept.
+  const unique = firstOfEachKey(rows.toSorted(byKey));
   return db.transaction(async (tx) => {
-    const added = await queryRows<{ project_id: string; insert_id: string }>(
-      tx,
-      sql`insert into events (project_id, insert_id, event_name, distinct_id, session_id, properties, page_url, path,
-            host, referrer, referrer_host, utm_source, utm_medium, utm_campaign, user_agent, browser, os, device,
-            ip_hash, "timestamp", received_at)
-          select project_id, insert_id, event_name, distinct_id, session_id, coalesce(properties, '{}'::jsonb),
-            page_url, path, host, referrer, referrer_host, utm_source, utm_medium, utm_campaign, user_agent, browser,
-            os, device, ip_hash, 'epoch'::timestamptz + ts * interval '1 millisecond',
-            'epoch'::timestamptz + received * interval '1 millisecond'
-          from json_to_recordset(${json}::json) as r(project_id uuid, insert_id text, event_name text,
-            distinct_id text, session_id text, properties jsonb, page_url text, path text, host text, referrer text,
-            referrer_host text, utm_source text, utm_medium text, utm_campaign text, user_agent text, browser text,
-            os text, device text, ip_hash text, ts double precision, received double precision)
-          on conflict (project_id, insert_id) do nothing
-          returning project_id, insert_id`,
-    );
+    const added = is(tx, PostgresJsTransaction)
+      ? await insertByCopy(clientOf(tx), unique)
+      : await insertByJson(tx, unique);
     if (added.length === 0) return [];
-    const inserted = pickInserted(rows, added);
+    const inserted = pickInserted(unique, added);
     await applyRollups(tx, inserted);
     return inserted;
   });
+}
+
+/** The postgres.js connection a drizzle transaction runs on (COPY is not part of drizzle's API). */
+function clientOf(tx: object): TransactionSql {
+  return (tx as unknown as { session: { client: TransactionSql } }).session.client;
+}
+
+async function insertByCopy(client: TransactionSql, rows: readonly EventRow[]): Promise<AddedKey[]> {
+  // Temporary: private to this connection, no write-ahead log, emptied at every COMMIT or ROLLBACK's end.
+  await client.unsafe(`create temp table if not exists events_staging (like events) on commit delete rows`);
+  const stream = (await client.unsafe(`copy events_staging (${COLUMNS}) from stdin`).writable()) as Writable;
+  await new Promise<void>((resolve, reject) => {
+    stream.once("error", reject);
+    stream.end(toCopyText(rows), (error?: Error | null) => (error ? reject(error) : resolve()));
+  });
+  return client.unsafe<AddedKey[]>(
+    `insert into events (${COLUMNS})
+     select ${COLUMNS} from events_staging order by project_id, insert_id
+     on conflict (project_id, insert_id) do nothing
+     returning project_id, insert_id`,
+  );
+}
+
+async function insertByJson(tx: Database, rows: readonly EventRow[]): Promise<AddedKey[]> {
+  return queryRows<AddedKey>(
+    tx,
+    sql`insert into events (project_id, insert_id, event_name, distinct_id, session_id, properties, page_url, path,
+          host, referrer, referrer_host, utm_source, utm_medium, utm_campaign, user_agent, browser, os, device,
+          ip_hash, "timestamp", received_at)
+        select project_id, insert_id, event_name, distinct_id, session_id, coalesce(properties, '{}'::jsonb),
+          page_url, path, host, referrer, referrer_host, utm_source, utm_medium, utm_campaign, user_agent, browser,
+          os, device, ip_hash, 'epoch'::timestamptz + ts * interval '1 millisecond',
+          'epoch'::timestamptz + received * interval '1 millisecond'
+        from json_to_recordset(${JSON.stringify(rows.map(toRecord))}::json) as r(project_id uuid, insert_id text,
+          event_name text, distinct_id text, session_id text, properties jsonb, page_url text, path text, host text,
+          referrer text, referrer_host text, utm_source text, utm_medium text, utm_campaign text, user_agent text,
+          browser text, os text, device text, ip_hash text, ts double precision, received double precision)
+        on conflict (project_id, insert_id) do nothing
+        returning project_id, insert_id`,
+  );
+}
+
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIAL_ALL = /[\\\t\n\r]/g;
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+/** A value in COPY's text format: \N for null, and the four characters that carry meaning escaped. */
+function copyField(value: string | null): string {
+  if (value === null) return "\\N";
+  return COPY_SPECIAL.test(value) ? value.replace(COPY_SPECIAL_ALL, (c) => COPY_ESCAPES[c]!) : value;
+}
+
+/** Rows in COPY's text format, columns in the order of COLUMNS. */
+export function toCopyText(rows: readonly EventRow[]): string {
+  const lines = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    lines[i] =
+      copyField(r.projectId) + "\t" + copyField(r.insertId) + "\t" + copyField(r.eventName) + "\t" +
+      copyField(r.distinctId) + "\t" + copyField(r.sessionId) + "\t" + copyField(JSON.stringify(r.properties ?? {})) + "\t" +
+      copyField(r.pageUrl) + "\t" + copyField(r.path) + "\t" + copyField(r.host) + "\t" + copyField(r.referrer) + "\t" +
+      copyField(r.referrerHost) + "\t" + copyField(r.utmSource) + "\t" + copyField(r.utmMedium) + "\t" +
+      copyField(r.utmCampaign) + "\t" + copyField(r.userAgent) + "\t" + copyField(r.browser) + "\t" + copyField(r.os) + "\t" +
+      copyField(r.device) + "\t" + copyField(r.ipHash) + "\t" + r.timestamp.toISOString() + "\t" + r.receivedAt.toISOString();
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Sorted rows without the later copies of a key (a batch holding one event twice stores and counts it once). */
+function firstOfEachKey(sorted: EventRow[]): EventRow[] {
+  let write = 0;
+  for (let read = 0; read < sorted.length; read++) {
+    const row = sorted[read]!;
+    const kept = write > 0 ? sorted[write - 1]! : undefined;
+    if (kept && kept.projectId === row.projectId && kept.insertId === row.insertId) continue;
+    sorted[write++] = row;
+  }
+  sorted.length = write;
+  return sorted;
 }
 
 function byKey(a: EventRow, b: EventRow): number {
