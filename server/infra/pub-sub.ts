@@ -8,6 +8,12 @@ export type MessageHandler = (message: string) => void;
 
 export interface PubSub {
   publish(channel: string, message: string): Promise<void>;
+  /**
+   * Whether anyone (any process) listens on the channel now, so a publisher can skip building a message nobody
+   * would receive. A subscriber that joins right after the answer misses that one message, as it would have
+   * missed it had it joined a moment later.
+   */
+  hasSubscribers(channel: string): Promise<boolean>;
   /** Subscribes a handler; returns a function that removes it. */
   subscribe(channel: string, handler: MessageHandler): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -34,6 +40,10 @@ class HandlerRegistry {
     return true;
   }
 
+  has(channel: string): boolean {
+    return this.handlers.has(channel);
+  }
+
   dispatch(channel: string, message: string) {
     for (const handler of this.handlers.get(channel) ?? []) {
       try {
@@ -50,6 +60,10 @@ export class MemoryPubSub implements PubSub {
 
   async publish(channel: string, message: string) {
     this.registry.dispatch(channel, message);
+  }
+
+  async hasSubscribers(channel: string) {
+    return this.registry.has(channel);
   }
 
   async subscribe(channel: string, handler: MessageHandler) {
@@ -78,6 +92,11 @@ export class RedisPubSub implements PubSub {
 
   async publish(channel: string, message: string) {
     await this.publisher.publish(this.prefix + channel, message);
+  }
+
+  async hasSubscribers(channel: string) {
+    const reply = (await this.publisher.call("pubsub", "numsub", this.prefix + channel)) as [string, number];
+    return Number(reply[1]) > 0;
   }
 
   async subscribe(channel: string, handler: MessageHandler) {

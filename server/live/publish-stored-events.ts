@@ -24,17 +24,23 @@ export function toLiveEvent(row: EventRow): LiveEvent {
   };
 }
 
-/** Publishes stored rows grouped by project; failures are logged, never thrown. */
+/**
+ * Publishes stored rows grouped by project, to the projects someone is watching (turning thousands of rows into
+ * JSON nobody receives was a few per cent of the worker's CPU); failures are logged, never thrown.
+ */
 export async function publishStoredEvents(pubsub: PubSub, logger: Logger, rows: readonly EventRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const byProject = new Map<string, LiveEvent[]>();
+  const byProject = new Map<string, EventRow[]>();
   for (const row of rows) {
     let list = byProject.get(row.projectId);
     if (!list) byProject.set(row.projectId, (list = []));
-    list.push(toLiveEvent(row));
+    list.push(row);
   }
   const results = await Promise.allSettled(
-    [...byProject].map(([projectId, list]) => pubsub.publish(liveChannel(projectId), JSON.stringify(list))),
+    [...byProject].map(async ([projectId, list]) => {
+      const channel = liveChannel(projectId);
+      if (await pubsub.hasSubscribers(channel)) await pubsub.publish(channel, JSON.stringify(list.map(toLiveEvent)));
+    }),
   );
   const failed = results.filter((result) => result.status === "rejected");
   if (failed.length) {
