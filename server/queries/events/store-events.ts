@@ -20,7 +20,7 @@ import { applyRollups } from "../rollups/apply-rollups.ts";
 /** A full `events` row. */
 export type EventRow = typeof events.$inferSelect;
 
-type AddedKey = { project_id: string; insert_id: string };
+type EventKey = { project_id: string; insert_id: string };
 
 const COLUMNS = `project_id, insert_id, event_name, distinct_id, session_id, properties, page_url, path, host, referrer,
   referrer_host, utm_source, utm_medium, utm_campaign, user_agent, browser, os, device, ip_hash, "timestamp", received_at`;
@@ -33,12 +33,10 @@ export async function storeEvents(db: Database, rows: readonly EventRow[]): Prom
   // copy is the one kept.
   const unique = firstOfEachKey(rows.toSorted(byKey));
   return db.transaction(async (tx) => {
-    const added = is(tx, PostgresJsTransaction)
-      ? await insertByCopy(clientOf(tx), unique)
-      : await insertByJson(tx, unique);
-    if (added.length === 0) return [];
-    const inserted = pickInserted(unique, added);
-    await applyRollups(tx, inserted);
+    const inserted = is(tx, PostgresJsTransaction)
+      ? selectKeys(unique, await insertByCopy(clientOf(tx), unique), false)
+      : selectKeys(unique, await insertByJson(tx, unique), true);
+    if (inserted.length > 0) await applyRollups(tx, inserted);
     return inserted;
   });
 }
@@ -48,7 +46,8 @@ function clientOf(tx: object): TransactionSql {
   return (tx as unknown as { session: { client: TransactionSql } }).session.client;
 }
 
-async function insertByCopy(client: TransactionSql, rows: readonly EventRow[]): Promise<AddedKey[]> {
+/** COPY, then the insert; returns the keys that were already stored (usually none, so nothing comes back). */
+async function insertByCopy(client: TransactionSql, rows: readonly EventRow[]): Promise<EventKey[]> {
   // Temporary: private to this connection, no write-ahead log, emptied at every COMMIT or ROLLBACK's end.
   await client.unsafe(`create temp table if not exists events_staging (like events) on commit delete rows`);
   const stream = (await client.unsafe(`copy events_staging (${COLUMNS}) from stdin`).writable()) as Writable;
@@ -56,16 +55,21 @@ async function insertByCopy(client: TransactionSql, rows: readonly EventRow[]): 
     stream.once("error", reject);
     stream.end(toCopyText(rows), (error?: Error | null) => (error ? reject(error) : resolve()));
   });
-  return client.unsafe<AddedKey[]>(
-    `insert into events (${COLUMNS})
-     select ${COLUMNS} from events_staging order by project_id, insert_id
-     on conflict (project_id, insert_id) do nothing
-     returning project_id, insert_id`,
+  return client.unsafe<EventKey[]>(
+    `with added as (
+       insert into events (${COLUMNS})
+       select ${COLUMNS} from events_staging order by project_id, insert_id
+       on conflict (project_id, insert_id) do nothing
+       returning project_id, insert_id
+     )
+     select s.project_id, s.insert_id from events_staging s
+      where not exists (select 1 from added a where a.project_id = s.project_id and a.insert_id = s.insert_id)`,
   );
 }
 
-async function insertByJson(tx: Database, rows: readonly EventRow[]): Promise<AddedKey[]> {
-  return queryRows<AddedKey>(
+/** The JSON insert (PGlite); returns the keys it added. */
+async function insertByJson(tx: Database, rows: readonly EventRow[]): Promise<EventKey[]> {
+  return queryRows<EventKey>(
     tx,
     sql`insert into events (project_id, insert_id, event_name, distinct_id, session_id, properties, page_url, path,
           host, referrer, referrer_host, utm_source, utm_medium, utm_campaign, user_agent, browser, os, device,
@@ -153,18 +157,11 @@ function toRecord(row: EventRow) {
   };
 }
 
-/**
- * The input rows matching the keys PostgreSQL reported as added. When one batch holds the same key twice the first
- * occurrence is the one inserted (INSERT ... SELECT keeps the input order), so the first wins here too.
- */
-function pickInserted(rows: readonly EventRow[], added: ReadonlyArray<{ project_id: string; insert_id: string }>): EventRow[] {
-  if (added.length === rows.length) return rows.slice();
-  const wanted = new Set<string>();
-  for (const key of added) wanted.add(`${key.project_id}\n${key.insert_id}`);
-  const inserted: EventRow[] = [];
-  for (const row of rows) {
-    const key = `${row.projectId}\n${row.insertId}`;
-    if (wanted.delete(key)) inserted.push(row);
-  }
-  return inserted;
+/** The rows whose keys are (`keep` true) or are not (`keep` false) among `keys`; rows hold each key once. */
+function selectKeys(rows: EventRow[], keys: readonly EventKey[], keep: boolean): EventRow[] {
+  if (keys.length === 0) return keep ? [] : rows;
+  if (keep && keys.length === rows.length) return rows;
+  const listed = new Set<string>();
+  for (const key of keys) listed.add(`${key.project_id}\n${key.insert_id}`);
+  return rows.filter((row) => listed.has(`${row.projectId}\n${row.insertId}`) === keep);
 }
