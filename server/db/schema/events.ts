@@ -10,9 +10,10 @@ import { projects } from "./projects.ts";
 export const events = pgTable(
   "events",
   {
-    projectId: uuid()
-      .notNull()
-      .references(() => projects.id, { onDelete: "cascade" }),
+    // No foreign key to projects: its check was ~4 us of PostgreSQL time per inserted row (measured on 2,500-row
+    // inserts). storeEvents takes the same lock once per project per transaction (FOR KEY SHARE) and refuses events
+    // of a missing project; deleting a project or its owner deletes its events in the same transaction.
+    projectId: uuid().notNull(),
     insertId: text().notNull(),
     eventName: text().notNull(),
     distinctId: text(),

@@ -123,6 +123,15 @@ describe("storeEvents", () => {
     expect((await storeEvents(fixture.services.db, [good!])).length).toBe(1);
   }, 30_000);
 
+  it("refuses events of a project that does not exist (any more), like a foreign key would", async () => {
+    const { projectId } = await createTestProject(fixture.services.db);
+    const gone = Bun.randomUUIDv7();
+    const batch = [...rows(projectId, 2, "kept"), ...rows(gone, 1, "gone")];
+    await expect(storeEvents(fixture.services.db, batch)).rejects.toThrow(`project ${gone} does not exist`);
+    expect(await countEvents(fixture.services.db, projectId)).toBe(0);
+    expect((await storeEvents(fixture.services.db, batch.slice(0, 2))).length).toBe(2);
+  }, 30_000);
+
   it("stores awkward characters exactly on PGlite (JSON), and dedupes there too", async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), "ad-store-pglite-"));
     const handle = await openDatabase({ dataDir, poolSize: 1 });

@@ -33,12 +33,31 @@ export async function storeEvents(db: Database, rows: readonly EventRow[]): Prom
   // copy is the one kept.
   const unique = firstOfEachKey(rows.toSorted(byKey));
   return db.transaction(async (tx) => {
+    await lockProjects(tx, unique);
     const inserted = is(tx, PostgresJsTransaction)
       ? selectKeys(unique, await insertByCopy(clientOf(tx), unique), false)
       : selectKeys(unique, await insertByJson(tx, unique), true);
     if (inserted.length > 0) await applyRollups(tx, inserted);
     return inserted;
   });
+}
+
+/**
+ * What a foreign key's check would do per row, once per project: holds each project's row against deletion until
+ * COMMIT (deleting a project deletes its events, see deleteProject), and refuses events of a project that no longer
+ * exists. `events` has no foreign key because its per-row check cost more than the rest of the insert's locking.
+ */
+async function lockProjects(tx: Database, rows: readonly EventRow[]): Promise<void> {
+  const ids = new Set<string>();
+  for (const row of rows) ids.add(row.projectId);
+  const found = await queryRows<{ id: string }>(
+    tx,
+    sql`select id::text as id from projects
+         where id in (${sql.join([...ids].map((id) => sql`${id}::uuid`), sql`, `)}) for key share`,
+  );
+  if (found.length === ids.size) return;
+  for (const row of found) ids.delete(row.id);
+  throw new Error(`project ${[...ids].join(", ")} does not exist (deleted?); its events cannot be stored`);
 }
 
 /** The postgres.js connection a drizzle transaction runs on (COPY is not part of drizzle's API). */

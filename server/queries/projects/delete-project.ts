@@ -1,16 +1,23 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { projects } from "../../db/schema/index.ts";
 import type { ProjectRow } from "./find-owned-project.ts";
 
 /**
- * Deletes an owned project; its events and hourly rollups go with it (ON DELETE CASCADE). Returns the deleted row,
- * or null when the project is missing or not the owner's.
+ * Deletes an owned project with its events (explicitly: `events` has no foreign key, see storeEvents) and its
+ * rollups (ON DELETE CASCADE), in one transaction. Returns the deleted row, or null when the project is missing or
+ * not the owner's.
  */
 export async function deleteProject(db: Database, input: { projectId: string; ownerId: string }): Promise<ProjectRow | null> {
-  const [row] = await db
-    .delete(projects)
-    .where(and(eq(projects.id, input.projectId), eq(projects.ownerId, input.ownerId)))
-    .returning();
-  return row ?? null;
+  return db.transaction(async (tx) => {
+    // Deleting the row first locks it: a worker storing this project's events finishes before (its FOR KEY SHARE
+    // lock), and one that starts after finds the project gone and stores nothing.
+    const [row] = await tx
+      .delete(projects)
+      .where(and(eq(projects.id, input.projectId), eq(projects.ownerId, input.ownerId)))
+      .returning();
+    if (!row) return null;
+    await tx.execute(sql`delete from events where project_id = ${row.id}::uuid`);
+    return row;
+  });
 }

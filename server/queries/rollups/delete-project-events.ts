@@ -3,13 +3,12 @@ import type { Database } from "../../db/client.ts";
 
 /**
  * Deletes every event of a project together with everything derived from them (rollups, session and user tables,
- * num counters), in one transaction, so no rollup outlives its events. Deleting the project itself needs none of
- * this: every analytics table cascades from `projects`.
+ * num counters), in one transaction, so no rollup outlives its events. Deleting the project itself is deleteProject.
  */
 export async function deleteProjectEvents(db: Database, projectId: string): Promise<void> {
   await db.transaction(async (tx) => {
-    // Take the project row lock first: a worker inserting meanwhile waits on the FK check instead of writing rollups
-    // for events that are being removed.
+    // Take the project row lock first: a worker storing events meanwhile waits on its FOR KEY SHARE lock (see
+    // storeEvents) instead of writing rollups for events that are being removed.
     await tx.execute(sql`select 1 from projects where id = ${projectId}::uuid for update`);
     for (const table of [
       sql`events`,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
-import { projects } from "../../db/schema/index.ts";
+import { events, projects } from "../../db/schema/index.ts";
 import { anonymousCaller, callerWithToken, registerAndSignIn, type SignedInUser } from "../../test-support/auth.ts";
 import { createTestServices, type TestServices } from "../../test-support/services.ts";
 
@@ -194,8 +194,10 @@ describe("users.delete", () => {
   it("deletes an account with its projects and ends its sessions", async () => {
     const user = await registerAndSignIn(t.services);
     const { project } = await user.caller.projects.create({ name: "Orphan" });
+    await t.services.db.insert(events).values({ projectId: project.id, insertId: "e1", eventName: "pageview", timestamp: new Date() });
     expect(await admin.caller.users.delete({ id: user.login.user.id })).toEqual({ id: user.login.user.id });
     expect(await t.services.db.select().from(projects).where(eq(projects.id, project.id))).toEqual([]);
+    expect(await t.services.db.select().from(events).where(eq(events.projectId, project.id))).toEqual([]);
     expect((await failure(meWith(user.login.accessToken))).code).toBe("UNAUTHORIZED");
     expect((await failure(admin.caller.users.get({ id: user.login.user.id }))).code).toBe("NOT_FOUND");
   });
