@@ -46,22 +46,31 @@ export function parseUserAgent(userAgent: string | null): UserAgentParts {
   return userAgents.set(userAgent, { browser, os, device });
 }
 
+const DAY_MS = 86_400_000;
+
 /**
  * HMAC-SHA256 of the client IP under a key derived from SECRET_KEY and the UTC date: the same visitor hashes alike
  * within a day and cannot be followed across days; the raw IP is never stored or logged.
+ *
+ * Privacy of the cache: to skip an HMAC per request, the hashes of recently seen IPs are kept in memory keyed by
+ * the raw IP. That map is bounded (it is emptied when full), dropped as soon as the UTC day (and so the key)
+ * changes, and never written anywhere: it lives in this process only, no longer than the day the hashes belong to.
  */
 export class IpHasher {
-  private day = "";
+  /** The UTC day number (ms since the epoch / 24 h) the key and cache belong to. */
+  private day = Number.NaN;
   private dayKey: Buffer = Buffer.alloc(0);
   private readonly hashes = new BoundedCache<string>(10_000);
 
   constructor(private readonly secretKey: string) {}
 
   hash(ip: string, nowMs: number): string {
-    const day = new Date(nowMs).toISOString().slice(0, 10);
+    // Comparing day numbers, not date strings: toISOString per request cost more than the cached lookup itself.
+    const day = Math.floor(nowMs / DAY_MS);
     if (day !== this.day) {
       this.day = day;
-      this.dayKey = createHmac("sha256", this.secretKey).update(`ip-hash:${day}`).digest();
+      const date = new Date(day * DAY_MS).toISOString().slice(0, 10);
+      this.dayKey = createHmac("sha256", this.secretKey).update(`ip-hash:${date}`).digest();
       this.hashes.clear();
     }
     const cached = this.hashes.get(ip);

