@@ -62,6 +62,18 @@ describe("storeEvents", () => {
     expect(await sumRollupCounts(fixture.services.db, projectId)).toBe(1500);
   }, 60_000);
 
+  it("stores only the new events of a batch that repeats some already stored, and counts them once", async () => {
+    const { projectId } = await createTestProject(fixture.services.db);
+    const batch = rows(projectId, 20, "partial");
+    expect((await storeEvents(fixture.services.db, batch.slice(5, 15))).length).toBe(10);
+    const added = await storeEvents(fixture.services.db, batch);
+    expect(added.map((row) => row.insertId).sort()).toEqual(
+      [...batch.slice(0, 5), ...batch.slice(15)].map((row) => row.insertId).sort(),
+    );
+    expect(await countEvents(fixture.services.db, projectId)).toBe(20);
+    expect(await sumRollupCounts(fixture.services.db, projectId)).toBe(20);
+  }, 30_000);
+
   it("keeps the first copy when one batch holds the same key twice", async () => {
     const { projectId } = await createTestProject(fixture.services.db);
     const [first, second] = rows(projectId, 2, "dup");

@@ -65,15 +65,23 @@ function clientOf(tx: object): TransactionSql {
   return (tx as unknown as { session: { client: TransactionSql } }).session.client;
 }
 
-/** COPY, then the insert; returns the keys that were already stored (usually none, so nothing comes back). */
+/**
+ * COPY, returning the keys that were already stored. Most batches hold only new events, so the rows are first
+ * COPYed straight into `events` (as fast as PostgreSQL takes rows) inside a savepoint; only when that meets a key
+ * already stored (a redelivery, a client's resend) is it undone and the batch goes the deduping way: COPY into a
+ * temporary table, then INSERT ... SELECT ... ON CONFLICT DO NOTHING. Either way the rows go in key order.
+ */
 async function insertByCopy(client: TransactionSql, rows: readonly EventRow[]): Promise<EventKey[]> {
+  const text = toCopyText(rows);
+  try {
+    await client.savepoint((savepoint) => copyText(savepoint, "events", text));
+    return [];
+  } catch (error) {
+    if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+  }
   // Temporary: private to this connection, no write-ahead log, emptied at every COMMIT or ROLLBACK's end.
   await client.unsafe(`create temp table if not exists events_staging (like events) on commit delete rows`);
-  const stream = (await client.unsafe(`copy events_staging (${COLUMNS}) from stdin`).writable()) as Writable;
-  await new Promise<void>((resolve, reject) => {
-    stream.once("error", reject);
-    stream.end(toCopyText(rows), (error?: Error | null) => (error ? reject(error) : resolve()));
-  });
+  await copyText(client, "events_staging", text);
   return client.unsafe<EventKey[]>(
     `with added as (
        insert into events (${COLUMNS})
@@ -84,6 +92,16 @@ async function insertByCopy(client: TransactionSql, rows: readonly EventRow[]): 
      select s.project_id, s.insert_id from events_staging s
       where not exists (select 1 from added a where a.project_id = s.project_id and a.insert_id = s.insert_id)`,
   );
+}
+
+const UNIQUE_VIOLATION = "23505";
+
+async function copyText(client: TransactionSql, table: string, text: string): Promise<void> {
+  const stream = (await client.unsafe(`copy ${table} (${COLUMNS}) from stdin`).writable()) as Writable;
+  await new Promise<void>((resolve, reject) => {
+    stream.once("error", reject);
+    stream.end(text, (error?: Error | null) => (error ? reject(error) : resolve()));
+  });
 }
 
 /** The JSON insert (PGlite); returns the keys it added. */
