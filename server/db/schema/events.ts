@@ -1,5 +1,4 @@
 import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
-import { projects } from "./projects.ts";
 
 /**
  * Raw events, append-only. `(project_id, insert_id)` is the dedupe key: the worker and the direct-write fallback
@@ -53,9 +52,7 @@ export const events = pgTable(
 export const eventRollupsHourly = pgTable(
   "event_rollups_hourly",
   {
-    projectId: uuid()
-      .notNull()
-      .references(() => projects.id, { onDelete: "cascade" }),
+    projectId: uuid().notNull(),
     hour: timestamp({ withTimezone: true }).notNull(),
     eventName: text().notNull(),
     count: bigint({ mode: "number" }).notNull().default(0),

@@ -1,8 +1,8 @@
 /**
  * Analytics storage beside the raw events, all maintained by `applyRollups` (server/queries/rollups) inside the
  * transaction that inserted the events, from the rows that INSERT actually added: a redelivered batch counts nothing
- * twice, late events land in their own buckets at once, and every table cascades from the project, so deleting a
- * project (or its events, see below) leaves nothing behind.
+ * twice, late events land in their own buckets at once, and deleting a project (or its events) removes its rows
+ * from every table in one transaction (deleteProjectData), so nothing is left behind.
  *
  * Why bitmaps: unique sessions/users over a range are not sums of per-bucket uniques. Every session and user gets a
  * dense per-project integer (`num`, from analytics_id_counters); each rollup row keeps, for one bucket and one
@@ -12,15 +12,14 @@
  * sessions fall into one or two chunks.
  */
 import { bigint, customType, index, integer, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { projects } from "./projects.ts";
 
 /** A PostgreSQL `bit varying`, read and written as its text form ("0101…"). */
 const bitVarying = customType<{ data: string; driverData: string }>({ dataType: () => "bit varying" });
 
-const projectId = () =>
-  uuid()
-    .notNull()
-    .references(() => projects.id, { onDelete: "cascade" });
+// No foreign key to projects, as on `events`: the per-row check on every new session, user and rollup row cost
+// more than the rows' own index updates. storeEvents locks each project once per transaction instead, and
+// deleteProjectData (server/queries/rollups/delete-project-events.ts) removes a project's rows from every table.
+const projectId = () => uuid().notNull();
 
 /** The last num handed out per project and kind (0 = session, 1 = user). */
 export const analyticsIdCounters = pgTable(

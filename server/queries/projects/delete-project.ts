@@ -1,12 +1,12 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { projects } from "../../db/schema/index.ts";
+import { deleteProjectData } from "../rollups/delete-project-events.ts";
 import type { ProjectRow } from "./find-owned-project.ts";
 
 /**
- * Deletes an owned project with its events (explicitly: `events` has no foreign key, see storeEvents) and its
- * rollups (ON DELETE CASCADE), in one transaction. Returns the deleted row, or null when the project is missing or
- * not the owner's.
+ * Deletes an owned project with its events and rollups (deleteProjectData: those tables have no foreign key), in
+ * one transaction. Returns the deleted row, or null when the project is missing or not the owner's.
  */
 export async function deleteProject(db: Database, input: { projectId: string; ownerId: string }): Promise<ProjectRow | null> {
   return db.transaction(async (tx) => {
@@ -17,7 +17,7 @@ export async function deleteProject(db: Database, input: { projectId: string; ow
       .where(and(eq(projects.id, input.projectId), eq(projects.ownerId, input.ownerId)))
       .returning();
     if (!row) return null;
-    await tx.execute(sql`delete from events where project_id = ${row.id}::uuid`);
+    await deleteProjectData(tx, row.id);
     return row;
   });
 }

@@ -2,25 +2,36 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 
 /**
- * Deletes every event of a project together with everything derived from them (rollups, session and user tables,
- * num counters), in one transaction, so no rollup outlives its events. Deleting the project itself is deleteProject.
+ * The tables holding a project's events and what is derived from them. None has a foreign key to `projects` (the
+ * per-row check was too dear on the write path, see storeEvents), so every delete of a project's data goes through
+ * deleteProjectData and this one list.
  */
+const PROJECT_DATA_TABLES = [
+  sql`events`,
+  sql`event_rollups_hourly`,
+  sql`analytics_rollups`,
+  sql`analytics_user_rollups`,
+  sql`analytics_user_sessions`,
+  sql`analytics_sessions`,
+  sql`analytics_users`,
+  sql`analytics_id_counters`,
+];
+
+/**
+ * Deletes a project's events and everything derived from them, inside the caller's transaction, which must already
+ * hold the project's row lock (FOR UPDATE, or the DELETE of the row): a worker storing events meanwhile then waits
+ * on its FOR KEY SHARE lock (see storeEvents) instead of writing rows that are being removed.
+ */
+export async function deleteProjectData(tx: Database, projectId: string): Promise<void> {
+  for (const table of PROJECT_DATA_TABLES) {
+    await tx.execute(sql`delete from ${table} where project_id = ${projectId}::uuid`);
+  }
+}
+
+/** Deletes every event of a project and everything derived from them, keeping the project, in one transaction. */
 export async function deleteProjectEvents(db: Database, projectId: string): Promise<void> {
   await db.transaction(async (tx) => {
-    // Take the project row lock first: a worker storing events meanwhile waits on its FOR KEY SHARE lock (see
-    // storeEvents) instead of writing rollups for events that are being removed.
     await tx.execute(sql`select 1 from projects where id = ${projectId}::uuid for update`);
-    for (const table of [
-      sql`events`,
-      sql`event_rollups_hourly`,
-      sql`analytics_rollups`,
-      sql`analytics_user_rollups`,
-      sql`analytics_user_sessions`,
-      sql`analytics_sessions`,
-      sql`analytics_users`,
-      sql`analytics_id_counters`,
-    ]) {
-      await tx.execute(sql`delete from ${table} where project_id = ${projectId}::uuid`);
-    }
+    await deleteProjectData(tx, projectId);
   });
 }

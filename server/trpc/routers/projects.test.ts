@@ -3,7 +3,8 @@ import { TRPCError } from "@trpc/server";
 import { eq, sql } from "drizzle-orm";
 import { ZodError } from "zod";
 import { queryRows } from "../../db/client.ts";
-import { eventRollupsHourly, events, projects } from "../../db/schema/index.ts";
+import { projects } from "../../db/schema/index.ts";
+import { storeEvents, type EventRow } from "../../queries/events/store-events.ts";
 import { API_KEY_CHANGES_CHANNEL, apiKeyChangedKey, hashApiKey } from "../../auth/api-keys.ts";
 import { findProjectByApiKeyHash } from "../../queries/projects/find-project-by-api-key-hash.ts";
 import { anonymousCaller, registerAndSignIn, type SignedInUser } from "../../test-support/auth.ts";
@@ -157,38 +158,49 @@ describe("projects.rotateKey", () => {
 });
 
 describe("projects.delete", () => {
-  it("deletes the project with its events and rollups", async () => {
+  it("deletes the project with its events and everything derived from them", async () => {
     const { project, apiKey } = await owner.caller.projects.create({ name: "Doomed" });
-    const now = new Date();
-    await t.services.db.insert(events).values({ projectId: project.id, insertId: "e1", eventName: "pageview", timestamp: now });
-    await t.services.db.insert(eventRollupsHourly).values({ projectId: project.id, hour: now, eventName: "pageview", count: 1 });
+    const { project: kept } = await owner.caller.projects.create({ name: "Kept" });
+    const now = Date.now();
+    const event = (projectId: string, i: number): EventRow => ({
+      projectId, insertId: `e${i}`, eventName: "pageview", distinctId: `u${i % 2}`, sessionId: `s${i % 3}`,
+      properties: {}, pageUrl: "https://example.com/a?utm_source=x", path: "/a", host: "example.com",
+      referrer: "https://ref.example/", referrerHost: "ref.example", utmSource: "x", utmMedium: null, utmCampaign: null,
+      userAgent: null, browser: "Chrome", os: "macOS", device: "desktop", ipHash: null,
+      timestamp: new Date(now - i * 60_000), receivedAt: new Date(now),
+    });
+    for (const projectId of [project.id, kept.id]) {
+      await storeEvents(t.services.db, [0, 1, 2, 3, 4].map((i) => event(projectId, i)));
+    }
+    const tables = await queryRows<{ table_name: string }>(
+      t.services.db,
+      sql`select table_name from information_schema.columns
+           where table_schema = 'public' and column_name = 'project_id' and table_name <> 'bench_copy_ceiling'`,
+    );
+    const rowsOf = async (projectId: string) => {
+      const counts: Record<string, number> = {};
+      for (const { table_name } of tables) {
+        const [row] = await queryRows<{ n: number }>(
+          t.services.db,
+          sql`select count(*)::int as n from ${sql.identifier(table_name)} where project_id = ${projectId}`,
+        );
+        counts[table_name] = row!.n;
+      }
+      return counts;
+    };
+    // Every table that holds a project's rows has some for both projects (so the check below means something).
+    const before = await rowsOf(project.id);
+    expect(Object.keys(before).length).toBeGreaterThanOrEqual(8);
+    for (const [table, n] of Object.entries(before)) expect({ table, n: n > 0 }).toEqual({ table, n: true });
+    const keptBefore = await rowsOf(kept.id);
 
     expect(await owner.caller.projects.delete({ id: project.id })).toEqual({ id: project.id });
     expect((await failure(owner.caller.projects.get({ id: project.id }))).code).toBe("NOT_FOUND");
     expect(await findProjectByApiKeyHash(t.services.db, hashApiKey(apiKey))).toBeNull();
-    // Every table that points at a project has lost this project's rows.
-    const tables = await queryRows<{ table_name: string }>(
-      t.services.db,
-      sql`select table_name from information_schema.columns where table_schema = 'public' and column_name = 'project_id'`,
-    );
-    expect(tables.map((r) => r.table_name)).toEqual(expect.arrayContaining(["events", "event_rollups_hourly"]));
-    for (const { table_name } of tables) {
-      const [row] = await queryRows<{ n: number }>(
-        t.services.db,
-        sql`select count(*)::int as n from ${sql.identifier(table_name)} where project_id = ${project.id}`,
-      );
-      expect({ table: table_name, rows: row!.n }).toEqual({ table: table_name, rows: 0 });
-    }
-  });
-
-  it("has ON DELETE CASCADE on every foreign key to projects", async () => {
-    const rows = await queryRows<{ name: string; action: string }>(
-      t.services.db,
-      sql`select conname as name, confdeltype as action from pg_constraint
-          where contype = 'f' and confrelid = 'public.projects'::regclass`,
-    );
-    expect(rows.length).toBeGreaterThan(0);
-    for (const row of rows) expect({ name: row.name, action: row.action }).toEqual({ name: row.name, action: "c" });
+    for (const [table, n] of Object.entries(await rowsOf(project.id))) expect({ table, n }).toEqual({ table, n: 0 });
+    expect(await rowsOf(kept.id)).toEqual(keptBefore);
+    // A worker still holding events of the deleted project stores none of them.
+    await expect(storeEvents(t.services.db, [event(project.id, 9)])).rejects.toThrow("does not exist");
   });
 
   it("answers NOT_FOUND for another user's project and deletes nothing", async () => {
