@@ -8,7 +8,7 @@
  * upsert takes its rows in key order (the ORDER BY of its SELECT) so two workers updating the same buckets cannot
  * deadlock.
  */
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { queryRows, type Database } from "../../db/client.ts";
 import { events } from "../../db/schema/index.ts";
 import {
@@ -95,6 +95,10 @@ interface SessionAggregate {
   n: number;
   ep: string | null;
   xp: string | null;
+  /** Assigned from the upsert's answer. */
+  num: number;
+  /** Nums of the users seen in this session in the batch. */
+  userNums: Set<number> | null;
 }
 interface UserAggregate {
   p: string;
@@ -102,24 +106,56 @@ interface UserAggregate {
   f: number;
   l: number;
   n: number;
+  num: number;
 }
+
+/** Per project, then per key: no key string is built per event. */
+class ByProject<T> {
+  private readonly projects = new Map<string, Map<string, T>>();
+  private lastProject = "";
+  private last: Map<string, T> | undefined;
+
+  of(projectId: string): Map<string, T> {
+    if (projectId === this.lastProject && this.last) return this.last;
+    let map = this.projects.get(projectId);
+    if (!map) this.projects.set(projectId, (map = new Map()));
+    this.lastProject = projectId;
+    this.last = map;
+    return map;
+  }
+
+  get size(): number {
+    let size = 0;
+    for (const map of this.projects.values()) size += map.size;
+    return size;
+  }
+
+  *values(): IterableIterator<T> {
+    for (const map of this.projects.values()) yield* map.values();
+  }
+}
+
 /** Updates counts, session/user sets and the session and user tables for `rows`, inside the caller's transaction. */
 export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[]): Promise<void> {
   if (rows.length === 0) return;
   const times = rows.map(toMillis);
 
   // 1. Sessions and users touched by the batch, aggregated here so each gets one upsert.
-  const sessions = new Map<string, SessionAggregate>();
-  const users = new Map<string, UserAggregate>();
-  rows.forEach((row, i) => {
+  const sessions = new ByProject<SessionAggregate>();
+  const users = new ByProject<UserAggregate>();
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
     const t = times[i]!;
     const sessionId = nonEmpty(row.sessionId);
     const distinctId = nonEmpty(row.distinctId);
     if (sessionId !== null) {
-      const key = row.projectId + SEP + sessionId;
-      const s = sessions.get(key);
+      const projectSessions = sessions.of(row.projectId);
+      const s = projectSessions.get(sessionId);
       if (!s) {
-        sessions.set(key, { p: row.projectId, k: sessionId, d: distinctId, dAt: t, f: t, l: t, n: 1, ep: row.path, xp: row.path });
+        projectSessions.set(sessionId, {
+          p: row.projectId, k: sessionId, d: distinctId, dAt: t, f: t, l: t, n: 1, ep: row.path, xp: row.path,
+          num: -1, userNums: null,
+        });
       } else {
         s.n += 1;
         if (t < s.f) [s.f, s.ep] = [t, row.path];
@@ -128,32 +164,32 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
       }
     }
     if (distinctId !== null) {
-      const key = row.projectId + SEP + distinctId;
-      const u = users.get(key);
-      if (!u) users.set(key, { p: row.projectId, k: distinctId, f: t, l: t, n: 1 });
+      const projectUsers = users.of(row.projectId);
+      const u = projectUsers.get(distinctId);
+      if (!u) projectUsers.set(distinctId, { p: row.projectId, k: distinctId, f: t, l: t, n: 1, num: -1 });
       else {
         u.n += 1;
         u.f = Math.min(u.f, t);
         u.l = Math.max(u.l, t);
       }
     }
-  });
+  }
 
   // 2. One statement upserts sessions and users and returns their nums: known ones are kept, new ones are numbered
   //    from the per-project counters. If another worker adds the same key meanwhile, ON CONFLICT keeps its num (ours
   //    becomes an unused gap) and RETURNING reports the num that won.
-  const sessionNums = new Map<string, number>();
-  const userNums = new Map<string, number>();
   if (sessions.size || users.size) {
     const stored = await queryRows<{ kind: number; project_id: string; key: string; num: string | number }>(
       tx,
       sql`with s_in as (
-            select * from json_to_recordset(${JSON.stringify([...sessions.values()].map(sessionJson))}::json)
-              as x(p uuid, k text, d text, f timestamptz, l timestamptz, n bigint, ep text, xp text)
+            select p, k, d, ${epochMs(sql`f`)} as f, ${epochMs(sql`l`)} as l, n, ep, xp
+              from json_to_recordset(${JSON.stringify([...sessions.values()].map(sessionJson))}::json)
+                as x(p uuid, k text, d text, f bigint, l bigint, n bigint, ep text, xp text)
           ),
           u_in as (
-            select * from json_to_recordset(${JSON.stringify([...users.values()].map(userJson))}::json)
-              as x(p uuid, k text, f timestamptz, l timestamptz, n bigint)
+            select p, k, ${epochMs(sql`f`)} as f, ${epochMs(sql`l`)} as l, n
+              from json_to_recordset(${JSON.stringify([...users.values()].map(userJson))}::json)
+                as x(p uuid, k text, f bigint, l bigint, n bigint)
           ),
           s_known as (
             select i.p, i.k, s.num from s_in i join analytics_sessions s on s.project_id = i.p and s.session_id = i.k
@@ -227,28 +263,28 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
           select ${USER_KIND}, project_id, distinct_id, num from u_up`,
     );
     for (const row of stored) {
-      const target = Number(row.kind) === SESSION_KIND ? sessionNums : userNums;
-      target.set(row.project_id + SEP + row.key, Number(row.num));
+      const target = Number(row.kind) === SESSION_KIND ? sessions.of(row.project_id) : users.of(row.project_id);
+      const aggregate = target.get(row.key);
+      if (aggregate) aggregate.num = Number(row.num);
     }
   }
 
   // 3. Per-bucket counts and sets, per dimension value, aggregated here.
   const rollups = new RollupAccumulator(true);
   const userRollups = new RollupAccumulator(false);
-  const pairs = new Map<string, { p: string; u: number; s: number }>();
   const hourly = new Map<string, { p: string; h: number; e: string; n: number }>();
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     const t = times[i]!;
     const sessionId = nonEmpty(row.sessionId);
     const distinctId = nonEmpty(row.distinctId);
-    const sessionNum = sessionId === null ? undefined : sessionNums.get(row.projectId + SEP + sessionId);
-    const userNum = distinctId === null ? undefined : userNums.get(row.projectId + SEP + distinctId);
-    if (sessionId !== null && sessionNum === undefined) throw new Error(`session ${sessionId} got no num`);
-    if (distinctId !== null && userNum === undefined) throw new Error(`user ${distinctId} got no num`);
-    if (sessionNum !== undefined && userNum !== undefined) {
-      pairs.set(`${row.projectId}${SEP}${userNum}${SEP}${sessionNum}`, { p: row.projectId, u: userNum, s: sessionNum });
-    }
+    const session = sessionId === null ? undefined : sessions.of(row.projectId).get(sessionId)!;
+    const user = distinctId === null ? undefined : users.of(row.projectId).get(distinctId)!;
+    if (session && session.num < 0) throw new Error(`session ${sessionId} got no num`);
+    if (user && user.num < 0) throw new Error(`user ${distinctId} got no num`);
+    const sessionNum = session?.num;
+    const userNum = user?.num;
+    if (session && user) (session.userNums ??= new Set()).add(user.num);
     const hour = bucketStart(t, HOUR);
     const hourKey = row.projectId + SEP + hour + SEP + row.eventName;
     const h = hourly.get(hourKey);
@@ -280,7 +316,7 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
   await tx.execute(
     sql`with added_pairs as (
           insert into analytics_user_sessions (project_id, user_num, session_num)
-          select p, u, s from json_to_recordset(${JSON.stringify([...pairs.values()])}::json)
+          select p, u, s from json_to_recordset(${pairsJson(sessions)}::json)
             as x(p uuid, u bigint, s bigint)
           order by p, u, s
           on conflict do nothing
@@ -427,12 +463,26 @@ function chunkHex(positions: Set<number>): string {
   return Buffer.from(bytes.buffer).toString("hex");
 }
 
+/** Milliseconds since the epoch as an exact timestamptz (cheaper for PostgreSQL than parsing ISO text). */
+function epochMs(column: SQL) {
+  return sql`('epoch'::timestamptz + ${column} * interval '1 millisecond')`;
+}
+
 function sessionJson(s: SessionAggregate) {
-  return { p: s.p, k: s.k, d: s.d, f: new Date(s.f).toISOString(), l: new Date(s.l).toISOString(), n: s.n, ep: s.ep, xp: s.xp };
+  return { p: s.p, k: s.k, d: s.d, f: s.f, l: s.l, n: s.n, ep: s.ep, xp: s.xp };
 }
 
 function userJson(u: UserAggregate) {
-  return { p: u.p, k: u.k, f: new Date(u.f).toISOString(), l: new Date(u.l).toISOString(), n: u.n };
+  return { p: u.p, k: u.k, f: u.f, l: u.l, n: u.n };
+}
+
+/** The batch's (user, session) pairs. */
+function pairsJson(sessions: ByProject<SessionAggregate>): string {
+  const pairs: Array<{ p: string; u: number; s: number }> = [];
+  for (const session of sessions.values()) {
+    for (const userNum of session.userNums ?? []) pairs.push({ p: session.p, u: userNum, s: session.num });
+  }
+  return JSON.stringify(pairs);
 }
 
 function nonEmpty(value: string | null | undefined): string | null {
