@@ -38,14 +38,25 @@ function utf8Length(text: string): number {
   return text.length * 3 <= INGEST_LIMITS.maxEventBytes ? text.length : Buffer.byteLength(text, "utf8");
 }
 
-/** Encodes a request's valid events into one stream entry, leaving out events larger than the per-event limit. */
-export function encodeEventBatch(context: BatchContext, tuples: readonly EventTuple[]): EncodedBatch {
-  const parts: string[] = [];
-  const oversized: number[] = [];
+/**
+ * Bodies up to this size (bytes) are first serialised in one JSON.stringify over all their events, ~30 % cheaper
+ * than one call per event (35 vs 50 us for the benchmark's 100 events). Whenever the result is within the
+ * per-event limit, so is every event in it, and that is the usual case for such bodies; otherwise (and for larger
+ * bodies, where it rarely would be) each event is serialised and measured on its own. Only the cost differs: the
+ * entry is the same text either way.
+ */
+const WHOLE_BATCH_MAX_BODY_BYTES = INGEST_LIMITS.maxEventBytes;
+
+/**
+ * Encodes a request's valid events into one stream entry, leaving out events larger than the per-event limit.
+ * `bodyBytes` (the request body's size) only chooses the cheaper way to get there.
+ */
+export function encodeEventBatch(context: BatchContext, tuples: readonly EventTuple[], bodyBytes = Infinity): EncodedBatch {
+  const rows: unknown[][] = new Array(tuples.length);
   for (let i = 0; i < tuples.length; i++) {
     const tuple = tuples[i]!;
     const page = parsePageUrl(tuple[5]);
-    const json = JSON.stringify([
+    rows[i] = [
       tuple[0],
       tuple[1],
       tuple[2],
@@ -60,7 +71,17 @@ export function encodeEventBatch(context: BatchContext, tuples: readonly EventTu
       page.utmSource,
       page.utmMedium,
       page.utmCampaign,
-    ]);
+    ];
+  }
+  if (rows.length > 0 && bodyBytes <= WHOLE_BATCH_MAX_BODY_BYTES) {
+    // Each event's JSON is a slice of the whole array's JSON, so it is no longer than the whole.
+    const all = JSON.stringify(rows);
+    if (utf8Length(all) <= INGEST_LIMITS.maxEventBytes) return { payload: entryText(context, all), count: rows.length, oversized: [] };
+  }
+  const parts: string[] = [];
+  const oversized: number[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const json = JSON.stringify(rows[i]);
     if (utf8Length(json) > INGEST_LIMITS.maxEventBytes) {
       oversized.push(i);
       continue;
@@ -68,12 +89,17 @@ export function encodeEventBatch(context: BatchContext, tuples: readonly EventTu
     parts.push(json);
   }
   if (parts.length === 0) return { payload: null, count: 0, oversized };
-  const payload =
+  return { payload: entryText(context, `[${parts.join(",")}]`), count: parts.length, oversized };
+}
+
+/** The entry around its events' JSON array. */
+function entryText(context: BatchContext, events: string): string {
+  return (
     `{"v":${EVENT_BATCH_VERSION},"p":${JSON.stringify(context.projectId)},"r":${context.receivedAt},` +
     `"u":${JSON.stringify(context.userAgent)},"i":${JSON.stringify(context.ipHash)},` +
     `"b":${JSON.stringify(context.browser)},"o":${JSON.stringify(context.os)},"d":${JSON.stringify(context.device)},` +
-    `"e":[${parts.join(",")}]}`;
-  return { payload, count: parts.length, oversized };
+    `"e":${events}}`
+  );
 }
 
 const nullableString = (value: unknown): string | null => (typeof value === "string" ? value : null);

@@ -181,6 +181,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
           ...parseUserAgent(userAgent),
         },
         accepted,
+        body.bytes,
       );
       if (encoded.oversized.length) {
         for (const position of encoded.oversized) {
