@@ -100,50 +100,156 @@ export function nativeUrlOf(redis: Redis): string | null {
 }
 
 /**
- * Entries at least this long (UTF-16 units; a 100-event batch is ~25,000) are appended through Bun's native client,
- * shorter ones through ioredis. XADD is ingest's one Redis command per request and its entry is the whole batch.
- * ioredis builds each command as one JS string (a byteLength pass, concatenation into the pipeline's string, a
- * UTF-8 copy into node:net's buffers): cheap for small entries, whose commands it coalesces into one write per
- * turn of the event loop, but for large ones those megabyte strings and their copies were the costliest part of
- * ingest (~3x the native client's CPU per 25 KB XADD, most of it allocation and madvise). Bun's client writes each
- * command with its own send() instead, which costs more than ioredis for a 500-byte entry and much less for a big
- * one; the two cross at about 1-2 KB (50 appends in flight, measured on the 2-core benchmark machine).
+ * Appends through Bun's native Redis client, on a connection of its own, several entries per command.
+ *
+ * Why: XADD is ingest's one Redis command per request, and through ioredis it was the largest part of the API
+ * server's CPU (~30 % of profile samples). ioredis builds every command as one JS string (a byteLength pass,
+ * concatenation into the pipeline's string, a UTF-8 copy into node:net's buffers): for 25 KB entries those
+ * megabyte strings and their copies dominated, and for small ones the per-command machinery did. Bun's client
+ * encodes natively but sends each command with its own send(); so the appends made in one turn of the event loop
+ * are sent as one EVAL of a script that XADDs each of them, one entry per request as before, each with its own
+ * id or error (a refused XADD, e.g. OOM, fails only its own append). While a batch is in flight the next one
+ * fills, as ioredis' auto-pipelining does.
+ *
+ * It keeps the ioredis stream connection's contract: no offline queue (an append while Redis is away fails at
+ * once, and ingest stores the batch in PostgreSQL instead), at most 2 s per append (counted from the moment it was
+ * queued), and reconnection in the background for as long as the process lives. Like a timed-out XADD, an append
+ * that timed out may still have reached the stream; the worker's insert-id dedupe makes storing it twice harmless.
  */
-const NATIVE_APPEND_MIN_LENGTH = 2_048;
+const APPEND_SCRIPT =
+  "local ids = {} " +
+  "for i, payload in ipairs(ARGV) do " +
+  "local id = redis.pcall('XADD', KEYS[1], '*', 'd', payload) " +
+  "if type(id) == 'table' then ids[i] = '!' .. tostring(id.err) else ids[i] = id end " +
+  "end return ids";
 
-/**
- * Appends through Bun's native Redis client, on its own connection, keeping the ioredis connection's contract: no
- * offline queue (an append while Redis is away fails at once, and ingest stores the batch in PostgreSQL instead),
- * a 2 s limit per append, and reconnection in the background for as long as the process lives.
- */
+/** Bounds on one EVAL: entries, and their total length (ingest bodies are at most 1 MiB each). */
+const MAX_BATCH_ENTRIES = 500;
+const MAX_BATCH_LENGTH = 8 * 1024 * 1024;
+
+interface PendingAppend {
+  payload: string;
+  resolve: (id: string) => void;
+  reject: (error: Error) => void;
+}
+
+interface AppendBatch {
+  items: PendingAppend[];
+  length: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  settled: boolean;
+}
+
 class NativeAppender {
   private client: RedisClient | null = null;
   /** Set while a new connection's first attempt may still succeed (at most APPEND_TIMEOUT_MS). */
   private firstAttempt: Promise<void> | null = null;
   private openedAt = Number.NEGATIVE_INFINITY;
   private closed = false;
+  /** The batch new appends join; then batches waiting for the one in flight, oldest first. */
+  private filling: AppendBatch | null = null;
+  private readonly waiting: AppendBatch[] = [];
+  private inFlight: AppendBatch | null = null;
+  private flushScheduled = false;
 
-  constructor(private readonly url: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly key: string,
+  ) {}
 
-  async append(key: string, payload: string): Promise<string> {
+  async append(payload: string): Promise<string> {
     if (this.closed) throw new Error("the event stream is closed");
     const client = this.client ?? this.open();
     // Only the first attempt of a new connection is waited for (briefly); otherwise, while the client is
-    // reconnecting, XADD fails at once (no offline queue), as ioredis does.
+    // reconnecting, the append fails at once (no offline queue), as with ioredis.
     if (!client.connected && this.firstAttempt) await this.firstAttempt;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      const id: unknown = await Promise.race([
-        client.send("XADD", [key, "*", "d", payload]),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`XADD had no answer within ${APPEND_TIMEOUT_MS} ms`)), APPEND_TIMEOUT_MS);
-        }),
-      ]);
-      if (typeof id !== "string") throw new Error("XADD returned no id");
-      return id;
-    } finally {
-      clearTimeout(timer);
+    if (!client.connected) throw new Error("Redis is not connected (appends are not queued while it is away)");
+    return new Promise<string>((resolve, reject) => {
+      let batch = this.filling;
+      if (!batch || batch.items.length >= MAX_BATCH_ENTRIES || batch.length >= MAX_BATCH_LENGTH) {
+        if (batch) this.waiting.push(batch);
+        batch = this.filling = this.newBatch();
+      }
+      batch.items.push({ payload, resolve, reject });
+      batch.length += payload.length;
+      this.scheduleFlush();
+    });
+  }
+
+  private newBatch(): AppendBatch {
+    const batch: AppendBatch = { items: [], length: 0, timer: undefined, settled: false };
+    batch.timer = setTimeout(() => {
+      this.fail(batch, new Error(`XADD had no answer within ${APPEND_TIMEOUT_MS} ms`));
+      // A batch Redis never answers must not hold back the ones behind it.
+      if (this.inFlight === batch) {
+        this.inFlight = null;
+        this.scheduleFlush();
+      }
+    }, APPEND_TIMEOUT_MS);
+    return batch;
+  }
+
+  private scheduleFlush() {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // setImmediate, not a microtask: requests handled in the same turn of the event loop share the command.
+    setImmediate(this.flush);
+  }
+
+  private readonly flush = () => {
+    this.flushScheduled = false;
+    if (this.inFlight) return;
+    let batch: AppendBatch | null | undefined;
+    while ((batch = this.waiting.shift() ?? this.takeFilling()) && batch.settled) {
+      // Timed out while waiting: nothing left to send.
     }
+    if (!batch) return;
+    const client = this.client;
+    if (!client || this.closed) {
+      this.fail(batch, new Error("the Redis connection for appends is closed"));
+      this.scheduleFlush();
+      return;
+    }
+    const sent = batch;
+    this.inFlight = sent;
+    const args = new Array<string>(sent.items.length + 3);
+    args[0] = APPEND_SCRIPT;
+    args[1] = "1";
+    args[2] = this.key;
+    for (let i = 0; i < sent.items.length; i++) args[i + 3] = sent.items[i]!.payload;
+    client.send("EVAL", args).then(
+      (ids: unknown) => this.settle(sent, ids),
+      (error: unknown) => this.fail(sent, error instanceof Error ? error : new Error(String(error))),
+    ).finally(() => {
+      if (this.inFlight === sent) this.inFlight = null;
+      if (this.waiting.length > 0 || this.filling) this.scheduleFlush();
+    });
+  };
+
+  private takeFilling(): AppendBatch | null {
+    const batch = this.filling;
+    this.filling = null;
+    return batch;
+  }
+
+  private settle(batch: AppendBatch, ids: unknown) {
+    if (batch.settled) return;
+    batch.settled = true;
+    clearTimeout(batch.timer);
+    const list = Array.isArray(ids) ? ids : [];
+    for (let i = 0; i < batch.items.length; i++) {
+      const item = batch.items[i]!;
+      const id: unknown = list[i];
+      if (typeof id === "string" && id !== "" && id.charCodeAt(0) !== 33 /* ! */) item.resolve(id);
+      else item.reject(new Error(typeof id === "string" ? `XADD refused: ${id.slice(1)}` : "XADD returned no id"));
+    }
+  }
+
+  private fail(batch: AppendBatch, error: Error) {
+    if (batch.settled) return;
+    batch.settled = true;
+    clearTimeout(batch.timer);
+    for (const item of batch.items) item.reject(error);
   }
 
   private open(): RedisClient {
@@ -185,6 +291,10 @@ class NativeAppender {
     const client = this.client;
     this.client = null;
     client?.close();
+    const error = new Error("the event stream is closed");
+    for (const batch of [...this.waiting, this.filling, this.inFlight]) if (batch) this.fail(batch, error);
+    this.waiting.length = 0;
+    this.filling = null;
   }
 }
 
@@ -213,7 +323,7 @@ export class RedisEventStream implements EventStream {
   private readonly key: string;
   private readonly deadKey: string;
   /** Opened on the first append: a process that never appends (the worker) never connects it. */
-  private readonly appender: NativeAppender | null;
+  private appender: NativeAppender | null;
 
   constructor({ redis, connectBlocking, prefix = "", appendUrl }: RedisEventStreamOptions) {
     this.redis = redis;
@@ -221,7 +331,7 @@ export class RedisEventStream implements EventStream {
     this.key = prefix + INGEST_STREAM;
     this.deadKey = prefix + DEAD_LETTER_STREAM;
     const url = appendUrl === undefined ? nativeUrlOf(redis) : appendUrl;
-    this.appender = url ? new NativeAppender(url) : null;
+    this.appender = url ? new NativeAppender(url, this.key) : null;
   }
 
   async ensureGroup() {
@@ -233,7 +343,20 @@ export class RedisEventStream implements EventStream {
   }
 
   async append(payload: string) {
-    if (this.appender && payload.length >= NATIVE_APPEND_MIN_LENGTH) return this.appender.append(this.key, payload);
+    const appender = this.appender;
+    if (appender) {
+      try {
+        return await appender.append(payload);
+      } catch (error) {
+        if (!scriptingRefused(error)) throw error;
+        // A Redis that does not run scripts for us (an ACL without EVAL, scripting disabled): plain XADDs from now on
+        // (the other appends of the refused batch come here too).
+        if (this.appender === appender) {
+          this.appender = null;
+          appender.close();
+        }
+      }
+    }
     const id = await this.redis.xadd(this.key, "*", "d", payload);
     if (!id) throw new Error("XADD returned no id");
     return id;
@@ -365,6 +488,12 @@ export class RedisEventStream implements EventStream {
     this.interruptReads();
     this.appender?.close();
   }
+}
+
+/** True for the errors Redis gives when EVAL itself is not allowed (not when one XADD in it was refused). */
+function scriptingRefused(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : "";
+  return /^NOPERM\b.*\beval\b/i.test(message) || /^ERR unknown command .?eval/i.test(message);
 }
 
 function toRecord(flat: Array<string | number | null>): Record<string, string | number | null> {

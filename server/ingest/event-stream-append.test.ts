@@ -1,8 +1,9 @@
 /**
- * The append side of the Redis event stream (server/infra/event-stream.ts): large entries go through Bun's native
- * client on a connection of their own, small ones through ioredis. Both must land in the same stream, and the
- * native path must keep the contract ingest relies on to fall back to PostgreSQL: fail at once while Redis is away,
- * give up after 2 s on a Redis that does not answer, and come back by itself when Redis does.
+ * The append side of the Redis event stream (server/infra/event-stream.ts): entries go through Bun's native client
+ * on a connection of their own, the appends of one turn of the event loop in one EVAL (ioredis when the connection
+ * cannot be described by a URL). Each append must still be one entry with its own id or error, and the native path
+ * must keep the contract ingest relies on to fall back to PostgreSQL: fail at once while Redis is away, give up after
+ * 2 s on a Redis that does not answer, and come back by itself when Redis does.
  */
 import { afterAll, describe, expect, it } from "bun:test";
 import { loadTestServiceUrls } from "../env.ts";
@@ -73,6 +74,48 @@ describe("RedisEventStream appends", () => {
       const entries = await stream.readNew("test", 10, 0);
       expect(entries.map((e) => e.payload).sort()).toEqual([large, small, small].sort());
     }
+  });
+
+  it("makes one entry per append when many are sent in the same turn, each with its own id", async () => {
+    const stream = await streamOn(redisUrl);
+    await stream.ensureGroup();
+    const payloads = Array.from({ length: 600 }, (_, i) => (i % 3 ? `${small}-${i}` : `${large}-${i}`));
+    const ids = await Promise.all(payloads.map((p) => stream.append(p)));
+    expect(new Set(ids).size).toBe(payloads.length);
+    const entries = await stream.readNew("test", 1_000, 0);
+    expect(new Map(entries.map((e) => [e.id, e.payload]))).toEqual(new Map(ids.map((id, i) => [id, payloads[i]!])));
+  });
+
+  it("fails an append Redis refuses with its reason, and no other stream's", async () => {
+    const { nativeUrl, key, redis } = await (async () => {
+      const prefix = `ad_test:append:${Bun.randomUUIDv7()}:`;
+      prefixes.push(prefix);
+      const redis = connectRedis(redisUrl);
+      cleanups.push(() => redis.disconnect());
+      return { nativeUrl: nativeUrlOf(redis)!, key: prefix, redis };
+    })();
+    // Two streams on one prefix would share a key; here one stream's key holds a string instead (WRONGTYPE).
+    const good = await streamOn(redisUrl);
+    const bad = new RedisEventStream({ redis, prefix: key, appendUrl: nativeUrl });
+    cleanups.push(() => bad.close());
+    await redis.set(`${key}events:ingest`, "not a stream");
+    const results = await Promise.allSettled([good.append(small), bad.append(small), good.append(large)]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toContain("WRONGTYPE");
+  });
+
+  it("falls back to plain XADD through ioredis when Redis does not let it run scripts", async () => {
+    const redis = await startPrivateRedis();
+    cleanups.push(() => redis.stop());
+    const admin = connectRedis(redis.url);
+    cleanups.push(() => admin.disconnect());
+    await admin.call("ACL", "SETUSER", "default", "-eval", "-evalsha");
+    const stream = await streamOn(redis.url);
+    await stream.ensureGroup();
+    const ids = await Promise.all([stream.append(large), stream.append(small), stream.append(small)]);
+    expect(new Set(ids).size).toBe(3);
+    expect(typeof (await stream.append(large))).toBe("string");
+    expect((await stream.readNew("test", 10, 0)).map((e) => e.payload).sort()).toEqual([large, large, small, small].sort());
   });
 
   it("fails at once while Redis is away and appends again once it is back, without help", async () => {
