@@ -180,10 +180,10 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): RunningWo
   }
 
   /**
-   * Each transaction allocates tens of MB that are garbage right after (decoded rows, the JSON parameter, driver
-   * buffers), and JavaScriptCore lets the heap grow well past the 200 MB budget before collecting on its own
-   * (measured peak 250-330 MB draining 60,000 events). A full collection when the process is above the threshold
-   * costs a few ms per transaction and kept the peak near 195 MB at the same rate.
+   * Each transaction allocates MBs that are garbage right after (decoded rows, the COPY text, driver buffers), and
+   * JavaScriptCore lets the heap grow past the 200 MB budget before collecting on its own (255-310 MB peaks in short
+   * drains without this). A full collection when the process is above the threshold kept the peak at 158-167 MB
+   * (bench, pipeline part) at no CPU cost we could measure on this noisy machine.
    */
   function collectGarbageIfLarge() {
     if (process.memoryUsage.rss() > GC_ABOVE_RSS_BYTES) Bun.gc(true);
@@ -232,6 +232,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): RunningWo
         ms: Math.round(performance.now() - started),
         lag: stats.lag,
         pending: stats.pending,
+        rssMb: Math.round(process.memoryUsage.rss() / 1_048_576),
       });
       return;
     }
