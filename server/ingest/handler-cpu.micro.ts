@@ -1,0 +1,102 @@
+/**
+ * CPU per request of the ingest handler in this process, without HTTP or wrk: a steadier A/B measure than the
+ * quick bench on a shared, busy machine (process CPU per request, min and median of 5 rounds).
+ *
+ *   bun server/ingest/handler-cpu.micro.ts <redis|none|bare> [events per body=1] [requests=20000] [in flight=50]
+ *
+ * `redis`: the real RedisEventStream on the shared Redis (REDIS_URL or 127.0.0.1:6379, its own key, deleted at
+ * the end); `none`: a stream that accepts at once (the handler's own cost); `bare`: what the bench's HTTP ceiling
+ * does (read the body, JSON.parse, answer). The API key lookup is stubbed (a cached key); bodies are the bench's.
+ * Request construction is part of every mode, so compare modes and trees, not absolute numbers with the bench.
+ */
+import { ingestBody, makeClientEvents, USER_AGENT } from "../../bench/lib/payloads.ts";
+import { RedisEventStream, type EventStream } from "../infra/event-stream.ts";
+import { connectRedis } from "../infra/redis.ts";
+import type { Database } from "../db/client.ts";
+import { createLogger } from "../logger.ts";
+import type { ApiKeyCache } from "./api-key-cache.ts";
+import { IpHasher } from "./enrich.ts";
+import { EventQueue } from "./event-queue.ts";
+import { createIngestHandler } from "./ingest-handler.ts";
+import { IngestRateLimiter } from "./rate-limiter.ts";
+
+const mode = process.argv[2] ?? "redis";
+const events = Number(process.argv[3] ?? 1);
+const requests = Number(process.argv[4] ?? 20_000);
+const inFlight = Number(process.argv[5] ?? 50);
+if (!["redis", "none", "bare"].includes(mode) || !(events >= 1 && requests >= 1 && inFlight >= 1)) {
+  console.error("usage: bun server/ingest/handler-cpu.micro.ts <redis|none|bare> [events] [requests] [in flight]");
+  process.exit(2);
+}
+
+const logger = createLogger("silent");
+const prefix = `ad_micro:${process.pid}:`;
+const redis = mode === "redis" ? connectRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { enableOfflineQueue: false, enableAutoPipelining: true }) : null;
+if (redis) await new Promise((resolve) => (redis.status === "ready" ? resolve(null) : redis.once("ready", resolve)));
+const accepting: Pick<EventStream, "append" | "backlog"> = {
+  append: async () => "0-1",
+  backlog: async () => ({ length: 0, pending: 0, lag: 0 }),
+};
+const stream = redis ? new RedisEventStream({ redis, prefix }) : (accepting as EventStream);
+const project = { id: "0193a0c0-0000-7000-8000-000000000001", domain: null };
+const handler = createIngestHandler({
+  config: { INGEST_RATE_LIMIT_PER_MINUTE: Number.MAX_SAFE_INTEGER },
+  logger,
+  keys: { lookup: () => project } as unknown as ApiKeyCache,
+  limiter: new IngestRateLimiter({ limitPerMinute: Number.MAX_SAFE_INTEGER, redis: null, logger }),
+  // The direct-to-PostgreSQL path is never taken: a failed append shows up as a non-202 below.
+  queue: new EventQueue({ stream, db: null as unknown as Database, logger, maxBacklog: Number.MAX_SAFE_INTEGER }),
+  ipHasher: new IpHasher("micro-secret"),
+});
+
+const bytes = new TextEncoder().encode(ingestBody(makeClientEvents(events)));
+const headers = { "content-type": "application/json", "x-api-key": "key", "user-agent": USER_AGENT, "content-length": String(bytes.length) };
+
+async function one(): Promise<void> {
+  const request = new Request("http://127.0.0.1/api/v1/events/ingest", { method: "POST", headers, body: bytes });
+  let response: Response;
+  if (mode === "bare") {
+    const body = JSON.parse(await request.text()) as { events: unknown[] };
+    response = new Response(JSON.stringify({ accepted: body.events.length, rejected: [] }), {
+      status: 202,
+      headers: { "content-type": "application/json" },
+    });
+  } else {
+    response = await handler(request, "127.0.0.1");
+  }
+  const text = await response.text();
+  if (response.status !== 202) throw new Error(`${response.status} ${text}`);
+}
+
+async function round(count: number): Promise<void> {
+  let started = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (started++ < count) await one();
+    }),
+  );
+}
+
+try {
+  await round(Math.min(requests, 5_000));
+  const perRequest: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    Bun.gc(true);
+    const before = process.cpuUsage();
+    await round(requests);
+    const used = process.cpuUsage(before);
+    perRequest.push((used.user + used.system) / requests);
+  }
+  perRequest.sort((a, b) => a - b);
+  console.log(
+    `${mode}, ${events}-event bodies: CPU us/request min ${perRequest[0]!.toFixed(1)} median ${perRequest[2]!.toFixed(1)} ` +
+      `(${perRequest.map((us) => us.toFixed(1)).join(" ")})`,
+  );
+} finally {
+  if (redis) {
+    await stream.close();
+    await redis.del(`${prefix}events:ingest`);
+    redis.disconnect();
+  }
+}
+process.exit(0);
