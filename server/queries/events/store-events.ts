@@ -137,15 +137,19 @@ function copyField(value: string | null): string {
 /** Rows in COPY's text format, columns in the order of COLUMNS. */
 export function toCopyText(rows: readonly EventRow[]): string {
   const lines = new Array<string>(rows.length);
+  // The events of one request share their receipt time (one Date): format it once.
+  let receivedAt: Date | null = null;
+  let receivedText = "";
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
+    if (r.receivedAt !== receivedAt) [receivedAt, receivedText] = [r.receivedAt, r.receivedAt.toISOString()];
     lines[i] =
       copyField(r.projectId) + "\t" + copyField(r.insertId) + "\t" + copyField(r.eventName) + "\t" +
       copyField(r.distinctId) + "\t" + copyField(r.sessionId) + "\t" + copyField(JSON.stringify(r.properties ?? {})) + "\t" +
       copyField(r.pageUrl) + "\t" + copyField(r.path) + "\t" + copyField(r.host) + "\t" + copyField(r.referrer) + "\t" +
       copyField(r.referrerHost) + "\t" + copyField(r.utmSource) + "\t" + copyField(r.utmMedium) + "\t" +
       copyField(r.utmCampaign) + "\t" + copyField(r.userAgent) + "\t" + copyField(r.browser) + "\t" + copyField(r.os) + "\t" +
-      copyField(r.device) + "\t" + copyField(r.ipHash) + "\t" + r.timestamp.toISOString() + "\t" + r.receivedAt.toISOString();
+      copyField(r.device) + "\t" + copyField(r.ipHash) + "\t" + r.timestamp.toISOString() + "\t" + receivedText;
   }
   return lines.join("\n") + "\n";
 }
