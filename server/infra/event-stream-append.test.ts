@@ -7,8 +7,8 @@
  */
 import { afterAll, describe, expect, it } from "bun:test";
 import { loadTestServiceUrls } from "../env.ts";
-import { nativeUrlOf, RedisEventStream } from "../infra/event-stream.ts";
-import { connectRedis } from "../infra/redis.ts";
+import { nativeUrlOf, RedisEventStream } from "./event-stream.ts";
+import { connectRedis } from "./redis.ts";
 import { startPrivateRedis } from "../test-support/private-redis.ts";
 import { deleteRedisPrefix } from "../test-support/services.ts";
 

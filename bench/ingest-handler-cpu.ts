@@ -2,30 +2,30 @@
  * CPU per request of the ingest handler in this process, without HTTP or wrk: a steadier A/B measure than the
  * quick bench on a shared, busy machine (process CPU per request, min and median of 5 rounds).
  *
- *   bun server/ingest/handler-cpu.micro.ts <redis|none|bare> [events per body=1] [requests=20000] [in flight=50]
+ *   bun bench/ingest-handler-cpu.ts <redis|none|bare> [events per body=1] [requests=20000] [in flight=50]
  *
  * `redis`: the real RedisEventStream on the shared Redis (REDIS_URL or 127.0.0.1:6379, its own key, deleted at
  * the end); `none`: a stream that accepts at once (the handler's own cost); `bare`: what the bench's HTTP ceiling
  * does (read the body, JSON.parse, answer). The API key lookup is stubbed (a cached key); bodies are the bench's.
  * Request construction is part of every mode, so compare modes and trees, not absolute numbers with the bench.
  */
-import { ingestBody, makeClientEvents, USER_AGENT } from "../../bench/lib/payloads.ts";
-import { RedisEventStream, type EventStream } from "../infra/event-stream.ts";
-import { connectRedis } from "../infra/redis.ts";
-import type { Database } from "../db/client.ts";
-import { createLogger } from "../logger.ts";
-import type { ApiKeyCache } from "./api-key-cache.ts";
-import { IpHasher } from "./enrich.ts";
-import { EventQueue } from "./event-queue.ts";
-import { createIngestHandler } from "./ingest-handler.ts";
-import { IngestRateLimiter } from "./rate-limiter.ts";
+import { ingestBody, makeClientEvents, USER_AGENT } from "./lib/payloads.ts";
+import { RedisEventStream, type EventStream } from "../server/infra/event-stream.ts";
+import { connectRedis } from "../server/infra/redis.ts";
+import type { Database } from "../server/db/client.ts";
+import { createLogger } from "../server/logger.ts";
+import type { ApiKeyCache } from "../server/ingest/api-key-cache.ts";
+import { IpHasher } from "../server/ingest/enrich.ts";
+import { EventQueue } from "../server/ingest/event-queue.ts";
+import { createIngestHandler } from "../server/ingest/ingest-handler.ts";
+import { IngestRateLimiter } from "../server/ingest/rate-limiter.ts";
 
 const mode = process.argv[2] ?? "redis";
 const events = Number(process.argv[3] ?? 1);
 const requests = Number(process.argv[4] ?? 20_000);
 const inFlight = Number(process.argv[5] ?? 50);
 if (!["redis", "none", "bare"].includes(mode) || !(events >= 1 && requests >= 1 && inFlight >= 1)) {
-  console.error("usage: bun server/ingest/handler-cpu.micro.ts <redis|none|bare> [events] [requests] [in flight]");
+  console.error("usage: bun bench/ingest-handler-cpu.ts <redis|none|bare> [events] [requests] [in flight]");
   process.exit(2);
 }
 
