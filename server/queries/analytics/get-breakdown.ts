@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { resolveRange, type AnalyticsInput, type BreakdownRow, type Dimension } from "../../../shared/analytics.ts";
-import { queryRows, type Database } from "../../db/client.ts";
-import { groupedStatsSql, type GroupedStatsRow } from "./grouped-stats-sql.ts";
+import type { Database } from "../../db/client.ts";
+import { groupedStatsSql, queryStatsRows, type GroupedStatsOptions } from "./grouped-stats-sql.ts";
 
 /** The most frequent values of a dimension (missing values left out) with their exact unique sessions. */
 export async function getBreakdown(
@@ -10,16 +10,17 @@ export async function getBreakdown(
   now = Date.now(),
 ): Promise<BreakdownRow[]> {
   const { from, to } = resolveRange(input, now);
-  const stats = groupedStatsSql({
+  const options: GroupedStatsOptions = {
     projectId: input.projectId,
     groups: [{ g: 0, from: from.getTime(), to: to.getTime() }],
     dimension: input.dimension,
     withUsers: false,
     filters: input.filters,
-  });
-  const rows = await queryRows<GroupedStatsRow>(
+  };
+  const rows = await queryStatsRows(
     db,
-    sql`select * from (${stats}) stats order by events desc, value limit ${input.limit ?? 10}`,
+    sql`select * from (${groupedStatsSql(options)}) stats order by events desc, value limit ${input.limit ?? 10}`,
+    [options],
   );
   return rows.map((row) => ({ value: row.value, count: Number(row.events), uniqueSessions: Number(row.sessions) }));
 }

@@ -1,14 +1,14 @@
 import { sql } from "drizzle-orm";
 import { resolveRange, type AnalyticsInput, type Overview, type PeriodTotals } from "../../../shared/analytics.ts";
-import { queryRows, type Database } from "../../db/client.ts";
+import type { Database } from "../../db/client.ts";
 import { ALL_DIMENSION } from "../rollups/rollup-layout.ts";
-import { groupedStatsSql, type GroupedStatsRow } from "./grouped-stats-sql.ts";
+import { groupedStatsSql, queryStatsRows, type GroupedStatsOptions } from "./grouped-stats-sql.ts";
 
 /** Totals, exact unique sessions and users, and the top event of the range and of the same-length period before. */
 export async function getOverview(db: Database, input: AnalyticsInput, now = Date.now()): Promise<Overview> {
   const { from, to } = resolveRange(input, now);
   const length = to.getTime() - from.getTime();
-  const totals = groupedStatsSql({
+  const totals: GroupedStatsOptions = {
     projectId: input.projectId,
     groups: [
       { g: 0, from: from.getTime(), to: to.getTime() },
@@ -17,20 +17,22 @@ export async function getOverview(db: Database, input: AnalyticsInput, now = Dat
     dimension: ALL_DIMENSION,
     withUsers: true,
     filters: input.filters,
-  });
-  const byEvent = groupedStatsSql({
+  };
+  const byEvent: GroupedStatsOptions = {
     projectId: input.projectId,
     groups: [{ g: 0, from: from.getTime(), to: to.getTime() }],
     dimension: "event_name",
     withUsers: false,
     filters: input.filters,
-  });
+  };
   // One round trip: the totals of both periods, then the top event (g = -1).
-  const rows = await queryRows<GroupedStatsRow>(
+  const rows = await queryStatsRows(
     db,
-    sql`select g, value, events, sessions, users from (${totals}) totals
+    sql`select g, value, events, sessions, users from (${groupedStatsSql(totals)}) totals
         union all
-        (select -1, value, events, sessions, users from (${byEvent}) by_event order by events desc, value limit 1)`,
+        (select -1, value, events, sessions, users
+           from (${groupedStatsSql(byEvent)}) by_event order by events desc, value limit 1)`,
+    [totals, byEvent],
   );
   const period = (g: number): PeriodTotals => {
     const row = rows.find((r) => Number(r.g) === g);

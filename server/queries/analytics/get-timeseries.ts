@@ -5,9 +5,9 @@ import {
   type Timeseries,
   type TimeseriesInput,
 } from "../../../shared/analytics.ts";
-import { queryRows, type Database } from "../../db/client.ts";
+import type { Database } from "../../db/client.ts";
 import { ALL_DIMENSION } from "../rollups/rollup-layout.ts";
-import { groupedStatsSql, type GroupedStatsRow, type StatsGroup } from "./grouped-stats-sql.ts";
+import { groupedStatsSql, queryStatsRows, type GroupedStatsOptions, type StatsGroup } from "./grouped-stats-sql.ts";
 import { listBuckets } from "./time-buckets.ts";
 
 /** Event count and exact unique sessions per hour or local day, one point per bucket including empty ones. */
@@ -25,16 +25,14 @@ export async function getTimeseries(db: Database, input: TimeseriesInput, now = 
       to: Math.min(boundaries[i + 1]!, to.getTime()),
     });
   }
-  const rows = await queryRows<GroupedStatsRow>(
-    db,
-    groupedStatsSql({
-      projectId: input.projectId,
-      groups,
-      dimension: ALL_DIMENSION,
-      withUsers: false,
-      filters: input.filters,
-    }),
-  );
+  const options: GroupedStatsOptions = {
+    projectId: input.projectId,
+    groups,
+    dimension: ALL_DIMENSION,
+    withUsers: false,
+    filters: input.filters,
+  };
+  const rows = await queryStatsRows(db, groupedStatsSql(options), [options]);
   const byGroup = new Map(rows.map((row) => [Number(row.g), row]));
   return {
     granularity,

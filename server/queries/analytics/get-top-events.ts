@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { resolveRange, type AnalyticsInput, type TopEvent } from "../../../shared/analytics.ts";
-import { queryRows, type Database } from "../../db/client.ts";
-import { groupedStatsSql, type GroupedStatsRow } from "./grouped-stats-sql.ts";
+import type { Database } from "../../db/client.ts";
+import { groupedStatsSql, queryStatsRows, type GroupedStatsOptions } from "./grouped-stats-sql.ts";
 
 /** The most frequent event names of the range with their exact unique sessions and users. */
 export async function getTopEvents(
@@ -10,16 +10,17 @@ export async function getTopEvents(
   now = Date.now(),
 ): Promise<TopEvent[]> {
   const { from, to } = resolveRange(input, now);
-  const stats = groupedStatsSql({
+  const options: GroupedStatsOptions = {
     projectId: input.projectId,
     groups: [{ g: 0, from: from.getTime(), to: to.getTime() }],
     dimension: "event_name",
     withUsers: true,
     filters: input.filters,
-  });
-  const rows = await queryRows<GroupedStatsRow>(
+  };
+  const rows = await queryStatsRows(
     db,
-    sql`select * from (${stats}) stats order by events desc, value limit ${input.limit ?? 10}`,
+    sql`select * from (${groupedStatsSql(options)}) stats order by events desc, value limit ${input.limit ?? 10}`,
+    [options],
   );
   return rows.map((row) => ({
     eventName: row.value,
