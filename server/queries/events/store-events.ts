@@ -1,13 +1,12 @@
 /**
  * The one way events reach the `events` table, used by the worker and by ingest's direct-to-PostgreSQL fallback so
- * both dedupe identically: INSERT ... ON CONFLICT (project_id, insert_id) DO NOTHING, the rollups updated from
- * exactly the rows it added (RETURNING), all in one transaction. A redelivered or resent batch therefore adds no row
- * and counts nothing twice.
+ * both dedupe identically on (project_id, insert_id), with the rollups updated from exactly the rows added, all in
+ * one transaction. A redelivered or resent batch therefore adds no row and counts nothing twice.
  *
- * On PostgreSQL the rows travel by COPY into a per-connection temporary table and one INSERT ... SELECT moves the
- * new ones into `events`: COPY's text format is the cheapest way in for PostgreSQL to parse, and the INSERT keeps
- * the dedupe. On embedded PGlite (no COPY from a client stream) they travel as one JSON parameter expanded by
- * `json_to_recordset`.
+ * On PostgreSQL the rows travel by COPY (its text format is the cheapest way in), straight into `events` when none
+ * is stored yet, else through a temporary table and INSERT ... ON CONFLICT DO NOTHING (see insertByCopy). On
+ * embedded PGlite (no COPY from a client stream) they travel as one JSON parameter expanded by `json_to_recordset`.
+ * Either way the insert reports the keys that were already stored.
  */
 import { is, sql } from "drizzle-orm";
 import { PostgresJsTransaction } from "drizzle-orm/postgres-js";
@@ -34,9 +33,10 @@ export async function storeEvents(db: Database, rows: readonly EventRow[]): Prom
   const unique = firstOfEachKey(rows.toSorted(byKey));
   return db.transaction(async (tx) => {
     await lockProjects(tx, unique);
-    const inserted = is(tx, PostgresJsTransaction)
-      ? selectKeys(unique, await insertByCopy(clientOf(tx), unique), false)
-      : selectKeys(unique, await insertByJson(tx, unique), true);
+    const alreadyStored = is(tx, PostgresJsTransaction)
+      ? await insertByCopy(clientOf(tx), unique)
+      : await insertByJson(tx, unique);
+    const inserted = withoutKeys(unique, alreadyStored);
     if (inserted.length > 0) await applyRollups(tx, inserted);
     return inserted;
   });
@@ -104,23 +104,27 @@ async function copyText(client: TransactionSql, table: string, text: string): Pr
   });
 }
 
-/** The JSON insert (PGlite); returns the keys it added. */
+/** The JSON insert (PGlite); returns the keys that were already stored. */
 async function insertByJson(tx: Database, rows: readonly EventRow[]): Promise<EventKey[]> {
   return queryRows<EventKey>(
     tx,
-    sql`insert into events (project_id, insert_id, event_name, distinct_id, session_id, properties, page_url, path,
-          host, referrer, referrer_host, utm_source, utm_medium, utm_campaign, user_agent, browser, os, device,
-          ip_hash, "timestamp", received_at)
-        select project_id, insert_id, event_name, distinct_id, session_id, coalesce(properties, '{}'::jsonb),
-          page_url, path, host, referrer, referrer_host, utm_source, utm_medium, utm_campaign, user_agent, browser,
-          os, device, ip_hash, 'epoch'::timestamptz + ts * interval '1 millisecond',
-          'epoch'::timestamptz + received * interval '1 millisecond'
-        from json_to_recordset(${JSON.stringify(rows.map(toRecord))}::json) as r(project_id uuid, insert_id text,
-          event_name text, distinct_id text, session_id text, properties jsonb, page_url text, path text, host text,
-          referrer text, referrer_host text, utm_source text, utm_medium text, utm_campaign text, user_agent text,
-          browser text, os text, device text, ip_hash text, ts double precision, received double precision)
-        on conflict (project_id, insert_id) do nothing
-        returning project_id, insert_id`,
+    sql`with input as materialized (
+          select project_id, insert_id, event_name, distinct_id, session_id, coalesce(properties, '{}'::jsonb),
+            page_url, path, host, referrer, referrer_host, utm_source, utm_medium, utm_campaign, user_agent, browser,
+            os, device, ip_hash, 'epoch'::timestamptz + ts * interval '1 millisecond',
+            'epoch'::timestamptz + received * interval '1 millisecond'
+          from json_to_recordset(${JSON.stringify(rows.map(toRecord))}::json) as r(project_id uuid, insert_id text,
+            event_name text, distinct_id text, session_id text, properties jsonb, page_url text, path text, host text,
+            referrer text, referrer_host text, utm_source text, utm_medium text, utm_campaign text, user_agent text,
+            browser text, os text, device text, ip_hash text, ts double precision, received double precision)
+        ),
+        added as (
+          insert into events (${sql.raw(COLUMNS)}) select * from input
+          on conflict (project_id, insert_id) do nothing
+          returning project_id, insert_id
+        )
+        select i.project_id, i.insert_id from input i
+         where not exists (select 1 from added a where a.project_id = i.project_id and a.insert_id = i.insert_id)`,
   );
 }
 
@@ -198,11 +202,10 @@ function toRecord(row: EventRow) {
   };
 }
 
-/** The rows whose keys are (`keep` true) or are not (`keep` false) among `keys`; rows hold each key once. */
-function selectKeys(rows: EventRow[], keys: readonly EventKey[], keep: boolean): EventRow[] {
-  if (keys.length === 0) return keep ? [] : rows;
-  if (keep && keys.length === rows.length) return rows;
+/** The rows whose keys are not among `keys` (rows hold each key once). */
+function withoutKeys(rows: EventRow[], keys: readonly EventKey[]): EventRow[] {
+  if (keys.length === 0) return rows;
   const listed = new Set<string>();
   for (const key of keys) listed.add(`${key.project_id}\n${key.insert_id}`);
-  return rows.filter((row) => listed.has(`${row.projectId}\n${row.insertId}`) === keep);
+  return rows.filter((row) => !listed.has(`${row.projectId}\n${row.insertId}`));
 }

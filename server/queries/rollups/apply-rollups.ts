@@ -270,8 +270,9 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
   }
 
   // 3. Per-bucket counts and sets, per dimension value, aggregated here.
-  const rollups = new RollupAccumulator(true);
-  const userRollups = new RollupAccumulator(false);
+  const rollups = new RollupAccumulator();
+  // Only events with a user reach the user sets, so their chunks are never -1 (no member).
+  const userRollups = new RollupAccumulator();
   const hourly = new Map<string, { p: string; h: number; e: string; n: number }>();
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
@@ -380,9 +381,8 @@ class RollupAccumulator {
   private readonly projects = new Map<string, Map<number, Map<number, RollupCell>>>();
   private readonly recent = new Map<number, RollupCell>();
 
-  /** `countEvents`: session sets also count events (an event with no session counts in chunk -1); user sets do not. */
-  constructor(private readonly countEvents: boolean) {}
 
+  /** The cell of a member's chunk; an event with no session counts in chunk -1, which has no members. */
   cell(projectId: string, size: number, bucket: number, num: number | undefined): RollupCell {
     const chunk = num === undefined ? -1 : Math.floor(num / CHUNK_BITS);
     const last = this.recent.get(size);
@@ -394,7 +394,7 @@ class RollupAccumulator {
     let chunks = buckets.get(bucketKey);
     if (!chunks) buckets.set(bucketKey, (chunks = new Map()));
     let cell = chunks.get(chunk);
-    if (!cell) chunks.set(chunk, (cell = new RollupCell(projectId, size, bucket, chunk, this.countEvents)));
+    if (!cell) chunks.set(chunk, (cell = new RollupCell(projectId, size, bucket, chunk)));
     this.recent.set(size, cell);
     return cell;
   }
@@ -419,11 +419,9 @@ class RollupCell {
     readonly s: number,
     readonly b: number,
     readonly c: number,
-    private readonly countEvents: boolean,
   ) {}
 
   add(dimension: string, value: string, num: number | undefined): void {
-    if (this.c < 0 && !this.countEvents) return;
     let byValue = this.values.get(dimension);
     if (!byValue) this.values.set(dimension, (byValue = new Map()));
     let entry = byValue.get(value);
