@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { INGEST_LIMITS } from "../../shared/ingest.ts";
-import { decodeEventBatch, encodeEventBatch, type BatchContext } from "./event-batch.ts";
-import type { EventTuple } from "./validate-events.ts";
+import { decodeEventBatch, encodeBodyBatch, encodeEventBatch, type BatchContext } from "./event-batch.ts";
+import { checkEnvelope, needsCleaning, validateEvents, type EventTuple } from "./validate-events.ts";
 
 const context: BatchContext = {
   projectId: "0193a0c0-0000-7000-8000-000000000001",
@@ -58,5 +58,83 @@ describe("encodeEventBatch", () => {
     for (const bodyBytes of [100, Infinity]) {
       expect(encodeEventBatch(context, [tuple(0), tuple(1, wide)], bodyBytes).oversized).toEqual([1]);
     }
+  });
+});
+
+describe("entries holding the body as sent (v2)", () => {
+  const NOW = context.receivedAt;
+  const events = [
+    { event: "page_view", session_id: "s1", distinct_id: "u1", page_url: "https://shop.example.com/a?utm_source=news", referrer: "https://www.google.com/", timestamp: new Date(NOW - 5_000).toISOString(), properties: { plan: "pro", n: [1, { deep: true }] } },
+    { event: "" },
+    { event: "signup", insert_id: "client-id-7", timestamp: new Date(NOW + 10 * 86_400_000).toISOString() },
+    { event: "click", properties: { label: "Buy \u00e9\u20ac" } },
+  ];
+
+  function bothWays(body: Record<string, unknown>, apiKey: string | null = null) {
+    const text = JSON.stringify(body);
+    const idBase = Bun.randomUUIDv7();
+    const envelope = checkEnvelope(JSON.parse(text));
+    if (typeof envelope === "string") throw new Error(envelope);
+    const clean = needsCleaning(text);
+    const validated = validateEvents(envelope.events, { now: NOW, sentAt: envelope.sentAt, clean, idBase });
+    const asSent = encodeBodyBatch(context, { text, bytes: Buffer.byteLength(text), clean, apiKey, idBase }, validated.rejected, validated.accepted.length);
+    const tuples = encodeEventBatch(context, validated.accepted, Buffer.byteLength(text));
+    return { asSent, tuples, validated };
+  }
+
+  it("decodes to exactly the rows of the tuple entry, rejected events left out and ids derived alike", () => {
+    const { asSent, tuples, validated } = bothWays({ sent_at: new Date(NOW - 600_000).toISOString(), events });
+    expect(validated.rejected.map((r) => r.index)).toEqual([1]);
+    expect(asSent!.count).toBe(3);
+    expect(JSON.parse(asSent!.payload!).v).toBe(2);
+    const rows = decodeEventBatch(asSent!.payload!);
+    expect(rows).toEqual(decodeEventBatch(tuples.payload!));
+    expect(rows.map((r) => r.eventName)).toEqual(["page_view", "signup", "click"]);
+    // Generated ids are UUIDv7s, distinct, and the client's own id is kept.
+    expect(rows[0]!.insertId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(rows[1]!.insertId).toBe("client-id-7");
+    expect(new Set(rows.map((r) => r.insertId)).size).toBe(3);
+    // Clock skew (sent_at ten minutes early) is corrected on the worker's side too; the future timestamp is clamped.
+    expect(rows[0]!.timestamp.getTime()).toBe(NOW - 5_000 + 600_000);
+    expect(rows[1]!.timestamp.getTime()).toBe(NOW);
+    expect(rows[0]!.path).toBe("/a");
+    expect(rows[0]!.utmSource).toBe("news");
+    expect(rows[0]!.referrerHost).toBe("www.google.com");
+  });
+
+  it("cleans NUL and lone surrogates on the worker's side as ingest did", () => {
+    const text = '{"events":[{"event":"a\\u0000b","properties":{"k\\ud800":"v\\u0000"}}]}';
+    const idBase = Bun.randomUUIDv7();
+    const envelope = checkEnvelope(JSON.parse(text)) as { events: unknown[] };
+    const validated = validateEvents(envelope.events, { now: NOW, sentAt: null, clean: true, idBase });
+    const asSent = encodeBodyBatch(context, { text, bytes: text.length, clean: true, apiKey: null, idBase }, validated.rejected, 1);
+    const [row] = decodeEventBatch(asSent!.payload!);
+    expect(row!.eventName).toBe("ab");
+    expect(row!.properties).toEqual({ "k\uFFFD": "v" });
+  });
+
+  it("never carries the API key: cut out of the text, or the tuple form when it cannot be", () => {
+    const key = "proj_secret_key_123";
+    const { asSent } = bothWays({ api_key: key, events: events.slice(0, 1) }, key);
+    expect(asSent!.payload).not.toContain(key);
+    expect(JSON.parse(asSent!.payload!).q.api_key).toBeNull();
+    // Written with a space, the key is not found as a serialiser writes it: the body does not travel as sent.
+    const spaced = `{"api_key": "${key}", "events": [{"event": "a"}]}`;
+    const envelope = checkEnvelope(JSON.parse(spaced)) as { events: unknown[] };
+    const validated = validateEvents(envelope.events, { now: NOW, sentAt: null, clean: false });
+    expect(encodeBodyBatch(context, { text: spaced, bytes: spaced.length, clean: false, apiKey: key, idBase: Bun.randomUUIDv7() }, validated.rejected, 1)).toBeNull();
+  });
+
+  it("leaves bodies over the per-event limit to the tuple form, which measures each event", () => {
+    const text = JSON.stringify({ events: [{ event: "a", properties: { pad: "x".repeat(INGEST_LIMITS.maxEventBytes) } }] });
+    expect(encodeBodyBatch(context, { text, bytes: text.length, clean: false, apiKey: null, idBase: Bun.randomUUIDv7() }, [], 1)).toBeNull();
+  });
+
+  it("fails an entry whose body the worker would not accept as ingest did, naming the event", () => {
+    const payload = JSON.stringify({ v: 2, p: context.projectId, r: NOW, u: null, i: null, b: null, o: null, d: null, g: Bun.randomUUIDv7(), c: 0, x: [], q: { events: [{ event: "ok" }, { event: 5 }] } });
+    expect(() => decodeEventBatch(payload)).toThrow("event 1 that ingest accepted: event: must be a string");
+    const skipped = JSON.parse(payload);
+    skipped.x = [1];
+    expect(decodeEventBatch(JSON.stringify(skipped)).map((r) => r.eventName)).toEqual(["ok"]);
   });
 });

@@ -94,6 +94,25 @@ describe("POST /api/v1/events/ingest", () => {
     expect(res.status).toBe(202);
   });
 
+  it("never writes an API key sent in the body to the stream, however it is written", async () => {
+    const redis = new Redis(t.config.REDIS_URL!);
+    try {
+      for (const body of [
+        JSON.stringify({ api_key: project.apiKey, events: makeEvents(2) }),
+        `{ "api_key" : ${JSON.stringify(project.apiKey)}, "events": ${JSON.stringify(makeEvents(2))} }`,
+      ]) {
+        const res = await post(body, { "content-type": "text/plain;charset=UTF-8" }, null);
+        expect(res.status).toBe(202);
+        const [latest] = (await redis.xrevrange(t.redisPrefix + INGEST_STREAM, "+", "-", "COUNT", 1)) as Array<[string, string[]]>;
+        const fields = latest![1];
+        expect(fields.join(" ")).toContain("page_view");
+        expect(fields.join(" ")).not.toContain(project.apiKey);
+      }
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it("refuses other content types with 415", async () => {
     expect((await post("events=1", { "content-type": "application/x-www-form-urlencoded" })).status).toBe(415);
     expect((await post(JSON.stringify({ events: makeEvents(1) }), { "content-type": "" })).status).toBe(415);

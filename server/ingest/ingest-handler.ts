@@ -15,7 +15,7 @@ import type { Config } from "../env.ts";
 import type { Logger } from "../logger.ts";
 import type { ApiKeyCache, IngestProject } from "./api-key-cache.ts";
 import { KeyLookupUnavailable } from "./api-key-cache.ts";
-import { encodeEventBatch } from "./event-batch.ts";
+import { encodeBodyBatch, encodeEventBatch, type BatchContext } from "./event-batch.ts";
 import { QueueUnavailable, type EventQueue } from "./event-queue.ts";
 import { IpHasher, parseUserAgent } from "./enrich.ts";
 import type { IngestRateLimiter } from "./rate-limiter.ts";
@@ -163,26 +163,28 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
       return errorResponse(503, "unavailable", "Too many events are waiting to be stored.", 5);
     }
 
+    const clean = needsCleaning(body.text);
+    const idBase = Bun.randomUUIDv7();
     const { accepted, acceptedIndexes, rejected } = validateEvents(envelope.events, {
       now: receivedAt,
       sentAt: envelope.sentAt,
-      clean: needsCleaning(body.text),
+      clean,
+      idBase,
     });
 
     let acceptedCount = 0;
     if (accepted.length > 0) {
       const userAgent = request.headers.get("user-agent");
-      const encoded = encodeEventBatch(
-        {
-          projectId: project.id,
-          receivedAt,
-          userAgent,
-          ipHash: clientIp === "unknown" ? null : ipHasher.hash(clientIp, receivedAt),
-          ...parseUserAgent(userAgent),
-        },
-        accepted,
-        body.bytes,
-      );
+      const context: BatchContext = {
+        projectId: project.id,
+        receivedAt,
+        userAgent,
+        ipHash: clientIp === "unknown" ? null : ipHasher.hash(clientIp, receivedAt),
+        ...parseUserAgent(userAgent),
+      };
+      const encoded =
+        encodeBodyBatch(context, { text: body.text, bytes: body.bytes, clean, apiKey: envelope.apiKey, idBase }, rejected, accepted.length) ??
+        encodeEventBatch(context, accepted, body.bytes);
       if (encoded.oversized.length) {
         for (const position of encoded.oversized) {
           rejected.push({ index: acceptedIndexes[position]!, reason: `larger than ${INGEST_LIMITS.maxEventBytes} bytes` });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { INGEST_LIMITS, ingestEventSchema } from "../../shared/ingest.ts";
-import { checkEnvelope, cleanString, needsCleaning, parseIsoTimestamp, validateEvents } from "./validate-events.ts";
+import { checkEnvelope, cleanString, insertIdFor, needsCleaning, parseIsoTimestamp, validateEvents } from "./validate-events.ts";
 
 const NOW = Date.parse("2026-06-01T12:00:00.000Z");
 const validate = (events: unknown[], options: { sentAt?: string | null; clean?: boolean } = {}) =>
@@ -177,5 +177,22 @@ describe("parseIsoTimestamp", () => {
       samples.push(`${pad(1970 + random(100), 4)}-${pad(1 + random(12))}-${pad(1 + random(28))}T${pad(random(24))}:${pad(random(60))}:${pad(random(60))}${fraction}${zone}`);
     }
     for (const sample of samples) expect({ sample, ms: parseIsoTimestamp(sample) }).toEqual({ sample, ms: Date.parse(sample) });
+  });
+});
+
+describe("insertIdFor", () => {
+  it("derives distinct, time-ordered UUIDv7s for every event a request may hold", () => {
+    const base = Bun.randomUUIDv7();
+    const ids = Array.from({ length: INGEST_LIMITS.maxEvents }, (_, i) => insertIdFor(base, i));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.toSorted()).toEqual(ids);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(ids[0]!.slice(0, 14)).toBe(base.slice(0, 14));
+    // The same base gives the same ids (the worker re-derives them from a body stored as sent).
+    const events = [{ event: "a" }, { event: "b", insert_id: "mine" }, { event: "c" }];
+    const first = validateEvents(events, { now: NOW, sentAt: null, clean: false, idBase: base });
+    const again = validateEvents(events, { now: NOW, sentAt: null, clean: false, idBase: base });
+    expect(again.accepted).toEqual(first.accepted);
+    expect(first.accepted.map((t) => t[0])).toEqual([insertIdFor(base, 0), "mine", insertIdFor(base, 2)]);
   });
 });

@@ -149,6 +149,12 @@ export type EventTuple = [
 export interface ValidateOptions {
   /** The time of receipt (ms). */
   now: number;
+  /**
+   * A UUIDv7 made once for the request: events without an insert_id get it with their index in its last three hex
+   * digits (see insertIdFor). One per request rather than one per event, and the worker that re-reads a body sent
+   * as-is (event-batch.ts) derives the same ids from it. A fresh one when not given.
+   */
+  idBase?: string;
   /** The batch's `sent_at`, already checked against the ISO pattern. */
   sentAt: string | null;
   /** True when the raw text holds escapes that may decode to NUL or lone surrogates. */
@@ -164,6 +170,15 @@ export interface ValidatedEvents {
 
 const EMPTY_PROPERTIES: object = Object.freeze({});
 
+/**
+ * The insert_id of the index-th event of a request without its own: the request's UUIDv7 with its last 12 random
+ * bits replaced by the index. Still a UUIDv7, still time-ordered (the unique index appends), unique per request
+ * by its remaining 62 random and counter bits. `index` is below INGEST_LIMITS.maxEvents (at most 4,096).
+ */
+export function insertIdFor(idBase: string, index: number): string {
+  return idBase.slice(0, 33) + (index < 16 ? "00" : index < 256 ? "0" : "") + index.toString(16);
+}
+
 function optionalString(value: unknown, max: number, clean: boolean): string | null | undefined {
   if (value === undefined || value === null) return null;
   if (typeof value !== "string") return undefined;
@@ -173,10 +188,13 @@ function optionalString(value: unknown, max: number, clean: boolean): string | n
 
 /**
  * Validates every event; keeps the valid ones (with a server-made UUIDv7 insert_id where missing and the timestamp
- * corrected for client clock skew) and lists the others with a reason.
+ * corrected for client clock skew) and lists the others with a reason. Deterministic for the same events and
+ * options: the worker repeats it on bodies stored as sent.
  */
 export function validateEvents(events: readonly unknown[], options: ValidateOptions): ValidatedEvents {
   const { now, clean } = options;
+  const idBase = options.idBase ?? Bun.randomUUIDv7();
+  if (events.length > 4_096) throw new RangeError("validateEvents: more events than insert ids can be derived for");
   const accepted: EventTuple[] = [];
   const acceptedIndexes: number[] = [];
   const rejected: RejectedEvent[] = [];
@@ -274,7 +292,7 @@ export function validateEvents(events: readonly unknown[], options: ValidateOpti
     }
 
     accepted.push([
-      insertId ?? Bun.randomUUIDv7(),
+      insertId ?? insertIdFor(idBase, index),
       name,
       distinctId,
       sessionId,
