@@ -72,7 +72,7 @@ function clientOf(tx: object): TransactionSql {
  * temporary table, then INSERT ... SELECT ... ON CONFLICT DO NOTHING. Either way the rows go in key order.
  */
 async function insertByCopy(client: TransactionSql, rows: readonly EventRow[]): Promise<EventKey[]> {
-  const text = toCopyText(rows);
+  const text = toCopyChunks(rows);
   try {
     await client.savepoint((savepoint) => copyText(savepoint, "events", text));
     return [];
@@ -96,11 +96,12 @@ async function insertByCopy(client: TransactionSql, rows: readonly EventRow[]): 
 
 const UNIQUE_VIOLATION = "23505";
 
-async function copyText(client: TransactionSql, table: string, text: string): Promise<void> {
+async function copyText(client: TransactionSql, table: string, chunks: readonly string[]): Promise<void> {
   const stream = (await client.unsafe(`copy ${table} (${COLUMNS}) from stdin`).writable()) as Writable;
   await new Promise<void>((resolve, reject) => {
     stream.once("error", reject);
-    stream.end(text, (error?: Error | null) => (error ? reject(error) : resolve()));
+    for (const chunk of chunks) stream.write(chunk);
+    stream.end((error?: Error | null) => (error ? reject(error) : resolve()));
   });
 }
 
@@ -138,25 +139,53 @@ function copyField(value: string | null): string {
   return COPY_SPECIAL.test(value) ? value.replace(COPY_SPECIAL_ALL, (c) => COPY_ESCAPES[c]!) : value;
 }
 
-/** Rows in COPY's text format, columns in the order of COLUMNS. */
-export function toCopyText(rows: readonly EventRow[]): string {
-  const lines = new Array<string>(rows.length);
-  // The events of one request share their receipt time (one Date): format it once.
+/**
+ * Rows in COPY's text format, columns in the order of COLUMNS, in chunks of about COPY_CHUNK_CHARS: each chunk
+ * becomes a Buffer and a CopyData message of its own. One string for a whole transaction (1-2 MB) cost 0.5-0.9 µs
+ * per row in Buffer.from alone, nearly all of it the fresh large allocation (and again in the driver's message
+ * copy); 64 KB chunks reuse memory the allocator already has (0.13 µs per row, measured in isolation).
+ */
+export function toCopyChunks(rows: readonly EventRow[]): string[] {
+  const chunks: string[] = [];
+  let lines: string[] = [];
+  let chars = 0;
+  // The events of one request share their receipt time (one Date) and their client's fields (user agent and its
+  // parts, IP hash): each is formatted once per run of rows that share it.
   let receivedAt: Date | null = null;
   let receivedText = "";
+  let client: EventRow | null = null;
+  let clientText = "";
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
     if (r.receivedAt !== receivedAt) [receivedAt, receivedText] = [r.receivedAt, r.receivedAt.toISOString()];
-    lines[i] =
+    if (
+      client === null || r.userAgent !== client.userAgent || r.browser !== client.browser || r.os !== client.os ||
+      r.device !== client.device || r.ipHash !== client.ipHash
+    ) {
+      client = r;
+      clientText =
+        copyField(r.userAgent) + "\t" + copyField(r.browser) + "\t" + copyField(r.os) + "\t" + copyField(r.device) + "\t" +
+        copyField(r.ipHash);
+    }
+    const line =
       copyField(r.projectId) + "\t" + copyField(r.insertId) + "\t" + copyField(r.eventName) + "\t" +
       copyField(r.distinctId) + "\t" + copyField(r.sessionId) + "\t" + copyField(JSON.stringify(r.properties ?? {})) + "\t" +
       copyField(r.pageUrl) + "\t" + copyField(r.path) + "\t" + copyField(r.host) + "\t" + copyField(r.referrer) + "\t" +
       copyField(r.referrerHost) + "\t" + copyField(r.utmSource) + "\t" + copyField(r.utmMedium) + "\t" +
-      copyField(r.utmCampaign) + "\t" + copyField(r.userAgent) + "\t" + copyField(r.browser) + "\t" + copyField(r.os) + "\t" +
-      copyField(r.device) + "\t" + copyField(r.ipHash) + "\t" + r.timestamp.toISOString() + "\t" + receivedText;
+      copyField(r.utmCampaign) + "\t" + clientText + "\t" + r.timestamp.toISOString() + "\t" + receivedText + "\n";
+    lines.push(line);
+    chars += line.length;
+    if (chars >= COPY_CHUNK_CHARS) {
+      chunks.push(lines.join(""));
+      lines = [];
+      chars = 0;
+    }
   }
-  return lines.join("\n") + "\n";
+  if (lines.length > 0) chunks.push(lines.join(""));
+  return chunks;
 }
+
+const COPY_CHUNK_CHARS = 64 * 1024;
 
 /** Sorted rows without the later copies of a key (a batch holding one event twice stores and counts it once). */
 function firstOfEachKey(sorted: EventRow[]): EventRow[] {
