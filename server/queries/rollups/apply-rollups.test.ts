@@ -103,6 +103,55 @@ describe("applyRollups", () => {
     expect(sum(counts(b))).toEqual(sum(counts(a)));
   });
 
+  it("holds, in every bucket of every size, exactly the counts and distinct sessions and users of the raw events", async () => {
+    const projectId = await newProject();
+    // Sessions spread over 9 days (so weeks and days hold many hours), and some events without a session or user.
+    const rows = generateTestEvents(projectId, BASE, 9, 11).map((row, i) => (i % 17 === 0 ? { ...row, sessionId: null } : row));
+    await storeTestEvents(db, rows, 173);
+    const MINUTE = 60_000;
+    const field = { event_name: "eventName", path: "path", referrer: "referrerHost", utm_source: "utmSource", utm_medium: "utmMedium",
+      utm_campaign: "utmCampaign", browser: "browser", os: "os", device: "device" } as const;
+    const expected = new Map<string, { events: number; sessions: Set<string>; users: Set<string> }>();
+    const count = (kind: string, dimension: string, size: number, at: number, value: string, row: (typeof rows)[number]) => {
+      const bucket = Math.floor(at / (size * MINUTE)) * size * MINUTE;
+      const key = `${kind}|${dimension}|${size}|${bucket}|${value}`;
+      let entry = expected.get(key);
+      if (!entry) expected.set(key, (entry = { events: 0, sessions: new Set(), users: new Set() }));
+      entry.events++;
+      if (row.sessionId) entry.sessions.add(row.sessionId);
+      if (row.distinctId) entry.users.add(row.distinctId);
+    };
+    for (const row of rows) {
+      const at = row.timestamp.getTime();
+      for (const size of [15, 60, 1440]) count("s", "all", size, at, "", row);
+      for (const size of [60, 1440]) {
+        for (const [dimension, key] of Object.entries(field)) {
+          const value = row[key as keyof typeof row] as string | null;
+          if (value) count("s", dimension, size, at, value, row);
+        }
+      }
+      if (!row.distinctId) continue;
+      for (const size of [15, 60, 1440, 10080]) count("u", "all", size, at, "", row);
+      for (const size of [60, 1440, 10080]) count("u", "event_name", size, at, row.eventName, row);
+    }
+    const stored = await queryRows<{ kind: string; dimension: string; size: number; bucket: string; value: string; events: string; members: string }>(
+      db,
+      sql`select 's' as kind, dimension, size, (extract(epoch from bucket) * 1000)::bigint::text as bucket, value,
+                 sum(events)::text as events, sum(coalesce(bit_count(sessions), 0))::text as members
+            from analytics_rollups where project_id = ${projectId}::uuid group by 1, 2, 3, 4, 5
+          union all
+          select 'u', dimension, size, (extract(epoch from bucket) * 1000)::bigint::text, value, '0',
+                 sum(bit_count(users))::text
+            from analytics_user_rollups where project_id = ${projectId}::uuid group by 1, 2, 3, 4, 5`,
+    );
+    const actual = new Map(stored.map((r) => [`${r.kind}|${r.dimension}|${r.size}|${r.bucket}|${r.value}`, [Number(r.events), Number(r.members)]]));
+    const wanted = new Map(
+      [...expected].map(([key, e]) => [key, key.startsWith("s|") ? [e.events, e.sessions.size] : [0, e.users.size]]),
+    );
+    expect(actual.size).toBeGreaterThan(1_000);
+    expect([...actual].sort()).toEqual([...wanted].sort());
+  });
+
   it("lets concurrent writers of the same buckets finish without deadlock or lost counts", async () => {
     const projectId = await newProject();
     const rows = generateTestEvents(projectId, BASE, 1, 9).slice(0, 1200);

@@ -16,6 +16,7 @@ import {
   CHUNK_BITS,
   DIMENSION_SIZES,
   HOUR,
+  QUARTER,
   ROLLUP_DIMENSIONS,
   SESSION_KIND,
   TOTAL_SIZES,
@@ -73,6 +74,14 @@ const DIMENSION_FIELDS: Record<RollupDimension, keyof RollupSourceRow> = {
   device: "device",
 };
 const DIMENSIONS = Object.keys(ROLLUP_DIMENSIONS) as RollupDimension[];
+// applyRollups counts each event in the quarter hour ('all') and the hour (dimensions), then folds those up the
+// sizes of the layout; that holds for layouts of this shape.
+if (
+  [QUARTER, ...DIMENSION_SIZES].join() !== TOTAL_SIZES.join() || DIMENSION_SIZES[0] !== HOUR ||
+  [QUARTER, ...USER_DIMENSION_SIZES].join() !== USER_TOTAL_SIZES.join() || USER_DIMENSION_SIZES[0] !== HOUR
+) {
+  throw new Error("apply-rollups: the rollup layout changed shape; update how events are folded into larger buckets");
+}
 // A chunk with only its first bit set; `>> pos` moves the bit to pos. A literal, so PostgreSQL folds it once per
 // statement instead of building a 4,096-bit string per member.
 const singleBit = sql.raw(`B'1'::bit(${CHUNK_BITS})`);
@@ -292,25 +301,23 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
     if (h) h.n += 1;
     else hourly.set(hourKey, { p: row.projectId, h: hour, e: row.eventName, n: 1 });
 
-    for (const size of TOTAL_SIZES) {
-      rollups.cell(row.projectId, size, bucketStart(t, size), sessionNum).add(ALL_DIMENSION, "", sessionNum);
-    }
-    for (const size of DIMENSION_SIZES) {
-      const cell = rollups.cell(row.projectId, size, bucketStart(t, size), sessionNum);
-      for (const dimension of DIMENSIONS) {
-        const value = nonEmpty(row[DIMENSION_FIELDS[dimension]] as string | null);
-        if (value !== null) cell.add(dimension, value, sessionNum);
-      }
+    // Each event goes into the smallest bucket of each set only; the larger buckets are folded from those below.
+    rollups.cell(row.projectId, QUARTER, bucketStart(t, QUARTER), sessionNum).add(ALL_DIMENSION, "", sessionNum);
+    const hourCell = rollups.cell(row.projectId, HOUR, bucketStart(t, HOUR), sessionNum);
+    for (const dimension of DIMENSIONS) {
+      const value = nonEmpty(row[DIMENSION_FIELDS[dimension]] as string | null);
+      if (value !== null) hourCell.add(dimension, value, sessionNum);
     }
     if (userNum !== undefined) {
+      userRollups.cell(row.projectId, QUARTER, bucketStart(t, QUARTER), userNum).add(ALL_DIMENSION, "", userNum);
       const eventName = nonEmpty(row.eventName);
-      for (const size of USER_TOTAL_SIZES) {
-        const cell = userRollups.cell(row.projectId, size, bucketStart(t, size), userNum);
-        cell.add(ALL_DIMENSION, "", userNum);
-        if (eventName !== null && (USER_DIMENSION_SIZES as readonly number[]).includes(size)) cell.add("event_name", eventName, userNum);
-      }
+      if (eventName !== null) userRollups.cell(row.projectId, HOUR, bucketStart(t, HOUR), userNum).add("event_name", eventName, userNum);
     }
   }
+  rollups.foldUp(QUARTER, [HOUR]);
+  rollups.foldUp(HOUR, DIMENSION_SIZES.slice(1));
+  userRollups.foldUp(QUARTER, [HOUR]);
+  userRollups.foldUp(HOUR, USER_DIMENSION_SIZES.slice(1));
 
   // 4. Everything else in one statement. Data-modifying CTEs all run to completion whether or not the final SELECT
   //    reads them. A user's session count grows only by the (user, session) pairs that are new to the table.
@@ -387,6 +394,29 @@ class RollupAccumulator {
     const chunk = num === undefined ? -1 : Math.floor(num / CHUNK_BITS);
     const last = this.recent.get(size);
     if (last && last.b === bucket && last.c === chunk && last.p === projectId) return last;
+    const cell = this.cellOfChunk(projectId, size, bucket, chunk);
+    this.recent.set(size, cell);
+    return cell;
+  }
+
+  /**
+   * Adds every cell of bucket size `from` into the cells of the same chunk in the larger `to` buckets that hold it:
+   * an event counted in a 15-minute bucket is counted in its hour and day without being added three times. Folding
+   * sums counts and ORs positions, which is exact for both.
+   */
+  foldUp(from: number, to: readonly number[]): void {
+    const sources: RollupCell[] = [];
+    for (const buckets of this.projects.values()) {
+      for (const chunks of buckets.values()) {
+        for (const cell of chunks.values()) if (cell.s === from) sources.push(cell);
+      }
+    }
+    for (const source of sources) {
+      for (const size of to) this.cellOfChunk(source.p, size, bucketStart(source.b, size), source.c).merge(source);
+    }
+  }
+
+  private cellOfChunk(projectId: string, size: number, bucket: number, chunk: number): RollupCell {
     let buckets = this.projects.get(projectId);
     if (!buckets) this.projects.set(projectId, (buckets = new Map()));
     // Buckets are multiples of 15 minutes and sizes are below that in minutes, so bucket + size names the pair.
@@ -395,7 +425,6 @@ class RollupAccumulator {
     if (!chunks) buckets.set(bucketKey, (chunks = new Map()));
     let cell = chunks.get(chunk);
     if (!cell) chunks.set(chunk, (cell = new RollupCell(projectId, size, bucket, chunk)));
-    this.recent.set(size, cell);
     return cell;
   }
 
@@ -428,6 +457,23 @@ class RollupCell {
     if (!entry) byValue.set(value, (entry = { n: 0, pos: new Set() }));
     entry.n += 1;
     if (num !== undefined) entry.pos.add(num % CHUNK_BITS);
+  }
+
+  /** Adds another cell's counts and members (same chunk) into this one. */
+  merge(other: RollupCell): void {
+    for (const [dimension, otherValues] of other.values) {
+      let byValue = this.values.get(dimension);
+      if (!byValue) this.values.set(dimension, (byValue = new Map()));
+      for (const [value, from] of otherValues) {
+        const entry = byValue.get(value);
+        if (!entry) {
+          byValue.set(value, { n: from.n, pos: new Set(from.pos) });
+          continue;
+        }
+        entry.n += from.n;
+        for (const position of from.pos) entry.pos.add(position);
+      }
+    }
   }
 
   collect(out: RollupJsonRow[]) {
