@@ -150,6 +150,18 @@ describe("applyRollups", () => {
     );
     expect(actual.size).toBeGreaterThan(1_000);
     expect([...actual].sort()).toEqual([...wanted].sort());
+    // The plain hourly counts per event name, too.
+    const hourly = await queryRows<{ key: string; count: string }>(
+      db,
+      sql`select (extract(epoch from hour) * 1000)::bigint::text || '|' || event_name as key, count::text
+            from event_rollups_hourly where project_id = ${projectId}::uuid`,
+    );
+    const wantedHourly = new Map<string, number>();
+    for (const row of rows) {
+      const key = `${Math.floor(row.timestamp.getTime() / (60 * MINUTE)) * 60 * MINUTE}|${row.eventName}`;
+      wantedHourly.set(key, (wantedHourly.get(key) ?? 0) + 1);
+    }
+    expect(hourly.map((h) => [h.key, Number(h.count)]).sort()).toEqual([...wantedHourly].sort());
   });
 
   it("lets concurrent writers of the same buckets finish without deadlock or lost counts", async () => {
