@@ -27,37 +27,31 @@ function tuple(i: number, properties: object = { i, plan: "pro", "é€😀": "\
 }
 
 describe("encodeEventBatch", () => {
-  it("writes the same entry whether the batch is serialised whole or event by event", () => {
+  it("writes every event into one entry that decodes back to the same events", () => {
     for (const count of [1, 2, 17, 100]) {
       const tuples = Array.from({ length: count }, (_, i) => tuple(i));
-      const whole = encodeEventBatch(context, tuples, 1_000);
-      const perEvent = encodeEventBatch(context, tuples);
-      expect(whole).toEqual(perEvent);
-      expect(whole.count).toBe(count);
-      const rows = decodeEventBatch(whole.payload!);
+      const encoded = encodeEventBatch(context, tuples);
+      expect(encoded.count).toBe(count);
+      expect(encoded.oversized).toEqual([]);
+      const rows = decodeEventBatch(encoded.payload!);
       expect(rows.map((r) => r.insertId)).toEqual(tuples.map((t) => t[0]));
       expect(rows[0]!.properties).toEqual(tuples[0]![7] as Record<string, unknown>);
     }
   });
 
-  it("still leaves out an event over the per-event limit when the body looked small", () => {
+  it("leaves out an event over the per-event limit and keeps the others", () => {
     const big = { pad: "x".repeat(INGEST_LIMITS.maxEventBytes) };
-    const tuples = [tuple(0), tuple(1, big), tuple(2)];
-    for (const bodyBytes of [100, Infinity]) {
-      const encoded = encodeEventBatch(context, tuples, bodyBytes);
-      expect(encoded.oversized).toEqual([1]);
-      expect(encoded.count).toBe(2);
-      expect(decodeEventBatch(encoded.payload!).map((r) => r.insertId)).toEqual(["id-0", "id-2"]);
-    }
-    expect(encodeEventBatch(context, [tuple(1, big)], 100)).toEqual({ payload: null, count: 0, oversized: [0] });
+    const encoded = encodeEventBatch(context, [tuple(0), tuple(1, big), tuple(2)]);
+    expect(encoded.oversized).toEqual([1]);
+    expect(encoded.count).toBe(2);
+    expect(decodeEventBatch(encoded.payload!).map((r) => r.insertId)).toEqual(["id-0", "id-2"]);
+    expect(encodeEventBatch(context, [tuple(1, big)])).toEqual({ payload: null, count: 0, oversized: [0] });
   });
 
-  it("measures the limit in UTF-8 bytes on both paths", () => {
+  it("measures the limit in UTF-8 bytes", () => {
     // 3-byte characters: under the limit in UTF-16 units, over it in bytes.
     const wide = { pad: "€".repeat(Math.ceil(INGEST_LIMITS.maxEventBytes / 3)) };
-    for (const bodyBytes of [100, Infinity]) {
-      expect(encodeEventBatch(context, [tuple(0), tuple(1, wide)], bodyBytes).oversized).toEqual([1]);
-    }
+    expect(encodeEventBatch(context, [tuple(0), tuple(1, wide)]).oversized).toEqual([1]);
   });
 });
 
@@ -78,7 +72,7 @@ describe("entries holding the body as sent (v2)", () => {
     const clean = needsCleaning(text);
     const validated = validateEvents(envelope.events, { now: NOW, sentAt: envelope.sentAt, clean, idBase });
     const asSent = encodeBodyBatch(context, { text, bytes: Buffer.byteLength(text), clean, apiKey, idBase }, validated.rejected, validated.accepted.length);
-    const tuples = encodeEventBatch(context, validated.accepted, Buffer.byteLength(text));
+    const tuples = encodeEventBatch(context, validated.accepted);
     return { asSent, tuples, validated };
   }
 

@@ -184,7 +184,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
       };
       const encoded =
         encodeBodyBatch(context, { text: body.text, bytes: body.bytes, clean, apiKey: envelope.apiKey, idBase }, rejected, accepted.length) ??
-        encodeEventBatch(context, accepted, body.bytes);
+        encodeEventBatch(context, accepted);
       if (encoded.oversized.length) {
         for (const position of encoded.oversized) {
           rejected.push({ index: acceptedIndexes[position]!, reason: `larger than ${INGEST_LIMITS.maxEventBytes} bytes` });
