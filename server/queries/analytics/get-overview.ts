@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { resolveRange, type AnalyticsInput, type Overview, type PeriodTotals } from "../../../shared/analytics.ts";
 import type { Database } from "../../db/client.ts";
 import { ALL_DIMENSION } from "../rollups/rollup-layout.ts";
-import { groupedStatsSql, queryStatsRows, type GroupedStatsOptions } from "./grouped-stats-sql.ts";
+import { queryStatsRows, type GroupedStatsOptions } from "./grouped-stats-sql.ts";
 
 /** Totals, exact unique sessions and users, and the top event of the range and of the same-length period before. */
 export async function getOverview(db: Database, input: AnalyticsInput, now = Date.now()): Promise<Overview> {
@@ -28,11 +28,11 @@ export async function getOverview(db: Database, input: AnalyticsInput, now = Dat
   // One round trip: the totals of both periods, then the top event (g = -1).
   const rows = await queryStatsRows(
     db,
-    sql`select g, value, events, sessions, users from (${groupedStatsSql(totals)}) totals
-        union all
-        (select -1, value, events, sessions, users
-           from (${groupedStatsSql(byEvent)}) by_event order by events desc, value limit 1)`,
     [totals, byEvent],
+    ([totalsSql, byEventSql]) =>
+      sql`select g, value, events, sessions, users from (${totalsSql}) totals
+          union all
+          (select -1, value, events, sessions, users from (${byEventSql}) by_event order by events desc, value limit 1)`,
   );
   const period = (g: number): PeriodTotals => {
     const row = rows.find((r) => Number(r.g) === g);

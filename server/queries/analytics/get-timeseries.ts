@@ -7,7 +7,7 @@ import {
 } from "../../../shared/analytics.ts";
 import type { Database } from "../../db/client.ts";
 import { ALL_DIMENSION } from "../rollups/rollup-layout.ts";
-import { groupedStatsSql, queryStatsRows, type GroupedStatsOptions, type StatsGroup } from "./grouped-stats-sql.ts";
+import { queryStatsRows, type GroupedStatsOptions, type StatsGroup } from "./grouped-stats-sql.ts";
 import { listBuckets } from "./time-buckets.ts";
 
 /** Event count and exact unique sessions per hour or local day, one point per bucket including empty ones. */
@@ -32,7 +32,7 @@ export async function getTimeseries(db: Database, input: TimeseriesInput, now = 
     withUsers: false,
     filters: input.filters,
   };
-  const rows = await queryStatsRows(db, groupedStatsSql(options), [options]);
+  const rows = await queryStatsRows(db, [options]);
   const byGroup = new Map(rows.map((row) => [Number(row.g), row]));
   return {
     granularity,

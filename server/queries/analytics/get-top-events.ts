@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { resolveRange, type AnalyticsInput, type TopEvent } from "../../../shared/analytics.ts";
 import type { Database } from "../../db/client.ts";
-import { groupedStatsSql, queryStatsRows, type GroupedStatsOptions } from "./grouped-stats-sql.ts";
+import { queryStatsRows, type GroupedStatsOptions } from "./grouped-stats-sql.ts";
 
 /** The most frequent event names of the range with their exact unique sessions and users. */
 export async function getTopEvents(
@@ -17,10 +17,8 @@ export async function getTopEvents(
     withUsers: true,
     filters: input.filters,
   };
-  const rows = await queryStatsRows(
-    db,
-    sql`select * from (${groupedStatsSql(options)}) stats order by events desc, value limit ${input.limit ?? 10}`,
-    [options],
+  const rows = await queryStatsRows(db, [options], ([stats]) =>
+    sql`select * from (${stats}) stats order by events desc, value limit ${input.limit ?? 10}`,
   );
   return rows.map((row) => ({
     eventName: row.value,
