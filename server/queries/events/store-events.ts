@@ -72,16 +72,16 @@ function clientOf(tx: object): TransactionSql {
  * temporary table, then INSERT ... SELECT ... ON CONFLICT DO NOTHING. Either way the rows go in key order.
  */
 async function insertByCopy(client: TransactionSql, rows: readonly EventRow[]): Promise<EventKey[]> {
-  const text = toCopyChunks(rows);
+  const chunks = toCopyChunks(rows);
   try {
-    await client.savepoint((savepoint) => copyText(savepoint, "events", text));
+    await client.savepoint((savepoint) => copyChunks(savepoint, "events", chunks));
     return [];
   } catch (error) {
     if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
   }
   // Temporary: private to this connection, no write-ahead log, emptied at every COMMIT or ROLLBACK's end.
   await client.unsafe(`create temp table if not exists events_staging (like events) on commit delete rows`);
-  await copyText(client, "events_staging", text);
+  await copyChunks(client, "events_staging", chunks);
   return client.unsafe<EventKey[]>(
     `with added as (
        insert into events (${COLUMNS})
@@ -96,7 +96,7 @@ async function insertByCopy(client: TransactionSql, rows: readonly EventRow[]): 
 
 const UNIQUE_VIOLATION = "23505";
 
-async function copyText(client: TransactionSql, table: string, chunks: readonly string[]): Promise<void> {
+async function copyChunks(client: TransactionSql, table: string, chunks: readonly string[]): Promise<void> {
   const stream = (await client.unsafe(`copy ${table} (${COLUMNS}) from stdin`).writable()) as Writable;
   await new Promise<void>((resolve, reject) => {
     stream.once("error", reject);
