@@ -1,9 +1,11 @@
 /**
- * Profiles the worker's write path alone: `bun scripts/profile-store-events.ts [batches] [--explain]` creates a
- * scratch database (ad_bench_explain_<pid>) on the local PostgreSQL, stores batches of 2,700 benchmark events
- * through storeEvents on one connection, and prints wall time and this process's CPU per batch. With --explain,
- * auto_explain logs every statement's plan with actual times to the PostgreSQL log. The database is dropped at
- * the end. For comparing builds of storeEvents/applyRollups on a busy machine: alternate runs, compare averages.
+ * Profiles the worker's write path alone: `bun scripts/profile-store-events.ts [batches] [--fixed] [--explain]`
+ * creates a scratch database (ad_bench_explain_<pid>) on the local PostgreSQL, stores batches of 2,700 benchmark
+ * events (made into rows by ingest's own validation and enrichment) through storeEvents on one connection, and
+ * prints wall time, this process's CPU and the PostgreSQL backend's CPU per batch. By default every event is new
+ * (mostly a new session each); --fixed replays one 100-event body 27 times per batch, as the benchmark's pipeline
+ * phases do. With --explain, auto_explain logs every statement's plan with actual times to the PostgreSQL log. The
+ * database is dropped at the end. For comparing builds on a busy machine: alternate runs, compare averages.
  */
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
@@ -11,7 +13,23 @@ import { openDatabase } from "../server/db/client.ts";
 import { migrateDatabase } from "../server/db/migrate.ts";
 import { projects, users } from "../server/db/schema/index.ts";
 import { storeEvents, type EventRow } from "../server/queries/events/store-events.ts";
-import { createRandom, makeClientEvents } from "../bench/lib/payloads.ts";
+
+const ipHasher = new IpHasher("profile-store-events");
+
+/** The rows the worker would store for these events, sent as requests of 100 (ingest's own validation and enrichment). */
+function storedRows(projectId: string, events: readonly ClientEvent[], now: number): EventRow[] {
+  const rows: EventRow[] = [];
+  for (let i = 0; i < events.length; i += 100) {
+    const { accepted } = validateEvents(events.slice(i, i + 100), { now, sentAt: null, clean: false });
+    const context = { projectId, receivedAt: now, userAgent: USER_AGENT, ipHash: ipHasher.hash("127.0.0.1", now), ...parseUserAgent(USER_AGENT) };
+    rows.push(...decodeEventBatch(encodeEventBatch(context, accepted).payload!));
+  }
+  return rows;
+}
+import { createRandom, makeClientEvents, USER_AGENT, type ClientEvent } from "../bench/lib/payloads.ts";
+import { decodeEventBatch, encodeEventBatch } from "../server/ingest/event-batch.ts";
+import { IpHasher, parseUserAgent } from "../server/ingest/enrich.ts";
+import { validateEvents } from "../server/ingest/validate-events.ts";
 import { cpuSeconds } from "../bench/lib/procs.ts";
 
 const ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -46,17 +64,7 @@ try {
     const now = Date.now();
     // --fixed: the benchmark's pipeline workload, one body of 100 events replayed (the same sessions every batch).
     const clientEvents = fixed ? Array.from({ length: 27 }, () => fixedEvents).flat() : makeClientEvents(2700, random, now);
-    const rows: EventRow[] = clientEvents.map((e) => {
-      const url = new URL(e.page_url);
-      return {
-        projectId: project!.id, insertId: Bun.randomUUIDv7(), eventName: e.event, distinctId: e.distinct_id, sessionId: e.session_id,
-        properties: e.properties, pageUrl: e.page_url, path: url.pathname, host: url.host, referrer: e.referrer || null,
-        referrerHost: e.referrer ? new URL(e.referrer).host : null, utmSource: url.searchParams.get("utm_source"),
-        utmMedium: url.searchParams.get("utm_medium"), utmCampaign: url.searchParams.get("utm_campaign"),
-        userAgent: "Mozilla/5.0", browser: "Chrome", os: "macOS", device: "desktop", ipHash: "abc",
-        timestamp: new Date(e.timestamp), receivedAt: new Date(now),
-      } as EventRow;
-    });
+    const rows = storedRows(project!.id, clientEvents, now);
     const server0 = (await cpuSeconds(backendPid)) ?? 0;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
