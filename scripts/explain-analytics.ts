@@ -6,7 +6,7 @@
  *   bun scripts/explain-analytics.ts --database-url <url> --project-id <uuid> [--runs 10] [--plans] [--only overview]
  */
 import { parseArgs } from "node:util";
-import type { SQL } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
@@ -46,21 +46,28 @@ const client = postgres(args["database-url"], { max: 2, onnotice: () => {} });
 const db = drizzle(client, { schema, casing: "snake_case" }) as unknown as Database;
 const dialect = new PgDialect({ casing: "snake_case" });
 
-/** A Database that prints the plan of every statement before running it. */
-const explaining = new Proxy(db, {
-  get(target, property, receiver) {
-    if (property !== "execute") return Reflect.get(target, property, receiver);
-    return async (query: SQL) => {
-      const { sql: text, params } = dialect.sqlToQuery(query);
-      const plan = await client.unsafe<Array<{ "QUERY PLAN": string }>>(
-        `explain (analyze, buffers) ${text}`,
-        params as postgres.ParameterOrJSON<never>[],
-      );
-      console.log(plan.map((row) => row["QUERY PLAN"]).join("\n"));
-      return target.execute(query);
-    };
-  },
-});
+/**
+ * A Database that prints the plan of every statement before running it, in transactions too (queryStatsRows runs
+ * rollup-served statements in one, with its own settings, so the plan printed is the plan that runs).
+ */
+function explainingDatabase(target: Database): Database {
+  return new Proxy(target, {
+    get(inner, property, receiver) {
+      if (property === "transaction") {
+        return (run: (tx: Database) => Promise<unknown>) =>
+          inner.transaction((tx) => run(explainingDatabase(tx as unknown as Database)));
+      }
+      if (property !== "execute") return Reflect.get(inner, property, receiver);
+      return async (query: SQL) => {
+        if (!/^\s*(with|select)\b/i.test(dialect.sqlToQuery(query).sql)) return inner.execute(query);
+        const rows = await inner.execute(sql`explain (analyze, buffers) ${query}`);
+        console.log((rows as unknown as Array<{ "QUERY PLAN": string }>).map((row) => row["QUERY PLAN"]).join("\n"));
+        return inner.execute(query);
+      };
+    },
+  });
+}
+const explaining = explainingDatabase(db);
 
 const procedures: Record<string, (database: Database, period: AnalyticsPeriod) => Promise<unknown>> = {
   overview: (d, period) => getOverview(d, { projectId, period, filters, timezone: args.timezone }),
