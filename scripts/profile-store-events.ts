@@ -13,6 +13,11 @@ import { openDatabase } from "../server/db/client.ts";
 import { migrateDatabase } from "../server/db/migrate.ts";
 import { projects, users } from "../server/db/schema/index.ts";
 import { storeEvents, type EventRow } from "../server/queries/events/store-events.ts";
+import { createRandom, makeClientEvents, USER_AGENT, type ClientEvent } from "../bench/lib/payloads.ts";
+import { decodeEventBatch, encodeEventBatch } from "../server/ingest/event-batch.ts";
+import { IpHasher, parseUserAgent } from "../server/ingest/enrich.ts";
+import { validateEvents } from "../server/ingest/validate-events.ts";
+import { cpuSeconds } from "../bench/lib/procs.ts";
 
 const ipHasher = new IpHasher("profile-store-events");
 
@@ -26,11 +31,6 @@ function storedRows(projectId: string, events: readonly ClientEvent[], now: numb
   }
   return rows;
 }
-import { createRandom, makeClientEvents, USER_AGENT, type ClientEvent } from "../bench/lib/payloads.ts";
-import { decodeEventBatch, encodeEventBatch } from "../server/ingest/event-batch.ts";
-import { IpHasher, parseUserAgent } from "../server/ingest/enrich.ts";
-import { validateEvents } from "../server/ingest/validate-events.ts";
-import { cpuSeconds } from "../bench/lib/procs.ts";
 
 const ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres";
 const name = `ad_bench_explain_${process.pid}`;

@@ -4,8 +4,8 @@ import { queryRows, type Database } from "../../db/client.ts";
 import { projects, users } from "../../db/schema/index.ts";
 import { createTestServices, type TestServices } from "../../test-support/services.ts";
 import { getOverview } from "../analytics/get-overview.ts";
-import { generateTestEvents, shuffled, storeTestEvents, testEvent } from "../analytics/analytics-test-data.ts";
-import { applyRollups } from "./apply-rollups.ts";
+import { generateTestEvents, shuffled, storeTestEvents, testEvent, type TestEvent } from "../analytics/analytics-test-data.ts";
+import { applyRollups, type RollupSourceRow } from "./apply-rollups.ts";
 import { deleteProjectEvents } from "./delete-project-events.ts";
 
 const BASE = Date.UTC(2026, 4, 4);
@@ -52,6 +52,25 @@ async function snapshot(projectId: string) {
     sql`select hour::text, event_name, count from event_rollups_hourly where project_id = ${projectId}::uuid order by 1, 2`,
   );
   return { rollups, userRollups, sessions, people, hourly };
+}
+
+/** A test event as the rows storeEvents hands to applyRollups. */
+function asStored(event: TestEvent): RollupSourceRow {
+  return {
+    projectId: event.projectId,
+    eventName: event.eventName,
+    distinctId: event.distinctId ?? null,
+    sessionId: event.sessionId ?? null,
+    path: event.path ?? null,
+    referrerHost: event.referrerHost ?? null,
+    utmSource: event.utmSource ?? null,
+    utmMedium: event.utmMedium ?? null,
+    utmCampaign: event.utmCampaign ?? null,
+    browser: event.browser ?? null,
+    os: event.os ?? null,
+    device: event.device ?? null,
+    timestamp: event.timestamp,
+  };
 }
 
 beforeAll(async () => {
@@ -177,6 +196,48 @@ describe("applyRollups", () => {
            where project_id = ${projectId}::uuid`,
     );
     expect([overview.totalEvents, overview.uniqueSessions, overview.uniqueUsers]).toEqual([Number(raw!.n), Number(raw!.s), Number(raw!.u)]);
+  });
+
+  it("merges a new session and user that a concurrent transaction inserted first", async () => {
+    const batches = (projectId: string) => [
+      [testEvent(projectId, { at: BASE + HOUR, sessionId: "s1", distinctId: "u1", path: "/a" })].map(asStored),
+      [
+        testEvent(projectId, { at: BASE + 2 * HOUR, sessionId: "s1", distinctId: "u1", path: "/b" }),
+        testEvent(projectId, { at: BASE + 2 * HOUR, sessionId: "s2", distinctId: "u2", path: "/c" }),
+      ].map(asStored),
+    ];
+    const sequential = await newProject();
+    for (const batch of batches(sequential)) await applyRollups(db, batch);
+
+    // The first transaction holds s1 and u1 uncommitted (and the project's counters locked); the second starts
+    // meanwhile, so s1 and u1 are new to its snapshot but stored when its insert reaches them.
+    const racing = await newProject();
+    const [first, second] = batches(racing);
+    let applied!: () => void;
+    let release!: () => void;
+    const firstApplied = new Promise<void>((resolve) => (applied = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const firstTx = db.transaction(async (tx) => {
+      await applyRollups(tx, first!);
+      applied();
+      await released;
+    });
+    await firstApplied;
+    const secondTx = db.transaction((tx) => applyRollups(tx, second!));
+    await Bun.sleep(200);
+    release();
+    await Promise.all([firstTx, secondTx]);
+
+    const [want, got] = [await snapshot(sequential), await snapshot(racing)];
+    expect(got.sessions).toEqual(want.sessions);
+    expect(got.people).toEqual(want.people);
+    expect(got.sessions.map((s) => [s.session_id, Number(s.event_count)])).toEqual([["s1", 2], ["s2", 1]]);
+    expect(got.people.map((p) => [p.distinct_id, Number(p.event_count), Number(p.session_count)])).toEqual([
+      ["u1", 2, 1],
+      ["u2", 1, 1],
+    ]);
+    const overview = await getOverview(db, { projectId: racing, from: iso(BASE), to: iso(BASE + DAY) });
+    expect([overview.totalEvents, overview.uniqueSessions, overview.uniqueUsers]).toEqual([3, 2, 2]);
   });
 
   it("keeps the first page and the latest identity of a session whatever order its events arrive in", async () => {
