@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { INGEST_LIMITS, ingestEventSchema } from "../../shared/ingest.ts";
-import { checkEnvelope, cleanString, insertIdFor, needsCleaning, parseIsoTimestamp, validateEvents } from "./validate-events.ts";
+import { checkEnvelope, cleanString, insertIdFor, insertIdPrefix, needsCleaning, parseIsoTimestamp, validateEvents } from "./validate-events.ts";
 
 const NOW = Date.parse("2026-06-01T12:00:00.000Z");
 const validate = (events: unknown[], options: { sentAt?: string | null; clean?: boolean } = {}) =>
@@ -183,7 +183,8 @@ describe("parseIsoTimestamp", () => {
 describe("insertIdFor", () => {
   it("derives distinct, time-ordered UUIDv7s for every event a request may hold", () => {
     const base = Bun.randomUUIDv7();
-    const ids = Array.from({ length: INGEST_LIMITS.maxEvents }, (_, i) => insertIdFor(base, i));
+    const prefix = insertIdPrefix(base);
+    const ids = Array.from({ length: INGEST_LIMITS.maxEvents }, (_, i) => insertIdFor(prefix, i));
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.toSorted()).toEqual(ids);
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -193,6 +194,6 @@ describe("insertIdFor", () => {
     const first = validateEvents(events, { now: NOW, sentAt: null, clean: false, idBase: base });
     const again = validateEvents(events, { now: NOW, sentAt: null, clean: false, idBase: base });
     expect(again.accepted).toEqual(first.accepted);
-    expect(first.accepted.map((t) => t[0])).toEqual([insertIdFor(base, 0), "mine", insertIdFor(base, 2)]);
+    expect(first.accepted.map((t) => t[0])).toEqual([insertIdFor(prefix, 0), "mine", insertIdFor(prefix, 2)]);
   });
 });

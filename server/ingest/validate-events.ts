@@ -170,18 +170,19 @@ export interface ValidatedEvents {
 
 const EMPTY_PROPERTIES: object = Object.freeze({});
 
-/**
- * The insert_id of the index-th event of a request without its own: the request's UUIDv7 with its last 12 random
- * bits replaced by the index. Still a UUIDv7, still time-ordered (the unique index appends), unique per request
- * by its remaining 62 random and counter bits. `index` is below INGEST_LIMITS.maxEvents (at most 4,096).
- */
-export function insertIdFor(idBase: string, index: number): string {
-  return insertIdPrefix(idBase) + INDEX_HEX[index];
+/** The part of the request's UUIDv7 that derived insert ids keep: all but its last 12 random bits. */
+export function insertIdPrefix(idBase: string): string {
+  return idBase.slice(0, 33);
 }
 
-/** What insertIdFor keeps of the request's UUIDv7; cut once per request on the hot path. */
-function insertIdPrefix(idBase: string): string {
-  return idBase.slice(0, 33);
+/**
+ * The insert_id of the index-th event of a request without its own: the request's UUIDv7 (cut once per request by
+ * insertIdPrefix) with its last 12 random bits replaced by the index. Still a UUIDv7, still time-ordered (the
+ * unique index appends), unique per request by its remaining 62 random and counter bits. `index` is below
+ * INDEX_HEX.length (INGEST_LIMITS.maxEvents is at most that).
+ */
+export function insertIdFor(prefix: string, index: number): string {
+  return prefix + INDEX_HEX[index];
 }
 
 /** 000 to fff: a table, because formatting the index cost as much per event as making a UUID did. */
@@ -202,7 +203,7 @@ function optionalString(value: unknown, max: number, clean: boolean): string | n
 export function validateEvents(events: readonly unknown[], options: ValidateOptions): ValidatedEvents {
   const { now, clean } = options;
   const idPrefix = insertIdPrefix(options.idBase ?? Bun.randomUUIDv7());
-  if (events.length > 4_096) throw new RangeError("validateEvents: more events than insert ids can be derived for");
+  if (events.length > INDEX_HEX.length) throw new RangeError("validateEvents: more events than insert ids can be derived for");
   const accepted: EventTuple[] = [];
   const acceptedIndexes: number[] = [];
   const rejected: RejectedEvent[] = [];
@@ -300,8 +301,7 @@ export function validateEvents(events: readonly unknown[], options: ValidateOpti
     }
 
     accepted.push([
-      // insertIdFor, with the prefix cut once per request.
-      insertId ?? idPrefix + INDEX_HEX[index],
+      insertId ?? insertIdFor(idPrefix, index),
       name,
       distinctId,
       sessionId,

@@ -102,9 +102,10 @@ function rollupPlan(options: GroupedStatsOptions): RollupPlan | null {
 /**
  * Runs the statement `compose` makes of the parts' groupedStatsSql (by default the one part alone), so the choice
  * below is made from the very parts the statement holds, each planned once. When every part reads rollups it runs
- * without parallel workers: its raw reads are the few thousand events at the edges of a range, and starting workers for them made overview
- * 180-200 ms instead of 42-58 ms on 10 M events (scripts/explain-analytics.ts, 2-core machine). Raw-event
- * statements keep them: a filtered 24-hour scan took 700 ms with workers and 1,070 ms without.
+ * without parallel workers: its raw reads are the few thousand events at the edges of a range, and starting
+ * workers for them made overview 180-200 ms instead of 42-58 ms on 10 M events (scripts/explain-analytics.ts,
+ * 2-core machine). Raw-event statements keep them: a filtered 24-hour scan took 700 ms with workers and 1,070 ms
+ * without.
  */
 export async function queryStatsRows(
   db: Database,
