@@ -27,6 +27,7 @@ async function main(command: Command) {
     throw error;
   }
   const logger = createLogger(config.LOG_LEVEL, { process: command });
+  watchForStrayErrors(logger);
 
   if (command === "migrate") {
     const services = await createServices(config, { logger });
@@ -64,6 +65,22 @@ async function main(command: Command) {
   onShutdown(logger, async () => {
     for (const stop of stops) await stop();
     await services.close();
+  });
+}
+
+/**
+ * The last net, for errors no caller was there to catch. A rejected promise nobody awaited leaves nothing half done
+ * behind it, so it is logged and the process carries on (ingest and the worker handle an outage on their own paths;
+ * Bun's default would end the process for it). An uncaught exception may have left any state broken: it is logged
+ * and the process exits 1 for its supervisor to restart (see the README's "Supervision").
+ */
+function watchForStrayErrors(logger: ReturnType<typeof createLogger>) {
+  process.on("unhandledRejection", (reason) => {
+    logger.error("unhandled promise rejection (the process keeps running)", { error: reason });
+  });
+  process.on("uncaughtException", (error) => {
+    logger.error("uncaught exception; exiting", { error });
+    process.exit(1);
   });
 }
 

@@ -8,12 +8,21 @@
  * background of a request (no timer to stop, and an idle server asks nothing); above
  * STREAM_MAX_BACKLOG entries ingest answers 503 + Retry-After rather than let Redis fill up, and the stream is never
  * trimmed past what the workers have not acknowledged.
+ *
+ * The direct write is bounded in time (DIRECT_WRITE_TIMEOUT_MS): with PostgreSQL stopped, postgres.js keeps a query
+ * queued until its next connection attempt, which backs off to 20 s apart, so a request would hang for the whole
+ * outage. After the bound the client gets 503 + Retry-After and resends; a queued write that gets a connection only
+ * after the bound stores nothing (storeEvents' `startBy`), and one already under way is deduplicated against the
+ * resend on insert id like any retry.
  */
 import type { Database } from "../db/client.ts";
 import type { EventStream } from "../infra/event-stream.ts";
 import type { Logger } from "../logger.ts";
 import { storeEvents, type EventRow } from "../queries/events/store-events.ts";
 import { decodeEventBatch } from "./event-batch.ts";
+
+/** A direct write of one batch takes milliseconds; seconds mean PostgreSQL is away or far behind. */
+export const DIRECT_WRITE_TIMEOUT_MS = 3_000;
 
 export type EnqueueResult = { via: "stream" } | { via: "database"; stored: EventRow[] };
 
@@ -88,8 +97,17 @@ export class EventQueue {
         this.options.logger.warn("the event stream refused a batch; writing to PostgreSQL directly", { error: streamError });
       }
       this.streamFailing = true;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       try {
-        const stored = await storeEvents(this.options.db, decodeEventBatch(payload));
+        const stored = await Promise.race([
+          storeEvents(this.options.db, decodeEventBatch(payload), { startBy: Date.now() + DIRECT_WRITE_TIMEOUT_MS }),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () => reject(new Error(`PostgreSQL did not store the batch within ${DIRECT_WRITE_TIMEOUT_MS} ms`)),
+              DIRECT_WRITE_TIMEOUT_MS,
+            );
+          }),
+        ]);
         this.options.onStoredDirectly?.(stored);
         return { via: "database", stored };
       } catch (databaseError) {
@@ -98,6 +116,8 @@ export class EventQueue {
           databaseError,
         });
         throw new QueueUnavailable("Events cannot be stored right now.", 10);
+      } finally {
+        clearTimeout(timer);
       }
     }
   }

@@ -56,6 +56,7 @@ export function spawnWorkerProcess(logger: Logger): StoppableWorker {
     const startedAt = Date.now();
     const proc = Bun.spawn([process.execPath, MAIN, "worker"], { stdout: "inherit", stderr: "inherit", stdin: "ignore" });
     child = proc;
+    logger.info("worker process started", { pid: proc.pid });
     void proc.exited.then((code) => {
       if (stopping) return;
       // A worker that ran for a while before dying starts over at the shortest delay.

@@ -121,4 +121,44 @@ describe("bun start with REDIS_URL", () => {
     }
     expect(await proc.exited).toBe(0);
   }, 40_000);
+
+  it("starts the worker child again after it is killed, and the new one stores events", async () => {
+    const project = await createTestProject(t.services.db);
+    const proc = Bun.spawn([process.execPath, MAIN, "start"], {
+      env: childEnv({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info" }),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    // Info lines go to stdout, the restart (an error) to stderr.
+    let output = "";
+    for (const stream of [proc.stdout, proc.stderr]) {
+      void (async () => {
+        const reader = stream.getReader();
+        const decoder = new TextDecoder();
+        for (let read = await reader.read(); !read.done; read = await reader.read()) output += decoder.decode(read.value);
+      })();
+    }
+    const workerPids = () => [...output.matchAll(/"msg":"worker process started".*?"pid":(\d+)/g)].map((m) => Number(m[1]));
+    try {
+      expect(await waitFor(async () => /listening on http/.test(output) && workerPids().length === 1, 15_000)).toBe(true);
+      const url = /listening on (http:\/\/[^"\s]+)/.exec(output)![1];
+      const [first] = workerPids();
+      process.kill(first!, "SIGKILL");
+
+      // The first restart comes after 500 ms.
+      expect(await waitFor(async () => workerPids().length === 2, 10_000)).toBe(true);
+      expect(output).toContain("the worker process exited; restarting it");
+      expect(workerPids()[1]).not.toBe(first);
+      const res = await fetch(`${url}/api/v1/events/ingest`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": project.apiKey },
+        body: JSON.stringify({ events: makeEvents(25) }),
+      });
+      expect(res.status).toBe(202);
+      expect(await waitFor(async () => (await countEvents(t.services.db, project.projectId)) === 25, 15_000)).toBe(true);
+    } finally {
+      proc.kill("SIGTERM");
+    }
+    expect(await proc.exited).toBe(0);
+  }, 40_000);
 });

@@ -24,14 +24,19 @@ type EventKey = { project_id: string; insert_id: string };
 const COLUMNS = `project_id, insert_id, event_name, distinct_id, session_id, properties, page_url, path, host, referrer,
   referrer_host, utm_source, utm_medium, utm_campaign, user_agent, browser, os, device, ip_hash, "timestamp", received_at`;
 
-/** Inserts the rows that are new, updates the rollups for them, and returns them (the others were duplicates). */
-export async function storeEvents(db: Database, rows: readonly EventRow[]): Promise<EventRow[]> {
+/**
+ * Inserts the rows that are new, updates the rollups for them, and returns them (the others were duplicates).
+ * `startBy` (epoch ms): a transaction that only gets a connection after it stores nothing, because its caller has
+ * stopped waiting (ingest answered 503 and the client will resend).
+ */
+export async function storeEvents(db: Database, rows: readonly EventRow[], options: { startBy?: number } = {}): Promise<EventRow[]> {
   if (rows.length === 0) return [];
   // Insert in key order: two transactions holding overlapping keys (a resend racing its original) then wait on each
   // other in the same order instead of deadlocking. The sort is stable, so when a batch holds a key twice the first
   // copy is the one kept.
   const unique = firstOfEachKey(rows.toSorted(byKey));
   return db.transaction(async (tx) => {
+    if (options.startBy !== undefined && Date.now() > options.startBy) throw new Error("the caller stopped waiting for this write");
     await lockProjects(tx, unique);
     const alreadyStored = is(tx, PostgresJsTransaction)
       ? await insertByCopy(clientOf(tx), unique)
