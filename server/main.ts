@@ -29,7 +29,7 @@ async function main(command: Command) {
   const logger = createLogger(config.LOG_LEVEL, { process: command });
 
   if (command === "migrate") {
-    const services = await createServices(config, { logger });
+    const services = await createServices(config, { logger, checkRedisDurability: false });
     logger.info("migrations applied");
     await services.close();
     return;
