@@ -105,7 +105,7 @@ describe("GET /api/v1/metrics", () => {
     expect(value(after, "analytics_worker_events_stored_total", { consumer: "metrics-test" })).toBe(30);
     expect(value(after, "analytics_stream_lag_entries")).toBe(0);
     expect(value(after, "analytics_stream_pending")).toBe(0);
-  });
+  }, 30_000);
 
   it("counts query timeouts with one call from anything holding services", async () => {
     t.services.metrics.queryTimeouts.inc();
@@ -182,7 +182,7 @@ describe("GET /api/v1/metrics in embedded mode", () => {
       await local.stop();
       await embedded.cleanup();
     }
-  });
+  }, 30_000);
 });
 
 describe("isLoopbackAddress", () => {
