@@ -141,6 +141,23 @@ for (const [name, make] of implementations) {
       expect((await stream.readNew("b", 10, 10)).map((e) => e.payload)).toEqual(["p4", "p5"]);
     });
 
+    it("names the oldest entry not yet stored, pending or undelivered", async () => {
+      const stream = make();
+      await stream.ensureGroup();
+      expect(await stream.oldestUnstoredId()).toBeNull();
+      const ids = [await stream.append("o0"), await stream.append("o1"), await stream.append("o2")];
+      expect(await stream.oldestUnstoredId()).toBe(ids[0]!);
+      const [first, second] = await stream.readNew("a", 2, 10);
+      await stream.ack([first!.id]);
+      expect(await stream.oldestUnstoredId()).toBe(ids[1]!); // pending
+      await stream.ack([second!.id]);
+      expect(await stream.oldestUnstoredId()).toBe(ids[2]!); // undelivered
+      await stream.readNew("a", 1, 10);
+      expect(await stream.oldestUnstoredId()).toBe(ids[2]!);
+      await stream.ack([ids[2]!]);
+      expect(await stream.oldestUnstoredId()).toBeNull();
+    });
+
     it("reports an empty backlog before anything was appended", async () => {
       expect(await make().backlog()).toEqual({ length: 0, pending: 0, lag: 0 });
     });

@@ -70,6 +70,8 @@ export interface EventStream {
   /** Removes acknowledged entries older than every pending or undelivered one; returns how many went. */
   trimAcknowledged(): Promise<number>;
   backlog(): Promise<StreamBacklog>;
+  /** The id of the oldest entry not yet stored (pending or never delivered), null when there is none. */
+  oldestUnstoredId(): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -514,6 +516,24 @@ export class RedisEventStream implements EventStream {
     return { length, pending, lag };
   }
 
+  async oldestUnstoredId() {
+    if ((await this.redis.exists(this.key)) === 0) return null;
+    const groups = (await this.redis.xinfo("GROUPS", this.key)) as Array<Array<string | number | null>>;
+    const group = groups.map(toRecord).find((g) => g.name === CONSUMER_GROUP);
+    const lastDelivered = String(group?.["last-delivered-id"] ?? "0-0");
+    const [waiting, summary] = await Promise.all([
+      this.redis.xrange(this.key, nextId(lastDelivered), "+", "COUNT", 1) as Promise<RawEntry[]>,
+      group && Number(group.pending ?? 0) > 0
+        ? (this.redis.xpending(this.key, CONSUMER_GROUP) as Promise<[number, string | null, string | null, unknown]>)
+        : null,
+    ]);
+    const firstWaiting = waiting[0]?.[0] ?? null;
+    const oldestPending = summary?.[1] ?? null;
+    if (!oldestPending) return firstWaiting;
+    if (!firstWaiting) return oldestPending;
+    return compareIds(oldestPending, firstWaiting) < 0 ? oldestPending : firstWaiting;
+  }
+
   interruptReads() {
     for (const resolve of this.blockedReads) resolve([]);
     this.blockedReads.clear();
@@ -706,6 +726,14 @@ export class MemoryEventStream implements EventStream {
       pending: this.pending.size,
       lag: this.entries.length - this.nextUndelivered,
     };
+  }
+
+  async oldestUnstoredId() {
+    for (let i = 0; i < this.entries.length; i++) {
+      const entry = this.entries[i]!;
+      if (i >= this.nextUndelivered || this.pending.has(entry.id)) return entry.id;
+    }
+    return null;
   }
 
   interruptReads() {

@@ -26,6 +26,10 @@ export function createMetrics(deps: { stream: EventStream; storedEvents: StoredE
   const streamLength = gauge("analytics_stream_length", "Entries in the ingest stream (one per accepted ingest request), acknowledged ones not yet trimmed included.");
   const streamPending = gauge("analytics_stream_pending", "Stream entries delivered to a worker and not yet acknowledged (stored).");
   const streamLag = gauge("analytics_stream_lag_entries", "Stream entries not yet delivered to any worker.");
+  const streamLagSeconds = gauge(
+    "analytics_stream_lag_seconds",
+    "Age of the oldest stream entry not yet stored (pending or undelivered), by its stream id; 0 when there is none.",
+  );
   const deadLetters = gauge("analytics_dead_letters", "Entries in the dead-letter stream (see `bun run admin -- dead-letters list`).");
   const stored = new Counter({
     name: "analytics_worker_events_stored_total",
@@ -43,14 +47,17 @@ export function createMetrics(deps: { stream: EventStream; storedEvents: StoredE
     queryTimeouts,
     storedEvents: deps.storedEvents,
     render: async () => {
-      const [backlog, dead, storedByConsumer] = await Promise.all([
+      const [backlog, oldest, dead, storedByConsumer] = await Promise.all([
         deps.stream.backlog(),
+        deps.stream.oldestUnstoredId(),
         deps.stream.deadLetterCount(),
         deps.storedEvents.read(),
       ]);
       streamLength.set(backlog.length);
       streamPending.set(backlog.pending);
       streamLag.set(backlog.lag);
+      // A stream id starts with the milliseconds at which it was appended (Redis' clock, or this process's embedded).
+      streamLagSeconds.set(oldest ? Math.max(0, Date.now() - Number(oldest.split("-")[0])) / 1000 : 0);
       deadLetters.set(dead);
       stored.reset();
       for (const [consumer, count] of storedByConsumer) stored.inc({ consumer }, count);

@@ -66,6 +66,7 @@ describe("GET /api/v1/metrics", () => {
       analytics_stream_length: "gauge",
       analytics_stream_pending: "gauge",
       analytics_stream_lag_entries: "gauge",
+      analytics_stream_lag_seconds: "gauge",
       analytics_dead_letters: "gauge",
       analytics_worker_events_stored_total: "counter",
       analytics_query_timeouts_total: "counter",
@@ -85,10 +86,12 @@ describe("GET /api/v1/metrics", () => {
       expect(res.status).toBe(202);
     }
     await t.services.stream.append("not an entry"); // poison: the worker cannot decode it
+    await Bun.sleep(50);
     const queued = parseExposition((await scrape()).text).samples;
     expect(value(queued, "analytics_stream_length")).toBe((value(before, "analytics_stream_length") ?? 0) + 4);
     expect(value(queued, "analytics_stream_lag_entries")).toBe(4);
     expect(value(queued, "analytics_dead_letters")).toBe(0);
+    expect(value(queued, "analytics_stream_lag_seconds")).toBeGreaterThanOrEqual(0.05);
 
     const { db, stream, pubsub, logger } = t.services;
     const worker = startWorker(
@@ -105,6 +108,7 @@ describe("GET /api/v1/metrics", () => {
     expect(value(after, "analytics_worker_events_stored_total", { consumer: "metrics-test" })).toBe(30);
     expect(value(after, "analytics_stream_lag_entries")).toBe(0);
     expect(value(after, "analytics_stream_pending")).toBe(0);
+    expect(value(after, "analytics_stream_lag_seconds")).toBe(0);
   }, 30_000);
 
   it("counts query timeouts with one call from anything holding services", async () => {
