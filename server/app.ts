@@ -13,6 +13,7 @@ import { securityHeaders } from "./http/security-headers.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { createIngestEndpoint, type IngestEndpoint } from "./routes/ingest.ts";
 import { liveRoutes } from "./routes/live.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import type { Services } from "./services.ts";
 import { sdkAssetRoutes } from "./static/sdk-assets.ts";
@@ -35,6 +36,7 @@ export function createApp(services: Services, options: { ingest?: IngestEndpoint
   // Ingest is posted from customers' sites: open CORS without credentials, no dashboard CORS/CSRF (see the route).
   app.route("/api/v1/events/ingest", (options.ingest ?? createIngestEndpoint(services)).routes);
   app.route("/api/v1/ws/events", liveRoutes(services));
+  app.route("/api/v1/metrics", metricsRoutes(services));
   app.route("/api/v1", openApiRoutes({ publicUrl: config.PUBLIC_URL }));
 
   // The dashboard API: credentials only from allowed origins (never reflected), JSON-only POSTs, bounded bodies.

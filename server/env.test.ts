@@ -37,4 +37,15 @@ describe("parseConfig", () => {
     const config = parseConfig({ CORS_ORIGINS: "https://a.example.com/, http://localhost:5173" });
     expect(config.CORS_ORIGINS).toEqual(["https://a.example.com", "http://localhost:5173"]);
   });
+
+  it("leaves Redis durability advisory and metrics local by default, and refuses a guessable metrics token", () => {
+    const defaults = parseConfig({});
+    expect(defaults.REQUIRE_DURABLE_REDIS).toBe(false);
+    expect(defaults.METRICS_TOKEN).toBeUndefined();
+    expect(parseConfig({ REQUIRE_DURABLE_REDIS: "true", METRICS_TOKEN: "m".repeat(16) })).toMatchObject({
+      REQUIRE_DURABLE_REDIS: true,
+      METRICS_TOKEN: "m".repeat(16),
+    });
+    expect(() => parseConfig({ METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN/);
+  });
 });

@@ -65,6 +65,13 @@ export const configSchema = z
     TRUST_PROXY: booleanFromString(false),
     STREAM_MAX_BACKLOG: intInRange(1_000_000, 1_000, 100_000_000),
     WORKER_BATCH_SIZE: intInRange(200, 1, 10_000),
+    REQUIRE_DURABLE_REDIS: booleanFromString(false),
+    METRICS_TOKEN: z
+      .string()
+      .trim()
+      .optional()
+      .transform((value) => (value ? value : undefined))
+      .refine((value) => value === undefined || value.length >= 16, { message: "must be at least 16 characters" }),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   });
 

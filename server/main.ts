@@ -30,7 +30,7 @@ async function main(command: Command) {
   watchForStrayErrors(logger);
 
   if (command === "migrate") {
-    const services = await createServices(config, { logger });
+    const services = await createServices(config, { logger, checkRedisDurability: false });
     logger.info("migrations applied");
     await services.close();
     return;

@@ -11,7 +11,10 @@ import { MemoryEventStream, RedisEventStream, type EventStream } from "./infra/e
 import { MemoryKeyStore, RedisKeyStore, type KeyStore } from "./infra/key-store.ts";
 import { MemoryPubSub, RedisPubSub, type PubSub } from "./infra/pub-sub.ts";
 import { connectRedis } from "./infra/redis.ts";
+import { checkRedisDurability, durabilityAdvice } from "./infra/redis-durability.ts";
+import { MemoryStoredEventsCounter, RedisStoredEventsCounter, type StoredEventsCounter } from "./infra/stored-events-counter.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { createMetrics, type Metrics } from "./metrics/metrics.ts";
 import { resolveSecretKey } from "./secret-key.ts";
 
 export interface Services {
@@ -27,6 +30,8 @@ export interface Services {
   stream: EventStream;
   /** The shared command connection when REDIS_URL is set. */
   redis: Redis | null;
+  /** Prometheus metrics of this process and the pipeline (`metrics.queryTimeouts.inc()` from anywhere). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -34,6 +39,11 @@ export interface CreateServicesOptions {
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
   logger?: Logger;
+  /**
+   * Check at start that Redis keeps what it acknowledged (default true): a loud warning when not, a refusal with
+   * REQUIRE_DURABLE_REDIS. Off for commands that do not use Redis (migrate).
+   */
+  checkRedisDurability?: boolean;
 }
 
 /** Opens every dependency the configuration asks for. */
@@ -53,6 +63,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     let kv: KeyStore;
     let pubsub: PubSub;
     let stream: EventStream;
+    let storedEvents: StoredEventsCounter;
     if (config.REDIS_URL) {
       const redisUrl = config.REDIS_URL;
       // Fails at once while Redis is away instead of queueing: token checks then refuse (fail closed) in
@@ -76,12 +87,15 @@ export async function createServices(config: Config, options: CreateServicesOpti
       );
       kv = new RedisKeyStore(redis, config.REDIS_KEY_PREFIX);
       pubsub = new RedisPubSub(redis, subscriber, config.REDIS_KEY_PREFIX);
+      storedEvents = new RedisStoredEventsCounter(redis, config.REDIS_KEY_PREFIX);
       await Promise.all([waitUntilReady(streamRedis, 2_000), waitUntilReady(redis, 2_000)]);
+      if (options.checkRedisDurability ?? true) await enforceRedisDurability(redis, config, logger);
     } else {
       kv = new MemoryKeyStore();
       pubsub = new MemoryPubSub();
       const memoryStream = new MemoryEventStream();
       stream = memoryStream;
+      storedEvents = new MemoryStoredEventsCounter();
       closers.unshift(() => memoryStream.close());
     }
 
@@ -95,6 +109,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
       pubsub,
       stream,
       redis,
+      metrics: createMetrics({ stream, storedEvents }),
       close: async () => {
         for (const close of closers) {
           try {
@@ -106,9 +121,30 @@ export async function createServices(config: Config, options: CreateServicesOpti
       },
     };
   } catch (error) {
-    await database.close();
+    // Everything opened so far (Redis connections included, e.g. when the durability check refuses to start).
+    for (const close of closers) {
+      await Promise.resolve()
+        .then(close)
+        .catch((closeError) => logger.warn("error while closing a service", { error: closeError }));
+    }
     throw error;
   }
+}
+
+/** See server/infra/redis-durability.ts for the rule. Refuses (throws) with REQUIRE_DURABLE_REDIS, warns otherwise. */
+async function enforceRedisDurability(redis: Redis, config: Config, logger: Logger): Promise<void> {
+  const durability = await checkRedisDurability(redis);
+  if (durability.state === "durable") {
+    logger.info("Redis durability: ok (appendonly yes, appendfsync everysec or always, maxmemory-policy noeviction)");
+    return;
+  }
+  const advice = durabilityAdvice(durability);
+  if (config.REQUIRE_DURABLE_REDIS) {
+    throw new Error(`REQUIRE_DURABLE_REDIS=true and Redis durability is ${durability.summary}. ${advice}`);
+  }
+  logger.warn(`REDIS IS NOT DURABLE (${durability.summary}): ${advice} Set REQUIRE_DURABLE_REDIS=true to refuse to start instead.`, {
+    redisDurability: durability.summary,
+  });
 }
 
 /** Gives a fresh connection a moment to come up, so the first requests do not see it "not ready"; a Redis that is

@@ -104,6 +104,27 @@ for (const [name, make] of implementations) {
       expect(dead.map((d) => [d.entryId, d.payload, d.reason, d.deliveries])).toEqual([[entry!.id, "poison", "cannot parse", 1]]);
     });
 
+    it("pages through dead letters, counts them, replays one to the stream and drops another", async () => {
+      const stream = make();
+      await stream.ensureGroup();
+      for (const payload of ["d0", "d1", "d2"]) await stream.append(payload);
+      for (const entry of await stream.readNew("a", 3, 10)) await stream.deadLetter(entry, "poison");
+      expect(await stream.deadLetterCount()).toBe(3);
+      const [first, ...rest] = await stream.readDeadLetters(10);
+      expect((await stream.readDeadLetters(10, first!.id)).map((d) => d.payload)).toEqual(rest.map((d) => d.payload));
+      expect(await stream.readDeadLetters(10, rest[1]!.id)).toEqual([]);
+
+      expect(await stream.replayDeadLetter(first!.id)).toBe(true);
+      expect(await stream.replayDeadLetter(first!.id)).toBe(false);
+      const replayed = await stream.readNew("b", 10, 10);
+      expect(replayed.map((e) => [e.payload, e.deliveries])).toEqual([["d0", 1]]);
+
+      expect(await stream.dropDeadLetter(rest[0]!.id)).toBe(true);
+      expect(await stream.dropDeadLetter(rest[0]!.id)).toBe(false);
+      expect((await stream.readDeadLetters(10)).map((d) => d.payload)).toEqual(["d2"]);
+      expect(await stream.deadLetterCount()).toBe(1);
+    });
+
     it("trims acknowledged entries but never a pending or undelivered one", async () => {
       const stream = make();
       await stream.ensureGroup();
@@ -118,6 +139,23 @@ for (const [name, make] of implementations) {
       expect(backlog.length).toBe(4);
       expect((await stream.readOwnPending("a", 10, "0")).map((e) => e.payload)).toEqual(["p2"]);
       expect((await stream.readNew("b", 10, 10)).map((e) => e.payload)).toEqual(["p4", "p5"]);
+    });
+
+    it("names the oldest entry not yet stored, pending or undelivered", async () => {
+      const stream = make();
+      await stream.ensureGroup();
+      expect(await stream.oldestUnstoredId()).toBeNull();
+      const ids = [await stream.append("o0"), await stream.append("o1"), await stream.append("o2")];
+      expect(await stream.oldestUnstoredId()).toBe(ids[0]!);
+      const [first, second] = await stream.readNew("a", 2, 10);
+      await stream.ack([first!.id]);
+      expect(await stream.oldestUnstoredId()).toBe(ids[1]!); // pending
+      await stream.ack([second!.id]);
+      expect(await stream.oldestUnstoredId()).toBe(ids[2]!); // undelivered
+      await stream.readNew("a", 1, 10);
+      expect(await stream.oldestUnstoredId()).toBe(ids[2]!);
+      await stream.ack([ids[2]!]);
+      expect(await stream.oldestUnstoredId()).toBeNull();
     });
 
     it("reports an empty backlog before anything was appended", async () => {

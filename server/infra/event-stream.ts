@@ -55,12 +55,23 @@ export interface EventStream {
   ack(ids: readonly string[]): Promise<void>;
   /** Copies the entry to the dead-letter stream with its reason and acknowledges it, atomically. */
   deadLetter(entry: StreamEntry, reason: string): Promise<void>;
-  readDeadLetters(count: number): Promise<DeadLetter[]>;
+  /** Dead letters oldest first, at most `count`, with ids after `afterId` when given (paging). */
+  readDeadLetters(count: number, afterId?: string): Promise<DeadLetter[]>;
+  deadLetterCount(): Promise<number>;
+  /**
+   * Appends the dead letter's payload to the ingest stream as a new entry (the worker stores it; its insert ids keep
+   * it exactly once) and removes it from the dead-letter stream, in one step. False when there is no such id.
+   */
+  replayDeadLetter(id: string): Promise<boolean>;
+  /** Deletes a dead letter; false when there is no such id. */
+  dropDeadLetter(id: string): Promise<boolean>;
   /** Ends a blocked `readNew` early (shutdown). Entries it had already taken stay pending for this consumer. */
   interruptReads(): void;
   /** Removes acknowledged entries older than every pending or undelivered one; returns how many went. */
   trimAcknowledged(): Promise<number>;
   backlog(): Promise<StreamBacklog>;
+  /** The id of the oldest entry not yet stored (pending or never delivered), null when there is none. */
+  oldestUnstoredId(): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -435,8 +446,10 @@ export class RedisEventStream implements EventStream {
     if (!result || failed) throw failed?.[0] ?? new Error("dead-letter transaction was discarded");
   }
 
-  async readDeadLetters(count: number) {
-    const raw = (await this.redis.xrange(this.deadKey, "-", "+", "COUNT", count)) as RawEntry[];
+  async readDeadLetters(count: number, afterId?: string) {
+    // nextId rather than an exclusive "(id" range, which needs Redis 6.2.
+    const start = afterId ? nextId(afterId) : "-";
+    const raw = (await this.redis.xrange(this.deadKey, start, "+", "COUNT", count)) as RawEntry[];
     return raw.map(([id, fields]) => {
       const map = new Map<string, string>();
       for (let i = 0; fields && i + 1 < fields.length; i += 2) map.set(fields[i]!, fields[i + 1]!);
@@ -448,6 +461,24 @@ export class RedisEventStream implements EventStream {
         deliveries: Number(map.get("deliveries") ?? 0),
       };
     });
+  }
+
+  async deadLetterCount() {
+    return this.redis.xlen(this.deadKey);
+  }
+
+  async replayDeadLetter(id: string) {
+    const [entry] = (await this.redis.xrange(this.deadKey, id, id)) as RawEntry[];
+    const payload = entry ? payloadOf(entry[1]) : null;
+    if (payload === null) return false;
+    const result = await this.redis.multi().xadd(this.key, "*", "d", payload).xdel(this.deadKey, id).exec();
+    const failed = result?.find(([error]) => error);
+    if (!result || failed) throw failed?.[0] ?? new Error("replay transaction was discarded");
+    return true;
+  }
+
+  async dropDeadLetter(id: string) {
+    return (await this.redis.xdel(this.deadKey, id)) > 0;
   }
 
   async trimAcknowledged() {
@@ -483,6 +514,24 @@ export class RedisEventStream implements EventStream {
     // `lag` is null when Redis cannot tell (after deletions); then everything not pending counts as lag.
     const lag = group ? Number(group.lag ?? Math.max(0, length - pending)) : length;
     return { length, pending, lag };
+  }
+
+  async oldestUnstoredId() {
+    if ((await this.redis.exists(this.key)) === 0) return null;
+    const groups = (await this.redis.xinfo("GROUPS", this.key)) as Array<Array<string | number | null>>;
+    const group = groups.map(toRecord).find((g) => g.name === CONSUMER_GROUP);
+    const lastDelivered = String(group?.["last-delivered-id"] ?? "0-0");
+    const [waiting, summary] = await Promise.all([
+      this.redis.xrange(this.key, nextId(lastDelivered), "+", "COUNT", 1) as Promise<RawEntry[]>,
+      group && Number(group.pending ?? 0) > 0
+        ? (this.redis.xpending(this.key, CONSUMER_GROUP) as Promise<[number, string | null, string | null, unknown]>)
+        : null,
+    ]);
+    const firstWaiting = waiting[0]?.[0] ?? null;
+    const oldestPending = summary?.[1] ?? null;
+    if (!oldestPending) return firstWaiting;
+    if (!firstWaiting) return oldestPending;
+    return compareIds(oldestPending, firstWaiting) < 0 ? oldestPending : firstWaiting;
   }
 
   interruptReads() {
@@ -636,8 +685,29 @@ export class MemoryEventStream implements EventStream {
     this.pending.delete(entry.id);
   }
 
-  async readDeadLetters(count: number) {
-    return this.dead.slice(0, count);
+  async readDeadLetters(count: number, afterId?: string) {
+    const start = afterId ? this.dead.findIndex((letter) => compareIds(letter.id, afterId) > 0) : 0;
+    return start < 0 ? [] : this.dead.slice(start, start + count);
+  }
+
+  async deadLetterCount() {
+    return this.dead.length;
+  }
+
+  async replayDeadLetter(id: string) {
+    const letter = this.dead.find((candidate) => candidate.id === id);
+    if (!letter) return false;
+    await this.append(letter.payload);
+    // Removed only once the append succeeded (a closed stream refuses it): a failed replay keeps the dead letter.
+    const index = this.dead.indexOf(letter);
+    if (index >= 0) this.dead.splice(index, 1);
+    return true;
+  }
+
+  async dropDeadLetter(id: string) {
+    const index = this.dead.findIndex((letter) => letter.id === id);
+    if (index >= 0) this.dead.splice(index, 1);
+    return index >= 0;
   }
 
   async trimAcknowledged() {
@@ -656,6 +726,14 @@ export class MemoryEventStream implements EventStream {
       pending: this.pending.size,
       lag: this.entries.length - this.nextUndelivered,
     };
+  }
+
+  async oldestUnstoredId() {
+    for (let i = 0; i < this.entries.length; i++) {
+      const entry = this.entries[i]!;
+      if (i >= this.nextUndelivered || this.pending.has(entry.id)) return entry.id;
+    }
+    return null;
   }
 
   interruptReads() {

@@ -1,9 +1,15 @@
 /**
  * Liveness (`/api/v1/health`: the process answers, nothing else touched) and readiness (`/api/v1/health/ready`:
  * the database and, when configured, Redis answer within 2 s; otherwise 503 naming what is down).
+ *
+ * With Redis, readiness also reports `checks.redis_durability` ("ok", "unsafe: appendonly=no", "unknown: CONFIG not
+ * allowed"; the rule is in server/infra/redis-durability.ts), read afresh on each call so a fix shows without a
+ * restart. It never makes readiness fail: a Redis without AOF still serves (CI's does), and REQUIRE_DURABLE_REDIS
+ * is where an operator makes durability a condition, at start.
  */
 import { sql } from "drizzle-orm";
 import { Hono } from "hono";
+import { checkRedisDurability } from "../infra/redis-durability.ts";
 import type { Services } from "../services.ts";
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -31,11 +37,18 @@ export function healthRoutes(services: Services) {
     .get("/ready", async (c) => {
       const checks = [check("database", () => services.db.execute(sql`select 1`))];
       if (services.redis) checks.push(check("redis", () => services.kv.ping()));
-      const results = await Promise.all(checks);
+      const redis = services.redis;
+      const [results, durability] = await Promise.all([
+        Promise.all(checks),
+        redis ? checkRedisDurability(redis).then((d) => d.summary) : undefined,
+      ]);
       const down = results.filter((r) => !r.ok);
       const body = {
         status: down.length ? "unavailable" : "ok",
-        checks: Object.fromEntries(results.map((r) => [r.name, r.ok ? "ok" : `down: ${r.error}`])),
+        checks: {
+          ...Object.fromEntries(results.map((r) => [r.name, r.ok ? "ok" : `down: ${r.error}`])),
+          ...(durability ? { redis_durability: durability } : {}),
+        },
         ...(down.length ? { down: down.map((r) => r.name) } : {}),
       };
       if (down.length) services.logger.warn("readiness check failed", { down: body.down });

@@ -25,7 +25,13 @@ export async function runWorker(services: Services, options: { consumer?: string
       ? { name: "embedded", release: async () => {} }
       : await claimConsumerName(services.kv, services.logger);
   const worker = startWorker(
-    { db: services.db, stream: services.stream, pubsub: services.pubsub, logger: services.logger },
+    {
+      db: services.db,
+      stream: services.stream,
+      pubsub: services.pubsub,
+      logger: services.logger,
+      storedEvents: services.metrics.storedEvents,
+    },
     {
       consumer: slot.name,
       batchSize: services.config.WORKER_BATCH_SIZE,

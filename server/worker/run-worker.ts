@@ -13,6 +13,7 @@
 import type { Database } from "../db/client.ts";
 import type { EventStream, StreamEntry } from "../infra/event-stream.ts";
 import type { PubSub } from "../infra/pub-sub.ts";
+import type { StoredEventsCounter } from "../infra/stored-events-counter.ts";
 import type { Logger } from "../logger.ts";
 import { DatabaseUnavailable, processEntries, type BatchOutcome } from "./process-entries.ts";
 
@@ -39,6 +40,8 @@ export interface WorkerDeps {
   stream: EventStream;
   pubsub: PubSub;
   logger: Logger;
+  /** Where this worker adds what it stored, for analytics_worker_events_stored_total (boot passes the services'). */
+  storedEvents?: StoredEventsCounter;
 }
 
 export interface WorkerStats {
@@ -251,6 +254,10 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): RunningWo
       stats.duplicates += outcome.duplicates;
       stats.deadLettered += outcome.deadLettered;
       ackedSinceTrim += outcome.acked;
+      // Counted after the COMMIT, not awaited: a metrics write must never hold back or fail the pipeline.
+      deps.storedEvents?.add(options.consumer, outcome.inserted).catch((error) => {
+        logger.warn("cannot add to the stored-events counter", { error });
+      });
       await measure();
       logger.info("batch stored", {
         entries: outcome.entries,

@@ -1,0 +1,51 @@
+/**
+ * Operator commands: `bun run admin -- dead-letters list|replay|drop` (see server/admin/dead-letters.ts).
+ *
+ * They work on the Redis of REDIS_URL (and REDIS_KEY_PREFIX), the production topology. In embedded mode the stream
+ * and its dead letters live inside the running `bun start` process and end with it: no other process can reach
+ * them, so the command says so and exits 2 rather than pretend (they are in that process's log, one line each:
+ * "moved a stream entry to the dead-letter stream", and counted by analytics_dead_letters).
+ */
+import { USAGE, runDeadLetters } from "./admin/dead-letters.ts";
+import { ConfigError, loadConfig, type Config } from "./env.ts";
+import { RedisEventStream } from "./infra/event-stream.ts";
+import { connectRedis } from "./infra/redis.ts";
+
+async function main(args: string[]): Promise<number> {
+  const [group, ...rest] = args;
+  if (group !== "dead-letters") {
+    console.error(`${group ? `Unknown command "${group}".` : "No command given."}\n${USAGE}`);
+    return 2;
+  }
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  if (!config.REDIS_URL) {
+    console.error(
+      "REDIS_URL is not set: in embedded mode the stream and its dead letters live inside the running `bun start` " +
+        "process (they end with it) and this command cannot reach them. Each one is in that process's log " +
+        '("moved a stream entry to the dead-letter stream") and counted by analytics_dead_letters at /api/v1/metrics.',
+    );
+    return 2;
+  }
+  const redis = connectRedis(config.REDIS_URL);
+  const stream = new RedisEventStream({ redis, prefix: config.REDIS_KEY_PREFIX, appendUrl: null });
+  try {
+    return await runDeadLetters(stream, rest, { out: (line) => console.log(line), err: (line) => console.error(line) });
+  } catch (error) {
+    console.error(`Failed: ${error instanceof Error ? error.message : String(error)} (is Redis at REDIS_URL reachable?)`);
+    return 1;
+  } finally {
+    await stream.close();
+    redis.disconnect();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,67 @@
+/**
+ * The process's Prometheus metrics (served at /api/v1/metrics, see server/routes/metrics.ts), in a registry of its
+ * own (never prom-client's global one: each Services, tests included, has its own).
+ *
+ * Pipeline gauges are read from the stream at scrape time, all in one snapshot, so they describe the whole
+ * installation whichever API process answers (the stream is shared through Redis). The stored-events counter is
+ * kept by the workers (see server/infra/stored-events-counter.ts). `queryTimeouts` counts in this process only:
+ * Prometheus scrapes each API process and sums.
+ */
+import { Counter, Gauge, Registry } from "prom-client";
+import type { EventStream } from "../infra/event-stream.ts";
+import type { StoredEventsCounter } from "../infra/stored-events-counter.ts";
+
+export interface Metrics {
+  /** Dashboard queries cancelled by the analytics statement timeout: `services.metrics.queryTimeouts.inc()`. */
+  queryTimeouts: { inc(): void };
+  /** Where workers add what they stored (in Redis with REDIS_URL, in memory embedded). */
+  storedEvents: StoredEventsCounter;
+  /** The exposition text; rejects when the stream cannot be read (the scrape then fails rather than report zeros). */
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+export function createMetrics(deps: { stream: EventStream; storedEvents: StoredEventsCounter }): Metrics {
+  const registry = new Registry();
+  const gauge = (name: string, help: string) => new Gauge({ name, help, registers: [registry] });
+  const streamLength = gauge("analytics_stream_length", "Entries in the ingest stream (one per accepted ingest request), acknowledged ones not yet trimmed included.");
+  const streamPending = gauge("analytics_stream_pending", "Stream entries delivered to a worker and not yet acknowledged (stored).");
+  const streamLag = gauge("analytics_stream_lag_entries", "Stream entries not yet delivered to any worker.");
+  const streamLagSeconds = gauge(
+    "analytics_stream_lag_seconds",
+    "Age of the oldest stream entry not yet stored (pending or undelivered), by its stream id; 0 when there is none.",
+  );
+  const deadLetters = gauge("analytics_dead_letters", "Entries in the dead-letter stream (see `bun run admin -- dead-letters list`).");
+  const stored = new Counter({
+    name: "analytics_worker_events_stored_total",
+    help: "Events stored by each worker (duplicates not counted); its rate is the pipeline's events per second.",
+    labelNames: ["consumer"] as const,
+    registers: [registry],
+  });
+  const queryTimeouts = new Counter({
+    name: "analytics_query_timeouts_total",
+    help: "Dashboard queries cancelled by the analytics statement timeout, in this process.",
+    registers: [registry],
+  });
+
+  return {
+    queryTimeouts,
+    storedEvents: deps.storedEvents,
+    render: async () => {
+      const [backlog, oldest, dead, storedByConsumer] = await Promise.all([
+        deps.stream.backlog(),
+        deps.stream.oldestUnstoredId(),
+        deps.stream.deadLetterCount(),
+        deps.storedEvents.read(),
+      ]);
+      streamLength.set(backlog.length);
+      streamPending.set(backlog.pending);
+      streamLag.set(backlog.lag);
+      // A stream id starts with the milliseconds at which it was appended (Redis' clock, or this process's embedded).
+      streamLagSeconds.set(oldest ? Math.max(0, Date.now() - Number(oldest.split("-")[0])) / 1000 : 0);
+      deadLetters.set(dead);
+      stored.reset();
+      for (const [consumer, count] of storedByConsumer) stored.inc({ consumer }, count);
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
