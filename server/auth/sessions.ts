@@ -3,7 +3,8 @@
  *
  * - A session is live while `auth:session:<sid>` exists. Every access token is checked against it on every request,
  *   so ending a session (logout, refresh-token theft) stops its access tokens at once. The store is an allowlist:
- *   if it loses its data (embedded restart, Redis flush) everyone is signed out, never let in unchecked.
+ *   if it loses its data (a Redis flush) everyone is signed out, never let in unchecked. In embedded mode every
+ *   `auth:` key here persists in the data folder (server/infra/persistent-key-store.ts), so a restart changes none.
  * - Store errors propagate. Callers refuse the token (fail closed); nothing here ever answers "live" on doubt.
  * - Each session has exactly one usable refresh token: `auth:refresh:<jti>` holds its session id and is consumed
  *   with an atomic GETDEL, so of two requests presenting the same refresh token exactly one can rotate. A refresh
