@@ -1,7 +1,8 @@
 /**
  * The process's long-lived dependencies, built once at boot and passed down (never imported as globals), so tests
  * can build their own against a private database and key prefix. With REDIS_URL the key store and pub/sub are
- * Redis; without it they live in process. With DATABASE_URL the database is PostgreSQL; without it, PGlite.
+ * Redis; without it they live in process (on PGlite the login keys also persist in the data folder). With
+ * DATABASE_URL the database is PostgreSQL; without it, PGlite.
  */
 import type { Redis } from "ioredis";
 import { openDatabase, type Database, type DatabaseHandle } from "./db/client.ts";
@@ -9,6 +10,7 @@ import { migrateDatabase } from "./db/migrate.ts";
 import type { Config } from "./env.ts";
 import { MemoryEventStream, RedisEventStream, type EventStream } from "./infra/event-stream.ts";
 import { MemoryKeyStore, RedisKeyStore, type KeyStore } from "./infra/key-store.ts";
+import { PersistentKeyStore } from "./infra/persistent-key-store.ts";
 import { MemoryPubSub, RedisPubSub, type PubSub } from "./infra/pub-sub.ts";
 import { connectRedis } from "./infra/redis.ts";
 import { checkRedisDurability, durabilityAdvice } from "./infra/redis-durability.ts";
@@ -91,7 +93,9 @@ export async function createServices(config: Config, options: CreateServicesOpti
       await Promise.all([waitUntilReady(streamRedis, 2_000), waitUntilReady(redis, 2_000)]);
       if (options.checkRedisDurability ?? true) await enforceRedisDurability(redis, config, logger);
     } else {
-      kv = new MemoryKeyStore();
+      // On PGlite one process owns the data folder, so login state can persist there (persistent-key-store.ts);
+      // PostgreSQL without Redis may have several processes, each with its own keys in memory.
+      kv = database.kind === "pglite" ? await PersistentKeyStore.open(database.db) : new MemoryKeyStore();
       pubsub = new MemoryPubSub();
       const memoryStream = new MemoryEventStream();
       stream = memoryStream;

@@ -3,7 +3,7 @@
  * live WebSocket) on its own PostgreSQL database and Redis key prefix. It walks the path a new user takes: register,
  * sign out and back in through a deep link, create a project and read its key, send events through the REST
  * endpoint, watch the live feed move and the numbers appear, filter by a breakdown row, rotate the key, delete the
- * project and sign out.
+ * project, get sent away by the live feed when a project or the login ends elsewhere, and sign out.
  *
  * The steps share one browser page and run in order. A failing step saves a screenshot under test-artifacts/.
  * Builds client/dist first when it is missing or older than the client sources. Skipped (with a message) only when no Chromium is installed and CI is
@@ -14,6 +14,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { buildClient, isClientBuildCurrent } from "../../scripts/build-client.ts";
+import { endUserSessions } from "../../server/auth/sessions.ts";
 import { findA11yViolations } from "./axe.ts";
 import { launchChromium, shouldSkipBrowserTests } from "../../server/test-support/browser.ts";
 import { createTestServices, startTestServer, type TestServices } from "../../server/test-support/services.ts";
@@ -68,6 +69,27 @@ async function ingest(key: string, events: object[]) {
 /** The number shown by a metric card, e.g. "Total events" -> "12". */
 const metric = (label: string) =>
   page.locator('section[aria-label="Key metrics"] .card', { hasText: label }).locator("p").nth(1);
+
+/** Calls a tRPC procedure with the page's cookies, as another tab of the same browser would; returns its data. */
+async function callFromPage(procedure: string, input: unknown, method: "GET" | "POST" = "POST"): Promise<unknown> {
+  return page.evaluate(
+    async ([name, body, verb]) => {
+      const res = await fetch(`/api/trpc/${name}`, {
+        method: verb,
+        headers: verb === "POST" ? { "content-type": "application/json" } : {},
+        body: verb === "POST" ? JSON.stringify(body ?? null) : undefined,
+      });
+      if (!res.ok) throw new Error(`${name} answered ${res.status}: ${await res.text()}`);
+      return ((await res.json()) as { result: { data: unknown } }).result.data;
+    },
+    [procedure, input, method] as const,
+  );
+}
+
+async function createProjectFromPage(name: string): Promise<string> {
+  const created = (await callFromPage("projects.create", { name })) as { project: { id: string } };
+  return created.project.id;
+}
 
 async function signIn(email: string, password: string) {
   await page.getByLabel("Email", { exact: true }).fill(email);
@@ -309,6 +331,34 @@ describe.skipIf(skip)("dashboard in the browser", () => {
       await page.waitForURL((url) => url.pathname === "/login" && url.searchParams.get("next") === "/projects?from=bookmark");
       await signIn(EMAIL, password);
       await page.waitForURL("**/projects?from=bookmark");
+    });
+  }, STEP_TIMEOUT_MS);
+
+  it("leaves a dashboard for the projects list when its project is deleted elsewhere", async () => {
+    await step("project-gone", async () => {
+      const id = await createProjectFromPage("Deleted elsewhere");
+      await page.goto(`/projects/${id}`);
+      await page.getByText("Live", { exact: true }).waitFor();
+      // As from another tab: a plain request, so only the live feed can tell this page.
+      await callFromPage("projects.delete", { id });
+      await page.waitForURL((url) => url.pathname === "/projects", { timeout: 5_000 });
+    });
+  }, STEP_TIMEOUT_MS);
+
+  it("sends a dashboard to sign in when its login is ended elsewhere, and back afterwards", async () => {
+    await step("login-ended", async () => {
+      const id = await createProjectFromPage("Signed out elsewhere");
+      await page.goto(`/projects/${id}`);
+      await page.getByText("Live", { exact: true }).waitFor();
+      const me = (await callFromPage("auth.me", undefined, "GET")) as { id: string };
+      // What a password reset or a disabled account does to every login; the page's cookies stay as they were.
+      await endUserSessions(test.services, me.id);
+      await page.waitForURL((url) => url.pathname === "/login" && url.searchParams.get("next") === `/projects/${id}`, {
+        timeout: 5_000,
+      });
+      await signIn(EMAIL, password);
+      await page.waitForURL(`**/projects/${id}`);
+      await page.getByText("Live", { exact: true }).waitFor();
     });
   }, STEP_TIMEOUT_MS);
 

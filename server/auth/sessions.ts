@@ -3,7 +3,8 @@
  *
  * - A session is live while `auth:session:<sid>` exists. Every access token is checked against it on every request,
  *   so ending a session (logout, refresh-token theft) stops its access tokens at once. The store is an allowlist:
- *   if it loses its data (embedded restart, Redis flush) everyone is signed out, never let in unchecked.
+ *   if it loses its data (a Redis flush) everyone is signed out, never let in unchecked. In embedded mode every
+ *   `auth:` key here persists in the data folder (server/infra/persistent-key-store.ts), so a restart changes none.
  * - Store errors propagate. Callers refuse the token (fail closed); nothing here ever answers "live" on doubt.
  * - Each session has exactly one usable refresh token: `auth:refresh:<jti>` holds its session id and is consumed
  *   with an atomic GETDEL, so of two requests presenting the same refresh token exactly one can rotate. A refresh
@@ -17,8 +18,11 @@
  * - `auth:user-valid-after:<userId>` ends every session of a user that started earlier (password change or reset,
  *   account disabled): a session whose `validFrom` is older than the marker is dead. The marker outlives any session
  *   it could apply to (its TTL is the refresh lifetime plus a day; a session not refreshed for that long is gone).
+ * - Ending sessions also announces it (access-revoked.ts), so open live feeds of those logins close at once, even when
+ *   writing to the store failed (their re-check then decides).
  */
 import type { Services } from "../services.ts";
+import { publishAccessRevoked } from "./access-revoked.ts";
 import { issueToken, randomId, type IssuedToken, type TokenClaims } from "./tokens.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -139,8 +143,12 @@ export async function rotateSession(services: Services, claims: TokenClaims): Pr
 
 /** Ends one session: its access tokens stop working at once and its refresh token can no longer rotate. */
 export async function endSession(services: Services, sessionId: string): Promise<void> {
-  await services.kv.set(keys.tombstone(sessionId), "1", lifetimes(services).refreshMs);
-  await services.kv.del(keys.session(sessionId));
+  try {
+    await services.kv.set(keys.tombstone(sessionId), "1", lifetimes(services).refreshMs);
+    await services.kv.del(keys.session(sessionId));
+  } finally {
+    await publishAccessRevoked(services, { sessionId, reason: "session-ended" });
+  }
 }
 
 /**
@@ -155,9 +163,13 @@ export async function endUserSessions(
   // Sessions started in this very millisecond must end too (a clock tick is coarser than a login), so the marker is
   // the next millisecond: in doubt a session is ended, never kept.
   const validAfter = Date.now() + 1;
-  // The kept session is re-stamped first, so it is never seen as older than the marker, not even for a moment.
-  if (options.keepSessionId) {
-    await writeRecord(services, options.keepSessionId, { userId, validFrom: validAfter });
+  try {
+    // The kept session is re-stamped first, so it is never seen as older than the marker, not even for a moment.
+    if (options.keepSessionId) {
+      await writeRecord(services, options.keepSessionId, { userId, validFrom: validAfter });
+    }
+    await services.kv.set(keys.userValidAfter(userId), String(validAfter), lifetimes(services).refreshMs + DAY_MS);
+  } finally {
+    await publishAccessRevoked(services, { userId, reason: "sessions-ended" });
   }
-  await services.kv.set(keys.userValidAfter(userId), String(validAfter), lifetimes(services).refreshMs + DAY_MS);
 }

@@ -1,6 +1,6 @@
 /**
  * Single-use tickets for the live-feed WebSocket, so browsers never put a token in a URL. `auth.wsTicket` issues one
- * (after the project procedure checked that the caller owns the project); the WebSocket route calls
+ * (after the project procedure checked that the caller may see the project); the WebSocket route calls
  * `consumeWsTicket` on connect. A ticket is 32 random bytes, valid 30 s, stored under the SHA-256 of its value and
  * taken with GETDEL, so of two connections presenting it at most one gets it. Consuming also checks that the login
  * session that asked for it is still live (a ticket does not outlive a logout).
@@ -35,11 +35,11 @@ export async function issueWsTicket(
 export async function consumeWsTicket(
   services: Services,
   ticket: string,
-): Promise<{ projectId: string; userId: string } | null> {
+): Promise<{ projectId: string; userId: string; sessionId: string } | null> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(ticket)) return null;
   const raw = await services.kv.take(ticketKey(ticket));
   if (raw === null) return null;
   const grant = ticketRecordSchema.parse(JSON.parse(raw));
   if (!(await isSessionLive(services, { userId: grant.userId, sessionId: grant.sessionId }))) return null;
-  return { projectId: grant.projectId, userId: grant.userId };
+  return grant;
 }

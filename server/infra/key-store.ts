@@ -1,6 +1,7 @@
 /**
  * Short-lived keys (token revocation, login lockout counters, rate-limit windows, WebSocket tickets, API-key cache
- * invalidation). Redis when REDIS_URL is set, a Map in embedded mode; both behave the same for these calls.
+ * invalidation). Redis when REDIS_URL is set, a Map otherwise; all behave the same for these calls. In embedded mode
+ * (PGlite) PersistentKeyStore (persistent-key-store.ts) also keeps the login keys in the data folder.
  * Every method rejects when the backing store is unreachable: callers choose to fail closed or open.
  */
 import type { Redis } from "ioredis";

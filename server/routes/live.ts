@@ -3,16 +3,19 @@
  * so the dashboard first asks `auth.wsTicket({ projectId })` (owner only) and presents the single-use ticket here.
  * Refused before the upgrade: a request that is not a WebSocket upgrade (426, and the ticket is left untouched), a
  * browser Origin that is not an allowed dashboard origin (403), a missing, used or expired ticket (401), a ticket
- * for another project, or a project its user no longer owns (403). Then each stored event of the project is pushed
- * as one JSON frame `{ event, distinctId, sessionId, properties, pageUrl, timestamp }`.
+ * for another project, or a project its user can no longer access (403). Then each stored event of the project is
+ * pushed as one JSON frame `{ event, distinctId, sessionId, properties, pageUrl, timestamp }`, until the login or
+ * the project access ends: the socket then closes with 4401 or 4403 within seconds (server/live/live-access-guard.ts).
  */
 import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/bun";
+import { hasProjectAccess } from "../auth/access-check.ts";
+import type { AccessGrant } from "../auth/access-revoked.ts";
 import { consumeWsTicket } from "../auth/ws-ticket.ts";
 import { isAllowedOrigin } from "../http/csrf.ts";
 import { apiError } from "../http/errors.ts";
+import { LiveAccessGuard } from "../live/live-access-guard.ts";
 import { LiveHub, type LiveSocket } from "../live/live-hub.ts";
-import { findOwnedProject } from "../queries/projects/find-owned-project.ts";
 import type { Services } from "../services.ts";
 
 interface BunSocket {
@@ -30,8 +33,9 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 export function liveRoutes(services: Services) {
   const { config, logger } = services;
   const hub = new LiveHub(services.pubsub, logger);
+  const guard = new LiveAccessGuard(services);
 
-  return new Hono().get(
+  return new Hono<{ Variables: { grant: AccessGrant } }>().get(
     "/:projectId",
     async (c, next) => {
       if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
@@ -44,7 +48,7 @@ export function liveRoutes(services: Services) {
       const projectId = c.req.param("projectId");
       const ticket = c.req.query("ticket");
       if (!ticket) throw apiError(401, "A ticket from auth.wsTicket is required.");
-      let grant: { projectId: string; userId: string } | null;
+      let grant: AccessGrant | null;
       try {
         grant = await consumeWsTicket(services, ticket);
       } catch (error) {
@@ -55,13 +59,15 @@ export function liveRoutes(services: Services) {
       if (!UUID_PATTERN.test(projectId) || grant.projectId !== projectId) {
         throw apiError(403, "This ticket is for another project.");
       }
-      if (!(await findOwnedProject(services.db, { projectId, ownerId: grant.userId }))) {
+      if (!(await hasProjectAccess(services, { projectId, userId: grant.userId }))) {
         throw apiError(403, "This project is not yours.");
       }
+      c.set("grant", grant);
       await next();
     },
     upgradeWebSocket((c) => {
-      const projectId = c.req.param("projectId") ?? "";
+      const grant = c.get("grant");
+      const projectId = grant.projectId;
       let socket: LiveSocket | null = null;
       return {
         onOpen(_event, ws) {
@@ -75,6 +81,7 @@ export function liveRoutes(services: Services) {
             bufferedAmount: () => raw.getBufferedAmount(),
             close: (code, reason) => raw.close(code, reason),
           };
+          void guard.watch(socket, grant);
           hub.join(projectId, socket).catch((error) => {
             logger.warn("cannot subscribe a live-feed socket", { error, projectId });
             raw.close(1011, "the live feed is unavailable");
@@ -82,6 +89,7 @@ export function liveRoutes(services: Services) {
         },
         onClose() {
           if (!socket) return;
+          guard.release(socket);
           hub.leave(projectId, socket).catch((error) => logger.warn("error while leaving a live feed", { error, projectId }));
         },
       };

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "bun:test";
-import { createLiveFeed, type LiveEvent, type LiveStatus, parseLiveMessage, reconnectDelay, type SocketLike } from "./live-feed.ts";
+import { LIVE_CLOSE_CODES } from "../../../shared/live.ts";
+import {
+  accessEndedBy,
+  type AccessEnded,
+  createLiveFeed,
+  type LiveEvent,
+  type LiveStatus,
+  parseLiveMessage,
+  reconnectDelay,
+  type SocketLike,
+} from "./live-feed.ts";
 
 class FakeSocket implements SocketLike {
   onopen: SocketLike["onopen"] = null;
@@ -14,8 +24,8 @@ class FakeSocket implements SocketLike {
   send(message: unknown) {
     this.onmessage?.({ data: JSON.stringify(message) });
   }
-  drop(reason = "") {
-    this.onclose?.({ code: 1006, reason });
+  drop(reason = "", code = 1006) {
+    this.onclose?.({ code, reason });
   }
   close() {
     this.closed = true;
@@ -29,6 +39,7 @@ function harness(options: { ticketFails?: () => boolean } = {}) {
   const sockets: FakeSocket[] = [];
   const timers: Array<{ at: number; run: () => void; cancelled: boolean }> = [];
   const statuses: LiveStatus[] = [];
+  const accessEnded: AccessEnded[] = [];
   let events: readonly LiveEvent[] = [];
   const feed = createLiveFeed({
     getTicket: async () => {
@@ -45,6 +56,7 @@ function harness(options: { ticketFails?: () => boolean } = {}) {
       events = list;
     },
     onStatus: (status) => statuses.push(status),
+    onAccessEnded: (where) => accessEnded.push(where),
     schedule: (run, ms) => {
       const timer = { at: now + ms, run, cancelled: false };
       timers.push(timer);
@@ -59,6 +71,7 @@ function harness(options: { ticketFails?: () => boolean } = {}) {
     feed,
     sockets,
     statuses,
+    accessEnded,
     get events() {
       return events;
     },
@@ -200,6 +213,49 @@ describe("createLiveFeed", () => {
     expect(h.lastStatus()).toEqual({ state: "stopped" });
     await h.advance(120_000);
     expect(h.sockets).toHaveLength(1);
+  });
+});
+
+describe("accessEndedBy", () => {
+  it("sends an ended login to sign in and a lost project to the projects list", () => {
+    expect(accessEndedBy(LIVE_CLOSE_CODES.loginEnded)).toBe("sign-in");
+    expect(accessEndedBy(4401)).toBe("sign-in");
+    expect(accessEndedBy(LIVE_CLOSE_CODES.projectAccessEnded)).toBe("projects");
+    expect(accessEndedBy(4403)).toBe("projects");
+  });
+
+  it("treats every other close as an ordinary drop", () => {
+    for (const code of [1000, 1001, 1006, 1011, 1013, 4000, 4400, 4404]) expect(accessEndedBy(code)).toBeNull();
+  });
+});
+
+describe("createLiveFeed when access ends", () => {
+  for (const [code, where] of [
+    [4401, "sign-in"],
+    [4403, "projects"],
+  ] as const) {
+    it(`stops for good and reports "${where}" when the server closes with ${code}`, async () => {
+      const h = harness();
+      h.feed.start();
+      await h.flush();
+      h.lastSocket().open();
+      h.lastSocket().drop("access ended", code);
+      expect(h.accessEnded).toEqual([where]);
+      expect(h.lastStatus()).toEqual({ state: "stopped" });
+      await h.advance(120_000);
+      expect(h.sockets).toHaveLength(1);
+      expect(h.tickets).toBe(1);
+    });
+  }
+
+  it("still retries an ordinary drop without reporting anything", async () => {
+    const h = harness();
+    h.feed.start();
+    await h.flush();
+    h.lastSocket().open();
+    h.lastSocket().drop("too slow", 1013);
+    expect(h.accessEnded).toEqual([]);
+    expect(h.lastStatus()).toMatchObject({ state: "waiting", attempt: 1 });
   });
 });
 

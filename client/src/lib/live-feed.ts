@@ -7,8 +7,11 @@
  *   - a connection that stayed up for a while resets the count, so one drop a day never exhausts the tries, while a
  *     server that accepts and closes at once still backs off;
  *   - it keeps the newest 100 events, newest first. Messages come from the internet: anything that is not the
- *     documented shape is ignored, and nothing is ever treated as HTML.
+ *     documented shape is ignored, and nothing is ever treated as HTML;
+ *   - a close that says access ended is final, never retried: 4401 (the login ended) sends the person to sign in,
+ *     4403 (the project is gone or no longer theirs) to the projects list (`accessEndedBy`, `onAccessEnded`).
  */
+import { LIVE_CLOSE_CODES } from "../../../shared/live.ts";
 
 export const LIVE_FEED_POLICY = {
   baseDelayMs: 1000,
@@ -23,6 +26,16 @@ export const LIVE_FEED_POLICY = {
 export function reconnectDelay(attempt: number, policy: Pick<typeof LIVE_FEED_POLICY, "baseDelayMs" | "maxDelayMs"> = LIVE_FEED_POLICY): number {
   const exponent = Math.max(0, attempt - 1);
   return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(exponent, 30));
+}
+
+/** Where the dashboard goes when the server closed the feed because access ended. */
+export type AccessEnded = "sign-in" | "projects";
+
+/** What a close code asks of the dashboard: null for an ordinary drop (retried with backoff). */
+export function accessEndedBy(code: number): AccessEnded | null {
+  if (code === LIVE_CLOSE_CODES.loginEnded) return "sign-in";
+  if (code === LIVE_CLOSE_CODES.projectAccessEnded) return "projects";
+  return null;
 }
 
 export type LiveEvent = {
@@ -94,6 +107,8 @@ export type LiveFeedOptions = {
   onStatus: (status: LiveStatus) => void;
   /** Called with each event as it arrives (the dashboard refreshes its numbers from it). */
   onEvent?: (event: LiveEvent) => void;
+  /** Called once when the server ended the feed because access ended; the feed has stopped. */
+  onAccessEnded?: (where: AccessEnded) => void;
   schedule?: (callback: () => void, ms: number) => () => void;
   now?: () => number;
   policy?: Partial<typeof LIVE_FEED_POLICY>;
@@ -182,6 +197,14 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
     opened.onclose = (event) => {
       if (current !== generation) return;
       socket = null;
+      const ended = accessEndedBy(event.code);
+      if (ended) {
+        running = false;
+        openedAt = null;
+        setStatus({ state: "stopped" });
+        options.onAccessEnded?.(ended);
+        return;
+      }
       scheduleRetry(event.reason || (openedAt === null ? "The live feed refused the connection." : "The live feed disconnected."));
     };
   }

@@ -1,6 +1,6 @@
 /** The live feed of one project as Solid signals: a connection per project id, closed when the page goes away. */
 import { type Accessor, createEffect, createSignal, on, onCleanup } from "solid-js";
-import { createLiveFeed, type LiveEvent, type LiveFeed, type LiveStatus, type SocketLike } from "./live-feed.ts";
+import { type AccessEnded, createLiveFeed, type LiveEvent, type LiveFeed, type LiveStatus, type SocketLike } from "./live-feed.ts";
 import { trpc } from "./trpc.ts";
 
 export function liveFeedUrl(projectId: string, ticket: string, origin: Location = location): string {
@@ -34,12 +34,14 @@ export type LiveFeedHandle = {
 
 /**
  * Connects while `enabled()` is true (the dashboard waits until the project loaded, so a wrong id never burns the
- * retries), reconnecting when the project changes.
+ * retries), reconnecting when the project changes. `onAccessEnded` is told when the server ended the feed because
+ * the login or the project access ended.
  */
 export function useLiveFeed(
   projectId: Accessor<string>,
   enabled: Accessor<boolean>,
   onEvent?: (event: LiveEvent) => void,
+  onAccessEnded?: (where: AccessEnded) => void,
 ): LiveFeedHandle {
   const [events, setEvents] = createSignal<readonly LiveEvent[]>([]);
   const [status, setStatus] = createSignal<LiveStatus>({ state: "connecting", attempt: 0 });
@@ -54,6 +56,7 @@ export function useLiveFeed(
         onEvents: (list) => setEvents(list),
         onStatus: setStatus,
         onEvent,
+        onAccessEnded,
       });
       feed = current;
       current.start();

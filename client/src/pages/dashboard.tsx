@@ -3,7 +3,7 @@
  * every card reads through its own query, so each shows its own loading and error state. New events from the live
  * feed refresh the numbers (at most every few seconds).
  */
-import { A, useParams, useSearchParams } from "@solidjs/router";
+import { A, useNavigate, useParams, useSearchParams } from "@solidjs/router";
 import { useQuery, useQueryClient } from "@tanstack/solid-query";
 import { createMemo, lazy, onCleanup, Show, Suspense } from "solid-js";
 import { ActivityCard } from "../components/activity-tables.tsx";
@@ -24,6 +24,8 @@ import {
   type SearchPatch,
   toAnalyticsRange,
 } from "../lib/dashboard-state.ts";
+import { markSignedOut } from "../lib/auth-state.ts";
+import type { AccessEnded } from "../lib/live-feed.ts";
 import { keys, overviewQuery, projectActivityQuery, projectQuery, timeseriesQuery } from "../lib/queries.ts";
 import { useLiveFeed } from "../lib/use-live-feed.ts";
 import { usePageTitle } from "../lib/page-title.ts";
@@ -48,6 +50,21 @@ export default function DashboardPage() {
   usePageTitle(() => project.data?.name);
   const activity = useQuery(() => projectActivityQuery(params.id, state().timezone));
 
+  const navigate = useNavigate();
+  // The server closed the live feed because access ended: a dead login goes to sign in (the signed-in layout sends
+  // it to /login and back here afterwards), a project no longer ours goes back to the list.
+  const leave = (where: AccessEnded) => {
+    if (where === "sign-in") {
+      markSignedOut();
+      queryClient.clear();
+      return;
+    }
+    queryClient.removeQueries({ queryKey: keys.project(params.id) });
+    queryClient.removeQueries({ queryKey: keys.analytics(params.id) });
+    void queryClient.invalidateQueries({ queryKey: keys.projectList() });
+    navigate("/projects", { replace: true });
+  };
+
   let refreshTimer: ReturnType<typeof setTimeout> | undefined;
   onCleanup(() => clearTimeout(refreshTimer));
   const live = useLiveFeed(
@@ -60,6 +77,7 @@ export default function DashboardPage() {
         void queryClient.invalidateQueries({ queryKey: keys.analytics(params.id) });
       }, REFRESH_AFTER_EVENTS_MS);
     },
+    leave,
   );
 
   return (

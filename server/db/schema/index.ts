@@ -3,3 +3,4 @@ export * from "./users.ts";
 export * from "./projects.ts";
 export * from "./events.ts";
 export * from "./rollups.ts";
+export * from "./auth-keys.ts";

@@ -377,7 +377,7 @@ describe("auth.wsTicket", () => {
     const issued = await user.caller.auth.wsTicket({ projectId: project.id });
     expect(new Date(issued.expiresAt).getTime() - Date.now()).toBeLessThanOrEqual(30_000);
     const [a, b] = await Promise.all([consumeWsTicket(t.services, issued.ticket), consumeWsTicket(t.services, issued.ticket)]);
-    expect([a, b].filter(Boolean)).toEqual([{ projectId: project.id, userId: user.login.user.id }]);
+    expect([a, b].filter(Boolean)).toEqual([{ projectId: project.id, userId: user.login.user.id, sessionId: user.ctx.session!.id }]);
   });
 
   it("refuses a ticket once its session has logged out", async () => {

@@ -4,6 +4,7 @@
  * server/auth/api-keys.ts; the full key is returned by create and rotateKey only.
  */
 import { TRPCError } from "@trpc/server";
+import { publishAccessRevoked } from "../../auth/access-revoked.ts";
 import { announceApiKeyChange, generateApiKey } from "../../auth/api-keys.ts";
 import { createProject } from "../../queries/projects/create-project.ts";
 import { deleteProject } from "../../queries/projects/delete-project.ts";
@@ -73,6 +74,7 @@ export const projectsRouter = createTRPCRouter({
     const row = await deleteProject(ctx.services.db, { projectId: ctx.project.id, ownerId: ctx.user.id });
     if (!row) throw notFound();
     await announceApiKeyChange(ctx.services, { projectId: row.id, oldApiKeyHash: row.apiKeyHash, reason: "deleted" });
+    await publishAccessRevoked(ctx.services, { projectId: row.id, reason: "project-deleted" });
     return { id: row.id };
   }),
 
