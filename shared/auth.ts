@@ -15,8 +15,10 @@
  * refresh would fail. Always send `auth.refresh` on its own, unbatched: route it to `httpLink` with
  * `splitLink({ condition: (op) => mustCallUnbatched(op.path), true: httpLink(...), false: httpBatchLink(...) })`.
  * The server answers a batched refresh without the cookie with UNAUTHORIZED and a message naming this rule.
- * Also keep refreshes single-flight (one in progress at a time, shared by every request that saw a 401): a refresh
- * token presented twice is treated as stolen and ends the whole session, even when both came from the same tab.
+ * Also keep refreshes single-flight, across tabs too (one in progress at a time, shared by every request that saw a
+ * 401; the dashboard takes a Web Lock): for REFRESH_REUSE_GRACE_SECONDS after a rotation the old refresh token
+ * answers with the same new pair, so two refreshes that cross still both succeed, but a refresh token presented after
+ * that window, or after its successor was used, is treated as stolen and ends the whole session.
  */
 import { z } from "zod";
 
@@ -28,6 +30,9 @@ export const AUTH_COOKIES = {
 
 /** The only path the browser sends the refresh cookie to. */
 export const REFRESH_COOKIE_PATH = "/api/trpc/auth.refresh";
+
+/** How long after a rotation the previous refresh token still answers with the same new pair. */
+export const REFRESH_REUSE_GRACE_SECONDS = 30;
 
 /** Procedures that must be sent unbatched (their cookie is path-scoped to their own URL). */
 export const UNBATCHED_PROCEDURES: readonly string[] = ["auth.refresh"];

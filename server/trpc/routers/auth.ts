@@ -94,7 +94,8 @@ export const authRouter = createTRPCRouter({
 
   /**
    * Exchanges the refresh cookie for a new access and refresh token (both rotate). Must be called unbatched (see
-   * shared/auth.ts). A refresh token presented a second time ends its whole session.
+   * shared/auth.ts). Within 30 s of its rotation a refresh token answers again with the same new pair (two tabs);
+   * presented after that, or after its successor was used, it ends its whole session.
    */
   refresh: publicProcedure.mutation(async ({ ctx }): Promise<LoginResult> => {
     const { services } = ctx;
