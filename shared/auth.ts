@@ -123,6 +123,15 @@ export interface WsTicket {
   expiresAt: string;
 }
 
-/** The one message for an unknown email, a wrong password, a locked and a disabled account (nothing to probe). */
+/** The one message for an unknown email, a wrong password and a disabled account (nothing to probe). */
 export const LOGIN_FAILED_MESSAGE =
   "Incorrect email or password. After 5 failed attempts sign-in is paused for 15 minutes.";
+
+/**
+ * What a paused sign-in reads (TOO_MANY_REQUESTS, with Retry-After): after 5 failures from one IP, or 50 on the
+ * account in an hour. The same for an email with no account, so it reveals nothing.
+ */
+export function loginLockedMessage(retryAfterSeconds: number): string {
+  const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+  return `Too many attempts, try again in ${minutes} ${minutes === 1 ? "minute" : "minutes"}.`;
+}

@@ -148,6 +148,24 @@ describe("auth over HTTP", () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe(LOGIN_FAILED_MESSAGE);
   });
 
+  it("answers a locked IP with 429, Retry-After and the minutes left, for an unknown email alike", async () => {
+    const answers = [];
+    for (const email of [sharedEmail, testEmail("nobody")]) {
+      // An IP per email: six sign-ins each stay under the per-minute limit of 10.
+      const ip = newIp();
+      for (let i = 0; i < 5; i++) {
+        expect((await post("auth.login", { email, password: "Wrong-password-1!" }, { "x-forwarded-for": ip })).status).toBe(401);
+      }
+      const locked = await post("auth.login", { email, password: TEST_PASSWORD }, { "x-forwarded-for": ip });
+      const body = (await locked.json()) as { error: { message: string } };
+      answers.push(`${locked.status} ${body.error.message}`);
+      expect(Number(locked.headers.get("retry-after"))).toBeWithin(14 * 60, 15 * 60 + 1);
+    }
+    expect(answers).toEqual(Array(2).fill("429 Too many attempts, try again in 15 minutes."));
+    // The account itself is not locked: the right password from another IP signs in.
+    expect((await post("auth.login", { email: sharedEmail, password: TEST_PASSWORD })).status).toBe(200);
+  }, HOOK_TIMEOUT_MS);
+
   it("carries zod issues for bad input and never answers 500", async () => {
     const bad = await post("auth.register", { email: "not-an-email", password: "short" });
     expect(bad.status).toBe(400);
