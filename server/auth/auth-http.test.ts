@@ -154,7 +154,8 @@ describe("auth over HTTP", () => {
       // An IP per email: six sign-ins each stay under the per-minute limit of 10.
       const ip = newIp();
       for (let i = 0; i < 5; i++) {
-        expect((await post("auth.login", { email, password: "Wrong-password-1!" }, { "x-forwarded-for": ip })).status).toBe(401);
+        const wrong = await post("auth.login", { email, password: "Wrong-password-1!" }, { "x-forwarded-for": ip });
+        expect(wrong.status).toBe(401);
       }
       const locked = await post("auth.login", { email, password: TEST_PASSWORD }, { "x-forwarded-for": ip });
       const body = (await locked.json()) as { error: { message: string } };

@@ -90,17 +90,22 @@ interface Successor {
 function signPair(services: Services, userId: string, sessionId: string, successor?: Successor) {
   const { accessSeconds, refreshSeconds } = lifetimes(services);
   const subject = { userId, sessionId };
-  const options = (kind: "access" | "refresh") =>
-    successor
-      ? { jti: deriveTokenId(services.secretKey, `successor/${kind}/${successor.predecessorJti}`), issuedAt: successor.issuedAt }
-      : {};
+  const options = (kind: "access" | "refresh") => {
+    if (!successor) return {};
+    return { jti: deriveTokenId(services.secretKey, `successor/${kind}/${successor.predecessorJti}`), issuedAt: successor.issuedAt };
+  };
   return Promise.all([
     issueToken("access", subject, services.secretKey, accessSeconds, options("access")),
     issueToken("refresh", subject, services.secretKey, refreshSeconds, options("refresh")),
   ]);
 }
 
-async function issuePair(services: Services, userId: string, sessionId: string, successor?: Successor): Promise<SessionTokens> {
+async function issuePair(
+  services: Services,
+  userId: string,
+  sessionId: string,
+  successor?: Successor,
+): Promise<SessionTokens> {
   const [access, refresh] = await signPair(services, userId, sessionId, successor);
   await services.kv.set(keys.refresh(refresh.jti), sessionId, lifetimes(services).refreshMs);
   return { sessionId, access, refresh };
@@ -205,7 +210,7 @@ async function followRotation(services: Services, claims: TokenClaims, graceMs: 
   if (settled === null) return rotateSession(services, claims, { graceMs });
   if (settled === CLAIM_ENDED) return { status: "ended" };
   const issuedAt = Number(settled);
-  if (!Number.isSafeInteger(issuedAt)) throw new Error("a refresh rotation claim in the key store has an unexpected value");
+  if (!Number.isSafeInteger(issuedAt)) throw new Error("a refresh rotation claim in the key store has an odd value");
   const [access, refresh] = await signPair(services, claims.sub, claims.sid, { predecessorJti: claims.jti, issuedAt });
   const [current, record] = await Promise.all([
     services.kv.get(keys.refresh(refresh.jti)),
