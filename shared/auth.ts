@@ -15,8 +15,10 @@
  * refresh would fail. Always send `auth.refresh` on its own, unbatched: route it to `httpLink` with
  * `splitLink({ condition: (op) => mustCallUnbatched(op.path), true: httpLink(...), false: httpBatchLink(...) })`.
  * The server answers a batched refresh without the cookie with UNAUTHORIZED and a message naming this rule.
- * Also keep refreshes single-flight (one in progress at a time, shared by every request that saw a 401): a refresh
- * token presented twice is treated as stolen and ends the whole session, even when both came from the same tab.
+ * Also keep refreshes single-flight, across tabs too (one in progress at a time, shared by every request that saw a
+ * 401; the dashboard takes a Web Lock): for REFRESH_REUSE_GRACE_SECONDS after a rotation the old refresh token
+ * answers with the same new pair, so two refreshes that cross still both succeed, but a refresh token presented after
+ * that window, or after its successor was used, is treated as stolen and ends the whole session.
  */
 import { z } from "zod";
 
@@ -28,6 +30,9 @@ export const AUTH_COOKIES = {
 
 /** The only path the browser sends the refresh cookie to. */
 export const REFRESH_COOKIE_PATH = "/api/trpc/auth.refresh";
+
+/** How long after a rotation the previous refresh token still answers with the same new pair. */
+export const REFRESH_REUSE_GRACE_SECONDS = 30;
 
 /** Procedures that must be sent unbatched (their cookie is path-scoped to their own URL). */
 export const UNBATCHED_PROCEDURES: readonly string[] = ["auth.refresh"];
@@ -118,6 +123,15 @@ export interface WsTicket {
   expiresAt: string;
 }
 
-/** The one message for an unknown email, a wrong password, a locked and a disabled account (nothing to probe). */
+/** The one message for an unknown email, a wrong password and a disabled account (nothing to probe). */
 export const LOGIN_FAILED_MESSAGE =
   "Incorrect email or password. After 5 failed attempts sign-in is paused for 15 minutes.";
+
+/**
+ * What a paused sign-in reads (TOO_MANY_REQUESTS, with Retry-After): after 5 failures from one IP, or 50 on the
+ * account in an hour. The same for an email with no account, so it reveals nothing.
+ */
+export function loginLockedMessage(retryAfterSeconds: number): string {
+  const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+  return `Too many attempts, try again in ${minutes} ${minutes === 1 ? "minute" : "minutes"}.`;
+}

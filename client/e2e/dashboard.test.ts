@@ -207,6 +207,43 @@ describe.skipIf(skip)("dashboard in the browser", () => {
     });
   }, STEP_TIMEOUT_MS);
 
+  it("keeps two tabs signed in when both wake up with an expired access token", async () => {
+    await step("two-tabs", async () => {
+      const second = await context.newPage();
+      second.on("pageerror", (error) => pageErrors.push(error.message));
+      try {
+        await second.goto(`/projects/${projectId}`);
+        await second.getByRole("heading", { name: "Waiting for the first event" }).waitFor();
+        const refreshes: number[] = [];
+        const onResponse = (response: { url(): string; status(): number }) => {
+          if (new URL(response.url()).pathname === "/api/trpc/auth.refresh") refreshes.push(response.status());
+        };
+        context.on("response", onResponse);
+        try {
+          await context.clearCookies({ name: "access_token" });
+          await Promise.all([page.reload(), second.reload()]);
+          for (const tab of [page, second]) {
+            await tab.getByRole("heading", { name: "Waiting for the first event" }).waitFor();
+            expect(new URL(tab.url()).pathname).toBe(`/projects/${projectId}`);
+          }
+          // One refresh elected by the Web Lock, or a second, ordinary rotation by a tab that woke up after it.
+          expect(refreshes.length).toBeGreaterThanOrEqual(1);
+          expect(refreshes.length).toBeLessThanOrEqual(2);
+          expect(refreshes).toEqual(refreshes.map(() => 200));
+        } finally {
+          context.off("response", onResponse);
+        }
+        // The login survived: the next refresh still works.
+        await context.clearCookies({ name: "access_token" });
+        await page.reload();
+        await page.getByRole("heading", { name: "Waiting for the first event" }).waitFor();
+        expect(new URL(page.url()).pathname).toBe(`/projects/${projectId}`);
+      } finally {
+        await second.close();
+      }
+    });
+  }, STEP_TIMEOUT_MS);
+
   it("shows events sent through the REST endpoint in the live feed and the numbers", async () => {
     await step("events", async () => {
       const now = Date.now();

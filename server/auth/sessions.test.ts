@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { createTestServices, type TestServices } from "../test-support/services.ts";
-import { endSession, endUserSessions, isSessionLive, rotateSession, startSession } from "./sessions.ts";
+import {
+  endSession,
+  endUserSessions,
+  isSessionLive,
+  REFRESH_REUSE_GRACE_MS,
+  rotateSession,
+  startSession,
+  type RotationResult,
+} from "./sessions.ts";
 import { verifyToken } from "./tokens.ts";
 
 // Setting up databases (and PGlite or a private redis-server) can take several seconds on a busy machine.
@@ -53,5 +61,78 @@ describe("sessions", () => {
   it("does not accept a session id under another user's id", async () => {
     const tokens = await startSession(t.services, crypto.randomUUID());
     expect(await isSessionLive(t.services, { userId: crypto.randomUUID(), sessionId: tokens.sessionId })).toBe(false);
+  });
+});
+
+function rotatedTokens(result: RotationResult) {
+  if (result.status !== "rotated") throw new Error(`expected a rotation, got ${result.status}`);
+  return result.tokens;
+}
+
+// The grace must hold under true concurrency on both key stores: Redis (several API replicas) and the in-process one.
+describe.each([
+  ["Redis", { redis: true }],
+  ["memory", { redis: false }],
+] as const)("refresh reuse grace (%s key store)", (_name, storeOptions) => {
+  let store: TestServices;
+  beforeAll(async () => {
+    store = await createTestServices({}, storeOptions);
+  }, HOOK_TIMEOUT_MS);
+  afterAll(async () => {
+    await store.cleanup();
+  }, HOOK_TIMEOUT_MS);
+
+  const claimsOf = async (token: string) => (await verifyToken("refresh", token, store.services.secretKey))!;
+
+  it("lasts 30 seconds", () => {
+    expect(REFRESH_REUSE_GRACE_MS).toBe(30_000);
+  });
+
+  it("gives concurrent refreshes of one token the same successor pair, which stays the one usable token", async () => {
+    const userId = crypto.randomUUID();
+    const first = await startSession(store.services, userId);
+    const claims = await claimsOf(first.refresh.token);
+    const results = await Promise.all(Array.from({ length: 5 }, () => rotateSession(store.services, claims)));
+    const pairs = results.map(rotatedTokens);
+    expect(new Set(pairs.map((p) => p.refresh.token)).size).toBe(1);
+    expect(new Set(pairs.map((p) => p.access.token)).size).toBe(1);
+    expect(pairs[0]!.refresh.token).not.toBe(first.refresh.token);
+    expect(await isSessionLive(store.services, { userId, sessionId: first.sessionId })).toBe(true);
+    // The successor rotates in turn, once: its own grace then hands out its successor, never a second fork.
+    const next = rotatedTokens(await rotateSession(store.services, await claimsOf(pairs[0]!.refresh.token)));
+    expect(next.refresh.token).not.toBe(pairs[0]!.refresh.token);
+    expect(await isSessionLive(store.services, { userId, sessionId: first.sessionId })).toBe(true);
+  });
+
+  it("ends the session when the old token comes back after the successor was used", async () => {
+    const userId = crypto.randomUUID();
+    const first = await startSession(store.services, userId);
+    const successor = rotatedTokens(await rotateSession(store.services, await claimsOf(first.refresh.token)));
+    rotatedTokens(await rotateSession(store.services, await claimsOf(successor.refresh.token)));
+    expect((await rotateSession(store.services, await claimsOf(first.refresh.token))).status).toBe("reused");
+    expect(await isSessionLive(store.services, { userId, sessionId: first.sessionId })).toBe(false);
+  });
+
+  it("ends the session when the old token is replayed after the grace window", async () => {
+    const graceMs = 150;
+    const userId = crypto.randomUUID();
+    const first = await startSession(store.services, userId);
+    const claims = await claimsOf(first.refresh.token);
+    const successor = rotatedTokens(await rotateSession(store.services, claims, { graceMs }));
+    // Within the window the replay is a second tab; after it, a copy.
+    expect(rotatedTokens(await rotateSession(store.services, claims, { graceMs })).refresh.token).toBe(successor.refresh.token);
+    await Bun.sleep(graceMs + 100);
+    expect((await rotateSession(store.services, claims, { graceMs })).status).toBe("reused");
+    expect(await isSessionLive(store.services, { userId, sessionId: first.sessionId })).toBe(false);
+    expect((await rotateSession(store.services, await claimsOf(successor.refresh.token), { graceMs })).status).not.toBe("rotated");
+  });
+
+  it("does not hand out the successor of a session that ended meanwhile", async () => {
+    const userId = crypto.randomUUID();
+    const first = await startSession(store.services, userId);
+    const claims = await claimsOf(first.refresh.token);
+    rotatedTokens(await rotateSession(store.services, claims));
+    await endSession(store.services, first.sessionId);
+    expect((await rotateSession(store.services, claims)).status).toBe("ended");
   });
 });

@@ -7,9 +7,16 @@
  *   `auth:` key here persists in the data folder (server/infra/persistent-key-store.ts), so a restart changes none.
  * - Store errors propagate. Callers refuse the token (fail closed); nothing here ever answers "live" on doubt.
  * - Each session has exactly one usable refresh token: `auth:refresh:<jti>` holds its session id and is consumed
- *   with an atomic GETDEL, so of two requests presenting the same refresh token exactly one can rotate. A refresh
- *   token whose jti is gone while its session is still live was already used: that is theft (or a replay), and the
- *   whole session (its family of tokens) is ended.
+ *   with an atomic GETDEL. A refresh token whose jti is gone while its session is still live was already used: that
+ *   is theft (or a replay), and the whole session (its family of tokens) is ended.
+ * - Reuse grace (Auth0's reuse interval, Okta's grace period): two tabs waking up present the same refresh token at
+ *   once. Whoever first claims `auth:refresh-rotation:<jti>` (SET NX) rotates; every other request for that token
+ *   within REFRESH_REUSE_GRACE_MS waits for the claim to be settled and gets the very same successor pair, so both
+ *   tabs stay signed in and still exactly one refresh token is usable. The grace ends early once the successor
+ *   itself was used (a replay then is reuse again), and never outlives the session.
+ * - The claim stores no token: the successor's ids are derived from the old jti under SECRET_KEY and the claim keeps
+ *   only their issue time, from which the waiting request signs the same pair again (tokens.ts). Reading the store
+ *   therefore yields nothing usable, and the window is the claim's TTL, so it needs no clock of ours.
  * - Rotation replaces the refresh token at once; the access token it replaces stays valid for the rest of its short
  *   life (at most ACCESS_TOKEN_EXPIRE_MINUTES) while its session is live, so requests already in flight during a
  *   refresh do not fail. Ending the session stops every access token of it at once.
@@ -22,10 +29,20 @@
  *   writing to the store failed (their re-check then decides).
  */
 import type { Services } from "../services.ts";
+import { REFRESH_REUSE_GRACE_SECONDS } from "../../shared/auth.ts";
 import { publishAccessRevoked } from "./access-revoked.ts";
-import { issueToken, randomId, type IssuedToken, type TokenClaims } from "./tokens.ts";
+import { deriveTokenId, issueToken, randomId, type IssuedToken, type TokenClaims } from "./tokens.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** How long after a rotation the previous refresh token still answers with the same successor pair. */
+export const REFRESH_REUSE_GRACE_MS = REFRESH_REUSE_GRACE_SECONDS * 1000;
+/** How long a request that lost the claim waits for the winner's rotation (a few key-store round trips). */
+const ROTATION_WAIT_MS = 5_000;
+const ROTATION_POLL_MS = 15;
+/** Values of the rotation claim besides the successor's issue time. */
+const CLAIM_PENDING = "pending";
+const CLAIM_ENDED = "ended";
 
 interface SessionRecord {
   userId: string;
@@ -43,6 +60,7 @@ const keys = {
   session: (sid: string) => `auth:session:${sid}`,
   tombstone: (sid: string) => `auth:session-ended:${sid}`,
   refresh: (jti: string) => `auth:refresh:${jti}`,
+  rotation: (jti: string) => `auth:refresh-rotation:${jti}`,
   userValidAfter: (userId: string) => `auth:user-valid-after:${userId}`,
 };
 
@@ -66,14 +84,34 @@ function parseRecord(raw: string | null): SessionRecord | null {
   throw new Error("a session record in the key store has an unexpected shape");
 }
 
-async function issuePair(services: Services, userId: string, sessionId: string): Promise<SessionTokens> {
-  const { accessSeconds, refreshSeconds, refreshMs } = lifetimes(services);
+/** The successor of a refresh token: ids derived from its jti, so the pair can be signed again from `issuedAt`. */
+interface Successor {
+  predecessorJti: string;
+  /** Seconds since the epoch. */
+  issuedAt: number;
+}
+
+function signPair(services: Services, userId: string, sessionId: string, successor?: Successor) {
+  const { accessSeconds, refreshSeconds } = lifetimes(services);
   const subject = { userId, sessionId };
-  const [access, refresh] = await Promise.all([
-    issueToken("access", subject, services.secretKey, accessSeconds),
-    issueToken("refresh", subject, services.secretKey, refreshSeconds),
+  const options = (kind: "access" | "refresh") => {
+    if (!successor) return {};
+    return { jti: deriveTokenId(services.secretKey, `successor/${kind}/${successor.predecessorJti}`), issuedAt: successor.issuedAt };
+  };
+  return Promise.all([
+    issueToken("access", subject, services.secretKey, accessSeconds, options("access")),
+    issueToken("refresh", subject, services.secretKey, refreshSeconds, options("refresh")),
   ]);
-  await services.kv.set(keys.refresh(refresh.jti), sessionId, refreshMs);
+}
+
+async function issuePair(
+  services: Services,
+  userId: string,
+  sessionId: string,
+  successor?: Successor,
+): Promise<SessionTokens> {
+  const [access, refresh] = await signPair(services, userId, sessionId, successor);
+  await services.kv.set(keys.refresh(refresh.jti), sessionId, lifetimes(services).refreshMs);
   return { sessionId, access, refresh };
 }
 
@@ -120,8 +158,30 @@ export type RotationResult =
   /** The session is over (logged out, password changed, expired). */
   | { status: "ended" };
 
-/** Exchanges a verified refresh token for a new pair; see the invariants above for reuse. */
-export async function rotateSession(services: Services, claims: TokenClaims): Promise<RotationResult> {
+export interface RotationOptions {
+  /** The reuse grace window; tests shorten it to see what happens after it. */
+  graceMs?: number;
+}
+
+/** Exchanges a verified refresh token for a new pair; see the invariants above for reuse and its grace. */
+export async function rotateSession(
+  services: Services,
+  claims: TokenClaims,
+  { graceMs = REFRESH_REUSE_GRACE_MS }: RotationOptions = {},
+): Promise<RotationResult> {
+  const claim = keys.rotation(claims.jti);
+  if (!(await services.kv.setIfAbsent(claim, CLAIM_PENDING, graceMs))) {
+    return followRotation(services, claims, graceMs);
+  }
+  const issuedAt = Math.floor(Date.now() / 1000);
+  // If this throws the claim stays pending: requests waiting on it give up with the same store error.
+  const result = await rotateOnce(services, claims, { predecessorJti: claims.jti, issuedAt });
+  await services.kv.set(claim, result.status === "rotated" ? String(issuedAt) : CLAIM_ENDED, graceMs);
+  return result;
+}
+
+/** The rotation proper, run by the request holding the claim. */
+async function rotateOnce(services: Services, claims: TokenClaims, successor: Successor): Promise<RotationResult> {
   const owner = await services.kv.take(keys.refresh(claims.jti));
   if (owner === null) {
     // Already consumed (or its session ended and cleaned up). If the session is still live, someone holds a copy.
@@ -138,7 +198,35 @@ export async function rotateSession(services: Services, claims: TokenClaims): Pr
     return { status: "ended" };
   }
   if (!(await writeRecord(services, claims.sid, record))) return { status: "ended" };
-  return { status: "rotated", tokens: await issuePair(services, claims.sub, claims.sid) };
+  return { status: "rotated", tokens: await issuePair(services, claims.sub, claims.sid, successor) };
+}
+
+/** For a request that lost the claim: waits for the winner, then answers with the same successor pair. */
+async function followRotation(services: Services, claims: TokenClaims, graceMs: number): Promise<RotationResult> {
+  const deadline = Date.now() + ROTATION_WAIT_MS;
+  let settled = await services.kv.get(keys.rotation(claims.jti));
+  while (settled === CLAIM_PENDING) {
+    if (Date.now() > deadline) throw new Error("a concurrent refresh of the same token did not finish in time");
+    await Bun.sleep(ROTATION_POLL_MS);
+    settled = await services.kv.get(keys.rotation(claims.jti));
+  }
+  // The window closed between the claim and this read: the token is now simply one that was used before.
+  if (settled === null) return rotateSession(services, claims, { graceMs });
+  if (settled === CLAIM_ENDED) return { status: "ended" };
+  const issuedAt = Number(settled);
+  if (!Number.isSafeInteger(issuedAt)) throw new Error("a refresh rotation claim in the key store has an odd value");
+  const [access, refresh] = await signPair(services, claims.sub, claims.sid, { predecessorJti: claims.jti, issuedAt });
+  const [current, record] = await Promise.all([
+    services.kv.get(keys.refresh(refresh.jti)),
+    readLiveRecord(services, claims.sub, claims.sid),
+  ]);
+  if (!record) return { status: "ended" };
+  if (current !== claims.sid) {
+    // The successor was already used in turn: this old token is a replay, as after the grace window.
+    await endSession(services, claims.sid);
+    return { status: "reused" };
+  }
+  return { status: "rotated", tokens: { sessionId: claims.sid, access, refresh } };
 }
 
 /** Ends one session: its access tokens stop working at once and its refresh token can no longer rotate. */

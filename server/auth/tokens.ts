@@ -7,6 +7,10 @@
  * also keys the daily IP hash: a key used for one purpose only cannot be turned against the other.
  *
  * A valid signature is not enough to be signed in: the session must still be live in the key store (sessions.ts).
+ *
+ * A token is a pure function of its claims and the key (HS256 is deterministic), so a rotation can sign the very same
+ * successor pair again from its id and issue time alone: sessions.ts relies on this to answer a refresh that raced
+ * another one without keeping any token in the store.
  */
 import { sign, verify } from "hono/jwt";
 import { z } from "zod";
@@ -61,15 +65,28 @@ export function randomId(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64url");
 }
 
-/** Signs a token of `kind` for a user's session, valid for `ttlSeconds`. */
+/**
+ * A token id derived from `label` under SECRET_KEY (128 bits, base64url): the same label always gives the same id,
+ * and nobody without the key can compute it. The label space is separate from the signing key's.
+ */
+export function deriveTokenId(secretKey: string, label: string): string {
+  const digest = new Bun.CryptoHasher("sha256", secretKey).update(`analytics-dashboard/token-id/v1\0${label}`).digest();
+  return Buffer.from(digest.subarray(0, 16)).toString("base64url");
+}
+
+/**
+ * Signs a token of `kind` for a user's session, valid for `ttlSeconds`. `jti` and `issuedAt` (seconds since the
+ * epoch) default to a random id and now; given both, the same call signs the same token again.
+ */
 export async function issueToken(
   kind: TokenKind,
   subject: { userId: string; sessionId: string },
   secretKey: string,
   ttlSeconds: number,
+  options: { jti?: string; issuedAt?: number } = {},
 ): Promise<IssuedToken> {
-  const now = Math.floor(Date.now() / 1000);
-  const jti = randomId();
+  const now = options.issuedAt ?? Math.floor(Date.now() / 1000);
+  const jti = options.jti ?? randomId();
   const exp = now + ttlSeconds;
   const token = await sign(
     { iss: ISSUER, aud: AUDIENCES[kind], sub: subject.userId, sid: subject.sessionId, jti, iat: now, exp },

@@ -24,7 +24,9 @@ import { authKeys } from "../db/schema/index.ts";
 import { MemoryKeyStore, type KeyStore } from "./key-store.ts";
 
 /** Keys under `auth:` that stay in memory: login-attempt counters (a write per attempt) and 30 s WebSocket tickets. */
-const VOLATILE_PREFIXES = ["auth:login-attempts:", "auth:ws-ticket:"] as const;
+// Every login-lockout key (per-IP counters, per-account hourly counters, the lockout epoch that names them) stays in
+// one tier: they are written on every sign-in attempt and reference each other.
+const VOLATILE_PREFIXES = ["auth:login-", "auth:ws-ticket:"] as const;
 
 /** Whether a key is kept across restarts. */
 export function isPersistedKey(key: string): boolean {

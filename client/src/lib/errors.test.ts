@@ -1,6 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { TRPCClientError } from "@trpc/client";
 import { describeProblem, isClientError, isUnauthorized } from "./errors.ts";
+import { loginLockedMessage } from "../../../shared/auth.ts";
 
 /** A client error as @trpc/client builds it from a server error response. */
 function trpcError(message: string, data: object, cause?: Error) {
@@ -15,6 +16,12 @@ describe("describeProblem", () => {
       trpcError("Incorrect email or password.", { code: "UNAUTHORIZED", httpStatus: 401 }),
     );
     expect(problem).toEqual({ kind: "unauthorized", message: "Incorrect email or password.", fields: {} });
+  });
+
+  it("shows a paused sign-in with the minutes the server gives", () => {
+    const problem = describeProblem(trpcError(loginLockedMessage(14 * 60 + 1), { code: "TOO_MANY_REQUESTS", httpStatus: 429 }));
+    expect(problem).toEqual({ kind: "rate-limited", message: "Too many attempts, try again in 15 minutes.", fields: {} });
+    expect(loginLockedMessage(30)).toBe("Too many attempts, try again in 1 minute.");
   });
 
   it("maps zod issues to fields for forms", () => {

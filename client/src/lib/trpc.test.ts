@@ -1,6 +1,7 @@
 /**
  * The refresh-once rule of the tRPC client against a fake server (fetch): an expired access token is refreshed once
- * for every call that failed meanwhile, the calls are replayed, and a refresh that fails marks the UI signed out.
+ * for every call that failed meanwhile (and not at all while another tab holds the refresh lock), the calls are
+ * replayed, and a refresh that fails marks the UI signed out.
  * Loads solid-js's browser build first (auth-state holds a signal), like the component tests.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "bun:test";
@@ -9,6 +10,8 @@ import { setUpSolidDom } from "../../test-support/solid-dom.ts";
 const dom = await setUpSolidDom();
 const { trpc } = await import("./trpc.ts");
 const authState = await import("./auth-state.ts");
+const { REFRESH_LOCK_NAME } = await import("./refresh-across-tabs.ts");
+const { fakeLocks } = await import("../../test-support/fake-locks.ts");
 
 type FakeServer = { tokenValid: boolean; refreshWorks: boolean; refreshCalls: number; calls: string[] };
 let server: FakeServer;
@@ -66,6 +69,35 @@ describe("trpc client", () => {
     expect(results).toHaveLength(3);
     expect(server.refreshCalls).toBe(1);
     expect(authState.signedIn()).toBe(true);
+  });
+
+  it("waits for another tab's refresh instead of presenting the refresh token again", async () => {
+    const locks = fakeLocks();
+    Object.defineProperty(navigator, "locks", { value: locks, configurable: true });
+    try {
+      // The other tab holds the lock while its refresh is under way; the cookie it gets is this tab's too.
+      const otherTab = locks.request(REFRESH_LOCK_NAME, async () => {
+        await Bun.sleep(50);
+        server.tokenValid = true;
+      });
+      const results = await Promise.all([trpc.projects.list.query(), trpc.auth.me.query()]);
+      await otherTab;
+      expect(results).toHaveLength(2);
+      expect(server.refreshCalls).toBe(0);
+      expect(authState.signedIn()).toBe(true);
+    } finally {
+      Reflect.deleteProperty(navigator, "locks");
+    }
+  });
+
+  it("refreshes under the lock when no other tab holds it", async () => {
+    Object.defineProperty(navigator, "locks", { value: fakeLocks(), configurable: true });
+    try {
+      await trpc.projects.list.query();
+      expect(server.refreshCalls).toBe(1);
+    } finally {
+      Reflect.deleteProperty(navigator, "locks");
+    }
   });
 
   it("signs the UI out when the refresh fails", async () => {

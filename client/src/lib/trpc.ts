@@ -1,14 +1,16 @@
 /**
  * The typed tRPC client. Cookies carry the session (same origin, so fetch sends them by default); nothing is kept in
  * localStorage. When a call answers UNAUTHORIZED, the client refreshes once through auth.refresh (concurrent failures
- * share that one refresh) and replays the call; if the refresh fails, the UI is marked signed out and protected pages
- * send the person to /login, remembering where they were.
+ * share that one refresh, and other tabs of the dashboard wait for it: refresh-across-tabs.ts) and replays the call;
+ * if the refresh fails, the UI is marked signed out and protected pages send the person to /login, remembering where
+ * they were.
  */
 import { createTRPCClient, httpBatchLink, httpLink, type TRPCLink } from "@trpc/client";
 import { observable } from "@trpc/server/observable";
 import type { AppRouter } from "../../../server/trpc/root.ts";
 import { markSignedIn, markSignedOut } from "./auth-state.ts";
 import { isUnauthorized } from "./errors.ts";
+import { refreshAcrossTabs } from "./refresh-across-tabs.ts";
 
 const API_URL = "/api/trpc";
 
@@ -19,18 +21,20 @@ const refreshClient = createTRPCClient<AppRouter>({ links: [httpLink({ url: API_
 
 let refreshing: Promise<boolean> | null = null;
 
-/** One refresh at a time: every call that failed meanwhile waits for the same answer. */
+const callRefresh = () =>
+  refreshClient.auth.refresh.mutate().then(
+    () => true,
+    () => false,
+  );
+
+/** One refresh at a time, across tabs too: every call that failed meanwhile waits for the same answer. */
 export function refreshSession(): Promise<boolean> {
-  refreshing ??= refreshClient.auth.refresh
-    .mutate()
-    .then(
-      () => {
-        // A session that could be refreshed is signed in, whatever an old cookie read said.
-        markSignedIn();
-        return true;
-      },
-      () => false,
-    )
+  refreshing ??= refreshAcrossTabs(callRefresh, typeof navigator === "undefined" ? undefined : navigator.locks)
+    .then((refreshed) => {
+      // A session that could be refreshed is signed in, whatever an old cookie read said.
+      if (refreshed) markSignedIn();
+      return refreshed;
+    })
     .finally(() => {
       refreshing = null;
     });

@@ -5,7 +5,7 @@
 import { TRPCError } from "@trpc/server";
 import { AUTH_FAILURES } from "../../auth/authenticate.ts";
 import { clearAuthCookies, setAuthCookies } from "../../auth/cookies.ts";
-import { beginLoginAttempt, clearLoginAttempts, recordFailedLogin } from "../../auth/lockout.ts";
+import { beginLoginAttempt, recordFailedLogin, recordSuccessfulLogin } from "../../auth/lockout.ts";
 import { toPublicUser } from "../../auth/public-user.ts";
 import { guardSessionStore } from "../../auth/session-store-guard.ts";
 import { endSession, rotateSession, startSession, type SessionTokens } from "../../auth/sessions.ts";
@@ -17,6 +17,7 @@ import { findUserById, type UserRow } from "../../queries/users/find-user-by-id.
 import {
   LOGIN_FAILED_MESSAGE,
   REFRESH_COOKIE_PATH,
+  loginLockedMessage,
   loginInputSchema,
   registerInputSchema,
   type LoginResult,
@@ -67,26 +68,33 @@ export const authRouter = createTRPCRouter({
 
   /**
    * Signs in: returns the user and an access token (for Bearer use) and sets the cookies. Unknown email, wrong
-   * password, locked or disabled account all answer the same UNAUTHORIZED message after comparable work.
+   * password or disabled account all answer the same UNAUTHORIZED message after comparable work; a paused sign-in
+   * (lockout.ts) answers TOO_MANY_REQUESTS with Retry-After and the minutes left, for an unknown email alike.
    */
   login: publicProcedure
     .use(rateLimited({ name: "login", perMinute: 10 }))
     .input(loginInputSchema)
     .mutation(async ({ ctx, input }): Promise<LoginResult> => {
       const { db, kv, logger } = ctx.services;
-      const attempt = await guardSessionStore(logger, "login", () => beginLoginAttempt(kv, input.email));
+      const attempt = await guardSessionStore(logger, "login", () => beginLoginAttempt(kv, input.email, ctx.clientIp));
       const user = await findUserByEmail(db, input.email);
-      if (!attempt.allowed || !user) {
+      if (!attempt.allowed) {
+        // As slow as a wrong password, and alike whether the account exists or not.
         await ctx.passwords.verifyDummy(input.password);
-        throw new TRPCError({ code: "UNAUTHORIZED", message: LOGIN_FAILED_MESSAGE });
+        const retryAfter = Math.max(1, Math.ceil(attempt.retryAfterMs / 1000));
+        ctx.resHeaders.set("Retry-After", String(retryAfter));
+        throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: loginLockedMessage(retryAfter) });
       }
-      const matches = await ctx.passwords.verify(input.password, user.passwordHash);
-      if (!matches || !user.isActive) {
-        await guardSessionStore(logger, "login", () => recordFailedLogin(kv, input.email, attempt.attempt));
+      // An unknown email spends a dummy check and counts as a failure, so its lock comes and reads the same.
+      const matches = user
+        ? await ctx.passwords.verify(input.password, user.passwordHash)
+        : await ctx.passwords.verifyDummy(input.password).then(() => false);
+      if (!user || !matches || !user.isActive) {
+        await guardSessionStore(logger, "login", () => recordFailedLogin(kv, attempt));
         throw new TRPCError({ code: "UNAUTHORIZED", message: LOGIN_FAILED_MESSAGE });
       }
       const tokens = await guardSessionStore(logger, "login", async () => {
-        await clearLoginAttempts(kv, input.email);
+        await recordSuccessfulLogin(kv, attempt);
         return startSession(ctx.services, user.id);
       });
       return signedIn(ctx, user, tokens);
@@ -94,7 +102,8 @@ export const authRouter = createTRPCRouter({
 
   /**
    * Exchanges the refresh cookie for a new access and refresh token (both rotate). Must be called unbatched (see
-   * shared/auth.ts). A refresh token presented a second time ends its whole session.
+   * shared/auth.ts). Within 30 s of its rotation a refresh token answers again with the same new pair (two tabs);
+   * presented after that, or after its successor was used, it ends its whole session.
    */
   refresh: publicProcedure.mutation(async ({ ctx }): Promise<LoginResult> => {
     const { services } = ctx;
