@@ -65,6 +65,8 @@ export const configSchema = z
     TRUST_PROXY: booleanFromString(false),
     STREAM_MAX_BACKLOG: intInRange(1_000_000, 1_000, 100_000_000),
     WORKER_BATCH_SIZE: intInRange(200, 1, 10_000),
+    // Bound on each dashboard analytics statement (PostgreSQL only); beyond it the call answers TIMEOUT (HTTP 408).
+    ANALYTICS_STATEMENT_TIMEOUT_MS: intInRange(15_000, 100, 600_000),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   });
 

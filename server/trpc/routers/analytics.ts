@@ -1,5 +1,6 @@
 /**
- * Analytics of one project, its owner only: projectProcedure answers NOT_FOUND for anyone else's project. Inputs
+ * Analytics of one project, its owner only: analyticsProcedure (projectProcedure with a statement timeout, cancel on
+ * disconnect and, embedded, a bound on the work) answers NOT_FOUND for anyone else's project. Inputs
  * are validated by the shared schemas (an unknown time zone or an inverted range is BAD_REQUEST before any SQL);
  * the work is in server/queries/analytics, one query per procedure.
  */
@@ -23,30 +24,31 @@ import { getSessions } from "../../queries/analytics/get-sessions.ts";
 import { getTimeseries } from "../../queries/analytics/get-timeseries.ts";
 import { getTopEvents } from "../../queries/analytics/get-top-events.ts";
 import { getUsers } from "../../queries/analytics/get-users.ts";
-import { createTRPCRouter, projectProcedure } from "../init.ts";
+import { analyticsProcedure } from "../analytics-procedure.ts";
+import { createTRPCRouter } from "../init.ts";
 
 export const analyticsRouter = createTRPCRouter({
-  overview: projectProcedure
+  overview: analyticsProcedure
     .input(analyticsInputSchema)
-    .query(({ ctx, input }): Promise<Overview> => getOverview(ctx.services.db, input)),
+    .query(({ ctx, input }): Promise<Overview> => getOverview(ctx.db, input)),
 
-  timeseries: projectProcedure
+  timeseries: analyticsProcedure
     .input(timeseriesInputSchema)
-    .query(({ ctx, input }): Promise<Timeseries> => getTimeseries(ctx.services.db, input)),
+    .query(({ ctx, input }): Promise<Timeseries> => getTimeseries(ctx.db, input)),
 
-  topEvents: projectProcedure
+  topEvents: analyticsProcedure
     .input(topEventsInputSchema)
-    .query(({ ctx, input }): Promise<TopEvent[]> => getTopEvents(ctx.services.db, input)),
+    .query(({ ctx, input }): Promise<TopEvent[]> => getTopEvents(ctx.db, input)),
 
-  breakdown: projectProcedure
+  breakdown: analyticsProcedure
     .input(breakdownInputSchema)
-    .query(({ ctx, input }): Promise<BreakdownRow[]> => getBreakdown(ctx.services.db, input)),
+    .query(({ ctx, input }): Promise<BreakdownRow[]> => getBreakdown(ctx.db, input)),
 
-  sessions: projectProcedure
+  sessions: analyticsProcedure
     .input(sessionsInputSchema)
-    .query(({ ctx, input }): Promise<SessionsPage> => getSessions(ctx.services.db, input)),
+    .query(({ ctx, input }): Promise<SessionsPage> => getSessions(ctx.db, input)),
 
-  users: projectProcedure
+  users: analyticsProcedure
     .input(usersInputSchema)
-    .query(({ ctx, input }): Promise<UsersPage> => getUsers(ctx.services.db, input)),
+    .query(({ ctx, input }): Promise<UsersPage> => getUsers(ctx.db, input)),
 });
