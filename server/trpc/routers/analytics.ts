@@ -1,6 +1,6 @@
 /**
- * Analytics of one project, its owner only: analyticsProcedure (projectProcedure with a statement timeout, cancel on
- * disconnect and, embedded, a bound on the work) answers NOT_FOUND for anyone else's project. Inputs
+ * Analytics of one project, its owner only: projectProcedure answers NOT_FOUND for anyone else's project; after the
+ * input, analyticsLimits bounds the work (statement timeout, cancel on disconnect, embedded cost bound). Inputs
  * are validated by the shared schemas (an unknown time zone or an inverted range is BAD_REQUEST before any SQL);
  * the work is in server/queries/analytics, one query per procedure.
  */
@@ -24,31 +24,37 @@ import { getSessions } from "../../queries/analytics/get-sessions.ts";
 import { getTimeseries } from "../../queries/analytics/get-timeseries.ts";
 import { getTopEvents } from "../../queries/analytics/get-top-events.ts";
 import { getUsers } from "../../queries/analytics/get-users.ts";
-import { analyticsProcedure } from "../analytics-procedure.ts";
-import { createTRPCRouter } from "../init.ts";
+import { analyticsLimits } from "../analytics-limits.ts";
+import { createTRPCRouter, projectProcedure } from "../init.ts";
 
 export const analyticsRouter = createTRPCRouter({
-  overview: analyticsProcedure
+  overview: projectProcedure
     .input(analyticsInputSchema)
+    .use(analyticsLimits)
     .query(({ ctx, input }): Promise<Overview> => getOverview(ctx.db, input)),
 
-  timeseries: analyticsProcedure
+  timeseries: projectProcedure
     .input(timeseriesInputSchema)
+    .use(analyticsLimits)
     .query(({ ctx, input }): Promise<Timeseries> => getTimeseries(ctx.db, input)),
 
-  topEvents: analyticsProcedure
+  topEvents: projectProcedure
     .input(topEventsInputSchema)
+    .use(analyticsLimits)
     .query(({ ctx, input }): Promise<TopEvent[]> => getTopEvents(ctx.db, input)),
 
-  breakdown: analyticsProcedure
+  breakdown: projectProcedure
     .input(breakdownInputSchema)
+    .use(analyticsLimits)
     .query(({ ctx, input }): Promise<BreakdownRow[]> => getBreakdown(ctx.db, input)),
 
-  sessions: analyticsProcedure
+  sessions: projectProcedure
     .input(sessionsInputSchema)
+    .use(analyticsLimits)
     .query(({ ctx, input }): Promise<SessionsPage> => getSessions(ctx.db, input)),
 
-  users: analyticsProcedure
+  users: projectProcedure
     .input(usersInputSchema)
+    .use(analyticsLimits)
     .query(({ ctx, input }): Promise<UsersPage> => getUsers(ctx.db, input)),
 });

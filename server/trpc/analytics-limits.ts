@@ -1,6 +1,6 @@
 /**
- * The procedure of every analytics read: projectProcedure plus the rules that keep one dashboard request from
- * holding the database for everyone else.
+ * The limits of every analytics read (projectProcedure, its input, then analyticsLimits): the rules that keep one
+ * dashboard request from holding the database for everyone else.
  *
  *   1. PostgreSQL: every statement of the call runs under `statement_timeout` = ANALYTICS_STATEMENT_TIMEOUT_MS and
  *      is cancelled in PostgreSQL when the HTTP client goes away (server/db/statement-limits.ts). A timeout answers
@@ -14,11 +14,11 @@
  *      overview over 100,000 raw events took 7.9 s with 1 filter and 9.0 s with 20 (2 shared cores, under load).
  */
 import { TRPCError } from "@trpc/server";
-import { analyticsInputSchema, PROPERTY_PREFIX, resolveRange } from "../../shared/analytics.ts";
+import { PROPERTY_PREFIX, resolveRange, type AnalyticsFilter, type RangeInput } from "../../shared/analytics.ts";
 import type { Database } from "../db/client.ts";
 import { isStatementTimeout, runWithStatementLimits } from "../db/statement-limits.ts";
 import { countEventsInRange } from "../queries/analytics/count-events-in-range.ts";
-import { projectProcedure, type InnerContext } from "./init.ts";
+import { middleware, type InnerContext } from "./init.ts";
 
 /** Most raw events (range plus the period before) one embedded read with filters may scan: about 4 s of PGlite. */
 export const EMBEDDED_MAX_RAW_EVENTS = 50_000;
@@ -43,17 +43,16 @@ export function reportStatementTimeout(ctx: InnerContext, path: string, error: u
   });
 }
 
+/** What every analytics input has that bounds its work. */
+type BoundedInput = RangeInput & { projectId: string; filters?: AnalyticsFilter[] | undefined; dimension?: string | undefined };
+
 /** Throws BAD_REQUEST when an embedded read would scan more raw events than EMBEDDED_MAX_RAW_EVENTS. */
-async function boundEmbeddedWork(db: Database, rawInput: unknown): Promise<void> {
-  const parsed = analyticsInputSchema.safeParse(rawInput);
-  // An invalid input is refused by the procedure's own parser, with its field-level issues.
-  if (!parsed.success) return;
-  const dimension = (rawInput as { dimension?: unknown }).dimension;
-  const readsRaw = (parsed.data.filters?.length ?? 0) > 0 || (typeof dimension === "string" && dimension.startsWith(PROPERTY_PREFIX));
+async function boundEmbeddedWork(db: Database, input: BoundedInput): Promise<void> {
+  const readsRaw = (input.filters?.length ?? 0) > 0 || input.dimension?.startsWith(PROPERTY_PREFIX) === true;
   if (!readsRaw) return;
-  const { from, to } = resolveRange(parsed.data, Date.now());
+  const { from, to } = resolveRange(input, Date.now());
   const length = to.getTime() - from.getTime();
-  const events = await countEventsInRange(db, { projectId: parsed.data.projectId, from: from.getTime() - length, to: to.getTime() });
+  const events = await countEventsInRange(db, { projectId: input.projectId, from: from.getTime() - length, to: to.getTime() });
   if (events > EMBEDDED_MAX_RAW_EVENTS) {
     throw new TRPCError({
       code: "BAD_REQUEST",
@@ -62,11 +61,15 @@ async function boundEmbeddedWork(db: Database, rawInput: unknown): Promise<void>
   }
 }
 
-/** For every analytics.* call: ctx.db is the database to read from, with the limits above applied. */
-export const analyticsProcedure = projectProcedure.use(async ({ ctx, path, getRawInput, next }) => {
+/**
+ * The limits above as a middleware, used after each analytics procedure's `.input()`: the input is parsed first (so
+ * its own refusals, such as the timeseries cap on `granularity`, come before any SQL), then ctx.db is the database
+ * to read from, with the limits applied.
+ */
+export const analyticsLimits = middleware(async ({ ctx, path, input, next }) => {
   const database = ctx.services.database;
   if (database.kind === "pglite") {
-    await boundEmbeddedWork(database.db, await getRawInput());
+    await boundEmbeddedWork(database.db, input as BoundedInput);
     return next({ ctx: { db: database.db } });
   }
   const limits = { timeoutMs: ctx.services.config.ANALYTICS_STATEMENT_TIMEOUT_MS, signal: ctx.signal, logger: ctx.services.logger };
