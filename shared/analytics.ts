@@ -25,6 +25,11 @@ export const MAX_RANGE_MS = 400 * 86_400_000;
 export const MAX_HOURLY_RANGE_MS = 42 * 86_400_000;
 /** Ranges up to this length get hourly points when no granularity is asked for. */
 export const AUTO_HOURLY_UP_TO_MS = 48 * 3_600_000;
+/**
+ * Most points x filters one timeseries may ask for (42 days of hours with 20 filters is 20,160). A bound on the work
+ * until the query engine can take more; beyond it the call is BAD_REQUEST on `granularity`.
+ */
+export const MAX_TIMESERIES_CELLS = 5_000;
 
 /** Columns every event has that can be broken down and filtered on; `property:<key>` reads `properties`. */
 export const EVENT_DIMENSIONS = [
@@ -110,8 +115,21 @@ export const timeseriesInputSchema = z
   .superRefine((input, ctx) => {
     checkRange(input, ctx);
     const { from, to } = resolveRange(input, Date.now());
-    if (input.granularity === "hour" && to.getTime() - from.getTime() > MAX_HOURLY_RANGE_MS) {
+    const length = to.getTime() - from.getTime();
+    if (input.granularity === "hour" && length > MAX_HOURLY_RANGE_MS) {
       ctx.addIssue({ code: "custom", path: ["granularity"], message: "Hourly points cover at most 42 days." });
+      return;
+    }
+    const hourly = (input.granularity ?? (length <= AUTO_HOURLY_UP_TO_MS ? "hour" : "day")) === "hour";
+    // A local day may be 23 or 25 hours long and the range may start mid-bucket: count one more on each side.
+    const points = Math.ceil(length / (hourly ? 3_600_000 : 86_400_000)) + 2;
+    const cells = points * (input.filters?.length ?? 0);
+    if (cells > MAX_TIMESERIES_CELLS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["granularity"],
+        message: `About ${points} ${hourly ? "hourly" : "daily"} points with ${input.filters!.length} filters is too much to compute at once (at most ${MAX_TIMESERIES_CELLS.toLocaleString("en-US")} points x filters): narrow the range or the filters${hourly ? ", or use days" : ""}.`,
+      });
     }
   });
 export type TimeseriesInput = z.infer<typeof timeseriesInputSchema>;

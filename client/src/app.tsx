@@ -3,7 +3,7 @@ import { Router } from "@solidjs/router";
 import { QueryClient, QueryClientProvider } from "@tanstack/solid-query";
 import { ErrorBoundary, type JSX, Suspense } from "solid-js";
 import { Skeleton } from "./components/query-boundary.tsx";
-import { isClientError } from "./lib/errors.ts";
+import { shouldRetryQuery } from "./lib/errors.ts";
 import { routes } from "./routes.ts";
 
 export function createQueryClient() {
@@ -11,8 +11,7 @@ export function createQueryClient() {
     defaultOptions: {
       queries: {
         staleTime: 30_000,
-        // A 4xx (no access, bad input) will not change on retry; anything else gets one more try.
-        retry: (failureCount, error) => !isClientError(error) && failureCount < 1,
+        retry: shouldRetryQuery,
       },
       mutations: { retry: false },
     },

@@ -12,6 +12,9 @@ import * as schema from "./schema/index.ts";
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
+/** Every connection of the product says so in pg_stat_activity, so operators can tell our statements apart. */
+export const APPLICATION_NAME = "analytics-dashboard";
+
 export type DatabaseHandle =
   | { kind: "postgres"; db: Database; sql: postgres.Sql; close(): Promise<void> }
   | { kind: "pglite"; db: Database; pglite: import("@electric-sql/pglite").PGlite; close(): Promise<void> };
@@ -30,7 +33,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       // A connection attempt during an outage should fail in seconds, not postgres.js's default 30.
       connect_timeout: 5,
       onnotice: () => {},
-      connection: { application_name: "analytics-dashboard" },
+      // JIT off: LLVM compilation of a large analytics statement checks no interrupts, so neither statement_timeout
+      // nor pg_cancel_backend/pg_terminate_backend could stop it (12+ minutes, and every DROP DATABASE on the cluster
+      // waited). Set at connection start, so it holds whatever the server's postgresql.conf says.
+      connection: { application_name: APPLICATION_NAME, jit: "off" },
     });
     const db = drizzlePostgres(sql, { schema, casing: "snake_case" }) as unknown as Database;
     return { kind: "postgres", db, sql, close: () => sql.end({ timeout: 5 }) };

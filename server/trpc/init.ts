@@ -40,6 +40,8 @@ export type InnerContext = {
   resHeaders: Headers;
   /** Per-request rate-limit buckets already counted: a batch of calls counts once against them (see rateLimited). */
   rateLimitsCounted: Map<string, Promise<void>>;
+  /** Aborts when the HTTP client goes away: its analytics statements are then cancelled in PostgreSQL. */
+  signal: AbortSignal | null;
 };
 
 /** Builds a context without HTTP: what procedure tests use with createCaller. */
@@ -59,6 +61,7 @@ export function createInnerContext(
     passwords: defaultPasswordHasher,
     resHeaders: new Headers(),
     rateLimitsCounted: new Map(),
+    signal: null,
     ...overrides,
   };
 }
@@ -82,6 +85,7 @@ export async function createContext(
     passwords: defaultPasswordHasher,
     resHeaders: opts.resHeaders,
     rateLimitsCounted: new Map(),
+    signal: c.req.raw.signal,
   };
 }
 

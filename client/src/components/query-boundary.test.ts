@@ -84,4 +84,15 @@ describe("QueryBoundary", () => {
     expect(retries).toBe(1);
     view.dispose();
   });
+
+  it("shows a query the server timed out on the card with its advice, and offers no retry", async () => {
+    const { TRPCClientError } = await import("@trpc/client");
+    const error = new TRPCClientError("This took longer than 15 s to compute: narrow the range or the filters.");
+    Object.assign(error, { data: { code: "TIMEOUT", httpStatus: 408 } });
+    const { query } = fakeQuery<number>({ isError: true, isPending: false, error });
+    const view = await renderComponent(QueryBoundary<number>, { query, children: (n: () => number) => `total ${n()}` });
+    expect(view.container.querySelector('[role="alert"]')?.textContent).toContain("narrow the range or the filters");
+    expect([...view.container.querySelectorAll("button")].map((b) => b.textContent)).not.toContain("Try again");
+    view.dispose();
+  });
 });

@@ -64,7 +64,8 @@ export function ErrorPanel(props: { error: unknown; onRetry?: () => void; compac
               Back to projects
             </A>
           </Match>
-          <Match when={props.onRetry && problem().kind !== "forbidden" && problem().kind !== "invalid"}>
+          {/* Retrying cannot fix bad input, and would only send a query too heavy to compute again. */}
+          <Match when={props.onRetry && problem().kind !== "forbidden" && problem().kind !== "invalid" && problem().kind !== "timeout"}>
             <button type="button" class="btn-secondary" onClick={() => props.onRetry?.()}>
               Try again
             </button>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { TRPCClientError } from "@trpc/client";
-import { describeProblem, isClientError, isUnauthorized } from "./errors.ts";
 import { loginLockedMessage } from "../../../shared/auth.ts";
+import { describeProblem, isClientError, isUnauthorized, shouldRetryQuery } from "./errors.ts";
 
 /** A client error as @trpc/client builds it from a server error response. */
 function trpcError(message: string, data: object, cause?: Error) {
@@ -68,5 +68,22 @@ describe("error classification", () => {
   it("does not retry 4xx answers", () => {
     expect(isClientError(trpcError("gone", { code: "NOT_FOUND", httpStatus: 404 }))).toBe(true);
     expect(isClientError(trpcError("busy", { code: "INTERNAL_SERVER_ERROR", httpStatus: 500 }))).toBe(false);
+  });
+
+  it("never retries a TIMEOUT or a BAD_REQUEST, and retries a network failure or a 5xx once", () => {
+    const timeout = trpcError("This took longer than 15 s to compute: narrow the range or the filters.", { code: "TIMEOUT", httpStatus: 408 });
+    const invalid = trpcError("[...]", { code: "BAD_REQUEST", httpStatus: 400 });
+    const busy = trpcError("busy", { code: "INTERNAL_SERVER_ERROR", httpStatus: 500 });
+    const offline = new TypeError("Failed to fetch");
+    expect([shouldRetryQuery(0, timeout), shouldRetryQuery(0, invalid)]).toEqual([false, false]);
+    expect([shouldRetryQuery(0, busy), shouldRetryQuery(0, offline)]).toEqual([true, true]);
+    expect([shouldRetryQuery(1, busy), shouldRetryQuery(1, offline)]).toEqual([false, false]);
+  });
+
+  it("says a TIMEOUT in the server's words (narrow the range or the filters), not as a lost connection", () => {
+    const problem = describeProblem(
+      trpcError("This took longer than 15 s to compute: narrow the range or the filters.", { code: "TIMEOUT", httpStatus: 408 }),
+    );
+    expect(problem).toEqual({ kind: "timeout", message: "This took longer than 15 s to compute: narrow the range or the filters.", fields: {} });
   });
 });

@@ -12,6 +12,7 @@ export type ProblemKind =
   | "invalid"
   | "conflict"
   | "rate-limited"
+  | "timeout"
   | "server"
   | "unknown";
 
@@ -38,7 +39,8 @@ const KIND_BY_CODE: Record<string, ProblemKind> = {
   TOO_MANY_REQUESTS: "rate-limited",
   INTERNAL_SERVER_ERROR: "server",
   SERVICE_UNAVAILABLE: "server",
-  TIMEOUT: "network",
+  // The server gave up on a query too heavy to compute (HTTP 408): its message says to narrow the range or filters.
+  TIMEOUT: "timeout",
 };
 
 const FALLBACK_MESSAGES: Record<ProblemKind, string> = {
@@ -49,6 +51,7 @@ const FALLBACK_MESSAGES: Record<ProblemKind, string> = {
   invalid: "Some of the information isn't valid. Check the highlighted fields.",
   conflict: "This conflicts with something that already exists.",
   "rate-limited": "Too many attempts. Wait a minute, then try again.",
+  timeout: "This took too long to compute. Narrow the range or the filters.",
   server: "Something went wrong on the server. Try again in a moment.",
   unknown: "Something went wrong. Try again.",
 };
@@ -99,6 +102,15 @@ export function describeProblem(error: unknown): Problem {
 
 export function isUnauthorized(error: unknown): boolean {
   return error instanceof TRPCClientError && errorData(error).code === "UNAUTHORIZED";
+}
+
+/**
+ * The query client's retry rule: an answer the server gave on purpose (4xx: bad input, no access, a TIMEOUT on a
+ * query too heavy to compute) will not change on retry, and resending a heavy query only loads the database again;
+ * anything else (a network failure, a 5xx) gets one more try.
+ */
+export function shouldRetryQuery(failureCount: number, error: unknown): boolean {
+  return !isClientError(error) && failureCount < 1;
 }
 
 /** True for errors that retrying cannot fix (bad input, no access): the query client does not retry them. */

@@ -50,19 +50,61 @@ export interface GroupedStatsRow extends Record<string, unknown> {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Most range scans one raw-events read makes; beyond it the nearest scans are merged (see rawEventsSql). */
+export const MAX_RAW_SCANS = 8;
+
 /**
- * Raw events of numbered intervals as one UNION ALL of plain range scans. Bounds are bound parameters in the
- * predicate itself (not a joined list) so the planner sees the actual range and estimates rows from its statistics:
- * with a joined list it guessed millions of rows, picked hash joins over whole tables and switched on JIT.
+ * Raw events of numbered, non-overlapping intervals, as at most MAX_RAW_SCANS range scans whatever their number:
+ * adjacent intervals (a timeseries' buckets, overview's two periods) are one scan, and each row finds its interval
+ * with width_bucket over the scan's interval starts, passed as one array parameter. So the statement's text does
+ * not grow with the range: one branch per bucket made a 42-day hourly series 1,008 branches, which PostgreSQL sent
+ * into JIT compilation that no cancel could stop. Each scan's bounds are bound parameters in the predicate itself
+ * (not a joined list) so the planner sees the actual range and estimates rows from its statistics: with a joined
+ * list it guessed millions of rows and picked hash joins over whole tables. Where scans must be merged, the events
+ * of the gap between them are read and dropped (their slot maps to a null group).
  */
 export function rawEventsSql(projectId: string, intervals: ReadonlyArray<{ g: number; a: number; b: number }>, columns: SQL, where: SQL): SQL {
-  if (intervals.length === 0) return sql`select null::int as g, ${columns} from events e where false`;
+  const sorted = intervals.filter(({ a, b }) => a < b).sort((x, y) => x.a - y.a);
+  if (sorted.length === 0) return sql`select null::int as g, ${columns} from events e where false`;
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i]!.a < sorted[i - 1]!.b) throw new Error("rawEventsSql: intervals overlap");
+  }
+  // Split at the widest gaps only, so the scans that remain read as few extra events as possible.
+  const gaps = sorted
+    .map((interval, i) => ({ i, size: i === 0 ? 0 : interval.a - sorted[i - 1]!.b }))
+    .filter(({ size }) => size > 0)
+    .sort((x, y) => y.size - x.size)
+    .slice(0, MAX_RAW_SCANS - 1);
+  const cuts = new Set(gaps.map(({ i }) => i));
+  const scans: Array<typeof sorted> = [];
+  sorted.forEach((interval, i) => {
+    if (i === 0 || cuts.has(i)) scans.push([interval]);
+    else scans.at(-1)!.push(interval);
+  });
   return sql.join(
-    intervals.map(
-      ({ g, a, b }) => sql`select ${g}::int as g, ${columns} from events e
+    scans.map((scan) => {
+      const starts: string[] = [];
+      const groups: string[] = [];
+      scan.forEach((interval, i) => {
+        starts.push(iso(interval.a));
+        groups.push(String(interval.g));
+        const next = scan[i + 1];
+        if (next && next.a > interval.b) {
+          starts.push(iso(interval.b));
+          groups.push("NULL");
+        }
+      });
+      const a = scan[0]!.a;
+      const b = scan.at(-1)!.b;
+      const g =
+        scan.length === 1
+          ? sql`${scan[0]!.g}::int`
+          : sql`(${`{${groups.join(",")}}`}::int[])[width_bucket(e.timestamp, ${`{${starts.join(",")}}`}::timestamptz[])]`;
+      const inGroup = groups.includes("NULL") ? sql` and ${g} is not null` : sql``;
+      return sql`select ${g} as g, ${columns} from events e
         where e.project_id = ${projectId}::uuid and e.timestamp >= ${iso(a)}::timestamptz and e.timestamp < ${iso(b)}::timestamptz
-          and ${where}`,
-    ),
+          and ${where}${inGroup}`;
+    }),
     sql` union all `,
   );
 }

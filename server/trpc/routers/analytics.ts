@@ -1,5 +1,6 @@
 /**
- * Analytics of one project, its owner only: projectProcedure answers NOT_FOUND for anyone else's project. Inputs
+ * Analytics of one project, its owner only: projectProcedure answers NOT_FOUND for anyone else's project; after the
+ * input, analyticsLimits bounds the work (statement timeout, cancel on disconnect, embedded cost bound). Inputs
  * are validated by the shared schemas (an unknown time zone or an inverted range is BAD_REQUEST before any SQL);
  * the work is in server/queries/analytics, one query per procedure.
  */
@@ -23,30 +24,37 @@ import { getSessions } from "../../queries/analytics/get-sessions.ts";
 import { getTimeseries } from "../../queries/analytics/get-timeseries.ts";
 import { getTopEvents } from "../../queries/analytics/get-top-events.ts";
 import { getUsers } from "../../queries/analytics/get-users.ts";
+import { analyticsLimits } from "../analytics-limits.ts";
 import { createTRPCRouter, projectProcedure } from "../init.ts";
 
 export const analyticsRouter = createTRPCRouter({
   overview: projectProcedure
     .input(analyticsInputSchema)
-    .query(({ ctx, input }): Promise<Overview> => getOverview(ctx.services.db, input)),
+    .use(analyticsLimits)
+    .query(({ ctx, input }): Promise<Overview> => getOverview(ctx.db, input)),
 
   timeseries: projectProcedure
     .input(timeseriesInputSchema)
-    .query(({ ctx, input }): Promise<Timeseries> => getTimeseries(ctx.services.db, input)),
+    .use(analyticsLimits)
+    .query(({ ctx, input }): Promise<Timeseries> => getTimeseries(ctx.db, input)),
 
   topEvents: projectProcedure
     .input(topEventsInputSchema)
-    .query(({ ctx, input }): Promise<TopEvent[]> => getTopEvents(ctx.services.db, input)),
+    .use(analyticsLimits)
+    .query(({ ctx, input }): Promise<TopEvent[]> => getTopEvents(ctx.db, input)),
 
   breakdown: projectProcedure
     .input(breakdownInputSchema)
-    .query(({ ctx, input }): Promise<BreakdownRow[]> => getBreakdown(ctx.services.db, input)),
+    .use(analyticsLimits)
+    .query(({ ctx, input }): Promise<BreakdownRow[]> => getBreakdown(ctx.db, input)),
 
   sessions: projectProcedure
     .input(sessionsInputSchema)
-    .query(({ ctx, input }): Promise<SessionsPage> => getSessions(ctx.services.db, input)),
+    .use(analyticsLimits)
+    .query(({ ctx, input }): Promise<SessionsPage> => getSessions(ctx.db, input)),
 
   users: projectProcedure
     .input(usersInputSchema)
-    .query(({ ctx, input }): Promise<UsersPage> => getUsers(ctx.services.db, input)),
+    .use(analyticsLimits)
+    .query(({ ctx, input }): Promise<UsersPage> => getUsers(ctx.db, input)),
 });
