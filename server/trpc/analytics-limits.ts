@@ -36,6 +36,7 @@ export function reportStatementTimeout(ctx: InnerContext, path: string, error: u
     return new TRPCError({ code: "CLIENT_CLOSED_REQUEST", message: "The request was cancelled.", cause: error });
   }
   const seconds = ctx.services.config.ANALYTICS_STATEMENT_TIMEOUT_MS / 1000;
+  ctx.services.metrics.queryTimeouts.inc();
   ctx.services.logger.warn("analytics statement timed out", { path, timeoutMs: ctx.services.config.ANALYTICS_STATEMENT_TIMEOUT_MS });
   return new TRPCError({
     code: "TIMEOUT",
