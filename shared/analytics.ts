@@ -79,7 +79,8 @@ const isoDateSchema = z.iso
   .refine(
     (value) => {
       const at = Date.parse(value);
-      return at >= EARLIEST_RANGE_MS && at <= Date.now() + LATEST_RANGE_AHEAD_MS;
+      // An unreadable date is the format check's to report.
+      return Number.isNaN(at) || (at >= EARLIEST_RANGE_MS && at <= Date.now() + LATEST_RANGE_AHEAD_MS);
     },
     { message: "Dates must lie between 2000-01-01 and one day from now." },
   );
