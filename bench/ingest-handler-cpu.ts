@@ -2,12 +2,13 @@
  * CPU per request of the ingest handler in this process, without HTTP or wrk: a steadier A/B measure than the
  * quick bench on a shared, busy machine (process CPU per request, min and median of 5 rounds).
  *
- *   bun bench/ingest-handler-cpu.ts <redis|none|bare> [events per body=1] [requests=20000] [in flight=50]
+ *   bun bench/ingest-handler-cpu.ts <redis|none|bare> [events per body=1] [requests=20000] [in flight=50] [key in=header|body]
  *
  * `redis`: the real RedisEventStream on the shared Redis (REDIS_URL or 127.0.0.1:6379, its own key, deleted at
  * the end); `none`: a stream that accepts at once (the handler's own cost); `bare`: what the bench's HTTP ceiling
  * does (read the body, JSON.parse, answer). The API key lookup is stubbed (a cached key); bodies are the bench's.
  * Request construction is part of every mode, so compare modes and trees, not absolute numbers with the bench.
+ * `body` sends the key as the SDK does, `api_key` first in the body (which ingest cuts out before the stream).
  */
 import { ingestBody, makeClientEvents, USER_AGENT } from "./lib/payloads.ts";
 import { RedisEventStream, type EventStream } from "../server/infra/event-stream.ts";
@@ -24,8 +25,9 @@ const mode = process.argv[2] ?? "redis";
 const events = Number(process.argv[3] ?? 1);
 const requests = Number(process.argv[4] ?? 20_000);
 const inFlight = Number(process.argv[5] ?? 50);
-if (!["redis", "none", "bare"].includes(mode) || !(events >= 1 && requests >= 1 && inFlight >= 1)) {
-  console.error("usage: bun bench/ingest-handler-cpu.ts <redis|none|bare> [events] [requests] [in flight]");
+const keyIn = process.argv[6] ?? "header";
+if (!["redis", "none", "bare"].includes(mode) || !(events >= 1 && requests >= 1 && inFlight >= 1) || !["header", "body"].includes(keyIn)) {
+  console.error("usage: bun bench/ingest-handler-cpu.ts <redis|none|bare> [events] [requests] [in flight] [header|body]");
   process.exit(2);
 }
 
@@ -49,8 +51,12 @@ const handler = createIngestHandler({
   ipHasher: new IpHasher("micro-secret"),
 });
 
-const bytes = new TextEncoder().encode(ingestBody(makeClientEvents(events)));
-const headers = { "content-type": "application/json", "x-api-key": "key", "user-agent": USER_AGENT, "content-length": String(bytes.length) };
+const apiKey = "proj_benchBenchBenchBenchBenchBenchBenchBenchBen";
+const clientEvents = makeClientEvents(events);
+const bodyText = keyIn === "body" ? JSON.stringify({ api_key: apiKey, sent_at: new Date().toISOString(), events: clientEvents }) : ingestBody(clientEvents);
+const bytes = new TextEncoder().encode(bodyText);
+const headers: Record<string, string> = { "content-type": "application/json", "user-agent": USER_AGENT, "content-length": String(bytes.length) };
+if (keyIn === "header") headers["x-api-key"] = apiKey;
 
 async function one(): Promise<void> {
   const request = new Request("http://127.0.0.1/api/v1/events/ingest", { method: "POST", headers, body: bytes });
@@ -89,7 +95,7 @@ try {
   }
   perRequest.sort((a, b) => a - b);
   console.log(
-    `${mode}, ${events}-event bodies: CPU us/request min ${perRequest[0]!.toFixed(1)} median ${perRequest[2]!.toFixed(1)} ` +
+    `${mode}, ${events}-event bodies, key in ${keyIn}: CPU us/request min ${perRequest[0]!.toFixed(1)} median ${perRequest[2]!.toFixed(1)} ` +
       `(${perRequest.map((us) => us.toFixed(1)).join(" ")})`,
   );
 } finally {

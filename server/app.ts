@@ -7,6 +7,7 @@ import { trpcServer } from "@hono/trpc-server";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import { requestId } from "hono/request-id";
 import { csrfProtection } from "./http/csrf.ts";
 import { apiError, renderError } from "./http/errors.ts";
 import { securityHeaders } from "./http/security-headers.ts";
@@ -18,7 +19,7 @@ import { openApiRoutes } from "./routes/openapi.ts";
 import type { Services } from "./services.ts";
 import { sdkAssetRoutes } from "./static/sdk-assets.ts";
 import { registerSpa } from "./static/spa.ts";
-import { createContext } from "./trpc/init.ts";
+import { createContext, requestIdOf } from "./trpc/init.ts";
 import { appRouter } from "./trpc/root.ts";
 
 const TRPC_MAX_BODY_BYTES = 256 * 1024;
@@ -28,6 +29,9 @@ export function createApp(services: Services, options: { ingest?: IngestEndpoint
   const { config, logger } = services;
   const app = new Hono();
 
+  // First: one id per request (a proxy's X-Request-Id when well-formed), answered in X-Request-Id and carried by
+  // tRPC's context, error answers and their log lines.
+  app.use(requestId({ limitLength: 128 }));
   app.use(securityHeaders({ hsts: config.COOKIE_SECURE }));
   app.onError(renderError(logger));
   app.notFound((c) => c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
@@ -47,6 +51,7 @@ export function createApp(services: Services, options: { ingest?: IngestEndpoint
       credentials: true,
       allowMethods: ["GET", "POST", "OPTIONS"],
       allowHeaders: ["Content-Type", "Authorization", "trpc-accept", "x-trpc-source"],
+      exposeHeaders: ["X-Request-Id"],
       maxAge: 600,
     }),
     csrfProtection({ allowedOrigins: config.CORS_ORIGINS, publicUrl: config.PUBLIC_URL }),
@@ -60,8 +65,10 @@ export function createApp(services: Services, options: { ingest?: IngestEndpoint
       router: appRouter,
       endpoint: "/api/trpc",
       createContext: (opts, c) => createContext(services, opts, c),
-      onError: ({ error, path }) => {
-        if (error.code === "INTERNAL_SERVER_ERROR") logger.error("tRPC procedure failed", { path, error: error.cause ?? error });
+      onError: ({ error, path, ctx }) => {
+        if (error.code === "INTERNAL_SERVER_ERROR") {
+          logger.error("tRPC procedure failed", { path, requestId: requestIdOf(ctx, error), error: error.cause ?? error });
+        }
       },
     }),
   );

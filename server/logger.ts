@@ -30,8 +30,13 @@ export function createLogger(level: Config["LOG_LEVEL"], base: Record<string, un
 function serialize(fields?: Record<string, unknown>) {
   if (!fields) return undefined;
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fields)) {
-    out[key] = value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value;
-  }
+  for (const [key, value] of Object.entries(fields)) out[key] = value instanceof Error ? serializeError(value, 3) : value;
+  return out;
+}
+
+/** An error with its causes (a failed query's cause is the database's own reason), a few levels deep. */
+function serializeError(error: Error, depth: number): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: error.name, message: error.message, stack: error.stack };
+  if (error.cause instanceof Error && depth > 1) out.cause = serializeError(error.cause, depth - 1);
   return out;
 }

@@ -4,7 +4,7 @@
  * users. Names and shapes are a contract: add, never rename. Dates cross the wire as ISO 8601 strings.
  *
  * Ranges are half-open, [from, to). `from`/`to` override `period` (default 7d); with only `from`, `to` is now; with
- * only `to`, the range is the period's length before it. The time zone only decides where day and hour buckets
+ * only `to`, the range is the period's length before it. `from` and `to` lie in [2000-01-01, now + 1 day]. The time zone only decides where day and hour buckets
  * start; it is checked against the IANA list here and never reaches SQL. Every number is exact.
  */
 import { z } from "zod";
@@ -73,7 +73,22 @@ export const timeZoneSchema = z.string().max(64).refine(isSupportedTimeZone, {
   message: "Unknown time zone: use an IANA name such as Europe/Paris or UTC.",
 });
 
-const isoDateSchema = z.iso.datetime({ offset: true, message: "Use an ISO 8601 date-time such as 2026-01-31T00:00:00Z." });
+/** The earliest instant a range may name: nothing is stored before it, and far dates break date arithmetic in SQL. */
+export const EARLIEST_RANGE_DATE = "2000-01-01T00:00:00Z";
+const EARLIEST_RANGE_MS = Date.parse(EARLIEST_RANGE_DATE);
+/** How far past now a range may end (a client's clock a little ahead, the end of today in any zone). */
+export const LATEST_RANGE_AHEAD_MS = 86_400_000;
+
+const isoDateSchema = z.iso
+  .datetime({ offset: true, message: "Use an ISO 8601 date-time such as 2026-01-31T00:00:00Z." })
+  .refine(
+    (value) => {
+      const at = Date.parse(value);
+      // An unreadable date is the format check's to report.
+      return Number.isNaN(at) || (at >= EARLIEST_RANGE_MS && at <= Date.now() + LATEST_RANGE_AHEAD_MS);
+    },
+    { message: "Dates must lie between 2000-01-01 and one day from now." },
+  );
 
 const rangeFields = {
   projectId: z.uuid({ message: "projectId must be a UUID" }),

@@ -1,7 +1,8 @@
 /**
  * REST errors: every non-tRPC route fails by throwing `apiError(...)` and `renderError` (the app's one onError)
- * writes `{ "error": { "code", "message" } }`. Anything that is not an HTTPException is our bug: logged with context,
- * answered with a generic 500 that leaks nothing.
+ * writes `{ "error": { "code", "message" } }`. Anything that is not an HTTPException is our bug: logged with context
+ * and the request's id, answered with a generic 500 that leaks nothing but that id (`error.requestId`, also in the
+ * X-Request-Id header).
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -45,7 +46,8 @@ export function renderError(logger: Logger) {
       const status = error.status as ContentfulStatusCode;
       return c.json({ error: { code: DEFAULT_CODES[status] ?? "error", message: error.message || res.statusText } }, status);
     }
-    logger.error("unhandled error", { error, method: c.req.method, path: c.req.path });
-    return c.json({ error: { code: "internal_error", message: "Something went wrong on our side." } }, 500);
+    const requestId = c.get("requestId");
+    logger.error("unhandled error", { requestId, error, method: c.req.method, path: c.req.path });
+    return c.json({ error: { code: "internal_error", message: "Something went wrong on our side.", requestId } }, 500);
   };
 }

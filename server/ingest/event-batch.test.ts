@@ -67,11 +67,12 @@ describe("entries holding the body as sent (v2)", () => {
   function bothWays(body: Record<string, unknown>, apiKey: string | null = null) {
     const text = JSON.stringify(body);
     const idBase = Bun.randomUUIDv7();
-    const envelope = checkEnvelope(JSON.parse(text));
+    const value = JSON.parse(text);
+    const envelope = checkEnvelope(value);
     if (typeof envelope === "string") throw new Error(envelope);
     const clean = needsCleaning(text);
     const validated = validateEvents(envelope.events, { now: NOW, sentAt: envelope.sentAt, clean, idBase });
-    const asSent = encodeBodyBatch(context, { text, bytes: Buffer.byteLength(text), clean, apiKey, idBase }, validated.rejected, validated.accepted.length);
+    const asSent = encodeBodyBatch(context, { text, bytes: Buffer.byteLength(text), clean, value, apiKey, idBase }, validated.rejected, validated.accepted.length);
     const tuples = encodeEventBatch(context, validated.accepted);
     return { asSent, tuples, validated };
   }
@@ -101,27 +102,15 @@ describe("entries holding the body as sent (v2)", () => {
     const idBase = Bun.randomUUIDv7();
     const envelope = checkEnvelope(JSON.parse(text)) as { events: unknown[] };
     const validated = validateEvents(envelope.events, { now: NOW, sentAt: null, clean: true, idBase });
-    const asSent = encodeBodyBatch(context, { text, bytes: text.length, clean: true, apiKey: null, idBase }, validated.rejected, 1);
+    const asSent = encodeBodyBatch(context, { text, bytes: text.length, clean: true, value: JSON.parse(text), apiKey: null, idBase }, validated.rejected, 1);
     const [row] = decodeEventBatch(asSent!.payload!);
     expect(row!.eventName).toBe("ab");
     expect(row!.properties).toEqual({ "k\uFFFD": "v" });
   });
 
-  it("never carries the API key: cut out of the text, or the tuple form when it cannot be", () => {
-    const key = "proj_secret_key_123";
-    const { asSent } = bothWays({ api_key: key, events: events.slice(0, 1) }, key);
-    expect(asSent!.payload).not.toContain(key);
-    expect(JSON.parse(asSent!.payload!).q.api_key).toBeNull();
-    // Written with a space, the key is not found as a serialiser writes it: the body does not travel as sent.
-    const spaced = `{"api_key": "${key}", "events": [{"event": "a"}]}`;
-    const envelope = checkEnvelope(JSON.parse(spaced)) as { events: unknown[] };
-    const validated = validateEvents(envelope.events, { now: NOW, sentAt: null, clean: false });
-    expect(encodeBodyBatch(context, { text: spaced, bytes: spaced.length, clean: false, apiKey: key, idBase: Bun.randomUUIDv7() }, validated.rejected, 1)).toBeNull();
-  });
-
   it("leaves bodies over the per-event limit to the tuple form, which measures each event", () => {
     const text = JSON.stringify({ events: [{ event: "a", properties: { pad: "x".repeat(INGEST_LIMITS.maxEventBytes) } }] });
-    expect(encodeBodyBatch(context, { text, bytes: text.length, clean: false, apiKey: null, idBase: Bun.randomUUIDv7() }, [], 1)).toBeNull();
+    expect(encodeBodyBatch(context, { text, bytes: text.length, clean: false, value: JSON.parse(text), apiKey: null, idBase: Bun.randomUUIDv7() }, [], 1)).toBeNull();
   });
 
   it("fails an entry whose body the worker would not accept as ingest did, naming the event", () => {
@@ -130,5 +119,140 @@ describe("entries holding the body as sent (v2)", () => {
     const skipped = JSON.parse(payload);
     skipped.x = [1];
     expect(decodeEventBatch(JSON.stringify(skipped)).map((r) => r.eventName)).toEqual(["ok"]);
+  });
+});
+
+describe("the API key in stream entries (cut-api-key.ts)", () => {
+  const NOW = context.receivedAt;
+  const KEY = "proj_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde";
+  const OTHER_KEY = "proj_someOtherProjectsKey0000000000000000000000";
+  /** `\uXXXX` for every character of a string: the spelling a plain search misses. */
+  const u = (text: string) => [...text].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
+  const KEY_VALUE_ESCAPED = `"proj\\u005f${KEY.slice(5)}"`;
+  const ev = (properties: object = { plan: "pro" }) => JSON.stringify([{ event: "page_view", insert_id: "e-1", properties }, { event: "signup", insert_id: "e-2" }]);
+
+  /** Ingest's steps from the parsed body to the entry, as the handler runs them. */
+  function entryFor(text: string, apiKey: string | null) {
+    const value = JSON.parse(text);
+    const envelope = checkEnvelope(value);
+    if (typeof envelope === "string") throw new Error(envelope);
+    const clean = needsCleaning(text);
+    const idBase = Bun.randomUUIDv7();
+    const validated = validateEvents(envelope.events, { now: NOW, sentAt: envelope.sentAt, clean, idBase });
+    const encoded =
+      encodeBodyBatch(context, { text, bytes: Buffer.byteLength(text), clean, value, apiKey, idBase }, validated.rejected, validated.accepted.length) ??
+      encodeEventBatch(context, validated.accepted, apiKey);
+    return encoded.payload!;
+  }
+
+  /** Every string and member name of a parsed entry: where any spelling of the key would show once decoded. */
+  function decodedStrings(payload: string): string[] {
+    const out: string[] = [];
+    const stack: unknown[] = [JSON.parse(payload)];
+    while (stack.length) {
+      const value = stack.pop();
+      if (typeof value === "string") out.push(value);
+      else if (typeof value === "object" && value !== null) {
+        for (const [name, item] of Object.entries(value)) {
+          out.push(name);
+          stack.push(item);
+        }
+      }
+    }
+    return out;
+  }
+
+  function expectNoKey(payload: string, ...keys: string[]) {
+    for (const key of keys) {
+      expect(payload).not.toContain(key);
+      expect(decodedStrings(payload).filter((s) => s.includes(key))).toEqual([]);
+    }
+  }
+
+  const topLevelSpellings: Array<[string, string]> = [
+    ["as the SDK writes it", `{"api_key":${JSON.stringify(KEY)},"sent_at":null,"events":${ev()}}`],
+    ["with an escaped value (proj\\u005f…)", `{"api_key":${KEY_VALUE_ESCAPED},"events":${ev()}}`],
+    ["with an escaped name (\\u0061pi_key)", `{"\\u0061pi_key":${JSON.stringify(KEY)},"events":${ev()}}`],
+    ["escaped in name and value (api\\u005fkey, \\u0070roj…)", `{"api\\u005fkey":"\\u0070${KEY.slice(1)}","events":${ev()}}`],
+    ["fully escaped", `{"${u("api_key")}":"${u(KEY)}","events":${ev()}}`],
+    ["with whitespace around the colon", `{ "api_key"\n :\t${JSON.stringify(KEY)} , "events" : ${ev()} }`],
+    ["last, after the events", `{"events":${ev()},"api_key":${JSON.stringify(KEY)}}`],
+    ["twice, the first one another key", `{"api_key":${JSON.stringify(OTHER_KEY)},"events":${ev()},"api_key":${JSON.stringify(KEY)}}`],
+    ["twice, the second one escaped", `{"api_key":${JSON.stringify(KEY)},"events":${ev()},"api\\u005fkey":${KEY_VALUE_ESCAPED}}`],
+    ["beside an escaped quote in the data", `{"api_key":${JSON.stringify(KEY)},"events":${ev({ title: 'say "hi"\n' })}}`],
+  ];
+
+  for (const [spelling, text] of topLevelSpellings) {
+    it(`cuts the body's api_key ${spelling}, and the events still arrive`, () => {
+      expect(JSON.parse(text).api_key).toBe(KEY);
+      const payload = entryFor(text, KEY);
+      expectNoKey(payload, KEY, OTHER_KEY);
+      expect(decodeEventBatch(payload).map((r) => r.insertId)).toEqual(["e-1", "e-2"]);
+    });
+  }
+
+  it("cuts the body's api_key whatever it holds, even when the header carried the request's key", () => {
+    const text = `{"api_key":"not a key \\"quoted\\"","events":${ev()}}`;
+    const payload = entryFor(text, KEY);
+    expect(decodedStrings(payload).filter((s) => s.includes("not a key"))).toEqual([]);
+    expect(JSON.parse(payload).q.api_key).toBeNull();
+  });
+
+  it("travels as sent, the key's value nulled in place, for the SDK's body", () => {
+    const text = `{"api_key":${JSON.stringify(KEY)},"events":${ev()}}`;
+    const entry = JSON.parse(entryFor(text, KEY));
+    expect(entry.v).toBe(2);
+    expect(entry.q).toEqual({ ...JSON.parse(text), api_key: null });
+  });
+
+  it("keeps an own __proto__ member when the body is re-serialised", () => {
+    const text = `{"api\\u005fkey":${JSON.stringify(KEY)},"__proto__":{"polluted":true},"events":${ev()}}`;
+    const payload = entryFor(text, KEY);
+    expectNoKey(payload, KEY);
+    expect(payload).toContain('"__proto__":{"polluted":true}');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  const elsewhere: Array<[string, string]> = [
+    ["a property named api_key", `{"api_key":${JSON.stringify(KEY)}}`],
+    ["a property named api_key, both escaped", `{"api\\u005fkey":"\\u0070${KEY.slice(1)}"}`],
+    ["a property's value, escaped", `{"note":"my key is proj\\u005f${KEY.slice(5)}, see"}`],
+    ["a URL's query", `{"url":"https://x.example/?k=${KEY}"}`],
+  ];
+  for (const [where, properties] of elsewhere) {
+    it(`replaces the request's key in ${where}, whichever way the key was sent`, () => {
+      const events = `[{"event":"page_view","insert_id":"e-1","properties":${properties}}]`;
+      for (const text of [`{"events":${events}}`, `{"api_key":${JSON.stringify(KEY)},"events":${events}}`]) {
+        expect(JSON.stringify(JSON.parse(text).events)).toContain(KEY);
+        const payload = entryFor(text, KEY);
+        expectNoKey(payload, KEY);
+        const [row] = decodeEventBatch(payload);
+        expect(JSON.stringify(row!.properties)).toContain("[redacted]");
+      }
+    });
+  }
+
+  it("leaves a nested api_key holding something else alone: it is the user's data", () => {
+    const text = `{"api_key":${JSON.stringify(KEY)},"events":[{"event":"a","properties":{"api_key":"their own value"}}]}`;
+    const [row] = decodeEventBatch(entryFor(text, KEY));
+    expect(row!.properties).toEqual({ api_key: "their own value" });
+  });
+
+  it("replaces the key in bodies over 32 KiB, which travel as validated events", () => {
+    const pad = "x".repeat(INGEST_LIMITS.maxEventBytes - 100);
+    const text = `{"api_key":${KEY_VALUE_ESCAPED},"events":[{"event":"a","properties":{"pad":"${pad}"}},{"event":"b","properties":{"k":"\\u0070${KEY.slice(1)}"}}]}`;
+    const payload = entryFor(text, KEY);
+    expect(JSON.parse(payload).v).toBe(1);
+    expectNoKey(payload, KEY);
+    expect(decodeEventBatch(payload).find((r) => r.eventName === "b")!.properties).toEqual({ k: "[redacted]" });
+  });
+
+  it("replaces the key in the user agent", () => {
+    const text = `{"api_key":${JSON.stringify(KEY)},"events":${ev()}}`;
+    const value = JSON.parse(text);
+    const envelope = checkEnvelope(value) as { events: unknown[] };
+    const validated = validateEvents(envelope.events, { now: NOW, sentAt: null, clean: false });
+    const encoded = encodeBodyBatch({ ...context, userAgent: `curl ${KEY}` }, { text, bytes: text.length, clean: false, value, apiKey: KEY, idBase: Bun.randomUUIDv7() }, [], validated.accepted.length);
+    expectNoKey(encoded!.payload!, KEY);
   });
 });

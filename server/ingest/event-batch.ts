@@ -12,13 +12,14 @@
  * - v1, validated tuples: `{ "v": 1, <shared>, "e": [[insertId, event, distinctId, sessionId, timestampMs, pageUrl,
  *   referrer, properties, path, host, referrerHost, utmSource, utmMedium, utmCampaign], ...] }`, for bodies that
  *   cannot travel as sent: larger than the per-event limit (events must then be measured one by one), or carrying
- *   an API key we cannot cut out of the text (the key is never written to the stream).
+ *   the request's API key somewhere in its events (the key is never written to the stream, see cut-api-key.ts).
  *
  * <shared> is `"p": projectId, "r": receivedAtMs, "u": userAgent, "i": ipHash, "b": browser, "o": os, "d": device`.
  * Both forms decode to the same rows.
  */
 import { INGEST_LIMITS } from "../../shared/ingest.ts";
 import type { EventRow } from "../queries/events/store-events.ts";
+import { bodyWithoutApiKey, redactApiKey } from "./cut-api-key.ts";
 import { parsePageUrl, parseReferrerHost, type UserAgentParts } from "./enrich.ts";
 import { checkEnvelope, validateEvents, type EventTuple, type RejectedEvent } from "./validate-events.ts";
 
@@ -72,9 +73,9 @@ function withUrlParts(tuple: EventTuple): unknown[] {
 /**
  * Encodes a request's valid events into one v1 entry, leaving out events larger than the per-event limit: each
  * event is serialised on its own, which measures it. (Bodies within that limit usually travel as sent instead, see
- * encodeBodyBatch.)
+ * encodeBodyBatch.) `apiKey`, the request's key, is replaced wherever it appears (cut-api-key.ts, rule 2).
  */
-export function encodeEventBatch(context: BatchContext, tuples: readonly EventTuple[]): EncodedBatch {
+export function encodeEventBatch(context: BatchContext, tuples: readonly EventTuple[], apiKey: string | null = null): EncodedBatch {
   const parts: string[] = [];
   const oversized: number[] = [];
   for (let i = 0; i < tuples.length; i++) {
@@ -86,7 +87,8 @@ export function encodeEventBatch(context: BatchContext, tuples: readonly EventTu
     parts.push(json);
   }
   if (parts.length === 0) return { payload: null, count: 0, oversized };
-  return { payload: entryText(context, TUPLE_BATCH_VERSION, `"e":[${parts.join(",")}]`), count: parts.length, oversized };
+  const payload = redactApiKey(entryText(context, TUPLE_BATCH_VERSION, `"e":[${parts.join(",")}]`), apiKey);
+  return { payload, count: parts.length, oversized };
 }
 
 export interface RequestBody {
@@ -96,7 +98,9 @@ export interface RequestBody {
   bytes: number;
   /** Whether validation had to clean its strings (ValidateOptions.clean). */
   clean: boolean;
-  /** The `api_key` the body carried, if any. */
+  /** The parsed body (checkEnvelope accepted it). */
+  value: Record<string, unknown>;
+  /** The API key the request was authenticated with (X-API-Key header or the body's `api_key`), if any. */
   apiKey: string | null;
   /** The id base validation derived insert ids from (ValidateOptions.idBase). */
   idBase: string;
@@ -105,21 +109,19 @@ export interface RequestBody {
 /**
  * The v2 entry for a request whose body can travel as sent, or null when it cannot (then use encodeEventBatch):
  * - the body must be within the per-event size limit, so no event in it can be over it;
- * - an `api_key` in the body is replaced by null in the text. We only look for it as a JSON serialiser writes it
- *   (`"api_key":"<key>"`, as the SDK does), and if the key still appears anywhere in the text afterwards, the body
- *   takes the v1 path instead. Where the key is also an event property's value under that name, that value is
- *   nulled too, which is the safe direction for a credential.
+ * - the body's top-level `api_key` is cut out, in any spelling, and the request's key must not appear anywhere
+ *   else in it (the rules are in cut-api-key.ts).
  */
 export function encodeBodyBatch(context: BatchContext, body: RequestBody, rejected: readonly RejectedEvent[], accepted: number): EncodedBatch | null {
   if (accepted === 0 || body.bytes > INGEST_LIMITS.maxEventBytes) return null;
-  let text = body.text;
-  if (body.apiKey !== null) {
-    text = text.replaceAll(`"api_key":${JSON.stringify(body.apiKey)}`, `"api_key":null`);
-    if (text.includes(body.apiKey)) return null;
-  }
+  const text = bodyWithoutApiKey(body.text, body.value, body.apiKey);
+  // A re-serialised body can outgrow the text (`1e20` is written out in full): it must stay within the limit too.
+  if (text === null || (text !== body.text && utf8Length(text) > INGEST_LIMITS.maxEventBytes)) return null;
   let skipped = "";
   for (const { index } of rejected) skipped += skipped ? `,${index}` : String(index);
-  const payload = entryText(context, BODY_BATCH_VERSION, `"g":${JSON.stringify(body.idBase)},"c":${body.clean ? 1 : 0},"x":[${skipped}],"q":${text}`);
+  // The body holds no occurrence of the key now; of the shared fields, only the user agent is the client's text.
+  const shared = body.apiKey !== null && context.userAgent?.includes(body.apiKey) ? { ...context, userAgent: redactApiKey(context.userAgent, body.apiKey) } : context;
+  const payload = entryText(shared, BODY_BATCH_VERSION, `"g":${JSON.stringify(body.idBase)},"c":${body.clean ? 1 : 0},"x":[${skipped}],"q":${text}`);
   return { payload, count: accepted, oversized: [] };
 }
 

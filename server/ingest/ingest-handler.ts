@@ -183,8 +183,8 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
         ...parseUserAgent(userAgent),
       };
       const encoded =
-        encodeBodyBatch(context, { text: body.text, bytes: body.bytes, clean, apiKey: envelope.apiKey, idBase }, rejected, accepted.length) ??
-        encodeEventBatch(context, accepted);
+        encodeBodyBatch(context, { text: body.text, bytes: body.bytes, clean, value: parsed as Record<string, unknown>, apiKey, idBase }, rejected, accepted.length) ??
+        encodeEventBatch(context, accepted, apiKey);
       if (encoded.oversized.length) {
         for (const position of encoded.oversized) {
           rejected.push({ index: acceptedIndexes[position]!, reason: `larger than ${INGEST_LIMITS.maxEventBytes} bytes` });

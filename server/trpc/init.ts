@@ -2,14 +2,17 @@
  * The one tRPC init file. Sections:
  *   1. Context: an inner context (services, user, session) that tests build directly, and an outer one that reads
  *      the HTTP request.
- *   2. Init: no transformer (dates cross the wire as ISO strings); the error formatter exposes zod issues.
- *   3. Procedures: public, protected (narrows ctx.user), superuser, and project (checks ownership of
- *      input.projectId once, for every call that takes a project id).
+ *   2. Init: no transformer (dates cross the wire as ISO strings); the error formatter exposes zod issues. An
+ *      internal error never shows its message (a failed query's carries its SQL and parameters): the client reads a
+ *      generic one and `data.requestId`, the id of the X-Request-Id header and of the log line with the details.
+ *   3. Procedures: public (refuses NUL in any input string, see shared/no-nul.ts), protected (narrows ctx.user),
+ *      superuser, and project (checks ownership of input.projectId once, for every call that takes a project id).
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { FetchCreateContextFnOptions } from "@trpc/server/adapters/fetch";
 import type { Context as HonoContext } from "hono";
 import { z, ZodError } from "zod";
+import { findNul, NUL_MESSAGE } from "../../shared/no-nul.ts";
 import { authenticateRequest, type AuthSession, type AuthUser } from "../auth/authenticate.ts";
 import { defaultPasswordHasher, type PasswordHasher } from "../auth/passwords.ts";
 import { getClientIp } from "../http/client-ip.ts";
@@ -23,6 +26,8 @@ import { consumeRateLimit, type RateLimitOptions } from "./rate-limit.ts";
 
 export type InnerContext = {
   services: Services;
+  /** The request's id (X-Request-Id), in error answers and log lines. */
+  requestId: string;
   user: AuthUser | null;
   session: AuthSession | null;
   /** Why authentication failed, when a token was presented but refused (e.g. "revocation store unavailable"). */
@@ -51,6 +56,7 @@ export function createInnerContext(
 ): InnerContext {
   return {
     services,
+    requestId: crypto.randomUUID(),
     user: null,
     session: null,
     authFailure: null,
@@ -66,15 +72,38 @@ export function createInnerContext(
   };
 }
 
+/** A failure to build a request's context (e.g. the database is unreachable), carrying the request's id. */
+class ContextFailure extends Error {
+  constructor(
+    readonly requestId: string,
+    cause: unknown,
+  ) {
+    super("could not build the request context", { cause });
+  }
+}
+
+/** The id of the request an error belongs to: from its context, or from the failure to build one. */
+export function requestIdOf(ctx: InnerContext | undefined, error: TRPCError): string | undefined {
+  return ctx?.requestId ?? (error.cause instanceof ContextFailure ? error.cause.requestId : undefined);
+}
+
 /** Builds the context of an HTTP call: authenticates the access token (cookie or Bearer) once per request. */
 export async function createContext(
   services: Services,
   opts: FetchCreateContextFnOptions,
   c: HonoContext,
 ): Promise<InnerContext> {
-  const auth = await authenticateRequest(services, opts.req.headers);
+  // Made by the app's request-id middleware, which also sets the response header.
+  const requestId = c.get("requestId");
+  let auth;
+  try {
+    auth = await authenticateRequest(services, opts.req.headers);
+  } catch (error) {
+    throw new ContextFailure(requestId, error);
+  }
   return {
     services,
+    requestId,
     user: auth.user,
     session: auth.session,
     authFailure: auth.failure,
@@ -93,8 +122,17 @@ export async function createContext(
 // 2. Init
 // ---------------------------------------------------------------------------------------------------------------
 
+const INTERNAL_ERROR_MESSAGE = "Something went wrong on our side. Quote the request id if you report it.";
+
 const t = initTRPC.context<InnerContext>().create({
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, ctx }) {
+    if (error.code === "INTERNAL_SERVER_ERROR") {
+      return {
+        ...shape,
+        message: INTERNAL_ERROR_MESSAGE,
+        data: { ...shape.data, zodIssues: null, stack: undefined, requestId: requestIdOf(ctx, error) ?? null },
+      };
+    }
     return {
       ...shape,
       data: {
@@ -135,8 +173,25 @@ export const rateLimited = (options: RateLimitOptions & { perRequest?: boolean }
     return next();
   });
 
-/** Open to anyone, rate limited per IP at RATE_LIMIT_PER_MINUTE requests (a batch is one request). */
-export const publicProcedure = t.procedure.use(rateLimited({ name: "default", perRequest: true }));
+/**
+ * Refuses an input holding NUL in any string or member name (shared/no-nul.ts) before any schema reads it, as a
+ * BAD_REQUEST whose zod issue names the field.
+ */
+const refuseNul = t.middleware(async ({ getRawInput, next }) => {
+  const path = findNul(await getRawInput());
+  if (path) {
+    // Made by a parse, as tRPC's own input errors are (zod 4's ZodError built by hand is no Error, which tRPC rewraps).
+    const cause = z.any().superRefine((_, ctx) => ctx.addIssue({ code: "custom", path, message: NUL_MESSAGE })).safeParse(null).error;
+    throw new TRPCError({ code: "BAD_REQUEST", message: `${path.join(".") || "input"}: ${NUL_MESSAGE}`, cause });
+  }
+  return next();
+});
+
+/**
+ * Open to anyone, rate limited per IP at RATE_LIMIT_PER_MINUTE requests (a batch is one request); no input string
+ * may hold NUL.
+ */
+export const publicProcedure = t.procedure.use(rateLimited({ name: "default", perRequest: true })).use(refuseNul);
 
 /** Requires a valid, unrevoked access token; narrows ctx.user and ctx.session. */
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
