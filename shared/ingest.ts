@@ -97,6 +97,16 @@ export const ingestResponseSchema = z
   .meta({ id: "IngestResponse" });
 export type IngestResponse = z.infer<typeof ingestResponseSchema>;
 
+/** The 400 when every event of a request was refused: nothing was kept, and `rejected` says why for each. */
+export const ingestRejectedResponseSchema = z
+  .object({
+    error: z.object({ code: z.literal("all_events_rejected"), message: z.string() }),
+    accepted: z.literal(0),
+    rejected: ingestResponseSchema.shape.rejected,
+  })
+  .meta({ id: "IngestRejected" });
+export type IngestRejectedResponse = z.infer<typeof ingestRejectedResponseSchema>;
+
 /** The REST error shape, used by every non-tRPC route. */
 export const restErrorSchema = z
   .object({ error: z.object({ code: z.string(), message: z.string() }) })
