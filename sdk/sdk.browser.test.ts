@@ -329,6 +329,56 @@ describe.skipIf(skip)("sdk in the browser", () => {
     expect(fake.requests.map((r) => r.body.events.map((e) => e.event))).toEqual([["page_view"], ["after_refusal"]]);
   });
 
+  for (const [status, error] of [
+    [401, { code: "unauthorized", message: "Unknown API key." }],
+    [403, { code: "forbidden_origin", message: "This project accepts events from its own site only." }],
+  ] as const) {
+    it(`says once on the console that the server refused the events with ${status}, and never retries them`, async () => {
+      fake.respond = () => ({ status, body: { error } });
+      await open(demoUrl());
+      await until(() => fake.requests.length, "the first request");
+      for (const name of ["second", "third"]) {
+        await page.evaluate((event) => window.tracker.event(event), name);
+        await page.evaluate(() => window.tracker.flush());
+      }
+      await until(() => fake.requests.length >= 3, "the later batches");
+      // Longer than the first two backoff delays: a retry would have come by now.
+      await Bun.sleep(1500);
+      expect(fake.requests.map((r) => r.body.events.map((e) => e.event))).toEqual([["page_view"], ["second"], ["third"]]);
+      const ours = [...consoleWarnings, ...consoleErrors].filter((m) => m.startsWith("tracker:"));
+      expect(ours).toEqual([`tracker: the server refused the events (${status}) ${error.message}`]);
+      // Chromium's own "Failed to load resource" line aside, the SDK logged nothing else.
+      expect(consoleErrors.filter((m) => !m.includes("Failed to load resource"))).toEqual([]);
+    });
+  }
+
+  it("drops a batch answered 400 all_events_rejected without a retry or a console message", async () => {
+    fake.respond = ({ index, body }) =>
+      index === 0
+        ? {
+            status: 400,
+            body: {
+              error: { code: "all_events_rejected", message: "The event was rejected: event: must be 1 to 200 characters." },
+              accepted: 0,
+              rejected: body.events.map((_, i) => ({ index: i, reason: "event: must be 1 to 200 characters" })),
+            },
+          }
+        : undefined;
+    await open(demoUrl());
+    await until(() => fake.requests.length, "the first request");
+    await page.evaluate(() => {
+      window.tracker.event("after_rejection");
+      window.tracker.flush();
+    });
+    await waitForStored("after_rejection");
+    await Bun.sleep(1500);
+    expect(fake.requests.map((r) => [r.status, r.body.events.map((e) => e.event)])).toEqual([
+      [400, ["page_view"]],
+      [202, ["after_rejection"]],
+    ]);
+    expect(consoleWarnings.filter((m) => m.startsWith("tracker:"))).toEqual([]);
+  });
+
   it("keeps unsent events across a reload and sends them once the server recovers", async () => {
     fake.respond = () => ({ status: 503, retryAfter: "60" });
     await open(demoUrl());

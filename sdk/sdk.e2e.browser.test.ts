@@ -36,6 +36,8 @@ let env: TestServices;
 let worker: StoppableWorker;
 let projectId: string;
 let apiKey: string;
+/** The key of a project whose domain is another site than the test page's. */
+let otherSiteKey: string;
 let distDir: string;
 let api: { origin: string; stop(): Promise<void> };
 let site: TestServer;
@@ -132,6 +134,15 @@ describe.skipIf(skip)("sdk against the real server", () => {
     });
     projectId = project.id;
     apiKey = key.apiKey;
+    const otherKey = generateApiKey();
+    await createProject(env.services.db, {
+      ownerId: owner.user.id,
+      name: "SDK e2e, another site",
+      domain: "shop.example.com",
+      apiKeyHash: otherKey.apiKeyHash,
+      apiKeyPrefix: otherKey.apiKeyPrefix,
+    });
+    otherSiteKey = otherKey.apiKey;
     worker = await runWorker(env.services, { consumer: "sdk-e2e" });
     distDir = await mkdtemp(path.join(tmpdir(), "sdk-e2e-dist-"));
     await buildSdk(distDir);
@@ -224,6 +235,19 @@ describe.skipIf(skip)("sdk against the real server", () => {
       Array.from({ length: 12 }, (_, i) => i),
     );
     expect(consoleSeen.errors).toEqual([]);
+  });
+
+  it("says once on the console why events from a site outside the project's domain are refused", async () => {
+    await open(demoUrl("/demo", { project: otherSiteKey }));
+    await until(() => ingestedIds.length, "the first request");
+    await page.evaluate(() => window.tracker.event("second"));
+    await page.evaluate(() => window.tracker.flush());
+    await until(() => ingestedIds.length >= 2, "the second request");
+    await Bun.sleep(1500);
+    expect(ingestedIds).toHaveLength(2);
+    expect(consoleSeen.warnings.filter((m) => m.startsWith("tracker:"))).toEqual([
+      "tracker: the server refused the events (403) This project accepts events from its own site only.",
+    ]);
   });
 
   it("stores an event once when its response is lost and the SDK retries", async () => {

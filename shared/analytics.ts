@@ -159,13 +159,75 @@ export const breakdownInputSchema = z
   .superRefine(checkRange);
 export type BreakdownInput = z.input<typeof breakdownInputSchema>;
 
-const pagingFields = {
+/**
+ * Paging of sessions and users. `offset` is for the first pages only: a deep offset makes PostgreSQL walk every row
+ * before it, so it stops at MAX_PAGE_OFFSET. Beyond that, and for "next" in general, a page answers `nextCursor`
+ * (null on the last page) and the next call passes it as `cursor`: the listing resumes after the last row shown, at
+ * the cost of one index seek whatever the depth (keyset paging). The order is total (sort key, then the id as the
+ * tiebreaker), so walking by cursor gives every row exactly once even when many share a sort key; an `offset` given
+ * with a cursor counts from the cursor. The cursor is opaque to clients: base64url of JSON [kind, key, id], where
+ * the key is the sort key as a decimal integer (last_seen in microseconds for sessions, event_count for users).
+ */
+export const MAX_PAGE_OFFSET = 10_000;
+export type PageKind = "sessions" | "users";
+/** Where a page ended: the sort key of its last row (a decimal integer) and that row's id. */
+export interface PageCursor {
+  key: string;
+  id: string;
+}
+const CURSOR_KINDS: Record<PageKind, string> = { sessions: "s", users: "u" };
+const CURSOR_KEY = /^\d{1,18}$/;
+const MAX_CURSOR_LENGTH = 1024;
+
+/** The opaque `nextCursor` string for a page that ended at `cursor`. */
+export function encodePageCursor(kind: PageKind, cursor: PageCursor): string {
+  const bytes = new TextEncoder().encode(JSON.stringify([CURSOR_KINDS[kind], cursor.key, cursor.id]));
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+/** The position a `cursor` string names, or null when it is not one this listing made (malformed or another kind). */
+export function decodePageCursor(kind: PageKind, value: string): PageCursor | null {
+  if (value.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(value)) return null;
+  let parsed: unknown;
+  try {
+    const binary = atob(value.replaceAll("-", "+").replaceAll("_", "/"));
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+    parsed = JSON.parse(text);
+  } catch {
+    return null; // not base64url, not UTF-8 or not JSON: the caller reports it as a malformed cursor
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 3) return null;
+  const [tag, key, id] = parsed as unknown[];
+  if (tag !== CURSOR_KINDS[kind] || typeof key !== "string" || !CURSOR_KEY.test(key)) return null;
+  // The id is compared with stored ids in SQL: a NUL would be refused by PostgreSQL, so it never gets there.
+  if (typeof id !== "string" || id.length === 0 || id.includes("\u0000")) {
+    return null;
+  }
+  return { key, id };
+}
+
+const pageCursorSchema = (kind: PageKind) =>
+  z
+    .string()
+    .max(MAX_CURSOR_LENGTH, { message: "Malformed cursor: pass back a nextCursor unchanged." })
+    .transform((value, ctx) => {
+      const cursor = decodePageCursor(kind, value);
+      if (!cursor) ctx.addIssue({ code: "custom", message: "Malformed cursor: pass back a nextCursor unchanged." });
+      return cursor ?? z.NEVER;
+    });
+const pagingFields = (kind: PageKind) => ({
   limit: z.number().int().min(1).max(100).default(50),
-  offset: z.number().int().min(0).max(1_000_000).default(0),
-};
-export const sessionsInputSchema = z.object({ ...rangeFields, ...pagingFields }).superRefine(checkRange);
+  offset: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_PAGE_OFFSET, { message: `offset is at most ${MAX_PAGE_OFFSET}: page further with cursor (nextCursor).` })
+    .default(0),
+  cursor: pageCursorSchema(kind).optional(),
+});
+export const sessionsInputSchema = z.object({ ...rangeFields, ...pagingFields("sessions") }).superRefine(checkRange);
 export type SessionsInput = z.input<typeof sessionsInputSchema>;
-export const usersInputSchema = z.object({ ...rangeFields, ...pagingFields }).superRefine(checkRange);
+export const usersInputSchema = z.object({ ...rangeFields, ...pagingFields("users") }).superRefine(checkRange);
 export type UsersInput = z.input<typeof usersInputSchema>;
 
 // Outputs -----------------------------------------------------------------------------------------------------------
@@ -224,6 +286,8 @@ export interface SessionsPage {
   items: SessionItem[];
   /** Sessions active in the range (with the filters): the same number as overview.uniqueSessions. */
   total: number;
+  /** Pass as `cursor` for the page after this one; null when this page is the last. */
+  nextCursor: string | null;
 }
 
 /** A user active in the range; its figures cover the user's whole history. */
@@ -238,4 +302,6 @@ export interface UsersPage {
   items: UserItem[];
   /** Users active in the range (with the filters): the same number as overview.uniqueUsers. */
   total: number;
+  /** Pass as `cursor` for the page after this one; null when this page is the last. */
+  nextCursor: string | null;
 }

@@ -31,10 +31,18 @@ export const INGEST_LIMITS = {
   clockSkewDeadbandMs: 150 * 1000,
 } as const;
 
-/** ISO 8601 date-time with seconds and an explicit offset (`Z` or `+hh:mm`), e.g. `2026-05-01T12:30:00.000Z`. */
-export const isoTimestampSchema = z.iso.datetime({ offset: true });
-/** The same rule as a regular expression, for the server's hot path. */
-export const ISO_TIMESTAMP_PATTERN = z.regexes.datetime({ offset: true });
+/**
+ * The timestamp rule (events' `timestamp` and the batch's `sent_at`): an ISO 8601 date-time with seconds, any
+ * fraction, and an offset (`Z` or `+hh:mm`) or none, which means UTC: `2026-05-01T12:30:00.000Z`,
+ * `2026-05-01T14:30:00+02:00` and `2026-05-01T12:30:00` (what Python's `datetime.utcnow().isoformat()` writes) are
+ * the same instant. A date alone, a time without seconds, or `+hhmm` is refused. zod's local date-time form also
+ * lets seconds be left out; the lookahead requires them, so every accepted value has them at fixed positions.
+ */
+export const ISO_TIMESTAMP_PATTERN = new RegExp(
+  "^(?=\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:)" + z.regexes.datetime({ offset: true, local: true }).source.slice(1),
+);
+export const TIMESTAMP_RULE = "an ISO 8601 date-time with seconds, e.g. 2026-05-01T12:30:00Z (without an offset it is UTC)";
+export const isoTimestampSchema = z.string().regex(ISO_TIMESTAMP_PATTERN, { message: `Use ${TIMESTAMP_RULE}.` });
 
 export const ingestEventSchema = z
   .object({
@@ -48,7 +56,7 @@ export const ingestEventSchema = z
     referrer: z.string().max(INGEST_LIMITS.maxUrlLength).nullish(),
     timestamp: isoTimestampSchema.nullish().meta({
       description:
-        "When it happened (ISO 8601 with offset). Missing means now; more than 23 h ahead is set to now; older than 365 days is rejected.",
+        "When it happened: ISO 8601 with seconds; with an offset (`Z`, `+02:00`) or without one, which means UTC. Missing means now; more than 23 h ahead is set to now; older than 365 days is rejected.",
     }),
     insert_id: z.string().min(1).max(INGEST_LIMITS.maxInsertIdLength).nullish().meta({
       description: "Dedupe key, reused by the client on retry. The server makes one (UUIDv7) when missing.",
@@ -69,7 +77,8 @@ export const ingestRequestSchema = z
   .object({
     events: z.array(ingestEventSchema).min(1).max(INGEST_LIMITS.maxEvents),
     sent_at: isoTimestampSchema.nullish().meta({
-      description: "The client's clock when it sent the batch; used to correct clocks that are off by more than 150 s.",
+      description:
+        "The client's clock when it sent the batch (same format as `timestamp`, no offset means UTC); used to correct clocks that are off by more than 150 s.",
     }),
     api_key: z.string().nullish().meta({
       description: "The project key, for senders that cannot set the X-API-Key header (navigator.sendBeacon).",
@@ -87,6 +96,16 @@ export const ingestResponseSchema = z
   })
   .meta({ id: "IngestResponse" });
 export type IngestResponse = z.infer<typeof ingestResponseSchema>;
+
+/** The 400 when every event of a request was refused: nothing was kept, and `rejected` says why for each. */
+export const ingestRejectedResponseSchema = z
+  .object({
+    error: z.object({ code: z.literal("all_events_rejected"), message: z.string() }),
+    accepted: z.literal(0),
+    rejected: ingestResponseSchema.shape.rejected,
+  })
+  .meta({ id: "IngestRejected" });
+export type IngestRejectedResponse = z.infer<typeof ingestRejectedResponseSchema>;
 
 /** The REST error shape, used by every non-tRPC route. */
 export const restErrorSchema = z

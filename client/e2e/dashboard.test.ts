@@ -312,6 +312,44 @@ describe.skipIf(skip)("dashboard in the browser", () => {
     });
   }, STEP_TIMEOUT_MS);
 
+  it("pages the sessions table forward by cursor and back", async () => {
+    await step("sessions paging", async () => {
+      const now = Date.now();
+      // 41 more sessions (46 in all), ending at distinct times, plus three that end at the same instant.
+      const events = Array.from({ length: 41 }, (_, i) => ({
+        event: "page_view",
+        page_url: "https://shop.example/blog",
+        session_id: `paged-${String(i).padStart(2, "0")}`,
+        timestamp: new Date(now - 120_000 - (i < 3 ? 0 : i) * 1000).toISOString(),
+      }));
+      expect((await ingest(apiKey, events)).status).toBe(202);
+      const activity = page.getByRole("region", { name: "Sessions and users" });
+      const pager = activity.getByRole("navigation", { name: "Sessions pages" });
+      const rows = activity.getByRole("region", { name: "Sessions table" }).locator("tbody tr");
+      const sessionIds = async () => (await rows.locator("td:first-child").allTextContents()).map((t) => t.trim());
+      // The buttons are disabled while a page loads (the previous page stays on screen meanwhile).
+      const loaded = (range: string, enabled: "Previous" | "Next") =>
+        Promise.all([pager.getByText(range).waitFor({ timeout: 20_000 }), pager.locator("button:enabled", { hasText: enabled }).waitFor()]);
+      await loaded("1–20 of 46", "Next");
+      const first = await sessionIds();
+      await pager.getByRole("button", { name: "Next" }).click();
+      await loaded("21–40 of 46", "Previous");
+      const second = await sessionIds();
+      await pager.getByRole("button", { name: "Next" }).click();
+      await loaded("41–46 of 46", "Previous");
+      const third = await sessionIds();
+      expect(await pager.getByRole("button", { name: "Next" }).isDisabled()).toBe(true);
+      expect([first.length, second.length, third.length]).toEqual([20, 20, 6]);
+      expect(new Set([...first, ...second, ...third]).size).toBe(46);
+      await pager.getByRole("button", { name: "Previous" }).click();
+      await loaded("21–40 of 46", "Previous");
+      expect(await sessionIds()).toEqual(second);
+      await pager.getByRole("button", { name: "Previous" }).click();
+      await loaded("1–20 of 46", "Next");
+      expect(await sessionIds()).toEqual(first);
+    });
+  }, STEP_TIMEOUT_MS);
+
   it("renames the project and sets its domain after a confirmation", async () => {
     await step("rename", async () => {
       await page.getByRole("link", { name: "Settings" }).click();

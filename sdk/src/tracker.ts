@@ -7,6 +7,9 @@
  * - An event leaves the queue only when the server answered for it (2xx, or a 4xx that retrying cannot fix), when
  *   its batch used up MAX_ATTEMPTS, or when a beacon was accepted by the browser on page exit.
  * - Public methods never throw into the host page: each is wrapped, and storage may be missing or full.
+ * - The console stays quiet, with one exception: the first time the server refuses our events outright (401 unknown
+ *   key, 403 a site outside the project's domain) it says so once, with the server's reason, since otherwise a
+ *   misconfigured snippet loses every event unseen. Those batches are dropped like any other 4xx, never retried.
  * - State lives in sessionStorage (per tab, survives reloads); only the opt-out/consent choice is in localStorage.
  *   No cookies, no fingerprinting.
  */
@@ -70,6 +73,7 @@ export const createTracker = (o: TrackerOptions): Tracker => {
   let timer: ReturnType<typeof setTimeout> | 0 = 0;
   let busy: 0 | 1 = 0;
   let attempt = 0;
+  let warned: 0 | 1 = 0;
   let lastPath: string | undefined;
 
   const save = () => write(STATE_KEY, JSON.stringify(S));
@@ -111,7 +115,16 @@ export const createTracker = (o: TrackerOptions): Tracker => {
       // A network error: `res` stays undefined, which isRetryable treats as worth another attempt.
     }
     busy = 0;
-    if (isRetryable(res && res.status) && ++attempt < MAX_ATTEMPTS) {
+    const status = res && res.status;
+    if ((status == 401 || status == 403) && !warned) {
+      warned = 1;
+      res!
+        .json()
+        .then((b: { error: { message: string } }) => b.error.message)
+        .catch(() => "")
+        .then((m) => console.warn("tracker: the server refused the events (" + status + ") " + m));
+    }
+    if (isRetryable(status) && ++attempt < MAX_ATTEMPTS) {
       timer = setTimeout(send, backoffDelay(attempt, res && res.headers.get("retry-after"), Math.random(), Date.now()));
     } else {
       attempt = 0;

@@ -1,7 +1,8 @@
 /**
  * A stand-in for `POST /api/v1/events/ingest` for the SDK's browser tests: it answers like the real route (CORS for
  * any origin, Retry-After exposed, text/plain JSON bodies, dedupe by insert_id) and records every request, so tests
- * can assert what the browser actually sent and when. `respond` picks the answer per request, to inject 503s.
+ * can assert what the browser actually sent and when. `respond` picks the answer per request, to inject 503s (or
+ * any refusal, with the body the real route would send).
  */
 import type { IngestBody, IngestEvent } from "../../shared/ingest.ts";
 
@@ -16,7 +17,7 @@ export interface RecordedRequest {
 }
 
 export type Responder = (request: { index: number; mode: string | null; body: IngestBody }) =>
-  | { status: number; retryAfter?: string }
+  | { status: number; retryAfter?: string; body?: unknown }
   | undefined;
 
 export interface FakeIngest {
@@ -71,7 +72,7 @@ export function createFakeIngest(apiKey: string): FakeIngest {
       const headers: Record<string, string> = { ...CORS, "Content-Type": "application/json" };
       if (answer.retryAfter) headers["Retry-After"] = answer.retryAfter;
       if (answer.status >= 300) {
-        return new Response(JSON.stringify({ error: { code: "unavailable", message: "injected by the test" } }), {
+        return new Response(JSON.stringify(answer.body ?? { error: { code: "unavailable", message: "injected by the test" } }), {
           status: answer.status,
           headers,
         });

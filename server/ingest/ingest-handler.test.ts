@@ -89,6 +89,60 @@ describe("POST /api/v1/events/ingest", () => {
     expect(body.rejected.every((r) => r.reason.length > 0)).toBe(true);
   });
 
+  it("answers 400 all_events_rejected, keeping nothing, when every event is rejected", async () => {
+    const before = await streamEntries();
+    const res = await postEvents([{ event: "" }, { event: "ok", timestamp: "2026-12-01" }, 42]);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; message: string }; accepted: number; rejected: Array<{ index: number; reason: string }> };
+    expect(body.error.code).toBe("all_events_rejected");
+    expect(body.error.message).toContain("All 3 events were rejected");
+    expect(body.accepted).toBe(0);
+    expect(body.rejected.map((r) => r.index)).toEqual([0, 1, 2]);
+    expect(body.rejected[1]!.reason).toContain("timestamp");
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    expect(await streamEntries()).toBe(before);
+  });
+
+  it("answers 400 all_events_rejected when the only event is too large once stored", async () => {
+    const res = await postEvents([{ event: "e", properties: { p: "a".repeat(INGEST_LIMITS.maxEventBytes) } }]);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: { code: "all_events_rejected", message: expect.stringContaining("bytes") },
+      accepted: 0,
+      rejected: [{ index: 0, reason: expect.stringContaining("bytes") }],
+    });
+  });
+
+  it("still answers 202 and stores the valid events when only some are rejected", async () => {
+    const before = await streamEntries();
+    const res = await postEvents([{ event: "" }, ...makeEvents(2), { event: "ok", timestamp: "noon" }]);
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({
+      accepted: 2,
+      rejected: [
+        { index: 0, reason: expect.any(String) },
+        { index: 3, reason: expect.stringContaining("timestamp") },
+      ],
+    });
+    expect(await streamEntries()).toBe(before + 1);
+  });
+
+  it("accepts timestamps and sent_at without an offset (Python's utcnow().isoformat()) as UTC", async () => {
+    const utc = (ms: number) => new Date(ms).toISOString().slice(0, -1);
+    const now = Date.now();
+    const res = await post(
+      JSON.stringify({
+        sent_at: `${utc(now)}123`,
+        events: [
+          { event: "backend", insert_id: `py-${now}-1`, timestamp: utc(now - 60_000).slice(0, 19) },
+          { event: "backend", insert_id: `py-${now}-2`, timestamp: `${utc(now - 30_000)}456` },
+        ],
+      }),
+    );
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: 2, rejected: [] });
+  });
+
   it("accepts a text/plain body carrying the key as api_key (sendBeacon)", async () => {
     const res = await post(JSON.stringify({ api_key: project.apiKey, events: makeEvents(1) }), { "content-type": "text/plain;charset=UTF-8" }, null);
     expect(res.status).toBe(202);

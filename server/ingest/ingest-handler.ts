@@ -5,12 +5,14 @@
  * streamed size (413), JSON (400), envelope and event count (400/413), API key (401, 503 if it cannot be checked),
  * the project's domain against a browser's Origin (403), the per-project rate limit (429), the stream backlog (503),
  * then each event (kept, or listed in `rejected`). The 202 is sent only once the stream (or, when it cannot,
- * PostgreSQL) has the batch. Anything a client can send ends in a 2xx or 4xx; 503 means we could not store.
+ * PostgreSQL) has the batch. When no event is kept the answer is 400 `all_events_rejected` with the same
+ * `accepted`/`rejected` fields, so a backend client that only checks the status does not lose events unseen; one
+ * kept event makes it a 202. Anything a client can send ends in a 2xx or 4xx; 503 means we could not store.
  *
  * It is a plain `(Request) => Response` function so it carries no framework cost per request; CORS is open (any
  * site may post, never with credentials) and added to every answer, errors included.
  */
-import { INGEST_LIMITS, type IngestResponse } from "../../shared/ingest.ts";
+import { INGEST_LIMITS, type IngestRejectedResponse, type IngestResponse } from "../../shared/ingest.ts";
 import type { Config } from "../env.ts";
 import type { Logger } from "../logger.ts";
 import type { ApiKeyCache, IngestProject } from "./api-key-cache.ts";
@@ -69,6 +71,17 @@ function acceptedBody(accepted: number, rejected: RejectedEvent[]): string {
   if (rejected.length === 0) return `{"accepted":${accepted},"rejected":[]}`;
   const answer: IngestResponse = { accepted, rejected };
   return JSON.stringify(answer);
+}
+
+/** The 400 for a request whose every event was refused: the error shape plus the 202's fields. */
+function allRejectedResponse(rejected: RejectedEvent[]): Response {
+  const first = rejected[0]!;
+  const message =
+    rejected.length === 1
+      ? `The event was rejected: ${first.reason}.`
+      : `All ${rejected.length} events were rejected (the first, index ${first.index}: ${first.reason}).`;
+  const answer = { error: { code: "all_events_rejected", message }, accepted: 0, rejected } satisfies IngestRejectedResponse;
+  return new Response(JSON.stringify(answer), { status: 400, headers: new Headers(JSON_HEADERS) });
 }
 
 /** `application/json` or `text/plain` (what navigator.sendBeacon sends), any parameters. */
@@ -204,6 +217,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
       }
     }
 
+    if (acceptedCount === 0) return allRejectedResponse(rejected);
     return new Response(acceptedBody(acceptedCount, rejected), ACCEPTED_INIT);
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { INGEST_LIMITS, ingestEventSchema } from "../../shared/ingest.ts";
+import { INGEST_LIMITS, ingestEnvelopeSchema, ingestEventSchema } from "../../shared/ingest.ts";
 import { checkEnvelope, cleanString, insertIdFor, insertIdPrefix, needsCleaning, parseIsoTimestamp, validateEvents } from "./validate-events.ts";
 
 const NOW = Date.parse("2026-06-01T12:00:00.000Z");
@@ -34,6 +34,17 @@ describe("validateEvents", () => {
       { event: "a", timestamp: "2026-06-01T11:00:00Z" },
       { event: "a", timestamp: "2026-06-01T11:00:00.123+02:00" },
       { event: "a", timestamp: "2026-06-01 11:00:00" },
+      { event: "a", timestamp: "2026-06-01T11:00:00" },
+      { event: "a", timestamp: "2026-06-01T11:00:00.123456" },
+      { event: "a", timestamp: "2026-06-01T11:00:00.5Z" },
+      { event: "a", timestamp: "2026-06-01T11:00:00.987654-03:30" },
+      { event: "a", timestamp: "2026-06-01T11:00:00." },
+      { event: "a", timestamp: "2026-06-01T11:00" },
+      { event: "a", timestamp: "2026-06-01T11:00Z" },
+      { event: "a", timestamp: "2026-06-01" },
+      { event: "a", timestamp: "2026-06-01T11:00:00+0200" },
+      { event: "a", timestamp: "2026-06-01T11:00:00 " },
+      { event: "a", timestamp: "2026-02-29T11:00:00" },
       { event: "a", timestamp: "2026-02-30T11:00:00Z" },
       { event: "a", timestamp: "yesterday" },
       { event: "a", timestamp: 1717243200000 },
@@ -49,6 +60,27 @@ describe("validateEvents", () => {
       const zods = ingestEventSchema.safeParse(item).success;
       expect({ item, accepted: ours }).toEqual({ item, accepted: zods });
     }
+  });
+
+  it("reads a timestamp without an offset as UTC, with or without a fraction", () => {
+    const result = validate([
+      { event: "a", timestamp: "2026-06-01T10:00:00" },
+      { event: "a", timestamp: "2026-06-01T10:00:00.123456" },
+      { event: "a", timestamp: "2026-06-01T12:00:00+02:00" },
+      { event: "a", timestamp: "2026-06-01" },
+    ]);
+    expect(result.accepted.map((tuple) => tuple[4])).toEqual([
+      Date.UTC(2026, 5, 1, 10),
+      Date.UTC(2026, 5, 1, 10, 0, 0, 123),
+      Date.UTC(2026, 5, 1, 10),
+    ]);
+    expect(result.rejected).toEqual([{ index: 3, reason: expect.stringContaining("without an offset it is UTC") }]);
+  });
+
+  it("reads sent_at without an offset as UTC when correcting the clock", () => {
+    // The client's clock is 1 h behind and writes UTC without an offset, like datetime.utcnow().isoformat().
+    const result = validate([{ event: "a", timestamp: "2026-06-01T10:59:00" }], { sentAt: "2026-06-01T11:00:00.000000" });
+    expect(result.accepted[0]![4]).toBe(Date.parse("2026-06-01T11:59:00.000Z"));
   });
 
   it("keeps valid events and lists the others by index", () => {
@@ -152,6 +184,15 @@ describe("validateEvents", () => {
 });
 
 describe("checkEnvelope", () => {
+  it("agrees with the zod envelope schema on sent_at", () => {
+    for (const sentAt of ["2026-06-01T12:00:00Z", "2026-06-01T12:00:00", "2026-06-01T12:00:00.123456", "2026-06-01T12:00:00.1+05:30", "2026-06-01", "2026-06-01T12:00", "noon", 5, null]) {
+      const ours = typeof checkEnvelope({ events: [{}], sent_at: sentAt }) === "object";
+      const zods = ingestEnvelopeSchema.safeParse({ events: [{}], sent_at: sentAt }).success;
+      expect({ sentAt, accepted: ours }).toEqual({ sentAt, accepted: zods });
+    }
+    expect(typeof checkEnvelope({ events: [{}], sent_at: "2026-06-01T12:00:00" })).toBe("object");
+  });
+
   it("accepts the documented body and refuses anything else with a reason", () => {
     expect(typeof checkEnvelope({ events: [{}], sent_at: "2026-06-01T12:00:00Z", api_key: "k" })).toBe("object");
     for (const bad of [null, [], "x", {}, { events: {} }, { events: [] }, { events: [{}], sent_at: "noon" }, { events: [{}], api_key: 1 }]) {
@@ -177,6 +218,12 @@ describe("parseIsoTimestamp", () => {
       samples.push(`${pad(1970 + random(100), 4)}-${pad(1 + random(12))}-${pad(1 + random(28))}T${pad(random(24))}:${pad(random(60))}:${pad(random(60))}${fraction}${zone}`);
     }
     for (const sample of samples) expect({ sample, ms: parseIsoTimestamp(sample) }).toEqual({ sample, ms: Date.parse(sample) });
+  });
+
+  it("reads a timestamp without an offset as UTC, not as the local time", () => {
+    for (const sample of ["2026-06-01T12:00:00", "2024-02-29T23:59:59.999", "1999-12-31T00:00:00.1", "0050-01-01T00:00:00", "2026-01-01T00:00:00.123456789"]) {
+      expect({ sample, ms: parseIsoTimestamp(sample) }).toEqual({ sample, ms: Date.parse(`${sample}Z`) });
+    }
   });
 });
 

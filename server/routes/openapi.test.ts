@@ -25,6 +25,16 @@ describe("GET /api/v1/openapi.json", () => {
     expect(Object.keys(schemas)).toEqual(expect.arrayContaining(["IngestResponse", "RestError", "LiveEvent"]));
   });
 
+  it("describes the 400 of a request whose every event was rejected", () => {
+    const doc = buildOpenApiDocument();
+    const bad = doc.paths["/api/v1/events/ingest"].post.responses["400"];
+    expect(bad.description).toContain("all_events_rejected");
+    expect(JSON.stringify(bad.content)).toContain("#/components/schemas/IngestRejected");
+    const rejected = doc.components.schemas.IngestRejected as { properties: Record<string, unknown>; required: string[] };
+    expect(rejected.required.sort()).toEqual(["accepted", "error", "rejected"]);
+    expect(JSON.stringify(rejected.properties.error)).toContain('"const":"all_events_rejected"');
+  });
+
   it("resolves every $ref it contains", () => {
     const doc = buildOpenApiDocument();
     const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];

@@ -9,6 +9,7 @@ import { z } from "zod";
 import {
   INGEST_LIMITS,
   ingestEventSchema,
+  ingestRejectedResponseSchema,
   ingestRequestSchema,
   ingestResponseSchema,
   liveEventSchema,
@@ -28,6 +29,7 @@ function componentSchemas(): Record<string, unknown> {
   registry.add(ingestEventSchema, { id: "IngestEvent" });
   registry.add(ingestRequestSchema, { id: "IngestRequest" });
   registry.add(ingestResponseSchema, { id: "IngestResponse" });
+  registry.add(ingestRejectedResponseSchema, { id: "IngestRejected" });
   registry.add(restErrorSchema, { id: "RestError" });
   registry.add(liveEventSchema, { id: "LiveEvent" });
   registry.add(healthSchema, { id: "Health" });
@@ -89,7 +91,13 @@ export function buildOpenApiDocument(serverUrl?: string) {
               description: "Accepted: the events are queued (or stored) and will be in the database shortly.",
               content: { "application/json": { schema: ref("IngestResponse") } },
             },
-            "400": errorResponse("Malformed JSON, or not `{ events: [...] }`."),
+            "400": {
+              description:
+                "Malformed JSON, or not `{ events: [...] }` (a RestError); or every event was rejected, nothing was " +
+                "kept (IngestRejected: code `all_events_rejected`, with `accepted: 0` and the reason of each in " +
+                "`rejected`). A batch with at least one valid event is a 202 instead.",
+              content: { "application/json": { schema: { anyOf: [ref("RestError"), ref("IngestRejected")] } } },
+            },
             "401": errorResponse("Missing or unknown API key."),
             "403": errorResponse("A browser request from another site than the project's domain."),
             "413": errorResponse(`Body over ${INGEST_LIMITS.maxBodyBytes} bytes or more than ${INGEST_LIMITS.maxEvents} events.`),

@@ -1,6 +1,10 @@
-/** The sessions and users of the period, most recent (or most active) first, twenty per page. */
+/**
+ * The sessions and users of the period, most recent (or most active) first, twenty per page. "Next" follows the
+ * page's nextCursor (keyset paging: as fast on page 500 as on page 1); "Previous" pops the stack of cursors that led
+ * here, so going back shows the same pages again.
+ */
 import { useQuery } from "@tanstack/solid-query";
-import { createEffect, createSignal, For, type JSX, on, Show } from "solid-js";
+import { type Accessor, createEffect, createSignal, For, type JSX, on, Show } from "solid-js";
 import type { AnalyticsRange } from "../lib/dashboard-state.ts";
 import { formatDateTime, formatDuration, formatExact } from "../lib/format.ts";
 import { sessionsQuery, TABLE_PAGE_SIZE, usersQuery } from "../lib/queries.ts";
@@ -32,10 +36,22 @@ function Truncated(props: { text: string | null; empty?: string; class?: string 
   );
 }
 
+/** The cursors of the pages walked so far (the first page has none); starts over when `resetOn` changes. */
+function createCursorPages(resetOn: Accessor<unknown>) {
+  const [cursors, setCursors] = createSignal<Array<string | undefined>>([undefined]);
+  createEffect(on(resetOn, () => setCursors([undefined]), { defer: true }));
+  return {
+    page: () => cursors().length - 1,
+    cursor: () => cursors().at(-1),
+    /** Moves to `page`: one forward with the shown page's nextCursor, or back to any earlier page. */
+    go: (page: number, nextCursor: string | null) =>
+      setCursors((list) => (page > list.length - 1 ? (nextCursor ? [...list, nextCursor] : list) : list.slice(0, page + 1))),
+  };
+}
+
 export function SessionsTable(props: { projectId: string; range: AnalyticsRange }) {
-  const [page, setPage] = createSignal(0);
-  createEffect(on(() => JSON.stringify(props.range), () => setPage(0), { defer: true }));
-  const query = useQuery(() => sessionsQuery(props.projectId, props.range, page()));
+  const pages = createCursorPages(() => JSON.stringify(props.range));
+  const query = useQuery(() => sessionsQuery(props.projectId, props.range, pages.cursor()));
   return (
     <QueryBoundary query={query} label="Loading sessions" skeletonClass="h-64">
       {(result) => (
@@ -78,12 +94,13 @@ export function SessionsTable(props: { projectId: string; range: AnalyticsRange 
           </Table>
           <Pager
             label="Sessions"
-            page={page()}
+            page={pages.page()}
             pageSize={TABLE_PAGE_SIZE}
             count={result().items.length}
             total={result().total}
+            hasNext={result().nextCursor !== null}
             busy={query.isFetching}
-            onPage={setPage}
+            onPage={(page) => pages.go(page, result().nextCursor)}
           />
         </Show>
       )}
@@ -92,9 +109,8 @@ export function SessionsTable(props: { projectId: string; range: AnalyticsRange 
 }
 
 export function UsersTable(props: { projectId: string; range: AnalyticsRange }) {
-  const [page, setPage] = createSignal(0);
-  createEffect(on(() => JSON.stringify(props.range), () => setPage(0), { defer: true }));
-  const query = useQuery(() => usersQuery(props.projectId, props.range, page()));
+  const pages = createCursorPages(() => JSON.stringify(props.range));
+  const query = useQuery(() => usersQuery(props.projectId, props.range, pages.cursor()));
   return (
     <QueryBoundary query={query} label="Loading users" skeletonClass="h-64">
       {(result) => (
@@ -127,12 +143,13 @@ export function UsersTable(props: { projectId: string; range: AnalyticsRange }) 
           </Table>
           <Pager
             label="Users"
-            page={page()}
+            page={pages.page()}
             pageSize={TABLE_PAGE_SIZE}
             count={result().items.length}
             total={result().total}
+            hasNext={result().nextCursor !== null}
             busy={query.isFetching}
-            onPage={setPage}
+            onPage={(page) => pages.go(page, result().nextCursor)}
           />
         </Show>
       )}

@@ -6,6 +6,8 @@ export function Pager(props: {
   pageSize: number;
   count: number;
   total: number;
+  /** For cursor paging: whether the server answered a next page (otherwise the total decides). */
+  hasNext?: boolean;
   busy?: boolean;
   label: string;
   onPage: (page: number) => void;
@@ -28,7 +30,7 @@ export function Pager(props: {
         <button
           type="button"
           class="btn-secondary px-2.5 py-1"
-          disabled={props.page >= lastPage() || props.busy}
+          disabled={!(props.hasNext ?? props.page < lastPage()) || props.busy}
           onClick={() => props.onPage(props.page + 1)}
         >
           Next

@@ -89,19 +89,19 @@ export const breakdownQuery = (projectId: string, range: AnalyticsRange, dimensi
 
 export const TABLE_PAGE_SIZE = 20;
 
-export const sessionsQuery = (projectId: string, range: AnalyticsRange, page: number) =>
+/** A page of sessions: the first without a cursor, each later one from the previous page's nextCursor. */
+export const sessionsQuery = (projectId: string, range: AnalyticsRange, cursor: string | undefined) =>
   queryOptions({
-    queryKey: [...keys.analytics(projectId), "sessions", range, page] as const,
-    queryFn: () =>
-      trpc.analytics.sessions.query({ projectId, ...range, limit: TABLE_PAGE_SIZE, offset: page * TABLE_PAGE_SIZE }),
+    queryKey: [...keys.analytics(projectId), "sessions", range, cursor ?? null] as const,
+    queryFn: () => trpc.analytics.sessions.query({ projectId, ...range, limit: TABLE_PAGE_SIZE, cursor }),
     placeholderData: (previous) => previous,
   });
 
-export const usersQuery = (projectId: string, range: AnalyticsRange, page: number) =>
+/** A page of users, paged by cursor like sessionsQuery. */
+export const usersQuery = (projectId: string, range: AnalyticsRange, cursor: string | undefined) =>
   queryOptions({
-    queryKey: [...keys.analytics(projectId), "users", range, page] as const,
-    queryFn: () =>
-      trpc.analytics.users.query({ projectId, ...range, limit: TABLE_PAGE_SIZE, offset: page * TABLE_PAGE_SIZE }),
+    queryKey: [...keys.analytics(projectId), "users", range, cursor ?? null] as const,
+    queryFn: () => trpc.analytics.users.query({ projectId, ...range, limit: TABLE_PAGE_SIZE, cursor }),
     placeholderData: (previous) => previous,
   });
 

@@ -6,6 +6,7 @@ import { sql } from "drizzle-orm";
 import { openDatabase, queryRows, type DatabaseHandle } from "../../db/client.ts";
 import { migrateDatabase } from "../../db/migrate.ts";
 import { projects, users } from "../../db/schema/index.ts";
+import { decodePageCursor } from "../../../shared/analytics.ts";
 import { generateTestEvents, shuffled, storeTestEvents } from "./analytics-test-data.ts";
 import { getBreakdown } from "./get-breakdown.ts";
 import { getOverview } from "./get-overview.ts";
@@ -74,5 +75,31 @@ describe("analytics on PGlite", () => {
     expect(sessions.items).toHaveLength(10);
     const people = await getUsers(handle.db, { projectId, from: iso(from), to: iso(to), limit: 10, filters: [{ dimension: "path", op: "eq", value: "/pricing" }] });
     expect(people.items.length).toBeGreaterThan(0);
+  });
+
+  it("pages sessions and users by cursor: every row once, in the order of one long page", async () => {
+    const range = { projectId, from: iso(from), to: iso(to) };
+    for (const kind of ["sessions", "users"] as const) {
+      const read = (limit: number, cursor?: string) =>
+        kind === "sessions"
+          ? getSessions(handle.db, { ...range, limit, cursor: cursor ? decodePageCursor(kind, cursor)! : undefined })
+          : getUsers(handle.db, { ...range, limit, cursor: cursor ? decodePageCursor(kind, cursor)! : undefined });
+      const whole = await read(100);
+      const walked: unknown[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 1000; page++) {
+        const next = await read(23, cursor);
+        walked.push(...next.items);
+        if (!next.nextCursor) break;
+        cursor = next.nextCursor;
+      }
+      const distinct = new Set(walked.map((item) => JSON.stringify(item))).size;
+      expect({ kind, count: walked.length, distinct, first: walked.slice(0, 100) }).toEqual({
+        kind,
+        count: whole.total,
+        distinct: whole.total,
+        first: whole.items,
+      });
+    }
   });
 });

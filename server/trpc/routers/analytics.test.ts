@@ -11,7 +11,8 @@ import {
 } from "../../queries/analytics/analytics-test-data.ts";
 import { registerAndSignIn, type SignedInUser } from "../../test-support/auth.ts";
 import { createTestServices, type TestServices } from "../../test-support/services.ts";
-import type { AnalyticsFilter } from "../../../shared/analytics.ts";
+import type { ZodError } from "zod";
+import { encodePageCursor, type AnalyticsFilter } from "../../../shared/analytics.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -419,7 +420,7 @@ describe("analytics.sessions", () => {
   });
 
   it("returns an empty page with the total past the end", async () => {
-    const page = await owner.caller.analytics.sessions({ projectId, from: iso(BASE), to: iso(BASE + DAY), offset: 100_000 });
+    const page = await owner.caller.analytics.sessions({ projectId, from: iso(BASE), to: iso(BASE + DAY), offset: 10_000 });
     expect(page.items).toEqual([]);
     expect(page.total).toBe((await rawTotals(BASE, BASE + DAY)).uniqueSessions);
   });
@@ -443,6 +444,124 @@ describe("analytics.users", () => {
     const page = await owner.caller.analytics.users({ projectId, from: iso(BASE), to: iso(BASE + DAYS * DAY), filters, limit: 100 });
     expect(page.total).toBe(expected.length);
     expect(page.items).toEqual(expected.slice(0, 100));
+  });
+});
+
+describe("analytics paging by cursor", () => {
+  // Ties on both sort keys: 23 sessions ending at the same instant, 23 users with the same lifetime event count.
+  const TIE_AT = BASE + 7 * DAY + 12 * HOUR + 30 * MINUTE;
+  beforeAll(async () => {
+    const tied = [];
+    for (let i = 0; i < 23; i++) {
+      const user = `user-tie-${String(i).padStart(2, "0")}`;
+      tied.push(testEvent(projectId, { at: TIE_AT - (i + 1) * MINUTE, sessionId: `sess-tie-${i}`, distinctId: user, path: "/tie" }));
+      tied.push(testEvent(projectId, { at: TIE_AT, sessionId: `sess-tie-${i}`, distinctId: user, path: "/tie" }));
+    }
+    await storeTestEvents(t.services.db, shuffled(tied));
+  });
+
+  async function walk<T>(fetchPage: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null; total: number }>, limit: number) {
+    const items: T[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 1000; pages++) {
+      const page = await fetchPage(cursor);
+      items.push(...page.items);
+      if (page.nextCursor === null) return items;
+      expect(page.items).toHaveLength(limit);
+      cursor = page.nextCursor;
+    }
+    throw new Error("the cursor never ended");
+  }
+
+  // Small pages around the tie (cut inside it several times), larger ones for the whole data set.
+  const walkRanges: Array<[string, number, number, AnalyticsFilter[] | undefined, number]> = [
+    ["all ten days", BASE, BASE + DAYS * DAY, undefined, 37],
+    ["ragged edges", RANGES[1]![1], RANGES[1]![2], undefined, 29],
+    ["the tie's hour", TIE_AT - HOUR, TIE_AT + HOUR, undefined, 4],
+    ["with a filter", BASE, BASE + DAYS * DAY, [{ dimension: "path", op: "neq", value: "/pricing" }], 41],
+  ];
+  for (const [name, from, to, filters, limit] of walkRanges) {
+    it(`walks every session exactly once, in order, through ties (${name})`, async () => {
+      const expected = await rawSessions(from, to, filters);
+      expect(expected.filter((s) => s.lastSeen === iso(TIE_AT)).length).toBeGreaterThanOrEqual(name === "ragged edges" ? 0 : 23);
+      const all = await walk((cursor) => owner.caller.analytics.sessions({ projectId, from: iso(from), to: iso(to), filters, limit, cursor }), limit);
+      expect(all).toEqual(expected);
+    }, 60_000);
+
+    it(`walks every user exactly once, in order, through ties (${name})`, async () => {
+      const expected = await rawUsers(from, to, filters);
+      const all = await walk((cursor) => owner.caller.analytics.users({ projectId, from: iso(from), to: iso(to), filters, limit, cursor }), limit);
+      expect(all).toEqual(expected);
+    }, 60_000);
+  }
+
+  it("resumes inside a tie at the row after the cursor", async () => {
+    const range = { projectId, from: iso(TIE_AT - HOUR), to: iso(TIE_AT + HOUR) };
+    const expected = await rawSessions(TIE_AT - HOUR, TIE_AT + HOUR);
+    const cut = expected.findIndex((s) => s.lastSeen === iso(TIE_AT)) + 11;
+    const first = await owner.caller.analytics.sessions({ ...range, limit: cut });
+    expect([first.items.at(-1)!.lastSeen, expected[cut]!.lastSeen]).toEqual([iso(TIE_AT), iso(TIE_AT)]);
+    const second = await owner.caller.analytics.sessions({ ...range, limit: 5, cursor: first.nextCursor! });
+    expect(second.items).toEqual(expected.slice(cut, cut + 5));
+    expect(second.total).toBe(expected.length);
+  });
+
+  it("answers nextCursor null on the last page, also when it is exactly full", async () => {
+    const range = { projectId, from: iso(TIE_AT - HOUR), to: iso(TIE_AT + HOUR) };
+    const total = (await rawSessions(TIE_AT - HOUR, TIE_AT + HOUR)).length;
+    const whole = await owner.caller.analytics.sessions({ ...range, limit: total });
+    expect(whole.items).toHaveLength(total);
+    expect(whole.nextCursor).toBeNull();
+    expect((await owner.caller.analytics.sessions({ ...range, limit: total - 1 })).nextCursor).toEqual(expect.any(String));
+  });
+
+  it("accepts offset up to 10,000 and refuses more as BAD_REQUEST on offset", async () => {
+    expect((await owner.caller.analytics.users({ projectId, offset: 10_000 })).items).toEqual([]);
+    for (const call of [
+      () => owner.caller.analytics.sessions({ projectId, offset: 10_001 }),
+      () => owner.caller.analytics.users({ projectId, offset: 1_000_000 }),
+    ]) {
+      const error = await failure(call());
+      expect(error.code).toBe("BAD_REQUEST");
+      expect((error.cause as ZodError).issues.map((issue) => issue.path)).toEqual([["offset"]]);
+    }
+  });
+
+  it("refuses a malformed cursor as BAD_REQUEST on cursor", async () => {
+    const b64 = (text: string) => Buffer.from(text).toString("base64url");
+    const malformed = [
+      "",
+      "not a cursor!",
+      "%%%",
+      "x".repeat(5000),
+      b64("not json"),
+      b64("[]"),
+      b64('{"key":"1","id":"a"}'),
+      b64('["s","1e3","sess-1"]'),
+      b64('["s","-5","sess-1"]'),
+      b64('["s","99999999999999999999","sess-1"]'),
+      b64('["s","1",""]'),
+      b64('["s","1","nul\u0000id"]'),
+      b64('["s",1,"sess-1"]'),
+      b64('["s","1","sess-1","extra"]'),
+      Buffer.from([0xff, 0xfe, 0x5b]).toString("base64url"),
+      encodePageCursor("users", { key: "3", id: "user-1" }),
+    ];
+    for (const cursor of malformed) {
+      const error = await failure(owner.caller.analytics.sessions({ projectId, cursor }));
+      expect({ cursor, code: error.code }).toEqual({ cursor, code: "BAD_REQUEST" });
+      expect((error.cause as ZodError).issues.map((issue) => issue.path)).toEqual([["cursor"]]);
+    }
+    const error = await failure(owner.caller.analytics.users({ projectId, cursor: encodePageCursor("sessions", { key: "3", id: "s" }) }));
+    expect(error.code).toBe("BAD_REQUEST");
+  });
+
+  it("counts an offset given with a cursor from the cursor", async () => {
+    const range = { projectId, from: iso(BASE), to: iso(BASE + DAYS * DAY) };
+    const expected = await rawUsers(BASE, BASE + DAYS * DAY);
+    const first = await owner.caller.analytics.users({ ...range, limit: 10 });
+    const skipped = await owner.caller.analytics.users({ ...range, limit: 10, offset: 4, cursor: first.nextCursor! });
+    expect(skipped.items).toEqual(expected.slice(14, 24));
   });
 });
 
