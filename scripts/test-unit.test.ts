@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from "bun:test";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { classifyTestFiles } from "./test-unit.ts";
+import { classifyTestFiles, SERVICE_HELPERS, SPAWNS_SERVICES } from "./test-unit.ts";
 
 describe("test:unit selection", () => {
   const { unit, serviceBacked } = classifyTestFiles();
@@ -13,6 +14,11 @@ describe("test:unit selection", () => {
       .sort();
     expect([...unit, ...serviceBacked].sort()).toEqual(all);
     expect(unit.filter((file) => serviceBacked.includes(file))).toEqual([]);
+  });
+
+  it("names service helpers and spawning tests that exist (a moved one would make every test a unit test)", () => {
+    const root = path.resolve(import.meta.dirname, "..");
+    for (const file of [...SERVICE_HELPERS, ...SPAWNS_SERVICES]) expect({ file, exists: existsSync(path.join(root, file)) }).toEqual({ file, exists: true });
   });
 
   it("leaves out the tests that use PostgreSQL, Redis, Chromium or the benchmark", () => {

@@ -87,6 +87,9 @@ export function classifyTestFiles(rootDir = root): { unit: string[]; serviceBack
 
 if (import.meta.main) {
   const args = process.argv.slice(2);
+  // A helper moved or renamed would make every test look like a unit test.
+  const missing = [...SERVICE_HELPERS, ...SPAWNS_SERVICES].filter((file) => !existsSync(path.join(root, file)));
+  if (missing.length) throw new Error(`scripts/test-unit.ts names files that do not exist: ${missing.join(", ")}`);
   const { unit, serviceBacked } = classifyTestFiles();
   if (args.includes("--list")) {
     console.log(`unit (${unit.length}):\n  ${unit.join("\n  ")}`);
