@@ -3,10 +3,11 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { classifyTestFiles, SERVICE_HELPERS, SPAWNS_SERVICES } from "./test-unit.ts";
+import { classifyTestFiles, DOM_HELPER, SERVICE_HELPERS, SPAWNS_SERVICES } from "./test-unit.ts";
 
 describe("test:unit selection", () => {
-  const { unit, serviceBacked } = classifyTestFiles();
+  const { unit: plain, dom, serviceBacked } = classifyTestFiles();
+  const unit = [...plain, ...dom];
 
   it("puts every test file of the repository on exactly one side", () => {
     const all = [...new Bun.Glob("**/*.test.{ts,tsx}").scanSync({ cwd: path.resolve(import.meta.dirname, "..") })]
@@ -18,7 +19,7 @@ describe("test:unit selection", () => {
 
   it("names service helpers and spawning tests that exist (a moved one would make every test a unit test)", () => {
     const root = path.resolve(import.meta.dirname, "..");
-    for (const file of [...SERVICE_HELPERS, ...SPAWNS_SERVICES]) expect({ file, exists: existsSync(path.join(root, file)) }).toEqual({ file, exists: true });
+    for (const file of [...SERVICE_HELPERS, ...SPAWNS_SERVICES, DOM_HELPER]) expect({ file, exists: existsSync(path.join(root, file)) }).toEqual({ file, exists: true });
   });
 
   it("leaves out the tests that use PostgreSQL, Redis, Chromium or the benchmark", () => {
@@ -44,6 +45,12 @@ describe("test:unit selection", () => {
     }
   });
 
+  it("runs the happy-dom component tests apart from the rest", () => {
+    expect(dom).toContain("client/src/components/period-picker.test.ts");
+    expect(plain).toContain("scripts/build-client.test.ts");
+    expect(plain.filter((file) => dom.includes(file))).toEqual([]);
+  });
+
   describe("in a tree of its own", () => {
     let root = "";
     afterAll(() => rm(root, { recursive: true, force: true }));
@@ -63,7 +70,7 @@ describe("test:unit selection", () => {
       const reader = ["loadTestService", "Urls"].join("");
       await write("server/c.test.ts", `const urls = ${reader}();\n`);
       await write("server/d.test.ts", `// not ${reader}() in a comment\nexport const y = 1;\n`);
-      expect(classifyTestFiles(root)).toEqual({ unit: ["server/b.test.ts", "server/d.test.ts"], serviceBacked: ["server/a.test.ts", "server/c.test.ts"] });
+      expect(classifyTestFiles(root)).toEqual({ unit: ["server/b.test.ts", "server/d.test.ts"], dom: [], serviceBacked: ["server/a.test.ts", "server/c.test.ts"] });
     });
   });
 });

@@ -9,6 +9,10 @@
  *   `loadTestBrowserSettings()`), or is one of the few that start services in a child process (`SPAWNS_SERVICES`);
  * - every other test file is a unit test. Embedded PGlite, temporary folders and loopback ports are fine.
  *
+ * Component tests (those reaching `client/test-support/solid-dom.ts`) run in a second `bun test` of their own: after
+ * happy-dom has been registered, loading vite in the same process fails ("First argument must be an Error object"
+ * in scripts/build-client.test.ts), as STACK-NOTES warns for DOM tests and Bun.serve.
+ *
  * The selection is checked each time it runs: the child `bun test` gets PostgreSQL and Redis URLs on a dead port
  * and a Chromium path that does not exist, with CI=1 so browser tests fail instead of skipping. A unit test that
  * needs a service by a path the rule does not see fails here at once, rather than hanging on someone's laptop.
@@ -25,6 +29,9 @@ export const SERVICE_HELPERS = [
   "server/test-support/private-redis.ts",
   "server/test-support/browser.ts",
 ];
+
+/** Tests that reach this run in a `bun test` of their own (see above). */
+export const DOM_HELPER = "client/test-support/solid-dom.ts";
 
 /** A call (not the definition) of the readers that tell tests where PostgreSQL, Redis and Chromium are. */
 const SERVICE_READER_CALL = /(?<!function\s+)\b(loadTestServiceUrls|loadTestBrowserSettings)\s*\(/;
@@ -60,39 +67,47 @@ function localImports(file: string, source: string): string[] {
 }
 
 /** True when `file` (absolute) or a file it reaches through local imports is a helper or calls a service reader. */
-function reachesServices(file: string, helpers: Set<string>, seen = new Set<string>()): boolean {
+function reachesServices(file: string, helpers: Set<string>, readers: boolean, seen = new Set<string>()): boolean {
   if (helpers.has(file)) return true;
   if (seen.has(file)) return false;
   seen.add(file);
   const source = readFileSync(file, "utf8");
   // Transpiled, so a reader named in a comment does not count.
-  if (SERVICE_READER_CALL.test(transpilerFor(file).transformSync(source))) return true;
-  return localImports(file, source).some((imported) => reachesServices(imported, helpers, seen));
+  if (readers && SERVICE_READER_CALL.test(transpilerFor(file).transformSync(source))) return true;
+  return localImports(file, source).some((imported) => reachesServices(imported, helpers, readers, seen));
 }
 
-/** Every test file of the repository (outside node_modules), split by the rule above; paths from the root, sorted. */
-export function classifyTestFiles(rootDir = root): { unit: string[]; serviceBacked: string[] } {
+/**
+ * Every test file of the repository (outside node_modules), split by the rule above: `unit` and `dom` together are
+ * the unit tests; paths from the root, sorted.
+ */
+export function classifyTestFiles(rootDir = root): { unit: string[]; dom: string[]; serviceBacked: string[] } {
   const helpers = new Set(SERVICE_HELPERS.map((helper) => path.join(rootDir, helper)));
+  const domHelper = new Set([path.join(rootDir, DOM_HELPER)]);
   const spawns = new Set(SPAWNS_SERVICES);
   const unit: string[] = [];
+  const dom: string[] = [];
   const serviceBacked: string[] = [];
   for (const file of new Glob("**/*.test.{ts,tsx}").scanSync({ cwd: rootDir })) {
     if (file.split(path.sep).includes("node_modules")) continue;
     const relative = file.split(path.sep).join("/");
-    const needsServices = spawns.has(relative) || reachesServices(path.join(rootDir, file), helpers);
-    (needsServices ? serviceBacked : unit).push(relative);
+    const absolute = path.join(rootDir, file);
+    if (spawns.has(relative) || reachesServices(absolute, helpers, true)) serviceBacked.push(relative);
+    else if (reachesServices(absolute, domHelper, false)) dom.push(relative);
+    else unit.push(relative);
   }
-  return { unit: unit.sort(), serviceBacked: serviceBacked.sort() };
+  return { unit: unit.sort(), dom: dom.sort(), serviceBacked: serviceBacked.sort() };
 }
 
 if (import.meta.main) {
   const args = process.argv.slice(2);
   // A helper moved or renamed would make every test look like a unit test.
-  const missing = [...SERVICE_HELPERS, ...SPAWNS_SERVICES].filter((file) => !existsSync(path.join(root, file)));
+  const missing = [...SERVICE_HELPERS, ...SPAWNS_SERVICES, DOM_HELPER].filter((file) => !existsSync(path.join(root, file)));
   if (missing.length) throw new Error(`scripts/test-unit.ts names files that do not exist: ${missing.join(", ")}`);
-  const { unit, serviceBacked } = classifyTestFiles();
+  const { unit, dom, serviceBacked } = classifyTestFiles();
   if (args.includes("--list")) {
     console.log(`unit (${unit.length}):\n  ${unit.join("\n  ")}`);
+    console.log(`unit, with happy-dom, run apart (${dom.length}):\n  ${dom.join("\n  ")}`);
     console.log(`service-backed, \`bun test\` only (${serviceBacked.length}):\n  ${serviceBacked.join("\n  ")}`);
     process.exit(0);
   }
@@ -100,11 +115,15 @@ if (import.meta.main) {
   // The product's own variables too: nothing in a unit test may reach a configured server.
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
-  // `./` makes bun treat each as a path, not a name filter.
-  const proc = Bun.spawn([process.execPath, "test", ...args, ...unit.map((file) => `./${file}`)], {
-    cwd: root,
-    env,
-    stdio: ["inherit", "inherit", "inherit"],
-  });
-  process.exit(await proc.exited);
+  let failed = 0;
+  for (const files of [unit, dom]) {
+    // `./` makes bun treat each as a path, not a name filter.
+    const proc = Bun.spawn([process.execPath, "test", ...args, ...files.map((file) => `./${file}`)], {
+      cwd: root,
+      env,
+      stdio: ["inherit", "inherit", "inherit"],
+    });
+    failed ||= await proc.exited;
+  }
+  process.exit(failed);
 }
