@@ -49,18 +49,30 @@ async function bundle(entry: string, options: BuildOptions): Promise<string> {
   return file.text;
 }
 
-/** Declarations for the ES module entry; index.ts holds every public type, so one file stands alone. */
+/**
+ * Declarations for the ES module entry, one file that stands alone: those of types.ts (the public types, which
+ * import nothing) followed by index.ts's, whose type imports and re-exports from ./types.ts are then redundant.
+ */
 async function emitDeclarations(): Promise<string> {
-  const source = await Bun.file(path.join(srcDir, "index.ts")).text();
+  const [types, entry] = await Promise.all(["types.ts", "index.ts"].map((file) => declarationsOf(file)));
+  const fromTypes = /^(?:import|export) type \{[^}]*\} from "\.\/types\.(?:ts|js)";\n/gm;
+  const text = `${types}${entry!.replace(fromTypes, "")}`;
+  const imports = text.match(/^.*\bfrom\s+["'].*$/m);
+  if (imports) throw new Error(`sdk index.d.ts would not stand alone: ${imports[0]}`);
+  return text;
+}
+
+async function declarationsOf(file: string): Promise<string> {
+  const source = await Bun.file(path.join(srcDir, file)).text();
   const result = ts.transpileDeclaration(source, {
-    fileName: "index.ts",
+    fileName: file,
     reportDiagnostics: true,
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, strict: true },
   });
   const problems = result.diagnostics ?? [];
   if (problems.length) {
     const text = problems.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")).join("\n");
-    throw new Error(`sdk/src/index.ts declarations: ${text}`);
+    throw new Error(`sdk/src/${file} declarations: ${text}`);
   }
   return result.outputText;
 }

@@ -1,7 +1,9 @@
 /**
  * Command-line options of `bun run bench`. Every default is the full run the README's table comes from; `--quick`
  * shortens every phase (and loads 1 M instead of 10 M events) so the smoke test and development runs take minutes.
+ * Parsed by node:util's parseArgs, as the scripts' options are.
  */
+import { parseArgs } from "node:util";
 export const PARTS = ["ceilings", "ingest", "pipeline", "live", "queries", "footprint"] as const;
 export type Part = (typeof PARTS)[number];
 
@@ -55,6 +57,26 @@ const USAGE = `Usage: bun run bench [-- options]
   --cpu-prof              run server and worker under bun --cpu-prof and print their hottest functions (profiling)
   --env NAME=value        extra environment for the product's server and worker (repeatable; for experiments)`;
 
+/** The flags, for node:util's parseArgs; numbers are read as strings and checked below. */
+const FLAGS = {
+  quick: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  only: { type: "string" },
+  skip: { type: "string" },
+  "postgres-url": { type: "string" },
+  "redis-url": { type: "string" },
+  out: { type: "string" },
+  duration: { type: "string" },
+  connections: { type: "string" },
+  threads: { type: "string" },
+  events: { type: "string" },
+  "keep-database": { type: "boolean" },
+  "keep-logs": { type: "boolean" },
+  "log-statements": { type: "boolean" },
+  "cpu-prof": { type: "boolean" },
+  env: { type: "string", multiple: true },
+} as const;
+
 function parseList(value: string | undefined, flag: string): Part[] {
   if (!value) throw new Error(`${flag} needs a comma-separated list of parts`);
   const parts = value.split(",").map((p) => p.trim());
@@ -70,92 +92,58 @@ function parsePositive(value: string | undefined, flag: string): number {
   return n;
 }
 
+function parseFlags(argv: readonly string[]) {
+  try {
+    return parseArgs({ args: [...argv], options: FLAGS, strict: true, allowPositionals: false, tokens: true });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${USAGE}`);
+  }
+}
+
 /** Parses argv (without the runtime and script); throws with the usage text on a bad flag. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions | { help: string } {
-  const quick = argv.includes("--quick");
+  const { values, tokens } = parseFlags(argv);
+  if (values.help) return { help: USAGE };
+  const quick = values.quick ?? false;
+  let parts: Part[] = [...PARTS];
+  // --only replaces the list and --skip removes from it, in the order they were given.
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    if (token.name === "only") parts = parseList(token.value, "--only");
+    if (token.name === "skip") {
+      const skipped = parseList(token.value, "--skip");
+      parts = parts.filter((p) => !skipped.includes(p));
+    }
+  }
+  const productEnv: Record<string, string> = {};
+  for (const pair of values.env ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new Error("--env needs NAME=value");
+    productEnv[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const number = (name: "duration" | "connections" | "threads" | "events", fallback: number) =>
+    values[name] === undefined ? fallback : parsePositive(values[name], `--${name}`);
   const options: BenchOptions = {
     quick,
-    parts: [...PARTS],
-    postgresUrl: "postgres://postgres@127.0.0.1:5432/postgres",
-    redisUrl: "redis://127.0.0.1:6379",
-    out: "bench/results/latest.json",
-    durationS: quick ? 4 : 10,
-    connections: 50,
-    threads: 2,
-    queryEvents: quick ? 1_000_000 : 10_000_000,
+    parts: PARTS.filter((p) => parts.includes(p)),
+    postgresUrl: values["postgres-url"] ?? "postgres://postgres@127.0.0.1:5432/postgres",
+    redisUrl: values["redis-url"] ?? "redis://127.0.0.1:6379",
+    out: values.out ?? "bench/results/latest.json",
+    durationS: number("duration", quick ? 4 : 10),
+    connections: Math.round(number("connections", 50)),
+    threads: Math.round(number("threads", 2)),
+    queryEvents: Math.round(number("events", quick ? 1_000_000 : 10_000_000)),
     querySamples: quick ? 7 : 20,
     liveDurationS: quick ? 5 : 15,
     liveRate: 5_000,
-    keepDatabase: false,
-    keepLogs: false,
-    logStatements: false,
-    cpuProfile: false,
-    productEnv: {},
+    keepDatabase: values["keep-database"] ?? false,
+    keepLogs: values["keep-logs"] ?? false,
+    logStatements: values["log-statements"] ?? false,
+    cpuProfile: values["cpu-prof"] ?? false,
+    productEnv,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const next = () => argv[++i];
-    switch (flag) {
-      case "--quick":
-        break;
-      case "--help":
-      case "-h":
-        return { help: USAGE };
-      case "--only":
-        options.parts = parseList(next(), flag);
-        break;
-      case "--skip": {
-        const skipped = parseList(next(), flag);
-        options.parts = options.parts.filter((p) => !skipped.includes(p));
-        break;
-      }
-      case "--postgres-url":
-        options.postgresUrl = next() ?? "";
-        break;
-      case "--redis-url":
-        options.redisUrl = next() ?? "";
-        break;
-      case "--out":
-        options.out = next() ?? "";
-        break;
-      case "--duration":
-        options.durationS = parsePositive(next(), flag);
-        break;
-      case "--connections":
-        options.connections = Math.round(parsePositive(next(), flag));
-        break;
-      case "--threads":
-        options.threads = Math.round(parsePositive(next(), flag));
-        break;
-      case "--events":
-        options.queryEvents = Math.round(parsePositive(next(), flag));
-        break;
-      case "--keep-database":
-        options.keepDatabase = true;
-        break;
-      case "--keep-logs":
-        options.keepLogs = true;
-        break;
-      case "--log-statements":
-        options.logStatements = true;
-        break;
-      case "--cpu-prof":
-        options.cpuProfile = true;
-        break;
-      case "--env": {
-        const pair = next() ?? "";
-        const eq = pair.indexOf("=");
-        if (eq <= 0) throw new Error("--env needs NAME=value");
-        options.productEnv[pair.slice(0, eq)] = pair.slice(eq + 1);
-        break;
-      }
-      default:
-        throw new Error(`Unknown option ${flag}\n${USAGE}`);
-    }
-  }
   if (!options.postgresUrl.startsWith("postgres")) throw new Error("--postgres-url must be a postgres:// URL");
   if (!options.redisUrl.startsWith("redis")) throw new Error("--redis-url must be a redis:// URL");
   if (!options.out) throw new Error("--out needs a file name");
-  options.parts = PARTS.filter((p) => options.parts.includes(p));
   return options;
 }

@@ -1,42 +1,13 @@
 /**
  * The SDK as an ES module, for apps that bundle it: `import { init } from "<host>/static/sdk/sdk.mjs"` (or the
- * `sdk` package folder). It returns the same API the script tag puts on `window.tracker`. Its public types live here
- * so the generated `index.d.ts` stands alone; nothing in this file may import runtime code from `shared/` or `server/`.
+ * `sdk` package folder). It returns the same API the script tag puts on `window.tracker`. Its public types live in
+ * types.ts, inlined into the generated `index.d.ts` so that it stands alone; nothing in this file may import runtime
+ * code from `shared/` or `server/`.
  */
 import { createTracker } from "./tracker.ts";
+import type { Tracker, TrackerOptions } from "./types.ts";
 
-/** Event properties: any JSON-serialisable values. */
-export type Properties = Record<string, unknown>;
-
-export interface TrackerOptions {
-  /** The project's API key (`proj_...`), sent in the body so beacons need no custom header. */
-  project: string;
-  /** Origin of the analytics server, e.g. `https://analytics.example.com`. */
-  apiUrl: string;
-  /** Also count `#/route` changes as page views (and include the hash in `path`). */
-  hashRouting?: boolean;
-  /** Send nothing while the browser signals Do Not Track or Global Privacy Control, unless `optIn()` is called. */
-  respectDnt?: boolean;
-  /** Record nothing until `optIn()` is called (the choice is remembered in localStorage). */
-  requireConsent?: boolean;
-}
-
-export interface Tracker {
-  /** Records a custom event. */
-  event(name: string, properties?: Properties): void;
-  /** Sets the distinct id for this tab (kept across reloads) and records an `identify` event. */
-  identify(distinctId: string, properties?: Properties): void;
-  /** Forgets the distinct id, the session and registered properties. */
-  reset(): void;
-  /** Sends queued events now; resolves when this request has been answered. */
-  flush(): Promise<void>;
-  /** Stops recording and sending, drops the queue, and remembers the choice in localStorage. */
-  optOut(): void;
-  /** Allows recording (consent given) and remembers it; records the current page view if it was not yet. */
-  optIn(): void;
-  /** Adds properties to every later event in this tab. */
-  register(properties: Properties): void;
-}
+export type { Properties, Tracker, TrackerOptions } from "./types.ts";
 
 /** Starts tracking with `options` (an automatic page view now and on every navigation) and returns the API. */
 export const init = (options: TrackerOptions): Tracker => createTracker(options);

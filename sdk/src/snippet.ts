@@ -4,7 +4,7 @@
  * data-project (required), data-api-url (default: the script's origin), data-hash-routing, data-respect-dnt,
  * data-require-consent (boolean attributes; "false" turns one off).
  */
-import type { Tracker } from "./index.ts";
+import type { Tracker } from "./types.ts";
 import { createTracker } from "./tracker.ts";
 
 declare global {

@@ -2,12 +2,13 @@
  * One database type for both drivers: postgres.js against PostgreSQL (DATABASE_URL set) and embedded PGlite
  * (data on disk under DATA_DIR/pg). PGlite is imported lazily so production never loads its WASM.
  */
-import { mkdir, open, readFile, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { SQL } from "drizzle-orm";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { lockDataFolder } from "./data-folder-lock.ts";
 import * as schema from "./schema/index.ts";
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -67,40 +68,6 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   } catch (error) {
     await releaseLock();
     throw error;
-  }
-}
-
-/**
- * PGlite cannot stop two processes from opening the same folder (which corrupts it), so we hold a lock file with
- * our pid. A lock left by a process that no longer exists (kill -9) is taken over.
- */
-async function lockDataFolder(lockPath: string): Promise<() => Promise<void>> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(lockPath, "wx", 0o600);
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return () => rm(lockPath, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const owner = Number.parseInt(await readFile(lockPath, "utf8").catch(() => ""), 10);
-      if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
-        throw new Error(
-          `The data folder ${path.dirname(lockPath)} is in use by process ${owner}. Stop it first, or set DATA_DIR to another folder.`,
-        );
-      }
-      await rm(lockPath, { force: true });
-    }
-  }
-  throw new Error(`Could not lock ${lockPath}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

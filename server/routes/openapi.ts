@@ -1,8 +1,9 @@
 /**
  * The REST API's description: `GET /api/v1/openapi.json` (OpenAPI 3.1, whose schemas are JSON Schema 2020-12) and a
- * readable page at `GET /api/v1/docs`. The schemas are generated with `z.toJSONSchema` from the same zod schemas in
- * shared/ingest.ts that define what ingest accepts, so the document cannot drift from the contract. The page is a
- * static HTML file plus a script served from here (the app's CSP allows only same-origin scripts, no inline code).
+ * readable page at `GET /api/v1/docs` (Swagger UI, see openapi-docs-page.ts). The schemas are generated with
+ * `z.toJSONSchema` from the same zod schemas in shared/ingest.ts that define what ingest accepts, so the document
+ * cannot drift from the contract. The page's files are all served from here (the app's CSP allows only same-origin
+ * scripts, no inline code).
  */
 import { Hono } from "hono";
 import { z } from "zod";
@@ -15,7 +16,7 @@ import {
   liveEventSchema,
   restErrorSchema,
 } from "../../shared/ingest.ts";
-import { DOCS_CSS, DOCS_HTML, DOCS_SCRIPT } from "./openapi-docs-page.ts";
+import { docsPageRoutes } from "./openapi-docs-page.ts";
 
 const healthSchema = z.object({ status: z.literal("ok") });
 const readinessSchema = z.object({
@@ -132,7 +133,5 @@ export function openApiRoutes(options: { publicUrl?: string } = {}) {
   const document = JSON.stringify(buildOpenApiDocument(options.publicUrl));
   return new Hono()
     .get("/openapi.json", (c) => c.body(document, 200, { "content-type": "application/json; charset=utf-8" }))
-    .get("/docs", (c) => c.html(DOCS_HTML))
-    .get("/docs/docs.js", (c) => c.body(DOCS_SCRIPT, 200, { "content-type": "text/javascript; charset=utf-8" }))
-    .get("/docs/docs.css", (c) => c.body(DOCS_CSS, 200, { "content-type": "text/css; charset=utf-8" }));
+    .route("/", docsPageRoutes());
 }

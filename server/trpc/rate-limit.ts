@@ -5,7 +5,16 @@
  * closed here would turn a Redis outage into a full outage (token checks, which guard access, do fail closed).
  */
 import { TRPCError } from "@trpc/server";
-import type { InnerContext } from "./init.ts";
+import type { Services } from "../services.ts";
+
+/** What counting needs from a procedure's context (init.ts's InnerContext has it): named here, so init.ts imports
+ * this file and not the other way round. */
+export interface RateLimitContext {
+  services: Pick<Services, "config" | "kv" | "logger">;
+  clientIp: string;
+  /** Where Retry-After goes when the limit is hit. */
+  resHeaders: Headers;
+}
 
 export interface RateLimitOptions {
   /** The bucket's name; calls sharing a name share a count. */
@@ -17,7 +26,7 @@ export interface RateLimitOptions {
 const WINDOW_MS = 60_000;
 
 /** Counts one call against the caller's bucket; throws TOO_MANY_REQUESTS (with Retry-After) over the limit. */
-export async function consumeRateLimit(ctx: InnerContext, { name, perMinute }: RateLimitOptions): Promise<void> {
+export async function consumeRateLimit(ctx: RateLimitContext, { name, perMinute }: RateLimitOptions): Promise<void> {
   const limit = perMinute ?? ctx.services.config.RATE_LIMIT_PER_MINUTE;
   const window = Math.floor(Date.now() / WINDOW_MS);
   let count: { value: number; ttlMs: number } | null = null;

@@ -8,19 +8,11 @@
 import { hostname } from "node:os";
 import type { KeyStore } from "../infra/key-store.ts";
 import type { Logger } from "../logger.ts";
+import { isProcessAlive } from "../process-alive.ts";
 
 const SLOT_TTL_MS = 15_000;
 const HEARTBEAT_MS = 5_000;
 const MAX_SLOTS = 64;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 export interface ConsumerSlot {
   name: string;
@@ -37,7 +29,7 @@ export async function claimConsumerName(kv: KeyStore, logger: Logger): Promise<C
     if (!taken) {
       const owner = await kv.get(key);
       const ownerPid = Number(owner);
-      if (owner === me || owner === null || !Number.isInteger(ownerPid) || !isAlive(ownerPid)) {
+      if (owner === me || owner === null || !Number.isInteger(ownerPid) || !isProcessAlive(ownerPid)) {
         await kv.set(key, me, SLOT_TTL_MS);
         taken = true;
       }

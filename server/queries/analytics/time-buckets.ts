@@ -1,6 +1,8 @@
 /**
  * Bucket boundaries in a time zone, computed here with Intl so the zone name never reaches SQL. Day buckets start at
- * local midnight (also in +05:30/+05:45 zones and across DST changes); hour buckets at local hour starts.
+ * local midnight (also in +05:30/+05:45 zones and across DST changes, and at 01:00 where a change skips midnight,
+ * as in Santiago and Havana); hour buckets at local hour starts (also across 30-minute changes, as on Lord Howe).
+ * Hand-written rather than a date library: a few Intl calls per bucket, and the tests hold it to Intl minute by minute.
  */
 import type { Granularity } from "../../../shared/analytics.ts";
 
@@ -84,14 +86,53 @@ export function listBuckets(from: number, to: number, granularity: Granularity, 
     }
     return boundaries;
   }
-  // Local hours start where (instant + offset) is a whole hour; offsets move in whole hours or keep the alignment
-  // for the zones where they are not whole (+05:30 stays at :30 UTC).
-  const aligned = (ms: number) => ms - (((ms + zoneOffsetMs(zone, ms)) % HOUR_MS) + HOUR_MS) % HOUR_MS;
-  let start = aligned(from);
+  let start = startOfLocalHour(zone, from);
+  let offset = zoneOffsetMs(zone, start);
   boundaries.push(start);
   while (start < to) {
-    start = aligned(start + HOUR_MS + HOUR_MS / 2);
+    const probe = start + HOUR_MS;
+    const probeOffset = zoneOffsetMs(zone, probe);
+    // The same offset an hour on means no change in between (they come at most hourly): the next start is the next
+    // whole-hour reading, one Intl call per bucket. Otherwise the next start is within the hour, or within 1.5 hours
+    // after an hour that a change of offset lengthened.
+    let next = probeOffset === offset ? alignToHour(probe, probeOffset) : startOfLocalHour(zone, probe);
+    if (next <= start) next = startOfLocalHour(zone, start + HOUR_MS + HOUR_MS / 2);
+    offset = probeOffset === offset ? offset : zoneOffsetMs(zone, next);
+    start = next;
     boundaries.push(start);
   }
   return boundaries;
+}
+
+/** The last instant at or before `ms` where the wall clock reads a whole hour, at offset `offset`. */
+const alignToHour = (ms: number, offset: number) => ms - ((((ms + offset) % HOUR_MS) + HOUR_MS) % HOUR_MS);
+
+/**
+ * Start of the local hour holding `ms`: the last instant at or before it where the wall clock read a whole hour, or
+ * where a change of offset jumped into a new hour (Lord Howe Island's 30-minute change skips 02:00 and starts the
+ * hour at 02:30). Offsets change at most once an hour, so one look an hour back tells whether one did.
+ */
+function startOfLocalHour(zone: string, ms: number): number {
+  const offset = zoneOffsetMs(zone, ms);
+  const aligned = alignToHour(ms, offset);
+  if (zoneOffsetMs(zone, ms - HOUR_MS) === offset) return aligned;
+  const change = offsetChangeBetween(zone, ms - HOUR_MS, ms);
+  if (aligned >= change) return aligned;
+  // The change came after the last whole-hour reading: it starts a new hour if it jumped into one, else the hour
+  // that was running goes on (01:59 -> 01:30), and it started before the change.
+  const justBefore = change - 1000;
+  return localParts(zone, change).hour !== localParts(zone, justBefore).hour ? change : startOfLocalHour(zone, justBefore);
+}
+
+/** The first whole second in (from, to] with the offset of `to`, given that `from` has another. */
+function offsetChangeBetween(zone: string, from: number, to: number): number {
+  const target = zoneOffsetMs(zone, to);
+  let before = Math.floor(from / 1000);
+  let after = Math.floor(to / 1000);
+  while (after - before > 1) {
+    const mid = Math.floor((before + after) / 2);
+    if (zoneOffsetMs(zone, mid * 1000) === target) after = mid;
+    else before = mid;
+  }
+  return after * 1000;
 }
