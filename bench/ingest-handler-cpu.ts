@@ -26,14 +26,26 @@ const events = Number(process.argv[3] ?? 1);
 const requests = Number(process.argv[4] ?? 20_000);
 const inFlight = Number(process.argv[5] ?? 50);
 const keyIn = process.argv[6] ?? "header";
-if (!["redis", "none", "bare"].includes(mode) || !(events >= 1 && requests >= 1 && inFlight >= 1) || !["header", "body"].includes(keyIn)) {
-  console.error("usage: bun bench/ingest-handler-cpu.ts <redis|none|bare> [events] [requests] [in flight] [header|body]");
+if (
+  !["redis", "none", "bare"].includes(mode) ||
+  !(events >= 1 && requests >= 1 && inFlight >= 1) ||
+  !["header", "body"].includes(keyIn)
+) {
+  console.error(
+    "usage: bun bench/ingest-handler-cpu.ts <redis|none|bare> [events] [requests] [in flight] [header|body]",
+  );
   process.exit(2);
 }
 
 const logger = createLogger("silent");
 const prefix = `ad_micro:${process.pid}:`;
-const redis = mode === "redis" ? connectRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { enableOfflineQueue: false, enableAutoPipelining: true }) : null;
+const redis =
+  mode === "redis"
+    ? connectRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", {
+        enableOfflineQueue: false,
+        enableAutoPipelining: true,
+      })
+    : null;
 if (redis) await new Promise((resolve) => (redis.status === "ready" ? resolve(null) : redis.once("ready", resolve)));
 const accepting: Pick<EventStream, "append" | "backlog"> = {
   append: async () => "0-1",
@@ -53,9 +65,16 @@ const handler = createIngestHandler({
 
 const apiKey = "proj_benchBenchBenchBenchBenchBenchBenchBenchBen";
 const clientEvents = makeClientEvents(events);
-const bodyText = keyIn === "body" ? JSON.stringify({ api_key: apiKey, sent_at: new Date().toISOString(), events: clientEvents }) : ingestBody(clientEvents);
+const bodyText =
+  keyIn === "body"
+    ? JSON.stringify({ api_key: apiKey, sent_at: new Date().toISOString(), events: clientEvents })
+    : ingestBody(clientEvents);
 const bytes = new TextEncoder().encode(bodyText);
-const headers: Record<string, string> = { "content-type": "application/json", "user-agent": USER_AGENT, "content-length": String(bytes.length) };
+const headers: Record<string, string> = {
+  "content-type": "application/json",
+  "user-agent": USER_AGENT,
+  "content-length": String(bytes.length),
+};
 if (keyIn === "header") headers["x-api-key"] = apiKey;
 
 async function one(): Promise<void> {

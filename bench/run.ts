@@ -46,7 +46,9 @@ async function describeMachine(ctx: BenchContext, results: BenchResults): Promis
   // The code measured: the commit, and whether the product's sources had uncommitted changes at the time (a copy
   // without git still runs the benchmark; it is then recorded as "unknown").
   const commit = (await runCommand(["git", "rev-parse", "--short", "HEAD"]).catch(() => "unknown")).trim();
-  const dirty = (await runCommand(["git", "status", "--porcelain", "--", "server", "shared", "scripts", "drizzle"]).catch(() => "")).trim();
+  const dirty = (
+    await runCommand(["git", "status", "--porcelain", "--", "server", "shared", "scripts", "drizzle"]).catch(() => "")
+  ).trim();
   results.versions = {
     product: pkg.version ?? "unknown",
     commit: dirty ? `${commit} (plus uncommitted changes in server/shared/scripts/drizzle)` : commit,
@@ -108,7 +110,9 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
   let failed = false;
   try {
     await describeMachine(ctx, results);
-    ctx.log(`run ${ctx.runId}: database ${ctx.databaseName}, Redis prefix ${ctx.redisPrefix}, parts ${options.parts.join(", ")}`);
+    ctx.log(
+      `run ${ctx.runId}: database ${ctx.databaseName}, Redis prefix ${ctx.redisPrefix}, parts ${options.parts.join(", ")}`,
+    );
     await runCommand([process.execPath, "server/main.ts", "migrate"], { env: migrateEnv(ctx) });
     const bodies = await writeBodies(ctx);
     if (options.logStatements) await enableStatementLog(ctx);
@@ -164,7 +168,6 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
       });
     }
 
-
     // The worker may be restarted (after the drain window); its figure is the highest peak of any worker process.
     let workerPeakMb: number | null = null;
     const noteWorkerPeak = async () => {
@@ -207,7 +210,9 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
           bodyFile: bodies.hundred,
           requests: prefill,
         });
-        ctx.log(`pipeline.drain: stream pre-filled with ${accepted.toLocaleString("en-US")} events in ${prefill} entries`);
+        ctx.log(
+          `pipeline.drain: stream pre-filled with ${accepted.toLocaleString("en-US")} events in ${prefill} entries`,
+        );
         // The clock starts once the worker has joined the group (its boot is not part of its drain rate).
         product.worker = await startWorker(ctx);
         const startedAt = performance.now();
@@ -261,7 +266,9 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
             durationS: options.durationS,
           });
           if (!sustained.complete) {
-            throw new Error(`stored ${sustained.stored} of ${sustained.accepted} accepted events before the drain timeout`);
+            throw new Error(
+              `stored ${sustained.stored} of ${sustained.accepted} accepted events before the drain timeout`,
+            );
           }
           const bounded = sustained.backlogAtEnd - sustained.backlogMidway <= rate / 100;
           results.pipeline.attempts.push({
@@ -278,7 +285,9 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
           results.pipeline.backlog_at_end_of_load = sustained.backlogAtEnd;
           results.pipeline.non_2xx = Object.values(sustained.sender.failures).reduce((a, b) => a + b, 0);
           if (bounded) break;
-          ctx.log(`pipeline.sustained: backlog grew at ${rate} events/s offered; retrying at 90 % of ${Math.round(sustained.eventsPerS)}`);
+          ctx.log(
+            `pipeline.sustained: backlog grew at ${rate} events/s offered; retrying at 90 % of ${Math.round(sustained.eventsPerS)}`,
+          );
           rate = Math.max(100, Math.floor((sustained.eventsPerS * 0.9) / 100) * 100);
         }
       });
@@ -287,7 +296,12 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
     if (wants("live")) {
       await phase(ctx, "live", async () => {
         const { product, account } = running();
-        const live = await measureLive(ctx, { baseUrl: product.baseUrl, apiKey: account.apiKey, projectId: account.projectId, client: account.client });
+        const live = await measureLive(ctx, {
+          baseUrl: product.baseUrl,
+          apiKey: account.apiKey,
+          projectId: account.projectId,
+          client: account.client,
+        });
         results.live = {
           p50_ms: round(live.p50Ms, 1),
           p99_ms: round(live.p99Ms, 1),
@@ -321,7 +335,8 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
     if (options.cpuProfile) {
       for (const { file, top } of await summarizeProfiles(ctx.dir)) {
         console.log(`\nCPU profile ${file} (self time):`);
-        for (const f of top) console.log(`${f.selfMs.toFixed(0).padStart(8)} ms ${(f.share * 100).toFixed(1).padStart(5)} %  ${f.name}`);
+        for (const f of top)
+          console.log(`${f.selfMs.toFixed(0).padStart(8)} ms ${(f.share * 100).toFixed(1).padStart(5)} %  ${f.name}`);
       }
     }
 
@@ -341,7 +356,9 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
       const top = (await summarizeStatementLog(ctx)).slice(0, 15);
       console.log("\nPostgreSQL time by statement (this run's database):");
       for (const s of top) {
-        console.log(`${s.totalMs.toFixed(0).padStart(9)} ms ${String(s.calls).padStart(7)} calls ${s.meanMs.toFixed(2).padStart(9)} ms avg  ${s.statement}`);
+        console.log(
+          `${s.totalMs.toFixed(0).padStart(9)} ms ${String(s.calls).padStart(7)} calls ${s.meanMs.toFixed(2).padStart(9)} ms avg  ${s.statement}`,
+        );
       }
     }
   } catch (error) {

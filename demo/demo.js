@@ -114,7 +114,11 @@
     if (!raw) return;
     var state = JSON.parse(raw);
     $("state").textContent =
-      state.q.length + " unsent event(s) · distinct id " + (state.d || "(none yet)") + " · session " + (state.s || "(none yet)");
+      state.q.length +
+      " unsent event(s) · distinct id " +
+      (state.d || "(none yet)") +
+      " · session " +
+      (state.s || "(none yet)");
   }
   setInterval(showState, 500);
 })();

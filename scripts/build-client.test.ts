@@ -1,7 +1,13 @@
 import { beforeAll, describe, expect, it } from "bun:test";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { buildClient, CLIENT_DIST, FIRST_PAGE_JS_BUDGET_BYTES, isClientBuildCurrent, measureFirstPage } from "./build-client.ts";
+import {
+  buildClient,
+  CLIENT_DIST,
+  FIRST_PAGE_JS_BUDGET_BYTES,
+  isClientBuildCurrent,
+  measureFirstPage,
+} from "./build-client.ts";
 
 let indexHtml: string;
 

@@ -28,7 +28,9 @@ export interface ClientBuildReport {
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const nested = await Promise.all(
-    entries.map((entry) => (entry.isDirectory() ? listFiles(path.join(dir, entry.name)) : [path.join(dir, entry.name)])),
+    entries.map((entry) =>
+      entry.isDirectory() ? listFiles(path.join(dir, entry.name)) : [path.join(dir, entry.name)],
+    ),
   );
   return nested.flat();
 }
@@ -50,7 +52,10 @@ export async function measureFirstPage(
   distDir: string = CLIENT_DIST,
   pages: string[] = ["src/pages/landing.tsx"],
 ): Promise<ClientBuildReport> {
-  const manifest = JSON.parse(await readFile(path.join(distDir, ".vite", "manifest.json"), "utf8")) as Record<string, ManifestChunk>;
+  const manifest = JSON.parse(await readFile(path.join(distDir, ".vite", "manifest.json"), "utf8")) as Record<
+    string,
+    ManifestChunk
+  >;
   const entryKey = Object.keys(manifest).find((key) => manifest[key]?.isEntry);
   if (!entryKey) throw new Error("client build has no entry chunk in its manifest");
   const seen = new Set<string>();
@@ -78,7 +83,8 @@ export async function buildClient(options: { quiet?: boolean } = {}): Promise<Cl
   await writeGzipTwins(CLIENT_DIST);
   const report = await measureFirstPage(CLIENT_DIST);
   const kb = (report.firstPageJsGzipBytes / 1024).toFixed(1);
-  if (!options.quiet) console.log(`client: first page loads ${kb} KB of gzipped JavaScript (${report.firstPageFiles.join(", ")})`);
+  if (!options.quiet)
+    console.log(`client: first page loads ${kb} KB of gzipped JavaScript (${report.firstPageFiles.join(", ")})`);
   if (report.firstPageJsGzipBytes > FIRST_PAGE_JS_BUDGET_BYTES) {
     throw new Error(`client: the first page loads ${kb} KB of gzipped JavaScript, over the 150 KB budget`);
   }

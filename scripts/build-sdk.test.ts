@@ -28,7 +28,15 @@ describe("buildSdk", () => {
   it("writes the script-tag builds, their hashed copies, the module and its types", async () => {
     const files = (await readdir(outDir)).sort();
     expect(files).toEqual(
-      ["index.d.ts", "manifest.json", "sdk.js", "sdk.min.js", "sdk.mjs", manifest.files["sdk.js"], manifest.files["sdk.min.js"]].sort(),
+      [
+        "index.d.ts",
+        "manifest.json",
+        "sdk.js",
+        "sdk.min.js",
+        "sdk.mjs",
+        manifest.files["sdk.js"],
+        manifest.files["sdk.min.js"],
+      ].sort(),
     );
     expect(await Bun.file(path.join(outDir, manifest.files["sdk.min.js"])).text()).toBe(
       await Bun.file(path.join(outDir, "sdk.min.js")).text(),
@@ -68,7 +76,16 @@ describe("buildSdk", () => {
         "export { options, done };",
       ].join("\n"),
     );
-    const program = ts.createProgram([consumer], { strict: true, noEmit: true, skipLibCheck: true, types: [], module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, target: ts.ScriptTarget.ES2022, lib: ["lib.es2022.d.ts", "lib.dom.d.ts"] });
+    const program = ts.createProgram([consumer], {
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: [],
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      target: ts.ScriptTarget.ES2022,
+      lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
+    });
     const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
     expect(problems).toEqual([]);
   });

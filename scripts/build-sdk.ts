@@ -119,7 +119,11 @@ export async function buildSdk(outDir: string = SDK_DIST_DIR): Promise<SdkManife
 /** The newest modification time (ms) of the SDK's sources and this script; tests are not part of the build. */
 async function newestSourceMs(): Promise<number> {
   const sources = (await readdir(srcDir)).filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts"));
-  const files = [...sources.map((name) => path.join(srcDir, name)), import.meta.path, path.join(root, "shared", "ingest.ts")];
+  const files = [
+    ...sources.map((name) => path.join(srcDir, name)),
+    import.meta.path,
+    path.join(root, "shared", "ingest.ts"),
+  ];
   const times = await Promise.all(files.map(async (file) => (await stat(file)).mtimeMs));
   return Math.max(...times);
 }

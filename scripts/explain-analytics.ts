@@ -33,7 +33,9 @@ const { values: args } = parseArgs({
   },
 });
 if (!args["database-url"] || !args["project-id"]) {
-  console.error("usage: bun scripts/explain-analytics.ts --database-url <url> --project-id <uuid> [--runs 10] [--plans] [--only <procedure>] [--timezone Asia/Kolkata] [--filter path=/pricing]");
+  console.error(
+    "usage: bun scripts/explain-analytics.ts --database-url <url> --project-id <uuid> [--runs 10] [--plans] [--only <procedure>] [--timezone Asia/Kolkata] [--filter path=/pricing]",
+  );
   process.exit(2);
 }
 const projectId = args["project-id"];
@@ -84,8 +86,12 @@ const percentile = (values: number[], p: number) => {
 };
 
 try {
-  const [count] = await client<Array<{ n: string }>>`select count(*)::text as n from events where project_id = ${projectId}`;
-  console.log(`${Number(count?.n).toLocaleString("en-US")} events in project ${projectId}${filters ? `, filter ${args.filter}` : ""}`);
+  const [count] = await client<
+    Array<{ n: string }>
+  >`select count(*)::text as n from events where project_id = ${projectId}`;
+  console.log(
+    `${Number(count?.n).toLocaleString("en-US")} events in project ${projectId}${filters ? `, filter ${args.filter}` : ""}`,
+  );
   console.log("procedure    period   p50 ms   p95 ms");
   for (const [name, run] of Object.entries(procedures)) {
     if (args.only && args.only !== name) continue;
@@ -101,7 +107,9 @@ try {
         await run(db, period);
         samples.push(performance.now() - started);
       }
-      console.log(`${name.padEnd(12)} ${period.padEnd(6)} ${percentile(samples, 50).toFixed(1).padStart(8)} ${percentile(samples, 95).toFixed(1).padStart(8)}`);
+      console.log(
+        `${name.padEnd(12)} ${period.padEnd(6)} ${percentile(samples, 50).toFixed(1).padStart(8)} ${percentile(samples, 95).toFixed(1).padStart(8)}`,
+      );
     }
   }
 } finally {

@@ -34,7 +34,8 @@ function findCycles(files: string[]): string[][] {
     state.set(file, "open");
     stack.push(file);
     for (const next of importsOf(file)) {
-      if (state.get(next) === "open") cycles.push([...stack.slice(stack.indexOf(next)), next].map((f) => path.relative(root, f)));
+      if (state.get(next) === "open")
+        cycles.push([...stack.slice(stack.indexOf(next)), next].map((f) => path.relative(root, f)));
       else if (!state.has(next)) visit(next);
     }
     stack.pop();

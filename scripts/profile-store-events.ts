@@ -26,7 +26,13 @@ function storedRows(projectId: string, events: readonly ClientEvent[], now: numb
   const rows: EventRow[] = [];
   for (let i = 0; i < events.length; i += 100) {
     const { accepted } = validateEvents(events.slice(i, i + 100), { now, sentAt: null, clean: false });
-    const context = { projectId, receivedAt: now, userAgent: USER_AGENT, ipHash: ipHasher.hash("127.0.0.1", now), ...parseUserAgent(USER_AGENT) };
+    const context = {
+      projectId,
+      receivedAt: now,
+      userAgent: USER_AGENT,
+      ipHash: ipHasher.hash("127.0.0.1", now),
+      ...parseUserAgent(USER_AGENT),
+    };
     rows.push(...decodeEventBatch(encodeEventBatch(context, accepted).payload!));
   }
   return rows;
@@ -44,7 +50,10 @@ const handle = await openDatabase({ databaseUrl, dataDir: "/tmp", poolSize: 1 })
 try {
   const db = handle.db;
   const [user] = await db.insert(users).values({ email: "x@example.test", passwordHash: "x" }).returning();
-  const [project] = await db.insert(projects).values({ ownerId: user!.id, name: "p", apiKeyHash: "h", apiKeyPrefix: "proj_h" }).returning();
+  const [project] = await db
+    .insert(projects)
+    .values({ ownerId: user!.id, name: "p", apiKeyHash: "h", apiKeyPrefix: "proj_h" })
+    .returning();
   const random = createRandom(7);
   const explain = process.argv.includes("--explain");
   if (explain) {
@@ -59,11 +68,14 @@ try {
   let total = 0;
   let totalCpu = 0;
   let totalServerCpu = 0;
-  const backendPid = ((await db.execute(sql`select pg_backend_pid() as pid`)) as unknown as Array<{ pid: number }>)[0]!.pid;
+  const backendPid = ((await db.execute(sql`select pg_backend_pid() as pid`)) as unknown as Array<{ pid: number }>)[0]!
+    .pid;
   for (let b = 0; b < batches; b++) {
     const now = Date.now();
     // --fixed: the benchmark's pipeline workload, one body of 100 events replayed (the same sessions every batch).
-    const clientEvents = fixed ? Array.from({ length: 27 }, () => fixedEvents).flat() : makeClientEvents(2700, random, now);
+    const clientEvents = fixed
+      ? Array.from({ length: 27 }, () => fixedEvents).flat()
+      : makeClientEvents(2700, random, now);
     const rows = storedRows(project!.id, clientEvents, now);
     const server0 = (await cpuSeconds(backendPid)) ?? 0;
     const cpu0 = process.cpuUsage();
@@ -72,8 +84,14 @@ try {
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const serverMs = (((await cpuSeconds(backendPid)) ?? 0) - server0) * 1000;
-    if (b >= 3) { total += ms; totalCpu += (cpu.user + cpu.system) / 1000; totalServerCpu += serverMs; }
-    console.log(`batch ${b}: ${ms.toFixed(1)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms client cpu, ${serverMs.toFixed(0)} ms PostgreSQL cpu`);
+    if (b >= 3) {
+      total += ms;
+      totalCpu += (cpu.user + cpu.system) / 1000;
+      totalServerCpu += serverMs;
+    }
+    console.log(
+      `batch ${b}: ${ms.toFixed(1)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms client cpu, ${serverMs.toFixed(0)} ms PostgreSQL cpu`,
+    );
   }
   const warm = batches - 3;
   console.log(

@@ -10,7 +10,11 @@ const script = path.resolve(import.meta.dirname, "seed.ts");
 
 async function runSeed(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = Bun.spawn([process.execPath, script, ...args], { stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
   return { code, stdout, stderr };
 }
 
@@ -20,7 +24,10 @@ describe("seed --direct", () => {
 
   beforeAll(async () => {
     t = await createTestServices({}, { redis: false });
-    const [user] = await t.services.db.insert(users).values({ email: "seed@example.test", passwordHash: "x" }).returning();
+    const [user] = await t.services.db
+      .insert(users)
+      .values({ email: "seed@example.test", passwordHash: "x" })
+      .returning();
     const [project] = await t.services.db
       .insert(projects)
       .values({ ownerId: user!.id, name: "seeded", apiKeyHash: "seed-hash", apiKeyPrefix: "proj_seed" })
@@ -33,7 +40,17 @@ describe("seed --direct", () => {
   });
 
   it("writes realistic events with COPY and rollups that agree with them", async () => {
-    const result = await runSeed(["--direct", "--database-url", t.database.url, "--project-id", projectId, "--count", "5000", "--days", "3"]);
+    const result = await runSeed([
+      "--direct",
+      "--database-url",
+      t.database.url,
+      "--project-id",
+      projectId,
+      "--count",
+      "5000",
+      "--days",
+      "3",
+    ]);
     expect(result.stderr).toContain("100.0%");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("wrote 5,000 events");
@@ -44,9 +61,19 @@ describe("seed --direct", () => {
             from events where project_id = ${projectId}::uuid`,
     );
     expect(Number(raw!.n)).toBe(5000);
-    const overview = await getOverview(t.services.db, { projectId, from: new Date(Date.now() - 4 * 86_400_000).toISOString(), to: new Date().toISOString() });
-    expect([overview.totalEvents, overview.uniqueSessions, overview.uniqueUsers]).toEqual([5000, Number(raw!.s), Number(raw!.u)]);
-    expect(Date.parse(raw!.first.replace(" ", "T").replace(/\+00$/, "Z"))).toBeGreaterThan(Date.now() - 3 * 86_400_000 - 60_000);
+    const overview = await getOverview(t.services.db, {
+      projectId,
+      from: new Date(Date.now() - 4 * 86_400_000).toISOString(),
+      to: new Date().toISOString(),
+    });
+    expect([overview.totalEvents, overview.uniqueSessions, overview.uniqueUsers]).toEqual([
+      5000,
+      Number(raw!.s),
+      Number(raw!.u),
+    ]);
+    expect(Date.parse(raw!.first.replace(" ", "T").replace(/\+00$/, "Z"))).toBeGreaterThan(
+      Date.now() - 3 * 86_400_000 - 60_000,
+    );
     const mix = await queryRows<{ event_name: string; n: string }>(
       t.services.db,
       sql`select event_name, count(*) as n from events where project_id = ${projectId}::uuid group by 1 order by 2 desc`,
@@ -78,16 +105,34 @@ describe("seed through the API", () => {
       hostname: "127.0.0.1",
       async fetch(request) {
         const body = (await request.json()) as { events: Array<Record<string, unknown>> };
-        requests.push({ key: request.headers.get("x-api-key"), agent: request.headers.get("user-agent"), events: body.events });
-        return Response.json({ accepted: body.events.length - 1, rejected: [{ index: 0, reason: "test rejection" }] }, { status: 202 });
+        requests.push({
+          key: request.headers.get("x-api-key"),
+          agent: request.headers.get("user-agent"),
+          events: body.events,
+        });
+        return Response.json(
+          { accepted: body.events.length - 1, rejected: [{ index: 0, reason: "test rejection" }] },
+          { status: 202 },
+        );
       },
     });
     try {
-      const result = await runSeed(["--api-key", "proj_test", "--url", `http://127.0.0.1:${server.port}`, "--count", "450", "--days", "2"]);
+      const result = await runSeed([
+        "--api-key",
+        "proj_test",
+        "--url",
+        `http://127.0.0.1:${server.port}`,
+        "--count",
+        "450",
+        "--days",
+        "2",
+      ]);
       expect(result.code).toBe(0);
       const events = requests.flatMap((r) => r.events);
       expect(events).toHaveLength(450);
-      expect(requests.every((r) => r.key === "proj_test" && r.events.length <= 100 && r.agent?.startsWith("Mozilla/5.0"))).toBe(true);
+      expect(
+        requests.every((r) => r.key === "proj_test" && r.events.length <= 100 && r.agent?.startsWith("Mozilla/5.0")),
+      ).toBe(true);
       expect(new Set(requests.map((r) => r.agent)).size).toBeGreaterThan(3);
       expect(new Set(events.map((e) => e.insert_id)).size).toBe(450);
       for (const event of events) {

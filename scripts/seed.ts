@@ -109,7 +109,12 @@ async function seedThroughApi(options: { apiKey: string; url: string; count: num
   // Ingest reads the browser from the request's User-Agent, so a request carries the events of one user agent.
   const pending = new Map<string, Array<Record<string, unknown>>>();
   const batches: Array<{ userAgent: string; events: Array<Record<string, unknown>> }> = [];
-  for (const event of generateSeedEvents({ count: options.count, days: options.days, end: Date.now(), seed: options.seed })) {
+  for (const event of generateSeedEvents({
+    count: options.count,
+    days: options.days,
+    end: Date.now(),
+    seed: options.seed,
+  })) {
     const list = pending.get(event.userAgent) ?? [];
     list.push({
       event: event.event,
@@ -190,9 +195,27 @@ async function seedThroughApi(options: { apiKey: string; url: string; count: num
 // Direct mode -------------------------------------------------------------------------------------------------------
 
 const COPY_COLUMNS = [
-  "project_id", "insert_id", "event_name", "distinct_id", "session_id", "properties", "page_url", "path", "host",
-  "referrer", "referrer_host", "utm_source", "utm_medium", "utm_campaign", "user_agent", "browser", "os", "device",
-  "ip_hash", "timestamp", "received_at",
+  "project_id",
+  "insert_id",
+  "event_name",
+  "distinct_id",
+  "session_id",
+  "properties",
+  "page_url",
+  "path",
+  "host",
+  "referrer",
+  "referrer_host",
+  "utm_source",
+  "utm_medium",
+  "utm_campaign",
+  "user_agent",
+  "browser",
+  "os",
+  "device",
+  "ip_hash",
+  "timestamp",
+  "received_at",
 ];
 
 /** COPY text format: tab-separated, \N for null, backslash escapes. */
@@ -232,14 +255,25 @@ function fakeIpHash(visitor: number): string {
   return hash;
 }
 
-async function seedDirect(options: { databaseUrl: string; apiKey?: string; projectId?: string; count: number; days: number; seed: number }) {
+async function seedDirect(options: {
+  databaseUrl: string;
+  apiKey?: string;
+  projectId?: string;
+  count: number;
+  days: number;
+  seed: number;
+}) {
   const sql = postgres(options.databaseUrl, { max: 3, onnotice: () => {}, connection: { application_name: "seed" } });
   const db = drizzle(sql, { schema, casing: "snake_case" }) as unknown as Database;
   try {
     await migrateDatabase({ kind: "postgres", db, sql, close: () => sql.end() });
     const [project] = options.projectId
       ? await db.select().from(projects).where(eq(projects.id, options.projectId)).limit(1)
-      : await db.select().from(projects).where(eq(projects.apiKeyHash, hashApiKey(options.apiKey!))).limit(1);
+      : await db
+          .select()
+          .from(projects)
+          .where(eq(projects.apiKeyHash, hashApiKey(options.apiKey!)))
+          .limit(1);
     if (!project) fail(options.projectId ? `no project ${options.projectId}` : "no project has this API key");
 
     const progress = createProgress(options.count, "copy+rollups");
@@ -262,7 +296,12 @@ async function seedDirect(options: { databaseUrl: string; apiKey?: string; proje
           progress.update(done);
         });
     };
-    for (const event of generateSeedEvents({ count: options.count, days: options.days, end: Date.now(), seed: options.seed })) {
+    for (const event of generateSeedEvents({
+      count: options.count,
+      days: options.days,
+      end: Date.now(),
+      seed: options.seed,
+    })) {
       const agent = parseAgent(event.userAgent);
       const ts = new Date(event.timestamp);
       rows.push({

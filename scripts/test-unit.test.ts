@@ -19,7 +19,8 @@ describe("test:unit selection", () => {
 
   it("names service helpers and spawning tests that exist (a moved one would make every test a unit test)", () => {
     const root = path.resolve(import.meta.dirname, "..");
-    for (const file of [...SERVICE_HELPERS, ...SPAWNS_SERVICES, DOM_HELPER]) expect({ file, exists: existsSync(path.join(root, file)) }).toEqual({ file, exists: true });
+    for (const file of [...SERVICE_HELPERS, ...SPAWNS_SERVICES, DOM_HELPER])
+      expect({ file, exists: existsSync(path.join(root, file)) }).toEqual({ file, exists: true });
   });
 
   it("leaves out the tests that use PostgreSQL, Redis, Chromium or the benchmark", () => {
@@ -70,7 +71,11 @@ describe("test:unit selection", () => {
       const reader = ["loadTestService", "Urls"].join("");
       await write("server/c.test.ts", `const urls = ${reader}();\n`);
       await write("server/d.test.ts", `// not ${reader}() in a comment\nexport const y = 1;\n`);
-      expect(classifyTestFiles(root)).toEqual({ unit: ["server/b.test.ts", "server/d.test.ts"], dom: [], serviceBacked: ["server/a.test.ts", "server/c.test.ts"] });
+      expect(classifyTestFiles(root)).toEqual({
+        unit: ["server/b.test.ts", "server/d.test.ts"],
+        dom: [],
+        serviceBacked: ["server/a.test.ts", "server/c.test.ts"],
+      });
     });
   });
 });

@@ -102,7 +102,9 @@ export function classifyTestFiles(rootDir = root): { unit: string[]; dom: string
 if (import.meta.main) {
   const args = process.argv.slice(2);
   // A helper moved or renamed would make every test look like a unit test.
-  const missing = [...SERVICE_HELPERS, ...SPAWNS_SERVICES, DOM_HELPER].filter((file) => !existsSync(path.join(root, file)));
+  const missing = [...SERVICE_HELPERS, ...SPAWNS_SERVICES, DOM_HELPER].filter(
+    (file) => !existsSync(path.join(root, file)),
+  );
   if (missing.length) throw new Error(`scripts/test-unit.ts names files that do not exist: ${missing.join(", ")}`);
   const { unit, dom, serviceBacked } = classifyTestFiles();
   if (args.includes("--list")) {

@@ -232,7 +232,9 @@ describe.skipIf(skip)("sdk in the browser", () => {
     await page.waitForURL(/elsewhere/);
     const words = await waitForStored("last_words", 7);
     expect(words.map((e) => e.properties!.i)).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    expect(fake.requests.some((r) => r.mode === "no-cors" && r.body.events.some((e) => e.event === "last_words"))).toBe(true);
+    expect(fake.requests.some((r) => r.mode === "no-cors" && r.body.events.some((e) => e.event === "last_words"))).toBe(
+      true,
+    );
     expect(consoleErrors).toEqual([]);
   });
 
@@ -344,7 +346,11 @@ describe.skipIf(skip)("sdk in the browser", () => {
       await until(() => fake.requests.length >= 3, "the later batches");
       // Longer than the first two backoff delays: a retry would have come by now.
       await Bun.sleep(1500);
-      expect(fake.requests.map((r) => r.body.events.map((e) => e.event))).toEqual([["page_view"], ["second"], ["third"]]);
+      expect(fake.requests.map((r) => r.body.events.map((e) => e.event))).toEqual([
+        ["page_view"],
+        ["second"],
+        ["third"],
+      ]);
       const ours = [...consoleWarnings, ...consoleErrors].filter((m) => m.startsWith("tracker:"));
       expect(ours).toEqual([`tracker: the server refused the events (${status}) ${error.message}`]);
       // Chromium's own "Failed to load resource" line aside, the SDK logged nothing else.
@@ -358,7 +364,10 @@ describe.skipIf(skip)("sdk in the browser", () => {
         ? {
             status: 400,
             body: {
-              error: { code: "all_events_rejected", message: "The event was rejected: event: must be 1 to 200 characters." },
+              error: {
+                code: "all_events_rejected",
+                message: "The event was rejected: event: must be 1 to 200 characters.",
+              },
               accepted: 0,
               rejected: body.events.map((_, i) => ({ index: i, reason: "event: must be 1 to 200 characters" })),
             },

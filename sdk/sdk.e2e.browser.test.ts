@@ -28,7 +28,8 @@ import { startPageServer, type TestServer } from "./test-support/servers.ts";
 
 setDefaultTimeout(30_000);
 const skip = shouldSkipBrowserTests();
-if (skip) console.warn("sdk.e2e.browser.test.ts: skipped, no Chromium at /usr/bin/chromium (apt-get install -y chromium)");
+if (skip)
+  console.warn("sdk.e2e.browser.test.ts: skipped, no Chromium at /usr/bin/chromium (apt-get install -y chromium)");
 
 const INGEST = "/api/v1/events/ingest";
 

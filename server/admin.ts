@@ -40,7 +40,9 @@ async function main(args: string[]): Promise<number> {
   try {
     return await runDeadLetters(stream, rest, { out: (line) => console.log(line), err: (line) => console.error(line) });
   } catch (error) {
-    console.error(`Failed: ${error instanceof Error ? error.message : String(error)} (is Redis at REDIS_URL reachable?)`);
+    console.error(
+      `Failed: ${error instanceof Error ? error.message : String(error)} (is Redis at REDIS_URL reachable?)`,
+    );
     return 1;
   } finally {
     await stream.close();

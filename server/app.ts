@@ -34,7 +34,9 @@ export function createApp(services: Services, options: { ingest?: IngestEndpoint
   app.use(requestId({ limitLength: 128 }));
   app.use(securityHeaders({ hsts: config.COOKIE_SECURE }));
   app.onError(renderError(logger));
-  app.notFound((c) => c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) =>
+    c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404),
+  );
 
   app.route("/api/v1/health", healthRoutes(services));
   // Ingest is posted from customers' sites: open CORS without credentials, no dashboard CORS/CSRF (see the route).
@@ -67,7 +69,11 @@ export function createApp(services: Services, options: { ingest?: IngestEndpoint
       createContext: (opts, c) => createContext(services, opts, c),
       onError: ({ error, path, ctx }) => {
         if (error.code === "INTERNAL_SERVER_ERROR") {
-          logger.error("tRPC procedure failed", { path, requestId: requestIdOf(ctx, error), error: error.cause ?? error });
+          logger.error("tRPC procedure failed", {
+            path,
+            requestId: requestIdOf(ctx, error),
+            error: error.cause ?? error,
+          });
         }
       },
     }),

@@ -39,43 +39,42 @@ const originList = z
     message: "must be a comma-separated list of origins such as https://analytics.example.com (no *)",
   });
 
-export const configSchema = z
-  .object({
-    NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
-    PORT: intInRange(8000, 0, 65535),
-    HOST: z.string().default("0.0.0.0"),
-    PUBLIC_URL: optionalUrl(["http://", "https://"]),
-    DATABASE_URL: optionalUrl(["postgres://", "postgresql://"]),
-    REDIS_URL: optionalUrl(["redis://", "rediss://"]),
-    REDIS_KEY_PREFIX: z.string().default(""),
-    DATA_DIR: z.string().default("./data"),
-    SECRET_KEY: z.string().default(""),
-    CORS_ORIGINS: originList,
-    COOKIE_SECURE: booleanFromString(true),
-    COOKIE_SAMESITE: z
-      .enum(["lax", "strict", "none", "Lax", "Strict", "None"])
-      .default("lax")
-      .transform((value) => (value[0]!.toUpperCase() + value.slice(1).toLowerCase()) as "Lax" | "Strict" | "None"),
-    ACCESS_TOKEN_EXPIRE_MINUTES: intInRange(30, 1, 24 * 60),
-    REFRESH_TOKEN_EXPIRE_DAYS: intInRange(7, 1, 365),
-    RATE_LIMIT_PER_MINUTE: intInRange(60, 1, 1_000_000),
-    INGEST_RATE_LIMIT_PER_MINUTE: intInRange(600_000, 1, 100_000_000),
-    DB_POOL_SIZE: intInRange(10, 1, 200),
-    DISABLE_REGISTRATION: booleanFromString(false),
-    TRUST_PROXY: booleanFromString(false),
-    STREAM_MAX_BACKLOG: intInRange(1_000_000, 1_000, 100_000_000),
-    WORKER_BATCH_SIZE: intInRange(200, 1, 10_000),
-    REQUIRE_DURABLE_REDIS: booleanFromString(false),
-    METRICS_TOKEN: z
-      .string()
-      .trim()
-      .optional()
-      .transform((value) => (value ? value : undefined))
-      .refine((value) => value === undefined || value.length >= 16, { message: "must be at least 16 characters" }),
-    // Bound on each dashboard analytics statement (PostgreSQL only); beyond it the call answers TIMEOUT (HTTP 408).
-    ANALYTICS_STATEMENT_TIMEOUT_MS: intInRange(15_000, 100, 600_000),
-    LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
-  });
+export const configSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+  PORT: intInRange(8000, 0, 65535),
+  HOST: z.string().default("0.0.0.0"),
+  PUBLIC_URL: optionalUrl(["http://", "https://"]),
+  DATABASE_URL: optionalUrl(["postgres://", "postgresql://"]),
+  REDIS_URL: optionalUrl(["redis://", "rediss://"]),
+  REDIS_KEY_PREFIX: z.string().default(""),
+  DATA_DIR: z.string().default("./data"),
+  SECRET_KEY: z.string().default(""),
+  CORS_ORIGINS: originList,
+  COOKIE_SECURE: booleanFromString(true),
+  COOKIE_SAMESITE: z
+    .enum(["lax", "strict", "none", "Lax", "Strict", "None"])
+    .default("lax")
+    .transform((value) => (value[0]!.toUpperCase() + value.slice(1).toLowerCase()) as "Lax" | "Strict" | "None"),
+  ACCESS_TOKEN_EXPIRE_MINUTES: intInRange(30, 1, 24 * 60),
+  REFRESH_TOKEN_EXPIRE_DAYS: intInRange(7, 1, 365),
+  RATE_LIMIT_PER_MINUTE: intInRange(60, 1, 1_000_000),
+  INGEST_RATE_LIMIT_PER_MINUTE: intInRange(600_000, 1, 100_000_000),
+  DB_POOL_SIZE: intInRange(10, 1, 200),
+  DISABLE_REGISTRATION: booleanFromString(false),
+  TRUST_PROXY: booleanFromString(false),
+  STREAM_MAX_BACKLOG: intInRange(1_000_000, 1_000, 100_000_000),
+  WORKER_BATCH_SIZE: intInRange(200, 1, 10_000),
+  REQUIRE_DURABLE_REDIS: booleanFromString(false),
+  METRICS_TOKEN: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => (value ? value : undefined))
+    .refine((value) => value === undefined || value.length >= 16, { message: "must be at least 16 characters" }),
+  // Bound on each dashboard analytics statement (PostgreSQL only); beyond it the call answers TIMEOUT (HTTP 408).
+  ANALYTICS_STATEMENT_TIMEOUT_MS: intInRange(15_000, 100, 600_000),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+});
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -91,7 +90,9 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
   const result = configSchema.safeParse(source);
   // Checks across fields run on the raw values too, so one run reports every problem, not the first layer of them.
   const problems = [
-    ...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`)),
+    ...(result.success
+      ? []
+      : result.error.issues.map((issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`)),
     ...crossFieldProblems(source),
   ];
   if (problems.length || !result.success) throw new ConfigError(problems);

@@ -30,7 +30,8 @@ export function createLogger(level: Config["LOG_LEVEL"], base: Record<string, un
 function serialize(fields?: Record<string, unknown>) {
   if (!fields) return undefined;
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fields)) out[key] = value instanceof Error ? serializeError(value, 3) : value;
+  for (const [key, value] of Object.entries(fields))
+    out[key] = value instanceof Error ? serializeError(value, 3) : value;
   return out;
 }
 

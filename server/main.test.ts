@@ -10,7 +10,14 @@ const dataDir = await mkdtemp(path.join(tmpdir(), "ad-embedded-"));
 async function startEmbedded(port: number) {
   const proc = Bun.spawn(["bun", "server/main.ts", "start"], {
     cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+    },
     stdout: "pipe",
     stderr: "pipe",
   });

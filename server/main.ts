@@ -37,7 +37,9 @@ async function main(command: Command) {
   }
 
   if (command === "worker" && !config.REDIS_URL) {
-    console.error("The worker reads the Redis stream: set REDIS_URL. Without Redis, `bun start` runs the worker in-process.");
+    console.error(
+      "The worker reads the Redis stream: set REDIS_URL. Without Redis, `bun start` runs the worker in-process.",
+    );
     process.exit(2);
   }
 
@@ -107,7 +109,6 @@ function onShutdown(logger: ReturnType<typeof createLogger>, shutdown: () => Pro
   process.on("SIGINT", () => handler("SIGINT"));
   process.on("SIGTERM", () => handler("SIGTERM"));
 }
-
 
 const command = (process.argv[2] ?? "start") as Command;
 if (!COMMANDS.includes(command)) {

@@ -14,7 +14,11 @@ import { PersistentKeyStore } from "./infra/persistent-key-store.ts";
 import { MemoryPubSub, RedisPubSub, type PubSub } from "./infra/pub-sub.ts";
 import { connectRedis } from "./infra/redis.ts";
 import { checkRedisDurability, durabilityAdvice } from "./infra/redis-durability.ts";
-import { MemoryStoredEventsCounter, RedisStoredEventsCounter, type StoredEventsCounter } from "./infra/stored-events-counter.ts";
+import {
+  MemoryStoredEventsCounter,
+  RedisStoredEventsCounter,
+  type StoredEventsCounter,
+} from "./infra/stored-events-counter.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics/metrics.ts";
 import { resolveSecretKey } from "./secret-key.ts";
@@ -146,9 +150,12 @@ async function enforceRedisDurability(redis: Redis, config: Config, logger: Logg
   if (config.REQUIRE_DURABLE_REDIS) {
     throw new Error(`REQUIRE_DURABLE_REDIS=true and Redis durability is ${durability.summary}. ${advice}`);
   }
-  logger.warn(`REDIS IS NOT DURABLE (${durability.summary}): ${advice} Set REQUIRE_DURABLE_REDIS=true to refuse to start instead.`, {
-    redisDurability: durability.summary,
-  });
+  logger.warn(
+    `REDIS IS NOT DURABLE (${durability.summary}): ${advice} Set REQUIRE_DURABLE_REDIS=true to refuse to start instead.`,
+    {
+      redisDurability: durability.summary,
+    },
+  );
 }
 
 /** Gives a fresh connection a moment to come up, so the first requests do not see it "not ready"; a Redis that is

@@ -50,7 +50,9 @@ export const dimensionSchema = z.union([
   z.enum(EVENT_DIMENSIONS),
   z
     .string()
-    .regex(/^property:.{1,200}$/s, { message: "A property dimension is property:<key> with a key of 1-200 characters." })
+    .regex(/^property:.{1,200}$/s, {
+      message: "A property dimension is property:<key> with a key of 1-200 characters.",
+    })
     .transform((value) => value as `property:${string}`),
 ]);
 export type Dimension = EventDimension | `property:${string}`;
@@ -182,7 +184,10 @@ const MAX_CURSOR_LENGTH = 1024;
 /** The opaque `nextCursor` string for a page that ended at `cursor`. */
 export function encodePageCursor(kind: PageKind, cursor: PageCursor): string {
   const bytes = new TextEncoder().encode(JSON.stringify([CURSOR_KINDS[kind], cursor.key, cursor.id]));
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
 }
 
 /** The position a `cursor` string names, or null when it is not one this listing made (malformed or another kind). */

@@ -72,12 +72,17 @@ export function checkPassword(password: string): Array<{ id: PasswordRuleId; lab
 /** A new password: the whole rule, one zod issue per unmet requirement. */
 export const passwordSchema = z.string().superRefine((password, ctx) => {
   for (const rule of PASSWORD_RULES) {
-    if (!rule.test(password)) ctx.addIssue({ code: "custom", message: `Password needs ${rule.label}.`, params: { rule: rule.id } });
+    if (!rule.test(password))
+      ctx.addIssue({ code: "custom", message: `Password needs ${rule.label}.`, params: { rule: rule.id } });
   }
 });
 
 /** An email as typed (trimmed). Stored as typed; uniqueness and sign-in compare it case-insensitively. */
-export const emailSchema = z.string().trim().max(254, { message: "Email is too long." }).pipe(z.email({ message: "Enter a valid email address." }));
+export const emailSchema = z
+  .string()
+  .trim()
+  .max(254, { message: "Email is too long." })
+  .pipe(z.email({ message: "Enter a valid email address." }));
 
 export const fullNameSchema = z.string().trim().max(200, { message: "Name is at most 200 characters." });
 

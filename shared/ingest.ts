@@ -41,15 +41,19 @@ export const INGEST_LIMITS = {
 export const ISO_TIMESTAMP_PATTERN = new RegExp(
   "^(?=\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:)" + z.regexes.datetime({ offset: true, local: true }).source.slice(1),
 );
-export const TIMESTAMP_RULE = "an ISO 8601 date-time with seconds, e.g. 2026-05-01T12:30:00Z (without an offset it is UTC)";
+export const TIMESTAMP_RULE =
+  "an ISO 8601 date-time with seconds, e.g. 2026-05-01T12:30:00Z (without an offset it is UTC)";
 export const isoTimestampSchema = z.string().regex(ISO_TIMESTAMP_PATTERN, { message: `Use ${TIMESTAMP_RULE}.` });
 
 export const ingestEventSchema = z
   .object({
     event: z.string().min(1).max(INGEST_LIMITS.maxEventNameLength).meta({ description: "Event name, e.g. page_view." }),
-    properties: z.record(z.string(), z.unknown()).optional().meta({
-      description: `Free-form properties: a JSON object of at most ${INGEST_LIMITS.maxPropertyKeys} keys and ${INGEST_LIMITS.maxPropertyDepth} levels of nesting.`,
-    }),
+    properties: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({
+        description: `Free-form properties: a JSON object of at most ${INGEST_LIMITS.maxPropertyKeys} keys and ${INGEST_LIMITS.maxPropertyDepth} levels of nesting.`,
+      }),
     distinct_id: z.string().max(INGEST_LIMITS.maxIdLength).nullish().meta({ description: "The user, when known." }),
     session_id: z.string().max(INGEST_LIMITS.maxIdLength).nullish(),
     page_url: z.string().max(INGEST_LIMITS.maxUrlLength).nullish(),

@@ -24,14 +24,40 @@ describe("parseBenchArgs", () => {
       cpuProfile: false,
       productEnv: {},
     });
-    expect(parse("--quick")).toMatchObject({ quick: true, durationS: 4, queryEvents: 1_000_000, querySamples: 7, liveDurationS: 5 });
+    expect(parse("--quick")).toMatchObject({
+      quick: true,
+      durationS: 4,
+      queryEvents: 1_000_000,
+      querySamples: 7,
+      liveDurationS: 5,
+    });
   });
 
   it("reads every option, after --quick too", () => {
     const options = parse(
-      "--duration", "2", "--quick", "--events", "50000", "--out", "/tmp/x.json", "--connections", "10.4", "--threads", "1",
-      "--postgres-url", "postgresql://u@h/db", "--redis-url", "rediss://r:1", "--keep-database", "--keep-logs",
-      "--log-statements", "--cpu-prof", "--env", "WORKER_BATCH_SIZE=20", "--env", "A=b=c",
+      "--duration",
+      "2",
+      "--quick",
+      "--events",
+      "50000",
+      "--out",
+      "/tmp/x.json",
+      "--connections",
+      "10.4",
+      "--threads",
+      "1",
+      "--postgres-url",
+      "postgresql://u@h/db",
+      "--redis-url",
+      "rediss://r:1",
+      "--keep-database",
+      "--keep-logs",
+      "--log-statements",
+      "--cpu-prof",
+      "--env",
+      "WORKER_BATCH_SIZE=20",
+      "--env",
+      "A=b=c",
     );
     expect(options).toMatchObject({
       quick: true,

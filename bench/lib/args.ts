@@ -81,7 +81,8 @@ function parseList(value: string | undefined, flag: string): Part[] {
   if (!value) throw new Error(`${flag} needs a comma-separated list of parts`);
   const parts = value.split(",").map((p) => p.trim());
   for (const part of parts) {
-    if (!(PARTS as readonly string[]).includes(part)) throw new Error(`${flag}: unknown part "${part}" (${PARTS.join(", ")})`);
+    if (!(PARTS as readonly string[]).includes(part))
+      throw new Error(`${flag}: unknown part "${part}" (${PARTS.join(", ")})`);
   }
   return parts as Part[];
 }

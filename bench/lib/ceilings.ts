@@ -29,7 +29,10 @@ export async function writeBodies(ctx: BenchContext): Promise<{ one: string; hun
 }
 
 /** wrk against the bare server at both body sizes, after a short warm-up. */
-export async function measureHttpCeiling(ctx: BenchContext, bodies: { one: string; hundred: string }): Promise<HttpCeiling> {
+export async function measureHttpCeiling(
+  ctx: BenchContext,
+  bodies: { one: string; hundred: string },
+): Promise<HttpCeiling> {
   const port = await freePort();
   const child = spawnChild({
     name: "bare-server",
@@ -43,7 +46,14 @@ export async function measureHttpCeiling(ctx: BenchContext, bodies: { one: strin
     const { connections, threads, durationS } = ctx.options;
     await runWrk({ url, bodyFile: bodies.hundred, connections, threads, durationS: 1 });
     const one = await runWrk({ url, bodyFile: bodies.one, connections, threads, durationS, serverPid: child.pid });
-    const hundred = await runWrk({ url, bodyFile: bodies.hundred, connections, threads, durationS, serverPid: child.pid });
+    const hundred = await runWrk({
+      url,
+      bodyFile: bodies.hundred,
+      connections,
+      threads,
+      durationS,
+      serverPid: child.pid,
+    });
     return { one, hundred };
   } finally {
     await child.stop();
@@ -119,7 +129,9 @@ async function copyOnce(ctx: BenchContext): Promise<{ rowsPerS: number; rows: nu
   await ctx.sql.unsafe(`create table ${table} (like events including all)`);
   try {
     const started = performance.now();
-    const stream = (await ctx.sql.unsafe(`copy ${table} (${EVENT_COLUMNS.join(", ")}) from stdin`).writable()) as Writable;
+    const stream = (await ctx.sql
+      .unsafe(`copy ${table} (${EVENT_COLUMNS.join(", ")}) from stdin`)
+      .writable()) as Writable;
     for (const chunk of chunks) {
       if (!stream.write(chunk)) await new Promise<void>((resolve) => stream.once("drain", () => resolve()));
     }

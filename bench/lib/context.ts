@@ -56,7 +56,10 @@ export async function openBenchContext(options: BenchOptions): Promise<BenchCont
 }
 
 /** Drops the database, deletes every key under the run's prefix (SCAN, never FLUSH), closes connections. */
-export async function closeBenchContext(ctx: BenchContext, { keepDatabase = false, keepDir = false } = {}): Promise<void> {
+export async function closeBenchContext(
+  ctx: BenchContext,
+  { keepDatabase = false, keepDir = false } = {},
+): Promise<void> {
   await ctx.sql.end({ timeout: 5 });
   let cursor = "0";
   do {

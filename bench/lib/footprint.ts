@@ -38,13 +38,17 @@ export async function measureSdkGzip(): Promise<number> {
  * gzipped at level 9 on its own as a server would send it.
  */
 export async function measureClientFirstLoad(): Promise<{ bytes: number; files: string[] }> {
-  if (!existsSync(CLIENT_INDEX)) throw new Error(`${path.relative(REPO_ROOT, CLIENT_INDEX)} is missing after bun run build`);
+  if (!existsSync(CLIENT_INDEX))
+    throw new Error(`${path.relative(REPO_ROOT, CLIENT_INDEX)} is missing after bun run build`);
   const report = await measureFirstPage(path.dirname(CLIENT_INDEX));
   return { bytes: report.firstPageJsGzipBytes, files: report.firstPageFiles };
 }
 
 /** `bun start` with no DATABASE_URL/REDIS_URL, loaded with 100-event bodies, then its peak RSS. */
-export async function measureEmbedded(ctx: BenchContext, bodyFile: string): Promise<{ rssMb: number; load: WrkResult }> {
+export async function measureEmbedded(
+  ctx: BenchContext,
+  bodyFile: string,
+): Promise<{ rssMb: number; load: WrkResult }> {
   const { baseUrl, child } = await startEmbedded(ctx);
   try {
     const account = await createBenchAccount(baseUrl);

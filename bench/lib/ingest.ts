@@ -18,7 +18,11 @@ export interface IngestResult {
 }
 
 /** One ingest request with fetch: its status and the start of its body. */
-export async function probeIngest(url: string, apiKey: string, bodyFile: string): Promise<{ status: number; text: string }> {
+export async function probeIngest(
+  url: string,
+  apiKey: string,
+  bodyFile: string,
+): Promise<{ status: number; text: string }> {
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", "x-api-key": apiKey, "user-agent": USER_AGENT },
@@ -35,7 +39,14 @@ export async function measureIngest(
   serverPid: number,
 ): Promise<IngestResult> {
   const url = `${baseUrl}/api/v1/events/ingest`;
-  const common = { url, apiKey, userAgent: USER_AGENT, connections: ctx.options.connections, threads: ctx.options.threads, serverPid };
+  const common = {
+    url,
+    apiKey,
+    userAgent: USER_AGENT,
+    connections: ctx.options.connections,
+    threads: ctx.options.threads,
+    serverPid,
+  };
   const probe = await probeIngest(url, apiKey, bodies.hundred);
   if (probe.status !== 202) throw new Error(`POST ${url} answered ${probe.status}, not 202: ${probe.text}`);
   const warm = await runWrk({ ...common, bodyFile: bodies.one, durationS: 1 });

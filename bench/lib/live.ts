@@ -27,7 +27,9 @@ export async function measureLive(
   ctx: BenchContext,
   options: { baseUrl: string; apiKey: string; projectId: string; client: TrpcClient },
 ): Promise<LiveResult> {
-  const { ticket } = await options.client.mutation<{ ticket: string }>("auth.wsTicket", { projectId: options.projectId });
+  const { ticket } = await options.client.mutation<{ ticket: string }>("auth.wsTicket", {
+    projectId: options.projectId,
+  });
   const wsUrl = `${options.baseUrl.replace(/^http/, "ws")}/api/v1/ws/events/${options.projectId}?ticket=${encodeURIComponent(ticket)}`;
   const socket = new WebSocket(wsUrl);
   await new Promise<void>((resolve, reject) => {
@@ -76,7 +78,8 @@ export async function measureLive(
       if (seen === undefined) missing++;
       else latencies.push(Math.max(0, seen - accepted));
     }
-    if (latencies.length === 0) throw new Error(`no marked event came back on the WebSocket (${acceptedAt.size} accepted)`);
+    if (latencies.length === 0)
+      throw new Error(`no marked event came back on the WebSocket (${acceptedAt.size} accepted)`);
     return {
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),

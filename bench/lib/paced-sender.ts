@@ -35,7 +35,15 @@ export async function sendPaced(options: {
   const maxInFlight = options.maxInFlight ?? 64;
   const requestsPerS = options.rate / options.eventsPerRequest;
   const total = Math.round(requestsPerS * options.durationS);
-  const result: PacedResult = { sent: 0, ok: 0, failures: {}, behind: 0, startedAt: performance.now(), endedAt: 0, accepted: 0 };
+  const result: PacedResult = {
+    sent: 0,
+    ok: 0,
+    failures: {},
+    behind: 0,
+    startedAt: performance.now(),
+    endedAt: 0,
+    accepted: 0,
+  };
   const headers = { "content-type": "application/json", "x-api-key": options.apiKey, "user-agent": options.userAgent };
   const inFlight = new Set<Promise<void>>();
 

@@ -18,9 +18,36 @@ const EVENT_MIX: Array<[string, number]> = [
   ["logout", 4],
   ["purchase", 3],
 ];
-const PATHS = ["/", "/pricing", "/features", "/docs", "/docs/install", "/blog", "/blog/launch", "/about", "/contact", "/signup", "/login", "/dashboard"];
-const REFERRERS = ["", "", "https://www.google.com/", "https://duckduckgo.com/", "https://t.co/abc", "https://news.ycombinator.com/", "https://www.reddit.com/r/selfhosted/"];
-const UTM = ["", "", "", "?utm_source=newsletter&utm_medium=email&utm_campaign=launch", "?utm_source=twitter&utm_medium=social"];
+const PATHS = [
+  "/",
+  "/pricing",
+  "/features",
+  "/docs",
+  "/docs/install",
+  "/blog",
+  "/blog/launch",
+  "/about",
+  "/contact",
+  "/signup",
+  "/login",
+  "/dashboard",
+];
+const REFERRERS = [
+  "",
+  "",
+  "https://www.google.com/",
+  "https://duckduckgo.com/",
+  "https://t.co/abc",
+  "https://news.ycombinator.com/",
+  "https://www.reddit.com/r/selfhosted/",
+];
+const UTM = [
+  "",
+  "",
+  "",
+  "?utm_source=newsletter&utm_medium=email&utm_campaign=launch",
+  "?utm_source=twitter&utm_medium=social",
+];
 
 /** A deterministic generator so every run sends the same events. */
 export function createRandom(seed = 42): () => number {
@@ -65,14 +92,18 @@ export function makeClientEvents(count: number, random = createRandom(), now = D
     const path = pick(random, PATHS);
     const user = Math.floor(random() * 5000);
     const event = pickWeighted(random);
-    const properties: ClientEvent["properties"] = { plan: pick(random, ["free", "pro", "team"]), screen_width: pick(random, [390, 1280, 1440, 1920]) };
+    const properties: ClientEvent["properties"] = {
+      plan: pick(random, ["free", "pro", "team"]),
+      screen_width: pick(random, [390, 1280, 1440, 1920]),
+    };
     if (event === "button_click") properties.button = pick(random, ["cta", "buy", "menu", "share"]);
     if (event === "purchase") properties.amount = Math.round(random() * 20000) / 100;
     const referrer = pick(random, REFERRERS);
     events.push({
       event,
       properties,
-      distinct_id: random() < 0.3 ? `user_${user}` : `anon_${user.toString(36)}${Math.floor(random() * 1e6).toString(36)}`,
+      distinct_id:
+        random() < 0.3 ? `user_${user}` : `anon_${user.toString(36)}${Math.floor(random() * 1e6).toString(36)}`,
       session_id: `sess_${Math.floor(random() * 1e9).toString(36)}`,
       page_url: `https://www.example.com${path}${pick(random, UTM)}`,
       ...(referrer ? { referrer } : {}),
@@ -89,9 +120,27 @@ export function ingestBody(events: readonly ClientEvent[]): string {
 
 /** A row as the worker stores it in `events`, in column order (see server/db/schema/events.ts). */
 export const EVENT_COLUMNS = [
-  "project_id", "insert_id", "event_name", "distinct_id", "session_id", "properties", "page_url", "path", "host",
-  "referrer", "referrer_host", "utm_source", "utm_medium", "utm_campaign", "user_agent", "browser", "os", "device",
-  "ip_hash", "timestamp", "received_at",
+  "project_id",
+  "insert_id",
+  "event_name",
+  "distinct_id",
+  "session_id",
+  "properties",
+  "page_url",
+  "path",
+  "host",
+  "referrer",
+  "referrer_host",
+  "utm_source",
+  "utm_medium",
+  "utm_campaign",
+  "user_agent",
+  "browser",
+  "os",
+  "device",
+  "ip_hash",
+  "timestamp",
+  "received_at",
 ] as const;
 
 export type EventRow = Array<string | null>;
@@ -132,7 +181,9 @@ export function toRows(projectId: string, events: readonly ClientEvent[]): Event
 /** PostgreSQL COPY text format for rows (tab-separated, \N for null, backslash escapes). */
 export function toCopyText(rows: readonly EventRow[]): string {
   const escape = (value: string | null) =>
-    value === null ? "\\N" : value.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+    value === null
+      ? "\\N"
+      : value.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
   let out = "";
   for (const row of rows) out += row.map(escape).join("\t") + "\n";
   return out;

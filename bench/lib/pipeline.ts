@@ -16,7 +16,9 @@ import { cpuSeconds } from "./procs.ts";
 import { streamBacklog } from "./product.ts";
 
 export async function countRows(ctx: BenchContext, projectId: string): Promise<number> {
-  const [row] = await ctx.sql<Array<{ n: string }>>`select count(*)::text as n from events where project_id = ${projectId}`;
+  const [row] = await ctx.sql<
+    Array<{ n: string }>
+  >`select count(*)::text as n from events where project_id = ${projectId}`;
   return Number(row?.n ?? 0);
 }
 
@@ -56,7 +58,8 @@ export async function prefillStream(options: {
       next++;
       const response = await fetch(options.url, { method: "POST", headers, body });
       const text = await response.text();
-      if (response.status !== 202) throw new Error(`pre-fill: ingest answered ${response.status}: ${text.slice(0, 200)}`);
+      if (response.status !== 202)
+        throw new Error(`pre-fill: ingest answered ${response.status}: ${text.slice(0, 200)}`);
       accepted += (JSON.parse(text) as { accepted: number }).accepted;
     }
   };

@@ -26,7 +26,9 @@ export async function freePort(): Promise<number> {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no free port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no free port")),
+      );
     });
   });
 }
@@ -106,7 +108,10 @@ export async function peakRssMb(pid: number): Promise<number | null> {
 }
 
 /** Runs a command to completion and returns its stdout; throws with stderr when it fails. */
-export async function runCommand(command: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<string> {
+export async function runCommand(
+  command: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<string> {
   const envArgs = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
   const proc = Bun.spawn(["env", ...envArgs, ...command], {
     cwd: options.cwd ?? REPO_ROOT,
@@ -119,7 +124,8 @@ export async function runCommand(command: string[], options: { cwd?: string; env
     new Response(proc.stderr).text(),
     proc.exited,
   ]);
-  if (code !== 0) throw new Error(`${command.join(" ")} exited with ${code}: ${(stderr || stdout).trim().slice(-2000)}`);
+  if (code !== 0)
+    throw new Error(`${command.join(" ")} exited with ${code}: ${(stderr || stdout).trim().slice(-2000)}`);
   return stdout;
 }
 

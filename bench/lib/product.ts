@@ -95,7 +95,8 @@ export async function startWorker(ctx: BenchContext, env?: Record<string, string
   });
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (child.proc.exitCode !== null) throw new Error(`worker exited with code ${child.proc.exitCode}:\n${await tailLog(child)}`);
+    if (child.proc.exitCode !== null)
+      throw new Error(`worker exited with code ${child.proc.exitCode}:\n${await tailLog(child)}`);
     if ((await consumerCount(ctx)) > 0) return child;
     await Bun.sleep(100);
   }

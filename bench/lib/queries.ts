@@ -30,7 +30,9 @@ export async function seedEvents(
     "90",
   ]);
   const seconds = (performance.now() - started) / 1000;
-  const [row] = await ctx.sql<Array<{ n: string }>>`select count(*)::text as n from events where project_id = ${options.projectId}`;
+  const [row] = await ctx.sql<
+    Array<{ n: string }>
+  >`select count(*)::text as n from events where project_id = ${options.projectId}`;
   // Settle the database the way it would be some minutes after an import: autovacuum's work done (visibility map
   // set, statistics fresh) and the import's dirty pages written, so no background pass overlaps a measurement.
   ctx.log("queries.load: vacuum (analyze) and checkpoint");
@@ -59,7 +61,11 @@ const CALL_TIMEOUT_MS = 30_000;
  * under a long query) counts as failed, with the time it took as a lower bound; an error answer from the API
  * (a tRPC error) is a bug and fails the phase.
  */
-async function timedCall(client: TrpcClient, path: string, input: unknown): Promise<{ ms: number; failure: string | null }> {
+async function timedCall(
+  client: TrpcClient,
+  path: string,
+  input: unknown,
+): Promise<{ ms: number; failure: string | null }> {
   const started = performance.now();
   try {
     await client.query(path, input, AbortSignal.timeout(CALL_TIMEOUT_MS));
@@ -95,7 +101,10 @@ export async function measureQueries(
         if (call.failure) failures.push(call.failure);
       }
       if (failures.length) {
-        ctx.errors.push({ part: "queries", message: `${path} ${period}: ${failures.length} calls failed, e.g. ${failures[0]}` });
+        ctx.errors.push({
+          part: "queries",
+          message: `${path} ${period}: ${failures.length} calls failed, e.g. ${failures[0]}`,
+        });
       }
       results.queries[procedure]![period] = {
         p50_ms: round(percentile(samples, 50), 1),
@@ -164,7 +173,12 @@ async function checkPeriod(
   period: Period,
 ): Promise<Record<Procedure, string[]>> {
   const failures: Record<Procedure, string[]> = {
-    overview: [], timeseries: [], topEvents: [], breakdown: [], sessions: [], users: [],
+    overview: [],
+    timeseries: [],
+    topEvents: [],
+    breakdown: [],
+    sessions: [],
+    users: [],
   };
   const first = await client.query<Overview>("analytics.overview", { projectId, period });
   const from = first.periodStart;
@@ -173,7 +187,11 @@ async function checkPeriod(
   // One at a time (as the timings were taken), each allowed to fail on its own.
   const call = async <T>(procedure: Procedure): Promise<T | null> => {
     try {
-      return await client.query<T>(`analytics.${procedure}`, { ...range, ...EXTRA_INPUT[procedure] }, AbortSignal.timeout(CALL_TIMEOUT_MS));
+      return await client.query<T>(
+        `analytics.${procedure}`,
+        { ...range, ...EXTRA_INPUT[procedure] },
+        AbortSignal.timeout(CALL_TIMEOUT_MS),
+      );
     } catch (error) {
       failures[procedure].push(`call failed: ${error instanceof Error ? error.message : String(error)}`);
       return null;
@@ -205,7 +223,13 @@ async function checkPeriod(
       sameCount("uniqueSessions", overview.uniqueSessions, current.sessions, failures.overview, approx);
       sameCount("uniqueUsers", overview.uniqueUsers, current.users, failures.overview, approx);
       sameCount("previous.totalEvents", overview.previous.totalEvents, previous.total, failures.overview);
-      sameCount("previous.uniqueSessions", overview.previous.uniqueSessions, previous.sessions, failures.overview, approx);
+      sameCount(
+        "previous.uniqueSessions",
+        overview.previous.uniqueSessions,
+        previous.sessions,
+        failures.overview,
+        approx,
+      );
       sameCount("previous.uniqueUsers", overview.previous.uniqueUsers, previous.users, failures.overview, approx);
     }
     if (sessions) {
@@ -240,8 +264,20 @@ async function checkPeriod(
         continue;
       }
       sameCount(`${item.eventName}.count`, item.count, Number(want.n), failures.topEvents);
-      sameCount(`${item.eventName}.uniqueSessions`, item.uniqueSessions, Number(want.sessions), failures.topEvents, isApproximate(item));
-      sameCount(`${item.eventName}.uniqueUsers`, item.uniqueUsers, Number(want.users), failures.topEvents, isApproximate(item));
+      sameCount(
+        `${item.eventName}.uniqueSessions`,
+        item.uniqueSessions,
+        Number(want.sessions),
+        failures.topEvents,
+        isApproximate(item),
+      );
+      sameCount(
+        `${item.eventName}.uniqueUsers`,
+        item.uniqueUsers,
+        Number(want.users),
+        failures.topEvents,
+        isApproximate(item),
+      );
     }
 
     const byPath = await sql<Array<{ value: string | null; n: string; sessions: string }>>`
@@ -256,7 +292,13 @@ async function checkPeriod(
         continue;
       }
       sameCount(`${item.value}.count`, item.count, Number(want.n), failures.breakdown);
-      sameCount(`${item.value}.uniqueSessions`, item.uniqueSessions, Number(want.sessions), failures.breakdown, isApproximate(item));
+      sameCount(
+        `${item.value}.uniqueSessions`,
+        item.uniqueSessions,
+        Number(want.sessions),
+        failures.breakdown,
+        isApproximate(item),
+      );
     }
 
     // Buckets in UTC (the default timezone), at the granularity the API chose.
@@ -273,7 +315,13 @@ async function checkPeriod(
       const want = byBucket.get(Date.parse(point.timestamp));
       sum += Number(point.count);
       sameCount(`${point.timestamp}.count`, point.count, Number(want?.n ?? 0), failures.timeseries);
-      sameCount(`${point.timestamp}.uniqueSessions`, point.uniqueSessions, Number(want?.sessions ?? 0), failures.timeseries, isApproximate(point));
+      sameCount(
+        `${point.timestamp}.uniqueSessions`,
+        point.uniqueSessions,
+        Number(want?.sessions ?? 0),
+        failures.timeseries,
+        isApproximate(point),
+      );
     }
     if (sum !== current.total) failures.timeseries.push(`points sum to ${sum}, SQL total is ${current.total}`);
   });

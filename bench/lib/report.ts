@@ -109,7 +109,8 @@ export function emptyResults(mode: "full" | "quick", command: string, parts: Par
   const queries: BenchResults["queries"] = {};
   for (const procedure of PROCEDURES) {
     queries[procedure] = {};
-    for (const period of PERIODS) queries[procedure]![period] = { p50_ms: null, p95_ms: null, samples: 0, failed_calls: 0, correct: null };
+    for (const period of PERIODS)
+      queries[procedure]![period] = { p50_ms: null, p95_ms: null, samples: 0, failed_calls: 0, correct: null };
   }
   return {
     schema_version: 1,
@@ -294,7 +295,10 @@ export function renderTable(r: BenchResults): string {
     "HTTP ceiling, 100-event bodies",
     `${fmt(r.ceilings.http_events_s_100)} events/s, p99 ${fmt(r.ceilings.http_p99_ms_100, 1)} ms, ${fmt(r.ceilings.http_cpu_us_per_req_100, 1)} µs CPU/req`,
   );
-  add("XADD ceiling, pipelined (entry per event / per 100)", `${fmt(r.ceilings.xadd_events_s)} / ${fmt(r.ceilings.xadd_batch_events_s)} events/s`);
+  add(
+    "XADD ceiling, pipelined (entry per event / per 100)",
+    `${fmt(r.ceilings.xadd_events_s)} / ${fmt(r.ceilings.xadd_batch_events_s)} events/s`,
+  );
   add(
     "COPY ceiling, LIKE events INCLUDING ALL (median of 3)",
     `${fmt(r.ceilings.copy_rows_s)} rows/s (runs: ${r.ceilings.copy_rows_s_runs.map((v) => fmt(v)).join(", ")})`,
@@ -317,7 +321,10 @@ export function renderTable(r: BenchResults): string {
     pct(r.ratios.pipeline_vs_copy),
     `>= 60 %, bounded: ${yesNo(t["pipeline: >= 60% of COPY rows/s"])}, ${yesNo(t["pipeline: backlog bounded"])}`,
   );
-  add("Worker drain from a pre-filled stream", `${fmt(r.pipeline.drain_events_s)} events/s (${fmt(r.pipeline.drain_events)} events)`);
+  add(
+    "Worker drain from a pre-filled stream",
+    `${fmt(r.pipeline.drain_events_s)} events/s (${fmt(r.pipeline.drain_events)} events)`,
+  );
   add(
     `Live, 202 to WebSocket at ${fmt(r.settings.live_rate_events_s)} events/s`,
     `p50 ${fmt(r.live.p50_ms, 1)} / p99 ${fmt(r.live.p99_ms, 1)} ms (${fmt(r.live.samples)} samples, ${fmt(r.live.missing)} missing)`,
@@ -350,7 +357,10 @@ export function renderTable(r: BenchResults): string {
   const header = ["what", "measured", "of ceiling", "target"];
   const lines = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
   for (const row of rows) lines.push(`| ${row.map((c) => c.replaceAll("|", "/")).join(" | ")} |`);
-  const machine = `${r.cores} cores (${r.machine.cpu_model}), ${r.mode} run, ${r.date}; ` +
-    Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(", ");
+  const machine =
+    `${r.cores} cores (${r.machine.cpu_model}), ${r.mode} run, ${r.date}; ` +
+    Object.entries(r.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
   return `${lines.join("\n")}\n\n${machine}\n`;
 }

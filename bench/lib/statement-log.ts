@@ -22,7 +22,10 @@ export interface StatementSummary {
 }
 
 /** Sums the logged durations of the run's database by statement shape (first 160 characters, numbers blanked). */
-export async function summarizeStatementLog(ctx: BenchContext, logFile = DEFAULT_POSTGRES_LOG): Promise<StatementSummary[]> {
+export async function summarizeStatementLog(
+  ctx: BenchContext,
+  logFile = DEFAULT_POSTGRES_LOG,
+): Promise<StatementSummary[]> {
   const text = await readFile(logFile, "utf8");
   const marker = `@${ctx.databaseName} LOG:  duration: `;
   const byShape = new Map<string, StatementSummary>();
@@ -37,7 +40,10 @@ export async function summarizeStatementLog(ctx: BenchContext, logFile = DEFAULT
     // Continuation lines (multi-line SQL) carry no log prefix.
     let statement = match[2]!;
     while (i + 1 < lines.length && /^\s/.test(lines[i + 1]!)) statement += " " + lines[++i]!.trim();
-    const shape = statement.replace(/\s+/g, " ").replace(/\b\d+(\.\d+)?\b/g, "N").slice(0, 160);
+    const shape = statement
+      .replace(/\s+/g, " ")
+      .replace(/\b\d+(\.\d+)?\b/g, "N")
+      .slice(0, 160);
     const ms = Number(match[1]);
     const entry = byShape.get(shape) ?? { statement: shape, calls: 0, totalMs: 0, meanMs: 0, maxMs: 0 };
     entry.calls++;

@@ -83,6 +83,8 @@ export async function runWrk(options: {
     non2xx: num("errors_status"),
     socketErrors: num("errors_connect") + num("errors_read") + num("errors_write") + num("errors_timeout"),
     serverCpuUsPerReq:
-      cpuBefore !== null && cpuAfter !== null && num("requests") > 0 ? ((cpuAfter - cpuBefore) * 1e6) / num("requests") : null,
+      cpuBefore !== null && cpuAfter !== null && num("requests") > 0
+        ? ((cpuAfter - cpuBefore) * 1e6) / num("requests")
+        : null,
   };
 }

@@ -122,340 +122,428 @@ describe.skipIf(skip)("dashboard in the browser", () => {
     await test?.cleanup();
   }, 60_000);
 
-  it("registers a new account and lands on the projects page", async () => {
-    await step("register", async () => {
-      await page.goto("/");
-      expect(await findA11yViolations(page)).toEqual([]);
-      await page.getByRole("link", { name: "Create account" }).first().click();
-      await page.waitForURL("**/register");
-      expect(await findA11yViolations(page)).toEqual([]);
-      await page.getByLabel("Full name").fill("Ada Lovelace");
-      await page.getByLabel("Email", { exact: true }).fill(EMAIL);
-      await page.getByLabel("Password", { exact: true }).fill("short");
-      expect(await page.getByText("(not met yet)").count()).toBeGreaterThan(0);
-      await page.getByLabel("Password", { exact: true }).fill(password);
-      expect(await page.getByText("(not met yet)").count()).toBe(0);
-      await page.getByRole("button", { name: "Create account" }).click();
-      await page.waitForURL("**/projects");
-      await page.getByRole("heading", { name: "Projects", exact: true }).waitFor();
-      // Cookies only: nothing about the session is kept in web storage.
-      expect(await page.evaluate(() => localStorage.length + sessionStorage.length)).toBe(0);
-      const cookies = await context.cookies();
-      expect(cookies.find((c) => c.name === "access_token")?.httpOnly).toBe(true);
-      expect(cookies.find((c) => c.name === "logged_in")?.httpOnly).toBe(false);
-    });
-  }, STEP_TIMEOUT_MS);
+  it(
+    "registers a new account and lands on the projects page",
+    async () => {
+      await step("register", async () => {
+        await page.goto("/");
+        expect(await findA11yViolations(page)).toEqual([]);
+        await page.getByRole("link", { name: "Create account" }).first().click();
+        await page.waitForURL("**/register");
+        expect(await findA11yViolations(page)).toEqual([]);
+        await page.getByLabel("Full name").fill("Ada Lovelace");
+        await page.getByLabel("Email", { exact: true }).fill(EMAIL);
+        await page.getByLabel("Password", { exact: true }).fill("short");
+        expect(await page.getByText("(not met yet)").count()).toBeGreaterThan(0);
+        await page.getByLabel("Password", { exact: true }).fill(password);
+        expect(await page.getByText("(not met yet)").count()).toBe(0);
+        await page.getByRole("button", { name: "Create account" }).click();
+        await page.waitForURL("**/projects");
+        await page.getByRole("heading", { name: "Projects", exact: true }).waitFor();
+        // Cookies only: nothing about the session is kept in web storage.
+        expect(await page.evaluate(() => localStorage.length + sessionStorage.length)).toBe(0);
+        const cookies = await context.cookies();
+        expect(cookies.find((c) => c.name === "access_token")?.httpOnly).toBe(true);
+        expect(cookies.find((c) => c.name === "logged_in")?.httpOnly).toBe(false);
+      });
+    },
+    STEP_TIMEOUT_MS,
+  );
 
-  it("sends a signed-out deep link to sign in and back", async () => {
-    await step("deep-link", async () => {
-      await page.getByRole("button", { name: /Ada Lovelace/ }).click();
-      await page.getByRole("menuitem", { name: "Sign out" }).click();
-      await page.waitForURL("**/login");
-      await page.goto("/account?tab=password");
-      await page.waitForURL((url) => url.pathname === "/login" && url.searchParams.get("next") === "/account?tab=password");
-      await signIn(EMAIL, password);
-      await page.waitForURL("**/account?tab=password");
-      await page.getByRole("heading", { name: "Change password" }).waitFor();
-    });
-  }, STEP_TIMEOUT_MS);
+  it(
+    "sends a signed-out deep link to sign in and back",
+    async () => {
+      await step("deep-link", async () => {
+        await page.getByRole("button", { name: /Ada Lovelace/ }).click();
+        await page.getByRole("menuitem", { name: "Sign out" }).click();
+        await page.waitForURL("**/login");
+        await page.goto("/account?tab=password");
+        await page.waitForURL(
+          (url) => url.pathname === "/login" && url.searchParams.get("next") === "/account?tab=password",
+        );
+        await signIn(EMAIL, password);
+        await page.waitForURL("**/account?tab=password");
+        await page.getByRole("heading", { name: "Change password" }).waitFor();
+      });
+    },
+    STEP_TIMEOUT_MS,
+  );
 
-  it("changes the password from the account page and lists the account for the administrator", async () => {
-    await step("account", async () => {
-      await page.getByLabel("Current password").fill(password);
-      await page.getByLabel("New password", { exact: true }).fill(SECOND_PASSWORD);
-      await page.getByLabel("Confirm new password").fill(SECOND_PASSWORD);
-      await page.getByRole("button", { name: "Change password" }).click();
-      await page.getByText("Password changed.").waitFor();
-      password = SECOND_PASSWORD;
-      // The first account is the administrator: it sees the Users page, and cannot delete itself.
-      await page.getByRole("link", { name: "Users" }).click();
-      await page.waitForURL("**/admin/users");
-      const row = page.getByRole("row", { name: new RegExp(EMAIL) });
-      await row.waitFor();
-      expect(await row.getByRole("button", { name: `Delete ${EMAIL}` }).isDisabled()).toBe(true);
-      expect(await findA11yViolations(page)).toEqual([]);
-    });
-  }, STEP_TIMEOUT_MS);
+  it(
+    "changes the password from the account page and lists the account for the administrator",
+    async () => {
+      await step("account", async () => {
+        await page.getByLabel("Current password").fill(password);
+        await page.getByLabel("New password", { exact: true }).fill(SECOND_PASSWORD);
+        await page.getByLabel("Confirm new password").fill(SECOND_PASSWORD);
+        await page.getByRole("button", { name: "Change password" }).click();
+        await page.getByText("Password changed.").waitFor();
+        password = SECOND_PASSWORD;
+        // The first account is the administrator: it sees the Users page, and cannot delete itself.
+        await page.getByRole("link", { name: "Users" }).click();
+        await page.waitForURL("**/admin/users");
+        const row = page.getByRole("row", { name: new RegExp(EMAIL) });
+        await row.waitFor();
+        expect(await row.getByRole("button", { name: `Delete ${EMAIL}` }).isDisabled()).toBe(true);
+        expect(await findA11yViolations(page)).toEqual([]);
+      });
+    },
+    STEP_TIMEOUT_MS,
+  );
 
-  it("creates a project and shows its key and snippet once", async () => {
-    await step("create-project", async () => {
-      await page.getByRole("link", { name: "Projects" }).click();
-      await page.getByRole("button", { name: "New project" }).first().click();
-      await page.getByLabel("Name").fill(PROJECT);
-      await page.getByRole("button", { name: "Create" }).click();
-      await page.getByRole("heading", { name: `${PROJECT} is ready` }).waitFor();
-      const blocks = page.locator("pre code");
-      apiKey = (await blocks.nth(0).textContent())?.trim() ?? "";
-      expect(apiKey).toMatch(/^proj_[A-Za-z0-9_-]{40,}$/);
-      expect(await blocks.nth(1).textContent()).toContain(`data-project="${apiKey}"`);
-      await page.getByRole("link", { name: "Open dashboard" }).click();
-      await page.waitForURL(/\/projects\/[0-9a-f-]{36}$/);
-      projectId = new URL(page.url()).pathname.split("/")[2]!;
-      await page.getByRole("heading", { name: "Waiting for the first event" }).waitFor();
-      await page.getByText("Live", { exact: true }).waitFor();
-    });
-  }, STEP_TIMEOUT_MS);
+  it(
+    "creates a project and shows its key and snippet once",
+    async () => {
+      await step("create-project", async () => {
+        await page.getByRole("link", { name: "Projects" }).click();
+        await page.getByRole("button", { name: "New project" }).first().click();
+        await page.getByLabel("Name").fill(PROJECT);
+        await page.getByRole("button", { name: "Create" }).click();
+        await page.getByRole("heading", { name: `${PROJECT} is ready` }).waitFor();
+        const blocks = page.locator("pre code");
+        apiKey = (await blocks.nth(0).textContent())?.trim() ?? "";
+        expect(apiKey).toMatch(/^proj_[A-Za-z0-9_-]{40,}$/);
+        expect(await blocks.nth(1).textContent()).toContain(`data-project="${apiKey}"`);
+        await page.getByRole("link", { name: "Open dashboard" }).click();
+        await page.waitForURL(/\/projects\/[0-9a-f-]{36}$/);
+        projectId = new URL(page.url()).pathname.split("/")[2]!;
+        await page.getByRole("heading", { name: "Waiting for the first event" }).waitFor();
+        await page.getByText("Live", { exact: true }).waitFor();
+      });
+    },
+    STEP_TIMEOUT_MS,
+  );
 
-  it("refreshes an expired access token once and stays on the page", async () => {
-    await step("refresh", async () => {
-      await context.clearCookies({ name: "access_token" });
-      await page.reload();
-      await page.getByRole("heading", { name: "Waiting for the first event" }).waitFor();
-      await page.getByText("Live", { exact: true }).waitFor();
-      expect((await context.cookies()).some((c) => c.name === "access_token")).toBe(true);
-      expect(new URL(page.url()).pathname).toBe(`/projects/${projectId}`);
-    });
-  }, STEP_TIMEOUT_MS);
-
-  it("keeps two tabs signed in when both wake up with an expired access token", async () => {
-    await step("two-tabs", async () => {
-      const second = await context.newPage();
-      second.on("pageerror", (error) => pageErrors.push(error.message));
-      try {
-        await second.goto(`/projects/${projectId}`);
-        await second.getByRole("heading", { name: "Waiting for the first event" }).waitFor();
-        const refreshes: number[] = [];
-        const onResponse = (response: { url(): string; status(): number }) => {
-          if (new URL(response.url()).pathname === "/api/trpc/auth.refresh") refreshes.push(response.status());
-        };
-        context.on("response", onResponse);
-        try {
-          await context.clearCookies({ name: "access_token" });
-          await Promise.all([page.reload(), second.reload()]);
-          for (const tab of [page, second]) {
-            await tab.getByRole("heading", { name: "Waiting for the first event" }).waitFor();
-            expect(new URL(tab.url()).pathname).toBe(`/projects/${projectId}`);
-          }
-          // One refresh elected by the Web Lock, or a second, ordinary rotation by a tab that woke up after it.
-          expect(refreshes.length).toBeGreaterThanOrEqual(1);
-          expect(refreshes.length).toBeLessThanOrEqual(2);
-          expect(refreshes).toEqual(refreshes.map(() => 200));
-        } finally {
-          context.off("response", onResponse);
-        }
-        // The login survived: the next refresh still works.
+  it(
+    "refreshes an expired access token once and stays on the page",
+    async () => {
+      await step("refresh", async () => {
         await context.clearCookies({ name: "access_token" });
         await page.reload();
         await page.getByRole("heading", { name: "Waiting for the first event" }).waitFor();
+        await page.getByText("Live", { exact: true }).waitFor();
+        expect((await context.cookies()).some((c) => c.name === "access_token")).toBe(true);
         expect(new URL(page.url()).pathname).toBe(`/projects/${projectId}`);
-      } finally {
-        await second.close();
-      }
-    });
-  }, STEP_TIMEOUT_MS);
-
-  it("shows events sent through the REST endpoint in the live feed and the numbers", async () => {
-    await step("events", async () => {
-      const now = Date.now();
-      const events = [
-        ...Array.from({ length: 5 }, (_, i) => ({
-          event: "page_view",
-          page_url: "https://shop.example/pricing?utm_source=newsletter",
-          session_id: `s${i}`,
-          distinct_id: `u${i % 3}`,
-          timestamp: new Date(now - i * 60_000).toISOString(),
-        })),
-        ...Array.from({ length: 4 }, (_, i) => ({
-          event: "page_view",
-          page_url: "https://shop.example/",
-          referrer: "https://www.google.com/",
-          session_id: `s${i}`,
-          timestamp: new Date(now - i * 90_000).toISOString(),
-        })),
-        ...Array.from({ length: 3 }, (_, i) => ({
-          event: "signup",
-          page_url: "https://shop.example/signup",
-          session_id: `s${i}`,
-          distinct_id: `u${i}`,
-          timestamp: new Date(now - i * 30_000).toISOString(),
-        })),
-      ];
-      const res = await ingest(apiKey, events);
-      expect(res.status).toBe(202);
-      expect(await res.json()).toEqual({ accepted: 12, rejected: [] });
-
-      const feed = page.getByTestId("live-feed").locator("li");
-      await page.waitForFunction(() => document.querySelectorAll('[data-testid="live-feed"] li').length >= 12, null, { timeout: 20_000 });
-      expect(await feed.count()).toBe(12);
-      await metric("Total events").waitFor();
-      await page.waitForFunction(
-        () => document.querySelector('section[aria-label="Key metrics"] .card p:nth-of-type(2)')?.textContent === "12",
-        null,
-        { timeout: 20_000 },
-      );
-      expect(await metric("Unique sessions").textContent()).toBe("5");
-      expect(await metric("Unique users").textContent()).toBe("3");
-      await page.getByRole("region", { name: "Pages" }).getByText("/pricing").waitFor();
-      expect(await findA11yViolations(page)).toEqual([]);
-    });
-  }, STEP_TIMEOUT_MS);
-
-  it("filters the whole dashboard by a breakdown row and removes the filter", async () => {
-    await step("filter", async () => {
-      await page.getByRole("region", { name: "Pages" }).getByRole("button", { name: /\/pricing/ }).click();
-      await page.waitForURL((url) => url.searchParams.getAll("f").includes("eq:path:/pricing"));
-      const chip = page.getByRole("group", { name: "Active filters" });
-      await chip.getByText("Page is /pricing").waitFor();
-      await page.waitForFunction(
-        () => document.querySelector('section[aria-label="Key metrics"] .card p:nth-of-type(2)')?.textContent === "5",
-        null,
-        { timeout: 15_000 },
-      );
-      expect(await page.getByRole("region", { name: "Top events" }).getByText("signup").count()).toBe(0);
-      await chip.getByRole("button", { name: "Remove filter: Page is /pricing" }).click();
-      await page.waitForFunction(
-        () => document.querySelector('section[aria-label="Key metrics"] .card p:nth-of-type(2)')?.textContent === "12",
-        null,
-        { timeout: 15_000 },
-      );
-      expect(new URL(page.url()).searchParams.getAll("f")).toEqual([]);
-    });
-  }, STEP_TIMEOUT_MS);
-
-  it("pages the sessions table forward by cursor and back", async () => {
-    await step("sessions paging", async () => {
-      const now = Date.now();
-      // 41 more sessions (46 in all), ending at distinct times, plus three that end at the same instant.
-      const events = Array.from({ length: 41 }, (_, i) => ({
-        event: "page_view",
-        page_url: "https://shop.example/blog",
-        session_id: `paged-${String(i).padStart(2, "0")}`,
-        timestamp: new Date(now - 120_000 - (i < 3 ? 0 : i) * 1000).toISOString(),
-      }));
-      expect((await ingest(apiKey, events)).status).toBe(202);
-      const activity = page.getByRole("region", { name: "Sessions and users" });
-      const pager = activity.getByRole("navigation", { name: "Sessions pages" });
-      const rows = activity.getByRole("region", { name: "Sessions table" }).locator("tbody tr");
-      const sessionIds = async () => (await rows.locator("td:first-child").allTextContents()).map((t) => t.trim());
-      // The buttons are disabled while a page loads (the previous page stays on screen meanwhile).
-      const loaded = (range: string, enabled: "Previous" | "Next") =>
-        Promise.all([pager.getByText(range).waitFor({ timeout: 20_000 }), pager.locator("button:enabled", { hasText: enabled }).waitFor()]);
-      await loaded("1–20 of 46", "Next");
-      const first = await sessionIds();
-      await pager.getByRole("button", { name: "Next" }).click();
-      await loaded("21–40 of 46", "Previous");
-      const second = await sessionIds();
-      await pager.getByRole("button", { name: "Next" }).click();
-      await loaded("41–46 of 46", "Previous");
-      const third = await sessionIds();
-      expect(await pager.getByRole("button", { name: "Next" }).isDisabled()).toBe(true);
-      expect([first.length, second.length, third.length]).toEqual([20, 20, 6]);
-      expect(new Set([...first, ...second, ...third]).size).toBe(46);
-      await pager.getByRole("button", { name: "Previous" }).click();
-      await loaded("21–40 of 46", "Previous");
-      expect(await sessionIds()).toEqual(second);
-      await pager.getByRole("button", { name: "Previous" }).click();
-      await loaded("1–20 of 46", "Next");
-      expect(await sessionIds()).toEqual(first);
-    });
-  }, STEP_TIMEOUT_MS);
-
-  it("renames the project and sets its domain after a confirmation", async () => {
-    await step("rename", async () => {
-      await page.getByRole("link", { name: "Settings" }).click();
-      await page.waitForURL(`**/projects/${projectId}/settings`);
-      await page.getByRole("heading", { name: "Settings", exact: true }).waitFor();
-      expect(await findA11yViolations(page)).toEqual([]);
-      // Renaming asks for a confirmation first.
-      await page.getByLabel("Name", { exact: true }).fill(RENAMED);
-      await page.getByLabel("Domain", { exact: true }).fill("shop.example");
-      await page.getByRole("button", { name: "Save changes" }).click();
-      const confirmSave = page.getByRole("alertdialog", { name: "Save changes?" });
-      await confirmSave.getByText(`name to “${RENAMED}” and domain to shop.example`).waitFor();
-      await confirmSave.getByRole("button", { name: "Save", exact: true }).click();
-      await page.getByText("Changes saved.").waitFor();
-      await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: RENAMED }).waitFor();
-    });
-  }, STEP_TIMEOUT_MS);
-
-  it("rotates the key after a confirmation: the old key stops, the new one works", async () => {
-    await step("rotate", async () => {
-      await page.getByRole("button", { name: "Rotate API key" }).click();
-      const dialog = page.getByRole("alertdialog", { name: "Rotate the API key?" });
-      await dialog.getByRole("button", { name: "Rotate key" }).click();
-      await page.getByRole("heading", { name: "Your new key" }).waitFor();
-      const newKey = (await page.locator("pre code").filter({ hasText: /^proj_/ }).first().textContent())?.trim() ?? "";
-      expect(newKey).toMatch(/^proj_/);
-      expect(newKey).not.toBe(apiKey);
-      expect((await ingest(apiKey, [{ event: "after_rotation" }])).status).toBe(401);
-      expect((await ingest(newKey, [{ event: "after_rotation" }])).status).toBe(202);
-      apiKey = newKey;
-    });
-  }, STEP_TIMEOUT_MS);
-
-  it("deletes the project once its name is typed", async () => {
-    await step("delete", async () => {
-      const button = page.getByRole("button", { name: "Delete project" });
-      expect(await button.isDisabled()).toBe(true);
-      await page.getByLabel(`Type ${RENAMED} to confirm`).fill(PROJECT);
-      expect(await button.isDisabled()).toBe(true);
-      await page.getByLabel(`Type ${RENAMED} to confirm`).fill(RENAMED);
-      await button.click();
-      await page.waitForURL("**/projects");
-      await page.getByRole("heading", { name: "No projects yet" }).waitFor();
-      expect(await findA11yViolations(page)).toEqual([]);
-      expect((await ingest(apiKey, [{ event: "after_delete" }])).status).toBe(401);
-    });
-  }, STEP_TIMEOUT_MS);
-
-  it("sends the person to sign in when the session cannot be refreshed, and back afterwards", async () => {
-    await step("session-ended", async () => {
-      await context.clearCookies({ name: "access_token" });
-      await context.clearCookies({ name: "refresh_token" });
-      await page.goto("/projects?from=bookmark");
-      await page.waitForURL((url) => url.pathname === "/login" && url.searchParams.get("next") === "/projects?from=bookmark");
-      await signIn(EMAIL, password);
-      await page.waitForURL("**/projects?from=bookmark");
-    });
-  }, STEP_TIMEOUT_MS);
-
-  it("leaves a dashboard for the projects list when its project is deleted elsewhere", async () => {
-    await step("project-gone", async () => {
-      const id = await createProjectFromPage("Deleted elsewhere");
-      await page.goto(`/projects/${id}`);
-      await page.getByText("Live", { exact: true }).waitFor();
-      // As from another tab: a plain request, so only the live feed can tell this page.
-      await callFromPage("projects.delete", { id });
-      await page.waitForURL((url) => url.pathname === "/projects", { timeout: 5_000 });
-    });
-  }, STEP_TIMEOUT_MS);
-
-  it("sends a dashboard to sign in when its login is ended elsewhere, and back afterwards", async () => {
-    await step("login-ended", async () => {
-      const id = await createProjectFromPage("Signed out elsewhere");
-      await page.goto(`/projects/${id}`);
-      await page.getByText("Live", { exact: true }).waitFor();
-      const me = (await callFromPage("auth.me", undefined, "GET")) as { id: string };
-      // What a password reset or a disabled account does to every login; the page's cookies stay as they were.
-      await endUserSessions(test.services, me.id);
-      await page.waitForURL((url) => url.pathname === "/login" && url.searchParams.get("next") === `/projects/${id}`, {
-        timeout: 5_000,
       });
-      await signIn(EMAIL, password);
-      await page.waitForURL(`**/projects/${id}`);
-      await page.getByText("Live", { exact: true }).waitFor();
-    });
-  }, STEP_TIMEOUT_MS);
+    },
+    STEP_TIMEOUT_MS,
+  );
 
-  it("signs out and keeps signed-out visitors away from the projects", async () => {
-    await step("sign-out", async () => {
-      // By keyboard: the menu button opens on ArrowDown with focus on the first item, Escape closes it and gives
-      // focus back, Enter on an item activates it.
-      const menuButton = page.getByRole("button", { name: /Ada Lovelace/ });
-      await menuButton.focus();
-      await page.keyboard.press("ArrowDown");
-      await page.waitForFunction(() => document.activeElement?.textContent?.trim() === "Change password");
-      await page.keyboard.press("Escape");
-      expect(await menuButton.evaluate((element) => element === document.activeElement)).toBe(true);
-      await page.keyboard.press("ArrowDown");
-      await page.keyboard.press("ArrowDown");
-      await page.waitForFunction(() => document.activeElement?.textContent?.trim() === "Sign out");
-      await page.keyboard.press("Enter");
-      await page.waitForURL("**/login");
-      expect((await context.cookies()).some((c) => c.name === "logged_in")).toBe(false);
-      await page.goto("/projects");
-      await page.waitForURL((url) => url.pathname === "/login" && url.searchParams.get("next") === "/projects");
-      expect(pageErrors).toEqual([]);
-    });
-  }, STEP_TIMEOUT_MS);
+  it(
+    "keeps two tabs signed in when both wake up with an expired access token",
+    async () => {
+      await step("two-tabs", async () => {
+        const second = await context.newPage();
+        second.on("pageerror", (error) => pageErrors.push(error.message));
+        try {
+          await second.goto(`/projects/${projectId}`);
+          await second.getByRole("heading", { name: "Waiting for the first event" }).waitFor();
+          const refreshes: number[] = [];
+          const onResponse = (response: { url(): string; status(): number }) => {
+            if (new URL(response.url()).pathname === "/api/trpc/auth.refresh") refreshes.push(response.status());
+          };
+          context.on("response", onResponse);
+          try {
+            await context.clearCookies({ name: "access_token" });
+            await Promise.all([page.reload(), second.reload()]);
+            for (const tab of [page, second]) {
+              await tab.getByRole("heading", { name: "Waiting for the first event" }).waitFor();
+              expect(new URL(tab.url()).pathname).toBe(`/projects/${projectId}`);
+            }
+            // One refresh elected by the Web Lock, or a second, ordinary rotation by a tab that woke up after it.
+            expect(refreshes.length).toBeGreaterThanOrEqual(1);
+            expect(refreshes.length).toBeLessThanOrEqual(2);
+            expect(refreshes).toEqual(refreshes.map(() => 200));
+          } finally {
+            context.off("response", onResponse);
+          }
+          // The login survived: the next refresh still works.
+          await context.clearCookies({ name: "access_token" });
+          await page.reload();
+          await page.getByRole("heading", { name: "Waiting for the first event" }).waitFor();
+          expect(new URL(page.url()).pathname).toBe(`/projects/${projectId}`);
+        } finally {
+          await second.close();
+        }
+      });
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "shows events sent through the REST endpoint in the live feed and the numbers",
+    async () => {
+      await step("events", async () => {
+        const now = Date.now();
+        const events = [
+          ...Array.from({ length: 5 }, (_, i) => ({
+            event: "page_view",
+            page_url: "https://shop.example/pricing?utm_source=newsletter",
+            session_id: `s${i}`,
+            distinct_id: `u${i % 3}`,
+            timestamp: new Date(now - i * 60_000).toISOString(),
+          })),
+          ...Array.from({ length: 4 }, (_, i) => ({
+            event: "page_view",
+            page_url: "https://shop.example/",
+            referrer: "https://www.google.com/",
+            session_id: `s${i}`,
+            timestamp: new Date(now - i * 90_000).toISOString(),
+          })),
+          ...Array.from({ length: 3 }, (_, i) => ({
+            event: "signup",
+            page_url: "https://shop.example/signup",
+            session_id: `s${i}`,
+            distinct_id: `u${i}`,
+            timestamp: new Date(now - i * 30_000).toISOString(),
+          })),
+        ];
+        const res = await ingest(apiKey, events);
+        expect(res.status).toBe(202);
+        expect(await res.json()).toEqual({ accepted: 12, rejected: [] });
+
+        const feed = page.getByTestId("live-feed").locator("li");
+        await page.waitForFunction(() => document.querySelectorAll('[data-testid="live-feed"] li').length >= 12, null, {
+          timeout: 20_000,
+        });
+        expect(await feed.count()).toBe(12);
+        await metric("Total events").waitFor();
+        await page.waitForFunction(
+          () =>
+            document.querySelector('section[aria-label="Key metrics"] .card p:nth-of-type(2)')?.textContent === "12",
+          null,
+          { timeout: 20_000 },
+        );
+        expect(await metric("Unique sessions").textContent()).toBe("5");
+        expect(await metric("Unique users").textContent()).toBe("3");
+        await page.getByRole("region", { name: "Pages" }).getByText("/pricing").waitFor();
+        expect(await findA11yViolations(page)).toEqual([]);
+      });
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "filters the whole dashboard by a breakdown row and removes the filter",
+    async () => {
+      await step("filter", async () => {
+        await page
+          .getByRole("region", { name: "Pages" })
+          .getByRole("button", { name: /\/pricing/ })
+          .click();
+        await page.waitForURL((url) => url.searchParams.getAll("f").includes("eq:path:/pricing"));
+        const chip = page.getByRole("group", { name: "Active filters" });
+        await chip.getByText("Page is /pricing").waitFor();
+        await page.waitForFunction(
+          () => document.querySelector('section[aria-label="Key metrics"] .card p:nth-of-type(2)')?.textContent === "5",
+          null,
+          { timeout: 15_000 },
+        );
+        expect(await page.getByRole("region", { name: "Top events" }).getByText("signup").count()).toBe(0);
+        await chip.getByRole("button", { name: "Remove filter: Page is /pricing" }).click();
+        await page.waitForFunction(
+          () =>
+            document.querySelector('section[aria-label="Key metrics"] .card p:nth-of-type(2)')?.textContent === "12",
+          null,
+          { timeout: 15_000 },
+        );
+        expect(new URL(page.url()).searchParams.getAll("f")).toEqual([]);
+      });
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "pages the sessions table forward by cursor and back",
+    async () => {
+      await step("sessions paging", async () => {
+        const now = Date.now();
+        // 41 more sessions (46 in all), ending at distinct times, plus three that end at the same instant.
+        const events = Array.from({ length: 41 }, (_, i) => ({
+          event: "page_view",
+          page_url: "https://shop.example/blog",
+          session_id: `paged-${String(i).padStart(2, "0")}`,
+          timestamp: new Date(now - 120_000 - (i < 3 ? 0 : i) * 1000).toISOString(),
+        }));
+        expect((await ingest(apiKey, events)).status).toBe(202);
+        const activity = page.getByRole("region", { name: "Sessions and users" });
+        const pager = activity.getByRole("navigation", { name: "Sessions pages" });
+        const rows = activity.getByRole("region", { name: "Sessions table" }).locator("tbody tr");
+        const sessionIds = async () => (await rows.locator("td:first-child").allTextContents()).map((t) => t.trim());
+        // The buttons are disabled while a page loads (the previous page stays on screen meanwhile).
+        const loaded = (range: string, enabled: "Previous" | "Next") =>
+          Promise.all([
+            pager.getByText(range).waitFor({ timeout: 20_000 }),
+            pager.locator("button:enabled", { hasText: enabled }).waitFor(),
+          ]);
+        await loaded("1–20 of 46", "Next");
+        const first = await sessionIds();
+        await pager.getByRole("button", { name: "Next" }).click();
+        await loaded("21–40 of 46", "Previous");
+        const second = await sessionIds();
+        await pager.getByRole("button", { name: "Next" }).click();
+        await loaded("41–46 of 46", "Previous");
+        const third = await sessionIds();
+        expect(await pager.getByRole("button", { name: "Next" }).isDisabled()).toBe(true);
+        expect([first.length, second.length, third.length]).toEqual([20, 20, 6]);
+        expect(new Set([...first, ...second, ...third]).size).toBe(46);
+        await pager.getByRole("button", { name: "Previous" }).click();
+        await loaded("21–40 of 46", "Previous");
+        expect(await sessionIds()).toEqual(second);
+        await pager.getByRole("button", { name: "Previous" }).click();
+        await loaded("1–20 of 46", "Next");
+        expect(await sessionIds()).toEqual(first);
+      });
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "renames the project and sets its domain after a confirmation",
+    async () => {
+      await step("rename", async () => {
+        await page.getByRole("link", { name: "Settings" }).click();
+        await page.waitForURL(`**/projects/${projectId}/settings`);
+        await page.getByRole("heading", { name: "Settings", exact: true }).waitFor();
+        expect(await findA11yViolations(page)).toEqual([]);
+        // Renaming asks for a confirmation first.
+        await page.getByLabel("Name", { exact: true }).fill(RENAMED);
+        await page.getByLabel("Domain", { exact: true }).fill("shop.example");
+        await page.getByRole("button", { name: "Save changes" }).click();
+        const confirmSave = page.getByRole("alertdialog", { name: "Save changes?" });
+        await confirmSave.getByText(`name to “${RENAMED}” and domain to shop.example`).waitFor();
+        await confirmSave.getByRole("button", { name: "Save", exact: true }).click();
+        await page.getByText("Changes saved.").waitFor();
+        await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: RENAMED }).waitFor();
+      });
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "rotates the key after a confirmation: the old key stops, the new one works",
+    async () => {
+      await step("rotate", async () => {
+        await page.getByRole("button", { name: "Rotate API key" }).click();
+        const dialog = page.getByRole("alertdialog", { name: "Rotate the API key?" });
+        await dialog.getByRole("button", { name: "Rotate key" }).click();
+        await page.getByRole("heading", { name: "Your new key" }).waitFor();
+        const newKey =
+          (
+            await page
+              .locator("pre code")
+              .filter({ hasText: /^proj_/ })
+              .first()
+              .textContent()
+          )?.trim() ?? "";
+        expect(newKey).toMatch(/^proj_/);
+        expect(newKey).not.toBe(apiKey);
+        expect((await ingest(apiKey, [{ event: "after_rotation" }])).status).toBe(401);
+        expect((await ingest(newKey, [{ event: "after_rotation" }])).status).toBe(202);
+        apiKey = newKey;
+      });
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "deletes the project once its name is typed",
+    async () => {
+      await step("delete", async () => {
+        const button = page.getByRole("button", { name: "Delete project" });
+        expect(await button.isDisabled()).toBe(true);
+        await page.getByLabel(`Type ${RENAMED} to confirm`).fill(PROJECT);
+        expect(await button.isDisabled()).toBe(true);
+        await page.getByLabel(`Type ${RENAMED} to confirm`).fill(RENAMED);
+        await button.click();
+        await page.waitForURL("**/projects");
+        await page.getByRole("heading", { name: "No projects yet" }).waitFor();
+        expect(await findA11yViolations(page)).toEqual([]);
+        expect((await ingest(apiKey, [{ event: "after_delete" }])).status).toBe(401);
+      });
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "sends the person to sign in when the session cannot be refreshed, and back afterwards",
+    async () => {
+      await step("session-ended", async () => {
+        await context.clearCookies({ name: "access_token" });
+        await context.clearCookies({ name: "refresh_token" });
+        await page.goto("/projects?from=bookmark");
+        await page.waitForURL(
+          (url) => url.pathname === "/login" && url.searchParams.get("next") === "/projects?from=bookmark",
+        );
+        await signIn(EMAIL, password);
+        await page.waitForURL("**/projects?from=bookmark");
+      });
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "leaves a dashboard for the projects list when its project is deleted elsewhere",
+    async () => {
+      await step("project-gone", async () => {
+        const id = await createProjectFromPage("Deleted elsewhere");
+        await page.goto(`/projects/${id}`);
+        await page.getByText("Live", { exact: true }).waitFor();
+        // As from another tab: a plain request, so only the live feed can tell this page.
+        await callFromPage("projects.delete", { id });
+        await page.waitForURL((url) => url.pathname === "/projects", { timeout: 5_000 });
+      });
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "sends a dashboard to sign in when its login is ended elsewhere, and back afterwards",
+    async () => {
+      await step("login-ended", async () => {
+        const id = await createProjectFromPage("Signed out elsewhere");
+        await page.goto(`/projects/${id}`);
+        await page.getByText("Live", { exact: true }).waitFor();
+        const me = (await callFromPage("auth.me", undefined, "GET")) as { id: string };
+        // What a password reset or a disabled account does to every login; the page's cookies stay as they were.
+        await endUserSessions(test.services, me.id);
+        await page.waitForURL(
+          (url) => url.pathname === "/login" && url.searchParams.get("next") === `/projects/${id}`,
+          {
+            timeout: 5_000,
+          },
+        );
+        await signIn(EMAIL, password);
+        await page.waitForURL(`**/projects/${id}`);
+        await page.getByText("Live", { exact: true }).waitFor();
+      });
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "signs out and keeps signed-out visitors away from the projects",
+    async () => {
+      await step("sign-out", async () => {
+        // By keyboard: the menu button opens on ArrowDown with focus on the first item, Escape closes it and gives
+        // focus back, Enter on an item activates it.
+        const menuButton = page.getByRole("button", { name: /Ada Lovelace/ });
+        await menuButton.focus();
+        await page.keyboard.press("ArrowDown");
+        await page.waitForFunction(() => document.activeElement?.textContent?.trim() === "Change password");
+        await page.keyboard.press("Escape");
+        expect(await menuButton.evaluate((element) => element === document.activeElement)).toBe(true);
+        await page.keyboard.press("ArrowDown");
+        await page.keyboard.press("ArrowDown");
+        await page.waitForFunction(() => document.activeElement?.textContent?.trim() === "Sign out");
+        await page.keyboard.press("Enter");
+        await page.waitForURL("**/login");
+        expect((await context.cookies()).some((c) => c.name === "logged_in")).toBe(false);
+        await page.goto("/projects");
+        await page.waitForURL((url) => url.pathname === "/login" && url.searchParams.get("next") === "/projects");
+        expect(pageErrors).toEqual([]);
+      });
+    },
+    STEP_TIMEOUT_MS,
+  );
 });

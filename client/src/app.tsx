@@ -24,10 +24,14 @@ export function createQueryClient() {
  */
 function PageCrash(props: { error: unknown; reset: () => void }) {
   console.error("page failed to render", props.error);
-  const staleChunk = () => props.error instanceof Error && /dynamically imported module|Importing a module script failed|Failed to fetch/i.test(props.error.message);
+  const staleChunk = () =>
+    props.error instanceof Error &&
+    /dynamically imported module|Importing a module script failed|Failed to fetch/i.test(props.error.message);
   return (
     <div role="alert" class="mx-auto flex max-w-md flex-col items-center gap-4 px-4 py-20 text-center">
-      <h1 class="text-xl font-semibold">{staleChunk() ? "A new version is available" : "This page ran into a problem"}</h1>
+      <h1 class="text-xl font-semibold">
+        {staleChunk() ? "A new version is available" : "This page ran into a problem"}
+      </h1>
       <p class="text-sm text-muted">
         {staleChunk()
           ? "Reload to get the latest dashboard."

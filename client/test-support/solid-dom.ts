@@ -29,10 +29,20 @@ function installSolidPlugin() {
     name: "solid-dom-tests",
     setup(build) {
       // Solid's packages ship dist/server.js for Bun/Node: serve their browser build under the same path instead.
-      build.onLoad({ filter: /[\\/]node_modules[\\/]solid-js[\\/](dist|web[\\/]dist|store[\\/]dist)[\\/]server\.js$/ }, (args) => {
-        const browserFile = args.path.replace(/server\.js$/, args.path.includes(`${path.sep}web${path.sep}`) ? "web.js" : args.path.includes(`${path.sep}store${path.sep}`) ? "store.js" : "solid.js");
-        return { contents: readFileSync(browserFile, "utf8"), loader: "js" };
-      });
+      build.onLoad(
+        { filter: /[\\/]node_modules[\\/]solid-js[\\/](dist|web[\\/]dist|store[\\/]dist)[\\/]server\.js$/ },
+        (args) => {
+          const browserFile = args.path.replace(
+            /server\.js$/,
+            args.path.includes(`${path.sep}web${path.sep}`)
+              ? "web.js"
+              : args.path.includes(`${path.sep}store${path.sep}`)
+                ? "store.js"
+                : "solid.js",
+          );
+          return { contents: readFileSync(browserFile, "utf8"), loader: "js" };
+        },
+      );
       build.onLoad({ filter: /\.tsx$/ }, async (args) => {
         if (!args.path.startsWith(clientDir)) return { contents: readFileSync(args.path, "utf8"), loader: "tsx" };
         const source = readFileSync(args.path, "utf8");
@@ -50,7 +60,23 @@ function installSolidPlugin() {
   });
 }
 
-const BUN_GLOBALS = ["fetch", "Request", "Response", "Headers", "WebSocket", "FormData", "Blob", "URL", "URLSearchParams", "AbortController", "AbortSignal", "TextEncoder", "TextDecoder", "ReadableStream", "crypto"] as const;
+const BUN_GLOBALS = [
+  "fetch",
+  "Request",
+  "Response",
+  "Headers",
+  "WebSocket",
+  "FormData",
+  "Blob",
+  "URL",
+  "URLSearchParams",
+  "AbortController",
+  "AbortSignal",
+  "TextEncoder",
+  "TextDecoder",
+  "ReadableStream",
+  "crypto",
+] as const;
 
 export async function setUpSolidDom(): Promise<{ tearDown: () => Promise<void> }> {
   installSolidPlugin();

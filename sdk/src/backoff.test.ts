@@ -9,7 +9,8 @@ describe("isRetryable", () => {
   });
 
   it("never retries a success or another 4xx", () => {
-    for (const status of [200, 202, 204, 400, 401, 403, 404, 408, 413, 415, 422]) expect(isRetryable(status)).toBe(false);
+    for (const status of [200, 202, 204, 400, 401, 403, 404, 408, 413, 415, 422])
+      expect(isRetryable(status)).toBe(false);
   });
 });
 

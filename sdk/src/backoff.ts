@@ -14,5 +14,9 @@ export const retryAfterMs = (header: string | null | undefined, now: number): nu
   header ? +header * 1e3 || Date.parse(header) - now || 0 : 0;
 
 /** Delay before attempt `attempt + 1` (attempt >= 1): 0.5 s doubling, capped at 30 s, times 0.5-1 by `random`. */
-export const backoffDelay = (attempt: number, retryAfter: string | null | undefined, random: number, now: number): number =>
-  Math.max(Math.min(250 * 2 ** attempt, 3e4) * (0.5 + random / 2), retryAfterMs(retryAfter, now));
+export const backoffDelay = (
+  attempt: number,
+  retryAfter: string | null | undefined,
+  random: number,
+  now: number,
+): number => Math.max(Math.min(250 * 2 ** attempt, 3e4) * (0.5 + random / 2), retryAfterMs(retryAfter, now));

@@ -28,7 +28,10 @@ describe("chunk", () => {
 
   it("splits before a batch would pass maxBytes", () => {
     const batches = chunk(events([40, 40, 30, 50, 10]), 100, 100, bytes);
-    expect(batches.map((b) => b.map((e) => e.size))).toEqual([[40, 40], [30, 50, 10]]);
+    expect(batches.map((b) => b.map((e) => e.size))).toEqual([
+      [40, 40],
+      [30, 50, 10],
+    ]);
   });
 
   it("sends an event larger than maxBytes alone instead of blocking the queue", () => {

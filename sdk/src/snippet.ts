@@ -25,13 +25,15 @@ try {
   // Without a project the tracker still exists (so host calls never hit undefined) but records nothing.
   if (!project) console.warn("tracker: no data-project attribute on the script tag, so nothing is tracked");
   // A snippet pasted twice (say, in the template and through a tag manager) must not count everything twice.
-  window.tracker = window.tracker || createTracker({
-    project: project || "",
-    apiUrl: attr("api-url") || new URL((script as HTMLScriptElement | null)?.src || location.href).origin,
-    hashRouting: flag("hash-routing"),
-    respectDnt: flag("respect-dnt"),
-    requireConsent: flag("require-consent"),
-  });
+  window.tracker =
+    window.tracker ||
+    createTracker({
+      project: project || "",
+      apiUrl: attr("api-url") || new URL((script as HTMLScriptElement | null)?.src || location.href).origin,
+      hashRouting: flag("hash-routing"),
+      respectDnt: flag("respect-dnt"),
+      requireConsent: flag("require-consent"),
+    });
 } catch (e) {
   // Never let the snippet break the host page (e.g. a browser without the APIs it needs).
 }

@@ -56,8 +56,7 @@ const safe =
   };
 
 /** Storage that may be disabled (sandboxed iframes, privacy modes), full, or corrupt reads as absent. */
-const store = (local?: 1): Storage | undefined =>
-  safe(() => (local ? localStorage : sessionStorage))();
+const store = (local?: 1): Storage | undefined => safe(() => (local ? localStorage : sessionStorage))();
 const read = (key: string, local?: 1): string | null | undefined => safe(() => store(local)!.getItem(key))();
 const write = (key: string, value: string, local?: 1): void => {
   safe(() => store(local)!.setItem(key, value))();
@@ -82,7 +81,9 @@ export const createTracker = (o: TrackerOptions): Tracker => {
     const choice = read(CHOICE_KEY, 1);
     return (
       !!o.project &&
-      (choice ? choice == "1" : !(o.requireConsent || (o.respectDnt && (nav.doNotTrack == "1" || nav.globalPrivacyControl))))
+      (choice
+        ? choice == "1"
+        : !(o.requireConsent || (o.respectDnt && (nav.doNotTrack == "1" || nav.globalPrivacyControl))))
     );
   };
 

@@ -3,7 +3,10 @@
  * `insert_id` when it is created; time order keeps the server's (project_id, insert_id) index compact.
  * Uses getRandomValues rather than crypto.randomUUID, which only exists in secure contexts.
  */
-export const uuidv7 = (ms: number = Date.now(), bytes: Uint8Array = crypto.getRandomValues(new Uint8Array(16))): string => {
+export const uuidv7 = (
+  ms: number = Date.now(),
+  bytes: Uint8Array = crypto.getRandomValues(new Uint8Array(16)),
+): string => {
   let id = "";
   // `x / 2 ** n & 255` is floor(x / 2^n) mod 256: ToInt32 truncates and keeps the low 32 bits, exact below 2^53.
   for (let i = 0; i < 6; i++) bytes[i] = (ms / 2 ** (40 - 8 * i)) & 255;

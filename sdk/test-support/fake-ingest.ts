@@ -16,9 +16,11 @@ export interface RecordedRequest {
   status: number;
 }
 
-export type Responder = (request: { index: number; mode: string | null; body: IngestBody }) =>
-  | { status: number; retryAfter?: string; body?: unknown }
-  | undefined;
+export type Responder = (request: {
+  index: number;
+  mode: string | null;
+  body: IngestBody;
+}) => { status: number; retryAfter?: string; body?: unknown } | undefined;
 
 export interface FakeIngest {
   requests: RecordedRequest[];
@@ -56,7 +58,9 @@ export function createFakeIngest(apiKey: string): FakeIngest {
       const text = await req.text();
       const body = JSON.parse(text) as IngestBody;
       const mode = req.headers.get("sec-fetch-mode");
-      const answer = fake.respond({ index: fake.requests.length, mode, body }) ?? { status: body.api_key === apiKey ? 202 : 401 };
+      const answer = fake.respond({ index: fake.requests.length, mode, body }) ?? {
+        status: body.api_key === apiKey ? 202 : 401,
+      };
       fake.requests.push({
         at: Date.now(),
         mode,
@@ -72,10 +76,13 @@ export function createFakeIngest(apiKey: string): FakeIngest {
       const headers: Record<string, string> = { ...CORS, "Content-Type": "application/json" };
       if (answer.retryAfter) headers["Retry-After"] = answer.retryAfter;
       if (answer.status >= 300) {
-        return new Response(JSON.stringify(answer.body ?? { error: { code: "unavailable", message: "injected by the test" } }), {
-          status: answer.status,
-          headers,
-        });
+        return new Response(
+          JSON.stringify(answer.body ?? { error: { code: "unavailable", message: "injected by the test" } }),
+          {
+            status: answer.status,
+            headers,
+          },
+        );
       }
       const known = new Set(fake.stored.map((event) => event.insert_id));
       for (const event of body.events) if (!known.has(event.insert_id)) fake.stored.push(event);

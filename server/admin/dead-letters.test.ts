@@ -25,11 +25,21 @@ afterAll(async () => {
 async function admin(args: string[], env: Record<string, string | undefined> = {}) {
   const proc = Bun.spawn(["bun", "server/admin.ts", "dead-letters", ...args], {
     cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, REDIS_URL: t.config.REDIS_URL, REDIS_KEY_PREFIX: t.redisPrefix, ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      REDIS_URL: t.config.REDIS_URL,
+      REDIS_KEY_PREFIX: t.redisPrefix,
+      ...env,
+    },
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  const [code, stdout, stderr] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ]);
   return { code, stdout, stderr };
 }
 
@@ -57,9 +67,16 @@ async function ingestedEntry(events: unknown[]): Promise<string> {
 
 async function storeWithWorker(expected: number) {
   const { db, stream, pubsub, logger } = t.services;
-  const worker = startWorker({ db, stream, pubsub, logger }, { consumer: `w-${Bun.randomUUIDv7()}`, batchSize: 50, blockMs: 100 });
+  const worker = startWorker(
+    { db, stream, pubsub, logger },
+    { consumer: `w-${Bun.randomUUIDv7()}`, batchSize: 50, blockMs: 100 },
+  );
   try {
-    expect(await waitFor(async () => (await countEvents(db, project.projectId)) === expected && (await stream.backlog()).lag === 0)).toBe(true);
+    expect(
+      await waitFor(
+        async () => (await countEvents(db, project.projectId)) === expected && (await stream.backlog()).lag === 0,
+      ),
+    ).toBe(true);
     // A moment longer, so a second storing of the same events would show.
     await Bun.sleep(300);
   } finally {
@@ -80,7 +97,9 @@ describe("bun run admin -- dead-letters", () => {
       `{"v":2,"p":"${project.projectId}","q":{"api_key":"${escaped}","events":[{"event":"checkout"}]}}`,
       `PostgreSQL refused 1 event(s): event 0 (insert_id a): value ${key} too long`,
     );
-    const second = await makeDeadLetter(`not json {"p":"${project.projectId}","api_key":"pr\\u006fj_${key.slice(5)}" \u001b[31m`);
+    const second = await makeDeadLetter(
+      `not json {"p":"${project.projectId}","api_key":"pr\\u006fj_${key.slice(5)}" \u001b[31m`,
+    );
     const { code, stdout } = await admin(["list"]);
     expect(code).toBe(0);
     const lines = stdout.trim().split("\n");
@@ -135,7 +154,13 @@ describe("bun run admin -- dead-letters", () => {
   });
 
   it("answers a wrong invocation with its usage and exit code 2", async () => {
-    for (const args of [["replay"], ["replay", "not-an-id"], ["drop", "1-2", "3-4"], ["list", "--limit", "0"], ["purge"]]) {
+    for (const args of [
+      ["replay"],
+      ["replay", "not-an-id"],
+      ["drop", "1-2", "3-4"],
+      ["list", "--limit", "0"],
+      ["purge"],
+    ]) {
       const result = await admin(args);
       expect(result.code).toBe(2);
       expect(result.stderr).toContain("Usage: bun run admin -- dead-letters");

@@ -42,7 +42,8 @@ export async function runDeadLetters(stream: EventStream, args: readonly string[
     if (rest.length !== 1 || !target || (target !== "--all" && !ENTRY_ID.test(target))) {
       return usage(io, `${command} takes one dead-letter id (as listed, e.g. 1764633600000-0) or --all`);
     }
-    const act = command === "replay" ? (id: string) => stream.replayDeadLetter(id) : (id: string) => stream.dropDeadLetter(id);
+    const act =
+      command === "replay" ? (id: string) => stream.replayDeadLetter(id) : (id: string) => stream.dropDeadLetter(id);
     const verb = command === "replay" ? "replayed" : "dropped";
     if (target !== "--all") {
       if (!(await act(target))) {
@@ -83,7 +84,9 @@ async function list(stream: EventStream, limit: number, io: Output): Promise<num
   io.out(["ID", "DELIVERIES", "PROJECT", "REASON", "BODY"].join("\t"));
   for (const letter of letters) {
     const { project, body } = describePayload(letter.payload);
-    io.out([letter.id, String(letter.deliveries), project, preview(letter.reason, REASON_PREVIEW_CHARS), body].join("\t"));
+    io.out(
+      [letter.id, String(letter.deliveries), project, preview(letter.reason, REASON_PREVIEW_CHARS), body].join("\t"),
+    );
   }
   io.out(`${letters.length} of ${total} dead letter(s) shown.`);
   return 0;
@@ -135,7 +138,9 @@ const STRING_LITERAL = /"(?:[^"\\]|\\.)*"?/g;
 
 /** Replaces API keys in JSON text, however their characters are escaped, and bare ones outside strings. */
 export function redactApiKeys(text: string): string {
-  const literals = text.replace(STRING_LITERAL, (literal) => (/proj_/i.test(decodeEscapes(literal)) ? '"[redacted]"' : literal));
+  const literals = text.replace(STRING_LITERAL, (literal) =>
+    /proj_/i.test(decodeEscapes(literal)) ? '"[redacted]"' : literal,
+  );
   return literals.replace(/proj_[A-Za-z0-9_-]*/gi, "proj_[redacted]");
 }
 

@@ -29,7 +29,8 @@ afterAll(async () => {
   await t.cleanup();
 }, HOOK_TIMEOUT_MS);
 
-const newIp = () => `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
+const newIp = () =>
+  `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
 
 function post(path: string, body: unknown, headers: Record<string, string> = {}) {
   return app.request(`${BASE}/api/trpc/${path}`, {
@@ -85,38 +86,47 @@ describe("auth over HTTP", () => {
     const rotated = cookieValues(res);
     expect(rotated.access_token).not.toBe(cookies.access_token);
     expect(rotated.refresh_token).not.toBe(cookies.refresh_token);
-    expect(res.headers.getSetCookie().find((c) => c.startsWith("refresh_token="))).toContain("Path=/api/trpc/auth.refresh");
+    expect(res.headers.getSetCookie().find((c) => c.startsWith("refresh_token="))).toContain(
+      "Path=/api/trpc/auth.refresh",
+    );
   });
 
-  it("keeps both tabs signed in when two refreshes of one cookie reach a real server at once", async () => {
-    // The dashboard's two tabs, each sending the refresh cookie they share, over two real connections.
-    for (const redis of [true, false]) {
-      const store = redis ? t : await createTestServices({ TRUST_PROXY: "true" }, { redis: false });
-      const server = startTestServer(store.services);
-      try {
-        const send = (path: string, headers: Record<string, string>, body?: unknown) =>
-          fetch(`${server.url}/api/trpc/${path}`, {
-            method: body === undefined ? "GET" : "POST",
-            headers: { "content-type": "application/json", "x-forwarded-for": newIp(), ...headers },
-            body: body === undefined ? undefined : JSON.stringify(body),
-          });
-        if (!redis) await send("auth.register", {}, { email: sharedEmail, password: TEST_PASSWORD });
-        const login = await send("auth.login", {}, { email: sharedEmail, password: TEST_PASSWORD });
-        const cookie = `refresh_token=${cookieValues(login).refresh_token}`;
-        const [a, b] = await Promise.all([send("auth.refresh", { cookie }, {}), send("auth.refresh", { cookie }, {})]);
-        expect([a.status, b.status]).toEqual([200, 200]);
-        const [ca, cb] = [cookieValues(a), cookieValues(b)];
-        expect(ca.refresh_token).toBe(cb.refresh_token!);
-        expect(ca.access_token).toBe(cb.access_token!);
-        expect((await send("auth.me", { cookie: `access_token=${ca.access_token}` })).status).toBe(200);
-        // The shared successor is the one refresh token that works.
-        expect((await send("auth.refresh", { cookie: `refresh_token=${ca.refresh_token}` }, {})).status).toBe(200);
-      } finally {
-        await server.stop();
-        if (!redis) await store.cleanup();
+  it(
+    "keeps both tabs signed in when two refreshes of one cookie reach a real server at once",
+    async () => {
+      // The dashboard's two tabs, each sending the refresh cookie they share, over two real connections.
+      for (const redis of [true, false]) {
+        const store = redis ? t : await createTestServices({ TRUST_PROXY: "true" }, { redis: false });
+        const server = startTestServer(store.services);
+        try {
+          const send = (path: string, headers: Record<string, string>, body?: unknown) =>
+            fetch(`${server.url}/api/trpc/${path}`, {
+              method: body === undefined ? "GET" : "POST",
+              headers: { "content-type": "application/json", "x-forwarded-for": newIp(), ...headers },
+              body: body === undefined ? undefined : JSON.stringify(body),
+            });
+          if (!redis) await send("auth.register", {}, { email: sharedEmail, password: TEST_PASSWORD });
+          const login = await send("auth.login", {}, { email: sharedEmail, password: TEST_PASSWORD });
+          const cookie = `refresh_token=${cookieValues(login).refresh_token}`;
+          const [a, b] = await Promise.all([
+            send("auth.refresh", { cookie }, {}),
+            send("auth.refresh", { cookie }, {}),
+          ]);
+          expect([a.status, b.status]).toEqual([200, 200]);
+          const [ca, cb] = [cookieValues(a), cookieValues(b)];
+          expect(ca.refresh_token).toBe(cb.refresh_token!);
+          expect(ca.access_token).toBe(cb.access_token!);
+          expect((await send("auth.me", { cookie: `access_token=${ca.access_token}` })).status).toBe(200);
+          // The shared successor is the one refresh token that works.
+          expect((await send("auth.refresh", { cookie: `refresh_token=${ca.refresh_token}` }, {})).status).toBe(200);
+        } finally {
+          await server.stop();
+          if (!redis) await store.cleanup();
+        }
       }
-    }
-  }, HOOK_TIMEOUT_MS);
+    },
+    HOOK_TIMEOUT_MS,
+  );
 
   it("answers a batched refresh without its cookie with 401 naming the unbatched rule", async () => {
     const { cookies } = await registerAndLogin();
@@ -148,30 +158,36 @@ describe("auth over HTTP", () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe(LOGIN_FAILED_MESSAGE);
   });
 
-  it("answers a locked IP with 429, Retry-After and the minutes left, for an unknown email alike", async () => {
-    const answers = [];
-    for (const email of [sharedEmail, testEmail("nobody")]) {
-      // An IP per email: six sign-ins each stay under the per-minute limit of 10.
-      const ip = newIp();
-      for (let i = 0; i < 5; i++) {
-        const wrong = await post("auth.login", { email, password: "Wrong-password-1!" }, { "x-forwarded-for": ip });
-        expect(wrong.status).toBe(401);
+  it(
+    "answers a locked IP with 429, Retry-After and the minutes left, for an unknown email alike",
+    async () => {
+      const answers = [];
+      for (const email of [sharedEmail, testEmail("nobody")]) {
+        // An IP per email: six sign-ins each stay under the per-minute limit of 10.
+        const ip = newIp();
+        for (let i = 0; i < 5; i++) {
+          const wrong = await post("auth.login", { email, password: "Wrong-password-1!" }, { "x-forwarded-for": ip });
+          expect(wrong.status).toBe(401);
+        }
+        const locked = await post("auth.login", { email, password: TEST_PASSWORD }, { "x-forwarded-for": ip });
+        const body = (await locked.json()) as { error: { message: string } };
+        answers.push(`${locked.status} ${body.error.message}`);
+        expect(Number(locked.headers.get("retry-after"))).toBeWithin(14 * 60, 15 * 60 + 1);
       }
-      const locked = await post("auth.login", { email, password: TEST_PASSWORD }, { "x-forwarded-for": ip });
-      const body = (await locked.json()) as { error: { message: string } };
-      answers.push(`${locked.status} ${body.error.message}`);
-      expect(Number(locked.headers.get("retry-after"))).toBeWithin(14 * 60, 15 * 60 + 1);
-    }
-    expect(answers).toEqual(Array(2).fill("429 Too many attempts, try again in 15 minutes."));
-    // The account itself is not locked: the right password from another IP signs in.
-    expect((await post("auth.login", { email: sharedEmail, password: TEST_PASSWORD })).status).toBe(200);
-  }, HOOK_TIMEOUT_MS);
+      expect(answers).toEqual(Array(2).fill("429 Too many attempts, try again in 15 minutes."));
+      // The account itself is not locked: the right password from another IP signs in.
+      expect((await post("auth.login", { email: sharedEmail, password: TEST_PASSWORD })).status).toBe(200);
+    },
+    HOOK_TIMEOUT_MS,
+  );
 
   it("carries zod issues for bad input and never answers 500", async () => {
     const bad = await post("auth.register", { email: "not-an-email", password: "short" });
     expect(bad.status).toBe(400);
     const body = (await bad.json()) as { error: { data: { zodIssues: Array<{ path: string[] }> } } };
-    expect(body.error.data.zodIssues.map((issue) => issue.path[0])).toEqual(expect.arrayContaining(["email", "password"]));
+    expect(body.error.data.zodIssues.map((issue) => issue.path[0])).toEqual(
+      expect.arrayContaining(["email", "password"]),
+    );
 
     const probes = [
       post("auth.login", "{not json"),
@@ -240,7 +256,11 @@ describe("auth over HTTP", () => {
     try {
       const email = testEmail("real");
       const headers = { "content-type": "application/json", "x-forwarded-for": newIp() };
-      await fetch(`${server.url}/api/trpc/auth.register`, { method: "POST", headers, body: JSON.stringify({ email, password: TEST_PASSWORD }) });
+      await fetch(`${server.url}/api/trpc/auth.register`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ email, password: TEST_PASSWORD }),
+      });
       const login = await fetch(`${server.url}/api/trpc/auth.login`, {
         method: "POST",
         headers,

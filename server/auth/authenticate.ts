@@ -58,7 +58,9 @@ export async function authenticateRequest(services: Services, headers: Headers):
   const anonymous = { user: null, session: null, accessToken, refreshToken: cookies.refreshToken };
   if (!accessToken) return { ...anonymous, failure: null };
   const result = await authenticateAccessToken(services, accessToken);
-  return "failure" in result ? { ...anonymous, failure: result.failure } : { ...result, accessToken, refreshToken: cookies.refreshToken, failure: null };
+  return "failure" in result
+    ? { ...anonymous, failure: result.failure }
+    : { ...result, accessToken, refreshToken: cookies.refreshToken, failure: null };
 }
 
 /** Checks one access token; the building block of authenticateRequest, also usable by non-tRPC routes. */

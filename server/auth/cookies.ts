@@ -17,7 +17,12 @@ export function setAuthCookies(headers: Headers, config: Config, tokens: Session
   const refreshMaxAge = config.REFRESH_TOKEN_EXPIRE_DAYS * 24 * 60 * 60;
   headers.append(
     "Set-Cookie",
-    serialize(AUTH_COOKIES.accessToken, tokens.access.token, { ...base(config), httpOnly: true, path: "/", maxAge: accessMaxAge }),
+    serialize(AUTH_COOKIES.accessToken, tokens.access.token, {
+      ...base(config),
+      httpOnly: true,
+      path: "/",
+      maxAge: accessMaxAge,
+    }),
   );
   headers.append(
     "Set-Cookie",

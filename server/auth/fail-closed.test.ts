@@ -56,54 +56,76 @@ afterAll(async () => {
 }, HOOK_TIMEOUT_MS);
 
 describe("token checks with the session store down", () => {
-  it("refuses a valid access token with 401 saying the store is unavailable", async () => {
-    const { caller, ctx } = await callerWithToken(t.services, login.accessToken);
-    const error = await failure(caller.auth.me());
-    expect(error.code).toBe("UNAUTHORIZED");
-    expect(error.message).toContain("session store is unavailable");
-    expect(ctx.user).toBeNull();
-  }, OUTAGE_TIMEOUT_MS);
-
-  it("refuses it over HTTP too", async () => {
-    const res = await createApp(t.services).request("http://api.test/api/trpc/projects.list", {
-      headers: { authorization: `Bearer ${login.accessToken}` },
-    });
-    expect(res.status).toBe(401);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toContain("session store is unavailable");
-  }, OUTAGE_TIMEOUT_MS);
-
-  it("refuses a refresh with 401", async () => {
-    const { caller } = anonymousCaller(t.services, { refreshToken, clientIp: "fail-closed-refresh" });
-    const error = await failure(caller.auth.refresh());
-    expect(error.code).toBe("UNAUTHORIZED");
-    expect(error.message).toContain("session store cannot be reached");
-  }, OUTAGE_TIMEOUT_MS);
-
-  it("answers sign-in with 503 rather than skipping the lockout", async () => {
-    const { caller } = anonymousCaller(t.services, { clientIp: "fail-closed-login" });
-    const error = await failure(caller.auth.login({ email, password: TEST_PASSWORD }));
-    expect(error.code).toBe("SERVICE_UNAVAILABLE");
-  }, OUTAGE_TIMEOUT_MS);
-
-  it("keeps refusing old tokens when the store comes back empty", async () => {
-    await redis.start();
-    try {
-      // ioredis reconnects with backoff; wait until the store answers again.
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        try {
-          await t.services.kv.ping();
-          break;
-        } catch (error) {
-          if (Date.now() > deadline) throw error;
-          await Bun.sleep(100);
-        }
-      }
+  it(
+    "refuses a valid access token with 401 saying the store is unavailable",
+    async () => {
       const { caller, ctx } = await callerWithToken(t.services, login.accessToken);
-      expect((await failure(caller.auth.me())).code).toBe("UNAUTHORIZED");
-      expect(ctx.authFailure).toContain("session has ended");
-    } finally {
-      await redis.stop();
-    }
-  }, OUTAGE_TIMEOUT_MS);
+      const error = await failure(caller.auth.me());
+      expect(error.code).toBe("UNAUTHORIZED");
+      expect(error.message).toContain("session store is unavailable");
+      expect(ctx.user).toBeNull();
+    },
+    OUTAGE_TIMEOUT_MS,
+  );
+
+  it(
+    "refuses it over HTTP too",
+    async () => {
+      const res = await createApp(t.services).request("http://api.test/api/trpc/projects.list", {
+        headers: { authorization: `Bearer ${login.accessToken}` },
+      });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
+        "session store is unavailable",
+      );
+    },
+    OUTAGE_TIMEOUT_MS,
+  );
+
+  it(
+    "refuses a refresh with 401",
+    async () => {
+      const { caller } = anonymousCaller(t.services, { refreshToken, clientIp: "fail-closed-refresh" });
+      const error = await failure(caller.auth.refresh());
+      expect(error.code).toBe("UNAUTHORIZED");
+      expect(error.message).toContain("session store cannot be reached");
+    },
+    OUTAGE_TIMEOUT_MS,
+  );
+
+  it(
+    "answers sign-in with 503 rather than skipping the lockout",
+    async () => {
+      const { caller } = anonymousCaller(t.services, { clientIp: "fail-closed-login" });
+      const error = await failure(caller.auth.login({ email, password: TEST_PASSWORD }));
+      expect(error.code).toBe("SERVICE_UNAVAILABLE");
+    },
+    OUTAGE_TIMEOUT_MS,
+  );
+
+  it(
+    "keeps refusing old tokens when the store comes back empty",
+    async () => {
+      await redis.start();
+      try {
+        // ioredis reconnects with backoff; wait until the store answers again.
+        const deadline = Date.now() + 10_000;
+        for (;;) {
+          try {
+            await t.services.kv.ping();
+            break;
+          } catch (error) {
+            if (Date.now() > deadline) throw error;
+            await Bun.sleep(100);
+          }
+        }
+        const { caller, ctx } = await callerWithToken(t.services, login.accessToken);
+        expect((await failure(caller.auth.me())).code).toBe("UNAUTHORIZED");
+        expect(ctx.authFailure).toContain("session has ended");
+      } finally {
+        await redis.stop();
+      }
+    },
+    OUTAGE_TIMEOUT_MS,
+  );
 });

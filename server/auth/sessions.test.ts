@@ -32,7 +32,10 @@ describe("sessions", () => {
       const userId = crypto.randomUUID();
       const tokens = await startSession(t.services, userId);
       const claims = await refreshClaims(tokens.refresh.token);
-      const [rotation] = await Promise.all([rotateSession(t.services, claims), endSession(t.services, tokens.sessionId)]);
+      const [rotation] = await Promise.all([
+        rotateSession(t.services, claims),
+        endSession(t.services, tokens.sessionId),
+      ]);
       expect(await isSessionLive(t.services, { userId, sessionId: tokens.sessionId })).toBe(false);
       if (rotation.status === "rotated") {
         // The pair it issued is useless too.
@@ -120,11 +123,15 @@ describe.each([
     const claims = await claimsOf(first.refresh.token);
     const successor = rotatedTokens(await rotateSession(store.services, claims, { graceMs }));
     // Within the window the replay is a second tab; after it, a copy.
-    expect(rotatedTokens(await rotateSession(store.services, claims, { graceMs })).refresh.token).toBe(successor.refresh.token);
+    expect(rotatedTokens(await rotateSession(store.services, claims, { graceMs })).refresh.token).toBe(
+      successor.refresh.token,
+    );
     await Bun.sleep(graceMs + 100);
     expect((await rotateSession(store.services, claims, { graceMs })).status).toBe("reused");
     expect(await isSessionLive(store.services, { userId, sessionId: first.sessionId })).toBe(false);
-    expect((await rotateSession(store.services, await claimsOf(successor.refresh.token), { graceMs })).status).not.toBe("rotated");
+    expect((await rotateSession(store.services, await claimsOf(successor.refresh.token), { graceMs })).status).not.toBe(
+      "rotated",
+    );
   });
 
   it("does not hand out the successor of a session that ended meanwhile", async () => {

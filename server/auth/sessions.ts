@@ -96,7 +96,10 @@ function signPair(services: Services, userId: string, sessionId: string, success
   const subject = { userId, sessionId };
   const options = (kind: "access" | "refresh") => {
     if (!successor) return {};
-    return { jti: deriveTokenId(services.secretKey, `successor/${kind}/${successor.predecessorJti}`), issuedAt: successor.issuedAt };
+    return {
+      jti: deriveTokenId(services.secretKey, `successor/${kind}/${successor.predecessorJti}`),
+      issuedAt: successor.issuedAt,
+    };
   };
   return Promise.all([
     issueToken("access", subject, services.secretKey, accessSeconds, options("access")),
@@ -147,7 +150,10 @@ export async function startSession(services: Services, userId: string): Promise<
 }
 
 /** True when the session an access token names is still live. Rejects when the store cannot be reached. */
-export async function isSessionLive(services: Services, subject: { userId: string; sessionId: string }): Promise<boolean> {
+export async function isSessionLive(
+  services: Services,
+  subject: { userId: string; sessionId: string },
+): Promise<boolean> {
   return (await readLiveRecord(services, subject.userId, subject.sessionId)) !== null;
 }
 

@@ -27,7 +27,15 @@ describe("verifyToken", () => {
     expect(await verifyToken("access", issued.token, SECRET)).toBeNull();
     const now = Math.floor(Date.now() / 1000);
     const raw = await sign(
-      { iss: "analytics-dashboard", aud: "analytics-dashboard/access", sub: subject.userId, sid: subject.sessionId, jti: "j".repeat(22), iat: now, exp: now + 60 },
+      {
+        iss: "analytics-dashboard",
+        aud: "analytics-dashboard/access",
+        sub: subject.userId,
+        sid: subject.sessionId,
+        jti: "j".repeat(22),
+        iat: now,
+        exp: now + 60,
+      },
       SECRET,
       "HS256",
     );
@@ -36,7 +44,15 @@ describe("verifyToken", () => {
 
   it("refuses the none algorithm and any algorithm but HS256", async () => {
     const now = Math.floor(Date.now() / 1000);
-    const claims = { iss: "analytics-dashboard", aud: "analytics-dashboard/access", sub: subject.userId, sid: subject.sessionId, jti: "j".repeat(22), iat: now, exp: now + 60 };
+    const claims = {
+      iss: "analytics-dashboard",
+      aud: "analytics-dashboard/access",
+      sub: subject.userId,
+      sid: subject.sessionId,
+      jti: "j".repeat(22),
+      iat: now,
+      exp: now + 60,
+    };
     expect(await verifyToken("access", unsigned(claims, { alg: "none", typ: "JWT" }), SECRET)).toBeNull();
     const hs512 = await sign(claims, SECRET, "HS512");
     expect(await verifyToken("access", hs512, SECRET)).toBeNull();

@@ -54,7 +54,9 @@ const signingKeys = new Map<string, string>();
 function signingKey(secretKey: string): string {
   let key = signingKeys.get(secretKey);
   if (!key) {
-    key = new Bun.CryptoHasher("sha256", secretKey).update("analytics-dashboard/jwt-signing-key/v1").digest("base64url");
+    key = new Bun.CryptoHasher("sha256", secretKey)
+      .update("analytics-dashboard/jwt-signing-key/v1")
+      .digest("base64url");
     signingKeys.set(secretKey, key);
   }
   return key;

@@ -26,7 +26,11 @@ export interface StatementLimits {
 
 /** True when `error` (or an error it wraps: drizzle, tRPC) is PostgreSQL's query_canceled. */
 export function isStatementTimeout(error: unknown): boolean {
-  for (let e = error, depth = 0; e && typeof e === "object" && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e = error, depth = 0;
+    e && typeof e === "object" && depth < 8;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
     if ((e as { code?: unknown }).code === QUERY_CANCELED) return true;
   }
   return false;

@@ -14,7 +14,13 @@ export function isAllowedOrigin(origin: string, requestUrl: string, allowed: rea
   return new URL(requestUrl).origin === origin;
 }
 
-export function csrfProtection({ allowedOrigins, publicUrl }: { allowedOrigins: readonly string[]; publicUrl?: string }) {
+export function csrfProtection({
+  allowedOrigins,
+  publicUrl,
+}: {
+  allowedOrigins: readonly string[];
+  publicUrl?: string;
+}) {
   return createMiddleware(async function csrfProtection(c, next) {
     if (c.req.method === "POST") {
       const contentType = c.req.header("content-type") ?? "";

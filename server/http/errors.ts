@@ -44,7 +44,10 @@ export function renderError(logger: Logger) {
       if (res.headers.get("content-type")?.includes("application/json")) return res;
       // Hono's own exceptions (e.g. bodyLimit) carry plain text: reshape them.
       const status = error.status as ContentfulStatusCode;
-      return c.json({ error: { code: DEFAULT_CODES[status] ?? "error", message: error.message || res.statusText } }, status);
+      return c.json(
+        { error: { code: DEFAULT_CODES[status] ?? "error", message: error.message || res.statusText } },
+        status,
+      );
     }
     const requestId = c.get("requestId");
     logger.error("unhandled error", { requestId, error, method: c.req.method, path: c.req.path });

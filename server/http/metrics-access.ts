@@ -55,7 +55,10 @@ export function metricsAccess({ token }: { token?: string }) {
       const address = socketAddress(c);
       const forwarded = FORWARDING_HEADERS.some((name) => c.req.header(name) !== undefined);
       if (!address || !isLoopbackAddress(address) || forwarded) {
-        throw apiError(403, "Metrics are served to clients on this host only; set METRICS_TOKEN to read them from elsewhere.");
+        throw apiError(
+          403,
+          "Metrics are served to clients on this host only; set METRICS_TOKEN to read them from elsewhere.",
+        );
       }
     }
     await next();

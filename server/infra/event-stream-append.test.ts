@@ -125,7 +125,9 @@ describe("RedisEventStream appends", () => {
     const ids = await Promise.all([stream.append(large), stream.append(small), stream.append(small)]);
     expect(new Set(ids).size).toBe(3);
     expect(typeof (await stream.append(large))).toBe("string");
-    expect((await stream.readNew("test", 10, 0)).map((e) => e.payload).sort()).toEqual([large, large, small, small].sort());
+    expect((await stream.readNew("test", 10, 0)).map((e) => e.payload).sort()).toEqual(
+      [large, large, small, small].sort(),
+    );
   });
 
   it("fails at once while Redis is away and appends again once it is back, without help", async () => {

@@ -101,7 +101,9 @@ for (const [name, make] of implementations) {
       await stream.deadLetter(entry!, "cannot parse");
       expect(await stream.readOwnPending("a", 10, "0")).toEqual([]);
       const dead = await stream.readDeadLetters(10);
-      expect(dead.map((d) => [d.entryId, d.payload, d.reason, d.deliveries])).toEqual([[entry!.id, "poison", "cannot parse", 1]]);
+      expect(dead.map((d) => [d.entryId, d.payload, d.reason, d.deliveries])).toEqual([
+        [entry!.id, "poison", "cannot parse", 1],
+      ]);
     });
 
     it("pages through dead letters, counts them, replays one to the stream and drops another", async () => {

@@ -55,7 +55,12 @@ export interface EventStream {
   /** This consumer's own pending entries with ids after `afterId` ("0" for all): what a restarted worker redoes. */
   readOwnPending(consumer: string, count: number, afterId: string): Promise<StreamEntry[]>;
   /** Takes over entries idle for at least `minIdleMs` (their consumer died); call again with `next` until "0-0". */
-  claimIdle(consumer: string, minIdleMs: number, count: number, cursor: string): Promise<{ next: string; entries: StreamEntry[] }>;
+  claimIdle(
+    consumer: string,
+    minIdleMs: number,
+    count: number,
+    cursor: string,
+  ): Promise<{ next: string; entries: StreamEntry[] }>;
   ack(ids: readonly string[]): Promise<void>;
   /** Copies the entry to the dead-letter stream with its reason and acknowledges it, atomically. */
   deadLetter(entry: StreamEntry, reason: string): Promise<void>;
@@ -232,13 +237,16 @@ class NativeAppender {
     args[1] = "1";
     args[2] = this.key;
     for (let i = 0; i < sent.items.length; i++) args[i + 3] = sent.items[i]!.payload;
-    client.send("EVAL", args).then(
-      (ids: unknown) => this.settle(sent, ids),
-      (error: unknown) => this.fail(sent, error instanceof Error ? error : new Error(String(error))),
-    ).finally(() => {
-      if (this.inFlight === sent) this.inFlight = null;
-      if (this.waiting.length > 0 || this.filling) this.scheduleFlush();
-    });
+    client
+      .send("EVAL", args)
+      .then(
+        (ids: unknown) => this.settle(sent, ids),
+        (error: unknown) => this.fail(sent, error instanceof Error ? error : new Error(String(error))),
+      )
+      .finally(() => {
+        if (this.inFlight === sent) this.inFlight = null;
+        if (this.waiting.length > 0 || this.filling) this.scheduleFlush();
+      });
   };
 
   private takeFilling(): AppendBatch | null {
@@ -401,7 +409,14 @@ export class RedisEventStream implements EventStream {
 
   async readOwnPending(consumer: string, count: number, afterId: string) {
     const result = (await this.redis.xreadgroup(
-      "GROUP", CONSUMER_GROUP, consumer, "COUNT", count, "STREAMS", this.key, afterId === "0" ? "0" : afterId,
+      "GROUP",
+      CONSUMER_GROUP,
+      consumer,
+      "COUNT",
+      count,
+      "STREAMS",
+      this.key,
+      afterId === "0" ? "0" : afterId,
     )) as Array<[string, RawEntry[]]> | null;
     const raw = result?.[0]?.[1] ?? [];
     return this.withDeliveries(raw, consumer);
@@ -409,7 +424,13 @@ export class RedisEventStream implements EventStream {
 
   async claimIdle(consumer: string, minIdleMs: number, count: number, cursor: string) {
     const [next, raw] = (await this.redis.xautoclaim(
-      this.key, CONSUMER_GROUP, consumer, minIdleMs, cursor, "COUNT", count,
+      this.key,
+      CONSUMER_GROUP,
+      consumer,
+      minIdleMs,
+      cursor,
+      "COUNT",
+      count,
     )) as [string, RawEntry[], string[]];
     return { next, entries: await this.withDeliveries(raw, consumer) };
   }
@@ -443,7 +464,18 @@ export class RedisEventStream implements EventStream {
   async deadLetter(entry: StreamEntry, reason: string) {
     const result = await this.redis
       .multi()
-      .xadd(this.deadKey, "*", "entry", entry.id, "d", entry.payload, "reason", reason, "deliveries", String(entry.deliveries))
+      .xadd(
+        this.deadKey,
+        "*",
+        "entry",
+        entry.id,
+        "d",
+        entry.payload,
+        "reason",
+        reason,
+        "deliveries",
+        String(entry.deliveries),
+      )
       .xack(this.key, CONSUMER_GROUP, entry.id)
       .exec();
     const failed = result?.find(([error]) => error);
@@ -494,7 +526,12 @@ export class RedisEventStream implements EventStream {
     const lastDelivered = String(group["last-delivered-id"] ?? "0-0");
     let minId = nextId(lastDelivered);
     if (Number(group.pending ?? 0) > 0) {
-      const summary = (await this.redis.xpending(this.key, CONSUMER_GROUP)) as [number, string | null, string | null, unknown];
+      const summary = (await this.redis.xpending(this.key, CONSUMER_GROUP)) as [
+        number,
+        string | null,
+        string | null,
+        unknown,
+      ];
       if (summary[1] && compareIds(summary[1], minId) < 0) minId = summary[1];
     }
     return this.redis.xtrim(this.key, "MINID", minId);
@@ -685,7 +722,13 @@ export class MemoryEventStream implements EventStream {
   }
 
   async deadLetter(entry: StreamEntry, reason: string) {
-    this.dead.push({ id: this.makeId(), entryId: entry.id, payload: entry.payload, reason, deliveries: entry.deliveries });
+    this.dead.push({
+      id: this.makeId(),
+      entryId: entry.id,
+      payload: entry.payload,
+      reason,
+      deliveries: entry.deliveries,
+    });
     this.pending.delete(entry.id);
   }
 

@@ -60,7 +60,10 @@ export class RedisKeyStore implements KeyStore {
   }
 
   async increment(key: string, ttlMs: number) {
-    const [value, ttl] = (await this.redis.eval(INCREMENT_SCRIPT, 1, this.k(key), Math.ceil(ttlMs))) as [number, number];
+    const [value, ttl] = (await this.redis.eval(INCREMENT_SCRIPT, 1, this.k(key), Math.ceil(ttlMs))) as [
+      number,
+      number,
+    ];
     return { value, ttlMs: ttl };
   }
 

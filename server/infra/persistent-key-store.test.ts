@@ -84,7 +84,9 @@ describe("PersistentKeyStore", () => {
     let kv = await reopen();
     const values = await Promise.all(Array.from({ length: 30 }, () => kv.increment("auth:counter", 60_000)));
     expect(values.map((v) => v.value).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
-    const wins = await Promise.all(Array.from({ length: 10 }, (_, i) => kv.setIfAbsent("auth:first", String(i), 60_000)));
+    const wins = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => kv.setIfAbsent("auth:first", String(i), 60_000)),
+    );
     expect(wins.filter(Boolean)).toHaveLength(1);
     const winner = await kv.get("auth:first");
     kv = await reopen();

@@ -16,7 +16,10 @@ function redisPair(): [PubSub, PubSub] {
   const make = () => {
     const publisher = connectRedis(redisUrl);
     const pubsub = new RedisPubSub(publisher, connectRedis(redisUrl), prefix);
-    closers.push(() => pubsub.close(), () => publisher.disconnect());
+    closers.push(
+      () => pubsub.close(),
+      () => publisher.disconnect(),
+    );
     return pubsub;
   };
   return [make(), make()];

@@ -34,7 +34,14 @@ describe("checkRedisDurability", () => {
   });
 
   it("accepts AOF with appendfsync everysec and noeviction", async () => {
-    const result = await durabilityOf(["--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction"]);
+    const result = await durabilityOf([
+      "--appendonly",
+      "yes",
+      "--appendfsync",
+      "everysec",
+      "--maxmemory-policy",
+      "noeviction",
+    ]);
     expect(result).toEqual({ state: "durable", summary: "ok" });
   });
 

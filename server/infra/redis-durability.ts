@@ -41,7 +41,8 @@ export async function checkRedisDurability(redis: Redis): Promise<RedisDurabilit
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // A renamed command reads "unknown command", an ACL without it "NOPERM"; anything else is Redis being away.
-    if (/unknown command|NOPERM|no permissions/i.test(message)) return { state: "unknown", summary: "unknown: CONFIG not allowed" };
+    if (/unknown command|NOPERM|no permissions/i.test(message))
+      return { state: "unknown", summary: "unknown: CONFIG not allowed" };
     return { state: "unknown", summary: `unknown: cannot ask Redis (${message})` };
   }
   const problems: string[] = [];

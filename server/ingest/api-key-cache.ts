@@ -67,7 +67,9 @@ export class ApiKeyCache {
   /** Listens for key changes. Without the subscription, entries still expire after `ttlMs`. */
   async start(): Promise<void> {
     try {
-      this.unsubscribe = await this.options.pubsub.subscribe(API_KEY_CHANGES_CHANNEL, (message) => this.onChange(message));
+      this.unsubscribe = await this.options.pubsub.subscribe(API_KEY_CHANGES_CHANNEL, (message) =>
+        this.onChange(message),
+      );
     } catch (error) {
       this.options.logger.warn("cannot subscribe to API key changes; relying on the cache's expiry", { error });
     }
@@ -96,7 +98,12 @@ export class ApiKeyCache {
     const entry = this.entries.get(apiKey);
     if (entry && now - entry.fetchedAt < (entry.project ? this.ttlMs : this.negativeTtlMs)) return entry.project;
     // The database failed us a moment ago: keep serving the stale project instead of waiting on it again.
-    if (entry?.project && entry.failedAt && now - entry.failedAt < RETRY_AFTER_FAILURE_MS && now - entry.fetchedAt < this.staleMs) {
+    if (
+      entry?.project &&
+      entry.failedAt &&
+      now - entry.failedAt < RETRY_AFTER_FAILURE_MS &&
+      now - entry.fetchedAt < this.staleMs
+    ) {
       return entry.project;
     }
     let pending = this.inFlight.get(apiKey);
@@ -123,7 +130,10 @@ export class ApiKeyCache {
     } catch (error) {
       if (previous?.project && Date.now() - previous.fetchedAt < this.staleMs) {
         if (!previous.failedAt) {
-          this.options.logger.warn("API key lookup failed; using the last known project", { error, projectId: previous.project.id });
+          this.options.logger.warn("API key lookup failed; using the last known project", {
+            error,
+            projectId: previous.project.id,
+          });
         }
         previous.failedAt = Date.now();
         return previous.project;

@@ -61,7 +61,8 @@ let lastAnchor = 0;
 function anchorOf(needle: string): number {
   if (needle === lastNeedle) return lastAnchor;
   let anchor = 0;
-  for (let i = 1; i < needle.length; i++) if (rarity(needle.charCodeAt(i)) < rarity(needle.charCodeAt(anchor))) anchor = i;
+  for (let i = 1; i < needle.length; i++)
+    if (rarity(needle.charCodeAt(i)) < rarity(needle.charCodeAt(anchor))) anchor = i;
   lastNeedle = needle;
   lastAnchor = anchor;
   return anchor;
@@ -138,7 +139,9 @@ function anySpelling(key: string): RegExp {
   let source = "";
   for (const char of key) {
     const code = char.charCodeAt(0);
-    const hex = [...code.toString(16).padStart(4, "0")].map((d) => (d >= "a" ? `[${d}${d.toUpperCase()}]` : d)).join("");
+    const hex = [...code.toString(16).padStart(4, "0")]
+      .map((d) => (d >= "a" ? `[${d}${d.toUpperCase()}]` : d))
+      .join("");
     source += `(?:${char.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&")}|\\\\u${hex})`;
   }
   return new RegExp(source);

@@ -106,7 +106,13 @@ export function parsePageUrl(pageUrl: string | null): PageUrlParts {
     utmMedium = url.searchParams.get("utm_medium");
     utmCampaign = url.searchParams.get("utm_campaign");
   }
-  return pageUrls.set(pageUrl, { path: url.pathname || "/", host: url.hostname || null, utmSource, utmMedium, utmCampaign });
+  return pageUrls.set(pageUrl, {
+    path: url.pathname || "/",
+    host: url.hostname || null,
+    utmSource,
+    utmMedium,
+    utmCampaign,
+  });
 }
 
 /** The referrer's host, or null when there is no absolute referrer URL. */

@@ -13,7 +13,7 @@ const context: BatchContext = {
   device: "desktop",
 };
 
-function tuple(i: number, properties: object = { i, plan: "pro", "é€😀": "\\n\"quoted\"\u2028" }): EventTuple {
+function tuple(i: number, properties: object = { i, plan: "pro", "é€😀": '\\n"quoted"\u2028' }): EventTuple {
   return [
     `id-${i}`,
     i % 2 ? "page_view" : "signup",
@@ -58,7 +58,15 @@ describe("encodeEventBatch", () => {
 describe("entries holding the body as sent (v2)", () => {
   const NOW = context.receivedAt;
   const events = [
-    { event: "page_view", session_id: "s1", distinct_id: "u1", page_url: "https://shop.example.com/a?utm_source=news", referrer: "https://www.google.com/", timestamp: new Date(NOW - 5_000).toISOString(), properties: { plan: "pro", n: [1, { deep: true }] } },
+    {
+      event: "page_view",
+      session_id: "s1",
+      distinct_id: "u1",
+      page_url: "https://shop.example.com/a?utm_source=news",
+      referrer: "https://www.google.com/",
+      timestamp: new Date(NOW - 5_000).toISOString(),
+      properties: { plan: "pro", n: [1, { deep: true }] },
+    },
     { event: "" },
     { event: "signup", insert_id: "client-id-7", timestamp: new Date(NOW + 10 * 86_400_000).toISOString() },
     { event: "click", properties: { label: "Buy \u00e9\u20ac" } },
@@ -72,7 +80,12 @@ describe("entries holding the body as sent (v2)", () => {
     if (typeof envelope === "string") throw new Error(envelope);
     const clean = needsCleaning(text);
     const validated = validateEvents(envelope.events, { now: NOW, sentAt: envelope.sentAt, clean, idBase });
-    const asSent = encodeBodyBatch(context, { text, bytes: Buffer.byteLength(text), clean, value, apiKey, idBase }, validated.rejected, validated.accepted.length);
+    const asSent = encodeBodyBatch(
+      context,
+      { text, bytes: Buffer.byteLength(text), clean, value, apiKey, idBase },
+      validated.rejected,
+      validated.accepted.length,
+    );
     const tuples = encodeEventBatch(context, validated.accepted);
     return { asSent, tuples, validated };
   }
@@ -102,19 +115,46 @@ describe("entries holding the body as sent (v2)", () => {
     const idBase = Bun.randomUUIDv7();
     const envelope = checkEnvelope(JSON.parse(text)) as { events: unknown[] };
     const validated = validateEvents(envelope.events, { now: NOW, sentAt: null, clean: true, idBase });
-    const asSent = encodeBodyBatch(context, { text, bytes: text.length, clean: true, value: JSON.parse(text), apiKey: null, idBase }, validated.rejected, 1);
+    const asSent = encodeBodyBatch(
+      context,
+      { text, bytes: text.length, clean: true, value: JSON.parse(text), apiKey: null, idBase },
+      validated.rejected,
+      1,
+    );
     const [row] = decodeEventBatch(asSent!.payload!);
     expect(row!.eventName).toBe("ab");
     expect(row!.properties).toEqual({ "k\uFFFD": "v" });
   });
 
   it("leaves bodies over the per-event limit to the tuple form, which measures each event", () => {
-    const text = JSON.stringify({ events: [{ event: "a", properties: { pad: "x".repeat(INGEST_LIMITS.maxEventBytes) } }] });
-    expect(encodeBodyBatch(context, { text, bytes: text.length, clean: false, value: JSON.parse(text), apiKey: null, idBase: Bun.randomUUIDv7() }, [], 1)).toBeNull();
+    const text = JSON.stringify({
+      events: [{ event: "a", properties: { pad: "x".repeat(INGEST_LIMITS.maxEventBytes) } }],
+    });
+    expect(
+      encodeBodyBatch(
+        context,
+        { text, bytes: text.length, clean: false, value: JSON.parse(text), apiKey: null, idBase: Bun.randomUUIDv7() },
+        [],
+        1,
+      ),
+    ).toBeNull();
   });
 
   it("fails an entry whose body the worker would not accept as ingest did, naming the event", () => {
-    const payload = JSON.stringify({ v: 2, p: context.projectId, r: NOW, u: null, i: null, b: null, o: null, d: null, g: Bun.randomUUIDv7(), c: 0, x: [], q: { events: [{ event: "ok" }, { event: 5 }] } });
+    const payload = JSON.stringify({
+      v: 2,
+      p: context.projectId,
+      r: NOW,
+      u: null,
+      i: null,
+      b: null,
+      o: null,
+      d: null,
+      g: Bun.randomUUIDv7(),
+      c: 0,
+      x: [],
+      q: { events: [{ event: "ok" }, { event: 5 }] },
+    });
     expect(() => decodeEventBatch(payload)).toThrow("event 1 that ingest accepted: event: must be a string");
     const skipped = JSON.parse(payload);
     skipped.x = [1];
@@ -129,7 +169,11 @@ describe("the API key in stream entries (cut-api-key.ts)", () => {
   /** `\uXXXX` for every character of a string: the spelling a plain search misses. */
   const u = (text: string) => [...text].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
   const KEY_VALUE_ESCAPED = `"proj\\u005f${KEY.slice(5)}"`;
-  const ev = (properties: object = { plan: "pro" }) => JSON.stringify([{ event: "page_view", insert_id: "e-1", properties }, { event: "signup", insert_id: "e-2" }]);
+  const ev = (properties: object = { plan: "pro" }) =>
+    JSON.stringify([
+      { event: "page_view", insert_id: "e-1", properties },
+      { event: "signup", insert_id: "e-2" },
+    ]);
 
   /** Ingest's steps from the parsed body to the entry, as the handler runs them. */
   function entryFor(text: string, apiKey: string | null) {
@@ -140,8 +184,12 @@ describe("the API key in stream entries (cut-api-key.ts)", () => {
     const idBase = Bun.randomUUIDv7();
     const validated = validateEvents(envelope.events, { now: NOW, sentAt: envelope.sentAt, clean, idBase });
     const encoded =
-      encodeBodyBatch(context, { text, bytes: Buffer.byteLength(text), clean, value, apiKey, idBase }, validated.rejected, validated.accepted.length) ??
-      encodeEventBatch(context, validated.accepted, apiKey);
+      encodeBodyBatch(
+        context,
+        { text, bytes: Buffer.byteLength(text), clean, value, apiKey, idBase },
+        validated.rejected,
+        validated.accepted.length,
+      ) ?? encodeEventBatch(context, validated.accepted, apiKey);
     return encoded.payload!;
   }
 
@@ -173,13 +221,25 @@ describe("the API key in stream entries (cut-api-key.ts)", () => {
     ["as the SDK writes it", `{"api_key":${JSON.stringify(KEY)},"sent_at":null,"events":${ev()}}`],
     ["with an escaped value (proj\\u005f…)", `{"api_key":${KEY_VALUE_ESCAPED},"events":${ev()}}`],
     ["with an escaped name (\\u0061pi_key)", `{"\\u0061pi_key":${JSON.stringify(KEY)},"events":${ev()}}`],
-    ["escaped in name and value (api\\u005fkey, \\u0070roj…)", `{"api\\u005fkey":"\\u0070${KEY.slice(1)}","events":${ev()}}`],
+    [
+      "escaped in name and value (api\\u005fkey, \\u0070roj…)",
+      `{"api\\u005fkey":"\\u0070${KEY.slice(1)}","events":${ev()}}`,
+    ],
     ["fully escaped", `{"${u("api_key")}":"${u(KEY)}","events":${ev()}}`],
     ["with whitespace around the colon", `{ "api_key"\n :\t${JSON.stringify(KEY)} , "events" : ${ev()} }`],
     ["last, after the events", `{"events":${ev()},"api_key":${JSON.stringify(KEY)}}`],
-    ["twice, the first one another key", `{"api_key":${JSON.stringify(OTHER_KEY)},"events":${ev()},"api_key":${JSON.stringify(KEY)}}`],
-    ["twice, the second one escaped", `{"api_key":${JSON.stringify(KEY)},"events":${ev()},"api\\u005fkey":${KEY_VALUE_ESCAPED}}`],
-    ["beside an escaped quote in the data", `{"api_key":${JSON.stringify(KEY)},"events":${ev({ title: 'say "hi"\n' })}}`],
+    [
+      "twice, the first one another key",
+      `{"api_key":${JSON.stringify(OTHER_KEY)},"events":${ev()},"api_key":${JSON.stringify(KEY)}}`,
+    ],
+    [
+      "twice, the second one escaped",
+      `{"api_key":${JSON.stringify(KEY)},"events":${ev()},"api\\u005fkey":${KEY_VALUE_ESCAPED}}`,
+    ],
+    [
+      "beside an escaped quote in the data",
+      `{"api_key":${JSON.stringify(KEY)},"events":${ev({ title: 'say "hi"\n' })}}`,
+    ],
   ];
 
   for (const [spelling, text] of topLevelSpellings) {
@@ -252,7 +312,12 @@ describe("the API key in stream entries (cut-api-key.ts)", () => {
     const value = JSON.parse(text);
     const envelope = checkEnvelope(value) as { events: unknown[] };
     const validated = validateEvents(envelope.events, { now: NOW, sentAt: null, clean: false });
-    const encoded = encodeBodyBatch({ ...context, userAgent: `curl ${KEY}` }, { text, bytes: text.length, clean: false, value, apiKey: KEY, idBase: Bun.randomUUIDv7() }, [], validated.accepted.length);
+    const encoded = encodeBodyBatch(
+      { ...context, userAgent: `curl ${KEY}` },
+      { text, bytes: text.length, clean: false, value, apiKey: KEY, idBase: Bun.randomUUIDv7() },
+      [],
+      validated.accepted.length,
+    );
     expectNoKey(encoded!.payload!, KEY);
   });
 });

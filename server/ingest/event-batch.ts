@@ -75,7 +75,11 @@ function withUrlParts(tuple: EventTuple): unknown[] {
  * event is serialised on its own, which measures it. (Bodies within that limit usually travel as sent instead, see
  * encodeBodyBatch.) `apiKey`, the request's key, is replaced wherever it appears (cut-api-key.ts, rule 2).
  */
-export function encodeEventBatch(context: BatchContext, tuples: readonly EventTuple[], apiKey: string | null = null): EncodedBatch {
+export function encodeEventBatch(
+  context: BatchContext,
+  tuples: readonly EventTuple[],
+  apiKey: string | null = null,
+): EncodedBatch {
   const parts: string[] = [];
   const oversized: number[] = [];
   for (let i = 0; i < tuples.length; i++) {
@@ -112,7 +116,12 @@ export interface RequestBody {
  * - the body's top-level `api_key` is cut out, in any spelling, and the request's key must not appear anywhere
  *   else in it (the rules are in cut-api-key.ts).
  */
-export function encodeBodyBatch(context: BatchContext, body: RequestBody, rejected: readonly RejectedEvent[], accepted: number): EncodedBatch | null {
+export function encodeBodyBatch(
+  context: BatchContext,
+  body: RequestBody,
+  rejected: readonly RejectedEvent[],
+  accepted: number,
+): EncodedBatch | null {
   if (accepted === 0 || body.bytes > INGEST_LIMITS.maxEventBytes) return null;
   const text = bodyWithoutApiKey(body.text, body.value, body.apiKey);
   // A re-serialised body can outgrow the text (`1e20` is written out in full): it must stay within the limit too.
@@ -120,8 +129,15 @@ export function encodeBodyBatch(context: BatchContext, body: RequestBody, reject
   let skipped = "";
   for (const { index } of rejected) skipped += skipped ? `,${index}` : String(index);
   // The body holds no occurrence of the key now; of the shared fields, only the user agent is the client's text.
-  const shared = body.apiKey !== null && context.userAgent?.includes(body.apiKey) ? { ...context, userAgent: redactApiKey(context.userAgent, body.apiKey) } : context;
-  const payload = entryText(shared, BODY_BATCH_VERSION, `"g":${JSON.stringify(body.idBase)},"c":${body.clean ? 1 : 0},"x":[${skipped}],"q":${text}`);
+  const shared =
+    body.apiKey !== null && context.userAgent?.includes(body.apiKey)
+      ? { ...context, userAgent: redactApiKey(context.userAgent, body.apiKey) }
+      : context;
+  const payload = entryText(
+    shared,
+    BODY_BATCH_VERSION,
+    `"g":${JSON.stringify(body.idBase)},"c":${body.clean ? 1 : 0},"x":[${skipped}],"q":${text}`,
+  );
   return { payload, count: accepted, oversized: [] };
 }
 
@@ -141,10 +157,12 @@ const nullableString = (value: unknown): string | null => (typeof value === "str
 export function decodeEventBatch(payload: string): EventRow[] {
   const batch = JSON.parse(payload) as Record<string, unknown>;
   if (typeof batch !== "object" || batch === null) throw new Error("entry is not a JSON object");
-  if (batch.v !== TUPLE_BATCH_VERSION && batch.v !== BODY_BATCH_VERSION) throw new Error(`unknown entry version ${String(batch.v)}`);
+  if (batch.v !== TUPLE_BATCH_VERSION && batch.v !== BODY_BATCH_VERSION)
+    throw new Error(`unknown entry version ${String(batch.v)}`);
   const projectId = batch.p;
   const receivedAt = batch.r;
-  if (typeof projectId !== "string" || typeof receivedAt !== "number") throw new Error("entry lacks its project or receipt time");
+  if (typeof projectId !== "string" || typeof receivedAt !== "number")
+    throw new Error("entry lacks its project or receipt time");
   const list = batch.v === BODY_BATCH_VERSION ? revalidatedEvents(batch, receivedAt) : batch.e;
   if (!Array.isArray(list)) throw new Error("entry lacks its events");
   const received = new Date(receivedAt);
@@ -195,7 +213,8 @@ function revalidatedEvents(batch: Record<string, unknown>, receivedAt: number): 
   const envelope = checkEnvelope(batch.q);
   if (typeof envelope === "string") throw new Error(`the entry's body is not an ingest body: ${envelope}`);
   const skipped = batch.x;
-  if (typeof batch.g !== "string" || !Array.isArray(skipped)) throw new Error("entry lacks its id base or rejected events");
+  if (typeof batch.g !== "string" || !Array.isArray(skipped))
+    throw new Error("entry lacks its id base or rejected events");
   const { accepted, acceptedIndexes, rejected } = validateEvents(envelope.events, {
     now: receivedAt,
     sentAt: envelope.sentAt,
@@ -212,7 +231,9 @@ function revalidatedEvents(batch: Record<string, unknown>, receivedAt: number): 
   }
   if (out.length !== envelope.events.length - skipped.length) {
     const lost = rejected.find((r) => !skipped.includes(r.index));
-    throw new Error(`the worker rejects event ${lost?.index ?? "?"} that ingest accepted: ${lost?.reason ?? "unknown"}`);
+    throw new Error(
+      `the worker rejects event ${lost?.index ?? "?"} that ingest accepted: ${lost?.reason ?? "unknown"}`,
+    );
   }
   return out;
 }

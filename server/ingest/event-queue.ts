@@ -94,7 +94,9 @@ export class EventQueue {
       return { via: "stream" };
     } catch (streamError) {
       if (!this.streamFailing) {
-        this.options.logger.warn("the event stream refused a batch; writing to PostgreSQL directly", { error: streamError });
+        this.options.logger.warn("the event stream refused a batch; writing to PostgreSQL directly", {
+          error: streamError,
+        });
       }
       this.streamFailing = true;
       let timer: ReturnType<typeof setTimeout> | undefined;

@@ -44,7 +44,8 @@ async function streamEntries(): Promise<number> {
 
 /** A body of exactly `size` bytes: events padded with a property, all under the per-event limit. */
 function bodyOfSize(size: number): string {
-  const skeleton = (pads: string[]) => JSON.stringify({ events: pads.map((pad, i) => ({ event: "e", insert_id: `pad-${i}`, properties: { pad } })) });
+  const skeleton = (pads: string[]) =>
+    JSON.stringify({ events: pads.map((pad, i) => ({ event: "e", insert_id: `pad-${i}`, properties: { pad } })) });
   const count = Math.ceil(size / 19_000) + 1;
   const pads = Array.from({ length: count }, () => "");
   const overhead = skeleton(pads).length;
@@ -93,7 +94,11 @@ describe("POST /api/v1/events/ingest", () => {
     const before = await streamEntries();
     const res = await postEvents([{ event: "" }, { event: "ok", timestamp: "2026-12-01" }, 42]);
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { error: { code: string; message: string }; accepted: number; rejected: Array<{ index: number; reason: string }> };
+    const body = (await res.json()) as {
+      error: { code: string; message: string };
+      accepted: number;
+      rejected: Array<{ index: number; reason: string }>;
+    };
     expect(body.error.code).toBe("all_events_rejected");
     expect(body.error.message).toContain("All 3 events were rejected");
     expect(body.accepted).toBe(0);
@@ -144,7 +149,11 @@ describe("POST /api/v1/events/ingest", () => {
   });
 
   it("accepts a text/plain body carrying the key as api_key (sendBeacon)", async () => {
-    const res = await post(JSON.stringify({ api_key: project.apiKey, events: makeEvents(1) }), { "content-type": "text/plain;charset=UTF-8" }, null);
+    const res = await post(
+      JSON.stringify({ api_key: project.apiKey, events: makeEvents(1) }),
+      { "content-type": "text/plain;charset=UTF-8" },
+      null,
+    );
     expect(res.status).toBe(202);
   });
 
@@ -160,11 +169,16 @@ describe("POST /api/v1/events/ingest", () => {
         [`{"api_key":${escapedValue},"events":${events}}`, null],
         [`{"\\u0061pi_key":${JSON.stringify(key)},"events":${events}}`, null],
         [`{"api\\u005fkey":${escapedValue},"events":${events},"api_key":${JSON.stringify(key)}}`, null],
-        [`{"events":[{"event":"page_view","properties":{"api_key":${escapedValue},"url":"https://x.example/?k=${key}"}}]}`, key],
+        [
+          `{"events":[{"event":"page_view","properties":{"api_key":${escapedValue},"url":"https://x.example/?k=${key}"}}]}`,
+          key,
+        ],
       ] as Array<[string, string | null]>) {
         const res = await post(body, { "content-type": "text/plain;charset=UTF-8" }, headerKey);
         expect(res.status).toBe(202);
-        const [latest] = (await redis.xrevrange(t.redisPrefix + INGEST_STREAM, "+", "-", "COUNT", 1)) as Array<[string, string[]]>;
+        const [latest] = (await redis.xrevrange(t.redisPrefix + INGEST_STREAM, "+", "-", "COUNT", 1)) as Array<
+          [string, string[]]
+        >;
         const fields = latest![1];
         expect(fields.join(" ")).toContain("page_view");
         expect(fields.join(" ")).not.toContain(key);
@@ -226,14 +240,32 @@ describe("POST /api/v1/events/ingest", () => {
   it("keeps an event of exactly 32 KiB as stored and rejects one byte more", async () => {
     const timestamp = new Date().toISOString();
     const stored = (pad: string) =>
-      JSON.stringify(["id", "e", null, null, Date.parse(timestamp), null, null, { p: pad }, null, null, null, null, null, null]);
+      JSON.stringify([
+        "id",
+        "e",
+        null,
+        null,
+        Date.parse(timestamp),
+        null,
+        null,
+        { p: pad },
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+      ]);
     const padFor = (size: number) => "a".repeat(size - stored("").length);
     const res = await postEvents([
       { event: "e", insert_id: "id", timestamp, properties: { p: padFor(INGEST_LIMITS.maxEventBytes) } },
       { event: "e", insert_id: "id", timestamp, properties: { p: padFor(INGEST_LIMITS.maxEventBytes + 1) } },
     ]);
     expect(res.status).toBe(202);
-    expect(await res.json()).toEqual({ accepted: 1, rejected: [{ index: 1, reason: expect.stringContaining("bytes") }] });
+    expect(await res.json()).toEqual({
+      accepted: 1,
+      rejected: [{ index: 1, reason: expect.stringContaining("bytes") }],
+    });
   });
 
   it("answers 401 without a key and for an unknown key", async () => {
@@ -255,7 +287,11 @@ describe("POST /api/v1/events/ingest", () => {
   it("answers CORS preflights for any origin, without credentials, and puts CORS headers on errors too", async () => {
     const preflight = await app.request(PATH, {
       method: "OPTIONS",
-      headers: { origin: "https://site.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type,x-api-key" },
+      headers: {
+        origin: "https://site.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type,x-api-key",
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
@@ -270,7 +306,12 @@ describe("POST /api/v1/events/ingest", () => {
     const deep = (n: number) => "[".repeat(n) + "]".repeat(n);
     const bodies: Array<string | Uint8Array> = [
       new Uint8Array([0x7b, 0x22, 0x65, 0xff, 0xfe, 0x22, 0x3a, 0x5b, 0x5d, 0x7d]),
-      new Uint8Array([...new TextEncoder().encode('{"events":[{"event":"bad '), 0xc3, 0x28, ...new TextEncoder().encode('"}]}')]),
+      new Uint8Array([
+        ...new TextEncoder().encode('{"events":[{"event":"bad '),
+        0xc3,
+        0x28,
+        ...new TextEncoder().encode('"}]}'),
+      ]),
       String.raw`{"events":[{"event":"nul\u0000","properties":{"k\u0000":"v\u0000"}}]}`,
       String.raw`{"events":[{"event":"half \ud83d","distinct_id":"\udc00","properties":{"x":"\ud800\ud800"}}]}`,
       '{"__proto__":{"events":[1]},"events":[{"event":"p","properties":{"__proto__":{"admin":true}}}]}',
@@ -318,7 +359,11 @@ describe("API key changes", () => {
       .update(projects)
       .set({ apiKeyHash: next.apiKeyHash, apiKeyPrefix: next.apiKeyPrefix })
       .where(eq(projects.id, rotating.projectId));
-    await announceApiKeyChange(t.services, { projectId: rotating.projectId, oldApiKeyHash: hashApiKey(rotating.apiKey), reason: "rotated" });
+    await announceApiKeyChange(t.services, {
+      projectId: rotating.projectId,
+      oldApiKeyHash: hashApiKey(rotating.apiKey),
+      reason: "rotated",
+    });
     const announcedAt = Date.now();
     let status = 202;
     while (status === 202 && Date.now() - announcedAt < 3_000) {
@@ -344,7 +389,10 @@ describe("POST /api/v1/events/ingest over a real socket (the native route)", () 
       expect(await ok.json()).toEqual({ accepted: 2, rejected: [] });
       expect(ok.headers.get("x-content-type-options")).toBe("nosniff");
       expect(ok.headers.get("access-control-allow-origin")).toBe("*");
-      const preflight = await fetch(url, { method: "OPTIONS", headers: { origin: "https://site.example", "access-control-request-method": "POST" } });
+      const preflight = await fetch(url, {
+        method: "OPTIONS",
+        headers: { origin: "https://site.example", "access-control-request-method": "POST" },
+      });
       expect(preflight.status).toBe(204);
       const over = await fetch(url, {
         method: "POST",

@@ -50,7 +50,11 @@ const PREFLIGHT_HEADERS = {
   "access-control-max-age": "86400",
 } as const;
 
-const JSON_HEADERS = { ...CORS_HEADERS, "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
+const JSON_HEADERS = {
+  ...CORS_HEADERS,
+  "content-type": "application/json; charset=utf-8",
+  "cache-control": "no-store",
+};
 
 /**
  * The answers' headers as ready-made Headers objects: a Response copies a Headers object (changing the answer's
@@ -80,7 +84,11 @@ function allRejectedResponse(rejected: RejectedEvent[]): Response {
     rejected.length === 1
       ? `The event was rejected: ${first.reason}.`
       : `All ${rejected.length} events were rejected (the first, index ${first.index}: ${first.reason}).`;
-  const answer = { error: { code: "all_events_rejected", message }, accepted: 0, rejected } satisfies IngestRejectedResponse;
+  const answer = {
+    error: { code: "all_events_rejected", message },
+    accepted: 0,
+    rejected,
+  } satisfies IngestRejectedResponse;
   return new Response(JSON.stringify(answer), { status: 400, headers: new Headers(JSON_HEADERS) });
 }
 
@@ -133,7 +141,8 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
       logger.debug("could not read an ingest body", { error });
       return errorResponse(400, "bad_request", "The request body could not be read.");
     }
-    if (!body.ok) return errorResponse(body.status, body.status === 413 ? "payload_too_large" : "bad_request", body.message);
+    if (!body.ok)
+      return errorResponse(body.status, body.status === 413 ? "payload_too_large" : "bad_request", body.message);
     const receivedAt = Date.now();
 
     let parsed: unknown;
@@ -170,7 +179,12 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
 
     const retryAfter = limiter.take(project.id, envelope.events.length, receivedAt);
     if (retryAfter > 0) {
-      return errorResponse(429, "rate_limited", `Too many events for this project. Try again in ${retryAfter} s.`, retryAfter);
+      return errorResponse(
+        429,
+        "rate_limited",
+        `Too many events for this project. Try again in ${retryAfter} s.`,
+        retryAfter,
+      );
     }
     if (queue.isOverloaded(receivedAt)) {
       return errorResponse(503, "unavailable", "Too many events are waiting to be stored.", 5);
@@ -196,11 +210,18 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
         ...parseUserAgent(userAgent),
       };
       const encoded =
-        encodeBodyBatch(context, { text: body.text, bytes: body.bytes, clean, value: parsed as Record<string, unknown>, apiKey, idBase }, rejected, accepted.length) ??
-        encodeEventBatch(context, accepted, apiKey);
+        encodeBodyBatch(
+          context,
+          { text: body.text, bytes: body.bytes, clean, value: parsed as Record<string, unknown>, apiKey, idBase },
+          rejected,
+          accepted.length,
+        ) ?? encodeEventBatch(context, accepted, apiKey);
       if (encoded.oversized.length) {
         for (const position of encoded.oversized) {
-          rejected.push({ index: acceptedIndexes[position]!, reason: `larger than ${INGEST_LIMITS.maxEventBytes} bytes` });
+          rejected.push({
+            index: acceptedIndexes[position]!,
+            reason: `larger than ${INGEST_LIMITS.maxEventBytes} bytes`,
+          });
         }
         rejected.sort(byIndex);
       }

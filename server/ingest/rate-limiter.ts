@@ -88,7 +88,8 @@ export class IngestRateLimiter {
       for (const { state, amount } of batch) {
         state.unflushed += amount;
       }
-      if (!this.redisFailing) this.options.logger.warn("cannot share ingest rate limit counts; counting locally", { error });
+      if (!this.redisFailing)
+        this.options.logger.warn("cannot share ingest rate limit counts; counting locally", { error });
       this.redisFailing = true;
     } finally {
       this.flushing = false;

@@ -48,7 +48,10 @@ export function makeEvents(count: number, prefix = Bun.randomUUIDv7()): Array<Re
 }
 
 export async function countEvents(db: Database, projectId: string): Promise<number> {
-  const [row] = await queryRows<{ n: string }>(db, sql`select count(*)::text as n from events where project_id = ${projectId}`);
+  const [row] = await queryRows<{ n: string }>(
+    db,
+    sql`select count(*)::text as n from events where project_id = ${projectId}`,
+  );
   return Number(row?.n ?? 0);
 }
 

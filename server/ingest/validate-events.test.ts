@@ -1,6 +1,14 @@
 import { describe, expect, it } from "bun:test";
 import { INGEST_LIMITS, ingestEnvelopeSchema, ingestEventSchema } from "../../shared/ingest.ts";
-import { checkEnvelope, cleanString, insertIdFor, insertIdPrefix, needsCleaning, parseIsoTimestamp, validateEvents } from "./validate-events.ts";
+import {
+  checkEnvelope,
+  cleanString,
+  insertIdFor,
+  insertIdPrefix,
+  needsCleaning,
+  parseIsoTimestamp,
+  validateEvents,
+} from "./validate-events.ts";
 
 const NOW = Date.parse("2026-06-01T12:00:00.000Z");
 const validate = (events: unknown[], options: { sentAt?: string | null; clean?: boolean } = {}) =>
@@ -79,7 +87,9 @@ describe("validateEvents", () => {
 
   it("reads sent_at without an offset as UTC when correcting the clock", () => {
     // The client's clock is 1 h behind and writes UTC without an offset, like datetime.utcnow().isoformat().
-    const result = validate([{ event: "a", timestamp: "2026-06-01T10:59:00" }], { sentAt: "2026-06-01T11:00:00.000000" });
+    const result = validate([{ event: "a", timestamp: "2026-06-01T10:59:00" }], {
+      sentAt: "2026-06-01T11:00:00.000000",
+    });
     expect(result.accepted[0]![4]).toBe(Date.parse("2026-06-01T11:59:00.000Z"));
   });
 
@@ -128,12 +138,16 @@ describe("validateEvents", () => {
 
   it("corrects a client clock that is off by more than 150 s using sent_at", () => {
     // The client's clock is 1 h behind: it says it sent at 11:00 what reached us at 12:00.
-    const result = validate([{ event: "a", timestamp: "2026-06-01T10:59:00.000Z" }], { sentAt: "2026-06-01T11:00:00.000Z" });
+    const result = validate([{ event: "a", timestamp: "2026-06-01T10:59:00.000Z" }], {
+      sentAt: "2026-06-01T11:00:00.000Z",
+    });
     expect(result.accepted[0]![4]).toBe(Date.parse("2026-06-01T11:59:00.000Z"));
   });
 
   it("leaves timestamps alone when the clock skew is within 150 s", () => {
-    const result = validate([{ event: "a", timestamp: "2026-06-01T11:00:00.000Z" }], { sentAt: "2026-06-01T11:58:00.000Z" });
+    const result = validate([{ event: "a", timestamp: "2026-06-01T11:00:00.000Z" }], {
+      sentAt: "2026-06-01T11:58:00.000Z",
+    });
     expect(result.accepted[0]![4]).toBe(Date.parse("2026-06-01T11:00:00.000Z"));
   });
 
@@ -178,14 +192,26 @@ describe("validateEvents", () => {
       const [tuple] = validate(events, { clean }).accepted;
       expect(JSON.parse(JSON.stringify(tuple![7]))).toEqual(JSON.parse('{"__proto__":{"polluted":true},"b":1}'));
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-      expect(Object.getPrototypeOf(tuple![7]) === Object.prototype || Object.getPrototypeOf(tuple![7]) === null).toBe(true);
+      expect(Object.getPrototypeOf(tuple![7]) === Object.prototype || Object.getPrototypeOf(tuple![7]) === null).toBe(
+        true,
+      );
     }
   });
 });
 
 describe("checkEnvelope", () => {
   it("agrees with the zod envelope schema on sent_at", () => {
-    for (const sentAt of ["2026-06-01T12:00:00Z", "2026-06-01T12:00:00", "2026-06-01T12:00:00.123456", "2026-06-01T12:00:00.1+05:30", "2026-06-01", "2026-06-01T12:00", "noon", 5, null]) {
+    for (const sentAt of [
+      "2026-06-01T12:00:00Z",
+      "2026-06-01T12:00:00",
+      "2026-06-01T12:00:00.123456",
+      "2026-06-01T12:00:00.1+05:30",
+      "2026-06-01",
+      "2026-06-01T12:00",
+      "noon",
+      5,
+      null,
+    ]) {
       const ours = typeof checkEnvelope({ events: [{}], sent_at: sentAt }) === "object";
       const zods = ingestEnvelopeSchema.safeParse({ events: [{}], sent_at: sentAt }).success;
       expect({ sentAt, accepted: ours }).toEqual({ sentAt, accepted: zods });
@@ -195,7 +221,16 @@ describe("checkEnvelope", () => {
 
   it("accepts the documented body and refuses anything else with a reason", () => {
     expect(typeof checkEnvelope({ events: [{}], sent_at: "2026-06-01T12:00:00Z", api_key: "k" })).toBe("object");
-    for (const bad of [null, [], "x", {}, { events: {} }, { events: [] }, { events: [{}], sent_at: "noon" }, { events: [{}], api_key: 1 }]) {
+    for (const bad of [
+      null,
+      [],
+      "x",
+      {},
+      { events: {} },
+      { events: [] },
+      { events: [{}], sent_at: "noon" },
+      { events: [{}], api_key: 1 },
+    ]) {
       expect(typeof checkEnvelope(bad)).toBe("string");
     }
   });
@@ -211,17 +246,37 @@ describe("parseIsoTimestamp", () => {
   it("reads every accepted timestamp form exactly as Date.parse does", () => {
     const random = (n: number) => Math.floor(Math.random() * n);
     const pad = (n: number, width = 2) => String(n).padStart(width, "0");
-    const samples = ["2026-06-01T12:00:00Z", "2024-02-29T23:59:59.999+14:00", "1999-12-31T00:00:00.1-12:00", "0050-01-01T00:00:00Z", "2026-01-01T00:00:00.123456789+05:45"];
+    const samples = [
+      "2026-06-01T12:00:00Z",
+      "2024-02-29T23:59:59.999+14:00",
+      "1999-12-31T00:00:00.1-12:00",
+      "0050-01-01T00:00:00Z",
+      "2026-01-01T00:00:00.123456789+05:45",
+    ];
     for (let i = 0; i < 2_000; i++) {
-      const fraction = random(3) === 0 ? "" : `.${String(random(1e9)).padStart(9, "0").slice(0, 1 + random(9))}`;
+      const fraction =
+        random(3) === 0
+          ? ""
+          : `.${String(random(1e9))
+              .padStart(9, "0")
+              .slice(0, 1 + random(9))}`;
       const zone = random(3) === 0 ? "Z" : `${random(2) ? "+" : "-"}${pad(random(24))}:${pad(random(60))}`;
-      samples.push(`${pad(1970 + random(100), 4)}-${pad(1 + random(12))}-${pad(1 + random(28))}T${pad(random(24))}:${pad(random(60))}:${pad(random(60))}${fraction}${zone}`);
+      samples.push(
+        `${pad(1970 + random(100), 4)}-${pad(1 + random(12))}-${pad(1 + random(28))}T${pad(random(24))}:${pad(random(60))}:${pad(random(60))}${fraction}${zone}`,
+      );
     }
-    for (const sample of samples) expect({ sample, ms: parseIsoTimestamp(sample) }).toEqual({ sample, ms: Date.parse(sample) });
+    for (const sample of samples)
+      expect({ sample, ms: parseIsoTimestamp(sample) }).toEqual({ sample, ms: Date.parse(sample) });
   });
 
   it("reads a timestamp without an offset as UTC, not as the local time", () => {
-    for (const sample of ["2026-06-01T12:00:00", "2024-02-29T23:59:59.999", "1999-12-31T00:00:00.1", "0050-01-01T00:00:00", "2026-01-01T00:00:00.123456789"]) {
+    for (const sample of [
+      "2026-06-01T12:00:00",
+      "2024-02-29T23:59:59.999",
+      "1999-12-31T00:00:00.1",
+      "0050-01-01T00:00:00",
+      "2026-01-01T00:00:00.123456789",
+    ]) {
       expect({ sample, ms: parseIsoTimestamp(sample) }).toEqual({ sample, ms: Date.parse(`${sample}Z`) });
     }
   });

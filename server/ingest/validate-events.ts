@@ -83,7 +83,15 @@ export function parseIsoTimestamp(text: string): number {
   if (sign === 43 /* + */ || sign === 45 /* - */) {
     offsetMinutes = (twoDigits(text, at + 1) * 60 + twoDigits(text, at + 4)) * (sign === 43 ? 1 : -1);
   }
-  const utc = Date.UTC(year, twoDigits(text, 5) - 1, twoDigits(text, 8), twoDigits(text, 11), twoDigits(text, 14), twoDigits(text, 17), millis);
+  const utc = Date.UTC(
+    year,
+    twoDigits(text, 5) - 1,
+    twoDigits(text, 8),
+    twoDigits(text, 11),
+    twoDigits(text, 14),
+    twoDigits(text, 17),
+    millis,
+  );
   return utc - offsetMinutes * 60_000;
 }
 
@@ -104,7 +112,8 @@ export function exceedsDepth(root: object, limit: number): boolean {
     const { value, depth } = stack.pop()!;
     if (depth > limit) return true;
     if (Array.isArray(value)) {
-      for (const item of value) if (typeof item === "object" && item !== null) stack.push({ value: item, depth: depth + 1 });
+      for (const item of value)
+        if (typeof item === "object" && item !== null) stack.push({ value: item, depth: depth + 1 });
     } else {
       for (const key in value as Record<string, unknown>) {
         const item = (value as Record<string, unknown>)[key];
@@ -204,7 +213,8 @@ function optionalString(value: unknown, max: number, clean: boolean): string | n
 export function validateEvents(events: readonly unknown[], options: ValidateOptions): ValidatedEvents {
   const { now, clean } = options;
   const idPrefix = insertIdPrefix(options.idBase ?? Bun.randomUUIDv7());
-  if (events.length > INDEX_HEX.length) throw new RangeError("validateEvents: more events than insert ids can be derived for");
+  if (events.length > INDEX_HEX.length)
+    throw new RangeError("validateEvents: more events than insert ids can be derived for");
   const accepted: EventTuple[] = [];
   const acceptedIndexes: number[] = [];
   const rejected: RejectedEvent[] = [];
@@ -236,27 +246,42 @@ export function validateEvents(events: readonly unknown[], options: ValidateOpti
 
     const distinctId = optionalString(input.distinct_id, INGEST_LIMITS.maxIdLength, clean);
     if (distinctId === undefined) {
-      rejected.push({ index, reason: `distinct_id: must be a string of at most ${INGEST_LIMITS.maxIdLength} characters` });
+      rejected.push({
+        index,
+        reason: `distinct_id: must be a string of at most ${INGEST_LIMITS.maxIdLength} characters`,
+      });
       continue;
     }
     const sessionId = optionalString(input.session_id, INGEST_LIMITS.maxIdLength, clean);
     if (sessionId === undefined) {
-      rejected.push({ index, reason: `session_id: must be a string of at most ${INGEST_LIMITS.maxIdLength} characters` });
+      rejected.push({
+        index,
+        reason: `session_id: must be a string of at most ${INGEST_LIMITS.maxIdLength} characters`,
+      });
       continue;
     }
     const pageUrl = optionalString(input.page_url, INGEST_LIMITS.maxUrlLength, clean);
     if (pageUrl === undefined) {
-      rejected.push({ index, reason: `page_url: must be a string of at most ${INGEST_LIMITS.maxUrlLength} characters` });
+      rejected.push({
+        index,
+        reason: `page_url: must be a string of at most ${INGEST_LIMITS.maxUrlLength} characters`,
+      });
       continue;
     }
     const referrer = optionalString(input.referrer, INGEST_LIMITS.maxUrlLength, clean);
     if (referrer === undefined) {
-      rejected.push({ index, reason: `referrer: must be a string of at most ${INGEST_LIMITS.maxUrlLength} characters` });
+      rejected.push({
+        index,
+        reason: `referrer: must be a string of at most ${INGEST_LIMITS.maxUrlLength} characters`,
+      });
       continue;
     }
     const insertId = optionalString(input.insert_id, INGEST_LIMITS.maxInsertIdLength, clean);
     if (insertId === undefined || insertId === "") {
-      rejected.push({ index, reason: `insert_id: must be a string of 1 to ${INGEST_LIMITS.maxInsertIdLength} characters` });
+      rejected.push({
+        index,
+        reason: `insert_id: must be a string of 1 to ${INGEST_LIMITS.maxInsertIdLength} characters`,
+      });
       continue;
     }
 

@@ -10,7 +10,12 @@
  * One check per distinct grant per round, however many sockets share it; rounds never overlap.
  */
 import { checkLiveAccess, type AccessCheck } from "../auth/access-check.ts";
-import { revocationAffects, subscribeAccessRevoked, type AccessGrant, type AccessRevocation } from "../auth/access-revoked.ts";
+import {
+  revocationAffects,
+  subscribeAccessRevoked,
+  type AccessGrant,
+  type AccessRevocation,
+} from "../auth/access-revoked.ts";
 import type { Services } from "../services.ts";
 import { LIVE_CLOSE_CODES } from "../../shared/live.ts";
 import type { LiveSocket } from "./live-hub.ts";
@@ -87,7 +92,10 @@ export class LiveAccessGuard {
         let check = checks.get(key);
         if (!check) {
           check = checkLiveAccess(this.services, grant).catch((error) => {
-            this.services.logger.warn("cannot re-check a live-feed socket's access; closing it", { error, projectId: grant.projectId });
+            this.services.logger.warn("cannot re-check a live-feed socket's access; closing it", {
+              error,
+              projectId: grant.projectId,
+            });
             return "failed" as const;
           });
           checks.set(key, check);
@@ -96,7 +104,8 @@ export class LiveAccessGuard {
         if (outcome === "ok" || !this.sockets.has(socket)) return;
         this.release(socket);
         if (outcome === "login-ended") socket.close(LIVE_CLOSE_CODES.loginEnded, "your sign-in has ended");
-        else if (outcome === "project-access-ended") socket.close(LIVE_CLOSE_CODES.projectAccessEnded, "this project is no longer available to you");
+        else if (outcome === "project-access-ended")
+          socket.close(LIVE_CLOSE_CODES.projectAccessEnded, "this project is no longer available to you");
         else socket.close(CHECK_FAILED_CLOSE_CODE, "access cannot be checked right now; reconnect shortly");
       }),
     );

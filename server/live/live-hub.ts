@@ -39,7 +39,9 @@ export class LiveHub {
       const sockets = new Set<LiveSocket>();
       channel = {
         sockets,
-        subscribed: this.pubsub.subscribe(liveChannel(projectId), (message) => this.dispatch(projectId, sockets, message)),
+        subscribed: this.pubsub.subscribe(liveChannel(projectId), (message) =>
+          this.dispatch(projectId, sockets, message),
+        ),
       };
       this.channels.set(projectId, channel);
     }

@@ -23,14 +23,23 @@ export interface Metrics {
 export function createMetrics(deps: { stream: EventStream; storedEvents: StoredEventsCounter }): Metrics {
   const registry = new Registry();
   const gauge = (name: string, help: string) => new Gauge({ name, help, registers: [registry] });
-  const streamLength = gauge("analytics_stream_length", "Entries in the ingest stream (one per accepted ingest request), acknowledged ones not yet trimmed included.");
-  const streamPending = gauge("analytics_stream_pending", "Stream entries delivered to a worker and not yet acknowledged (stored).");
+  const streamLength = gauge(
+    "analytics_stream_length",
+    "Entries in the ingest stream (one per accepted ingest request), acknowledged ones not yet trimmed included.",
+  );
+  const streamPending = gauge(
+    "analytics_stream_pending",
+    "Stream entries delivered to a worker and not yet acknowledged (stored).",
+  );
   const streamLag = gauge("analytics_stream_lag_entries", "Stream entries not yet delivered to any worker.");
   const streamLagSeconds = gauge(
     "analytics_stream_lag_seconds",
     "Age of the oldest stream entry not yet stored (pending or undelivered), by its stream id; 0 when there is none.",
   );
-  const deadLetters = gauge("analytics_dead_letters", "Entries in the dead-letter stream (see `bun run admin -- dead-letters list`).");
+  const deadLetters = gauge(
+    "analytics_dead_letters",
+    "Entries in the dead-letter stream (see `bun run admin -- dead-letters list`).",
+  );
   const stored = new Counter({
     name: "analytics_worker_events_stored_total",
     help: "Events stored by each worker (duplicates not counted); its rate is the pipeline's events per second.",

@@ -14,7 +14,10 @@ import type { Services } from "../services.ts";
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-async function check(name: string, probe: () => Promise<unknown>): Promise<{ name: string; ok: boolean; error?: string }> {
+async function check(
+  name: string,
+  probe: () => Promise<unknown>,
+): Promise<{ name: string; ok: boolean; error?: string }> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     await Promise.race([

@@ -66,7 +66,8 @@ export function createIngestEndpoint(services: Services): IngestEndpoint {
     ipHasher: new IpHasher(services.secretKey),
   });
   const viaHono = (c: Context) => handler(c.req.raw, getClientIp(c, config.TRUST_PROXY));
-  const native = (request: Request, server: Server<unknown>) => handler(request, clientIpOf(request, server, config.TRUST_PROXY));
+  const native = (request: Request, server: Server<unknown>) =>
+    handler(request, clientIpOf(request, server, config.TRUST_PROXY));
   return {
     handler,
     routes: new Hono().post("/", viaHono).options("/", viaHono),

@@ -38,7 +38,10 @@ for (const mode of ["redis", "memory"] as const) {
     beforeAll(async () => {
       api = await createTestServices({}, { redis: mode === "redis" });
       // With Redis a second set of services is a second API process; in memory mode there can only be one.
-      liveServices = mode === "redis" ? await createServices(api.config, { migrate: false, logger: api.services.logger }) : api.services;
+      liveServices =
+        mode === "redis"
+          ? await createServices(api.config, { migrate: false, logger: api.services.logger })
+          : api.services;
       server = startTestServer(liveServices);
       admin = await registerAndSignIn(api.services);
     }, HOOK_TIMEOUT_MS);
@@ -51,7 +54,9 @@ for (const mode of ["redis", "memory"] as const) {
 
     async function openFeed(user: Pick<SignedInUser, "caller">, projectId: string): Promise<Feed> {
       const { ticket } = await user.caller.auth.wsTicket({ projectId });
-      const socket = new WebSocket(`${server.url.replace("http", "ws")}/api/v1/ws/events/${projectId}?ticket=${encodeURIComponent(ticket)}`);
+      const socket = new WebSocket(
+        `${server.url.replace("http", "ws")}/api/v1/ws/events/${projectId}?ticket=${encodeURIComponent(ticket)}`,
+      );
       let open = false;
       let markedAt = Date.now();
       const closed = new Promise<{ code: number; afterMs: number }>((resolve) => {
@@ -78,7 +83,10 @@ for (const mode of ["redis", "memory"] as const) {
 
     /** Another login of the same account (another browser). */
     async function signInAgain(user: SignedInUser) {
-      const login = await anonymousCaller(api.services).caller.auth.login({ email: user.email, password: user.password });
+      const login = await anonymousCaller(api.services).caller.auth.login({
+        email: user.email,
+        password: user.password,
+      });
       return (await callerWithToken(api.services, login.accessToken)).caller;
     }
 
@@ -97,7 +105,10 @@ for (const mode of ["redis", "memory"] as const) {
       const elsewhere = await openFeed({ caller: await signInAgain(user) }, project.id);
       const here = await openFeed(user, project.id);
       elsewhere.mark();
-      await user.caller.users.changePassword({ currentPassword: user.password, newPassword: "Another-horse-7-battery" });
+      await user.caller.users.changePassword({
+        currentPassword: user.password,
+        newPassword: "Another-horse-7-battery",
+      });
       await expectClosed(elsewhere, LIVE_CLOSE_CODES.loginEnded);
       await Bun.sleep(LIVE_RECHECK_MS + 500);
       expect(here.isOpen()).toBe(true);

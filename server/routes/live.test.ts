@@ -54,7 +54,13 @@ function connect(url: string, headers: Record<string, string> = {}) {
 
 async function upgradeStatus(projectId: string, ticket: string, headers: Record<string, string> = {}) {
   const res = await fetch(`${server.url}/api/v1/ws/events/${projectId}?ticket=${encodeURIComponent(ticket)}`, {
-    headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", ...headers },
+    headers: {
+      connection: "Upgrade",
+      upgrade: "websocket",
+      "sec-websocket-version": "13",
+      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      ...headers,
+    },
   });
   return res.status;
 }
@@ -74,7 +80,15 @@ describe("GET /api/v1/ws/events/:projectId", () => {
     try {
       expect(await opened).toBe(true);
       await Bun.sleep(50);
-      await ingest(owner.apiKey, [{ event: "signup", distinct_id: "u1", session_id: "s1", page_url: "https://a.example/x", properties: { plan: "pro" } }]);
+      await ingest(owner.apiKey, [
+        {
+          event: "signup",
+          distinct_id: "u1",
+          session_id: "s1",
+          page_url: "https://a.example/x",
+          properties: { plan: "pro" },
+        },
+      ]);
       await ingest(other.apiKey, makeEvents(3));
       const deadline = Date.now() + 5_000;
       while (messages.length < 1 && Date.now() < deadline) await Bun.sleep(20);

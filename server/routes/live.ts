@@ -90,7 +90,9 @@ export function liveRoutes(services: Services) {
         onClose() {
           if (!socket) return;
           guard.release(socket);
-          hub.leave(projectId, socket).catch((error) => logger.warn("error while leaving a live feed", { error, projectId }));
+          hub
+            .leave(projectId, socket)
+            .catch((error) => logger.warn("error while leaving a live feed", { error, projectId }));
         },
       };
     }),

@@ -28,7 +28,8 @@ function parseExposition(text: string) {
     const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/.exec(line);
     if (!sample) throw new Error(`not a Prometheus text line: ${line}`);
     const labels: Record<string, string> = {};
-    for (const pair of (sample[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1]!] = pair[2]!;
+    for (const pair of (sample[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+      labels[pair[1]!] = pair[2]!;
     samples.push({ name: sample[1]!, labels, value: Number(sample[3]) });
   }
   return { types, help, samples };
@@ -100,7 +101,11 @@ describe("GET /api/v1/metrics", () => {
     );
     try {
       expect(await waitFor(async () => (await countEvents(db, project.projectId)) === 30)).toBe(true);
-      expect(await waitFor(async () => value(parseExposition((await scrape()).text).samples, "analytics_dead_letters") === 1)).toBe(true);
+      expect(
+        await waitFor(
+          async () => value(parseExposition((await scrape()).text).samples, "analytics_dead_letters") === 1,
+        ),
+      ).toBe(true);
     } finally {
       await worker.stop();
     }
@@ -191,8 +196,17 @@ describe("GET /api/v1/metrics in embedded mode", () => {
 
 describe("isLoopbackAddress", () => {
   it("accepts loopback in the spellings a socket reports and nothing else", () => {
-    for (const address of ["127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"]) expect(isLoopbackAddress(address)).toBe(true);
-    for (const address of ["10.0.0.1", "192.168.1.2", "::ffff:10.0.0.1", "fe80::1", "127.0.0.1.example.com", "", "0.0.0.0"]) {
+    for (const address of ["127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"])
+      expect(isLoopbackAddress(address)).toBe(true);
+    for (const address of [
+      "10.0.0.1",
+      "192.168.1.2",
+      "::ffff:10.0.0.1",
+      "fe80::1",
+      "127.0.0.1.example.com",
+      "",
+      "0.0.0.0",
+    ]) {
       expect(isLoopbackAddress(address)).toBe(false);
     }
   });

@@ -30,7 +30,11 @@ describe("GET /api/v1/docs", () => {
   it("references only same-origin assets, and each of them answers 200 with its type", async () => {
     const html = await (await app().request("/api/v1/docs")).text();
     const assets = references(html).filter((url) => !url.startsWith("data:"));
-    expect(assets.sort()).toEqual(["/api/v1/docs/docs.js", "/api/v1/docs/swagger-ui-bundle.js", "/api/v1/docs/swagger-ui.css"]);
+    expect(assets.sort()).toEqual([
+      "/api/v1/docs/docs.js",
+      "/api/v1/docs/swagger-ui-bundle.js",
+      "/api/v1/docs/swagger-ui.css",
+    ]);
     for (const url of assets) {
       expect(url).toMatch(/^\/[^/]/);
       const asset = await app().request(url);

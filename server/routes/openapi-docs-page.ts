@@ -49,7 +49,10 @@ export function docsPageRoutes() {
     .get("/docs", (c) => c.html(DOCS_HTML))
     .get("/docs/docs.js", (c) => c.body(DOCS_SCRIPT, 200, { "content-type": "text/javascript; charset=utf-8" }));
   for (const [name, contentType] of Object.entries(ASSETS)) {
-    routes.get(`/docs/${name}`, () => new Response(Bun.file(path.join(distDir, name)), { headers: { "content-type": contentType } }));
+    routes.get(
+      `/docs/${name}`,
+      () => new Response(Bun.file(path.join(distDir, name)), { headers: { "content-type": contentType } }),
+    );
   }
   return routes;
 }

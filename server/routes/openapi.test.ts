@@ -16,10 +16,20 @@ describe("GET /api/v1/openapi.json", () => {
     const doc = (await res.json()) as ReturnType<typeof buildOpenApiDocument>;
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths).sort()).toEqual(["/api/v1/events/ingest", "/api/v1/health", "/api/v1/health/ready"]);
-    expect(Object.keys(doc.paths["/api/v1/events/ingest"].post.responses).sort()).toEqual(
-      ["202", "400", "401", "403", "413", "415", "429", "503"],
-    );
-    const schemas = doc.components.schemas as Record<string, { properties?: Record<string, { maxItems?: number; maxLength?: number }> }>;
+    expect(Object.keys(doc.paths["/api/v1/events/ingest"].post.responses).sort()).toEqual([
+      "202",
+      "400",
+      "401",
+      "403",
+      "413",
+      "415",
+      "429",
+      "503",
+    ]);
+    const schemas = doc.components.schemas as Record<
+      string,
+      { properties?: Record<string, { maxItems?: number; maxLength?: number }> }
+    >;
     expect(schemas.IngestRequest!.properties!.events!.maxItems).toBe(INGEST_LIMITS.maxEvents);
     expect(schemas.IngestEvent!.properties!.event!.maxLength).toBe(INGEST_LIMITS.maxEventNameLength);
     expect(Object.keys(schemas)).toEqual(expect.arrayContaining(["IngestResponse", "RestError", "LiveEvent"]));
@@ -30,7 +40,10 @@ describe("GET /api/v1/openapi.json", () => {
     const bad = doc.paths["/api/v1/events/ingest"].post.responses["400"];
     expect(bad.description).toContain("all_events_rejected");
     expect(JSON.stringify(bad.content)).toContain("#/components/schemas/IngestRejected");
-    const rejected = doc.components.schemas.IngestRejected as { properties: Record<string, unknown>; required: string[] };
+    const rejected = doc.components.schemas.IngestRejected as {
+      properties: Record<string, unknown>;
+      required: string[];
+    };
     expect(rejected.required.sort()).toEqual(["accepted", "error", "rejected"]);
     expect(JSON.stringify(rejected.properties.error)).toContain('"const":"all_events_rejected"');
   });
@@ -63,11 +76,14 @@ describe.skipIf(shouldSkipBrowserTests())("the docs page in a browser", () => {
       });
       page.on("pageerror", (error) => errors.push(error.message));
       page.on("request", (request) => {
-        if (!request.url().startsWith(`${origin}/`) && !request.url().startsWith("data:")) elsewhere.push(request.url());
+        if (!request.url().startsWith(`${origin}/`) && !request.url().startsWith("data:"))
+          elsewhere.push(request.url());
       });
       await page.goto(`${origin}/api/v1/docs`);
       await page.waitForSelector(".opblock-summary-path", { timeout: 15_000 });
-      const paths = await page.$$eval(".opblock-summary-path", (nodes) => nodes.map((node) => node.getAttribute("data-path")));
+      const paths = await page.$$eval(".opblock-summary-path", (nodes) =>
+        nodes.map((node) => node.getAttribute("data-path")),
+      );
       expect(paths).toEqual(["/api/v1/events/ingest", "/api/v1/health", "/api/v1/health/ready"]);
       expect(await page.textContent("body")).toContain("IngestRequest");
       expect(await page.isVisible("button.authorize")).toBe(true);

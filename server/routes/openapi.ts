@@ -101,10 +101,15 @@ export function buildOpenApiDocument(serverUrl?: string) {
             },
             "401": errorResponse("Missing or unknown API key."),
             "403": errorResponse("A browser request from another site than the project's domain."),
-            "413": errorResponse(`Body over ${INGEST_LIMITS.maxBodyBytes} bytes or more than ${INGEST_LIMITS.maxEvents} events.`),
+            "413": errorResponse(
+              `Body over ${INGEST_LIMITS.maxBodyBytes} bytes or more than ${INGEST_LIMITS.maxEvents} events.`,
+            ),
             "415": errorResponse("Neither application/json nor text/plain."),
             "429": errorResponse("The project's per-minute event limit is reached.", retryAfter),
-            "503": errorResponse("Events cannot be stored right now (queue and database unavailable, or overloaded).", retryAfter),
+            "503": errorResponse(
+              "Events cannot be stored right now (queue and database unavailable, or overloaded).",
+              retryAfter,
+            ),
           },
         },
       },
@@ -121,7 +126,10 @@ export function buildOpenApiDocument(serverUrl?: string) {
           summary: "Readiness: the database and, when configured, Redis answer",
           responses: {
             "200": { description: "Ready.", content: { "application/json": { schema: ref("Readiness") } } },
-            "503": { description: "Something is down (named in `down`).", content: { "application/json": { schema: ref("Readiness") } } },
+            "503": {
+              description: "Something is down (named in `down`).",
+              content: { "application/json": { schema: ref("Readiness") } },
+            },
           },
         },
       },

@@ -54,7 +54,10 @@ export interface SdkAssetOptions {
 }
 
 /** A Hono app with the SDK and demo routes (absolute paths: mount it at "/"). */
-export function sdkAssetRoutes({ distDir = path.join(root, "sdk", "dist"), demoDir = path.join(root, "demo") }: SdkAssetOptions = {}) {
+export function sdkAssetRoutes({
+  distDir = path.join(root, "sdk", "dist"),
+  demoDir = path.join(root, "demo"),
+}: SdkAssetOptions = {}) {
   // Small files read once per change (by mtime and size), so a rebuild is picked up without a restart.
   const cache = new Map<string, Cached>();
 
@@ -69,7 +72,12 @@ export function sdkAssetRoutes({ distDir = path.join(root, "sdk", "dist"), demoD
     const hit = cache.get(file);
     if (hit && hit.mtimeMs === info.mtimeMs && hit.size === info.size) return hit;
     const body = await Bun.file(file).arrayBuffer();
-    const entry = { mtimeMs: info.mtimeMs, size: info.size, body, etag: `"${createHash("sha256").update(new Uint8Array(body)).digest("base64url").slice(0, 22)}"` };
+    const entry = {
+      mtimeMs: info.mtimeMs,
+      size: info.size,
+      body,
+      etag: `"${createHash("sha256").update(new Uint8Array(body)).digest("base64url").slice(0, 22)}"`,
+    };
     cache.set(file, entry);
     return entry;
   }
@@ -105,11 +113,13 @@ export function sdkAssetRoutes({ distDir = path.join(root, "sdk", "dist"), demoD
     );
   });
 
-  const demoPage = (c: Context) => send(c, path.join(demoDir, "index.html"), { "Cache-Control": DEMO }, "The demo page is missing.");
+  const demoPage = (c: Context) =>
+    send(c, path.join(demoDir, "index.html"), { "Cache-Control": DEMO }, "The demo page is missing.");
   app.on(["GET", "HEAD"], "/demo", demoPage);
   app.on(["GET", "HEAD"], "/demo/*", (c) => {
     const name = c.req.path.slice("/demo/".length);
-    if (DEMO_FILE.test(name)) return send(c, path.join(demoDir, name), { "Cache-Control": DEMO }, `No demo file named ${name}.`);
+    if (DEMO_FILE.test(name))
+      return send(c, path.join(demoDir, name), { "Cache-Control": DEMO }, `No demo file named ${name}.`);
     // Any other path is one of the demo's client-side routes (it calls history.pushState), so a reload still works.
     return demoPage(c);
   });

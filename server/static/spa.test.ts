@@ -8,7 +8,8 @@ import { isExcludedFromFallback, registerSpa } from "./spa.ts";
 
 let dist: string;
 let app: Hono;
-const INDEX = '<!doctype html><html><body><div id="root"></div><script type="module" src="/assets/index-abc123.js"></script></body></html>';
+const INDEX =
+  '<!doctype html><html><body><div id="root"></div><script type="module" src="/assets/index-abc123.js"></script></body></html>';
 const SCRIPT = `console.log(${JSON.stringify("x".repeat(2000))});`;
 
 beforeAll(async () => {
@@ -74,7 +75,11 @@ describe("registerSpa", () => {
   });
 
   it("does not leave the dist folder", async () => {
-    for (const url of ["/../spa-test-secret.txt", "/assets/%2e%2e/%2e%2e/spa-test-secret.txt", "/%2e%2e%2fspa-test-secret.txt"]) {
+    for (const url of [
+      "/../spa-test-secret.txt",
+      "/assets/%2e%2e/%2e%2e/spa-test-secret.txt",
+      "/%2e%2e%2fspa-test-secret.txt",
+    ]) {
       const res = await app.request(url);
       expect(res.status, url).toBe(404);
     }

@@ -36,7 +36,8 @@ async function fileInfo(filePath: string) {
     const info = await stat(filePath);
     return info.isFile() ? info : null;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "ENOTDIR") return null;
+    if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "ENOTDIR")
+      return null;
     throw error;
   }
 }
@@ -78,12 +79,18 @@ export function registerSpa(app: Hono, { distDir = path.join(repoRoot, "client",
       if (decoded.startsWith("/api") || decoded.startsWith("/static")) return next();
       const filePath = path.resolve(root, `.${path.posix.normalize(decoded)}`);
       if (!filePath.startsWith(root + path.sep)) return next();
-      const cacheControl = decoded.startsWith("/assets/") ? IMMUTABLE : decoded === "/index.html" ? REVALIDATE : OTHER_FILES;
+      const cacheControl = decoded.startsWith("/assets/")
+        ? IMMUTABLE
+        : decoded === "/index.html"
+          ? REVALIDATE
+          : OTHER_FILES;
       return (await sendFile(c, filePath, cacheControl)) ?? next();
     }
     const response = await sendFile(c, indexPath, REVALIDATE);
     if (response) return response;
-    return c.text("The dashboard has not been built yet. Run `bun run build`, then reload.", 503, { "Retry-After": "30" });
+    return c.text("The dashboard has not been built yet. Run `bun run build`, then reload.", 503, {
+      "Retry-After": "30",
+    });
   }
 
   app.get("*", serve);

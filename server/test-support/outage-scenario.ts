@@ -66,7 +66,8 @@ function spawnChild(name: string, command: string, env: Record<string, string>):
   const collect = async (stream: ReadableStream<Uint8Array>) => {
     const reader = stream.getReader();
     const decoder = new TextDecoder();
-    for (let read = await reader.read(); !read.done; read = await reader.read()) output.push(decoder.decode(read.value));
+    for (let read = await reader.read(); !read.done; read = await reader.read())
+      output.push(decoder.decode(read.value));
   };
   void collect(proc.stdout as ReadableStream<Uint8Array>);
   void collect(proc.stderr as ReadableStream<Uint8Array>);
@@ -151,7 +152,8 @@ export async function runOutageScenario(options: ScenarioOptions): Promise<Scena
       }
       statuses[status] = (statuses[status] ?? 0) + 1;
       // Both down for the whole request: a request that straddles a restart may be answered either way.
-      if (bothDown && postgresDown && redisDown) statusesWhileBothDown[status] = (statusesWhileBothDown[status] ?? 0) + 1;
+      if (bothDown && postgresDown && redisDown)
+        statusesWhileBothDown[status] = (statusesWhileBothDown[status] ?? 0) + 1;
     };
 
     const frozen = workers[0]!;
@@ -204,12 +206,19 @@ export async function runOutageScenario(options: ScenarioOptions): Promise<Scena
     const odb = drizzle(observer, { casing: "snake_case" }) as unknown as Database;
     const prefixes = new Set(acceptedPrefixes);
     const storedAcceptedNow = async () => {
-      const rows = await queryRows<{ insert_id: string }>(odb, sql`select insert_id from events where project_id = ${project.projectId}`);
+      const rows = await queryRows<{ insert_id: string }>(
+        odb,
+        sql`select insert_id from events where project_id = ${project.projectId}`,
+      );
       let n = 0;
       for (const row of rows) if (prefixes.has(row.insert_id.slice(0, row.insert_id.lastIndexOf("-")))) n++;
       return { stored: n, total: rows.length };
     };
-    const drained = await waitFor(async () => (await storedAcceptedNow()).stored === accepted, options.drainSeconds * 1_000, 250);
+    const drained = await waitFor(
+      async () => (await storedAcceptedNow()).stored === accepted,
+      options.drainSeconds * 1_000,
+      250,
+    );
     const drainedAfterSeconds = drained ? (performance.now() - loadEnded) / 1_000 : null;
     // Let the workers acknowledge and the rollups settle on the last batch before comparing.
     await Bun.sleep(500);

@@ -20,7 +20,8 @@ function postgresBin(): string {
   if (onPath) return path.dirname(onPath);
   const root = "/usr/lib/postgresql";
   const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
-  for (const version of versions) if (existsSync(path.join(root, version, "bin", "initdb"))) return path.join(root, version, "bin");
+  for (const version of versions)
+    if (existsSync(path.join(root, version, "bin", "initdb"))) return path.join(root, version, "bin");
   throw new Error("initdb not found: install PostgreSQL's server binaries");
 }
 const BIN = postgresBin();
@@ -40,7 +41,11 @@ const AS_POSTGRES = process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--
 
 async function run(argv: string[]): Promise<void> {
   const proc = Bun.spawn([...AS_POSTGRES, ...argv], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
-  const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  const [code, out, err] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ]);
   if (code !== 0) throw new Error(`${argv.slice(0, 2).join(" ")} exited ${code}: ${err || out}`);
 }
 
@@ -50,7 +55,11 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const port = await freePort();
   let running = false;
   const stopSync = () => {
-    if (running) Bun.spawnSync([...AS_POSTGRES, `${BIN}/pg_ctl`, "-D", dataDir, "-m", "immediate", "-w", "stop"], { stdout: "ignore", stderr: "ignore" });
+    if (running)
+      Bun.spawnSync([...AS_POSTGRES, `${BIN}/pg_ctl`, "-D", dataDir, "-m", "immediate", "-w", "stop"], {
+        stdout: "ignore",
+        stderr: "ignore",
+      });
     running = false;
     rmSync(folder, { recursive: true, force: true });
   };
@@ -60,7 +69,19 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     // fsync off: the tests stop the server process, never the machine, so nothing depends on it, and it keeps the
     // cluster light on a shared 2-core host.
     const options = `-p ${port} -k ${folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60`;
-    await run([`${BIN}/pg_ctl`, "-D", dataDir, "-o", options, "-l", path.join(folder, "log"), "-w", "-t", "60", "start"]);
+    await run([
+      `${BIN}/pg_ctl`,
+      "-D",
+      dataDir,
+      "-o",
+      options,
+      "-l",
+      path.join(folder, "log"),
+      "-w",
+      "-t",
+      "60",
+      "start",
+    ]);
     running = true;
   };
 

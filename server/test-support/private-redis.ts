@@ -13,7 +13,6 @@ export interface PrivateRedis {
   start(): Promise<void>;
 }
 
-
 export async function startPrivateRedis(extraArgs: string[] = []): Promise<PrivateRedis> {
   const port = await freePort();
   let proc: ReturnType<typeof Bun.spawn> | null = null;

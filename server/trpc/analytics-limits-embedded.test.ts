@@ -26,7 +26,13 @@ let project: { id: string; apiKey: string };
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), "ad-embedded-limits-"));
-  const config = parseConfig({ NODE_ENV: "test", DATA_DIR: dataDir, COOKIE_SECURE: "false", LOG_LEVEL: "silent", RATE_LIMIT_PER_MINUTE: "100000" });
+  const config = parseConfig({
+    NODE_ENV: "test",
+    DATA_DIR: dataDir,
+    COOKIE_SECURE: "false",
+    LOG_LEVEL: "silent",
+    RATE_LIMIT_PER_MINUTE: "100000",
+  });
   services = await createServices(config, { logger: createLogger("silent") });
   server = startTestServer(services);
   owner = await registerAndSignIn(services);
@@ -58,9 +64,12 @@ afterAll(async () => {
 });
 
 const analytics = (procedure: string, input: object) =>
-  fetch(`${server.url}/api/trpc/analytics.${procedure}?input=${encodeURIComponent(JSON.stringify({ projectId: project.id, ...input }))}`, {
-    headers: { authorization: `Bearer ${owner.login.accessToken}` },
-  });
+  fetch(
+    `${server.url}/api/trpc/analytics.${procedure}?input=${encodeURIComponent(JSON.stringify({ projectId: project.id, ...input }))}`,
+    {
+      headers: { authorization: `Bearer ${owner.login.accessToken}` },
+    },
+  );
 
 /**
  * Milliseconds from sending `send` to an ingest request, sent 200 ms later, answering 202. A statement that blocks
@@ -82,10 +91,14 @@ async function ingestAnsweredAfter(send: () => Promise<Response>): Promise<{ ms:
 
 describe("analytics limits in embedded mode", () => {
   it("refuses a filtered read over more raw events than it may scan before running it, so ingest keeps answering 202", async () => {
-    const { ms, heavy: answer } = await ingestAnsweredAfter(() => analytics("overview", { period: "7d", filters: neqFilters }));
+    const { ms, heavy: answer } = await ingestAnsweredAfter(() =>
+      analytics("overview", { period: "7d", filters: neqFilters }),
+    );
     expect(ms).toBeLessThan(1_000);
     expect(answer.status).toBe(400);
-    expect(((await answer.json()) as { error: { message: string } }).error.message).toContain("narrow the range or the filters");
+    expect(((await answer.json()) as { error: { message: string } }).error.message).toContain(
+      "narrow the range or the filters",
+    );
   }, 60_000);
 
   it("refuses the reproduction (42 days of hours, 20 filters) at once, on granularity", async () => {

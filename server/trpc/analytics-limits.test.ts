@@ -20,7 +20,10 @@ let projectId: string;
 let observer: postgres.Sql;
 
 beforeAll(async () => {
-  t = await createTestServices({ RATE_LIMIT_PER_MINUTE: "1000000", ANALYTICS_STATEMENT_TIMEOUT_MS: String(TIMEOUT_MS) }, { redis: false });
+  t = await createTestServices(
+    { RATE_LIMIT_PER_MINUTE: "1000000", ANALYTICS_STATEMENT_TIMEOUT_MS: String(TIMEOUT_MS) },
+    { redis: false },
+  );
   server = startTestServer(t.services);
   owner = await registerAndSignIn(t.services);
   projectId = (await owner.caller.projects.create({ name: "Limits" })).project.id;
@@ -93,7 +96,9 @@ describe("analytics statement limits (PostgreSQL)", () => {
     );
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(response.status).toBe(400);
-    const body = (await response.json()) as { error: { message: string; data: { code: string; zodIssues: Array<{ path: string[] }> } } };
+    const body = (await response.json()) as {
+      error: { message: string; data: { code: string; zodIssues: Array<{ path: string[] }> } };
+    };
     expect(body.error.data.code).toBe("BAD_REQUEST");
     expect(body.error.data.zodIssues.map((issue) => issue.path.join("."))).toEqual(["granularity"]);
     expect(body.error.message).toContain("narrow the range or the filters");
@@ -102,7 +107,11 @@ describe("analytics statement limits (PostgreSQL)", () => {
   }, 30_000);
 
   it("answers 20 filters over 7 days of hours with the same points as no filters (they match every event)", async () => {
-    const range = { from: new Date(Date.now() - 7 * DAY).toISOString(), to: new Date().toISOString(), granularity: "hour" };
+    const range = {
+      from: new Date(Date.now() - 7 * DAY).toISOString(),
+      to: new Date().toISOString(),
+      granularity: "hour",
+    };
     const get = async (input: object) => {
       const response = await fetch(analyticsUrl("timeseries", input), { headers: authorization() });
       expect(response.status).toBe(200);
@@ -117,9 +126,12 @@ describe("analytics statement limits (PostgreSQL)", () => {
     const release = await lockEvents();
     try {
       const started = Date.now();
-      const response = await fetch(analyticsUrl("overview", { period: "7d", filters: [{ dimension: "path", op: "neq", value: "/x" }] }), {
-        headers: authorization(),
-      });
+      const response = await fetch(
+        analyticsUrl("overview", { period: "7d", filters: [{ dimension: "path", op: "neq", value: "/x" }] }),
+        {
+          headers: authorization(),
+        },
+      );
       const elapsed = Date.now() - started;
       expect(response.status).toBe(408);
       const body = (await response.json()) as { error: { message: string; data: { code: string } } };
@@ -150,7 +162,9 @@ describe("analytics statement limits (PostgreSQL)", () => {
       await lockSlow`begin`;
       await lockSlow`lock table events in access exclusive mode`;
       const controller = new AbortController();
-      const input = encodeURIComponent(JSON.stringify({ projectId: project, period: "7d", filters: [{ dimension: "path", op: "neq", value: "/x" }] }));
+      const input = encodeURIComponent(
+        JSON.stringify({ projectId: project, period: "7d", filters: [{ dimension: "path", op: "neq", value: "/x" }] }),
+      );
       const request = fetch(`${slowServer.url}/api/trpc/analytics.overview?input=${input}`, {
         headers: { authorization: `Bearer ${user.login.accessToken}` },
         signal: controller.signal,

@@ -37,7 +37,10 @@ export function reportStatementTimeout(ctx: InnerContext, path: string, error: u
   }
   const seconds = ctx.services.config.ANALYTICS_STATEMENT_TIMEOUT_MS / 1000;
   ctx.services.metrics.queryTimeouts.inc();
-  ctx.services.logger.warn("analytics statement timed out", { path, timeoutMs: ctx.services.config.ANALYTICS_STATEMENT_TIMEOUT_MS });
+  ctx.services.logger.warn("analytics statement timed out", {
+    path,
+    timeoutMs: ctx.services.config.ANALYTICS_STATEMENT_TIMEOUT_MS,
+  });
   return new TRPCError({
     code: "TIMEOUT",
     message: `This took longer than ${seconds} s to compute: ${NARROW}.`,
@@ -46,7 +49,11 @@ export function reportStatementTimeout(ctx: InnerContext, path: string, error: u
 }
 
 /** What every analytics input has that bounds its work. */
-type BoundedInput = RangeInput & { projectId: string; filters?: AnalyticsFilter[] | undefined; dimension?: string | undefined };
+type BoundedInput = RangeInput & {
+  projectId: string;
+  filters?: AnalyticsFilter[] | undefined;
+  dimension?: string | undefined;
+};
 
 /** Throws BAD_REQUEST when an embedded read would scan more raw events than EMBEDDED_MAX_RAW_EVENTS. */
 async function boundEmbeddedWork(db: Database, input: BoundedInput): Promise<void> {
@@ -54,7 +61,11 @@ async function boundEmbeddedWork(db: Database, input: BoundedInput): Promise<voi
   if (!readsRaw) return;
   const { from, to } = resolveRange(input, Date.now());
   const length = to.getTime() - from.getTime();
-  const events = await countEventsInRange(db, { projectId: input.projectId, from: from.getTime() - length, to: to.getTime() });
+  const events = await countEventsInRange(db, {
+    projectId: input.projectId,
+    from: from.getTime() - length,
+    to: to.getTime(),
+  });
   if (events > EMBEDDED_MAX_RAW_EVENTS) {
     throw new TRPCError({
       code: "BAD_REQUEST",
@@ -74,7 +85,11 @@ export const analyticsLimits = middleware(async ({ ctx, path, input, next }) => 
     await boundEmbeddedWork(database.db, input as BoundedInput);
     return next({ ctx: { db: database.db } });
   }
-  const limits = { timeoutMs: ctx.services.config.ANALYTICS_STATEMENT_TIMEOUT_MS, signal: ctx.signal, logger: ctx.services.logger };
+  const limits = {
+    timeoutMs: ctx.services.config.ANALYTICS_STATEMENT_TIMEOUT_MS,
+    signal: ctx.signal,
+    logger: ctx.services.logger,
+  };
   try {
     return await runWithStatementLimits(database, limits, async (db) => {
       const result = await next({ ctx: { db } });

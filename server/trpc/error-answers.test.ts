@@ -26,22 +26,24 @@ interface LogLine {
 /** The real logger writing into `lines` instead of stderr, so tests read exactly the records it would write. */
 function capturingLogger(lines: LogLine[]): Logger {
   const logger = createLogger("debug");
-  const keep = (write: (message: string, fields?: Record<string, unknown>) => void) => (message: string, fields?: Record<string, unknown>) => {
-    const { stderr, stdout } = process;
-    let written = "";
-    const capture = (chunk: string | Uint8Array) => ((written += String(chunk)), true);
-    const [errWrite, outWrite] = [stderr.write, stdout.write];
-    stderr.write = capture as typeof stderr.write;
-    stdout.write = capture as typeof stdout.write;
-    try {
-      write(message, fields);
-    } finally {
-      stderr.write = errWrite;
-      stdout.write = outWrite;
-    }
-    const record = JSON.parse(written) as Record<string, unknown>;
-    lines.push({ level: String(record.level), message: String(record.msg), fields: record });
-  };
+  const keep =
+    (write: (message: string, fields?: Record<string, unknown>) => void) =>
+    (message: string, fields?: Record<string, unknown>) => {
+      const { stderr, stdout } = process;
+      let written = "";
+      const capture = (chunk: string | Uint8Array) => ((written += String(chunk)), true);
+      const [errWrite, outWrite] = [stderr.write, stdout.write];
+      stderr.write = capture as typeof stderr.write;
+      stdout.write = capture as typeof stdout.write;
+      try {
+        write(message, fields);
+      } finally {
+        stderr.write = errWrite;
+        stdout.write = outWrite;
+      }
+      const record = JSON.parse(written) as Record<string, unknown>;
+      lines.push({ level: String(record.level), message: String(record.msg), fields: record });
+    };
   return { debug: keep(logger.debug), info: keep(logger.info), warn: keep(logger.warn), error: keep(logger.error) };
 }
 
@@ -79,7 +81,10 @@ function mutate(base: string, path: string, input: unknown, bearer: string | nul
 }
 
 interface ErrorBody {
-  error: { message: string; data: { code: string; httpStatus: number; zodIssues: Array<{ path: unknown[] }> | null; requestId?: string | null } };
+  error: {
+    message: string;
+    data: { code: string; httpStatus: number; zodIssues: Array<{ path: unknown[] }> | null; requestId?: string | null };
+  };
 }
 
 async function expectBadRequestOn(res: Response, path: unknown[]) {
@@ -94,23 +99,37 @@ async function expectBadRequestOn(res: Response, path: unknown[]) {
 describe("input PostgreSQL cannot take", () => {
   it("answers 400 on the filter's value when it holds NUL", async () => {
     const filters = [{ dimension: "path", op: "eq", value: "/a\u0000b" }];
-    await expectBadRequestOn(await query(server.url, "analytics.overview", { projectId, filters }), ["filters", 0, "value"]);
+    await expectBadRequestOn(await query(server.url, "analytics.overview", { projectId, filters }), [
+      "filters",
+      0,
+      "value",
+    ]);
   });
 
   it("answers 400 on the filter's dimension when a property key holds NUL", async () => {
     const filters = [{ dimension: "property:pl\u0000an", op: "neq", value: "pro" }];
-    await expectBadRequestOn(await query(server.url, "analytics.timeseries", { projectId, filters }), ["filters", 0, "dimension"]);
+    await expectBadRequestOn(await query(server.url, "analytics.timeseries", { projectId, filters }), [
+      "filters",
+      0,
+      "dimension",
+    ]);
     const breakdown = { projectId, dimension: "property:\u0000" };
     await expectBadRequestOn(await query(server.url, "analytics.breakdown", breakdown), ["dimension"]);
   });
 
   it("answers 400 on any other string input holding NUL, a project's name for one", async () => {
     await expectBadRequestOn(await mutate(server.url, "projects.create", { name: "Shop\u0000" }), ["name"]);
-    await expectBadRequestOn(await mutate(server.url, "auth.login", { email: "a\u0000@example.com", password: "x" }, null), ["email"]);
+    await expectBadRequestOn(
+      await mutate(server.url, "auth.login", { email: "a\u0000@example.com", password: "x" }, null),
+      ["email"],
+    );
   });
 
   it("answers 400 on `from` in year 0001 and on `to` far in the future", async () => {
-    await expectBadRequestOn(await query(server.url, "analytics.overview", { projectId, from: "0001-01-01T00:00:00Z" }), ["from"]);
+    await expectBadRequestOn(
+      await query(server.url, "analytics.overview", { projectId, from: "0001-01-01T00:00:00Z" }),
+      ["from"],
+    );
     const future = { projectId, from: "2026-01-01T00:00:00Z", to: "9999-12-31T00:00:00Z" };
     await expectBadRequestOn(await query(server.url, "analytics.sessions", future), ["to"]);
     const early = { projectId, from: "1999-12-31T23:59:59Z", to: "2000-01-02T00:00:00Z" };
@@ -119,9 +138,17 @@ describe("input PostgreSQL cannot take", () => {
 
   it("still answers a range from 2000-01-01 to a day ahead", async () => {
     const to = new Date(Date.now() + 23 * 3_600_000).toISOString();
-    const res = await query(server.url, "analytics.overview", { projectId, from: new Date(Date.now() - 86_400_000 * 30).toISOString(), to });
+    const res = await query(server.url, "analytics.overview", {
+      projectId,
+      from: new Date(Date.now() - 86_400_000 * 30).toISOString(),
+      to,
+    });
     expect(res.status).toBe(200);
-    const res2 = await query(server.url, "analytics.topEvents", { projectId, from: "2000-01-01T00:00:00Z", to: "2000-06-01T00:00:00Z" });
+    const res2 = await query(server.url, "analytics.topEvents", {
+      projectId,
+      from: "2000-01-01T00:00:00Z",
+      to: "2000-06-01T00:00:00Z",
+    });
     expect(res2.status).toBe(200);
   });
 });
@@ -158,7 +185,11 @@ describe("internal errors", () => {
 
   it("answer a generic message with the request id when the database is unreachable", async () => {
     const port = await freePort();
-    const unreachable = await openDatabase({ databaseUrl: `postgres://postgres@127.0.0.1:${port}/gone`, dataDir: "", poolSize: 1 });
+    const unreachable = await openDatabase({
+      databaseUrl: `postgres://postgres@127.0.0.1:${port}/gone`,
+      dataDir: "",
+      poolSize: 1,
+    });
     const broken = startTestServer({ ...t.services, db: unreachable.db, logger: capturingLogger(lines) });
     try {
       // Signed in: building the request's context reads the user, which fails.

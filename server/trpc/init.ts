@@ -181,7 +181,10 @@ const refuseNul = t.middleware(async ({ getRawInput, next }) => {
   const path = findNul(await getRawInput());
   if (path) {
     // Made by a parse, as tRPC's own input errors are (zod 4's ZodError built by hand is no Error, which tRPC rewraps).
-    const cause = z.any().superRefine((_, ctx) => ctx.addIssue({ code: "custom", path, message: NUL_MESSAGE })).safeParse(null).error;
+    const cause = z
+      .any()
+      .superRefine((_, ctx) => ctx.addIssue({ code: "custom", path, message: NUL_MESSAGE }))
+      .safeParse(null).error;
     throw new TRPCError({ code: "BAD_REQUEST", message: `${path.join(".") || "input"}: ${NUL_MESSAGE}`, cause });
   }
   return next();

@@ -44,7 +44,9 @@ export async function runWorker(services: Services, options: { consumer?: string
   return {
     stop: async () => {
       await worker.stop();
-      await slot.release().catch((error) => services.logger.warn("cannot release the worker's consumer slot", { error }));
+      await slot
+        .release()
+        .catch((error) => services.logger.warn("cannot release the worker's consumer slot", { error }));
     },
   };
 }
@@ -60,7 +62,11 @@ export function spawnWorkerProcess(logger: Logger): StoppableWorker {
 
   const launch = () => {
     const startedAt = Date.now();
-    const proc = Bun.spawn([process.execPath, MAIN, "worker"], { stdout: "inherit", stderr: "inherit", stdin: "ignore" });
+    const proc = Bun.spawn([process.execPath, MAIN, "worker"], {
+      stdout: "inherit",
+      stderr: "inherit",
+      stdin: "ignore",
+    });
     child = proc;
     logger.info("worker process started", { pid: proc.pid });
     void proc.exited.then((code) => {

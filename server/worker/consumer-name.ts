@@ -36,7 +36,9 @@ export async function claimConsumerName(kv: KeyStore, logger: Logger): Promise<C
     }
     if (!taken) continue;
     const timer = setInterval(() => {
-      kv.set(key, me, SLOT_TTL_MS).catch((error) => logger.warn("cannot refresh the worker's consumer slot", { error, key }));
+      kv.set(key, me, SLOT_TTL_MS).catch((error) =>
+        logger.warn("cannot refresh the worker's consumer slot", { error, key }),
+      );
     }, HEARTBEAT_MS);
     timer.unref?.();
     return {

@@ -39,7 +39,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const code = codeOf(current);
     if (code) {
       if (UNAVAILABLE_CLIENT_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code)) return true;
-      if (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_SQLSTATE_PREFIXES.some((prefix) => code.startsWith(prefix))) return true;
+      if (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_SQLSTATE_PREFIXES.some((prefix) => code.startsWith(prefix)))
+        return true;
     }
     current = (current as { cause?: unknown }).cause;
   }

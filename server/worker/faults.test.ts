@@ -31,7 +31,9 @@ async function servicesFor(options: { redisUrl: string; databaseUrl?: (name: str
     LOG_LEVEL: "silent",
     DB_POOL_SIZE: "4",
   });
-  const services = await createServices(config, { logger: createLogger(process.env.FAULTS_LOG === "1" ? "debug" : "silent") });
+  const services = await createServices(config, {
+    logger: createLogger(process.env.FAULTS_LOG === "1" ? "debug" : "silent"),
+  });
   return {
     services,
     cleanup: async () => {
@@ -81,10 +83,17 @@ describe("the pipeline under faults", () => {
 
       await redis.start();
       expect(
-        await waitFor(async () => (await send(project.apiKey, makeEvents(10, "after"))).status === 202 && (await services.stream.backlog()).length > 0, 10_000),
+        await waitFor(
+          async () =>
+            (await send(project.apiKey, makeEvents(10, "after"))).status === 202 &&
+            (await services.stream.backlog()).length > 0,
+          10_000,
+        ),
       ).toBe(true);
       expect(await waitFor(async () => (await countEvents(services.db, project.projectId)) >= 70, 15_000)).toBe(true);
-      expect(await sumRollupCounts(services.db, project.projectId)).toBe(await countEvents(services.db, project.projectId));
+      expect(await sumRollupCounts(services.db, project.projectId)).toBe(
+        await countEvents(services.db, project.projectId),
+      );
     } finally {
       await worker.stop();
       await cleanup();
@@ -153,9 +162,13 @@ describe("the pipeline under faults", () => {
       const expected = 10 + sent * 10;
       // Counted on a connection of our own, straight to PostgreSQL: a pool connection opened through the proxy
       // during the outage can sit in its connect timeout (30 s), which says nothing about the worker.
-      const observer = drizzle(postgres(directUrl, { max: 1, onnotice: () => {} }), { casing: "snake_case" }) as unknown as Database;
+      const observer = drizzle(postgres(directUrl, { max: 1, onnotice: () => {} }), {
+        casing: "snake_case",
+      }) as unknown as Database;
       try {
-        expect(await waitFor(async () => (await countEvents(observer, project.projectId)) === expected, 20_000)).toBe(true);
+        expect(await waitFor(async () => (await countEvents(observer, project.projectId)) === expected, 20_000)).toBe(
+          true,
+        );
         expect(await sumRollupCounts(observer, project.projectId)).toBe(expected);
       } finally {
         await (observer as unknown as { $client: postgres.Sql }).$client.end();

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { sql } from "drizzle-orm";
 import { queryRows } from "../db/client.ts";
 import type { EventStream, StreamEntry } from "../infra/event-stream.ts";
-import { countEvents, createTestProject, makeEvents, sumRollupCounts, waitFor, type TestProject } from "../ingest/test-fixtures.ts";
+import {
+  countEvents,
+  createTestProject,
+  makeEvents,
+  sumRollupCounts,
+  waitFor,
+  type TestProject,
+} from "../ingest/test-fixtures.ts";
 import { liveChannel } from "../live/publish-stored-events.ts";
 import type { RunningServer } from "../serve.ts";
 import { createTestServices, startTestServer, type TestServices } from "../test-support/services.ts";
@@ -21,7 +28,9 @@ afterAll(async () => {
   await t.cleanup();
 });
 
-function startTestWorker(options: { consumer?: string; claimIdleMs?: number; claimEveryMs?: number } = {}): RunningWorker {
+function startTestWorker(
+  options: { consumer?: string; claimIdleMs?: number; claimEveryMs?: number } = {},
+): RunningWorker {
   const { db, stream, pubsub, logger } = t.services;
   return startWorker(
     { db, stream, pubsub, logger },
@@ -61,9 +70,14 @@ describe("the event pipeline", () => {
     project = await createTestProject(t.services.db);
     const worker = startTestWorker();
     try {
-      const answers = await inParallel(10, batches.map((events) => () => send(project.apiKey, events)));
+      const answers = await inParallel(
+        10,
+        batches.map((events) => () => send(project.apiKey, events)),
+      );
       expect(answers.every((a) => a.status === 202 && a.body.accepted === 100)).toBe(true);
-      expect(await waitFor(async () => (await countEvents(t.services.db, project.projectId)) === 10_000, 20_000)).toBe(true);
+      expect(await waitFor(async () => (await countEvents(t.services.db, project.projectId)) === 10_000, 20_000)).toBe(
+        true,
+      );
       expect(await sumRollupCounts(t.services.db, project.projectId)).toBe(10_000);
     } finally {
       await worker.stop();
@@ -73,9 +87,18 @@ describe("the event pipeline", () => {
   it("adds nothing when the same batches are sent again", async () => {
     const worker = startTestWorker();
     try {
-      const answers = await inParallel(10, batches.map((events) => () => send(project.apiKey, events)));
+      const answers = await inParallel(
+        10,
+        batches.map((events) => () => send(project.apiKey, events)),
+      );
       expect(answers.every((a) => a.status === 202)).toBe(true);
-      expect(await waitFor(async () => (await t.services.stream.backlog()).lag === 0 && (await t.services.stream.backlog()).pending === 0, 20_000)).toBe(true);
+      expect(
+        await waitFor(
+          async () =>
+            (await t.services.stream.backlog()).lag === 0 && (await t.services.stream.backlog()).pending === 0,
+          20_000,
+        ),
+      ).toBe(true);
       expect(await countEvents(t.services.db, project.projectId)).toBe(10_000);
       expect(await sumRollupCounts(t.services.db, project.projectId)).toBe(10_000);
     } finally {
@@ -91,7 +114,13 @@ describe("the event pipeline", () => {
         "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
       await send(
         p.apiKey,
-        [{ event: "page_view", page_url: "https://shop.example.com/pricing?utm_source=news&utm_medium=mail&utm_campaign=june", referrer: "https://www.google.com/search?q=a" }],
+        [
+          {
+            event: "page_view",
+            page_url: "https://shop.example.com/pricing?utm_source=news&utm_medium=mail&utm_campaign=june",
+            referrer: "https://www.google.com/search?q=a",
+          },
+        ],
         { "user-agent": userAgent },
       );
       expect(await waitFor(async () => (await countEvents(t.services.db, p.projectId)) === 1)).toBe(true);
@@ -146,7 +175,9 @@ describe("the event pipeline", () => {
   it("publishes each stored event to the project's live channel after the commit", async () => {
     const p = await createTestProject(t.services.db);
     const received: unknown[] = [];
-    const unsubscribe = await t.services.pubsub.subscribe(liveChannel(p.projectId), (message) => received.push(...JSON.parse(message)));
+    const unsubscribe = await t.services.pubsub.subscribe(liveChannel(p.projectId), (message) =>
+      received.push(...JSON.parse(message)),
+    );
     const worker = startTestWorker();
     try {
       await send(p.apiKey, [{ event: "live_one", distinct_id: "u1", properties: { a: 1 } }, { event: "live_two" }]);
@@ -188,8 +219,24 @@ describe("processEntries", () => {
   it("stores the good events around a bad one and dead-letters the bad one's entry after 5 deliveries", async () => {
     const p = await createTestProject(t.services.db);
     const now = Date.now();
-    const entry = (events: unknown[]) => JSON.stringify({ v: 1, p: p.projectId, r: now, u: null, i: null, b: null, o: null, d: null, e: events });
-    const event = (id: string, properties: unknown) => [id, "e", null, null, now, null, null, properties, null, null, null, null, null, null];
+    const entry = (events: unknown[]) =>
+      JSON.stringify({ v: 1, p: p.projectId, r: now, u: null, i: null, b: null, o: null, d: null, e: events });
+    const event = (id: string, properties: unknown) => [
+      id,
+      "e",
+      null,
+      null,
+      now,
+      null,
+      null,
+      properties,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+    ];
     // PostgreSQL's jsonb refuses U+0000: ingest cleans it, so only a hand-made entry can carry it.
     await t.services.stream.append(entry([event("good-1", {}), event("bad", { x: "\u0000" }), event("good-2", {})]));
     await t.services.stream.append(entry([event("good-3", {})]));
@@ -220,7 +267,10 @@ describe("processEntries", () => {
     const p = await createTestProject(t.services.db);
     await send(p.apiKey, makeEvents(5));
     const entries: StreamEntry[] = await t.services.stream.readNew(`solo-${Bun.randomUUIDv7()}`, 10, 100);
-    const outcome = await processEntries({ db: t.services.db, stream: t.services.stream, pubsub: t.services.pubsub, logger: t.services.logger }, entries);
+    const outcome = await processEntries(
+      { db: t.services.db, stream: t.services.stream, pubsub: t.services.pubsub, logger: t.services.logger },
+      entries,
+    );
     expect(outcome).toMatchObject({ inserted: 5, acked: entries.length, retried: 0 });
     expect((await t.services.stream.backlog()).pending).toBe(0);
   });

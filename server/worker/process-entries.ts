@@ -109,7 +109,9 @@ export async function processEntries(deps: ProcessDeps, entries: readonly Stream
             problems.push(`event ${i} (insert_id ${item.rows[i]!.insertId}): ${describe(rowError)}`);
           }
         }
-        item.problem = problems.length ? `PostgreSQL refused ${problems.length} event(s): ${problems.join("; ")}` : null;
+        item.problem = problems.length
+          ? `PostgreSQL refused ${problems.length} event(s): ${problems.join("; ")}`
+          : null;
       }
     }
   }

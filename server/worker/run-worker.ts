@@ -127,7 +127,15 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): RunningWo
   const claimIdleMs = options.claimIdleMs ?? 30_000;
   const claimEveryMs = options.claimEveryMs ?? 5_000;
   const concurrency = options.concurrency ?? 2;
-  const stats: WorkerStats = { batches: 0, entries: 0, inserted: 0, duplicates: 0, deadLettered: 0, lag: 0, pending: 0 };
+  const stats: WorkerStats = {
+    batches: 0,
+    entries: 0,
+    inserted: 0,
+    duplicates: 0,
+    deadLettered: 0,
+    lag: 0,
+    pending: 0,
+  };
   let stopping = false;
   const backoff = new Backoff();
   let lastMeasured = 0;
@@ -232,10 +240,13 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): RunningWo
         outcome = await processEntries({ ...deps, maxDeliveries: options.maxDeliveries }, entries);
       } catch (error) {
         if (error instanceof DatabaseUnavailable) {
-          if (!databaseDown) logger.warn("PostgreSQL is unavailable; keeping the batch and retrying", { error: error.cause });
+          if (!databaseDown)
+            logger.warn("PostgreSQL is unavailable; keeping the batch and retrying", { error: error.cause });
           databaseDown = true;
           if (stopping) {
-            logger.info("stopping with an unstored batch; it stays pending for the next start", { entries: entries.length });
+            logger.info("stopping with an unstored batch; it stays pending for the next start", {
+              entries: entries.length,
+            });
             return;
           }
           await sleep(backoff.next());

@@ -56,7 +56,9 @@ describe("the worker process", () => {
     }
 
     const first = spawnWorker(2);
-    expect(await waitFor(async () => (await countEvents(t.services.db, project.projectId)) >= 1_000, 20_000, 10)).toBe(true);
+    expect(await waitFor(async () => (await countEvents(t.services.db, project.projectId)) >= 1_000, 20_000, 10)).toBe(
+      true,
+    );
     first.kill("SIGKILL");
     await first.exited;
     const atKill = await countEvents(t.services.db, project.projectId);
@@ -65,7 +67,9 @@ describe("the worker process", () => {
 
     const second = spawnWorker(50);
     try {
-      expect(await waitFor(async () => (await countEvents(t.services.db, project.projectId)) === 10_000, 30_000)).toBe(true);
+      expect(await waitFor(async () => (await countEvents(t.services.db, project.projectId)) === 10_000, 30_000)).toBe(
+        true,
+      );
       expect(await waitFor(async () => (await t.services.stream.backlog()).pending === 0, 10_000)).toBe(true);
       expect(await sumRollupCounts(t.services.db, project.projectId)).toBe(10_000);
     } finally {
@@ -115,7 +119,9 @@ describe("bun start with REDIS_URL", () => {
         body: JSON.stringify({ events: makeEvents(25) }),
       });
       expect(res.status).toBe(202);
-      expect(await waitFor(async () => (await countEvents(t.services.db, project.projectId)) === 25, 15_000)).toBe(true);
+      expect(await waitFor(async () => (await countEvents(t.services.db, project.projectId)) === 25, 15_000)).toBe(
+        true,
+      );
     } finally {
       proc.kill("SIGTERM");
     }
@@ -135,12 +141,16 @@ describe("bun start with REDIS_URL", () => {
       void (async () => {
         const reader = stream.getReader();
         const decoder = new TextDecoder();
-        for (let read = await reader.read(); !read.done; read = await reader.read()) output += decoder.decode(read.value);
+        for (let read = await reader.read(); !read.done; read = await reader.read())
+          output += decoder.decode(read.value);
       })();
     }
-    const workerPids = () => [...output.matchAll(/"msg":"worker process started".*?"pid":(\d+)/g)].map((m) => Number(m[1]));
+    const workerPids = () =>
+      [...output.matchAll(/"msg":"worker process started".*?"pid":(\d+)/g)].map((m) => Number(m[1]));
     try {
-      expect(await waitFor(async () => /listening on http/.test(output) && workerPids().length === 1, 15_000)).toBe(true);
+      expect(await waitFor(async () => /listening on http/.test(output) && workerPids().length === 1, 15_000)).toBe(
+        true,
+      );
       const url = /listening on (http:\/\/[^"\s]+)/.exec(output)![1];
       const [first] = workerPids();
       process.kill(first!, "SIGKILL");
@@ -155,7 +165,9 @@ describe("bun start with REDIS_URL", () => {
         body: JSON.stringify({ events: makeEvents(25) }),
       });
       expect(res.status).toBe(202);
-      expect(await waitFor(async () => (await countEvents(t.services.db, project.projectId)) === 25, 15_000)).toBe(true);
+      expect(await waitFor(async () => (await countEvents(t.services.db, project.projectId)) === 25, 15_000)).toBe(
+        true,
+      );
     } finally {
       proc.kill("SIGTERM");
     }

@@ -84,7 +84,10 @@ export function AccountMenu(props: { email: string; fullName: string | null }) {
           }
         }}
       >
-        <span aria-hidden="true" class="grid h-7 w-7 place-items-center rounded-full bg-indigo-600 text-xs font-semibold text-white">
+        <span
+          aria-hidden="true"
+          class="grid h-7 w-7 place-items-center rounded-full bg-indigo-600 text-xs font-semibold text-white"
+        >
           {initial()}
         </span>
         <span class="hidden max-w-40 truncate sm:inline">{props.fullName || props.email}</span>

@@ -18,7 +18,12 @@ const td = "px-3 py-2 whitespace-nowrap";
 function Table(props: { caption: string; head: JSX.Element; children: JSX.Element }) {
   return (
     // Focusable so keyboard users can scroll the wide table sideways on phones.
-    <div class="focus-ring -mx-4 overflow-x-auto rounded sm:mx-0" tabindex="0" role="region" aria-label={`${props.caption} table`}>
+    <div
+      class="focus-ring -mx-4 overflow-x-auto rounded sm:mx-0"
+      tabindex="0"
+      role="region"
+      aria-label={`${props.caption} table`}
+    >
       <table class="min-w-full text-sm tabular">
         <caption class="sr-only">{props.caption}</caption>
         <thead class="border-b border-zinc-200 dark:border-zinc-800">{props.head}</thead>
@@ -30,7 +35,10 @@ function Table(props: { caption: string; head: JSX.Element; children: JSX.Elemen
 
 function Truncated(props: { text: string | null; empty?: string; class?: string }) {
   return (
-    <span class={`block max-w-48 truncate ${props.text ? "" : "italic text-muted"} ${props.class ?? ""}`} title={props.text ?? undefined}>
+    <span
+      class={`block max-w-48 truncate ${props.text ? "" : "italic text-muted"} ${props.class ?? ""}`}
+      title={props.text ?? undefined}
+    >
       {props.text || props.empty || "–"}
     </span>
   );
@@ -45,7 +53,9 @@ function createCursorPages(resetOn: Accessor<unknown>) {
     cursor: () => cursors().at(-1),
     /** Moves to `page`: one forward with the shown page's nextCursor, or back to any earlier page. */
     go: (page: number, nextCursor: string | null) =>
-      setCursors((list) => (page > list.length - 1 ? (nextCursor ? [...list, nextCursor] : list) : list.slice(0, page + 1))),
+      setCursors((list) =>
+        page > list.length - 1 ? (nextCursor ? [...list, nextCursor] : list) : list.slice(0, page + 1),
+      ),
   };
 }
 
@@ -55,18 +65,35 @@ export function SessionsTable(props: { projectId: string; range: AnalyticsRange 
   return (
     <QueryBoundary query={query} label="Loading sessions" skeletonClass="h-64">
       {(result) => (
-        <Show when={result().total > 0} fallback={<p class="py-8 text-center text-sm text-muted">No sessions in this period.</p>}>
+        <Show
+          when={result().total > 0}
+          fallback={<p class="py-8 text-center text-sm text-muted">No sessions in this period.</p>}
+        >
           <Table
             caption="Sessions"
             head={
               <tr>
-                <th scope="col" class={th}>Session</th>
-                <th scope="col" class={th}>User</th>
-                <th scope="col" class={`${th} text-right`}>Events</th>
-                <th scope="col" class={`${th} text-right`}>Duration</th>
-                <th scope="col" class={th}>Entry page</th>
-                <th scope="col" class={th}>Exit page</th>
-                <th scope="col" class={th}>Last seen</th>
+                <th scope="col" class={th}>
+                  Session
+                </th>
+                <th scope="col" class={th}>
+                  User
+                </th>
+                <th scope="col" class={`${th} text-right`}>
+                  Events
+                </th>
+                <th scope="col" class={`${th} text-right`}>
+                  Duration
+                </th>
+                <th scope="col" class={th}>
+                  Entry page
+                </th>
+                <th scope="col" class={th}>
+                  Exit page
+                </th>
+                <th scope="col" class={th}>
+                  Last seen
+                </th>
               </tr>
             }
           >
@@ -114,16 +141,29 @@ export function UsersTable(props: { projectId: string; range: AnalyticsRange }) 
   return (
     <QueryBoundary query={query} label="Loading users" skeletonClass="h-64">
       {(result) => (
-        <Show when={result().total > 0} fallback={<p class="py-8 text-center text-sm text-muted">No identified users in this period.</p>}>
+        <Show
+          when={result().total > 0}
+          fallback={<p class="py-8 text-center text-sm text-muted">No identified users in this period.</p>}
+        >
           <Table
             caption="Users"
             head={
               <tr>
-                <th scope="col" class={th}>User</th>
-                <th scope="col" class={`${th} text-right`}>Events</th>
-                <th scope="col" class={`${th} text-right`}>Sessions</th>
-                <th scope="col" class={th}>First seen</th>
-                <th scope="col" class={th}>Last seen</th>
+                <th scope="col" class={th}>
+                  User
+                </th>
+                <th scope="col" class={`${th} text-right`}>
+                  Events
+                </th>
+                <th scope="col" class={`${th} text-right`}>
+                  Sessions
+                </th>
+                <th scope="col" class={th}>
+                  First seen
+                </th>
+                <th scope="col" class={th}>
+                  Last seen
+                </th>
               </tr>
             }
           >

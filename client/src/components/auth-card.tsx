@@ -2,7 +2,12 @@
 import type { JSX } from "solid-js";
 import { Brand } from "./brand.tsx";
 
-export function AuthCard(props: { title: string; subtitle?: JSX.Element; children: JSX.Element; footer?: JSX.Element }) {
+export function AuthCard(props: {
+  title: string;
+  subtitle?: JSX.Element;
+  children: JSX.Element;
+  footer?: JSX.Element;
+}) {
   return (
     <div class="flex min-h-screen flex-col items-center justify-center px-4 py-10">
       <div class="mb-6">

@@ -20,7 +20,11 @@ export function BreakdownCard(props: {
   const [selected, setSelected] = createSignal<BreakdownDimension>(props.dimensions[0]!);
   const query = useQuery(() => breakdownQuery(props.projectId, props.range, selected()));
   const list = () => (
-    <QueryBoundary query={query} label={`Loading ${dimensionInfo(selected()).label.toLowerCase()}`} skeletonClass="h-64">
+    <QueryBoundary
+      query={query}
+      label={`Loading ${dimensionInfo(selected()).label.toLowerCase()}`}
+      skeletonClass="h-64"
+    >
       {(rows) => (
         <RankedList
           rows={rows().map((row) => ({ value: row.value, count: row.count, secondary: row.uniqueSessions }))}
@@ -50,7 +54,11 @@ export function BreakdownCard(props: {
   );
 }
 
-export function TopEventsCard(props: { projectId: string; range: AnalyticsRange; onFilter: (dimension: string, value: string) => void }) {
+export function TopEventsCard(props: {
+  projectId: string;
+  range: AnalyticsRange;
+  onFilter: (dimension: string, value: string) => void;
+}) {
   const query = useQuery(() => topEventsQuery(props.projectId, props.range));
   return (
     <section class="card flex flex-col p-4" aria-label="Top events">

@@ -19,7 +19,14 @@ export function CopyButton(props: { text: string; label?: string; class?: string
   };
   return (
     <button type="button" class={props.class ?? "btn-secondary"} onClick={() => void copy()}>
-      <svg aria-hidden="true" viewBox="0 0 16 16" class="h-3.5 w-3.5" fill="none" stroke="currentColor" stroke-width="1.5">
+      <svg
+        aria-hidden="true"
+        viewBox="0 0 16 16"
+        class="h-3.5 w-3.5"
+        fill="none"
+        stroke="currentColor"
+        stroke-width="1.5"
+      >
         {state() === "copied" ? (
           <path d="M3 8.5l3 3 7-7" stroke-linecap="round" stroke-linejoin="round" />
         ) : (
@@ -29,7 +36,13 @@ export function CopyButton(props: { text: string; label?: string; class?: string
           </>
         )}
       </svg>
-      <span>{state() === "copied" ? "Copied" : state() === "failed" ? "Copy failed: select the text" : (props.label ?? "Copy")}</span>
+      <span>
+        {state() === "copied"
+          ? "Copied"
+          : state() === "failed"
+            ? "Copy failed: select the text"
+            : (props.label ?? "Copy")}
+      </span>
       <span class="sr-only" aria-live="polite">
         {state() === "copied" ? "Copied to the clipboard" : ""}
       </span>

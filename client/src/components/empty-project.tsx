@@ -46,8 +46,11 @@ export function EmptyProject(props: { projectId: string; apiKeyPrefix: string })
         <li>
           <h3 class="text-sm font-medium">3. Track what matters</h3>
           <p class="mt-1 text-sm text-muted">
-            Page views are sent automatically. Call <code class="font-mono">tracker.event("signup", {"{"} plan: "pro" {"}"})</code> for
-            anything else, and <code class="font-mono">tracker.identify("user-123")</code> once people sign in.
+            Page views are sent automatically. Call{" "}
+            <code class="font-mono">
+              tracker.event("signup", {"{"} plan: "pro" {"}"})
+            </code>{" "}
+            for anything else, and <code class="font-mono">tracker.identify("user-123")</code> once people sign in.
           </p>
         </li>
       </ol>

@@ -21,7 +21,13 @@ export function TextField(
       <label for={id} class="field-label">
         {local.label}
       </label>
-      <input id={id} class="field-input" aria-invalid={local.error ? "true" : undefined} aria-describedby={describedBy()} {...input} />
+      <input
+        id={id}
+        class="field-input"
+        aria-invalid={local.error ? "true" : undefined}
+        aria-describedby={describedBy()}
+        {...input}
+      />
       <Show when={local.hint}>
         <p id={`${id}-hint`} class="mt-1 text-xs text-muted">
           {local.hint}

@@ -31,7 +31,9 @@ const event = (name: string, pageUrl: string | null = null): LiveEvent => ({
 
 describe("LiveFeedPanel", () => {
   it("renders tracked names and URLs as text, never as HTML", async () => {
-    const feed = fakeFeed({ state: "open" }, [event('<img src=x onerror="alert(1)">', "https://a.example/<b>bold</b>")]);
+    const feed = fakeFeed({ state: "open" }, [
+      event('<img src=x onerror="alert(1)">', "https://a.example/<b>bold</b>"),
+    ]);
     const view = await renderComponent(LiveFeedPanel, { feed: feed.handle, timezone: "UTC" });
     expect(view.container.querySelector("img")).toBeNull();
     expect(view.container.querySelector("b")).toBeNull();

@@ -45,7 +45,8 @@ export function LiveFeedPanel(props: { feed: LiveFeedHandle; timezone: string; c
                 <>
                   <span class="h-2 w-2 rounded-full bg-amber-400" />
                   <span class="text-muted">
-                    Reconnecting in {Math.round(w().retryInMs / 1000)} s (try {w().attempt} of {LIVE_FEED_POLICY.maxRetries})
+                    Reconnecting in {Math.round(w().retryInMs / 1000)} s (try {w().attempt} of{" "}
+                    {LIVE_FEED_POLICY.maxRetries})
                   </span>
                 </>
               )}
@@ -62,12 +63,17 @@ export function LiveFeedPanel(props: { feed: LiveFeedHandle; timezone: string; c
       </div>
       <Show when={status().state === "offline"}>
         <p class="mt-2 text-xs text-muted">
-          The live feed stopped after {LIVE_FEED_POLICY.maxRetries} tries. Numbers above still update when you reload; reconnect when the network is back.
+          The live feed stopped after {LIVE_FEED_POLICY.maxRetries} tries. Numbers above still update when you reload;
+          reconnect when the network is back.
         </p>
       </Show>
       <Show
         when={props.feed.events().length > 0}
-        fallback={<p class="my-auto py-10 text-center text-sm text-muted">Waiting for events… New events appear here as they arrive.</p>}
+        fallback={
+          <p class="my-auto py-10 text-center text-sm text-muted">
+            Waiting for events… New events appear here as they arrive.
+          </p>
+        }
       >
         <ol
           class="focus-ring mt-3 flex max-h-96 flex-col divide-y divide-zinc-100 overflow-y-auto rounded dark:divide-zinc-800"
@@ -93,7 +99,9 @@ export function LiveFeedPanel(props: { feed: LiveFeedHandle; timezone: string; c
             )}
           </For>
         </ol>
-        <p class="mt-2 text-right text-xs text-muted">Showing the last {props.feed.events().length} of at most {LIVE_FEED_POLICY.maxEvents}</p>
+        <p class="mt-2 text-right text-xs text-muted">
+          Showing the last {props.feed.events().length} of at most {LIVE_FEED_POLICY.maxEvents}
+        </p>
       </Show>
     </section>
   );

@@ -8,7 +8,13 @@ export function PasswordChecklist(props: { password: string }) {
     <ul class="mt-2 grid gap-1 text-xs" aria-label="Password requirements">
       <For each={results()}>
         {(rule) => (
-          <li class={rule.ok ? "flex items-start gap-1.5 text-emerald-700 dark:text-emerald-400" : "flex items-start gap-1.5 text-muted"}>
+          <li
+            class={
+              rule.ok
+                ? "flex items-start gap-1.5 text-emerald-700 dark:text-emerald-400"
+                : "flex items-start gap-1.5 text-muted"
+            }
+          >
             <span aria-hidden="true" class="w-3 shrink-0 text-center">
               {rule.ok ? "✓" : "○"}
             </span>

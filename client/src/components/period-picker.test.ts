@@ -49,7 +49,9 @@ describe("PeriodPicker", () => {
     expect(patches).toEqual([]);
     change(field(view.container, "From") as HTMLInputElement, "2026-11-10", "input");
     change(field(view.container, "To") as HTMLInputElement, "2026-11-03", "input");
-    view.container.querySelector<HTMLFormElement>('form[aria-label="Custom range"]')!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+    view.container
+      .querySelector<HTMLFormElement>('form[aria-label="Custom range"]')!
+      .dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
     expect(patches).toEqual([{ period: "custom", from: "2026-11-03", to: "2026-11-10" }]);
     view.dispose();
   });

@@ -51,7 +51,11 @@ function fakeQuery<T>(initial: Partial<FakeQuery<T>>) {
 describe("QueryBoundary", () => {
   it("shows a labelled loading state while the first answer is pending", async () => {
     const { query } = fakeQuery<number>({});
-    const view = await renderComponent(QueryBoundary<number>, { query, label: "Loading totals", children: (n: () => number) => `total ${n()}` });
+    const view = await renderComponent(QueryBoundary<number>, {
+      query,
+      label: "Loading totals",
+      children: (n: () => number) => `total ${n()}`,
+    });
     expect(view.container.querySelector('[role="status"]')?.textContent).toContain("Loading totals");
     view.dispose();
   });

@@ -8,7 +8,13 @@ import { type Accessor, type JSX, Match, Show, Switch } from "solid-js";
 import { describeProblem } from "../lib/errors.ts";
 
 /** What the boundary reads of a query (a solid-query result satisfies it; tests pass a small fake). */
-type QueryLike<T> = { data: T | undefined; error: unknown; isError: boolean; isPending: boolean; refetch: () => unknown };
+type QueryLike<T> = {
+  data: T | undefined;
+  error: unknown;
+  isError: boolean;
+  isPending: boolean;
+  refetch: () => unknown;
+};
 
 export function QueryBoundary<T>(props: {
   query: QueryLike<T>;
@@ -38,7 +44,11 @@ export function QueryBoundary<T>(props: {
 
 export function Skeleton(props: { class?: string; label?: string }) {
   return (
-    <div role="status" aria-live="polite" class={`animate-pulse rounded-lg bg-zinc-200/70 dark:bg-zinc-800/70 ${props.class ?? "h-24"}`}>
+    <div
+      role="status"
+      aria-live="polite"
+      class={`animate-pulse rounded-lg bg-zinc-200/70 dark:bg-zinc-800/70 ${props.class ?? "h-24"}`}
+    >
       <span class="sr-only">{props.label ?? "Loading"}…</span>
     </div>
   );
@@ -65,7 +75,14 @@ export function ErrorPanel(props: { error: unknown; onRetry?: () => void; compac
             </A>
           </Match>
           {/* Retrying cannot fix bad input, and would only send a query too heavy to compute again. */}
-          <Match when={props.onRetry && problem().kind !== "forbidden" && problem().kind !== "invalid" && problem().kind !== "timeout"}>
+          <Match
+            when={
+              props.onRetry &&
+              problem().kind !== "forbidden" &&
+              problem().kind !== "invalid" &&
+              problem().kind !== "timeout"
+            }
+          >
             <button type="button" class="btn-secondary" onClick={() => props.onRetry?.()}>
               Try again
             </button>

@@ -27,7 +27,13 @@ function SignedInFrame(props: { children: RouteSectionProps["children"] }) {
   let main: HTMLElement | undefined;
   // After client-side navigation, start keyboard and screen-reader users at the new page's content, as a full page
   // load would (query-string changes such as a new period stay where they are).
-  createEffect(on(() => location.pathname, () => main?.focus({ preventScroll: true }), { defer: true }));
+  createEffect(
+    on(
+      () => location.pathname,
+      () => main?.focus({ preventScroll: true }),
+      { defer: true },
+    ),
+  );
   const navClass =
     "focus-ring rounded-lg px-3 py-1.5 text-sm font-medium text-zinc-600 hover:(bg-zinc-100 text-zinc-900) dark:(text-zinc-400 hover:bg-zinc-800 hover:text-zinc-100)";
   const activeClass = "!bg-zinc-100 !text-zinc-900 dark:(!bg-zinc-800 !text-zinc-100)";
@@ -54,7 +60,12 @@ function SignedInFrame(props: { children: RouteSectionProps["children"] }) {
           </div>
         </div>
       </header>
-      <main ref={main} id="main" tabindex="-1" class="mx-auto w-full max-w-7xl flex-1 px-4 py-6 outline-none sm:px-6 sm:py-8">
+      <main
+        ref={main}
+        id="main"
+        tabindex="-1"
+        class="mx-auto w-full max-w-7xl flex-1 px-4 py-6 outline-none sm:px-6 sm:py-8"
+      >
         {props.children}
       </main>
     </div>

@@ -18,13 +18,25 @@ function bucketFormatter(granularity: "hour" | "day", timeZone: string) {
   const format =
     granularity === "day"
       ? new Intl.DateTimeFormat("en-US", { timeZone, weekday: "short", month: "short", day: "numeric" })
-      : new Intl.DateTimeFormat("en-US", { timeZone, month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+      : new Intl.DateTimeFormat("en-US", {
+          timeZone,
+          month: "short",
+          day: "numeric",
+          hour: "2-digit",
+          minute: "2-digit",
+          hourCycle: "h23",
+        });
   return (seconds: number) => format.format(new Date(seconds * 1000));
 }
 
 function axisFormatter(granularity: "hour" | "day", timeZone: string, spanSeconds: number) {
   const dayFormat = new Intl.DateTimeFormat("en-US", { timeZone, month: "short", day: "numeric" });
-  const hourFormat = new Intl.DateTimeFormat("en-US", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  const hourFormat = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  });
   return (seconds: number) => {
     const date = new Date(seconds * 1000);
     if (granularity === "day" || spanSeconds > 3 * 86_400) return dayFormat.format(date);
@@ -32,7 +44,11 @@ function axisFormatter(granularity: "hour" | "day", timeZone: string, spanSecond
   };
 }
 
-export default function TimeseriesChart(props: { points: ChartPoint[]; granularity: "hour" | "day"; timezone: string }) {
+export default function TimeseriesChart(props: {
+  points: ChartPoint[];
+  granularity: "hour" | "day";
+  timezone: string;
+}) {
   let container: HTMLDivElement | undefined;
   let plot: uPlot | undefined;
   const [dark, setDark] = createSignal(prefersDark());
@@ -144,7 +160,12 @@ export default function TimeseriesChart(props: { points: ChartPoint[]; granulari
         </span>
       </div>
       <div class="relative min-w-0" onMouseLeave={() => setHover(null)}>
-        <div ref={container} class="w-full min-w-0 overflow-hidden" role="img" aria-label={`Chart of events per ${props.granularity}; the table below has the values`} />
+        <div
+          ref={container}
+          class="w-full min-w-0 overflow-hidden"
+          role="img"
+          aria-label={`Chart of events per ${props.granularity}; the table below has the values`}
+        />
         <Show when={hovered()}>
           {(h) => (
             <div
@@ -152,7 +173,8 @@ export default function TimeseriesChart(props: { points: ChartPoint[]; granulari
               style={{
                 left: `${h().left}px`,
                 top: `${Math.max(0, h().top - 70)}px`,
-                transform: h().left > (container?.clientWidth ?? 0) / 2 ? "translateX(calc(-100% - 12px))" : "translateX(12px)",
+                transform:
+                  h().left > (container?.clientWidth ?? 0) / 2 ? "translateX(calc(-100% - 12px))" : "translateX(12px)",
               }}
               data-testid="chart-tooltip"
             >
@@ -161,7 +183,8 @@ export default function TimeseriesChart(props: { points: ChartPoint[]; granulari
                 <span class="text-indigo-600 dark:text-indigo-400">Events</span> {formatExact(h().point.count)}
               </p>
               <p class="flex justify-between gap-4 tabular">
-                <span class="text-emerald-600 dark:text-emerald-400">Sessions</span> {formatExact(h().point.uniqueSessions)}
+                <span class="text-emerald-600 dark:text-emerald-400">Sessions</span>{" "}
+                {formatExact(h().point.uniqueSessions)}
               </p>
             </div>
           )}

@@ -18,11 +18,20 @@ const VIEWER = "Europe/Paris";
 
 describe("readDashboardState", () => {
   it("defaults to the last 7 days in the viewer's timezone without filters", () => {
-    expect(readDashboardState({}, VIEWER)).toEqual({ period: "7d", from: null, to: null, timezone: VIEWER, filters: [] });
+    expect(readDashboardState({}, VIEWER)).toEqual({
+      period: "7d",
+      from: null,
+      to: null,
+      timezone: VIEWER,
+      filters: [],
+    });
   });
 
   it("reads a preset, a timezone and filters from the URL", () => {
-    const state = readDashboardState({ period: "30d", tz: "Asia/Kolkata", f: ["eq:path:/pricing", "eq:browser:Chrome"] }, VIEWER);
+    const state = readDashboardState(
+      { period: "30d", tz: "Asia/Kolkata", f: ["eq:path:/pricing", "eq:browser:Chrome"] },
+      VIEWER,
+    );
     expect(state.period).toBe("30d");
     expect(state.timezone).toBe("Asia/Kolkata");
     expect(state.filters).toEqual([
@@ -82,7 +91,11 @@ describe("period patches", () => {
   });
 
   it("orders custom dates and refuses invalid ones", () => {
-    expect(customRangePatch("2026-11-09", "2026-11-02")).toEqual({ period: "custom", from: "2026-11-02", to: "2026-11-09" });
+    expect(customRangePatch("2026-11-09", "2026-11-02")).toEqual({
+      period: "custom",
+      from: "2026-11-02",
+      to: "2026-11-09",
+    });
     expect(customRangePatch("2026-11-09", "")).toBeNull();
   });
 
@@ -94,18 +107,26 @@ describe("period patches", () => {
 
 describe("toAnalyticsRange", () => {
   it("passes presets to the server with the timezone", () => {
-    expect(toAnalyticsRange(readDashboardState({ period: "90d" }, "UTC"))).toEqual({ period: "90d", timezone: "UTC", filters: undefined });
+    expect(toAnalyticsRange(readDashboardState({ period: "90d" }, "UTC"))).toEqual({
+      period: "90d",
+      timezone: "UTC",
+      filters: undefined,
+    });
   });
 
   it("turns a custom range into [local midnight of the first day, local midnight after the last day)", () => {
-    const range = toAnalyticsRange(readDashboardState({ period: "custom", from: "2026-11-01", to: "2026-11-07", tz: "Asia/Kolkata" }, VIEWER));
+    const range = toAnalyticsRange(
+      readDashboardState({ period: "custom", from: "2026-11-01", to: "2026-11-07", tz: "Asia/Kolkata" }, VIEWER),
+    );
     expect(range.from).toBe("2026-10-31T18:30:00.000Z");
     expect(range.to).toBe("2026-11-07T18:30:00.000Z");
     expect(range.period).toBeUndefined();
   });
 
   it("uses the offset of each end across a daylight-saving change", () => {
-    const range = toAnalyticsRange(readDashboardState({ period: "custom", from: "2026-10-24", to: "2026-10-25", tz: "Europe/Paris" }, VIEWER));
+    const range = toAnalyticsRange(
+      readDashboardState({ period: "custom", from: "2026-10-24", to: "2026-10-25", tz: "Europe/Paris" }, VIEWER),
+    );
     expect(range.from).toBe("2026-10-23T22:00:00.000Z");
     expect(range.to).toBe("2026-10-25T23:00:00.000Z");
   });
@@ -128,7 +149,9 @@ describe("dates in a timezone", () => {
   });
 
   it("describes a custom range in words", () => {
-    expect(describePeriod(readDashboardState({ period: "custom", from: "2026-11-01", to: "2026-11-07" }, "UTC"))).toBe("Nov 1 – Nov 7, 2026");
+    expect(describePeriod(readDashboardState({ period: "custom", from: "2026-11-01", to: "2026-11-07" }, "UTC"))).toBe(
+      "Nov 1 – Nov 7, 2026",
+    );
     expect(describePeriod(readDashboardState({}, "UTC"))).toBe("Last 7 days");
   });
 });

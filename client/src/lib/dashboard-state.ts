@@ -62,7 +62,8 @@ export function isIsoDate(value: string): boolean {
 }
 
 const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
-const all = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const all = (value: string | string[] | undefined) =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 /** Parses one `f` param; null when it is not op:dimension:value with a known op. */
 export function parseFilter(raw: string): Filter | null {
@@ -145,9 +146,7 @@ export function filtersPatch(filters: Filter[]): SearchPatch {
 
 export function addFilterPatch(state: DashboardState, filter: Filter): SearchPatch {
   // Filtering a dimension again replaces its previous equality filter: "page is /a" then "page is /b" means /b.
-  const kept = state.filters.filter(
-    (f) => !(f.dimension === filter.dimension && f.op === "eq" && filter.op === "eq"),
-  );
+  const kept = state.filters.filter((f) => !(f.dimension === filter.dimension && f.op === "eq" && filter.op === "eq"));
   if (kept.some((f) => sameFilter(f, filter))) return filtersPatch(kept);
   return filtersPatch([...kept, filter].slice(-MAX_FILTERS));
 }

@@ -19,8 +19,14 @@ describe("describeProblem", () => {
   });
 
   it("shows a paused sign-in with the minutes the server gives", () => {
-    const problem = describeProblem(trpcError(loginLockedMessage(14 * 60 + 1), { code: "TOO_MANY_REQUESTS", httpStatus: 429 }));
-    expect(problem).toEqual({ kind: "rate-limited", message: "Too many attempts, try again in 15 minutes.", fields: {} });
+    const problem = describeProblem(
+      trpcError(loginLockedMessage(14 * 60 + 1), { code: "TOO_MANY_REQUESTS", httpStatus: 429 }),
+    );
+    expect(problem).toEqual({
+      kind: "rate-limited",
+      message: "Too many attempts, try again in 15 minutes.",
+      fields: {},
+    });
     expect(loginLockedMessage(30)).toBe("Too many attempts, try again in 1 minute.");
   });
 
@@ -43,7 +49,11 @@ describe("describeProblem", () => {
 
   it("treats a malformed id in a link as something that does not exist", () => {
     const problem = describeProblem(
-      trpcError("[...]", { code: "BAD_REQUEST", httpStatus: 400, zodIssues: [{ path: ["id"], message: "id must be a UUID" }] }),
+      trpcError("[...]", {
+        code: "BAD_REQUEST",
+        httpStatus: 400,
+        zodIssues: [{ path: ["id"], message: "id must be a UUID" }],
+      }),
     );
     expect(problem.kind).toBe("not-found");
   });
@@ -52,9 +62,10 @@ describe("describeProblem", () => {
     expect(describeProblem(trpcError("Failed to fetch", {}, new TypeError("Failed to fetch"))).message).toBe(
       "Can't reach the server. Check your connection and try again.",
     );
-    expect(describeProblem(trpcError("relation \"events\" does not exist", { code: "INTERNAL_SERVER_ERROR", httpStatus: 500 })).message).toBe(
-      "Something went wrong on the server. Try again in a moment.",
-    );
+    expect(
+      describeProblem(trpcError('relation "events" does not exist', { code: "INTERNAL_SERVER_ERROR", httpStatus: 500 }))
+        .message,
+    ).toBe("Something went wrong on the server. Try again in a moment.");
     expect(describeProblem("weird").kind).toBe("unknown");
   });
 });
@@ -71,7 +82,10 @@ describe("error classification", () => {
   });
 
   it("never retries a TIMEOUT or a BAD_REQUEST, and retries a network failure or a 5xx once", () => {
-    const timeout = trpcError("This took longer than 15 s to compute: narrow the range or the filters.", { code: "TIMEOUT", httpStatus: 408 });
+    const timeout = trpcError("This took longer than 15 s to compute: narrow the range or the filters.", {
+      code: "TIMEOUT",
+      httpStatus: 408,
+    });
     const invalid = trpcError("[...]", { code: "BAD_REQUEST", httpStatus: 400 });
     const busy = trpcError("busy", { code: "INTERNAL_SERVER_ERROR", httpStatus: 500 });
     const offline = new TypeError("Failed to fetch");
@@ -82,8 +96,15 @@ describe("error classification", () => {
 
   it("says a TIMEOUT in the server's words (narrow the range or the filters), not as a lost connection", () => {
     const problem = describeProblem(
-      trpcError("This took longer than 15 s to compute: narrow the range or the filters.", { code: "TIMEOUT", httpStatus: 408 }),
+      trpcError("This took longer than 15 s to compute: narrow the range or the filters.", {
+        code: "TIMEOUT",
+        httpStatus: 408,
+      }),
     );
-    expect(problem).toEqual({ kind: "timeout", message: "This took longer than 15 s to compute: narrow the range or the filters.", fields: {} });
+    expect(problem).toEqual({
+      kind: "timeout",
+      message: "This took longer than 15 s to compute: narrow the range or the filters.",
+      fields: {},
+    });
   });
 });

@@ -64,7 +64,9 @@ function errorData(error: TRPCClientError<never>): ErrorData {
 /** Messages that are internals rather than advice; replaced by the fallback of their kind. */
 function isUsableMessage(message: string): boolean {
   if (!message || message.length > 300) return false;
-  return !/^(Failed to fetch|NetworkError|Load failed|Unable to transform|Unexpected token|fetch failed)/i.test(message);
+  return !/^(Failed to fetch|NetworkError|Load failed|Unable to transform|Unexpected token|fetch failed)/i.test(
+    message,
+  );
 }
 
 export function describeProblem(error: unknown): Problem {
@@ -82,7 +84,11 @@ export function describeProblem(error: unknown): Problem {
     }
     // An id that is not even shaped like one (a mistyped link) names nothing: say so, as for a missing project.
     const fieldNames = Object.keys(fields);
-    if (kind === "invalid" && fieldNames.length > 0 && fieldNames.every((name) => name === "id" || name === "projectId")) {
+    if (
+      kind === "invalid" &&
+      fieldNames.length > 0 &&
+      fieldNames.every((name) => name === "id" || name === "projectId")
+    ) {
       return { kind: "not-found", message: FALLBACK_MESSAGES["not-found"], fields: {} };
     }
     let message = FALLBACK_MESSAGES[kind];

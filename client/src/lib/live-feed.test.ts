@@ -262,9 +262,22 @@ describe("createLiveFeed when access ends", () => {
 describe("parseLiveMessage", () => {
   it("reads the documented shape", () => {
     const event = parseLiveMessage(
-      JSON.stringify({ event: "signup", distinctId: "u1", sessionId: "s1", pageUrl: "https://a.example/x", timestamp: "2026-11-26T10:00:00Z", properties: { plan: "pro" } }),
+      JSON.stringify({
+        event: "signup",
+        distinctId: "u1",
+        sessionId: "s1",
+        pageUrl: "https://a.example/x",
+        timestamp: "2026-11-26T10:00:00Z",
+        properties: { plan: "pro" },
+      }),
     );
-    expect(event).toMatchObject({ event: "signup", distinctId: "u1", sessionId: "s1", pageUrl: "https://a.example/x", properties: { plan: "pro" } });
+    expect(event).toMatchObject({
+      event: "signup",
+      distinctId: "u1",
+      sessionId: "s1",
+      pageUrl: "https://a.example/x",
+      properties: { plan: "pro" },
+    });
   });
 
   it("ignores anything else", () => {

@@ -23,7 +23,10 @@ export const LIVE_FEED_POLICY = {
 } as const;
 
 /** The wait before retry number `attempt` (1-based): 1 s, 2 s, 4 s, ... capped at 30 s. */
-export function reconnectDelay(attempt: number, policy: Pick<typeof LIVE_FEED_POLICY, "baseDelayMs" | "maxDelayMs"> = LIVE_FEED_POLICY): number {
+export function reconnectDelay(
+  attempt: number,
+  policy: Pick<typeof LIVE_FEED_POLICY, "baseDelayMs" | "maxDelayMs"> = LIVE_FEED_POLICY,
+): number {
   const exponent = Math.max(0, attempt - 1);
   return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(exponent, 30));
 }
@@ -205,7 +208,9 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
         options.onAccessEnded?.(ended);
         return;
       }
-      scheduleRetry(event.reason || (openedAt === null ? "The live feed refused the connection." : "The live feed disconnected."));
+      scheduleRetry(
+        event.reason || (openedAt === null ? "The live feed refused the connection." : "The live feed disconnected."),
+      );
     };
   }
 

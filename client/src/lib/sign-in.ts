@@ -5,7 +5,10 @@ import { keys } from "./queries.ts";
 import { trpc } from "./trpc.ts";
 
 /** Calls auth.login (the server sets the cookies), drops anything cached for a previous account, marks signed in. */
-export async function signIn(queryClient: QueryClient, credentials: { email: string; password: string }): Promise<void> {
+export async function signIn(
+  queryClient: QueryClient,
+  credentials: { email: string; password: string },
+): Promise<void> {
   const result = await trpc.auth.login.mutate(credentials);
   // Nothing cached for a previous account on this tab may show for this one.
   queryClient.clear();

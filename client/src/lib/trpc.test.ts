@@ -22,7 +22,10 @@ const unauthorized = (message: string) => ({
 });
 
 function fakeFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-  const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url, "http://localhost");
+  const url = new URL(
+    typeof input === "string" ? input : input instanceof URL ? input.href : input.url,
+    "http://localhost",
+  );
   const paths = decodeURIComponent(url.pathname.replace("/api/trpc/", "")).split(",");
   const batched = url.searchParams.get("batch") === "1";
   server.calls.push(...paths);

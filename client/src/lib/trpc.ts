@@ -41,35 +41,37 @@ export function refreshSession(): Promise<boolean> {
   return refreshing;
 }
 
-const refreshOnUnauthorized: TRPCLink<AppRouter> = () => ({ op, next }) =>
-  observable((observer) => {
-    let subscription = next(op).subscribe({
-      next: (value) => observer.next(value),
-      complete: () => observer.complete(),
-      error: (error) => {
-        if (!isUnauthorized(error) || NO_REFRESH_PATHS.has(op.path)) {
-          observer.error(error);
-          return;
-        }
-        void refreshSession().then((refreshed) => {
-          if (!refreshed) {
-            markSignedOut();
+const refreshOnUnauthorized: TRPCLink<AppRouter> =
+  () =>
+  ({ op, next }) =>
+    observable((observer) => {
+      let subscription = next(op).subscribe({
+        next: (value) => observer.next(value),
+        complete: () => observer.complete(),
+        error: (error) => {
+          if (!isUnauthorized(error) || NO_REFRESH_PATHS.has(op.path)) {
             observer.error(error);
             return;
           }
-          subscription = next(op).subscribe({
-            next: (value) => observer.next(value),
-            complete: () => observer.complete(),
-            error: (retryError) => {
-              if (isUnauthorized(retryError)) markSignedOut();
-              observer.error(retryError);
-            },
+          void refreshSession().then((refreshed) => {
+            if (!refreshed) {
+              markSignedOut();
+              observer.error(error);
+              return;
+            }
+            subscription = next(op).subscribe({
+              next: (value) => observer.next(value),
+              complete: () => observer.complete(),
+              error: (retryError) => {
+                if (isUnauthorized(retryError)) markSignedOut();
+                observer.error(retryError);
+              },
+            });
           });
-        });
-      },
+        },
+      });
+      return () => subscription.unsubscribe();
     });
-    return () => subscription.unsubscribe();
-  });
 
 export const trpc = createTRPCClient<AppRouter>({
   links: [refreshOnUnauthorized, httpBatchLink({ url: API_URL, maxURLLength: 4000 })],

@@ -1,6 +1,13 @@
 /** The live feed of one project as Solid signals: a connection per project id, closed when the page goes away. */
 import { type Accessor, createEffect, createSignal, on, onCleanup } from "solid-js";
-import { type AccessEnded, createLiveFeed, type LiveEvent, type LiveFeed, type LiveStatus, type SocketLike } from "./live-feed.ts";
+import {
+  type AccessEnded,
+  createLiveFeed,
+  type LiveEvent,
+  type LiveFeed,
+  type LiveStatus,
+  type SocketLike,
+} from "./live-feed.ts";
 import { trpc } from "./trpc.ts";
 
 export function liveFeedUrl(projectId: string, ticket: string, origin: Location = location): string {

@@ -58,7 +58,8 @@ export default function AccountPage() {
           onSubmit={(event) => {
             event.preventDefault();
             setDone(false);
-            if (!passwordMeetsRules(next())) return setLocalError("The new password doesn't meet every requirement yet.");
+            if (!passwordMeetsRules(next()))
+              return setLocalError("The new password doesn't meet every requirement yet.");
             if (next() !== confirm()) return setLocalError("The two new passwords are different.");
             setLocalError("");
             change.mutate();

@@ -28,7 +28,10 @@ export default function AdminUsersPage() {
         <p class="text-sm text-muted">Everyone with an account on this server.</p>
       </div>
       <Show when={notice()}>
-        <p role="status" class="rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800 dark:(bg-emerald-950/50 text-emerald-300)">
+        <p
+          role="status"
+          class="rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800 dark:(bg-emerald-950/50 text-emerald-300)"
+        >
           {notice()}
         </p>
       </Show>
@@ -45,15 +48,28 @@ export default function AdminUsersPage() {
             <QueryBoundary query={users} label="Loading users" skeletonClass="h-64">
               {(list) => (
                 <section class="card p-4" aria-label="User accounts">
-                  <div class="focus-ring -mx-4 overflow-x-auto rounded sm:mx-0" tabindex="0" role="region" aria-label="User accounts table">
+                  <div
+                    class="focus-ring -mx-4 overflow-x-auto rounded sm:mx-0"
+                    tabindex="0"
+                    role="region"
+                    aria-label="User accounts table"
+                  >
                     <table class="min-w-full text-sm">
                       <caption class="sr-only">User accounts</caption>
                       <thead class="border-b border-zinc-200 text-left text-xs uppercase tracking-wide text-muted dark:border-zinc-800">
                         <tr>
-                          <th scope="col" class="px-3 py-2 font-medium">Email</th>
-                          <th scope="col" class="px-3 py-2 font-medium">Name</th>
-                          <th scope="col" class="px-3 py-2 font-medium">Role</th>
-                          <th scope="col" class="px-3 py-2 font-medium">Created</th>
+                          <th scope="col" class="px-3 py-2 font-medium">
+                            Email
+                          </th>
+                          <th scope="col" class="px-3 py-2 font-medium">
+                            Name
+                          </th>
+                          <th scope="col" class="px-3 py-2 font-medium">
+                            Role
+                          </th>
+                          <th scope="col" class="px-3 py-2 font-medium">
+                            Created
+                          </th>
                           <th scope="col" class="px-3 py-2 font-medium">
                             <span class="sr-only">Actions</span>
                           </th>
@@ -74,7 +90,12 @@ export default function AdminUsersPage() {
                               <td class="whitespace-nowrap px-3 py-2 text-muted">{formatDate(user.createdAt)}</td>
                               <td class="whitespace-nowrap px-3 py-2 text-right">
                                 <div class="flex justify-end gap-2">
-                                  <button type="button" class="btn-secondary px-2.5 py-1 text-xs" onClick={() => setResetting(user)} aria-label={`Reset password of ${user.email}`}>
+                                  <button
+                                    type="button"
+                                    class="btn-secondary px-2.5 py-1 text-xs"
+                                    onClick={() => setResetting(user)}
+                                    aria-label={`Reset password of ${user.email}`}
+                                  >
                                     Reset password
                                   </button>
                                   <button
@@ -110,8 +131,16 @@ export default function AdminUsersPage() {
           </Show>
         )}
       </QueryBoundary>
-      <ResetPasswordDialog user={resetting()} onClose={() => setResetting(null)} onDone={(email) => setNotice(`Password of ${email} reset.`)} />
-      <DeleteUserDialog user={deleting()} onClose={() => setDeleting(null)} onDone={(email) => setNotice(`${email} deleted.`)} />
+      <ResetPasswordDialog
+        user={resetting()}
+        onClose={() => setResetting(null)}
+        onDone={(email) => setNotice(`Password of ${email} reset.`)}
+      />
+      <DeleteUserDialog
+        user={deleting()}
+        onClose={() => setDeleting(null)}
+        onDone={(email) => setNotice(`${email} deleted.`)}
+      />
     </div>
   );
 }
@@ -137,7 +166,8 @@ function ResetPasswordDialog(props: { user: User | null; onClose: () => void; on
         novalidate
         onSubmit={(event) => {
           event.preventDefault();
-          if (props.user && passwordMeetsRules(password())) reset.mutate({ id: props.user.id, newPassword: password() });
+          if (props.user && passwordMeetsRules(password()))
+            reset.mutate({ id: props.user.id, newPassword: password() });
         }}
       >
         <p class="text-sm text-muted">Their current sessions end; tell them the new password through a safe channel.</p>

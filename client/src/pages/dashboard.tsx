@@ -44,7 +44,8 @@ export default function DashboardPage() {
     equals: (a, b) => JSON.stringify(a) === JSON.stringify(b),
   });
   const update = (patch: SearchPatch) => setSearch(patch);
-  const addFilter = (dimension: string, value: string) => update(addFilterPatch(state(), { dimension, op: "eq", value }));
+  const addFilter = (dimension: string, value: string) =>
+    update(addFilterPatch(state(), { dimension, op: "eq", value }));
 
   const project = useQuery(() => projectQuery(params.id));
   usePageTitle(() => project.data?.name);
@@ -130,7 +131,13 @@ export default function DashboardPage() {
                 </div>
                 <div class="grid gap-5 md:grid-cols-2">
                   <TopEventsCard projectId={p().id} range={range()} onFilter={addFilter} />
-                  <BreakdownCard title="Pages" dimensions={["path"]} projectId={p().id} range={range()} onFilter={addFilter} />
+                  <BreakdownCard
+                    title="Pages"
+                    dimensions={["path"]}
+                    projectId={p().id}
+                    range={range()}
+                    onFilter={addFilter}
+                  />
                   <BreakdownCard
                     title="Sources"
                     dimensions={["referrer", "utm_source", "utm_medium", "utm_campaign"]}

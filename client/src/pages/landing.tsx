@@ -11,8 +11,14 @@ const FEATURES = [
     text: "Unique sessions and users are counted over the whole range, in your timezone, late events included.",
   },
   { title: "Live", text: "Watch events arrive the moment they are stored, with a feed that reconnects by itself." },
-  { title: "Yours", text: "Self-hosted on one Bun process or PostgreSQL and Redis. No cookies in your visitors' browsers." },
-  { title: "One snippet", text: "A tiny script with batching, retries and page-unload delivery. Or post JSON from any backend." },
+  {
+    title: "Yours",
+    text: "Self-hosted on one Bun process or PostgreSQL and Redis. No cookies in your visitors' browsers.",
+  },
+  {
+    title: "One snippet",
+    text: "A tiny script with batching, retries and page-unload delivery. Or post JSON from any backend.",
+  },
 ];
 
 const BARS = [38, 52, 44, 61, 58, 72, 66, 81, 75, 92, 86, 98];
@@ -57,7 +63,13 @@ export default function LandingPage() {
             </div>
             <div class="card p-5" aria-hidden="true">
               <div class="grid grid-cols-3 gap-3">
-                <For each={[["Events", "12.4k", "+18%"], ["Sessions", "3.1k", "+9%"], ["Users", "1.8k", "+12%"]]}>
+                <For
+                  each={[
+                    ["Events", "12.4k", "+18%"],
+                    ["Sessions", "3.1k", "+9%"],
+                    ["Users", "1.8k", "+12%"],
+                  ]}
+                >
                   {([label, value, change]) => (
                     <div class="rounded-lg bg-zinc-50 p-3 dark:bg-zinc-950">
                       <p class="text-xs text-muted">{label}</p>
@@ -69,12 +81,20 @@ export default function LandingPage() {
               </div>
               <div class="mt-5 flex h-40 items-end gap-1.5">
                 <For each={BARS}>
-                  {(height) => <div class="flex-1 rounded-t bg-indigo-500/80 dark:bg-indigo-400/70" style={{ height: `${height}%` }} />}
+                  {(height) => (
+                    <div
+                      class="flex-1 rounded-t bg-indigo-500/80 dark:bg-indigo-400/70"
+                      style={{ height: `${height}%` }}
+                    />
+                  )}
                 </For>
               </div>
             </div>
           </section>
-          <section aria-labelledby="features" class="border-t border-zinc-200 bg-white py-16 dark:(border-zinc-800 bg-zinc-900/40)">
+          <section
+            aria-labelledby="features"
+            class="border-t border-zinc-200 bg-white py-16 dark:(border-zinc-800 bg-zinc-900/40)"
+          >
             <div class="mx-auto max-w-6xl px-4 sm:px-6">
               <h2 id="features" class="text-2xl font-semibold tracking-tight">
                 Everything a small team needs, nothing it has to babysit

@@ -55,7 +55,10 @@ export default function LoginPage() {
         }
       >
         <Show when={search.registered}>
-          <p role="status" class="mb-4 rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800 dark:(bg-emerald-950/50 text-emerald-300)">
+          <p
+            role="status"
+            class="mb-4 rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800 dark:(bg-emerald-950/50 text-emerald-300)"
+          >
             Account created. Sign in to start.
           </p>
         </Show>

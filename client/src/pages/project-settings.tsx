@@ -72,7 +72,8 @@ function GeneralSection(props: { project: Project }) {
   const changes = () => {
     const list: string[] = [];
     if (name().trim() !== props.project.name) list.push(`name to “${name().trim()}”`);
-    if ((domain().trim() || null) !== props.project.domain) list.push(domain().trim() ? `domain to ${domain().trim()}` : "remove the domain");
+    if ((domain().trim() || null) !== props.project.domain)
+      list.push(domain().trim() ? `domain to ${domain().trim()}` : "remove the domain");
     return list;
   };
   const save = useMutation(() => ({
@@ -87,7 +88,10 @@ function GeneralSection(props: { project: Project }) {
   }));
   const fields = () => (save.error ? describeProblem(save.error).fields : {});
   return (
-    <Section title="General" description="The name is shown in your dashboard; the domain limits which sites can send events with this key.">
+    <Section
+      title="General"
+      description="The name is shown in your dashboard; the domain limits which sites can send events with this key."
+    >
       <form
         class="grid gap-4 sm:grid-cols-2"
         novalidate
@@ -98,7 +102,15 @@ function GeneralSection(props: { project: Project }) {
           if (changes().length) setConfirming(true);
         }}
       >
-        <TextField label="Name" name="name" required maxLength={100} value={name()} onInput={(e) => setName(e.currentTarget.value)} error={fields().name} />
+        <TextField
+          label="Name"
+          name="name"
+          required
+          maxLength={100}
+          value={name()}
+          onInput={(e) => setName(e.currentTarget.value)}
+          error={fields().name}
+        />
         <TextField
           label="Domain"
           name="domain"
@@ -172,7 +184,10 @@ function ApiKeySection(props: { project: Project }) {
     <Section title="API key" description="Your site and servers send events with this key.">
       <div class="flex flex-wrap items-center justify-between gap-3">
         <p class="text-sm">
-          Current key: <code class="rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-xs dark:bg-zinc-800">{props.project.apiKeyPrefix}…</code>
+          Current key:{" "}
+          <code class="rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-xs dark:bg-zinc-800">
+            {props.project.apiKeyPrefix}…
+          </code>
         </p>
         <button
           type="button"
@@ -228,7 +243,11 @@ function DeleteSection(props: { project: Project }) {
   }));
   const matches = () => typed().trim() === props.project.name;
   return (
-    <Section title="Delete project" danger description="This deletes the project, its key and every event it received. It cannot be undone.">
+    <Section
+      title="Delete project"
+      danger
+      description="This deletes the project, its key and every event it received. It cannot be undone."
+    >
       <form
         class="flex flex-col gap-3"
         onSubmit={(event) => {

@@ -60,7 +60,9 @@ export default function ProjectsPage() {
                 <h2 id="created-title" class="text-lg font-semibold">
                   {result().name} is ready
                 </h2>
-                <p class="text-sm text-muted">Add the snippet to your site, then open the dashboard to see events arrive.</p>
+                <p class="text-sm text-muted">
+                  Add the snippet to your site, then open the dashboard to see events arrive.
+                </p>
               </div>
               <div class="flex gap-2">
                 <A href={`/projects/${result().id}`} class="btn-primary">
@@ -101,7 +103,10 @@ export default function ProjectsPage() {
                 {(project) => (
                   <li class="card group relative p-5 transition hover:(border-indigo-300 shadow-md) dark:hover:border-indigo-700">
                     <h2 class="truncate text-base font-semibold">
-                      <A href={`/projects/${project.id}`} class="focus-ring rounded after:(absolute inset-0 content-empty)">
+                      <A
+                        href={`/projects/${project.id}`}
+                        class="focus-ring rounded after:(absolute inset-0 content-empty)"
+                      >
                         {project.name}
                       </A>
                     </h2>
@@ -109,7 +114,9 @@ export default function ProjectsPage() {
                     <dl class="mt-4 flex items-center justify-between gap-2 text-xs text-muted">
                       <div>
                         <dt class="sr-only">Key prefix</dt>
-                        <dd class="rounded bg-zinc-100 px-1.5 py-0.5 font-mono dark:bg-zinc-800">{project.apiKeyPrefix}…</dd>
+                        <dd class="rounded bg-zinc-100 px-1.5 py-0.5 font-mono dark:bg-zinc-800">
+                          {project.apiKeyPrefix}…
+                        </dd>
                       </div>
                       <div>
                         <dt class="sr-only">Created</dt>
@@ -127,7 +134,10 @@ export default function ProjectsPage() {
   );
 }
 
-function NewProjectForm(props: { onCancel: () => void; onCreated: (result: { id: string; name: string; apiKey: string }) => void }) {
+function NewProjectForm(props: {
+  onCancel: () => void;
+  onCreated: (result: { id: string; name: string; apiKey: string }) => void;
+}) {
   const queryClient = useQueryClient();
   const [name, setName] = createSignal("");
   const [domain, setDomain] = createSignal("");

@@ -97,7 +97,11 @@ export default function RegisterPage() {
             required
             value={password()}
             onInput={(event) => setPassword(event.currentTarget.value)}
-            error={showRuleError() && !passwordMeetsRules(password()) ? "The password doesn't meet every requirement yet." : fields().password}
+            error={
+              showRuleError() && !passwordMeetsRules(password())
+                ? "The password doesn't meet every requirement yet."
+                : fields().password
+            }
             below={<PasswordChecklist password={password()} />}
           />
           <FormError error={error()} />

@@ -57,5 +57,7 @@ export const eventRollupsHourly = pgTable(
     eventName: text().notNull(),
     count: bigint({ mode: "number" }).notNull().default(0),
   },
-  (table) => [primaryKey({ name: "event_rollups_hourly_pkey", columns: [table.projectId, table.hour, table.eventName] })],
+  (table) => [
+    primaryKey({ name: "event_rollups_hourly_pkey", columns: [table.projectId, table.hour, table.eventName] }),
+  ],
 );

@@ -11,7 +11,19 @@
  * hundred bytes per bucket instead of every event. Nums are handed out in order of first appearance, so one bucket's
  * sessions fall into one or two chunks.
  */
-import { bigint, customType, index, integer, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  customType,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 
 /** A PostgreSQL `bit varying`, read and written as its text form ("0101…"). */
 const bitVarying = customType<{ data: string; driverData: string }>({ dataType: () => "bit varying" });

@@ -55,7 +55,13 @@ describe("analytics on PGlite", () => {
     expect([overview.totalEvents, overview.uniqueSessions, overview.uniqueUsers]).toEqual([raw!.n, raw!.s, raw!.u]);
     const top = await getTopEvents(handle.db, { projectId, from: iso(from), to: iso(to), limit: 100 });
     expect(top.reduce((sum, row) => sum + row.count, 0)).toBe(raw!.n);
-    const browsers = await getBreakdown(handle.db, { projectId, from: iso(from), to: iso(to), dimension: "browser", limit: 100 });
+    const browsers = await getBreakdown(handle.db, {
+      projectId,
+      from: iso(from),
+      to: iso(to),
+      dimension: "browser",
+      limit: 100,
+    });
     const rawBrowsers = await queryRows<{ value: string; n: number; s: number }>(
       handle.db,
       sql`select browser as value, count(*)::int as n, count(distinct session_id)::int as s from events
@@ -66,14 +72,31 @@ describe("analytics on PGlite", () => {
   });
 
   it("answers timeseries in a +05:30 zone and the session and user pages", async () => {
-    const series = await getTimeseries(handle.db, { projectId, from: iso(from), to: iso(to), timezone: "Asia/Kolkata", granularity: "day" });
-    expect(series.points.map((p) => p.timestamp)).toEqual(["2026-02-28T18:30:00.000Z", "2026-03-01T18:30:00.000Z", "2026-03-02T18:30:00.000Z", "2026-03-03T18:30:00.000Z"]);
+    const series = await getTimeseries(handle.db, {
+      projectId,
+      from: iso(from),
+      to: iso(to),
+      timezone: "Asia/Kolkata",
+      granularity: "day",
+    });
+    expect(series.points.map((p) => p.timestamp)).toEqual([
+      "2026-02-28T18:30:00.000Z",
+      "2026-03-01T18:30:00.000Z",
+      "2026-03-02T18:30:00.000Z",
+      "2026-03-03T18:30:00.000Z",
+    ]);
     const overview = await getOverview(handle.db, { projectId, from: iso(from), to: iso(to) });
     expect(series.points.reduce((sum, p) => sum + p.count, 0)).toBe(overview.totalEvents);
     const sessions = await getSessions(handle.db, { projectId, from: iso(from), to: iso(to), limit: 10 });
     expect(sessions.total).toBe(overview.uniqueSessions);
     expect(sessions.items).toHaveLength(10);
-    const people = await getUsers(handle.db, { projectId, from: iso(from), to: iso(to), limit: 10, filters: [{ dimension: "path", op: "eq", value: "/pricing" }] });
+    const people = await getUsers(handle.db, {
+      projectId,
+      from: iso(from),
+      to: iso(to),
+      limit: 10,
+      filters: [{ dimension: "path", op: "eq", value: "/pricing" }],
+    });
     expect(people.items.length).toBeGreaterThan(0);
   });
 

@@ -27,7 +27,11 @@ const REFERRERS = [null, null, "www.google.com", "news.ycombinator.com", "t.co",
 const EVENT_NAMES = ["page_view", "page_view", "page_view", "button_click", "form_submit", "signup", "purchase"];
 
 /** Browser, OS and device type the way the ingest edge derives them (ua-parser-js; desktop when untyped). */
-export function parseTestUserAgent(userAgent: string): { browser: string | null; os: string | null; device: string | null } {
+export function parseTestUserAgent(userAgent: string): {
+  browser: string | null;
+  os: string | null;
+  device: string | null;
+} {
   const result = UAParser(userAgent);
   const browser = result.browser.name ?? null;
   const os = result.os.name ?? null;
@@ -51,7 +55,17 @@ let insertCounter = 0;
 /** One event with its enriched columns filled as ingest would. */
 export function testEvent(
   projectId: string,
-  fields: { eventName?: string; at: number; sessionId?: string | null; distinctId?: string | null; path?: string | null; referrerHost?: string | null; utmSource?: string | null; userAgent?: string; properties?: Record<string, unknown> },
+  fields: {
+    eventName?: string;
+    at: number;
+    sessionId?: string | null;
+    distinctId?: string | null;
+    path?: string | null;
+    referrerHost?: string | null;
+    utmSource?: string | null;
+    userAgent?: string;
+    properties?: Record<string, unknown>;
+  },
 ): TestEvent {
   const userAgent = fields.userAgent ?? TEST_USER_AGENTS[0]!;
   insertCounter += 1;
@@ -112,13 +126,32 @@ export function generateTestEvents(projectId: string, base: number, days: number
   }
   // One session active in every hour of day 2 and once on day 3: one unique session, never 24 or 25.
   for (let h = 0; h < 24; h++) {
-    rows.push(testEvent(projectId, { at: base + 2 * 24 * HOUR + h * HOUR + 17 * MINUTE, sessionId: "sess-long", distinctId: "user-long", path: "/docs" }));
+    rows.push(
+      testEvent(projectId, {
+        at: base + 2 * 24 * HOUR + h * HOUR + 17 * MINUTE,
+        sessionId: "sess-long",
+        distinctId: "user-long",
+        path: "/docs",
+      }),
+    );
   }
-  rows.push(testEvent(projectId, { at: base + 3 * 24 * HOUR + 2 * HOUR, sessionId: "sess-long", distinctId: "user-long", path: "/pricing" }));
+  rows.push(
+    testEvent(projectId, {
+      at: base + 3 * 24 * HOUR + 2 * HOUR,
+      sessionId: "sess-long",
+      distinctId: "user-long",
+      path: "/pricing",
+    }),
+  );
   // Sessions across UTC midnight and across Kolkata midnight (18:30 UTC).
-  for (const [id, start] of [["sess-utc-midnight", base + 4 * 24 * HOUR - 10 * MINUTE], ["sess-ist-midnight", base + 4 * 24 * HOUR + 18 * HOUR + 20 * MINUTE]] as const) {
+  for (const [id, start] of [
+    ["sess-utc-midnight", base + 4 * 24 * HOUR - 10 * MINUTE],
+    ["sess-ist-midnight", base + 4 * 24 * HOUR + 18 * HOUR + 20 * MINUTE],
+  ] as const) {
     for (let i = 0; i < 4; i++) {
-      rows.push(testEvent(projectId, { at: start + i * 7 * MINUTE, sessionId: id, distinctId: "user-night", path: PATHS[i] }));
+      rows.push(
+        testEvent(projectId, { at: start + i * 7 * MINUTE, sessionId: id, distinctId: "user-night", path: PATHS[i] }),
+      );
     }
   }
   // Server-side events: no session, sometimes no user either.

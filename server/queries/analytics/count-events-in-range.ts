@@ -6,7 +6,10 @@ import { ALL_DIMENSION, bucketStart, DAY } from "../rollups/rollup-layout.ts";
  * About how many events a project has in [from, to): the day rollups of the totals over the whole UTC days the range
  * touches, so an upper bound that costs one index range read of at most a few hundred rows, never a scan of events.
  */
-export async function countEventsInRange(db: Database, input: { projectId: string; from: number; to: number }): Promise<number> {
+export async function countEventsInRange(
+  db: Database,
+  input: { projectId: string; from: number; to: number },
+): Promise<number> {
   const [row] = await queryRows<{ events: string | number | null }>(
     db,
     sql`select coalesce(sum(events), 0)::bigint as events from analytics_rollups

@@ -3,7 +3,12 @@
  * pasted into the query text; dimensions come from a closed list.
  */
 import { sql, type SQL } from "drizzle-orm";
-import { PROPERTY_PREFIX, type AnalyticsFilter, type Dimension, type EventDimension } from "../../../shared/analytics.ts";
+import {
+  PROPERTY_PREFIX,
+  type AnalyticsFilter,
+  type Dimension,
+  type EventDimension,
+} from "../../../shared/analytics.ts";
 
 const COLUMNS: Record<EventDimension, SQL> = {
   event_name: sql`e.event_name`,

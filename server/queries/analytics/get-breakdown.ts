@@ -17,8 +17,10 @@ export async function getBreakdown(
     withUsers: false,
     filters: input.filters,
   };
-  const rows = await queryStatsRows(db, [options], ([stats]) =>
-    sql`select * from (${stats}) stats order by events desc, value limit ${input.limit ?? 10}`,
+  const rows = await queryStatsRows(
+    db,
+    [options],
+    ([stats]) => sql`select * from (${stats}) stats order by events desc, value limit ${input.limit ?? 10}`,
   );
   return rows.map((row) => ({ value: row.value, count: Number(row.events), uniqueSessions: Number(row.sessions) }));
 }

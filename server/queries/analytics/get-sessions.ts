@@ -48,7 +48,8 @@ export async function getSessions(
   const last = page.at(-1);
   return {
     total: Number(rows[0]?.total ?? 0),
-    nextCursor: found.length > limit && last ? encodePageCursor("sessions", { key: last.sort_key!, id: last.id! }) : null,
+    nextCursor:
+      found.length > limit && last ? encodePageCursor("sessions", { key: last.sort_key!, id: last.id! }) : null,
     items: page.map((row) => ({
       sessionId: row.id!,
       distinctId: row.distinct_id,

@@ -17,8 +17,10 @@ export async function getTopEvents(
     withUsers: true,
     filters: input.filters,
   };
-  const rows = await queryStatsRows(db, [options], ([stats]) =>
-    sql`select * from (${stats}) stats order by events desc, value limit ${input.limit ?? 10}`,
+  const rows = await queryStatsRows(
+    db,
+    [options],
+    ([stats]) => sql`select * from (${stats}) stats order by events desc, value limit ${input.limit ?? 10}`,
   );
   return rows.map((row) => ({
     eventName: row.value,

@@ -15,7 +15,11 @@ const BASE = Date.UTC(2026, 2, 1);
 const HOUR = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 const dialect = new PgDialect();
-const neqFilters = Array.from({ length: 20 }, (_, i) => ({ dimension: `property:k${i}` as const, op: "neq" as const, value: "x" }));
+const neqFilters = Array.from({ length: 20 }, (_, i) => ({
+  dimension: `property:k${i}` as const,
+  op: "neq" as const,
+  value: "x",
+}));
 
 let dataDir: string;
 let handle: DatabaseHandle;
@@ -47,7 +51,13 @@ describe("rawEventsSql", () => {
     for (const filters of [undefined, neqFilters]) {
       const text = (hours: number) =>
         dialect.sqlToQuery(
-          groupedStatsSql({ projectId, groups: hourlyGroups(hours), dimension: ALL_DIMENSION, withUsers: false, filters }),
+          groupedStatsSql({
+            projectId,
+            groups: hourlyGroups(hours),
+            dimension: ALL_DIMENSION,
+            withUsers: false,
+            filters,
+          }),
         ).sql.length;
       expect(text(42 * 24)).toBe(text(24));
     }
@@ -55,7 +65,11 @@ describe("rawEventsSql", () => {
 
   it("assigns every event of many separated intervals to its own interval, and no event of the gaps", async () => {
     // 30 two-hour intervals with one-hour gaps: more scans than allowed, so gaps get merged and dropped row by row.
-    const intervals = Array.from({ length: 30 }, (_, i) => ({ g: i, a: BASE + i * 3 * HOUR, b: BASE + i * 3 * HOUR + 2 * HOUR }));
+    const intervals = Array.from({ length: 30 }, (_, i) => ({
+      g: i,
+      a: BASE + i * 3 * HOUR,
+      b: BASE + i * 3 * HOUR + 2 * HOUR,
+    }));
     const statement = rawEventsSql(projectId, shuffled(intervals), sql`e.insert_id as id`, sql`true`);
     expect(dialect.sqlToQuery(statement).sql.split(" union all ").length).toBeLessThanOrEqual(MAX_RAW_SCANS);
     const rows = await queryRows<{ g: number; n: number }>(

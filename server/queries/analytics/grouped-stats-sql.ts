@@ -63,7 +63,12 @@ export const MAX_RAW_SCANS = 8;
  * list it guessed millions of rows and picked hash joins over whole tables. Where scans must be merged, the events
  * of the gap between them are read and dropped (their slot maps to a null group).
  */
-export function rawEventsSql(projectId: string, intervals: ReadonlyArray<{ g: number; a: number; b: number }>, columns: SQL, where: SQL): SQL {
+export function rawEventsSql(
+  projectId: string,
+  intervals: ReadonlyArray<{ g: number; a: number; b: number }>,
+  columns: SQL,
+  where: SQL,
+): SQL {
   const sorted = intervals.filter(({ a, b }) => a < b).sort((x, y) => x.a - y.a);
   if (sorted.length === 0) return sql`select null::int as g, ${columns} from events e where false`;
   for (let i = 1; i < sorted.length; i++) {
@@ -131,11 +136,19 @@ function rollupPlan(options: GroupedStatsOptions): RollupPlan | null {
   if (!rolledUp) return null;
   if (!options.filters?.length) return { options, only: null };
   const [filter] = options.filters;
-  if (options.filters.length === 1 && filter!.op === "eq" && filter!.value !== "" && filter!.dimension in ROLLUP_DIMENSIONS) {
+  if (
+    options.filters.length === 1 &&
+    filter!.op === "eq" &&
+    filter!.value !== "" &&
+    filter!.dimension in ROLLUP_DIMENSIONS
+  ) {
     const totals = options.dimension === ALL_DIMENSION;
     const usersKept = !options.withUsers || filter!.dimension === "event_name";
     if ((totals && usersKept) || options.dimension === filter!.dimension) {
-      return { options: { ...options, dimension: filter!.dimension }, only: { value: filter!.value, asTotals: totals } };
+      return {
+        options: { ...options, dimension: filter!.dimension },
+        only: { value: filter!.value, asTotals: totals },
+      };
     }
   }
   return null;
@@ -231,7 +244,8 @@ function rollupStatsSql(
   const rolledValue = only?.asTotals ? sql`''::text` : sql`r.value`;
   const rolledFilter = only ? sql`r.value = ${only.value}::text` : sql`true`;
   // A raw member as a one-bit chunk, so raw edges and rollups merge by plain aggregation (no join on chunks).
-  const memberBit = (num: SQL) => sql`(${sql.raw(`B'1'::bit(${CHUNK_BITS})`)} >> (${num} % ${sql.raw(String(CHUNK_BITS))})::int)::bit varying`;
+  const memberBit = (num: SQL) =>
+    sql`(${sql.raw(`B'1'::bit(${CHUNK_BITS})`)} >> (${num} % ${sql.raw(String(CHUNK_BITS))})::int)::bit varying`;
   const memberChunk = (num: SQL) => sql`(${num} / ${sql.raw(String(CHUNK_BITS))})::int`;
   const usersCtes = withUsers
     ? sql`,

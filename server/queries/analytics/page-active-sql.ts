@@ -104,7 +104,12 @@ export function pageActiveSql(options: PageActiveOptions): SQL {
     ),
     raw_nums as materialized (
       select m.num
-        from (${rawEventsSql(projectId, split.raw.map(([a, b]) => ({ g: 0, a, b })), sql`${eventColumn} as id`, sql`true`)}) raw
+        from (${rawEventsSql(
+          projectId,
+          split.raw.map(([a, b]) => ({ g: 0, a, b })),
+          sql`${eventColumn} as id`,
+          sql`true`,
+        )}) raw
         join ${table} m on m.project_id = ${projectId}::uuid and m.${idColumn} = raw.id
     )
     select (select ${sessions ? sql`sessions` : sql`users`} from (${total}) t) as total, page.*

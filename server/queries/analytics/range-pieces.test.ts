@@ -38,11 +38,18 @@ describe("splitRange", () => {
   });
 
   it("reads a range inside one bucket from raw events only", () => {
-    expect(splitRange(BASE + 5 * MINUTE, BASE + 10 * MINUTE, [15, 60, 1440])).toEqual({ pieces: [], raw: [[BASE + 5 * MINUTE, BASE + 10 * MINUTE]] });
+    expect(splitRange(BASE + 5 * MINUTE, BASE + 10 * MINUTE, [15, 60, 1440])).toEqual({
+      pieces: [],
+      raw: [[BASE + 5 * MINUTE, BASE + 10 * MINUTE]],
+    });
   });
 
   it("covers Kolkata days (18:30 to 18:30 UTC) with quarter hours and hours, no raw events", () => {
-    const { raw, pieces } = expectExactCover(BASE - 5 * HOUR - 30 * MINUTE, BASE + DAY - 5 * HOUR - 30 * MINUTE, [15, 60, 1440]);
+    const { raw, pieces } = expectExactCover(
+      BASE - 5 * HOUR - 30 * MINUTE,
+      BASE + DAY - 5 * HOUR - 30 * MINUTE,
+      [15, 60, 1440],
+    );
     expect(raw).toEqual([]);
     expect(pieces.filter((p) => p.size === 15)).toHaveLength(4);
   });

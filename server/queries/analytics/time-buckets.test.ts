@@ -17,14 +17,33 @@ describe("listBuckets", () => {
   });
 
   it("makes days 23 and 25 hours long across DST changes", () => {
-    const spring = listBuckets(Date.parse("2026-03-29T00:00:00Z"), Date.parse("2026-03-30T00:00:00Z"), "day", "Europe/Paris");
-    expect(spring.map(iso)).toEqual(["2026-03-28T23:00:00.000Z", "2026-03-29T22:00:00.000Z", "2026-03-30T22:00:00.000Z"]);
-    const autumn = listBuckets(Date.parse("2026-10-25T12:00:00Z"), Date.parse("2026-10-25T13:00:00Z"), "day", "Europe/Paris");
+    const spring = listBuckets(
+      Date.parse("2026-03-29T00:00:00Z"),
+      Date.parse("2026-03-30T00:00:00Z"),
+      "day",
+      "Europe/Paris",
+    );
+    expect(spring.map(iso)).toEqual([
+      "2026-03-28T23:00:00.000Z",
+      "2026-03-29T22:00:00.000Z",
+      "2026-03-30T22:00:00.000Z",
+    ]);
+    const autumn = listBuckets(
+      Date.parse("2026-10-25T12:00:00Z"),
+      Date.parse("2026-10-25T13:00:00Z"),
+      "day",
+      "Europe/Paris",
+    );
     expect(autumn[1]! - autumn[0]!).toBe(25 * 3_600_000);
   });
 
   it("starts hours at local hour starts, at :30 past UTC in Kolkata", () => {
-    const hours = listBuckets(Date.parse("2026-06-10T10:10:00Z"), Date.parse("2026-06-10T12:00:00Z"), "hour", "Asia/Kolkata");
+    const hours = listBuckets(
+      Date.parse("2026-06-10T10:10:00Z"),
+      Date.parse("2026-06-10T12:00:00Z"),
+      "hour",
+      "Asia/Kolkata",
+    );
     expect(hours.map(iso)).toEqual([
       "2026-06-10T09:30:00.000Z",
       "2026-06-10T10:30:00.000Z",
@@ -57,7 +76,15 @@ const wallFormatters = new Map<string, Intl.DateTimeFormat>();
 function wallClock(zone: string, ms: number): { date: string; hour: number; minute: number } {
   let formatter = wallFormatters.get(zone);
   if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en-CA", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+    formatter = new Intl.DateTimeFormat("en-CA", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+    });
     wallFormatters.set(zone, formatter);
   }
   const parts = Object.fromEntries(formatter.formatToParts(ms).map((part) => [part.type, part.value]));
@@ -72,7 +99,9 @@ function trueBuckets(from: number, to: number, granularity: "hour" | "day", zone
   for (let ms = from - margin; ms <= to + margin; ms += MINUTE_MS) {
     const now = wallClock(zone, ms);
     const isStart =
-      granularity === "day" ? now.date !== before.date : now.minute === 0 || now.hour !== before.hour || now.date !== before.date;
+      granularity === "day"
+        ? now.date !== before.date
+        : now.minute === 0 || now.hour !== before.hour || now.date !== before.date;
     if (isStart) starts.push(ms);
     before = now;
   }
@@ -114,21 +143,46 @@ describe("listBuckets on DST-change days, against Intl", () => {
   }
 
   it("starts the day at 01:00 local where midnight is skipped (Santiago, Havana)", () => {
-    const santiago = listBuckets(Date.parse("2026-09-06T12:00:00Z"), Date.parse("2026-09-06T13:00:00Z"), "day", "America/Santiago");
+    const santiago = listBuckets(
+      Date.parse("2026-09-06T12:00:00Z"),
+      Date.parse("2026-09-06T13:00:00Z"),
+      "day",
+      "America/Santiago",
+    );
     expect(santiago.map(iso)).toEqual(["2026-09-06T04:00:00.000Z", "2026-09-07T03:00:00.000Z"]);
     expect(wallClock("America/Santiago", santiago[0]!)).toEqual({ date: "2026-09-06", hour: 1, minute: 0 });
-    const havana = listBuckets(Date.parse("2026-03-08T12:00:00Z"), Date.parse("2026-03-08T13:00:00Z"), "day", "America/Havana");
+    const havana = listBuckets(
+      Date.parse("2026-03-08T12:00:00Z"),
+      Date.parse("2026-03-08T13:00:00Z"),
+      "day",
+      "America/Havana",
+    );
     expect(havana.map(iso)).toEqual(["2026-03-08T05:00:00.000Z", "2026-03-09T04:00:00.000Z"]);
     // The day before ends where that day starts: 23 hours long, with nothing lost in between.
-    const saturday = listBuckets(Date.parse("2026-03-07T12:00:00Z"), Date.parse("2026-03-07T13:00:00Z"), "day", "America/Havana");
+    const saturday = listBuckets(
+      Date.parse("2026-03-07T12:00:00Z"),
+      Date.parse("2026-03-07T13:00:00Z"),
+      "day",
+      "America/Havana",
+    );
     expect(saturday.map(iso)).toEqual(["2026-03-07T05:00:00.000Z", "2026-03-08T05:00:00.000Z"]);
   });
 
   it("makes Lord Howe's DST-change days 23.5 and 24.5 hours long", () => {
-    const spring = listBuckets(Date.parse("2026-10-04T01:00:00Z"), Date.parse("2026-10-04T02:00:00Z"), "day", "Australia/Lord_Howe");
+    const spring = listBuckets(
+      Date.parse("2026-10-04T01:00:00Z"),
+      Date.parse("2026-10-04T02:00:00Z"),
+      "day",
+      "Australia/Lord_Howe",
+    );
     expect(spring.map(iso)).toEqual(["2026-10-03T13:30:00.000Z", "2026-10-04T13:00:00.000Z"]);
     expect(spring[1]! - spring[0]!).toBe(23.5 * H);
-    const autumn = listBuckets(Date.parse("2026-04-05T01:00:00Z"), Date.parse("2026-04-05T02:00:00Z"), "day", "Australia/Lord_Howe");
+    const autumn = listBuckets(
+      Date.parse("2026-04-05T01:00:00Z"),
+      Date.parse("2026-04-05T02:00:00Z"),
+      "day",
+      "Australia/Lord_Howe",
+    );
     expect(autumn[1]! - autumn[0]!).toBe(24.5 * H);
   });
 });

@@ -28,7 +28,10 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
 }
 
 /** Local calendar fields of the instant `ms` in `zone`. */
-function localParts(zone: string, ms: number): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
+function localParts(
+  zone: string,
+  ms: number,
+): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
   const fields: Record<string, number> = {};
   for (const part of formatterFor(zone).formatToParts(new Date(ms))) {
     if (part.type !== "literal") fields[part.type] = Number(part.value);
@@ -121,7 +124,9 @@ function startOfLocalHour(zone: string, ms: number): number {
   // The change came after the last whole-hour reading: it starts a new hour if it jumped into one, else the hour
   // that was running goes on (01:59 -> 01:30), and it started before the change.
   const justBefore = change - 1000;
-  return localParts(zone, change).hour !== localParts(zone, justBefore).hour ? change : startOfLocalHour(zone, justBefore);
+  return localParts(zone, change).hour !== localParts(zone, justBefore).hour
+    ? change
+    : startOfLocalHour(zone, justBefore);
 }
 
 /** The first whole second in (from, to] with the offset of `to`, given that `from` has another. */

@@ -54,7 +54,10 @@ describe("storeEvents", () => {
       const results = await Promise.all([
         storeEvents(fixture.services.db, batch),
         storeEvents(fixture.services.db, batch.toReversed()),
-        storeEvents(fixture.services.db, batch.filter((_, i) => i % 2 === 0)),
+        storeEvents(
+          fixture.services.db,
+          batch.filter((_, i) => i % 2 === 0),
+        ),
       ]);
       expect(results.reduce((sum, added) => sum + added.length, 0)).toBe(300);
     }
@@ -88,7 +91,14 @@ describe("storeEvents", () => {
     eventName: "tab\there, newline\nthere, return\r, backslash \\ and \\N and \\.",
     distinctId: "\\N",
     sessionId: "\\.",
-    properties: { quote: 'say "hi"', backslash: "a\\b", newline: "x\ny", tab: "\t", emoji: "📈", nested: { deep: [1, "\\t"] } },
+    properties: {
+      quote: 'say "hi"',
+      backslash: "a\\b",
+      newline: "x\ny",
+      tab: "\t",
+      emoji: "📈",
+      nested: { deep: [1, "\\t"] },
+    },
     pageUrl: "https://example.com/a b?q=1\tx",
     path: "/über/naïve",
     referrer: "",

@@ -29,14 +29,19 @@ const COLUMNS = `project_id, insert_id, event_name, distinct_id, session_id, pro
  * `startBy` (epoch ms): a transaction that only gets a connection after it stores nothing, because its caller has
  * stopped waiting (ingest answered 503 and the client will resend).
  */
-export async function storeEvents(db: Database, rows: readonly EventRow[], options: { startBy?: number } = {}): Promise<EventRow[]> {
+export async function storeEvents(
+  db: Database,
+  rows: readonly EventRow[],
+  options: { startBy?: number } = {},
+): Promise<EventRow[]> {
   if (rows.length === 0) return [];
   // Insert in key order: two transactions holding overlapping keys (a resend racing its original) then wait on each
   // other in the same order instead of deadlocking. The sort is stable, so when a batch holds a key twice the first
   // copy is the one kept.
   const unique = firstOfEachKey(rows.toSorted(byKey));
   return db.transaction(async (tx) => {
-    if (options.startBy !== undefined && Date.now() > options.startBy) throw new Error("the caller stopped waiting for this write");
+    if (options.startBy !== undefined && Date.now() > options.startBy)
+      throw new Error("the caller stopped waiting for this write");
     await lockProjects(tx, unique);
     const alreadyStored = is(tx, PostgresJsTransaction)
       ? await insertByCopy(clientOf(tx), unique)
@@ -58,7 +63,10 @@ async function lockProjects(tx: Database, rows: readonly EventRow[]): Promise<vo
   const found = await queryRows<{ id: string }>(
     tx,
     sql`select id::text as id from projects
-         where id in (${sql.join([...ids].map((id) => sql`${id}::uuid`), sql`, `)}) for key share`,
+         where id in (${sql.join(
+           [...ids].map((id) => sql`${id}::uuid`),
+           sql`, `,
+         )}) for key share`,
   );
   if (found.length === ids.size) return;
   for (const row of found) ids.delete(row.id);
@@ -164,20 +172,60 @@ export function toCopyChunks(rows: readonly EventRow[]): string[] {
     const r = rows[i]!;
     if (r.receivedAt !== receivedAt) [receivedAt, receivedText] = [r.receivedAt, r.receivedAt.toISOString()];
     if (
-      client === null || r.userAgent !== client.userAgent || r.browser !== client.browser || r.os !== client.os ||
-      r.device !== client.device || r.ipHash !== client.ipHash
+      client === null ||
+      r.userAgent !== client.userAgent ||
+      r.browser !== client.browser ||
+      r.os !== client.os ||
+      r.device !== client.device ||
+      r.ipHash !== client.ipHash
     ) {
       client = r;
       clientText =
-        copyField(r.userAgent) + "\t" + copyField(r.browser) + "\t" + copyField(r.os) + "\t" + copyField(r.device) + "\t" +
+        copyField(r.userAgent) +
+        "\t" +
+        copyField(r.browser) +
+        "\t" +
+        copyField(r.os) +
+        "\t" +
+        copyField(r.device) +
+        "\t" +
         copyField(r.ipHash);
     }
     const line =
-      copyField(r.projectId) + "\t" + copyField(r.insertId) + "\t" + copyField(r.eventName) + "\t" +
-      copyField(r.distinctId) + "\t" + copyField(r.sessionId) + "\t" + copyField(JSON.stringify(r.properties ?? {})) + "\t" +
-      copyField(r.pageUrl) + "\t" + copyField(r.path) + "\t" + copyField(r.host) + "\t" + copyField(r.referrer) + "\t" +
-      copyField(r.referrerHost) + "\t" + copyField(r.utmSource) + "\t" + copyField(r.utmMedium) + "\t" +
-      copyField(r.utmCampaign) + "\t" + clientText + "\t" + r.timestamp.toISOString() + "\t" + receivedText + "\n";
+      copyField(r.projectId) +
+      "\t" +
+      copyField(r.insertId) +
+      "\t" +
+      copyField(r.eventName) +
+      "\t" +
+      copyField(r.distinctId) +
+      "\t" +
+      copyField(r.sessionId) +
+      "\t" +
+      copyField(JSON.stringify(r.properties ?? {})) +
+      "\t" +
+      copyField(r.pageUrl) +
+      "\t" +
+      copyField(r.path) +
+      "\t" +
+      copyField(r.host) +
+      "\t" +
+      copyField(r.referrer) +
+      "\t" +
+      copyField(r.referrerHost) +
+      "\t" +
+      copyField(r.utmSource) +
+      "\t" +
+      copyField(r.utmMedium) +
+      "\t" +
+      copyField(r.utmCampaign) +
+      "\t" +
+      clientText +
+      "\t" +
+      r.timestamp.toISOString() +
+      "\t" +
+      receivedText +
+      "\n";
     lines.push(line);
     chars += line.length;
     if (chars >= COPY_CHUNK_CHARS) {

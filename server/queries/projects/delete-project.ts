@@ -8,7 +8,10 @@ import type { ProjectRow } from "./find-owned-project.ts";
  * Deletes an owned project with its events and rollups (deleteProjectData: those tables have no foreign key), in
  * one transaction. Returns the deleted row, or null when the project is missing or not the owner's.
  */
-export async function deleteProject(db: Database, input: { projectId: string; ownerId: string }): Promise<ProjectRow | null> {
+export async function deleteProject(
+  db: Database,
+  input: { projectId: string; ownerId: string },
+): Promise<ProjectRow | null> {
   return db.transaction(async (tx) => {
     // Deleting the row first locks it: a worker storing this project's events finishes before (its FOR KEY SHARE
     // lock), and one that starts after finds the project gone and stores nothing.

@@ -4,7 +4,13 @@ import { queryRows, type Database } from "../../db/client.ts";
 import { projects, users } from "../../db/schema/index.ts";
 import { createTestServices, type TestServices } from "../../test-support/services.ts";
 import { getOverview } from "../analytics/get-overview.ts";
-import { generateTestEvents, shuffled, storeTestEvents, testEvent, type TestEvent } from "../analytics/analytics-test-data.ts";
+import {
+  generateTestEvents,
+  shuffled,
+  storeTestEvents,
+  testEvent,
+  type TestEvent,
+} from "../analytics/analytics-test-data.ts";
 import { applyRollups, type RollupSourceRow } from "./apply-rollups.ts";
 import { deleteProjectEvents } from "./delete-project-events.ts";
 
@@ -76,7 +82,10 @@ function asStored(event: TestEvent): RollupSourceRow {
 beforeAll(async () => {
   t = await createTestServices({}, { redis: false });
   db = t.services.db;
-  const [user] = await db.insert(users).values({ email: `r-${Bun.randomUUIDv7()}@example.test`, passwordHash: "x" }).returning();
+  const [user] = await db
+    .insert(users)
+    .values({ email: `r-${Bun.randomUUIDv7()}@example.test`, passwordHash: "x" })
+    .returning();
   ownerId = user!.id;
 });
 
@@ -99,8 +108,16 @@ describe("applyRollups", () => {
     const rows = generateTestEvents("00000000-0000-0000-0000-000000000000", BASE, 4, 5).slice(0, 900);
     const first = await newProject();
     const second = await newProject();
-    await storeTestEvents(db, rows.map((row) => ({ ...row, projectId: first, insertId: `${row.insertId}-a` })), 900);
-    await storeTestEvents(db, shuffled(rows, 3).map((row) => ({ ...row, projectId: second, insertId: `${row.insertId}-b` })), 37);
+    await storeTestEvents(
+      db,
+      rows.map((row) => ({ ...row, projectId: first, insertId: `${row.insertId}-a` })),
+      900,
+    );
+    await storeTestEvents(
+      db,
+      shuffled(rows, 3).map((row) => ({ ...row, projectId: second, insertId: `${row.insertId}-b` })),
+      37,
+    );
     const a = await snapshot(first);
     const b = await snapshot(second);
     // Nums (and so bit positions) depend on arrival order; everything a user can see does not.
@@ -108,7 +125,10 @@ describe("applyRollups", () => {
     expect(b.people).toEqual(a.people);
     expect(b.hourly).toEqual(a.hourly);
     const counts = (r: typeof a) =>
-      r.rollups.map((row) => `${row.dimension}|${row.size}|${row.bucket}|${row.value}|${row.events}|${String(row.sessions ?? "").replaceAll("0", "").length}`);
+      r.rollups.map(
+        (row) =>
+          `${row.dimension}|${row.size}|${row.bucket}|${row.value}|${row.events}|${String(row.sessions ?? "").replaceAll("0", "").length}`,
+      );
     const sum = (list: string[]) => {
       const totals = new Map<string, [number, number]>();
       for (const line of list) {
@@ -125,13 +145,31 @@ describe("applyRollups", () => {
   it("holds, in every bucket of every size, exactly the counts and distinct sessions and users of the raw events", async () => {
     const projectId = await newProject();
     // Sessions spread over 9 days (so weeks and days hold many hours), and some events without a session or user.
-    const rows = generateTestEvents(projectId, BASE, 9, 11).map((row, i) => (i % 17 === 0 ? { ...row, sessionId: null } : row));
+    const rows = generateTestEvents(projectId, BASE, 9, 11).map((row, i) =>
+      i % 17 === 0 ? { ...row, sessionId: null } : row,
+    );
     await storeTestEvents(db, rows, 173);
     const MINUTE = 60_000;
-    const field = { event_name: "eventName", path: "path", referrer: "referrerHost", utm_source: "utmSource", utm_medium: "utmMedium",
-      utm_campaign: "utmCampaign", browser: "browser", os: "os", device: "device" } as const;
+    const field = {
+      event_name: "eventName",
+      path: "path",
+      referrer: "referrerHost",
+      utm_source: "utmSource",
+      utm_medium: "utmMedium",
+      utm_campaign: "utmCampaign",
+      browser: "browser",
+      os: "os",
+      device: "device",
+    } as const;
     const expected = new Map<string, { events: number; sessions: Set<string>; users: Set<string> }>();
-    const count = (kind: string, dimension: string, size: number, at: number, value: string, row: (typeof rows)[number]) => {
+    const count = (
+      kind: string,
+      dimension: string,
+      size: number,
+      at: number,
+      value: string,
+      row: (typeof rows)[number],
+    ) => {
       const bucket = Math.floor(at / (size * MINUTE)) * size * MINUTE;
       const key = `${kind}|${dimension}|${size}|${bucket}|${value}`;
       let entry = expected.get(key);
@@ -153,7 +191,15 @@ describe("applyRollups", () => {
       for (const size of [15, 60, 1440, 10080]) count("u", "all", size, at, "", row);
       for (const size of [60, 1440, 10080]) count("u", "event_name", size, at, row.eventName, row);
     }
-    const stored = await queryRows<{ kind: string; dimension: string; size: number; bucket: string; value: string; events: string; members: string }>(
+    const stored = await queryRows<{
+      kind: string;
+      dimension: string;
+      size: number;
+      bucket: string;
+      value: string;
+      events: string;
+      members: string;
+    }>(
       db,
       sql`select 's' as kind, dimension, size, (extract(epoch from bucket) * 1000)::bigint::text as bucket, value,
                  sum(events)::text as events, sum(coalesce(bit_count(sessions), 0))::text as members
@@ -163,7 +209,12 @@ describe("applyRollups", () => {
                  sum(bit_count(users))::text
             from analytics_user_rollups where project_id = ${projectId}::uuid group by 1, 2, 3, 4, 5`,
     );
-    const actual = new Map(stored.map((r) => [`${r.kind}|${r.dimension}|${r.size}|${r.bucket}|${r.value}`, [Number(r.events), Number(r.members)]]));
+    const actual = new Map(
+      stored.map((r) => [
+        `${r.kind}|${r.dimension}|${r.size}|${r.bucket}|${r.value}`,
+        [Number(r.events), Number(r.members)],
+      ]),
+    );
     const wanted = new Map(
       [...expected].map(([key, e]) => [key, key.startsWith("s|") ? [e.events, e.sessions.size] : [0, e.users.size]]),
     );
@@ -195,7 +246,11 @@ describe("applyRollups", () => {
       sql`select count(*) as n, count(distinct session_id) as s, count(distinct distinct_id) as u from events
            where project_id = ${projectId}::uuid`,
     );
-    expect([overview.totalEvents, overview.uniqueSessions, overview.uniqueUsers]).toEqual([Number(raw!.n), Number(raw!.s), Number(raw!.u)]);
+    expect([overview.totalEvents, overview.uniqueSessions, overview.uniqueUsers]).toEqual([
+      Number(raw!.n),
+      Number(raw!.s),
+      Number(raw!.u),
+    ]);
   });
 
   it("merges a new session and user that a concurrent transaction inserted first", async () => {
@@ -231,7 +286,10 @@ describe("applyRollups", () => {
     const [want, got] = [await snapshot(sequential), await snapshot(racing)];
     expect(got.sessions).toEqual(want.sessions);
     expect(got.people).toEqual(want.people);
-    expect(got.sessions.map((s) => [s.session_id, Number(s.event_count)])).toEqual([["s1", 2], ["s2", 1]]);
+    expect(got.sessions.map((s) => [s.session_id, Number(s.event_count)])).toEqual([
+      ["s1", 2],
+      ["s2", 1],
+    ]);
     expect(got.people.map((p) => [p.distinct_id, Number(p.event_count), Number(p.session_count)])).toEqual([
       ["u1", 2, 1],
       ["u2", 1, 1],

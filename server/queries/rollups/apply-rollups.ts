@@ -77,8 +77,10 @@ const DIMENSIONS = Object.keys(ROLLUP_DIMENSIONS) as RollupDimension[];
 // applyRollups counts each event in the quarter hour ('all') and the hour (dimensions), then folds those up the
 // sizes of the layout; that holds for layouts of this shape.
 if (
-  [QUARTER, ...DIMENSION_SIZES].join() !== TOTAL_SIZES.join() || DIMENSION_SIZES[0] !== HOUR ||
-  [QUARTER, ...USER_DIMENSION_SIZES].join() !== USER_TOTAL_SIZES.join() || USER_DIMENSION_SIZES[0] !== HOUR
+  [QUARTER, ...DIMENSION_SIZES].join() !== TOTAL_SIZES.join() ||
+  DIMENSION_SIZES[0] !== HOUR ||
+  [QUARTER, ...USER_DIMENSION_SIZES].join() !== USER_TOTAL_SIZES.join() ||
+  USER_DIMENSION_SIZES[0] !== HOUR
 ) {
   throw new Error("apply-rollups: the rollup layout changed shape; update how events are folded into larger buckets");
 }
@@ -161,8 +163,17 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
       const s = projectSessions.get(sessionId);
       if (!s) {
         projectSessions.set(sessionId, {
-          p: row.projectId, k: sessionId, d: distinctId, dAt: t, f: t, l: t, n: 1, ep: row.path, xp: row.path,
-          num: -1, userNums: null,
+          p: row.projectId,
+          k: sessionId,
+          d: distinctId,
+          dAt: t,
+          f: t,
+          l: t,
+          n: 1,
+          ep: row.path,
+          xp: row.path,
+          num: -1,
+          userNums: null,
         });
       } else {
         s.n += 1;
@@ -304,7 +315,8 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
     if (userNum !== undefined) {
       userRollups.cell(row.projectId, QUARTER, bucketStart(t, QUARTER), userNum).add(ALL_DIMENSION, "", userNum);
       const eventName = nonEmpty(row.eventName);
-      if (eventName !== null) userRollups.cell(row.projectId, HOUR, bucketStart(t, HOUR), userNum).add("event_name", eventName, userNum);
+      if (eventName !== null)
+        userRollups.cell(row.projectId, HOUR, bucketStart(t, HOUR), userNum).add("event_name", eventName, userNum);
     }
   }
   rollups.foldUp(QUARTER, [HOUR]);
@@ -380,7 +392,6 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
 class RollupAccumulator {
   private readonly projects = new Map<string, Map<number, Map<number, RollupCell>>>();
   private readonly recent = new Map<number, RollupCell>();
-
 
   /** The cell of a member's chunk; an event with no session counts in chunk -1, which has no members. */
   cell(projectId: string, size: number, bucket: number, num: number | undefined): RollupCell {

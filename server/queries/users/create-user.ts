@@ -29,7 +29,12 @@ export async function createUser(
       if (!isFirst && input.closeWhenUsersExist) return { status: "registration-closed" as const };
       const [user] = await tx
         .insert(users)
-        .values({ email: input.email, passwordHash: input.passwordHash, fullName: input.fullName, isSuperuser: isFirst })
+        .values({
+          email: input.email,
+          passwordHash: input.passwordHash,
+          fullName: input.fullName,
+          isSuperuser: isFirst,
+        })
         .returning();
       if (!user) throw new Error("insert into users returned no row");
       return { status: "created" as const, user };

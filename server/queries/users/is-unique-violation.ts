@@ -4,7 +4,13 @@
  */
 export function isUniqueViolation(error: unknown, constraint: string): boolean {
   for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
-    const candidate = current as { code?: unknown; constraint_name?: unknown; constraint?: unknown; message?: unknown; cause?: unknown };
+    const candidate = current as {
+      code?: unknown;
+      constraint_name?: unknown;
+      constraint?: unknown;
+      message?: unknown;
+      cause?: unknown;
+    };
     if (candidate.code === "23505") {
       const name = candidate.constraint_name ?? candidate.constraint;
       return name === constraint || (typeof candidate.message === "string" && candidate.message.includes(constraint));

@@ -4,7 +4,10 @@ import { users } from "../../db/schema/index.ts";
 import type { UserRow } from "./find-user-by-id.ts";
 import { isUniqueViolation } from "./is-unique-violation.ts";
 
-export type UpdateUserResult = { status: "updated"; user: UserRow } | { status: "not-found" } | { status: "email-taken" };
+export type UpdateUserResult =
+  | { status: "updated"; user: UserRow }
+  | { status: "not-found" }
+  | { status: "email-taken" };
 
 /** Changes a user's profile fields; absent fields are left alone. */
 export async function updateUser(

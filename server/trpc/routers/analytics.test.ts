@@ -54,7 +54,11 @@ const dimensionSql = (dimension: string) =>
   dimension.startsWith("property:") ? sql`(properties ->> ${dimension.slice(9)}::text)` : DIMENSION_SQL[dimension]!;
 
 function whereSql(from: number, to: number, filters: AnalyticsFilter[] = []): SQL {
-  const parts = [sql`project_id = ${projectId}::uuid`, sql`timestamp >= ${iso(from)}::timestamptz`, sql`timestamp < ${iso(to)}::timestamptz`];
+  const parts = [
+    sql`project_id = ${projectId}::uuid`,
+    sql`timestamp >= ${iso(from)}::timestamptz`,
+    sql`timestamp < ${iso(to)}::timestamptz`,
+  ];
   for (const f of filters) {
     const column = dimensionSql(f.dimension);
     if (f.op === "eq") parts.push(sql`${column} = ${f.value}::text`);
@@ -82,7 +86,12 @@ async function rawGrouped(dimension: string, from: number, to: number, filters?:
           from events where ${whereSql(from, to, filters)} and ${column} is not null and ${column} <> ''
          group by 1 order by 2 desc, 1 limit ${limit}`,
   );
-  return rows.map((r) => ({ value: r.value, count: Number(r.events), uniqueSessions: Number(r.sessions), uniqueUsers: Number(r.users) }));
+  return rows.map((r) => ({
+    value: r.value,
+    count: Number(r.events),
+    uniqueSessions: Number(r.sessions),
+    uniqueUsers: Number(r.users),
+  }));
 }
 
 async function rawBuckets(from: number, to: number, unit: "hour" | "day", zone: string, filters?: AnalyticsFilter[]) {
@@ -169,9 +178,11 @@ describe("analytics.overview", () => {
   for (const [name, from, to] of RANGES) {
     it(`equals COUNT and COUNT DISTINCT over raw events (${name}), previous period included`, async () => {
       const overview = await owner.caller.analytics.overview({ projectId, from: iso(from), to: iso(to) });
-      expect({ totalEvents: overview.totalEvents, uniqueSessions: overview.uniqueSessions, uniqueUsers: overview.uniqueUsers }).toEqual(
-        await rawTotals(from, to),
-      );
+      expect({
+        totalEvents: overview.totalEvents,
+        uniqueSessions: overview.uniqueSessions,
+        uniqueUsers: overview.uniqueUsers,
+      }).toEqual(await rawTotals(from, to));
       expect(overview.previous).toEqual(await rawTotals(from - (to - from), from));
       expect(overview.periodStart).toBe(iso(from));
       expect(overview.periodEnd).toBe(iso(to));
@@ -181,8 +192,15 @@ describe("analytics.overview", () => {
   }
 
   it("counts a session active in 24 different hours once", async () => {
-    const day = await owner.caller.analytics.overview({ projectId, from: iso(BASE + 2 * DAY), to: iso(BASE + 3 * DAY), filters: [] });
-    const withoutLong = await rawTotals(BASE + 2 * DAY, BASE + 3 * DAY, [{ dimension: "path", op: "neq", value: "/docs" }]);
+    const day = await owner.caller.analytics.overview({
+      projectId,
+      from: iso(BASE + 2 * DAY),
+      to: iso(BASE + 3 * DAY),
+      filters: [],
+    });
+    const withoutLong = await rawTotals(BASE + 2 * DAY, BASE + 3 * DAY, [
+      { dimension: "path", op: "neq", value: "/docs" },
+    ]);
     expect(day.uniqueSessions).toBe((await rawTotals(BASE + 2 * DAY, BASE + 3 * DAY)).uniqueSessions);
     const longOnly = await owner.caller.analytics.sessions({
       projectId,
@@ -206,24 +224,40 @@ describe("analytics.overview", () => {
     expect(after.totalEvents).toBe(before.totalEvents + 2);
     expect(after.uniqueSessions).toBe(before.uniqueSessions + 1);
     expect(after.uniqueUsers).toBe(before.uniqueUsers + 1);
-    const series = await owner.caller.analytics.timeseries({ projectId, from: iso(from), to: iso(to), granularity: "hour" });
-    expect(series.points).toEqual([{ timestamp: iso(from), count: after.totalEvents, uniqueSessions: after.uniqueSessions }]);
+    const series = await owner.caller.analytics.timeseries({
+      projectId,
+      from: iso(from),
+      to: iso(to),
+      granularity: "hour",
+    });
+    expect(series.points).toEqual([
+      { timestamp: iso(from), count: after.totalEvents, uniqueSessions: after.uniqueSessions },
+    ]);
   });
 
   it("mixes completed hours and the current hour for a period ending now", async () => {
     const now = Date.now();
     const recent = [];
     for (let i = 0; i < 30; i++) {
-      recent.push(testEvent(projectId, { at: now - i * 47 * MINUTE - 1000, sessionId: `sess-now-${i % 7}`, distinctId: `user-now-${i % 4}`, path: "/" }));
+      recent.push(
+        testEvent(projectId, {
+          at: now - i * 47 * MINUTE - 1000,
+          sessionId: `sess-now-${i % 7}`,
+          distinctId: `user-now-${i % 4}`,
+          path: "/",
+        }),
+      );
     }
     await storeTestEvents(t.services.db, recent);
     const overview = await owner.caller.analytics.overview({ projectId, period: "24h" });
     const from = Date.parse(overview.periodStart);
     const to = Date.parse(overview.periodEnd);
     expect(to - from).toBe(DAY);
-    expect({ totalEvents: overview.totalEvents, uniqueSessions: overview.uniqueSessions, uniqueUsers: overview.uniqueUsers }).toEqual(
-      await rawTotals(from, to),
-    );
+    expect({
+      totalEvents: overview.totalEvents,
+      uniqueSessions: overview.uniqueSessions,
+      uniqueUsers: overview.uniqueUsers,
+    }).toEqual(await rawTotals(from, to));
     expect(overview.totalEvents).toBeGreaterThanOrEqual(25);
   });
 
@@ -233,13 +267,18 @@ describe("analytics.overview", () => {
       [{ dimension: "path", op: "eq", value: "/pricing" }],
       [{ dimension: "path", op: "contains", value: "DOC" }],
       [{ dimension: "browser", op: "neq", value: "Chrome" }],
-      [{ dimension: "property:plan", op: "eq", value: "pro" }, { dimension: "device", op: "eq", value: "desktop" }],
+      [
+        { dimension: "property:plan", op: "eq", value: "pro" },
+        { dimension: "device", op: "eq", value: "desktop" },
+      ],
     ] satisfies AnalyticsFilter[][]) {
       const overview = await owner.caller.analytics.overview({ projectId, from: iso(from), to: iso(to), filters });
       expect(overview.totalEvents).toBeGreaterThan(0);
-      expect({ totalEvents: overview.totalEvents, uniqueSessions: overview.uniqueSessions, uniqueUsers: overview.uniqueUsers }).toEqual(
-        await rawTotals(from, to, filters),
-      );
+      expect({
+        totalEvents: overview.totalEvents,
+        uniqueSessions: overview.uniqueSessions,
+        uniqueUsers: overview.uniqueUsers,
+      }).toEqual(await rawTotals(from, to, filters));
       expect(overview.previous).toEqual(await rawTotals(from - (to - from), from, filters));
     }
   });
@@ -257,20 +296,40 @@ describe("single-value filters served from the rollups", () => {
       for (const [, from, to] of [RANGES[0]!, RANGES[1]!, RANGES[3]!]) {
         const range = { projectId, from: iso(from), to: iso(to), filters };
         const overview = await owner.caller.analytics.overview(range);
-        expect({ totalEvents: overview.totalEvents, uniqueSessions: overview.uniqueSessions, uniqueUsers: overview.uniqueUsers }).toEqual(
-          await rawTotals(from, to, filters),
-        );
+        expect({
+          totalEvents: overview.totalEvents,
+          uniqueSessions: overview.uniqueSessions,
+          uniqueUsers: overview.uniqueUsers,
+        }).toEqual(await rawTotals(from, to, filters));
         const expected = await rawBuckets(from, to, "day", "Asia/Kolkata", filters);
-        const series = await owner.caller.analytics.timeseries({ ...range, timezone: "Asia/Kolkata", granularity: "day" });
+        const series = await owner.caller.analytics.timeseries({
+          ...range,
+          timezone: "Asia/Kolkata",
+          granularity: "day",
+        });
         for (const point of series.points) {
-          expect(point).toEqual({ timestamp: point.timestamp, ...(expected.get(point.timestamp) ?? { count: 0, uniqueSessions: 0 }) });
+          expect(point).toEqual({
+            timestamp: point.timestamp,
+            ...(expected.get(point.timestamp) ?? { count: 0, uniqueSessions: 0 }),
+          });
         }
         const dimension = filters[0]!.dimension;
         const breakdown = await owner.caller.analytics.breakdown({ ...range, dimension, limit: 100 });
-        expect(breakdown).toEqual((await rawGrouped(dimension, from, to, filters)).map(({ value, count, uniqueSessions }) => ({ value, count, uniqueSessions })));
+        expect(breakdown).toEqual(
+          (await rawGrouped(dimension, from, to, filters)).map(({ value, count, uniqueSessions }) => ({
+            value,
+            count,
+            uniqueSessions,
+          })),
+        );
         const top = await owner.caller.analytics.topEvents({ ...range, limit: 100 });
         expect(top).toEqual(
-          (await rawGrouped("event_name", from, to, filters)).map((r) => ({ eventName: r.value, count: r.count, uniqueSessions: r.uniqueSessions, uniqueUsers: r.uniqueUsers })),
+          (await rawGrouped("event_name", from, to, filters)).map((r) => ({
+            eventName: r.value,
+            count: r.count,
+            uniqueSessions: r.uniqueSessions,
+            uniqueUsers: r.uniqueUsers,
+          })),
         );
       }
     });
@@ -288,13 +347,21 @@ describe("analytics.timeseries", () => {
   ];
   for (const [zone, granularity, from, to] of cases) {
     it(`puts every event in its ${zone} ${granularity} bucket, one point per bucket including empty ones`, async () => {
-      const series = await owner.caller.analytics.timeseries({ projectId, from: iso(from), to: iso(to), timezone: zone, granularity });
+      const series = await owner.caller.analytics.timeseries({
+        projectId,
+        from: iso(from),
+        to: iso(to),
+        timezone: zone,
+        granularity,
+      });
       expect(series.granularity).toBe(granularity);
       const expected = await rawBuckets(from, to, granularity, zone);
       const seen = new Map(series.points.map((p) => [p.timestamp, p]));
-      for (const [bucket, value] of expected) expect({ bucket, ...seen.get(bucket) }).toEqual({ bucket, timestamp: bucket, ...value });
+      for (const [bucket, value] of expected)
+        expect({ bucket, ...seen.get(bucket) }).toEqual({ bucket, timestamp: bucket, ...value });
       for (const point of series.points) {
-        if (!expected.has(point.timestamp)) expect(point).toEqual({ timestamp: point.timestamp, count: 0, uniqueSessions: 0 });
+        if (!expected.has(point.timestamp))
+          expect(point).toEqual({ timestamp: point.timestamp, count: 0, uniqueSessions: 0 });
       }
       // Consecutive buckets, the first holding `from`, the last reaching `to`.
       expect(Date.parse(series.points[0]!.timestamp)).toBeLessThanOrEqual(from);
@@ -304,18 +371,36 @@ describe("analytics.timeseries", () => {
   }
 
   it("starts Kolkata days at 18:30 UTC and Kathmandu days at 18:15 UTC", async () => {
-    const kolkata = await owner.caller.analytics.timeseries({ projectId, from: iso(BASE + DAY), to: iso(BASE + 3 * DAY), timezone: "Asia/Kolkata", granularity: "day" });
+    const kolkata = await owner.caller.analytics.timeseries({
+      projectId,
+      from: iso(BASE + DAY),
+      to: iso(BASE + 3 * DAY),
+      timezone: "Asia/Kolkata",
+      granularity: "day",
+    });
     expect(kolkata.points.map((p) => p.timestamp)).toEqual([
       "2026-03-01T18:30:00.000Z",
       "2026-03-02T18:30:00.000Z",
       "2026-03-03T18:30:00.000Z",
     ]);
-    const kathmandu = await owner.caller.analytics.timeseries({ projectId, from: iso(BASE + DAY), to: iso(BASE + 2 * DAY), timezone: "Asia/Kathmandu", granularity: "day" });
+    const kathmandu = await owner.caller.analytics.timeseries({
+      projectId,
+      from: iso(BASE + DAY),
+      to: iso(BASE + 2 * DAY),
+      timezone: "Asia/Kathmandu",
+      granularity: "day",
+    });
     expect(kathmandu.points[0]!.timestamp).toBe("2026-03-01T18:15:00.000Z");
   });
 
   it("makes the New York day of the DST change 23 hours long", async () => {
-    const series = await owner.caller.analytics.timeseries({ projectId, from: iso(BASE + 7 * DAY), to: iso(BASE + 9 * DAY), timezone: "America/New_York", granularity: "day" });
+    const series = await owner.caller.analytics.timeseries({
+      projectId,
+      from: iso(BASE + 7 * DAY),
+      to: iso(BASE + 9 * DAY),
+      timezone: "America/New_York",
+      granularity: "day",
+    });
     expect(series.points.map((p) => p.timestamp)).toEqual([
       "2026-03-07T05:00:00.000Z",
       "2026-03-08T05:00:00.000Z",
@@ -331,10 +416,19 @@ describe("analytics.timeseries", () => {
 
   it("applies filters per bucket", async () => {
     const filters: AnalyticsFilter[] = [{ dimension: "path", op: "eq", value: "/pricing" }];
-    const series = await owner.caller.analytics.timeseries({ projectId, from: iso(BASE), to: iso(BASE + DAYS * DAY), timezone: "Asia/Kolkata", filters });
+    const series = await owner.caller.analytics.timeseries({
+      projectId,
+      from: iso(BASE),
+      to: iso(BASE + DAYS * DAY),
+      timezone: "Asia/Kolkata",
+      filters,
+    });
     const expected = await rawBuckets(BASE, BASE + DAYS * DAY, "day", "Asia/Kolkata", filters);
     for (const point of series.points) {
-      expect(point).toEqual({ timestamp: point.timestamp, ...(expected.get(point.timestamp) ?? { count: 0, uniqueSessions: 0 }) });
+      expect(point).toEqual({
+        timestamp: point.timestamp,
+        ...(expected.get(point.timestamp) ?? { count: 0, uniqueSessions: 0 }),
+      });
     }
   });
 
@@ -349,16 +443,32 @@ describe("analytics.topEvents", () => {
     it(`ranks event names with exact unique sessions and users (${name})`, async () => {
       const top = await owner.caller.analytics.topEvents({ projectId, from: iso(from), to: iso(to), limit: 100 });
       expect(top).toEqual(
-        (await rawGrouped("event_name", from, to)).map((r) => ({ eventName: r.value, count: r.count, uniqueSessions: r.uniqueSessions, uniqueUsers: r.uniqueUsers })),
+        (await rawGrouped("event_name", from, to)).map((r) => ({
+          eventName: r.value,
+          count: r.count,
+          uniqueSessions: r.uniqueSessions,
+          uniqueUsers: r.uniqueUsers,
+        })),
       );
     });
   }
 
   it("honours the limit and the filters", async () => {
     const filters: AnalyticsFilter[] = [{ dimension: "os", op: "eq", value: "iOS" }];
-    const top = await owner.caller.analytics.topEvents({ projectId, from: iso(BASE), to: iso(BASE + DAYS * DAY), limit: 2, filters });
+    const top = await owner.caller.analytics.topEvents({
+      projectId,
+      from: iso(BASE),
+      to: iso(BASE + DAYS * DAY),
+      limit: 2,
+      filters,
+    });
     expect(top).toEqual(
-      (await rawGrouped("event_name", BASE, BASE + DAYS * DAY, filters, 2)).map((r) => ({ eventName: r.value, count: r.count, uniqueSessions: r.uniqueSessions, uniqueUsers: r.uniqueUsers })),
+      (await rawGrouped("event_name", BASE, BASE + DAYS * DAY, filters, 2)).map((r) => ({
+        eventName: r.value,
+        count: r.count,
+        uniqueSessions: r.uniqueSessions,
+        uniqueUsers: r.uniqueUsers,
+      })),
     );
   });
 
@@ -369,28 +479,73 @@ describe("analytics.topEvents", () => {
 });
 
 describe("analytics.breakdown", () => {
-  const dimensions = ["event_name", "path", "referrer", "utm_source", "utm_medium", "utm_campaign", "browser", "os", "device", "property:plan"] as const;
+  const dimensions = [
+    "event_name",
+    "path",
+    "referrer",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "browser",
+    "os",
+    "device",
+    "property:plan",
+  ] as const;
   for (const dimension of dimensions) {
     it(`breaks down by ${dimension} like GROUP BY over raw events`, async () => {
       for (const [, from, to] of [RANGES[0]!, RANGES[1]!, RANGES[3]!]) {
-        const rows = await owner.caller.analytics.breakdown({ projectId, from: iso(from), to: iso(to), dimension, limit: 100 });
-        expect(rows).toEqual((await rawGrouped(dimension, from, to)).map(({ value, count, uniqueSessions }) => ({ value, count, uniqueSessions })));
+        const rows = await owner.caller.analytics.breakdown({
+          projectId,
+          from: iso(from),
+          to: iso(to),
+          dimension,
+          limit: 100,
+        });
+        expect(rows).toEqual(
+          (await rawGrouped(dimension, from, to)).map(({ value, count, uniqueSessions }) => ({
+            value,
+            count,
+            uniqueSessions,
+          })),
+        );
       }
     });
   }
 
   it("reports browsers, systems and devices parsed from the user agent", async () => {
-    const browsers = await owner.caller.analytics.breakdown({ projectId, from: iso(BASE), to: iso(BASE + DAYS * DAY), dimension: "browser" });
+    const browsers = await owner.caller.analytics.breakdown({
+      projectId,
+      from: iso(BASE),
+      to: iso(BASE + DAYS * DAY),
+      dimension: "browser",
+    });
     expect(browsers.map((r) => r.value).sort()).toEqual(["Chrome", "Firefox", "Mobile Safari", "Safari"]);
-    const devices = await owner.caller.analytics.breakdown({ projectId, from: iso(BASE), to: iso(BASE + DAYS * DAY), dimension: "device" });
+    const devices = await owner.caller.analytics.breakdown({
+      projectId,
+      from: iso(BASE),
+      to: iso(BASE + DAYS * DAY),
+      dimension: "device",
+    });
     expect(devices.map((r) => r.value).sort()).toEqual(["desktop", "mobile", "tablet"]);
     expect(TEST_USER_AGENTS).toHaveLength(5);
   });
 
   it("applies filters, including on another dimension", async () => {
     const filters: AnalyticsFilter[] = [{ dimension: "device", op: "eq", value: "mobile" }];
-    const rows = await owner.caller.analytics.breakdown({ projectId, from: iso(BASE), to: iso(BASE + DAYS * DAY), dimension: "path", filters });
-    expect(rows).toEqual((await rawGrouped("path", BASE, BASE + DAYS * DAY, filters, 10)).map(({ value, count, uniqueSessions }) => ({ value, count, uniqueSessions })));
+    const rows = await owner.caller.analytics.breakdown({
+      projectId,
+      from: iso(BASE),
+      to: iso(BASE + DAYS * DAY),
+      dimension: "path",
+      filters,
+    });
+    expect(rows).toEqual(
+      (await rawGrouped("path", BASE, BASE + DAYS * DAY, filters, 10)).map(({ value, count, uniqueSessions }) => ({
+        value,
+        count,
+        uniqueSessions,
+      })),
+    );
   });
 
   it("refuses an unknown dimension", async () => {
@@ -406,7 +561,13 @@ describe("analytics.sessions", () => {
       const first = await owner.caller.analytics.sessions({ projectId, from: iso(from), to: iso(to), limit: 7 });
       expect(first.total).toBe(expected.length);
       expect(first.items).toEqual(expected.slice(0, 7));
-      const later = await owner.caller.analytics.sessions({ projectId, from: iso(from), to: iso(to), limit: 100, offset: 5 });
+      const later = await owner.caller.analytics.sessions({
+        projectId,
+        from: iso(from),
+        to: iso(to),
+        limit: 100,
+        offset: 5,
+      });
       expect(later.items).toEqual(expected.slice(5, 105));
     });
   }
@@ -414,13 +575,24 @@ describe("analytics.sessions", () => {
   it("applies filters", async () => {
     const filters: AnalyticsFilter[] = [{ dimension: "path", op: "eq", value: "/checkout" }];
     const expected = await rawSessions(BASE, BASE + DAYS * DAY, filters);
-    const page = await owner.caller.analytics.sessions({ projectId, from: iso(BASE), to: iso(BASE + DAYS * DAY), filters, limit: 100 });
+    const page = await owner.caller.analytics.sessions({
+      projectId,
+      from: iso(BASE),
+      to: iso(BASE + DAYS * DAY),
+      filters,
+      limit: 100,
+    });
     expect(page.total).toBe(expected.length);
     expect(page.items).toEqual(expected.slice(0, 100));
   });
 
   it("returns an empty page with the total past the end", async () => {
-    const page = await owner.caller.analytics.sessions({ projectId, from: iso(BASE), to: iso(BASE + DAY), offset: 10_000 });
+    const page = await owner.caller.analytics.sessions({
+      projectId,
+      from: iso(BASE),
+      to: iso(BASE + DAY),
+      offset: 10_000,
+    });
     expect(page.items).toEqual([]);
     expect(page.total).toBe((await rawTotals(BASE, BASE + DAY)).uniqueSessions);
   });
@@ -433,7 +605,13 @@ describe("analytics.users", () => {
       const first = await owner.caller.analytics.users({ projectId, from: iso(from), to: iso(to), limit: 5 });
       expect(first.total).toBe(expected.length);
       expect(first.items).toEqual(expected.slice(0, 5));
-      const later = await owner.caller.analytics.users({ projectId, from: iso(from), to: iso(to), limit: 100, offset: 3 });
+      const later = await owner.caller.analytics.users({
+        projectId,
+        from: iso(from),
+        to: iso(to),
+        limit: 100,
+        offset: 3,
+      });
       expect(later.items).toEqual(expected.slice(3, 103));
     });
   }
@@ -441,7 +619,13 @@ describe("analytics.users", () => {
   it("applies filters", async () => {
     const filters: AnalyticsFilter[] = [{ dimension: "event_name", op: "eq", value: "purchase" }];
     const expected = await rawUsers(BASE, BASE + DAYS * DAY, filters);
-    const page = await owner.caller.analytics.users({ projectId, from: iso(BASE), to: iso(BASE + DAYS * DAY), filters, limit: 100 });
+    const page = await owner.caller.analytics.users({
+      projectId,
+      from: iso(BASE),
+      to: iso(BASE + DAYS * DAY),
+      filters,
+      limit: 100,
+    });
     expect(page.total).toBe(expected.length);
     expect(page.items).toEqual(expected.slice(0, 100));
   });
@@ -454,13 +638,23 @@ describe("analytics paging by cursor", () => {
     const tied = [];
     for (let i = 0; i < 23; i++) {
       const user = `user-tie-${String(i).padStart(2, "0")}`;
-      tied.push(testEvent(projectId, { at: TIE_AT - (i + 1) * MINUTE, sessionId: `sess-tie-${i}`, distinctId: user, path: "/tie" }));
+      tied.push(
+        testEvent(projectId, {
+          at: TIE_AT - (i + 1) * MINUTE,
+          sessionId: `sess-tie-${i}`,
+          distinctId: user,
+          path: "/tie",
+        }),
+      );
       tied.push(testEvent(projectId, { at: TIE_AT, sessionId: `sess-tie-${i}`, distinctId: user, path: "/tie" }));
     }
     await storeTestEvents(t.services.db, shuffled(tied));
   });
 
-  async function walk<T>(fetchPage: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null; total: number }>, limit: number) {
+  async function walk<T>(
+    fetchPage: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null; total: number }>,
+    limit: number,
+  ) {
     const items: T[] = [];
     let cursor: string | undefined;
     for (let pages = 0; pages < 1000; pages++) {
@@ -483,14 +677,23 @@ describe("analytics paging by cursor", () => {
   for (const [name, from, to, filters, limit] of walkRanges) {
     it(`walks every session exactly once, in order, through ties (${name})`, async () => {
       const expected = await rawSessions(from, to, filters);
-      expect(expected.filter((s) => s.lastSeen === iso(TIE_AT)).length).toBeGreaterThanOrEqual(name === "ragged edges" ? 0 : 23);
-      const all = await walk((cursor) => owner.caller.analytics.sessions({ projectId, from: iso(from), to: iso(to), filters, limit, cursor }), limit);
+      expect(expected.filter((s) => s.lastSeen === iso(TIE_AT)).length).toBeGreaterThanOrEqual(
+        name === "ragged edges" ? 0 : 23,
+      );
+      const all = await walk(
+        (cursor) =>
+          owner.caller.analytics.sessions({ projectId, from: iso(from), to: iso(to), filters, limit, cursor }),
+        limit,
+      );
       expect(all).toEqual(expected);
     }, 60_000);
 
     it(`walks every user exactly once, in order, through ties (${name})`, async () => {
       const expected = await rawUsers(from, to, filters);
-      const all = await walk((cursor) => owner.caller.analytics.users({ projectId, from: iso(from), to: iso(to), filters, limit, cursor }), limit);
+      const all = await walk(
+        (cursor) => owner.caller.analytics.users({ projectId, from: iso(from), to: iso(to), filters, limit, cursor }),
+        limit,
+      );
       expect(all).toEqual(expected);
     }, 60_000);
   }
@@ -512,7 +715,9 @@ describe("analytics paging by cursor", () => {
     const whole = await owner.caller.analytics.sessions({ ...range, limit: total });
     expect(whole.items).toHaveLength(total);
     expect(whole.nextCursor).toBeNull();
-    expect((await owner.caller.analytics.sessions({ ...range, limit: total - 1 })).nextCursor).toEqual(expect.any(String));
+    expect((await owner.caller.analytics.sessions({ ...range, limit: total - 1 })).nextCursor).toEqual(
+      expect.any(String),
+    );
   });
 
   it("accepts offset up to 10,000 and refuses more as BAD_REQUEST on offset", async () => {
@@ -552,7 +757,9 @@ describe("analytics paging by cursor", () => {
       expect({ cursor, code: error.code }).toEqual({ cursor, code: "BAD_REQUEST" });
       expect((error.cause as ZodError).issues.map((issue) => issue.path)).toEqual([["cursor"]]);
     }
-    const error = await failure(owner.caller.analytics.users({ projectId, cursor: encodePageCursor("sessions", { key: "3", id: "s" }) }));
+    const error = await failure(
+      owner.caller.analytics.users({ projectId, cursor: encodePageCursor("sessions", { key: "3", id: "s" }) }),
+    );
     expect(error.code).toBe("BAD_REQUEST");
   });
 
@@ -596,8 +803,20 @@ describe("analytics access and input", () => {
     const { project } = await owner.caller.projects.create({ name: "Doomed" });
     await storeTestEvents(t.services.db, generateTestEvents(project.id, BASE, 2, 3).slice(0, 300));
     await owner.caller.projects.delete({ id: project.id });
-    for (const table of ["analytics_rollups", "analytics_user_rollups", "analytics_sessions", "analytics_users", "analytics_user_sessions", "analytics_id_counters", "event_rollups_hourly", "events"]) {
-      const [row] = await queryRows<{ n: string }>(t.services.db, sql`select count(*) as n from ${sql.raw(table)} where project_id = ${project.id}::uuid`);
+    for (const table of [
+      "analytics_rollups",
+      "analytics_user_rollups",
+      "analytics_sessions",
+      "analytics_users",
+      "analytics_user_sessions",
+      "analytics_id_counters",
+      "event_rollups_hourly",
+      "events",
+    ]) {
+      const [row] = await queryRows<{ n: string }>(
+        t.services.db,
+        sql`select count(*) as n from ${sql.raw(table)} where project_id = ${project.id}::uuid`,
+      );
       expect({ table, n: Number(row!.n) }).toEqual({ table, n: 0 });
     }
   });

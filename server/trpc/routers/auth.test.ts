@@ -62,38 +62,46 @@ afterAll(async () => {
 }, HOOK_TIMEOUT_MS);
 
 describe("auth.register", () => {
-  it("makes the first account the superuser and later ones plain users, never returning a hash", async () => {
-    const fresh = await createTestServices();
-    try {
-      const { caller } = anonymousCaller(fresh.services);
-      const first = await caller.auth.register({ email: testEmail(), password: TEST_PASSWORD, fullName: "Ada" });
-      const second = await caller.auth.register({ email: testEmail(), password: TEST_PASSWORD });
-      expect(first.isSuperuser).toBe(true);
-      expect(second.isSuperuser).toBe(false);
-      expect(Object.keys(first).sort()).toEqual(["createdAt", "email", "fullName", "id", "isActive", "isSuperuser"]);
-      expect(first.fullName).toBe("Ada");
-      expect(new Date(first.createdAt).toISOString()).toBe(first.createdAt);
-    } finally {
-      await fresh.cleanup();
-    }
-  }, HOOK_TIMEOUT_MS);
+  it(
+    "makes the first account the superuser and later ones plain users, never returning a hash",
+    async () => {
+      const fresh = await createTestServices();
+      try {
+        const { caller } = anonymousCaller(fresh.services);
+        const first = await caller.auth.register({ email: testEmail(), password: TEST_PASSWORD, fullName: "Ada" });
+        const second = await caller.auth.register({ email: testEmail(), password: TEST_PASSWORD });
+        expect(first.isSuperuser).toBe(true);
+        expect(second.isSuperuser).toBe(false);
+        expect(Object.keys(first).sort()).toEqual(["createdAt", "email", "fullName", "id", "isActive", "isSuperuser"]);
+        expect(first.fullName).toBe("Ada");
+        expect(new Date(first.createdAt).toISOString()).toBe(first.createdAt);
+      } finally {
+        await fresh.cleanup();
+      }
+    },
+    HOOK_TIMEOUT_MS,
+  );
 
-  it("makes exactly one superuser when the first accounts register at the same time", async () => {
-    const fresh = await createTestServices();
-    try {
-      const created = await Promise.all(
-        Array.from({ length: 5 }, (_, i) =>
-          anonymousCaller(fresh.services, { clientIp: `race-${i}` }).caller.auth.register({
-            email: testEmail("race"),
-            password: TEST_PASSWORD,
-          }),
-        ),
-      );
-      expect(created.filter((user) => user.isSuperuser)).toHaveLength(1);
-    } finally {
-      await fresh.cleanup();
-    }
-  }, HOOK_TIMEOUT_MS);
+  it(
+    "makes exactly one superuser when the first accounts register at the same time",
+    async () => {
+      const fresh = await createTestServices();
+      try {
+        const created = await Promise.all(
+          Array.from({ length: 5 }, (_, i) =>
+            anonymousCaller(fresh.services, { clientIp: `race-${i}` }).caller.auth.register({
+              email: testEmail("race"),
+              password: TEST_PASSWORD,
+            }),
+          ),
+        );
+        expect(created.filter((user) => user.isSuperuser)).toHaveLength(1);
+      } finally {
+        await fresh.cleanup();
+      }
+    },
+    HOOK_TIMEOUT_MS,
+  );
 
   it("refuses an email that exists in another case", async () => {
     const email = testEmail("Case");
@@ -119,18 +127,22 @@ describe("auth.register", () => {
     );
   });
 
-  it("closes registration once a user exists when DISABLE_REGISTRATION is set", async () => {
-    const fresh = await createTestServices({ DISABLE_REGISTRATION: "true" });
-    try {
-      const { caller } = anonymousCaller(fresh.services);
-      const first = await caller.auth.register({ email: testEmail(), password: TEST_PASSWORD });
-      expect(first.isSuperuser).toBe(true);
-      const error = await failure(caller.auth.register({ email: testEmail(), password: TEST_PASSWORD }));
-      expect(error.code).toBe("FORBIDDEN");
-    } finally {
-      await fresh.cleanup();
-    }
-  }, HOOK_TIMEOUT_MS);
+  it(
+    "closes registration once a user exists when DISABLE_REGISTRATION is set",
+    async () => {
+      const fresh = await createTestServices({ DISABLE_REGISTRATION: "true" });
+      try {
+        const { caller } = anonymousCaller(fresh.services);
+        const first = await caller.auth.register({ email: testEmail(), password: TEST_PASSWORD });
+        expect(first.isSuperuser).toBe(true);
+        const error = await failure(caller.auth.register({ email: testEmail(), password: TEST_PASSWORD }));
+        expect(error.code).toBe("FORBIDDEN");
+      } finally {
+        await fresh.cleanup();
+      }
+    },
+    HOOK_TIMEOUT_MS,
+  );
 
   it("is limited to 5 registrations per minute per IP", async () => {
     const { caller } = anonymousCaller(t.services, { clientIp: "register-flood" });
@@ -243,7 +255,10 @@ describe("auth.login", () => {
 
   it("locks after 5 failures: 50 parallel attempts from one IP reach at most 5 checks of the real hash", async () => {
     const email = testEmail("target");
-    await anonymousCaller(t.services, { clientIp: "lock-setup" }).caller.auth.register({ email, password: TEST_PASSWORD });
+    await anonymousCaller(t.services, { clientIp: "lock-setup" }).caller.auth.register({
+      email,
+      password: TEST_PASSWORD,
+    });
     const [row] = await t.services.db.select().from(users).where(eq(users.email, email));
     const counting = countingHasher();
     const errors = await Promise.all(
@@ -260,7 +275,9 @@ describe("auth.login", () => {
     // The per-minute limit of the IP refuses 40 before the lockout is asked; of the other 10, five are locked and
     // spent a dummy check instead, so a locked account answers as slowly as a wrong password.
     expect(counting.dummies()).toBe(5);
-    expect(errors.filter((e) => e.code === "UNAUTHORIZED").map((e) => e.message)).toEqual(Array(5).fill(LOGIN_FAILED_MESSAGE));
+    expect(errors.filter((e) => e.code === "UNAUTHORIZED").map((e) => e.message)).toEqual(
+      Array(5).fill(LOGIN_FAILED_MESSAGE),
+    );
     expect(errors.filter((e) => e.code === "TOO_MANY_REQUESTS")).toHaveLength(45);
     expect(errors.filter((e) => e.message === "Too many attempts, try again in 15 minutes.")).toHaveLength(5);
   });
@@ -304,7 +321,10 @@ describe("auth.login", () => {
     const user = await registerAndSignIn(t.services);
     await t.services.db.update(users).set({ isActive: false }).where(eq(users.id, user.login.user.id));
     const error = await failure(
-      anonymousCaller(t.services, { clientIp: "disabled" }).caller.auth.login({ email: user.email, password: user.password }),
+      anonymousCaller(t.services, { clientIp: "disabled" }).caller.auth.login({
+        email: user.email,
+        password: user.password,
+      }),
     );
     expect(error.message).toBe(LOGIN_FAILED_MESSAGE);
     const { caller } = await callerWithToken(t.services, user.login.accessToken);
@@ -442,8 +462,13 @@ describe("auth.wsTicket", () => {
     const { project } = await user.caller.projects.create({ name: "Live" });
     const issued = await user.caller.auth.wsTicket({ projectId: project.id });
     expect(new Date(issued.expiresAt).getTime() - Date.now()).toBeLessThanOrEqual(30_000);
-    const [a, b] = await Promise.all([consumeWsTicket(t.services, issued.ticket), consumeWsTicket(t.services, issued.ticket)]);
-    expect([a, b].filter(Boolean)).toEqual([{ projectId: project.id, userId: user.login.user.id, sessionId: user.ctx.session!.id }]);
+    const [a, b] = await Promise.all([
+      consumeWsTicket(t.services, issued.ticket),
+      consumeWsTicket(t.services, issued.ticket),
+    ]);
+    expect([a, b].filter(Boolean)).toEqual([
+      { projectId: project.id, userId: user.login.user.id, sessionId: user.ctx.session!.id },
+    ]);
   });
 
   it("refuses a ticket once its session has logged out", async () => {

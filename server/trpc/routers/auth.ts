@@ -24,7 +24,14 @@ import {
   type User,
   type WsTicket,
 } from "../../../shared/auth.ts";
-import { createTRPCRouter, projectProcedure, protectedProcedure, publicProcedure, rateLimited, type InnerContext } from "../init.ts";
+import {
+  createTRPCRouter,
+  projectProcedure,
+  protectedProcedure,
+  publicProcedure,
+  rateLimited,
+  type InnerContext,
+} from "../init.ts";
 
 const REFRESH_REUSED_MESSAGE =
   "This sign-in was already refreshed elsewhere, which can mean it was copied, so it has been ended for safety. Sign in again.";
@@ -62,7 +69,10 @@ export const authRouter = createTRPCRouter({
         case "email-taken":
           throw new TRPCError({ code: "CONFLICT", message: "An account with this email already exists." });
         case "registration-closed":
-          throw new TRPCError({ code: "FORBIDDEN", message: "Registration is closed. Ask the administrator for an account." });
+          throw new TRPCError({
+            code: "FORBIDDEN",
+            message: "Registration is closed. Ask the administrator for an account.",
+          });
       }
     }),
 

@@ -61,7 +61,9 @@ describe("projects.create", () => {
   });
 
   it("refuses a caller without a token", async () => {
-    expect((await failure(anonymousCaller(t.services).caller.projects.create({ name: "x" }))).code).toBe("UNAUTHORIZED");
+    expect((await failure(anonymousCaller(t.services).caller.projects.create({ name: "x" }))).code).toBe(
+      "UNAUTHORIZED",
+    );
   });
 });
 
@@ -118,7 +120,9 @@ describe("projects.update", () => {
   });
 
   it("refuses a caller without a token", async () => {
-    const error = await failure(anonymousCaller(t.services).caller.projects.update({ id: crypto.randomUUID(), name: "x" }));
+    const error = await failure(
+      anonymousCaller(t.services).caller.projects.update({ id: crypto.randomUUID(), name: "x" }),
+    );
     expect(error.code).toBe("UNAUTHORIZED");
   });
 });
@@ -163,14 +167,33 @@ describe("projects.delete", () => {
     const { project: kept } = await owner.caller.projects.create({ name: "Kept" });
     const now = Date.now();
     const event = (projectId: string, i: number): EventRow => ({
-      projectId, insertId: `e${i}`, eventName: "pageview", distinctId: `u${i % 2}`, sessionId: `s${i % 3}`,
-      properties: {}, pageUrl: "https://example.com/a?utm_source=x", path: "/a", host: "example.com",
-      referrer: "https://ref.example/", referrerHost: "ref.example", utmSource: "x", utmMedium: null, utmCampaign: null,
-      userAgent: null, browser: "Chrome", os: "macOS", device: "desktop", ipHash: null,
-      timestamp: new Date(now - i * 60_000), receivedAt: new Date(now),
+      projectId,
+      insertId: `e${i}`,
+      eventName: "pageview",
+      distinctId: `u${i % 2}`,
+      sessionId: `s${i % 3}`,
+      properties: {},
+      pageUrl: "https://example.com/a?utm_source=x",
+      path: "/a",
+      host: "example.com",
+      referrer: "https://ref.example/",
+      referrerHost: "ref.example",
+      utmSource: "x",
+      utmMedium: null,
+      utmCampaign: null,
+      userAgent: null,
+      browser: "Chrome",
+      os: "macOS",
+      device: "desktop",
+      ipHash: null,
+      timestamp: new Date(now - i * 60_000),
+      receivedAt: new Date(now),
     });
     for (const projectId of [project.id, kept.id]) {
-      await storeEvents(t.services.db, [0, 1, 2, 3, 4].map((i) => event(projectId, i)));
+      await storeEvents(
+        t.services.db,
+        [0, 1, 2, 3, 4].map((i) => event(projectId, i)),
+      );
     }
     const tables = await queryRows<{ table_name: string }>(
       t.services.db,

@@ -45,17 +45,19 @@ export const projectsRouter = createTRPCRouter({
   get: projectByIdProcedure.query(({ ctx }): Project => toPublicProject(ctx.project)),
 
   /** Creates a project and returns its API key: the only time the full key is shown (besides rotateKey). */
-  create: protectedProcedure.input(createProjectInputSchema).mutation(async ({ ctx, input }): Promise<ProjectWithApiKey> => {
-    const { apiKey, apiKeyHash, apiKeyPrefix } = generateApiKey();
-    const row = await createProject(ctx.services.db, {
-      ownerId: ctx.user.id,
-      name: input.name,
-      domain: input.domain ?? null,
-      apiKeyHash,
-      apiKeyPrefix,
-    });
-    return { project: toPublicProject(row), apiKey };
-  }),
+  create: protectedProcedure
+    .input(createProjectInputSchema)
+    .mutation(async ({ ctx, input }): Promise<ProjectWithApiKey> => {
+      const { apiKey, apiKeyHash, apiKeyPrefix } = generateApiKey();
+      const row = await createProject(ctx.services.db, {
+        ownerId: ctx.user.id,
+        name: input.name,
+        domain: input.domain ?? null,
+        apiKeyHash,
+        apiKeyPrefix,
+      });
+      return { project: toPublicProject(row), apiKey };
+    }),
 
   /** Renames a project and/or changes its domain (`domain: null` clears it). */
   update: projectByIdProcedure.input(updateProjectInputSchema).mutation(async ({ ctx, input }): Promise<Project> => {

@@ -67,7 +67,9 @@ describe("users.list", () => {
   });
 
   it("refuses a caller without a token", async () => {
-    expect((await failure(anonymousCaller(t.services).caller.users.list({ limit: 10, offset: 0 }))).code).toBe("UNAUTHORIZED");
+    expect((await failure(anonymousCaller(t.services).caller.users.list({ limit: 10, offset: 0 }))).code).toBe(
+      "UNAUTHORIZED",
+    );
   });
 
   it("refuses out-of-range paging with zod issues", async () => {
@@ -89,7 +91,9 @@ describe("users.get", () => {
   });
 
   it("refuses a caller without a token", async () => {
-    expect((await failure(anonymousCaller(t.services).caller.users.get({ id: alice.login.user.id }))).code).toBe("UNAUTHORIZED");
+    expect((await failure(anonymousCaller(t.services).caller.users.get({ id: alice.login.user.id }))).code).toBe(
+      "UNAUTHORIZED",
+    );
   });
 });
 
@@ -109,24 +113,32 @@ describe("users.update", () => {
   });
 
   it("answers NOT_FOUND when a plain user edits someone else", async () => {
-    expect((await failure(bob.caller.users.update({ id: alice.login.user.id, fullName: "Hacked" }))).code).toBe("NOT_FOUND");
+    expect((await failure(bob.caller.users.update({ id: alice.login.user.id, fullName: "Hacked" }))).code).toBe(
+      "NOT_FOUND",
+    );
     expect((await admin.caller.users.get({ id: alice.login.user.id })).fullName).toBe("Alice");
   });
 
   it("lets only the superuser disable an account, which ends its sessions at once", async () => {
     const user = await registerAndSignIn(t.services);
-    expect((await failure(user.caller.users.update({ id: user.login.user.id, isActive: false }))).code).toBe("FORBIDDEN");
+    expect((await failure(user.caller.users.update({ id: user.login.user.id, isActive: false }))).code).toBe(
+      "FORBIDDEN",
+    );
     const disabled = await admin.caller.users.update({ id: user.login.user.id, isActive: false });
     expect(disabled.isActive).toBe(false);
     expect((await failure(meWith(user.login.accessToken))).code).toBe("UNAUTHORIZED");
   });
 
   it("does not let the superuser disable themselves", async () => {
-    expect((await failure(admin.caller.users.update({ id: admin.login.user.id, isActive: false }))).code).toBe("BAD_REQUEST");
+    expect((await failure(admin.caller.users.update({ id: admin.login.user.id, isActive: false }))).code).toBe(
+      "BAD_REQUEST",
+    );
   });
 
   it("refuses a caller without a token", async () => {
-    const error = await failure(anonymousCaller(t.services).caller.users.update({ id: alice.login.user.id, fullName: "x" }));
+    const error = await failure(
+      anonymousCaller(t.services).caller.users.update({ id: alice.login.user.id, fullName: "x" }),
+    );
     expect(error.code).toBe("UNAUTHORIZED");
   });
 });
@@ -137,21 +149,29 @@ describe("users.changePassword", () => {
     const other = await secondSession(user);
     expect((await meWith(other)).id).toBe(user.login.user.id);
 
-    expect(await user.caller.users.changePassword({ currentPassword: user.password, newPassword: NEW_PASSWORD })).toEqual({ ok: true });
+    expect(
+      await user.caller.users.changePassword({ currentPassword: user.password, newPassword: NEW_PASSWORD }),
+    ).toEqual({ ok: true });
     expect((await failure(meWith(other))).code).toBe("UNAUTHORIZED");
     // This session goes on, checked afresh from its token.
     expect((await meWith(user.login.accessToken)).id).toBe(user.login.user.id);
     // Only the new password signs in.
     const old = await failure(secondSession(user));
     expect(old.code).toBe("UNAUTHORIZED");
-    expect((await meWith(await secondSession({ email: user.email, password: NEW_PASSWORD }))).id).toBe(user.login.user.id);
+    expect((await meWith(await secondSession({ email: user.email, password: NEW_PASSWORD }))).id).toBe(
+      user.login.user.id,
+    );
   });
 
   it("refuses a wrong current password and a weak new one", async () => {
     const user = await registerAndSignIn(t.services);
-    const wrong = await failure(user.caller.users.changePassword({ currentPassword: "Not-the-password-1", newPassword: NEW_PASSWORD }));
+    const wrong = await failure(
+      user.caller.users.changePassword({ currentPassword: "Not-the-password-1", newPassword: NEW_PASSWORD }),
+    );
     expect(wrong.code).toBe("BAD_REQUEST");
-    const weak = await failure(user.caller.users.changePassword({ currentPassword: user.password, newPassword: "weak" }));
+    const weak = await failure(
+      user.caller.users.changePassword({ currentPassword: user.password, newPassword: "weak" }),
+    );
     expect(weak.code).toBe("BAD_REQUEST");
     expect((await meWith(user.login.accessToken)).id).toBe(user.login.user.id);
   });
@@ -167,9 +187,13 @@ describe("users.changePassword", () => {
 describe("users.resetPassword", () => {
   it("sets the password for the superuser and ends all of that user's sessions", async () => {
     const user = await registerAndSignIn(t.services);
-    expect(await admin.caller.users.resetPassword({ id: user.login.user.id, newPassword: NEW_PASSWORD })).toEqual({ ok: true });
+    expect(await admin.caller.users.resetPassword({ id: user.login.user.id, newPassword: NEW_PASSWORD })).toEqual({
+      ok: true,
+    });
     expect((await failure(meWith(user.login.accessToken))).code).toBe("UNAUTHORIZED");
-    expect((await meWith(await secondSession({ email: user.email, password: NEW_PASSWORD }))).id).toBe(user.login.user.id);
+    expect((await meWith(await secondSession({ email: user.email, password: NEW_PASSWORD }))).id).toBe(
+      user.login.user.id,
+    );
   });
 
   it("refuses a plain user", async () => {
@@ -178,7 +202,9 @@ describe("users.resetPassword", () => {
   });
 
   it("answers NOT_FOUND for a missing user", async () => {
-    const error = await failure(admin.caller.users.resetPassword({ id: crypto.randomUUID(), newPassword: NEW_PASSWORD }));
+    const error = await failure(
+      admin.caller.users.resetPassword({ id: crypto.randomUUID(), newPassword: NEW_PASSWORD }),
+    );
     expect(error.code).toBe("NOT_FOUND");
   });
 
@@ -194,7 +220,9 @@ describe("users.delete", () => {
   it("deletes an account with its projects and ends its sessions", async () => {
     const user = await registerAndSignIn(t.services);
     const { project } = await user.caller.projects.create({ name: "Orphan" });
-    await t.services.db.insert(events).values({ projectId: project.id, insertId: "e1", eventName: "pageview", timestamp: new Date() });
+    await t.services.db
+      .insert(events)
+      .values({ projectId: project.id, insertId: "e1", eventName: "pageview", timestamp: new Date() });
     expect(await admin.caller.users.delete({ id: user.login.user.id })).toEqual({ id: user.login.user.id });
     expect(await t.services.db.select().from(projects).where(eq(projects.id, project.id))).toEqual([]);
     expect(await t.services.db.select().from(events).where(eq(events.projectId, project.id))).toEqual([]);
@@ -212,6 +240,8 @@ describe("users.delete", () => {
   });
 
   it("refuses a caller without a token", async () => {
-    expect((await failure(anonymousCaller(t.services).caller.users.delete({ id: alice.login.user.id }))).code).toBe("UNAUTHORIZED");
+    expect((await failure(anonymousCaller(t.services).caller.users.delete({ id: alice.login.user.id }))).code).toBe(
+      "UNAUTHORIZED",
+    );
   });
 });

@@ -41,7 +41,11 @@ async function endSessionsBestEffort(ctx: InnerContext, userId: string, reason: 
   try {
     await endUserSessions(ctx.services, userId);
   } catch (error) {
-    ctx.services.logger.warn("could not mark sessions ended; the database check still refuses them", { error, userId, reason });
+    ctx.services.logger.warn("could not mark sessions ended; the database check still refuses them", {
+      error,
+      userId,
+      reason,
+    });
   }
 }
 
@@ -67,8 +71,10 @@ export const usersRouter = createTRPCRouter({
   update: protectedProcedure.input(updateUserInputSchema).mutation(async ({ ctx, input }): Promise<User> => {
     assertMayManage(ctx, input.id);
     if (input.isActive !== undefined) {
-      if (!ctx.user.isSuperuser) throw new TRPCError({ code: "FORBIDDEN", message: "Only the administrator can enable or disable accounts." });
-      if (input.id === ctx.user.id) throw new TRPCError({ code: "BAD_REQUEST", message: "You cannot disable your own account." });
+      if (!ctx.user.isSuperuser)
+        throw new TRPCError({ code: "FORBIDDEN", message: "Only the administrator can enable or disable accounts." });
+      if (input.id === ctx.user.id)
+        throw new TRPCError({ code: "BAD_REQUEST", message: "You cannot disable your own account." });
     }
     const result = await updateUser(ctx.services.db, input.id, {
       ...(input.fullName !== undefined ? { fullName: input.fullName || null } : {}),
@@ -76,7 +82,8 @@ export const usersRouter = createTRPCRouter({
       ...(input.isActive !== undefined ? { isActive: input.isActive } : {}),
     });
     if (result.status === "not-found") throw notFound();
-    if (result.status === "email-taken") throw new TRPCError({ code: "CONFLICT", message: "An account with this email already exists." });
+    if (result.status === "email-taken")
+      throw new TRPCError({ code: "CONFLICT", message: "An account with this email already exists." });
     if (input.isActive === false) await endSessionsBestEffort(ctx, input.id, "disabled");
     return toPublicUser(result.user);
   }),
@@ -103,27 +110,34 @@ export const usersRouter = createTRPCRouter({
     }),
 
   /** Sets another account's password (administrator only); all of that account's sessions end and its lockout clears. */
-  resetPassword: superuserProcedure.input(resetPasswordInputSchema).mutation(async ({ ctx, input }): Promise<{ ok: true }> => {
-    const { services } = ctx;
-    const passwordHash = await ctx.passwords.hash(input.newPassword);
-    const row = await setUserPassword(services.db, { id: input.id, passwordHash });
-    if (!row) throw notFound();
-    await guardSessionStore(services.logger, "resetPassword", async () => {
-      await endUserSessions(services, row.id, input.id === ctx.user.id ? { keepSessionId: ctx.session.id } : {});
-      await clearLoginAttempts(services.kv, row.email);
-    });
-    return { ok: true };
-  }),
+  resetPassword: superuserProcedure
+    .input(resetPasswordInputSchema)
+    .mutation(async ({ ctx, input }): Promise<{ ok: true }> => {
+      const { services } = ctx;
+      const passwordHash = await ctx.passwords.hash(input.newPassword);
+      const row = await setUserPassword(services.db, { id: input.id, passwordHash });
+      if (!row) throw notFound();
+      await guardSessionStore(services.logger, "resetPassword", async () => {
+        await endUserSessions(services, row.id, input.id === ctx.user.id ? { keepSessionId: ctx.session.id } : {});
+        await clearLoginAttempts(services.kv, row.email);
+      });
+      return { ok: true };
+    }),
 
   /** Deletes an account with its projects and their data (administrator only, never themselves). */
   delete: superuserProcedure.input(userIdInputSchema).mutation(async ({ ctx, input }): Promise<{ id: string }> => {
-    if (input.id === ctx.user.id) throw new TRPCError({ code: "BAD_REQUEST", message: "You cannot delete your own account." });
+    if (input.id === ctx.user.id)
+      throw new TRPCError({ code: "BAD_REQUEST", message: "You cannot delete your own account." });
     const { services } = ctx;
     const projects = await listOwnedProjects(services.db, input.id);
     if (!(await deleteUser(services.db, input.id))) throw notFound();
     await endSessionsBestEffort(ctx, input.id, "deleted");
     for (const project of projects) {
-      await announceApiKeyChange(services, { projectId: project.id, oldApiKeyHash: project.apiKeyHash, reason: "deleted" });
+      await announceApiKeyChange(services, {
+        projectId: project.id,
+        oldApiKeyHash: project.apiKeyHash,
+        reason: "deleted",
+      });
     }
     return { id: input.id };
   }),
