@@ -26,7 +26,7 @@ import { emptyResults, evaluateTargets, renderTable, validateResults, type Bench
 import { summarizeProfiles } from "./lib/cpu-profile.ts";
 import { enableStatementLog, summarizeStatementLog } from "./lib/statement-log.ts";
 import { round } from "./lib/stats.ts";
-import { runWrk, wrkPath } from "./lib/wrk.ts";
+import { wrkPath } from "./lib/wrk.ts";
 
 async function describeMachine(ctx: BenchContext, results: BenchResults): Promise<void> {
   const cpus = os.cpus();

@@ -112,7 +112,7 @@ export async function buildSdk(outDir: string = SDK_DIST_DIR): Promise<SdkManife
     Bun.write(path.join(outDir, "index.d.ts"), declarations),
   ]);
   // Written last: the server treats a present manifest as a complete build.
-  await Bun.write(path.join(outDir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+  await Bun.write(path.join(outDir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
 

@@ -24,7 +24,7 @@ import { migrateDatabase } from "../server/db/migrate.ts";
 import * as schema from "../server/db/schema/index.ts";
 import { projects } from "../server/db/schema/index.ts";
 import { applyRollups, type RollupSourceRow } from "../server/queries/rollups/apply-rollups.ts";
-import { generateSeedEvents, type SeedEvent } from "./seed/generate-events.ts";
+import { generateSeedEvents } from "./seed/generate-events.ts";
 
 const { values: args } = parseArgs({
   args: Bun.argv.slice(2),
@@ -320,7 +320,7 @@ async function seedDirect(options: {
         timestamp: ts,
       });
       text.push(
-        [
+        `${[
           project.id,
           Bun.randomUUIDv7(undefined, event.timestamp),
           copyField(event.event),
@@ -342,7 +342,7 @@ async function seedDirect(options: {
           fakeIpHash(event.visitor),
           ts.toISOString(),
           new Date(event.timestamp + 150).toISOString(),
-        ].join("\t") + "\n",
+        ].join("\t")}\n`,
       );
       if (rows.length === chunkSize) await flush();
     }

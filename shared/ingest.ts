@@ -39,7 +39,7 @@ export const INGEST_LIMITS = {
  * lets seconds be left out; the lookahead requires them, so every accepted value has them at fixed positions.
  */
 export const ISO_TIMESTAMP_PATTERN = new RegExp(
-  "^(?=\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:)" + z.regexes.datetime({ offset: true, local: true }).source.slice(1),
+  `^(?=\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:)${z.regexes.datetime({ offset: true, local: true }).source.slice(1)}`,
 );
 export const TIMESTAMP_RULE =
   "an ISO 8601 date-time with seconds, e.g. 2026-05-01T12:30:00Z (without an offset it is UTC)";

@@ -180,11 +180,11 @@ export function toRows(projectId: string, events: readonly ClientEvent[]): Event
 
 /** PostgreSQL COPY text format for rows (tab-separated, \N for null, backslash escapes). */
 export function toCopyText(rows: readonly EventRow[]): string {
-  const escape = (value: string | null) =>
+  const escapeCopy = (value: string | null) =>
     value === null
       ? "\\N"
       : value.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
   let out = "";
-  for (const row of rows) out += row.map(escape).join("\t") + "\n";
+  for (const row of rows) out += `${row.map(escapeCopy).join("\t")}\n`;
   return out;
 }

@@ -39,7 +39,7 @@ export async function summarizeStatementLog(
     if (!match) continue;
     // Continuation lines (multi-line SQL) carry no log prefix.
     let statement = match[2]!;
-    while (i + 1 < lines.length && /^\s/.test(lines[i + 1]!)) statement += " " + lines[++i]!.trim();
+    while (i + 1 < lines.length && /^\s/.test(lines[i + 1]!)) statement += ` ${lines[++i]!.trim()}`;
     const shape = statement
       .replace(/\s+/g, " ")
       .replace(/\b\d+(\.\d+)?\b/g, "N")

@@ -26,7 +26,7 @@ export type AccessCheck = "ok" | "login-ended" | "project-access-ended";
  */
 export async function checkLiveAccess(services: Services, grant: AccessGrant): Promise<AccessCheck> {
   const user = await findUserById(services.db, grant.userId);
-  if (!user || !user.isActive) return "login-ended";
+  if (!user?.isActive) return "login-ended";
   if (!(await isSessionLive(services, { userId: grant.userId, sessionId: grant.sessionId }))) return "login-ended";
   if (!(await hasProjectAccess(services, grant))) return "project-access-ended";
   return "ok";

@@ -79,7 +79,7 @@ export async function authenticateAccessToken(
   }
   if (!live) return { failure: AUTH_FAILURES.ended };
   const row = await findUserById(services.db, claims.sub);
-  if (!row || !row.isActive) return { failure: AUTH_FAILURES.ended };
+  if (!row?.isActive) return { failure: AUTH_FAILURES.ended };
   return {
     user: {
       id: row.id,

@@ -219,10 +219,9 @@ class NativeAppender {
   private readonly flush = () => {
     this.flushScheduled = false;
     if (this.inFlight) return;
-    let batch: AppendBatch | null | undefined;
-    while ((batch = this.waiting.shift() ?? this.takeFilling()) && batch.settled) {
-      // Timed out while waiting: nothing left to send.
-    }
+    // Batches that timed out while waiting have nothing left to send.
+    let batch = this.waiting.shift() ?? this.takeFilling();
+    while (batch?.settled) batch = this.waiting.shift() ?? this.takeFilling();
     if (!batch) return;
     const client = this.client;
     if (!client || this.closed) {

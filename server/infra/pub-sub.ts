@@ -25,7 +25,10 @@ class HandlerRegistry {
   add(channel: string, handler: MessageHandler): boolean {
     let set = this.handlers.get(channel);
     const first = !set;
-    if (!set) this.handlers.set(channel, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.handlers.set(channel, set);
+    }
     set.add(handler);
     return first;
   }

@@ -19,7 +19,7 @@ import type { ApiKeyCache, IngestProject } from "./api-key-cache.ts";
 import { KeyLookupUnavailable } from "./api-key-cache.ts";
 import { encodeBodyBatch, encodeEventBatch, type BatchContext } from "./event-batch.ts";
 import { QueueUnavailable, type EventQueue } from "./event-queue.ts";
-import { IpHasher, parseUserAgent } from "./enrich.ts";
+import { type IpHasher, parseUserAgent } from "./enrich.ts";
 import type { IngestRateLimiter } from "./rate-limiter.ts";
 import { readBoundedText } from "./read-body.ts";
 import { checkEnvelope, needsCleaning, validateEvents, type RejectedEvent } from "./validate-events.ts";
@@ -134,7 +134,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
       return errorResponse(415, "unsupported_media_type", "Send application/json (or text/plain holding JSON).");
     }
 
-    let body;
+    let body: Awaited<ReturnType<typeof readBoundedText>>;
     try {
       body = await readBoundedText(request, INGEST_LIMITS.maxBodyBytes);
     } catch (error) {

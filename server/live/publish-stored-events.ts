@@ -33,7 +33,10 @@ export async function publishStoredEvents(pubsub: PubSub, logger: Logger, rows: 
   const byProject = new Map<string, EventRow[]>();
   for (const row of rows) {
     let list = byProject.get(row.projectId);
-    if (!list) byProject.set(row.projectId, (list = []));
+    if (!list) {
+      list = [];
+      byProject.set(row.projectId, list);
+    }
     list.push(row);
   }
   const results = await Promise.allSettled(

@@ -72,7 +72,14 @@ for (const mode of ["redis", "memory"] as const) {
       open = true;
       // Let the server register the socket before the test changes anything.
       await Bun.sleep(50);
-      return { socket, closed, isOpen: () => open, mark: () => void (markedAt = Date.now()) };
+      return {
+        socket,
+        closed,
+        isOpen: () => open,
+        mark: () => {
+          markedAt = Date.now();
+        },
+      };
     }
 
     async function expectClosed(feed: Feed, code: number) {

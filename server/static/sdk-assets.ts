@@ -62,7 +62,7 @@ export function sdkAssetRoutes({
   const cache = new Map<string, Cached>();
 
   async function load(file: string): Promise<Cached | null> {
-    let info;
+    let info: Awaited<ReturnType<typeof stat>>;
     try {
       info = await stat(file);
     } catch (error) {

@@ -25,7 +25,10 @@ export async function startPrivateRedis(extraArgs: string[] = []): Promise<Priva
     const deadline = Date.now() + 5_000;
     while (Date.now() < deadline) {
       const ok = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } })
-        .then((s) => (s.end(), true))
+        .then((s) => {
+          s.end();
+          return true;
+        })
         .catch(() => false);
       if (ok) return;
       await Bun.sleep(25);

@@ -31,7 +31,10 @@ function capturingLogger(lines: LogLine[]): Logger {
     (message: string, fields?: Record<string, unknown>) => {
       const { stderr, stdout } = process;
       let written = "";
-      const capture = (chunk: string | Uint8Array) => ((written += String(chunk)), true);
+      const capture = (chunk: string | Uint8Array) => {
+        written += String(chunk);
+        return true;
+      };
       const [errWrite, outWrite] = [stderr.write, stdout.write];
       stderr.write = capture as typeof stderr.write;
       stdout.write = capture as typeof stdout.write;

@@ -95,7 +95,7 @@ export async function createContext(
 ): Promise<InnerContext> {
   // Made by the app's request-id middleware, which also sets the response header.
   const requestId = c.get("requestId");
-  let auth;
+  let auth: Awaited<ReturnType<typeof authenticateRequest>>;
   try {
     auth = await authenticateRequest(services, opts.req.headers);
   } catch (error) {

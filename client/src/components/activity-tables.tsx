@@ -18,10 +18,9 @@ const td = "px-3 py-2 whitespace-nowrap";
 function Table(props: { caption: string; head: JSX.Element; children: JSX.Element }) {
   return (
     // Focusable so keyboard users can scroll the wide table sideways on phones.
-    <div
+    <section
       class="focus-ring -mx-4 overflow-x-auto rounded sm:mx-0"
       tabindex="0"
-      role="region"
       aria-label={`${props.caption} table`}
     >
       <table class="min-w-full text-sm tabular">
@@ -29,7 +28,7 @@ function Table(props: { caption: string; head: JSX.Element; children: JSX.Elemen
         <thead class="border-b border-zinc-200 dark:border-zinc-800">{props.head}</thead>
         <tbody class="divide-y divide-zinc-100 dark:divide-zinc-800">{props.children}</tbody>
       </table>
-    </div>
+    </section>
   );
 }
 

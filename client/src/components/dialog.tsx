@@ -22,6 +22,7 @@ export function Dialog(props: {
   });
   onCleanup(() => element?.open && element.close());
   return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents: the click closes on the backdrop only; the keyboard closes a <dialog> with Escape natively.
     <dialog
       ref={element}
       role={props.role}

@@ -6,6 +6,7 @@ import { dimensionLabel, opLabel } from "../lib/dimensions.ts";
 export function FilterChips(props: { filters: Filter[]; onRemove: (filter: Filter) => void; onClear: () => void }) {
   return (
     <Show when={props.filters.length > 0}>
+      {/* biome-ignore lint/a11y/useSemanticElements: a row of removable chips, not a form fieldset. */}
       <div class="flex flex-wrap items-center gap-2" role="group" aria-label="Active filters">
         <span class="text-xs font-medium text-muted">Filtered by</span>
         <For each={props.filters}>

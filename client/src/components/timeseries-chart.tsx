@@ -159,6 +159,7 @@ export default function TimeseriesChart(props: {
           <span class="h-0 w-4 border-t-2 border-dashed border-emerald-600 dark:border-emerald-400" /> Sessions
         </span>
       </div>
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: leaving with the pointer only hides the hover read-out; keyboard users get the data table. */}
       <div class="relative min-w-0" onMouseLeave={() => setHover(null)}>
         <div
           ref={container}

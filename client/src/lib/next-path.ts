@@ -5,7 +5,7 @@
  * "https://...", so a crafted login link cannot send people elsewhere.
  */
 export function safeNextPath(next: string | null | undefined, fallback = "/projects"): string {
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return fallback;
+  if (!next?.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return fallback;
   if (next.startsWith("/login") || next.startsWith("/register")) return fallback;
   return next;
 }

@@ -48,10 +48,9 @@ export default function AdminUsersPage() {
             <QueryBoundary query={users} label="Loading users" skeletonClass="h-64">
               {(list) => (
                 <section class="card p-4" aria-label="User accounts">
-                  <div
+                  <section
                     class="focus-ring -mx-4 overflow-x-auto rounded sm:mx-0"
                     tabindex="0"
-                    role="region"
                     aria-label="User accounts table"
                   >
                     <table class="min-w-full text-sm">
@@ -115,7 +114,7 @@ export default function AdminUsersPage() {
                         </For>
                       </tbody>
                     </table>
-                  </div>
+                  </section>
                   <Pager
                     label="Users"
                     page={page()}

@@ -41,6 +41,8 @@ export function filtersSql(filters: readonly AnalyticsFilter[] | undefined): SQL
         return sql`${expr} is distinct from ${filter.value}::text`;
       case "contains":
         return sql`strpos(lower(${expr}), lower(${filter.value}::text)) > 0`;
+      default:
+        throw new Error(`unknown filter op ${filter.op satisfies never}`);
     }
   });
   return conditions.length ? sql.join(conditions, sql` and `) : sql`true`;

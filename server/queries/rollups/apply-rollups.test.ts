@@ -173,7 +173,10 @@ describe("applyRollups", () => {
       const bucket = Math.floor(at / (size * MINUTE)) * size * MINUTE;
       const key = `${kind}|${dimension}|${size}|${bucket}|${value}`;
       let entry = expected.get(key);
-      if (!entry) expected.set(key, (entry = { events: 0, sessions: new Set(), users: new Set() }));
+      if (!entry) {
+        entry = { events: 0, sessions: new Set(), users: new Set() };
+        expected.set(key, entry);
+      }
       entry.events++;
       if (row.sessionId) entry.sessions.add(row.sessionId);
       if (row.distinctId) entry.users.add(row.distinctId);

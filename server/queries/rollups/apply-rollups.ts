@@ -128,7 +128,10 @@ class ByProject<T> {
   of(projectId: string): Map<string, T> {
     if (projectId === this.lastProject && this.last) return this.last;
     let map = this.projects.get(projectId);
-    if (!map) this.projects.set(projectId, (map = new Map()));
+    if (!map) {
+      map = new Map();
+      this.projects.set(projectId, map);
+    }
     this.lastProject = projectId;
     this.last = map;
     return map;
@@ -303,7 +306,10 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
     if (user && user.num < 0) throw new Error(`user ${distinctId} got no num`);
     const sessionNum = session?.num;
     const userNum = user?.num;
-    if (session && user) (session.userNums ??= new Set()).add(user.num);
+    if (session && user) {
+      session.userNums ??= new Set();
+      session.userNums.add(user.num);
+    }
 
     // Each event goes into the smallest bucket of each set only; the larger buckets are folded from those below.
     rollups.cell(row.projectId, QUARTER, bucketStart(t, QUARTER), sessionNum).add(ALL_DIMENSION, "", sessionNum);
@@ -422,13 +428,22 @@ class RollupAccumulator {
 
   private cellOfChunk(projectId: string, size: number, bucket: number, chunk: number): RollupCell {
     let buckets = this.projects.get(projectId);
-    if (!buckets) this.projects.set(projectId, (buckets = new Map()));
+    if (!buckets) {
+      buckets = new Map();
+      this.projects.set(projectId, buckets);
+    }
     // Buckets are multiples of 15 minutes and sizes are below that in minutes, so bucket + size names the pair.
     const bucketKey = bucket + size;
     let chunks = buckets.get(bucketKey);
-    if (!chunks) buckets.set(bucketKey, (chunks = new Map()));
+    if (!chunks) {
+      chunks = new Map();
+      buckets.set(bucketKey, chunks);
+    }
     let cell = chunks.get(chunk);
-    if (!cell) chunks.set(chunk, (cell = new RollupCell(projectId, size, bucket, chunk)));
+    if (!cell) {
+      cell = new RollupCell(projectId, size, bucket, chunk);
+      chunks.set(chunk, cell);
+    }
     return cell;
   }
 
@@ -445,7 +460,10 @@ class RollupAccumulator {
           const names = cell.s === HOUR ? cell.values.get("event_name") : undefined;
           if (!names) continue;
           let counts = byHour.get(cell.b);
-          if (!counts) byHour.set(cell.b, (counts = new Map()));
+          if (!counts) {
+            counts = new Map();
+            byHour.set(cell.b, counts);
+          }
           for (const [name, entry] of names) counts.set(name, (counts.get(name) ?? 0) + entry.n);
         }
       }
@@ -478,9 +496,15 @@ class RollupCell {
 
   add(dimension: string, value: string, num: number | undefined): void {
     let byValue = this.values.get(dimension);
-    if (!byValue) this.values.set(dimension, (byValue = new Map()));
+    if (!byValue) {
+      byValue = new Map();
+      this.values.set(dimension, byValue);
+    }
     let entry = byValue.get(value);
-    if (!entry) byValue.set(value, (entry = { n: 0, pos: new Set() }));
+    if (!entry) {
+      entry = { n: 0, pos: new Set() };
+      byValue.set(value, entry);
+    }
     entry.n += 1;
     if (num !== undefined) entry.pos.add(num % CHUNK_BITS);
   }
@@ -489,7 +513,10 @@ class RollupCell {
   merge(other: RollupCell): void {
     for (const [dimension, otherValues] of other.values) {
       let byValue = this.values.get(dimension);
-      if (!byValue) this.values.set(dimension, (byValue = new Map()));
+      if (!byValue) {
+        byValue = new Map();
+        this.values.set(dimension, byValue);
+      }
       for (const [value, from] of otherValues) {
         const entry = byValue.get(value);
         if (!entry) {

@@ -133,7 +133,7 @@ export const authRouter = createTRPCRouter({
       services.logger,
       "refresh",
       async () => {
-        if (!user || !user.isActive) {
+        if (!user?.isActive) {
           await endSession(services, claims.sid);
           return null;
         }
