@@ -14,7 +14,7 @@ declare global {
 }
 
 const script = document.currentScript;
-const attr = (name: string) => script?.getAttribute(`data-${name}`);
+const attr = (name: string) => script && script.getAttribute("data-" + name);
 const flag = (name: string) => {
   const value = attr(name);
   return value != null && value != "false";

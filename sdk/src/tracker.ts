@@ -65,10 +65,10 @@ const write = (key: string, value: string, local?: 1): void => {
 export const createTracker = (o: TrackerOptions): Tracker => {
   const nav = navigator as Navigator & { globalPrivacyControl?: boolean };
   const loc = location;
-  const url = `${o.apiUrl.replace(/\/+$/, "")}/api/v1/events/ingest`;
+  const url = o.apiUrl.replace(/\/+$/, "") + "/api/v1/events/ingest";
   let S = safe(() => JSON.parse(read(STATE_KEY)!) as State)()!;
   // Anything but our own state shape (absent, corrupt, written by someone else) starts a fresh tab state.
-  if (!S?.q || !S.r) S = { d: "", s: "", t: 0, q: [], r: {} };
+  if (!S || !S.q || !S.r) S = { d: "", s: "", t: 0, q: [], r: {} };
   let timer: ReturnType<typeof setTimeout> | 0 = 0;
   let busy: 0 | 1 = 0;
   let attempt = 0;
@@ -99,7 +99,7 @@ export const createTracker = (o: TrackerOptions): Tracker => {
 
   // A full batch goes now; anything less waits up to FLUSH_MS for company. During a backoff the retry timer rules.
   const schedule = () => {
-    // biome-ignore lint/nursery/noFloatingPromises: send() settles every failure itself (it never rejects), and `void` costs 23 gzipped bytes here.
+    // biome-ignore lint/nursery/noFloatingPromises: send() settles every failure itself (it never rejects), and `void` costs gzipped bytes here.
     if (S.q.length >= BATCH_SIZE && !attempt) send();
     else if (S.q.length) timer = timer || setTimeout(send, FLUSH_MS);
   };
@@ -117,17 +117,17 @@ export const createTracker = (o: TrackerOptions): Tracker => {
       // A network error: `res` stays undefined, which isRetryable treats as worth another attempt.
     }
     busy = 0;
-    const status = res?.status;
+    const status = res && res.status;
     if ((status == 401 || status == 403) && !warned) {
       warned = 1;
       res!
         .json()
         .then((b: { error: { message: string } }) => b.error.message)
         .catch(() => "")
-        .then((m) => console.warn(`tracker: the server refused the events (${status}) ${m}`));
+        .then((m) => console.warn("tracker: the server refused the events (" + status + ") " + m));
     }
     if (isRetryable(status) && ++attempt < MAX_ATTEMPTS) {
-      timer = setTimeout(send, backoffDelay(attempt, res?.headers.get("retry-after"), Math.random(), Date.now()));
+      timer = setTimeout(send, backoffDelay(attempt, res && res.headers.get("retry-after"), Math.random(), Date.now()));
     } else {
       attempt = 0;
       drop(batch);
@@ -175,7 +175,7 @@ export const createTracker = (o: TrackerOptions): Tracker => {
     batches().forEach((batch) => {
       const data = body(batch);
       // While the server is failing (attempt > 0) a beacon may be lost unseen: keep the events for a later resend.
-      if (nav.sendBeacon?.(url, data)) attempt || drop(batch);
+      if (nav.sendBeacon && nav.sendBeacon(url, data)) attempt || drop(batch);
       else
         fetch(url, { method: "POST", body: data, keepalive: true }).then(
           (res) => isRetryable(res.status) || drop(batch),
@@ -205,7 +205,7 @@ export const createTracker = (o: TrackerOptions): Tracker => {
   return {
     event: safe(track),
     identify: safe((distinctId: string, properties?: Properties) => {
-      S.d = `${distinctId}`;
+      S.d = "" + distinctId;
       save();
       track("identify", properties);
     }),
