@@ -10,16 +10,17 @@
  * Request construction is part of every mode, so compare modes and trees, not absolute numbers with the bench.
  * `body` sends the key as the SDK does, `api_key` first in the body (which ingest cuts out before the stream).
  */
-import { ingestBody, makeClientEvents, USER_AGENT } from "./lib/payloads.ts";
-import { RedisEventStream, type EventStream } from "../server/infra/event-stream.ts";
-import { connectRedis } from "../server/infra/redis.ts";
+
 import type { Database } from "../server/db/client.ts";
-import { createLogger } from "../server/logger.ts";
+import { type EventStream, RedisEventStream } from "../server/infra/event-stream.ts";
+import { connectRedis } from "../server/infra/redis.ts";
 import type { ApiKeyCache } from "../server/ingest/api-key-cache.ts";
 import { IpHasher } from "../server/ingest/enrich.ts";
 import { EventQueue } from "../server/ingest/event-queue.ts";
 import { createIngestHandler } from "../server/ingest/ingest-handler.ts";
 import { IngestRateLimiter } from "../server/ingest/rate-limiter.ts";
+import { createLogger } from "../server/logger.ts";
+import { ingestBody, makeClientEvents, USER_AGENT } from "./lib/payloads.ts";
 
 const mode = process.argv[2] ?? "redis";
 const events = Number(process.argv[3] ?? 1);

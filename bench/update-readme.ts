@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { renderTable, type BenchResults } from "./lib/report.ts";
+import { type BenchResults, renderTable } from "./lib/report.ts";
 
 const dir = import.meta.dirname;
 const readmePath = path.join(dir, "README.md");

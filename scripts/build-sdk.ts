@@ -13,7 +13,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { build, type BuildOptions } from "esbuild";
+import { type BuildOptions, build } from "esbuild";
 import ts from "typescript";
 
 /** The hard size budget of sdk.min.js, gzip -9 (issue 5). */

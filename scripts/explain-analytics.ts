@@ -6,7 +6,7 @@
  *   bun scripts/explain-analytics.ts --database-url <url> --project-id <uuid> [--runs 10] [--plans] [--only overview]
  */
 import { parseArgs } from "node:util";
-import { sql, type SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";

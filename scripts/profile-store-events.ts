@@ -9,15 +9,15 @@
  */
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
+import { type ClientEvent, createRandom, makeClientEvents, USER_AGENT } from "../bench/lib/payloads.ts";
+import { cpuSeconds } from "../bench/lib/procs.ts";
 import { openDatabase } from "../server/db/client.ts";
 import { migrateDatabase } from "../server/db/migrate.ts";
 import { projects, users } from "../server/db/schema/index.ts";
-import { storeEvents, type EventRow } from "../server/queries/events/store-events.ts";
-import { createRandom, makeClientEvents, USER_AGENT, type ClientEvent } from "../bench/lib/payloads.ts";
-import { decodeEventBatch, encodeEventBatch } from "../server/ingest/event-batch.ts";
 import { IpHasher, parseUserAgent } from "../server/ingest/enrich.ts";
+import { decodeEventBatch, encodeEventBatch } from "../server/ingest/event-batch.ts";
 import { validateEvents } from "../server/ingest/validate-events.ts";
-import { cpuSeconds } from "../bench/lib/procs.ts";
+import { type EventRow, storeEvents } from "../server/queries/events/store-events.ts";
 
 const ipHasher = new IpHasher("profile-store-events");
 

@@ -6,8 +6,8 @@
  * them, so the command says so and exits 2 rather than pretend (they are in that process's log, one line each:
  * "moved a stream entry to the dead-letter stream", and counted by analytics_dead_letters).
  */
-import { USAGE, runDeadLetters } from "./admin/dead-letters.ts";
-import { ConfigError, loadConfig, type Config } from "./env.ts";
+import { runDeadLetters, USAGE } from "./admin/dead-letters.ts";
+import { type Config, ConfigError, loadConfig } from "./env.ts";
 import { RedisEventStream } from "./infra/event-stream.ts";
 import { connectRedis } from "./infra/redis.ts";
 

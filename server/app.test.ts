@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { createApp } from "./app.ts";
-import { startPrivateRedis, type PrivateRedis } from "./test-support/private-redis.ts";
+import { type PrivateRedis, startPrivateRedis } from "./test-support/private-redis.ts";
 import { createTestServices, type TestServices } from "./test-support/services.ts";
 
 let fixture: TestServices;

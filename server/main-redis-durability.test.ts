@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort, waitForHttp } from "./test-support/free-port.ts";
-import { startPrivateRedis, type PrivateRedis } from "./test-support/private-redis.ts";
+import { type PrivateRedis, startPrivateRedis } from "./test-support/private-redis.ts";
 import { createTestDatabase, type TestDatabase } from "./test-support/services.ts";
 
 const root = path.resolve(import.meta.dirname, "..");

@@ -6,7 +6,7 @@
  *   worker   the stream consumer alone
  *   migrate  apply pending migrations and exit
  */
-import { ConfigError, isEmbedded, loadConfig, type Config } from "./env.ts";
+import { type Config, ConfigError, isEmbedded, loadConfig } from "./env.ts";
 import { createLogger } from "./logger.ts";
 import { startHttpServer } from "./serve.ts";
 import { createServices } from "./services.ts";

@@ -5,13 +5,13 @@
  * DATABASE_URL the database is PostgreSQL; without it, PGlite.
  */
 import type { Redis } from "ioredis";
-import { openDatabase, type Database, type DatabaseHandle } from "./db/client.ts";
+import { type Database, type DatabaseHandle, openDatabase } from "./db/client.ts";
 import { migrateDatabase } from "./db/migrate.ts";
 import type { Config } from "./env.ts";
-import { MemoryEventStream, RedisEventStream, type EventStream } from "./infra/event-stream.ts";
-import { MemoryKeyStore, RedisKeyStore, type KeyStore } from "./infra/key-store.ts";
+import { type EventStream, MemoryEventStream, RedisEventStream } from "./infra/event-stream.ts";
+import { type KeyStore, MemoryKeyStore, RedisKeyStore } from "./infra/key-store.ts";
 import { PersistentKeyStore } from "./infra/persistent-key-store.ts";
-import { MemoryPubSub, RedisPubSub, type PubSub } from "./infra/pub-sub.ts";
+import { MemoryPubSub, type PubSub, RedisPubSub } from "./infra/pub-sub.ts";
 import { connectRedis } from "./infra/redis.ts";
 import { checkRedisDurability, durabilityAdvice } from "./infra/redis-durability.ts";
 import {

@@ -4,7 +4,7 @@
  * Names are a contract: add, never rename.
  */
 import { z } from "zod";
-import { emailSchema, fullNameSchema, passwordSchema, PASSWORD_MAX_LENGTH, type User } from "./auth.ts";
+import { emailSchema, fullNameSchema, PASSWORD_MAX_LENGTH, passwordSchema, type User } from "./auth.ts";
 
 const userId = z.uuid({ message: "id must be a UUID" });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { PARTS, parseBenchArgs, type BenchOptions } from "./args.ts";
+import { type BenchOptions, PARTS, parseBenchArgs } from "./args.ts";
 
 const parse = (...argv: string[]) => parseBenchArgs(argv) as BenchOptions;
 

@@ -7,8 +7,9 @@
  *   - COPY: one COPY stream of the same (enriched) rows into a table made with `LIKE events INCLUDING ALL`, so it has
  *     every index the migrations gave `events`.
  */
-import type { Writable } from "node:stream";
+
 import path from "node:path";
+import type { Writable } from "node:stream";
 import type { BenchContext } from "./context.ts";
 import { createRandom, EVENT_COLUMNS, makeClientEvents, toCopyText, toRows } from "./payloads.ts";
 import { freePort, spawnChild, waitForHttp } from "./procs.ts";

@@ -6,7 +6,7 @@
  */
 import type { TrpcClient } from "./api.ts";
 import type { BenchContext } from "./context.ts";
-import { sendPaced, type PacedResult } from "./paced-sender.ts";
+import { type PacedResult, sendPaced } from "./paced-sender.ts";
 import { createRandom, makeClientEvents, USER_AGENT } from "./payloads.ts";
 import { percentile } from "./stats.ts";
 

@@ -10,7 +10,7 @@
  */
 import { readFile } from "node:fs/promises";
 import type { BenchContext } from "./context.ts";
-import { sendPaced, type PacedResult } from "./paced-sender.ts";
+import { type PacedResult, sendPaced } from "./paced-sender.ts";
 import { USER_AGENT } from "./payloads.ts";
 import { cpuSeconds } from "./procs.ts";
 import { streamBacklog } from "./product.ts";

@@ -4,8 +4,9 @@
  * (and overrides in) the inherited environment without this script reading it, and replaces itself with the
  * command, so the child's pid is the measured process's pid.
  */
-import { createServer } from "node:net";
+
 import { readFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import path from "node:path";
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");

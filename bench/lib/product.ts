@@ -8,7 +8,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { BenchContext } from "./context.ts";
-import { freePort, spawnChild, tailLog, waitForHttp, type Child } from "./procs.ts";
+import { type Child, freePort, spawnChild, tailLog, waitForHttp } from "./procs.ts";
 
 export interface RunningProduct {
   baseUrl: string;

@@ -6,7 +6,7 @@
 import { TrpcCallError, type TrpcClient } from "./api.ts";
 import type { BenchContext } from "./context.ts";
 import { runCommand } from "./procs.ts";
-import { PERIODS, PROCEDURES, type BenchResults, type Period, type Procedure } from "./report.ts";
+import { type BenchResults, PERIODS, type Period, PROCEDURES, type Procedure } from "./report.ts";
 import { percentile, round } from "./stats.ts";
 
 export async function seedEvents(

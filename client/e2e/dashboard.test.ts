@@ -15,11 +15,11 @@ import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { buildClient, isClientBuildCurrent } from "../../scripts/build-client.ts";
 import { endUserSessions } from "../../server/auth/sessions.ts";
-import { findA11yViolations } from "./axe.ts";
+import type { RunningServer } from "../../server/serve.ts";
 import { launchChromium, shouldSkipBrowserTests } from "../../server/test-support/browser.ts";
 import { createTestServices, startTestServer, type TestServices } from "../../server/test-support/services.ts";
 import { runWorker, type StoppableWorker } from "../../server/worker/boot.ts";
-import type { RunningServer } from "../../server/serve.ts";
+import { findA11yViolations } from "./axe.ts";
 
 const ARTIFACTS = path.resolve(import.meta.dirname, "..", "..", "test-artifacts");
 const STEP_TIMEOUT_MS = 60_000;

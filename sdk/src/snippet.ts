@@ -4,8 +4,9 @@
  * data-project (required), data-api-url (default: the script's origin), data-hash-routing, data-respect-dnt,
  * data-require-consent (boolean attributes; "false" turns one off).
  */
-import type { Tracker } from "./types.ts";
+
 import { createTracker } from "./tracker.ts";
+import type { Tracker } from "./types.ts";
 
 declare global {
   interface Window {

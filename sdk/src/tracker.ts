@@ -15,8 +15,8 @@
  */
 import type { IngestBody, IngestEvent } from "../../shared/ingest.ts";
 import { backoffDelay, isRetryable, MAX_ATTEMPTS } from "./backoff.ts";
-import type { Properties, Tracker, TrackerOptions } from "./types.ts";
 import { chunk, enqueue, MAX_BATCH, MAX_BATCH_BYTES, MAX_QUEUE } from "./queue.ts";
+import type { Properties, Tracker, TrackerOptions } from "./types.ts";
 import { uuidv7 } from "./uuid.ts";
 
 /** The tab's state, persisted as one sessionStorage entry. */

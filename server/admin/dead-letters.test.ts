@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import path from "node:path";
-import { countEvents, createTestProject, makeEvents, waitFor, type TestProject } from "../ingest/test-fixtures.ts";
+import { countEvents, createTestProject, makeEvents, type TestProject, waitFor } from "../ingest/test-fixtures.ts";
 import type { RunningServer } from "../serve.ts";
 import { createTestServices, startTestServer, type TestServices } from "../test-support/services.ts";
 import { startWorker } from "../worker/run-worker.ts";

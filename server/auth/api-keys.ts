@@ -11,8 +11,9 @@
  *     callers that prefer to check a marker.
  * The database is the source of truth either way: after the change the old hash matches no row.
  */
-import type { Services } from "../services.ts";
+
 import { API_KEY_PREFIX } from "../../shared/projects.ts";
+import type { Services } from "../services.ts";
 
 export const API_KEY_CHANGES_CHANNEL = "projects:keys";
 const CHANGE_MARKER_TTL_MS = 10 * 60 * 1000;

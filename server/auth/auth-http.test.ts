@@ -4,10 +4,10 @@
  * the socket matters, a real Bun.serve.
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { createApp } from "../app.ts";
-import { createTestServices, startTestServer, type TestServices } from "../test-support/services.ts";
-import { testEmail, TEST_PASSWORD } from "../test-support/auth.ts";
 import { LOGIN_FAILED_MESSAGE } from "../../shared/auth.ts";
+import { createApp } from "../app.ts";
+import { TEST_PASSWORD, testEmail } from "../test-support/auth.ts";
+import { createTestServices, startTestServer, type TestServices } from "../test-support/services.ts";
 
 // Setting up databases (and PGlite or a private redis-server) can take several seconds on a busy machine.
 const HOOK_TIMEOUT_MS = 60_000;

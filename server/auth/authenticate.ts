@@ -5,8 +5,9 @@
  * store (sessions.ts) and its user exists and is active. If the key store cannot be reached the token is refused:
  * revocation fails closed, and the 401 says why.
  */
-import type { Services } from "../services.ts";
+
 import { findUserById } from "../queries/users/find-user-by-id.ts";
+import type { Services } from "../services.ts";
 import { readAuthCookies } from "./cookies.ts";
 import { isSessionLive } from "./sessions.ts";
 import { verifyToken } from "./tokens.ts";

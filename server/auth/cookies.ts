@@ -2,9 +2,9 @@
  * The auth cookies (names, paths and lifetimes are documented in shared/auth.ts, where the dashboard reads them).
  * Written as Set-Cookie headers on the tRPC response headers; `Secure` and `SameSite` come from the configuration.
  */
-import { parse, serialize, type CookieOptions } from "hono/utils/cookie";
-import type { Config } from "../env.ts";
+import { type CookieOptions, parse, serialize } from "hono/utils/cookie";
 import { AUTH_COOKIES, REFRESH_COOKIE_PATH } from "../../shared/auth.ts";
+import type { Config } from "../env.ts";
 import type { SessionTokens } from "./sessions.ts";
 
 function base(config: Config): CookieOptions {

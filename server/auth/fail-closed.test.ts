@@ -5,11 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { TRPCError } from "@trpc/server";
-import { createApp } from "../app.ts";
-import { startPrivateRedis, type PrivateRedis } from "../test-support/private-redis.ts";
-import { createTestServices, type TestServices } from "../test-support/services.ts";
-import { anonymousCaller, callerWithToken, testEmail, TEST_PASSWORD } from "../test-support/auth.ts";
 import type { LoginResult } from "../../shared/auth.ts";
+import { createApp } from "../app.ts";
+import { anonymousCaller, callerWithToken, TEST_PASSWORD, testEmail } from "../test-support/auth.ts";
+import { type PrivateRedis, startPrivateRedis } from "../test-support/private-redis.ts";
+import { createTestServices, type TestServices } from "../test-support/services.ts";
 
 // Setting up databases (and PGlite or a private redis-server) can take several seconds on a busy machine.
 const HOOK_TIMEOUT_MS = 60_000;

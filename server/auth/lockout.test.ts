@@ -4,18 +4,18 @@
  */
 import { afterAll, describe, expect, it } from "bun:test";
 import { loadTestServiceUrls } from "../env.ts";
-import { MemoryKeyStore, RedisKeyStore, type KeyStore } from "../infra/key-store.ts";
+import { type KeyStore, MemoryKeyStore, RedisKeyStore } from "../infra/key-store.ts";
 import { connectRedis } from "../infra/redis.ts";
 import { deleteRedisPrefix } from "../test-support/services.ts";
 import {
   beginLoginAttempt,
   clearLoginAttempts,
   LOCKOUT_MS,
+  type LoginAttempt,
   MAX_ACCOUNT_FAILURES_PER_HOUR,
   MAX_FAILED_LOGINS,
   recordFailedLogin,
   recordSuccessfulLogin,
-  type LoginAttempt,
 } from "./lockout.ts";
 
 const redisUrl = loadTestServiceUrls().redis;

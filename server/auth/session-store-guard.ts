@@ -2,7 +2,7 @@
  * Maps a key-store outage during an auth operation to a clear tRPC error instead of a generic 500: sessions,
  * lockout counters and tickets all live in the key store, and without it nothing can be signed in safely.
  */
-import { TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
+import { type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server";
 import type { Logger } from "../logger.ts";
 
 export const SESSION_STORE_UNAVAILABLE =

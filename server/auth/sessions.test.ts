@@ -5,9 +5,9 @@ import {
   endUserSessions,
   isSessionLive,
   REFRESH_REUSE_GRACE_MS,
+  type RotationResult,
   rotateSession,
   startSession,
-  type RotationResult,
 } from "./sessions.ts";
 import { verifyToken } from "./tokens.ts";
 

@@ -28,10 +28,11 @@
  * - Ending sessions also announces it (access-revoked.ts), so open live feeds of those logins close at once, even when
  *   writing to the store failed (their re-check then decides).
  */
-import type { Services } from "../services.ts";
+
 import { REFRESH_REUSE_GRACE_SECONDS } from "../../shared/auth.ts";
+import type { Services } from "../services.ts";
 import { publishAccessRevoked } from "./access-revoked.ts";
-import { deriveTokenId, issueToken, randomId, type IssuedToken, type TokenClaims } from "./tokens.ts";
+import { deriveTokenId, type IssuedToken, issueToken, randomId, type TokenClaims } from "./tokens.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

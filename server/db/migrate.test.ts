@@ -1,8 +1,8 @@
 import { describe, expect, it } from "bun:test";
+import { sql } from "drizzle-orm";
+import { createTestDatabase } from "../test-support/services.ts";
 import { openDatabase, queryRows } from "./client.ts";
 import { migrateDatabase } from "./migrate.ts";
-import { createTestDatabase } from "../test-support/services.ts";
-import { sql } from "drizzle-orm";
 
 describe("migrateDatabase", () => {
   it("lets several processes migrate an empty database at once", async () => {

@@ -12,7 +12,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Logger } from "../logger.ts";
-import { queryRows, type Database, type DatabaseHandle } from "./client.ts";
+import { type Database, type DatabaseHandle, queryRows } from "./client.ts";
 
 /** PostgreSQL's query_canceled: statement_timeout or pg_cancel_backend. */
 export const QUERY_CANCELED = "57014";

@@ -7,10 +7,10 @@
  */
 import { afterAll, describe, expect, it } from "bun:test";
 import { loadTestServiceUrls } from "../env.ts";
-import { nativeUrlOf, RedisEventStream } from "./event-stream.ts";
-import { connectRedis } from "./redis.ts";
 import { startPrivateRedis } from "../test-support/private-redis.ts";
 import { deleteRedisPrefix } from "../test-support/services.ts";
+import { nativeUrlOf, RedisEventStream } from "./event-stream.ts";
+import { connectRedis } from "./redis.ts";
 
 const redisUrl = loadTestServiceUrls().redis;
 const prefixes: string[] = [];

@@ -1,8 +1,8 @@
-import { afterAll, describe, expect, it } from "bun:test";
 import { heapSize } from "bun:jsc";
+import { afterAll, describe, expect, it } from "bun:test";
 import { loadTestServiceUrls } from "../env.ts";
 import { deleteRedisPrefix } from "../test-support/services.ts";
-import { MemoryEventStream, RedisEventStream, type EventStream } from "./event-stream.ts";
+import { type EventStream, MemoryEventStream, RedisEventStream } from "./event-stream.ts";
 import { connectRedis } from "./redis.ts";
 
 const redisUrl = loadTestServiceUrls().redis;

@@ -21,7 +21,7 @@
 import { eq, gt, inArray, lte } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { authKeys } from "../db/schema/index.ts";
-import { MemoryKeyStore, type KeyStore } from "./key-store.ts";
+import { type KeyStore, MemoryKeyStore } from "./key-store.ts";
 
 /** Keys under `auth:` that stay in memory: login-attempt counters (a write per attempt) and 30 s WebSocket tickets. */
 // Every login-lockout key (per-IP counters, per-account hourly counters, the lockout epoch that names them) stays in

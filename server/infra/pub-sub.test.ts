@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { loadTestServiceUrls } from "../env.ts";
-import { MemoryPubSub, RedisPubSub, type PubSub } from "./pub-sub.ts";
+import { MemoryPubSub, type PubSub, RedisPubSub } from "./pub-sub.ts";
 import { connectRedis } from "./redis.ts";
 
 const redisUrl = loadTestServiceUrls().redis;

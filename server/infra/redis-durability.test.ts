@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startPrivateRedis, type PrivateRedis } from "../test-support/private-redis.ts";
+import { type PrivateRedis, startPrivateRedis } from "../test-support/private-redis.ts";
 import { connectRedis } from "./redis.ts";
 import { checkRedisDurability } from "./redis-durability.ts";
 

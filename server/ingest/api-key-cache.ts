@@ -7,7 +7,7 @@
  * `staleMs`), so ingest goes on answering 202 from Redis during a database outage. An unknown key cannot be checked
  * then, and the caller answers 503.
  */
-import { API_KEY_CHANGES_CHANNEL, hashApiKey, type ApiKeyChange } from "../auth/api-keys.ts";
+import { API_KEY_CHANGES_CHANNEL, type ApiKeyChange, hashApiKey } from "../auth/api-keys.ts";
 import type { Database } from "../db/client.ts";
 import type { PubSub } from "../infra/pub-sub.ts";
 import type { Logger } from "../logger.ts";

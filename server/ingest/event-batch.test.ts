@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { INGEST_LIMITS } from "../../shared/ingest.ts";
-import { decodeEventBatch, encodeBodyBatch, encodeEventBatch, type BatchContext } from "./event-batch.ts";
-import { checkEnvelope, needsCleaning, validateEvents, type EventTuple } from "./validate-events.ts";
+import { type BatchContext, decodeEventBatch, encodeBodyBatch, encodeEventBatch } from "./event-batch.ts";
+import { checkEnvelope, type EventTuple, needsCleaning, validateEvents } from "./validate-events.ts";
 
 const context: BatchContext = {
   projectId: "0193a0c0-0000-7000-8000-000000000001",

@@ -21,7 +21,7 @@ import { INGEST_LIMITS } from "../../shared/ingest.ts";
 import type { EventRow } from "../queries/events/store-events.ts";
 import { bodyWithoutApiKey, redactApiKey } from "./cut-api-key.ts";
 import { parsePageUrl, parseReferrerHost, type UserAgentParts } from "./enrich.ts";
-import { checkEnvelope, validateEvents, type EventTuple, type RejectedEvent } from "./validate-events.ts";
+import { checkEnvelope, type EventTuple, type RejectedEvent, validateEvents } from "./validate-events.ts";
 
 /** Entries of validated tuples. */
 export const TUPLE_BATCH_VERSION = 1;

@@ -18,7 +18,7 @@
 import type { Database } from "../db/client.ts";
 import type { EventStream } from "../infra/event-stream.ts";
 import type { Logger } from "../logger.ts";
-import { storeEvents, type EventRow } from "../queries/events/store-events.ts";
+import { type EventRow, storeEvents } from "../queries/events/store-events.ts";
 import { decodeEventBatch } from "./event-batch.ts";
 
 /** A direct write of one batch takes milliseconds; seconds mean PostgreSQL is away or far behind. */

@@ -17,12 +17,12 @@ import type { Config } from "../env.ts";
 import type { Logger } from "../logger.ts";
 import type { ApiKeyCache, IngestProject } from "./api-key-cache.ts";
 import { KeyLookupUnavailable } from "./api-key-cache.ts";
-import { encodeBodyBatch, encodeEventBatch, type BatchContext } from "./event-batch.ts";
-import { QueueUnavailable, type EventQueue } from "./event-queue.ts";
 import { type IpHasher, parseUserAgent } from "./enrich.ts";
+import { type BatchContext, encodeBodyBatch, encodeEventBatch } from "./event-batch.ts";
+import { type EventQueue, QueueUnavailable } from "./event-queue.ts";
 import type { IngestRateLimiter } from "./rate-limiter.ts";
 import { readBoundedText } from "./read-body.ts";
-import { checkEnvelope, needsCleaning, validateEvents, type RejectedEvent } from "./validate-events.ts";
+import { checkEnvelope, needsCleaning, type RejectedEvent, validateEvents } from "./validate-events.ts";
 
 export const INGEST_PATH = "/api/v1/events/ingest";
 

@@ -4,7 +4,7 @@
  */
 import { sql } from "drizzle-orm";
 import { generateApiKey } from "../auth/api-keys.ts";
-import { queryRows, type Database } from "../db/client.ts";
+import { type Database, queryRows } from "../db/client.ts";
 import { projects, users } from "../db/schema/index.ts";
 import { ALL_DIMENSION, HOUR } from "../queries/rollups/rollup-layout.ts";
 

@@ -9,15 +9,16 @@
  *     confirmed is not kept (fail closed); the dashboard reconnects with backoff once tickets can be issued again.
  * One check per distinct grant per round, however many sockets share it; rounds never overlap.
  */
-import { checkLiveAccess, type AccessCheck } from "../auth/access-check.ts";
+
+import { LIVE_CLOSE_CODES } from "../../shared/live.ts";
+import { type AccessCheck, checkLiveAccess } from "../auth/access-check.ts";
 import {
-  revocationAffects,
-  subscribeAccessRevoked,
   type AccessGrant,
   type AccessRevocation,
+  revocationAffects,
+  subscribeAccessRevoked,
 } from "../auth/access-revoked.ts";
 import type { Services } from "../services.ts";
-import { LIVE_CLOSE_CODES } from "../../shared/live.ts";
 import type { LiveSocket } from "./live-hub.ts";
 
 /** Short enough that a lost revocation message still closes its sockets within 5 s of the change. */

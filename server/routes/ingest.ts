@@ -8,8 +8,9 @@
  *     and skipping the framework's dispatch and per-response header middleware measured ~20 % of its CPU; the
  *     handler sets its own security headers, so the answers are the same.
  */
-import { Hono, type Context } from "hono";
+
 import type { Server } from "bun";
+import { type Context, Hono } from "hono";
 import { getClientIp } from "../http/client-ip.ts";
 import { ApiKeyCache } from "../ingest/api-key-cache.ts";
 import { IpHasher } from "../ingest/enrich.ts";

@@ -5,16 +5,16 @@
  * and Redis), so the signal crosses processes; without Redis everything is in one process (memory pub/sub and keys).
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { LIVE_CLOSE_CODES } from "../../shared/live.ts";
 import { publishAccessRevoked } from "../auth/access-revoked.ts";
 import { startSession } from "../auth/sessions.ts";
 import { createTestProject } from "../ingest/test-fixtures.ts";
-import { LiveAccessGuard, LIVE_RECHECK_MS } from "../live/live-access-guard.ts";
+import { LIVE_RECHECK_MS, LiveAccessGuard } from "../live/live-access-guard.ts";
 import type { LiveSocket } from "../live/live-hub.ts";
 import type { RunningServer } from "../serve.ts";
 import { createServices, type Services } from "../services.ts";
 import { anonymousCaller, callerWithToken, registerAndSignIn, type SignedInUser } from "../test-support/auth.ts";
 import { createTestServices, startTestServer, type TestServices } from "../test-support/services.ts";
-import { LIVE_CLOSE_CODES } from "../../shared/live.ts";
 
 const HOOK_TIMEOUT_MS = 60_000;
 const CLOSE_WITHIN_MS = 5_000;

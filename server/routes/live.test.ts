@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { issueWsTicket } from "../auth/ws-ticket.ts";
 import { startSession } from "../auth/sessions.ts";
+import { issueWsTicket } from "../auth/ws-ticket.ts";
 import { createTestProject, makeEvents, type TestProject } from "../ingest/test-fixtures.ts";
 import { LiveHub, type LiveSocket } from "../live/live-hub.ts";
 import { liveChannel } from "../live/publish-stored-events.ts";
 import type { RunningServer } from "../serve.ts";
 import { createTestServices, startTestServer, type TestServices } from "../test-support/services.ts";
-import { startWorker, type RunningWorker } from "../worker/run-worker.ts";
+import { type RunningWorker, startWorker } from "../worker/run-worker.ts";
 
 const DASHBOARD = "https://dashboard.example.com";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { createApp } from "../app.ts";
 import { isLoopbackAddress } from "../http/metrics-access.ts";
-import { countEvents, createTestProject, makeEvents, waitFor, type TestProject } from "../ingest/test-fixtures.ts";
+import { countEvents, createTestProject, makeEvents, type TestProject, waitFor } from "../ingest/test-fixtures.ts";
 import type { RunningServer } from "../serve.ts";
 import { createTestServices, startTestServer, type TestServices } from "../test-support/services.ts";
 import { runWorker } from "../worker/boot.ts";

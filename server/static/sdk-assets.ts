@@ -17,7 +17,7 @@
 import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { apiError } from "../http/errors.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");

@@ -3,12 +3,13 @@
  * user with `createCaller(createInnerContext(...))`, no HTTP. Passwords are hashed at a test-only argon2id cost
  * (`testPasswordHasher`) so suites stay fast; production always uses Bun's default cost.
  */
+
+import type { LoginResult } from "../../shared/auth.ts";
 import { authenticateRequest } from "../auth/authenticate.ts";
 import { createPasswordHasher, type PasswordHasher } from "../auth/passwords.ts";
 import type { Services } from "../services.ts";
 import { createInnerContext, type InnerContext } from "../trpc/init.ts";
 import { createCaller } from "../trpc/root.ts";
-import type { LoginResult } from "../../shared/auth.ts";
 
 /** argon2id at 1 MiB and one pass: ~1 ms per hash instead of ~120 ms. Tests only. */
 export const testPasswordHasher: PasswordHasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1 });

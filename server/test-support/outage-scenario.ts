@@ -11,7 +11,7 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import { queryRows, type Database } from "../db/client.ts";
+import { type Database, queryRows } from "../db/client.ts";
 import { createTestProject, makeEvents, sumRollupCounts, waitFor } from "../ingest/test-fixtures.ts";
 import { freePort, waitForHttp } from "./free-port.ts";
 import { startPrivatePostgres } from "./private-postgres.ts";

@@ -8,8 +8,9 @@
  * The cluster is a daemon (pg_ctl), so it would outlive a test process that fails: `destroy()` in a `finally`
  * stops it and removes the folder, and an exit hook does the same for a process that ends without reaching it.
  */
-import { chown, mkdtemp, rm } from "node:fs/promises";
+
 import { existsSync, readdirSync, rmSync } from "node:fs";
+import { chown, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort } from "./free-port.ts";

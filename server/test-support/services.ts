@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import postgres from "postgres";
-import { loadTestServiceUrls, parseConfig, type Config } from "../env.ts";
+import { type Config, loadTestServiceUrls, parseConfig } from "../env.ts";
 import { createLogger } from "../logger.ts";
-import { startHttpServer, type RunningServer } from "../serve.ts";
+import { type RunningServer, startHttpServer } from "../serve.ts";
 import { createServices, type Services } from "../services.ts";
 
 const randomSuffix = () => Bun.randomUUIDv7().replaceAll("-", "").slice(-16);

@@ -15,11 +15,11 @@
  *      a filtered overview of 40,000 held the event loop 1-4 s (analytics-limits-embedded.test.ts, before this rule).
  */
 import { TRPCError } from "@trpc/server";
-import { PROPERTY_PREFIX, resolveRange, type AnalyticsFilter, type RangeInput } from "../../shared/analytics.ts";
+import { type AnalyticsFilter, PROPERTY_PREFIX, type RangeInput, resolveRange } from "../../shared/analytics.ts";
 import type { Database } from "../db/client.ts";
 import { isStatementTimeout, runWithStatementLimits } from "../db/statement-limits.ts";
 import { countEventsInRange } from "../queries/analytics/count-events-in-range.ts";
-import { middleware, type InnerContext } from "./init.ts";
+import { type InnerContext, middleware } from "./init.ts";
 
 /** Most raw events (range plus the period before) one embedded read with filters may scan: about 4 s of PGlite. */
 export const EMBEDDED_MAX_RAW_EVENTS = 50_000;

@@ -9,11 +9,11 @@ import { sql } from "drizzle-orm";
 import { createApp } from "../app.ts";
 import { openDatabase } from "../db/client.ts";
 import { createLogger, type Logger } from "../logger.ts";
+import type { RunningServer } from "../serve.ts";
 import type { Services } from "../services.ts";
 import { registerAndSignIn } from "../test-support/auth.ts";
 import { freePort } from "../test-support/free-port.ts";
 import { createTestServices, startTestServer, type TestServices } from "../test-support/services.ts";
-import type { RunningServer } from "../serve.ts";
 
 const HOOK_TIMEOUT_MS = 60_000;
 

@@ -11,9 +11,9 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { FetchCreateContextFnOptions } from "@trpc/server/adapters/fetch";
 import type { Context as HonoContext } from "hono";
-import { z, ZodError } from "zod";
+import { ZodError, z } from "zod";
 import { findNul, NUL_MESSAGE } from "../../shared/no-nul.ts";
-import { authenticateRequest, type AuthSession, type AuthUser } from "../auth/authenticate.ts";
+import { type AuthSession, type AuthUser, authenticateRequest } from "../auth/authenticate.ts";
 import { defaultPasswordHasher, type PasswordHasher } from "../auth/passwords.ts";
 import { getClientIp } from "../http/client-ip.ts";
 import { findOwnedProject } from "../queries/projects/find-owned-project.ts";

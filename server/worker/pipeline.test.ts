@@ -7,14 +7,14 @@ import {
   createTestProject,
   makeEvents,
   sumRollupCounts,
-  waitFor,
   type TestProject,
+  waitFor,
 } from "../ingest/test-fixtures.ts";
 import { liveChannel } from "../live/publish-stored-events.ts";
 import type { RunningServer } from "../serve.ts";
 import { createTestServices, startTestServer, type TestServices } from "../test-support/services.ts";
 import { processEntries } from "./process-entries.ts";
-import { startWorker, type RunningWorker } from "./run-worker.ts";
+import { type RunningWorker, startWorker } from "./run-worker.ts";
 
 let t: TestServices;
 let server: RunningServer;

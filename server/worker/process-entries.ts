@@ -18,10 +18,10 @@
 import type { Database } from "../db/client.ts";
 import type { EventStream, StreamEntry } from "../infra/event-stream.ts";
 import type { PubSub } from "../infra/pub-sub.ts";
-import type { Logger } from "../logger.ts";
 import { decodeEventBatch } from "../ingest/event-batch.ts";
 import { publishStoredEvents } from "../live/publish-stored-events.ts";
-import { storeEvents, type EventRow } from "../queries/events/store-events.ts";
+import type { Logger } from "../logger.ts";
+import { type EventRow, storeEvents } from "../queries/events/store-events.ts";
 import { isDatabaseUnavailable } from "./database-unavailable.ts";
 
 export const MAX_DELIVERIES = 5;

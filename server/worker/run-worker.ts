@@ -15,7 +15,7 @@ import type { EventStream, StreamEntry } from "../infra/event-stream.ts";
 import type { PubSub } from "../infra/pub-sub.ts";
 import type { StoredEventsCounter } from "../infra/stored-events-counter.ts";
 import type { Logger } from "../logger.ts";
-import { DatabaseUnavailable, processEntries, type BatchOutcome } from "./process-entries.ts";
+import { type BatchOutcome, DatabaseUnavailable, processEntries } from "./process-entries.ts";
 
 export interface WorkerOptions {
   consumer: string;

@@ -1,6 +1,7 @@
 /** The one-time display of a full API key with its snippet: shown after creating a project or rotating its key. */
-import { CodeBlock } from "./copy-button.tsx";
+
 import { trackingSnippet } from "../lib/snippet.ts";
+import { CodeBlock } from "./copy-button.tsx";
 
 export function ApiKeyReveal(props: { apiKey: string }) {
   return (

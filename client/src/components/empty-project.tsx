@@ -1,9 +1,9 @@
 /** What a project with no events shows instead of empty charts: how to send the first one. */
 import { A } from "@solidjs/router";
 import { Show } from "solid-js";
-import { CodeBlock } from "./copy-button.tsx";
 import { freshKey } from "../lib/fresh-keys.ts";
 import { curlExample, KEY_PLACEHOLDER, trackingSnippet } from "../lib/snippet.ts";
+import { CodeBlock } from "./copy-button.tsx";
 
 export function EmptyProject(props: { projectId: string; apiKeyPrefix: string }) {
   // Right after creating the project this tab still knows the full key; later only its prefix is known.

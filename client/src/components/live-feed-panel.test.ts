@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "bun:test";
-import type { LiveEvent, LiveStatus } from "../lib/live-feed.ts";
 import { renderComponent, setUpSolidDom } from "../../test-support/solid-dom.ts";
+import type { LiveEvent, LiveStatus } from "../lib/live-feed.ts";
 
 const dom = await setUpSolidDom();
 const { createSignal } = await import("solid-js");

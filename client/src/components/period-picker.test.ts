@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "bun:test";
-import { readDashboardState, type SearchPatch } from "../lib/dashboard-state.ts";
 import { renderComponent, setUpSolidDom } from "../../test-support/solid-dom.ts";
+import { readDashboardState, type SearchPatch } from "../lib/dashboard-state.ts";
 
 const dom = await setUpSolidDom();
 const { PeriodPicker } = await import("./period-picker.tsx");

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "bun:test";
 import { LIVE_CLOSE_CODES } from "../../../shared/live.ts";
 import {
-  accessEndedBy,
   type AccessEnded,
+  accessEndedBy,
   createLiveFeed,
   type LiveEvent,
   type LiveStatus,

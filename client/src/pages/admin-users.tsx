@@ -8,9 +8,9 @@ import { PasswordChecklist, passwordMeetsRules } from "../components/password-ch
 import { FormError, QueryBoundary } from "../components/query-boundary.tsx";
 import { describeProblem } from "../lib/errors.ts";
 import { formatDate } from "../lib/format.ts";
+import { usePageTitle } from "../lib/page-title.ts";
 import { ADMIN_PAGE_SIZE, adminUsersQuery, keys, meQuery, type User } from "../lib/queries.ts";
 import { trpc } from "../lib/trpc.ts";
-import { usePageTitle } from "../lib/page-title.ts";
 
 export default function AdminUsersPage() {
   usePageTitle(() => "Users");

@@ -14,6 +14,7 @@ import { LiveFeedPanel } from "../components/live-feed-panel.tsx";
 import { PeriodPicker } from "../components/period-picker.tsx";
 import { QueryBoundary, Skeleton } from "../components/query-boundary.tsx";
 import { StatCard, TopEventCard } from "../components/stat-card.tsx";
+import { markSignedOut } from "../lib/auth-state.ts";
 import {
   addFilterPatch,
   describePeriod,
@@ -24,11 +25,10 @@ import {
   type SearchPatch,
   toAnalyticsRange,
 } from "../lib/dashboard-state.ts";
-import { markSignedOut } from "../lib/auth-state.ts";
 import type { AccessEnded } from "../lib/live-feed.ts";
+import { usePageTitle } from "../lib/page-title.ts";
 import { keys, overviewQuery, projectActivityQuery, projectQuery, timeseriesQuery } from "../lib/queries.ts";
 import { useLiveFeed } from "../lib/use-live-feed.ts";
-import { usePageTitle } from "../lib/page-title.ts";
 
 const TimeseriesChart = lazy(() => import("../components/timeseries-chart.tsx"));
 

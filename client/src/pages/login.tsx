@@ -6,8 +6,8 @@ import { AuthCard } from "../components/auth-card.tsx";
 import { TextField } from "../components/field.tsx";
 import { FormError } from "../components/query-boundary.tsx";
 import { signedIn } from "../lib/auth-state.ts";
-import { safeNextPath } from "../lib/next-path.ts";
 import { describeProblem } from "../lib/errors.ts";
+import { safeNextPath } from "../lib/next-path.ts";
 import { usePageTitle } from "../lib/page-title.ts";
 import { signIn } from "../lib/sign-in.ts";
 

@@ -12,10 +12,10 @@ import { TextField } from "../components/field.tsx";
 import { FormError, QueryBoundary } from "../components/query-boundary.tsx";
 import { describeProblem } from "../lib/errors.ts";
 import { forgetFreshKey, freshKey, rememberFreshKey } from "../lib/fresh-keys.ts";
+import { usePageTitle } from "../lib/page-title.ts";
 import { keys, type Project, projectQuery } from "../lib/queries.ts";
 import { KEY_PLACEHOLDER, trackingSnippet } from "../lib/snippet.ts";
 import { trpc } from "../lib/trpc.ts";
-import { usePageTitle } from "../lib/page-title.ts";
 
 export default function ProjectSettingsPage() {
   const params = useParams<{ id: string }>();

@@ -11,9 +11,9 @@ import { FormError, QueryBoundary } from "../components/query-boundary.tsx";
 import { describeProblem } from "../lib/errors.ts";
 import { formatDate } from "../lib/format.ts";
 import { rememberFreshKey } from "../lib/fresh-keys.ts";
+import { usePageTitle } from "../lib/page-title.ts";
 import { keys, projectListQuery } from "../lib/queries.ts";
 import { trpc } from "../lib/trpc.ts";
-import { usePageTitle } from "../lib/page-title.ts";
 
 export default function ProjectsPage() {
   usePageTitle(() => "Projects");

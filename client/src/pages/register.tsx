@@ -10,11 +10,11 @@ import { TextField } from "../components/field.tsx";
 import { PasswordChecklist, passwordMeetsRules } from "../components/password-checklist.tsx";
 import { FormError } from "../components/query-boundary.tsx";
 import { signedIn } from "../lib/auth-state.ts";
-import { safeNextPath } from "../lib/next-path.ts";
 import { describeProblem } from "../lib/errors.ts";
-import { trpc } from "../lib/trpc.ts";
+import { safeNextPath } from "../lib/next-path.ts";
 import { usePageTitle } from "../lib/page-title.ts";
 import { signIn } from "../lib/sign-in.ts";
+import { trpc } from "../lib/trpc.ts";
 
 export default function RegisterPage() {
   usePageTitle(() => "Create account");

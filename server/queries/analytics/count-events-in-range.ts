@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { queryRows, type Database } from "../../db/client.ts";
+import { type Database, queryRows } from "../../db/client.ts";
 import { ALL_DIMENSION, bucketStart, DAY } from "../rollups/rollup-layout.ts";
 
 /**

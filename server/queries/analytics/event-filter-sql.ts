@@ -2,12 +2,12 @@
  * SQL for dimensions and filters over raw events (alias `e`). Values and property keys are bound parameters, never
  * pasted into the query text; dimensions come from a closed list.
  */
-import { sql, type SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import {
-  PROPERTY_PREFIX,
   type AnalyticsFilter,
   type Dimension,
   type EventDimension,
+  PROPERTY_PREFIX,
 } from "../../../shared/analytics.ts";
 
 const COLUMNS: Record<EventDimension, SQL> = {

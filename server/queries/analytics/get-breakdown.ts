@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
-import { resolveRange, type AnalyticsInput, type BreakdownRow, type Dimension } from "../../../shared/analytics.ts";
+import { type AnalyticsInput, type BreakdownRow, type Dimension, resolveRange } from "../../../shared/analytics.ts";
 import type { Database } from "../../db/client.ts";
-import { queryStatsRows, type GroupedStatsOptions } from "./grouped-stats-sql.ts";
+import { type GroupedStatsOptions, queryStatsRows } from "./grouped-stats-sql.ts";
 
 /** The most frequent values of a dimension (missing values left out) with their exact unique sessions. */
 export async function getBreakdown(

@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
-import { resolveRange, type AnalyticsInput, type Overview, type PeriodTotals } from "../../../shared/analytics.ts";
+import { type AnalyticsInput, type Overview, type PeriodTotals, resolveRange } from "../../../shared/analytics.ts";
 import type { Database } from "../../db/client.ts";
 import { ALL_DIMENSION } from "../rollups/rollup-layout.ts";
-import { queryStatsRows, type GroupedStatsOptions } from "./grouped-stats-sql.ts";
+import { type GroupedStatsOptions, queryStatsRows } from "./grouped-stats-sql.ts";
 
 /** Totals, exact unique sessions and users, and the top event of the range and of the same-length period before. */
 export async function getOverview(db: Database, input: AnalyticsInput, now = Date.now()): Promise<Overview> {

@@ -1,11 +1,11 @@
 import {
-  encodePageCursor,
-  resolveRange,
   type AnalyticsInput,
+  encodePageCursor,
   type PageCursor,
+  resolveRange,
   type SessionsPage,
 } from "../../../shared/analytics.ts";
-import { queryRows, type Database } from "../../db/client.ts";
+import { type Database, queryRows } from "../../db/client.ts";
 import { pageActiveSql } from "./page-active-sql.ts";
 
 interface SessionPageRow extends Record<string, unknown> {

@@ -1,13 +1,13 @@
 import {
   AUTO_HOURLY_UP_TO_MS,
-  resolveRange,
   type Granularity,
+  resolveRange,
   type Timeseries,
   type TimeseriesInput,
 } from "../../../shared/analytics.ts";
 import type { Database } from "../../db/client.ts";
 import { ALL_DIMENSION } from "../rollups/rollup-layout.ts";
-import { queryStatsRows, type GroupedStatsOptions, type StatsGroup } from "./grouped-stats-sql.ts";
+import { type GroupedStatsOptions, queryStatsRows, type StatsGroup } from "./grouped-stats-sql.ts";
 import { listBuckets } from "./time-buckets.ts";
 
 /** Event count and exact unique sessions per hour or local day, one point per bucket including empty ones. */

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
-import { resolveRange, type AnalyticsInput, type TopEvent } from "../../../shared/analytics.ts";
+import { type AnalyticsInput, resolveRange, type TopEvent } from "../../../shared/analytics.ts";
 import type { Database } from "../../db/client.ts";
-import { queryStatsRows, type GroupedStatsOptions } from "./grouped-stats-sql.ts";
+import { type GroupedStatsOptions, queryStatsRows } from "./grouped-stats-sql.ts";
 
 /** The most frequent event names of the range with their exact unique sessions and users. */
 export async function getTopEvents(

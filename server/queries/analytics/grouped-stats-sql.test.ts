@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
-import { openDatabase, queryRows, type DatabaseHandle } from "../../db/client.ts";
+import { type DatabaseHandle, openDatabase, queryRows } from "../../db/client.ts";
 import { migrateDatabase } from "../../db/migrate.ts";
 import { projects, users } from "../../db/schema/index.ts";
 import { ALL_DIMENSION } from "../rollups/rollup-layout.ts";

@@ -9,9 +9,9 @@
  * touched. Everything is aggregation over small inputs: no join between sets, one round trip. With filters (or a property dimension) the same rows come from raw events with COUNT
  * DISTINCT, which is exact by definition and slower on large ranges.
  */
-import { sql, type SQL } from "drizzle-orm";
-import { queryRows, type Database } from "../../db/client.ts";
+import { type SQL, sql } from "drizzle-orm";
 import type { AnalyticsFilter, Dimension } from "../../../shared/analytics.ts";
+import { type Database, queryRows } from "../../db/client.ts";
 import {
   ALL_DIMENSION,
   CHUNK_BITS,

@@ -13,7 +13,7 @@
  * its exact sort key (`sort_key`, microseconds for last_seen: the ISO text is only millisecond precise) so a
  * cursor made from it resumes exactly there, ties included.
  */
-import { sql, type SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { AnalyticsFilter, PageCursor } from "../../../shared/analytics.ts";
 import { ALL_DIMENSION, CHUNK_BITS, TOTAL_SIZES, USER_TOTAL_SIZES } from "../rollups/rollup-layout.ts";
 import { filtersSql } from "./event-filter-sql.ts";

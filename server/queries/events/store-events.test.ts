@@ -3,11 +3,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { openDatabase, queryRows, type Database } from "../../db/client.ts";
+import { type Database, openDatabase, queryRows } from "../../db/client.ts";
 import { migrateDatabase } from "../../db/migrate.ts";
 import { countEvents, createTestProject, sumRollupCounts } from "../../ingest/test-fixtures.ts";
 import { createTestServices, type TestServices } from "../../test-support/services.ts";
-import { storeEvents, type EventRow } from "./store-events.ts";
+import { type EventRow, storeEvents } from "./store-events.ts";
 
 let fixture: TestServices;
 

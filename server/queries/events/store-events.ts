@@ -8,11 +8,12 @@
  * embedded PGlite (no COPY from a client stream) they travel as one JSON parameter expanded by `json_to_recordset`.
  * Either way the insert reports the keys that were already stored.
  */
+
+import type { Writable } from "node:stream";
 import { is, sql } from "drizzle-orm";
 import { PostgresJsTransaction } from "drizzle-orm/postgres-js";
 import type { TransactionSql } from "postgres";
-import type { Writable } from "node:stream";
-import { queryRows, type Database } from "../../db/client.ts";
+import { type Database, queryRows } from "../../db/client.ts";
 import type { events } from "../../db/schema/index.ts";
 import { applyRollups } from "../rollups/apply-rollups.ts";
 

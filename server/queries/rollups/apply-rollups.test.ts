@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { sql } from "drizzle-orm";
-import { queryRows, type Database } from "../../db/client.ts";
+import { type Database, queryRows } from "../../db/client.ts";
 import { projects, users } from "../../db/schema/index.ts";
 import { createTestServices, type TestServices } from "../../test-support/services.ts";
-import { getOverview } from "../analytics/get-overview.ts";
 import {
   generateTestEvents,
   shuffled,
   storeTestEvents,
-  testEvent,
   type TestEvent,
+  testEvent,
 } from "../analytics/analytics-test-data.ts";
+import { getOverview } from "../analytics/get-overview.ts";
 import { applyRollups, type RollupSourceRow } from "./apply-rollups.ts";
 import { deleteProjectEvents } from "./delete-project-events.ts";
 

@@ -8,23 +8,23 @@
  * upsert takes its rows in key order (the ORDER BY of its SELECT) so two workers updating the same buckets cannot
  * deadlock.
  */
-import { sql, type SQL } from "drizzle-orm";
-import { queryRows, type Database } from "../../db/client.ts";
+import { type SQL, sql } from "drizzle-orm";
+import { type Database, queryRows } from "../../db/client.ts";
 import { events } from "../../db/schema/index.ts";
 import {
   ALL_DIMENSION,
+  bucketStart,
   CHUNK_BITS,
   DIMENSION_SIZES,
   HOUR,
   QUARTER,
   ROLLUP_DIMENSIONS,
+  type RollupDimension,
   SESSION_KIND,
   TOTAL_SIZES,
   USER_DIMENSION_SIZES,
   USER_KIND,
   USER_TOTAL_SIZES,
-  bucketStart,
-  type RollupDimension,
 } from "./rollup-layout.ts";
 
 /** The columns of a stored event that the rollups read. RETURN exactly these from the events INSERT. */

@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { TRPCError } from "@trpc/server";
-import { sql, type SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
+import type { ZodError } from "zod";
+import { type AnalyticsFilter, encodePageCursor } from "../../../shared/analytics.ts";
 import { queryRows } from "../../db/client.ts";
 import {
   generateTestEvents,
   shuffled,
   storeTestEvents,
-  testEvent,
   TEST_USER_AGENTS,
+  testEvent,
 } from "../../queries/analytics/analytics-test-data.ts";
 import { registerAndSignIn, type SignedInUser } from "../../test-support/auth.ts";
 import { createTestServices, type TestServices } from "../../test-support/services.ts";
-import type { ZodError } from "zod";
-import { encodePageCursor, type AnalyticsFilter } from "../../../shared/analytics.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

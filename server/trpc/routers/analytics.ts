@@ -6,17 +6,17 @@
  */
 import {
   analyticsInputSchema,
-  breakdownInputSchema,
-  sessionsInputSchema,
-  timeseriesInputSchema,
-  topEventsInputSchema,
-  usersInputSchema,
   type BreakdownRow,
+  breakdownInputSchema,
   type Overview,
   type SessionsPage,
+  sessionsInputSchema,
   type Timeseries,
   type TopEvent,
+  timeseriesInputSchema,
+  topEventsInputSchema,
   type UsersPage,
+  usersInputSchema,
 } from "../../../shared/analytics.ts";
 import { getBreakdown } from "../../queries/analytics/get-breakdown.ts";
 import { getOverview } from "../../queries/analytics/get-overview.ts";

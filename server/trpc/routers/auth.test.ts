@@ -2,19 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
 import { ZodError } from "zod";
-import { users } from "../../db/schema/index.ts";
-import { consumeWsTicket } from "../../auth/ws-ticket.ts";
+import { LOGIN_FAILED_MESSAGE } from "../../../shared/auth.ts";
 import { createPasswordHasher, type PasswordHasher } from "../../auth/passwords.ts";
+import { consumeWsTicket } from "../../auth/ws-ticket.ts";
+import { users } from "../../db/schema/index.ts";
 import {
   anonymousCaller,
   callerWithToken,
   registerAndSignIn,
+  TEST_PASSWORD,
   testEmail,
   testPasswordHasher,
-  TEST_PASSWORD,
 } from "../../test-support/auth.ts";
 import { createTestServices, type TestServices } from "../../test-support/services.ts";
-import { LOGIN_FAILED_MESSAGE } from "../../../shared/auth.ts";
 
 // Setting up databases (and PGlite or a private redis-server) can take several seconds on a busy machine.
 const HOOK_TIMEOUT_MS = 60_000;

@@ -3,34 +3,34 @@
  * closed revocation, lockout) live in server/auth/*; this router orchestrates them and sets cookies.
  */
 import { TRPCError } from "@trpc/server";
+import {
+  LOGIN_FAILED_MESSAGE,
+  type LoginResult,
+  loginInputSchema,
+  loginLockedMessage,
+  REFRESH_COOKIE_PATH,
+  registerInputSchema,
+  type User,
+  type WsTicket,
+} from "../../../shared/auth.ts";
 import { AUTH_FAILURES } from "../../auth/authenticate.ts";
 import { clearAuthCookies, setAuthCookies } from "../../auth/cookies.ts";
 import { beginLoginAttempt, recordFailedLogin, recordSuccessfulLogin } from "../../auth/lockout.ts";
 import { toPublicUser } from "../../auth/public-user.ts";
 import { guardSessionStore } from "../../auth/session-store-guard.ts";
-import { endSession, rotateSession, startSession, type SessionTokens } from "../../auth/sessions.ts";
+import { endSession, rotateSession, type SessionTokens, startSession } from "../../auth/sessions.ts";
 import { verifyToken } from "../../auth/tokens.ts";
 import { issueWsTicket } from "../../auth/ws-ticket.ts";
 import { createUser } from "../../queries/users/create-user.ts";
 import { findUserByEmail } from "../../queries/users/find-user-by-email.ts";
 import { findUserById, type UserRow } from "../../queries/users/find-user-by-id.ts";
 import {
-  LOGIN_FAILED_MESSAGE,
-  REFRESH_COOKIE_PATH,
-  loginLockedMessage,
-  loginInputSchema,
-  registerInputSchema,
-  type LoginResult,
-  type User,
-  type WsTicket,
-} from "../../../shared/auth.ts";
-import {
   createTRPCRouter,
+  type InnerContext,
   projectProcedure,
   protectedProcedure,
   publicProcedure,
   rateLimited,
-  type InnerContext,
 } from "../init.ts";
 
 const REFRESH_REUSED_MESSAGE =

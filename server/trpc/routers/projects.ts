@@ -4,6 +4,12 @@
  * server/auth/api-keys.ts; the full key is returned by create and rotateKey only.
  */
 import { TRPCError } from "@trpc/server";
+import {
+  createProjectInputSchema,
+  type Project,
+  type ProjectWithApiKey,
+  updateProjectInputSchema,
+} from "../../../shared/projects.ts";
 import { publishAccessRevoked } from "../../auth/access-revoked.ts";
 import { announceApiKeyChange, generateApiKey } from "../../auth/api-keys.ts";
 import { createProject } from "../../queries/projects/create-project.ts";
@@ -12,12 +18,6 @@ import type { ProjectRow } from "../../queries/projects/find-owned-project.ts";
 import { listOwnedProjects } from "../../queries/projects/list-owned-projects.ts";
 import { replaceProjectApiKey } from "../../queries/projects/replace-project-api-key.ts";
 import { updateProject } from "../../queries/projects/update-project.ts";
-import {
-  createProjectInputSchema,
-  updateProjectInputSchema,
-  type Project,
-  type ProjectWithApiKey,
-} from "../../../shared/projects.ts";
 import { createTRPCRouter, projectByIdProcedure, protectedProcedure } from "../init.ts";
 
 /** The project as it leaves the server: never the key hash or the owner. */

@@ -4,6 +4,15 @@
  * NOT_FOUND, exactly like a missing id, so accounts cannot be probed.
  */
 import { TRPCError } from "@trpc/server";
+import type { User } from "../../../shared/auth.ts";
+import {
+  changePasswordInputSchema,
+  listUsersInputSchema,
+  resetPasswordInputSchema,
+  type UserList,
+  updateUserInputSchema,
+  userIdInputSchema,
+} from "../../../shared/users.ts";
 import { announceApiKeyChange } from "../../auth/api-keys.ts";
 import { clearLoginAttempts } from "../../auth/lockout.ts";
 import { toPublicUser } from "../../auth/public-user.ts";
@@ -15,16 +24,7 @@ import { findUserById } from "../../queries/users/find-user-by-id.ts";
 import { listUsers } from "../../queries/users/list-users.ts";
 import { setUserPassword } from "../../queries/users/set-user-password.ts";
 import { updateUser } from "../../queries/users/update-user.ts";
-import type { User } from "../../../shared/auth.ts";
-import {
-  changePasswordInputSchema,
-  listUsersInputSchema,
-  resetPasswordInputSchema,
-  updateUserInputSchema,
-  userIdInputSchema,
-  type UserList,
-} from "../../../shared/users.ts";
-import { createTRPCRouter, protectedProcedure, rateLimited, superuserProcedure, type InnerContext } from "../init.ts";
+import { createTRPCRouter, type InnerContext, protectedProcedure, rateLimited, superuserProcedure } from "../init.ts";
 
 const notFound = () => new TRPCError({ code: "NOT_FOUND", message: "User not found." });
 
