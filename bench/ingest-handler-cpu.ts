@@ -12,14 +12,14 @@
  */
 
 import type { Database } from "../server/db/client.ts";
-import { type EventStream, RedisEventStream } from "../server/infra/event-stream.ts";
+import type { ApiKeyCache } from "../server/http/ingest/api-key-cache.ts";
+import { IpHasher } from "../server/http/ingest/enrich.ts";
+import { createIngestHandler } from "../server/http/ingest/ingest-handler.ts";
+import { IngestRateLimiter } from "../server/http/ingest/rate-limiter.ts";
 import { connectRedis } from "../server/infra/redis.ts";
-import type { ApiKeyCache } from "../server/ingest/api-key-cache.ts";
-import { IpHasher } from "../server/ingest/enrich.ts";
-import { EventQueue } from "../server/ingest/event-queue.ts";
-import { createIngestHandler } from "../server/ingest/ingest-handler.ts";
-import { IngestRateLimiter } from "../server/ingest/rate-limiter.ts";
 import { createLogger } from "../server/logger.ts";
+import { EventQueue } from "../server/pipeline/sink/event-queue.ts";
+import { type EventStream, RedisEventStream } from "../server/pipeline/stream/event-stream.ts";
 import { ingestBody, makeClientEvents, USER_AGENT } from "./lib/payloads.ts";
 
 const mode = process.argv[2] ?? "redis";

@@ -1,6 +1,6 @@
 /**
  * Builds the dashboard into client/dist with Vite, writes a gzip twin of every text asset (served by
- * server/static/spa.ts to browsers that accept it) and reports the JavaScript the first page downloads.
+ * server/http/static/spa.ts to browsers that accept it) and reports the JavaScript the first page downloads.
  * `bun scripts/build-client.ts` runs it alone; scripts/build.ts calls buildClient() with the SDK build.
  */
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";

@@ -10,14 +10,14 @@ import { type SQL, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { getBreakdown } from "../server/analytics/get-breakdown.ts";
+import { getOverview } from "../server/analytics/get-overview.ts";
+import { getSessions } from "../server/analytics/get-sessions.ts";
+import { getTimeseries } from "../server/analytics/get-timeseries.ts";
+import { getTopEvents } from "../server/analytics/get-top-events.ts";
+import { getUsers } from "../server/analytics/get-users.ts";
 import type { Database } from "../server/db/client.ts";
 import * as schema from "../server/db/schema/index.ts";
-import { getBreakdown } from "../server/queries/analytics/get-breakdown.ts";
-import { getOverview } from "../server/queries/analytics/get-overview.ts";
-import { getSessions } from "../server/queries/analytics/get-sessions.ts";
-import { getTimeseries } from "../server/queries/analytics/get-timeseries.ts";
-import { getTopEvents } from "../server/queries/analytics/get-top-events.ts";
-import { getUsers } from "../server/queries/analytics/get-users.ts";
 import { ANALYTICS_PERIODS, type AnalyticsFilter, type AnalyticsPeriod } from "../shared/analytics.ts";
 
 const { values: args } = parseArgs({

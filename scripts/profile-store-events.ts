@@ -14,10 +14,10 @@ import { cpuSeconds } from "../bench/lib/procs.ts";
 import { openDatabase } from "../server/db/client.ts";
 import { migrateDatabase } from "../server/db/migrate.ts";
 import { projects, users } from "../server/db/schema/index.ts";
-import { IpHasher, parseUserAgent } from "../server/ingest/enrich.ts";
-import { decodeEventBatch, encodeEventBatch } from "../server/ingest/event-batch.ts";
-import { validateEvents } from "../server/ingest/validate-events.ts";
-import { type EventRow, storeEvents } from "../server/queries/events/store-events.ts";
+import { IpHasher, parseUserAgent } from "../server/http/ingest/enrich.ts";
+import { validateEvents } from "../server/http/ingest/validate-events.ts";
+import { decodeEventBatch, encodeEventBatch } from "../server/pipeline/entry/event-batch.ts";
+import { type EventRow, storeEvents } from "../server/pipeline/store/store-events.ts";
 
 const ipHasher = new IpHasher("profile-store-events");
 

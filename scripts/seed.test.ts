@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import path from "node:path";
 import { sql } from "drizzle-orm";
+import { getOverview } from "../server/analytics/get-overview.ts";
 import { queryRows } from "../server/db/client.ts";
 import { projects, users } from "../server/db/schema/index.ts";
-import { getOverview } from "../server/queries/analytics/get-overview.ts";
 import { createTestServices, type TestServices } from "../server/test-support/services.ts";
 
 const script = path.resolve(import.meta.dirname, "seed.ts");

@@ -23,7 +23,7 @@ import type { Database } from "../server/db/client.ts";
 import { migrateDatabase } from "../server/db/migrate.ts";
 import * as schema from "../server/db/schema/index.ts";
 import { projects } from "../server/db/schema/index.ts";
-import { applyRollups, type RollupSourceRow } from "../server/queries/rollups/apply-rollups.ts";
+import { applyRollups, type RollupSourceRow } from "../server/pipeline/rollups/apply-rollups.ts";
 import { generateSeedEvents } from "./seed/generate-events.ts";
 
 const { values: args } = parseArgs({

@@ -25,8 +25,8 @@ describe("test:unit selection", () => {
 
   it("leaves out the tests that use PostgreSQL, Redis, Chromium or the benchmark", () => {
     for (const file of [
-      "server/app.test.ts", // createTestServices
-      "server/worker/faults.test.ts", // private redis-server
+      "server/http/app.test.ts", // createTestServices
+      "server/pipeline/worker/faults.test.ts", // private redis-server
       "server/infra/pub-sub.test.ts", // reads the test Redis URL itself
       "client/e2e/dashboard.test.ts", // Chromium
       "bench/bench.smoke.test.ts", // spawns the benchmark
@@ -37,9 +37,9 @@ describe("test:unit selection", () => {
 
   it("keeps pure, DOM and embedded tests in the unit set", () => {
     for (const file of [
-      "server/ingest/validate-events.test.ts",
+      "server/http/ingest/validate-events.test.ts",
       "client/src/components/period-picker.test.ts",
-      "server/worker/embedded.test.ts",
+      "server/pipeline/worker/embedded.test.ts",
       "scripts/test-unit.test.ts",
     ]) {
       expect(unit).toContain(file);

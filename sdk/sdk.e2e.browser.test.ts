@@ -14,15 +14,15 @@ import path from "node:path";
 import { asc, eq } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { buildSdk } from "../scripts/build-sdk.ts";
-import { createApp } from "../server/app.ts";
 import { generateApiKey } from "../server/auth/api-keys.ts";
 import { events } from "../server/db/schema/index.ts";
+import { createApp } from "../server/http/app.ts";
+import { sdkAssetRoutes } from "../server/http/static/sdk-assets.ts";
+import { runWorker, type StoppableWorker } from "../server/pipeline/worker/boot.ts";
 import { createProject } from "../server/queries/projects/create-project.ts";
 import { createUser } from "../server/queries/users/create-user.ts";
-import { sdkAssetRoutes } from "../server/static/sdk-assets.ts";
 import { launchChromium, shouldSkipBrowserTests } from "../server/test-support/browser.ts";
 import { createTestServices, type TestServices } from "../server/test-support/services.ts";
-import { runWorker, type StoppableWorker } from "../server/worker/boot.ts";
 import { until, waitForTracker, watchConsole } from "./test-support/page-helpers.ts";
 import { startPageServer, type TestServer } from "./test-support/servers.ts";
 

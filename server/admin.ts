@@ -8,8 +8,8 @@
  */
 import { runDeadLetters, USAGE } from "./admin/dead-letters.ts";
 import { type Config, ConfigError, loadConfig } from "./env.ts";
-import { RedisEventStream } from "./infra/event-stream.ts";
 import { connectRedis } from "./infra/redis.ts";
+import { RedisEventStream } from "./pipeline/stream/event-stream.ts";
 
 async function main(args: string[]): Promise<number> {
   const [group, ...rest] = args;

@@ -7,10 +7,10 @@
  *   migrate  apply pending migrations and exit
  */
 import { type Config, ConfigError, isEmbedded, loadConfig } from "./env.ts";
+import { startHttpServer } from "./http/serve.ts";
 import { createLogger } from "./logger.ts";
-import { startHttpServer } from "./serve.ts";
+import { runWorker, spawnWorkerProcess } from "./pipeline/worker/boot.ts";
 import { createServices } from "./services.ts";
-import { runWorker, spawnWorkerProcess } from "./worker/boot.ts";
 
 const COMMANDS = ["start", "server", "worker", "migrate"] as const;
 type Command = (typeof COMMANDS)[number];

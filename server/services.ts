@@ -8,19 +8,19 @@ import type { Redis } from "ioredis";
 import { type Database, type DatabaseHandle, openDatabase } from "./db/client.ts";
 import { migrateDatabase } from "./db/migrate.ts";
 import type { Config } from "./env.ts";
-import { type EventStream, MemoryEventStream, RedisEventStream } from "./infra/event-stream.ts";
 import { type KeyStore, MemoryKeyStore, RedisKeyStore } from "./infra/key-store.ts";
 import { PersistentKeyStore } from "./infra/persistent-key-store.ts";
 import { MemoryPubSub, type PubSub, RedisPubSub } from "./infra/pub-sub.ts";
 import { connectRedis } from "./infra/redis.ts";
 import { checkRedisDurability, durabilityAdvice } from "./infra/redis-durability.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { createMetrics, type Metrics } from "./metrics/metrics.ts";
 import {
   MemoryStoredEventsCounter,
   RedisStoredEventsCounter,
   type StoredEventsCounter,
-} from "./infra/stored-events-counter.ts";
-import { createLogger, type Logger } from "./logger.ts";
-import { createMetrics, type Metrics } from "./metrics/metrics.ts";
+} from "./metrics/stored-events-counter.ts";
+import { type EventStream, MemoryEventStream, RedisEventStream } from "./pipeline/stream/event-stream.ts";
 import { resolveSecretKey } from "./secret-key.ts";
 
 export interface Services {

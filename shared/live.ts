@@ -1,5 +1,5 @@
 /**
- * The live-feed WebSocket's close codes the dashboard acts on (sent by server/live/live-access-guard.ts, read by
+ * The live-feed WebSocket's close codes the dashboard acts on (sent by server/http/live/live-access-guard.ts, read by
  * client/src/lib/live-feed.ts). A contract: add, never renumber. Codes in 4000-4999 are the application's own
  * (RFC 6455 §7.4.2); the last three digits echo the HTTP status they stand for.
  */

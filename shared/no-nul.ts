@@ -2,7 +2,7 @@
  * One rule for every string a client sends the dashboard API: no U+0000 (NUL), in any value or member name, at any
  * depth. PostgreSQL's text and jsonb refuse NUL, so a value holding one would fail its query as an internal error;
  * refused here it is a BAD_REQUEST naming the field. The server applies it once, to the raw input of every tRPC
- * procedure before its schema (server/trpc/init.ts), so no field can forget it; the dashboard may use it as well.
+ * procedure before its schema (server/http/trpc/init.ts), so no field can forget it; the dashboard may use it as well.
  */
 
 /** The path of the first string or member name holding NUL, or null when there is none. */

@@ -15,10 +15,10 @@ import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { buildClient, isClientBuildCurrent } from "../../scripts/build-client.ts";
 import { endUserSessions } from "../../server/auth/sessions.ts";
-import type { RunningServer } from "../../server/serve.ts";
+import type { RunningServer } from "../../server/http/serve.ts";
+import { runWorker, type StoppableWorker } from "../../server/pipeline/worker/boot.ts";
 import { launchChromium, shouldSkipBrowserTests } from "../../server/test-support/browser.ts";
 import { createTestServices, startTestServer, type TestServices } from "../../server/test-support/services.ts";
-import { runWorker, type StoppableWorker } from "../../server/worker/boot.ts";
 import { findA11yViolations } from "./axe.ts";
 
 const ARTIFACTS = path.resolve(import.meta.dirname, "..", "..", "test-artifacts");

@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import { Hono } from "hono";
-import { sdkAssetRoutes } from "../../server/static/sdk-assets.ts";
+import { sdkAssetRoutes } from "../../server/http/static/sdk-assets.ts";
 
 const DEMO_DIR = path.resolve(import.meta.dirname, "..", "..", "demo");
 

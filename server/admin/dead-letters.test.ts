@@ -1,9 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import path from "node:path";
-import { countEvents, createTestProject, makeEvents, type TestProject, waitFor } from "../ingest/test-fixtures.ts";
-import type { RunningServer } from "../serve.ts";
+import type { RunningServer } from "../http/serve.ts";
+import { startWorker } from "../pipeline/worker/run-worker.ts";
+import {
+  countEvents,
+  createTestProject,
+  makeEvents,
+  type TestProject,
+  waitFor,
+} from "../test-support/ingest-fixtures.ts";
 import { createTestServices, startTestServer, type TestServices } from "../test-support/services.ts";
-import { startWorker } from "../worker/run-worker.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 let t: TestServices;

@@ -1,6 +1,6 @@
 /**
  * `bun run admin -- dead-letters list|replay|drop`: what operators do with the entries the worker gave up on (after
- * MAX_DELIVERIES deliveries, see server/worker/process-entries.ts).
+ * MAX_DELIVERIES deliveries, see server/pipeline/worker/process-entries.ts).
  *
  * - list [--limit N]  oldest first: id, deliveries, project, reason, the first bytes of the body. Never an API key:
  *   ingest keeps keys out of the stream, and every printed field is scrubbed again (any string that decodes to
@@ -12,7 +12,7 @@
  * - drop <id|--all>   deletes them.
  * `--all` acts on the dead letters there when it starts (counted first), not on ones added while it runs.
  */
-import type { DeadLetter, EventStream } from "../infra/event-stream.ts";
+import type { DeadLetter, EventStream } from "../pipeline/stream/event-stream.ts";
 
 export const USAGE = `Usage: bun run admin -- dead-letters <command>
   list [--limit N]       show the oldest N dead letters (default 20, at most 1000)
@@ -108,7 +108,7 @@ async function forEachDeadLetter(stream: EventStream, act: (letter: DeadLetter) 
   return visited;
 }
 
-/** The project id and a scrubbed preview of the events of a stream entry (see server/ingest/event-batch.ts). */
+/** The project id and a scrubbed preview of the events of a stream entry (see server/pipeline/entry/event-batch.ts). */
 export function describePayload(payload: string): { project: string; body: string } {
   let project = "?";
   let body = payload;

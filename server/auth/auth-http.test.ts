@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { LOGIN_FAILED_MESSAGE } from "../../shared/auth.ts";
-import { createApp } from "../app.ts";
+import { createApp } from "../http/app.ts";
 import { TEST_PASSWORD, testEmail } from "../test-support/auth.ts";
 import { createTestServices, startTestServer, type TestServices } from "../test-support/services.ts";
 

@@ -9,7 +9,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseConfig } from "../env.ts";
-import { type RunningServer, startHttpServer } from "../serve.ts";
+import { type RunningServer, startHttpServer } from "../http/serve.ts";
 import { createServices, type Services } from "../services.ts";
 import { anonymousCaller, callerWithToken, TEST_PASSWORD, testEmail } from "../test-support/auth.ts";
 import { endUserSessions, rotateSession } from "./sessions.ts";

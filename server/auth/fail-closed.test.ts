@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { TRPCError } from "@trpc/server";
 import type { LoginResult } from "../../shared/auth.ts";
-import { createApp } from "../app.ts";
+import { createApp } from "../http/app.ts";
 import { anonymousCaller, callerWithToken, TEST_PASSWORD, testEmail } from "../test-support/auth.ts";
 import { type PrivateRedis, startPrivateRedis } from "../test-support/private-redis.ts";
 import { createTestServices, type TestServices } from "../test-support/services.ts";

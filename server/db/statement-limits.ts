@@ -8,7 +8,7 @@
  *      can never hit a later statement the pooled connection runs for someone else.
  *   3. PostgreSQL reports both as SQLSTATE 57014 (query_canceled); isStatementTimeout() is the one test for it.
  * PGlite has no statement_timeout that works and no second connection to cancel from: there the work is bounded
- * before it runs (see server/trpc/analytics-limits.ts).
+ * before it runs (see server/http/trpc/analytics-limits.ts).
  */
 import { sql } from "drizzle-orm";
 import type { Logger } from "../logger.ts";

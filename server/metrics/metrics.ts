@@ -1,15 +1,15 @@
 /**
- * The process's Prometheus metrics (served at /api/v1/metrics, see server/routes/metrics.ts), in a registry of its
+ * The process's Prometheus metrics (served at /api/v1/metrics, see server/http/routes/metrics.ts), in a registry of its
  * own (never prom-client's global one: each Services, tests included, has its own).
  *
  * Pipeline gauges are read from the stream at scrape time, all in one snapshot, so they describe the whole
  * installation whichever API process answers (the stream is shared through Redis). The stored-events counter is
- * kept by the workers (see server/infra/stored-events-counter.ts). `queryTimeouts` counts in this process only:
+ * kept by the workers (see server/metrics/stored-events-counter.ts). `queryTimeouts` counts in this process only:
  * Prometheus scrapes each API process and sums.
  */
 import { Counter, Gauge, Registry } from "prom-client";
-import type { EventStream } from "../infra/event-stream.ts";
-import type { StoredEventsCounter } from "../infra/stored-events-counter.ts";
+import type { EventStream } from "../pipeline/stream/event-stream.ts";
+import type { StoredEventsCounter } from "./stored-events-counter.ts";
 
 export interface Metrics {
   /** Dashboard queries cancelled by the analytics statement timeout: `services.metrics.queryTimeouts.inc()`. */

@@ -7,9 +7,9 @@
 import type { LoginResult } from "../../shared/auth.ts";
 import { authenticateRequest } from "../auth/authenticate.ts";
 import { createPasswordHasher, type PasswordHasher } from "../auth/passwords.ts";
+import { createInnerContext, type InnerContext } from "../http/trpc/init.ts";
+import { createCaller } from "../http/trpc/root.ts";
 import type { Services } from "../services.ts";
-import { createInnerContext, type InnerContext } from "../trpc/init.ts";
-import { createCaller } from "../trpc/root.ts";
 
 /** argon2id at 1 MiB and one pass: ~1 ms per hash instead of ~120 ms. Tests only. */
 export const testPasswordHasher: PasswordHasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1 });

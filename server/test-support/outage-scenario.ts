@@ -12,8 +12,8 @@ import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { type Database, queryRows } from "../db/client.ts";
-import { createTestProject, makeEvents, sumRollupCounts, waitFor } from "../ingest/test-fixtures.ts";
 import { freePort, waitForHttp } from "./free-port.ts";
+import { createTestProject, makeEvents, sumRollupCounts, waitFor } from "./ingest-fixtures.ts";
 import { startPrivatePostgres } from "./private-postgres.ts";
 import { startPrivateRedis } from "./private-redis.ts";
 

@@ -9,8 +9,8 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import postgres from "postgres";
 import { type Config, loadTestServiceUrls, parseConfig } from "../env.ts";
+import { type RunningServer, startHttpServer } from "../http/serve.ts";
 import { createLogger } from "../logger.ts";
-import { type RunningServer, startHttpServer } from "../serve.ts";
 import { createServices, type Services } from "../services.ts";
 
 const randomSuffix = () => Bun.randomUUIDv7().replaceAll("-", "").slice(-16);

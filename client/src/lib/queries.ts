@@ -5,7 +5,7 @@
  */
 import { queryOptions } from "@tanstack/solid-query";
 import type { inferRouterOutputs } from "@trpc/server";
-import type { AppRouter } from "../../../server/trpc/root.ts";
+import type { AppRouter } from "../../../server/http/trpc/root.ts";
 import type { AnalyticsRange } from "./dashboard-state.ts";
 import { trpc } from "./trpc.ts";
 

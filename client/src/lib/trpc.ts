@@ -7,7 +7,7 @@
  */
 import { createTRPCClient, httpBatchLink, httpLink, type TRPCLink } from "@trpc/client";
 import { observable } from "@trpc/server/observable";
-import type { AppRouter } from "../../../server/trpc/root.ts";
+import type { AppRouter } from "../../../server/http/trpc/root.ts";
 import { markSignedIn, markSignedOut } from "./auth-state.ts";
 import { isUnauthorized } from "./errors.ts";
 import { refreshAcrossTabs } from "./refresh-across-tabs.ts";

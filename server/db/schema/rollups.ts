@@ -1,5 +1,5 @@
 /**
- * Analytics storage beside the raw events, all maintained by `applyRollups` (server/queries/rollups) inside the
+ * Analytics storage beside the raw events, all maintained by `applyRollups` (server/pipeline/rollups) inside the
  * transaction that inserted the events, from the rows that INSERT actually added: a redelivered batch counts nothing
  * twice, late events land in their own buckets at once, and deleting a project (or its events) removes its rows
  * from every table in one transaction (deleteProjectData), so nothing is left behind.
@@ -30,7 +30,7 @@ const bitVarying = customType<{ data: string; driverData: string }>({ dataType: 
 
 // No foreign key to projects, as on `events`: the per-row check on every new session, user and rollup row cost
 // more than the rows' own index updates. storeEvents locks each project once per transaction instead, and
-// deleteProjectData (server/queries/rollups/delete-project-events.ts) removes a project's rows from every table.
+// deleteProjectData (server/pipeline/rollups/delete-project-events.ts) removes a project's rows from every table.
 const projectId = () => uuid().notNull();
 
 /** The last num handed out per project and kind (0 = session, 1 = user). */

@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { projects } from "../../db/schema/index.ts";
-import { deleteProjectData } from "../rollups/delete-project-events.ts";
+import { deleteProjectData } from "../../pipeline/rollups/delete-project-events.ts";
 import type { ProjectRow } from "./find-owned-project.ts";
 
 /**

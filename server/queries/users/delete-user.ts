@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { projects, users } from "../../db/schema/index.ts";
-import { deleteProjectData } from "../rollups/delete-project-events.ts";
+import { deleteProjectData } from "../../pipeline/rollups/delete-project-events.ts";
 
 /**
  * Deletes a user with their projects and those projects' events and rollups (deleteProjectData: those tables have no

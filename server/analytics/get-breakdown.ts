@@ -1,0 +1,26 @@
+import { sql } from "drizzle-orm";
+import { type AnalyticsInput, type BreakdownRow, type Dimension, resolveRange } from "../../shared/analytics.ts";
+import type { Database } from "../db/client.ts";
+import { type GroupedStatsOptions, queryStatsRows } from "./grouped-stats-sql.ts";
+
+/** The most frequent values of a dimension (missing values left out) with their exact unique sessions. */
+export async function getBreakdown(
+  db: Database,
+  input: AnalyticsInput & { dimension: Dimension; limit?: number | undefined },
+  now = Date.now(),
+): Promise<BreakdownRow[]> {
+  const { from, to } = resolveRange(input, now);
+  const options: GroupedStatsOptions = {
+    projectId: input.projectId,
+    groups: [{ g: 0, from: from.getTime(), to: to.getTime() }],
+    dimension: input.dimension,
+    withUsers: false,
+    filters: input.filters,
+  };
+  const rows = await queryStatsRows(
+    db,
+    [options],
+    ([stats]) => sql`select * from (${stats}) stats order by events desc, value limit ${input.limit ?? 10}`,
+  );
+  return rows.map((row) => ({ value: row.value, count: Number(row.events), uniqueSessions: Number(row.sessions) }));
+}

@@ -1,0 +1,52 @@
+import { sql } from "drizzle-orm";
+import { type AnalyticsInput, type Overview, type PeriodTotals, resolveRange } from "../../shared/analytics.ts";
+import type { Database } from "../db/client.ts";
+import { type GroupedStatsOptions, queryStatsRows } from "./grouped-stats-sql.ts";
+import { ALL_DIMENSION } from "./rollup-layout.ts";
+
+/** Totals, exact unique sessions and users, and the top event of the range and of the same-length period before. */
+export async function getOverview(db: Database, input: AnalyticsInput, now = Date.now()): Promise<Overview> {
+  const { from, to } = resolveRange(input, now);
+  const length = to.getTime() - from.getTime();
+  const totals: GroupedStatsOptions = {
+    projectId: input.projectId,
+    groups: [
+      { g: 0, from: from.getTime(), to: to.getTime() },
+      { g: 1, from: from.getTime() - length, to: from.getTime() },
+    ],
+    dimension: ALL_DIMENSION,
+    withUsers: true,
+    filters: input.filters,
+  };
+  const byEvent: GroupedStatsOptions = {
+    projectId: input.projectId,
+    groups: [{ g: 0, from: from.getTime(), to: to.getTime() }],
+    dimension: "event_name",
+    withUsers: false,
+    filters: input.filters,
+  };
+  // One round trip: the totals of both periods, then the top event (g = -1).
+  const rows = await queryStatsRows(
+    db,
+    [totals, byEvent],
+    ([totalsSql, byEventSql]) =>
+      sql`select g, value, events, sessions, users from (${totalsSql}) totals
+          union all
+          (select -1, value, events, sessions, users from (${byEventSql}) by_event order by events desc, value limit 1)`,
+  );
+  const period = (g: number): PeriodTotals => {
+    const row = rows.find((r) => Number(r.g) === g);
+    return {
+      totalEvents: Number(row?.events ?? 0),
+      uniqueSessions: Number(row?.sessions ?? 0),
+      uniqueUsers: Number(row?.users ?? 0),
+    };
+  };
+  return {
+    ...period(0),
+    topEvent: rows.find((r) => Number(r.g) === -1)?.value ?? null,
+    periodStart: from.toISOString(),
+    periodEnd: to.toISOString(),
+    previous: period(1),
+  };
+}

@@ -1,0 +1,31 @@
+import { sql } from "drizzle-orm";
+import { type AnalyticsInput, resolveRange, type TopEvent } from "../../shared/analytics.ts";
+import type { Database } from "../db/client.ts";
+import { type GroupedStatsOptions, queryStatsRows } from "./grouped-stats-sql.ts";
+
+/** The most frequent event names of the range with their exact unique sessions and users. */
+export async function getTopEvents(
+  db: Database,
+  input: AnalyticsInput & { limit?: number | undefined },
+  now = Date.now(),
+): Promise<TopEvent[]> {
+  const { from, to } = resolveRange(input, now);
+  const options: GroupedStatsOptions = {
+    projectId: input.projectId,
+    groups: [{ g: 0, from: from.getTime(), to: to.getTime() }],
+    dimension: "event_name",
+    withUsers: true,
+    filters: input.filters,
+  };
+  const rows = await queryStatsRows(
+    db,
+    [options],
+    ([stats]) => sql`select * from (${stats}) stats order by events desc, value limit ${input.limit ?? 10}`,
+  );
+  return rows.map((row) => ({
+    eventName: row.value,
+    count: Number(row.events),
+    uniqueSessions: Number(row.sessions),
+    uniqueUsers: Number(row.users),
+  }));
+}

@@ -1,0 +1,57 @@
+import {
+  type AnalyticsInput,
+  encodePageCursor,
+  type PageCursor,
+  resolveRange,
+  type UsersPage,
+} from "../../shared/analytics.ts";
+import { type Database, queryRows } from "../db/client.ts";
+import { pageActiveSql } from "./page-active-sql.ts";
+
+interface UserPageRow extends Record<string, unknown> {
+  total: string | number | null;
+  id: string | null;
+  sort_key: string | null;
+  event_count: string | number;
+  session_count: string | number;
+  first_seen: string;
+  last_seen: string;
+}
+
+/** Users active in the range, most active first, each with lifetime figures; `total` counts them all. */
+export async function getUsers(
+  db: Database,
+  input: AnalyticsInput & { limit?: number | undefined; offset?: number | undefined; cursor?: PageCursor | undefined },
+  now = Date.now(),
+): Promise<UsersPage> {
+  const { from, to } = resolveRange(input, now);
+  const limit = input.limit ?? 50;
+  const rows = await queryRows<UserPageRow>(
+    db,
+    pageActiveSql({
+      kind: "users",
+      projectId: input.projectId,
+      from: from.getTime(),
+      to: to.getTime(),
+      filters: input.filters,
+      // One row more than the page: whether it exists says if there is a next page.
+      limit: limit + 1,
+      offset: input.offset ?? 0,
+      after: input.cursor,
+    }),
+  );
+  const found = rows.filter((row) => row.id !== null);
+  const page = found.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    total: Number(rows[0]?.total ?? 0),
+    nextCursor: found.length > limit && last ? encodePageCursor("users", { key: last.sort_key!, id: last.id! }) : null,
+    items: page.map((row) => ({
+      distinctId: row.id!,
+      eventCount: Number(row.event_count),
+      sessionCount: Number(row.session_count),
+      firstSeen: row.first_seen,
+      lastSeen: row.last_seen,
+    })),
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * The statement behind analytics.sessions and analytics.users: one page of the sessions (or users) active in a
+ * range, with the total, in one round trip.
+ *
+ * "Active" is exact: without filters, a session/user is in the page only if its bit is set in the OR of the range's
+ * rollup sets, or it appears in the raw edges (the same decomposition as grouped-stats-sql.ts, so `total` equals
+ * overview's unique count). The listing walks the sessions (users) table in page order over the rows whose
+ * first/last seen overlap the range and keeps the active ones, so a page costs about offset + limit checks. With
+ * filters, the active set is the distinct ids of the matching raw events.
+ *
+ * Keyset paging: `after` starts the listing just past a row, by the same total order as ORDER BY (sort key desc,
+ * id asc), written as `key <= k and (key < k or id > i)` so the index range starts at the cursor. Each row carries
+ * its exact sort key (`sort_key`, microseconds for last_seen: the ISO text is only millisecond precise) so a
+ * cursor made from it resumes exactly there, ties included.
+ */
+import { type SQL, sql } from "drizzle-orm";
+import type { AnalyticsFilter, PageCursor } from "../../shared/analytics.ts";
+import { filtersSql } from "./event-filter-sql.ts";
+import { groupedStatsSql, rawEventsSql } from "./grouped-stats-sql.ts";
+import { splitRange } from "./range-pieces.ts";
+import { ALL_DIMENSION, CHUNK_BITS, TOTAL_SIZES, USER_TOTAL_SIZES } from "./rollup-layout.ts";
+
+export interface PageActiveOptions {
+  kind: "sessions" | "users";
+  projectId: string;
+  from: number;
+  to: number;
+  filters?: readonly AnalyticsFilter[] | undefined;
+  limit: number;
+  offset: number;
+  after?: PageCursor | undefined;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoText = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** Rows: total, then the item columns (null when the page is empty; the single row still carries the total). */
+export function pageActiveSql(options: PageActiveOptions): SQL {
+  const { kind, projectId, from, to, filters, limit, offset, after } = options;
+  const sessions = kind === "sessions";
+  const table = sessions ? sql`analytics_sessions` : sql`analytics_users`;
+  const idColumn = sessions ? sql`session_id` : sql`distinct_id`;
+  const columns = sessions
+    ? sql`m.session_id as id, (extract(epoch from m.last_seen) * 1000000)::bigint::text as sort_key, m.distinct_id, m.event_count, ${isoText(sql`m.first_seen`)} as first_seen,
+          ${isoText(sql`m.last_seen`)} as last_seen,
+          floor(extract(epoch from (m.last_seen - m.first_seen)))::bigint as duration_seconds,
+          m.entry_path, m.exit_path`
+    : sql`m.distinct_id as id, m.event_count::text as sort_key, m.event_count, m.session_count, ${isoText(sql`m.first_seen`)} as first_seen,
+          ${isoText(sql`m.last_seen`)} as last_seen`;
+  // Exactly the indexes' order (drizzle makes DESC indexes NULLS LAST), so a page is read in order and stops early.
+  const order = sessions
+    ? sql`m.last_seen desc nulls last, m.session_id`
+    : sql`m.event_count desc nulls last, m.distinct_id`;
+  const afterKey = sessions
+    ? sql`(timestamptz 'epoch' + ${after?.key ?? "0"}::bigint * interval '1 microsecond')`
+    : sql`${after?.key ?? "0"}::bigint`;
+  const sortColumn = sessions ? sql`m.last_seen` : sql`m.event_count`;
+  const keyset = after
+    ? sql`${sortColumn} <= ${afterKey} and (${sortColumn} < ${afterKey} or m.${idColumn} > ${after.id}::text)`
+    : sql`true`;
+
+  if (filters?.length) {
+    const eventColumn = sessions ? sql`e.session_id` : sql`e.distinct_id`;
+    const matching = rawEventsSql(
+      projectId,
+      [{ g: 0, a: from, b: to }],
+      sql`${eventColumn} as id`,
+      sql`${eventColumn} <> '' and ${filtersSql(filters)}`,
+    );
+    return sql`
+      with matched as (select distinct id from (${matching}) matching)
+      select (select count(*) from matched)::bigint as total, page.*
+        from (select 1) as one
+        left join lateral (
+          select ${columns}
+            from matched
+            join ${table} m on m.project_id = ${projectId}::uuid and m.${idColumn} = matched.id
+           where ${keyset}
+           order by ${order}
+           limit ${limit} offset ${offset}
+        ) page on true`;
+  }
+
+  const split = splitRange(from, to, sessions ? TOTAL_SIZES : USER_TOTAL_SIZES);
+  const pieces = JSON.stringify(split.pieces.map((p) => ({ s: p.size, b: iso(p.bucket) })));
+  const rollups = sessions ? sql`analytics_rollups` : sql`analytics_user_rollups`;
+  const bits = sessions ? sql`r.sessions` : sql`r.users`;
+  const eventColumn = sessions ? sql`e.session_id` : sql`e.distinct_id`;
+  const total = groupedStatsSql({
+    projectId,
+    groups: [{ g: 0, from, to }],
+    dimension: ALL_DIMENSION,
+    withUsers: !sessions,
+    filters,
+  });
+  return sql`
+    with rolled as materialized (
+      select r.chunk, bit_or(${bits}) as bits
+        from jsonb_to_recordset(${pieces}::jsonb) as p(s smallint, b timestamptz)
+        join ${rollups} r
+          on r.project_id = ${projectId}::uuid and r.dimension = ${ALL_DIMENSION}::text and r.size = p.s
+         and r.bucket = p.b and r.chunk >= 0
+       group by r.chunk
+    ),
+    raw_nums as materialized (
+      select m.num
+        from (${rawEventsSql(
+          projectId,
+          split.raw.map(([a, b]) => ({ g: 0, a, b })),
+          sql`${eventColumn} as id`,
+          sql`true`,
+        )}) raw
+        join ${table} m on m.project_id = ${projectId}::uuid and m.${idColumn} = raw.id
+    )
+    select (select ${sessions ? sql`sessions` : sql`users`} from (${total}) t) as total, page.*
+      from (select 1) as one
+      left join lateral (
+        select ${columns}
+          from ${table} m
+         where m.project_id = ${projectId}::uuid
+           and m.last_seen >= ${iso(from)}::timestamptz and m.first_seen < ${iso(to)}::timestamptz
+           and (exists (select 1 from rolled r
+                         where r.chunk = m.num / ${CHUNK_BITS} and get_bit(r.bits, (m.num % ${CHUNK_BITS})::int) = 1)
+                or m.num in (select num from raw_nums))
+           and ${keyset}
+         order by ${order}
+         limit ${limit} offset ${offset}
+      ) page on true`;
+}

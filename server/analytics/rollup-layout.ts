@@ -1,0 +1,54 @@
+/**
+ * The layout of the analytics rollups (see server/db/schema/rollups.ts), shared by the writer (applyRollups, the
+ * direct seed) and the readers (server/analytics). Changing any constant here changes what stored rows
+ * mean: it needs a migration that rebuilds the rollups.
+ */
+
+/** Bits per stored chunk of a session/user set: 512 bytes, below PostgreSQL's TOAST threshold. */
+export const CHUNK_BITS = 4096;
+
+/**
+ * Bucket sizes in minutes, all aligned to UTC. Quarter hours exist only for the totals ('all'): they let day
+ * buckets of zones such as +05:30 and +05:45 be built from rollups; breakdown dimensions keep hours and days.
+ */
+export const QUARTER = 15;
+export const HOUR = 60;
+export const DAY = 1440;
+export const WEEK = 10_080;
+export const TOTAL_SIZES = [QUARTER, HOUR, DAY] as const;
+export const DIMENSION_SIZES = [HOUR, DAY] as const;
+/**
+ * User sets also keep weeks (aligned to the Unix epoch, a Thursday). Users, unlike sessions, come back: a day's users
+ * are spread over every chunk of the num space, so a month of day-level user sets is tens of thousands of rows;
+ * weeks cut that about sevenfold. Session sets stay compact (a bucket's sessions are mostly new, so adjacent nums).
+ */
+export const USER_TOTAL_SIZES = [QUARTER, HOUR, DAY, WEEK] as const;
+export const USER_DIMENSION_SIZES = [HOUR, DAY, WEEK] as const;
+
+/** Rolled-up breakdown dimensions and the events column each reads. 'all' (value '') holds the totals. */
+export const ROLLUP_DIMENSIONS = {
+  event_name: "event_name",
+  path: "path",
+  referrer: "referrer_host",
+  utm_source: "utm_source",
+  utm_medium: "utm_medium",
+  utm_campaign: "utm_campaign",
+  browser: "browser",
+  os: "os",
+  device: "device",
+} as const;
+export type RollupDimension = keyof typeof ROLLUP_DIMENSIONS;
+export const ALL_DIMENSION = "all";
+
+/** Dimensions that also keep user sets (overview and topEvents report unique users), at their usual sizes. */
+export const USER_SET_DIMENSIONS = [ALL_DIMENSION, "event_name"] as const;
+
+/** Counter kinds in analytics_id_counters. */
+export const SESSION_KIND = 0;
+export const USER_KIND = 1;
+
+/** The start of the UTC bucket of `size` minutes holding `ms`. */
+export function bucketStart(ms: number, size: number): number {
+  const length = size * 60_000;
+  return Math.floor(ms / length) * length;
+}

@@ -1,0 +1,194 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { startSession } from "../../auth/sessions.ts";
+import { issueWsTicket } from "../../auth/ws-ticket.ts";
+import { liveChannel } from "../../pipeline/worker/publish-stored-events.ts";
+import { type RunningWorker, startWorker } from "../../pipeline/worker/run-worker.ts";
+import { createTestProject, makeEvents, type TestProject } from "../../test-support/ingest-fixtures.ts";
+import { createTestServices, startTestServer, type TestServices } from "../../test-support/services.ts";
+import { LiveHub, type LiveSocket } from "../live/live-hub.ts";
+import type { RunningServer } from "../serve.ts";
+
+const DASHBOARD = "https://dashboard.example.com";
+
+let t: TestServices;
+let server: RunningServer;
+let worker: RunningWorker;
+let owner: TestProject;
+let other: TestProject;
+
+beforeAll(async () => {
+  t = await createTestServices({ CORS_ORIGINS: DASHBOARD });
+  server = startTestServer(t.services);
+  const { db, stream, pubsub, logger } = t.services;
+  worker = startWorker({ db, stream, pubsub, logger }, { consumer: "live-test", batchSize: 50, blockMs: 200 });
+  owner = await createTestProject(db);
+  other = await createTestProject(db);
+});
+afterAll(async () => {
+  await worker.stop();
+  await server.stop();
+  await t.cleanup();
+});
+
+async function ticketFor(project: TestProject, projectId = project.projectId) {
+  const session = await startSession(t.services, project.userId);
+  return (await issueWsTicket(t.services, { projectId, userId: project.userId, sessionId: session.sessionId })).ticket;
+}
+
+function wsUrl(projectId: string, ticket: string) {
+  return `${server.url.replace("http", "ws")}/api/v1/ws/events/${projectId}?ticket=${encodeURIComponent(ticket)}`;
+}
+
+/** Opens a socket; resolves with it once open, or with the close/error outcome when refused. */
+function connect(url: string, headers: Record<string, string> = {}) {
+  const socket = new WebSocket(url, { headers } as unknown as string[]);
+  const messages: unknown[] = [];
+  socket.onmessage = (event) => messages.push(JSON.parse(String(event.data)));
+  const opened = new Promise<boolean>((resolve) => {
+    socket.onopen = () => resolve(true);
+    socket.onerror = () => resolve(false);
+    socket.onclose = () => resolve(false);
+  });
+  return { socket, messages, opened };
+}
+
+async function upgradeStatus(projectId: string, ticket: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${server.url}/api/v1/ws/events/${projectId}?ticket=${encodeURIComponent(ticket)}`, {
+    headers: {
+      connection: "Upgrade",
+      upgrade: "websocket",
+      "sec-websocket-version": "13",
+      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      ...headers,
+    },
+  });
+  return res.status;
+}
+
+async function ingest(apiKey: string, events: unknown[]) {
+  const res = await fetch(`${server.url}/api/v1/events/ingest`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": apiKey },
+    body: JSON.stringify({ events }),
+  });
+  expect(res.status).toBe(202);
+}
+
+describe("GET /api/v1/ws/events/:projectId", () => {
+  it("pushes each stored event of the project to a socket opened with a ticket", async () => {
+    const { socket, messages, opened } = connect(wsUrl(owner.projectId, await ticketFor(owner)), { origin: DASHBOARD });
+    try {
+      expect(await opened).toBe(true);
+      await Bun.sleep(50);
+      await ingest(owner.apiKey, [
+        {
+          event: "signup",
+          distinct_id: "u1",
+          session_id: "s1",
+          page_url: "https://a.example/x",
+          properties: { plan: "pro" },
+        },
+      ]);
+      await ingest(other.apiKey, makeEvents(3));
+      const deadline = Date.now() + 5_000;
+      while (messages.length < 1 && Date.now() < deadline) await Bun.sleep(20);
+      await Bun.sleep(200);
+      expect(messages).toHaveLength(1);
+      expect(messages[0]).toEqual({
+        event: "signup",
+        distinctId: "u1",
+        sessionId: "s1",
+        properties: { plan: "pro" },
+        pageUrl: "https://a.example/x",
+        timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      });
+    } finally {
+      socket.close();
+    }
+  });
+
+  it("accepts a ticket once only", async () => {
+    const ticket = await ticketFor(owner);
+    const first = connect(wsUrl(owner.projectId, ticket));
+    expect(await first.opened).toBe(true);
+    first.socket.close();
+    expect(await upgradeStatus(owner.projectId, ticket)).toBe(401);
+  });
+
+  it("refuses a ticket for another user's project", async () => {
+    const ticket = await ticketFor(owner);
+    expect(await upgradeStatus(other.projectId, ticket)).toBe(403);
+  });
+
+  it("refuses a ticket naming a project its user does not own", async () => {
+    const forged = await ticketFor(owner, other.projectId);
+    expect(await upgradeStatus(other.projectId, forged)).toBe(403);
+  });
+
+  it("refuses a missing or made-up ticket", async () => {
+    expect(await upgradeStatus(owner.projectId, "")).toBe(401);
+    expect(await upgradeStatus(owner.projectId, "A".repeat(43))).toBe(401);
+  });
+
+  it("refuses a browser Origin that is not an allowed dashboard origin, and leaves its ticket unused", async () => {
+    const ticket = await ticketFor(owner);
+    expect(await upgradeStatus(owner.projectId, ticket, { origin: "https://evil.example" })).toBe(403);
+    const { socket, opened } = connect(wsUrl(owner.projectId, ticket), { origin: DASHBOARD });
+    expect(await opened).toBe(true);
+    socket.close();
+  });
+
+  it("answers 426 to a plain GET without using the ticket", async () => {
+    const ticket = await ticketFor(owner);
+    const res = await fetch(wsUrl(owner.projectId, ticket).replace("ws", "http"));
+    expect(res.status).toBe(426);
+    const { socket, opened } = connect(wsUrl(owner.projectId, ticket));
+    expect(await opened).toBe(true);
+    socket.close();
+  });
+});
+
+describe("LiveHub", () => {
+  function fakeSocket(buffered = 0) {
+    const sent: string[] = [];
+    const closed: number[] = [];
+    const socket: LiveSocket = {
+      send: (data) => void sent.push(data),
+      bufferedAmount: () => buffered,
+      close: (code) => void closed.push(code),
+    };
+    return { socket, sent, closed };
+  }
+
+  it("subscribes once per project however many sockets watch it, and drops the subscription with the last", async () => {
+    const hub = new LiveHub(t.services.pubsub, t.services.logger);
+    const projectId = crypto.randomUUID();
+    const a = fakeSocket();
+    const b = fakeSocket();
+    await hub.join(projectId, a.socket);
+    await hub.join(projectId, b.socket);
+    await t.services.pubsub.publish(liveChannel(projectId), JSON.stringify([{ event: "x" }, { event: "y" }]));
+    await Bun.sleep(100);
+    expect(a.sent).toEqual(['{"event":"x"}', '{"event":"y"}']);
+    expect(b.sent).toEqual(a.sent);
+    await hub.leave(projectId, a.socket);
+    await hub.leave(projectId, b.socket);
+    expect(hub.watchers(projectId)).toBe(0);
+  });
+
+  it("closes a socket that falls behind without holding back the others", async () => {
+    const hub = new LiveHub(t.services.pubsub, t.services.logger, 1024);
+    const projectId = crypto.randomUUID();
+    const slow = fakeSocket(10_000);
+    const fast = fakeSocket();
+    await hub.join(projectId, slow.socket);
+    await hub.join(projectId, fast.socket);
+    await t.services.pubsub.publish(liveChannel(projectId), JSON.stringify([{ event: "x" }]));
+    await Bun.sleep(100);
+    expect(slow.closed).toEqual([1013]);
+    expect(slow.sent).toEqual([]);
+    expect(fast.sent).toEqual(['{"event":"x"}']);
+    expect(hub.watchers(projectId)).toBe(1);
+    await hub.leave(projectId, fast.socket);
+  });
+});

@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { sql } from "drizzle-orm";
+import { ALL_DIMENSION, bucketStart, DAY } from "../../analytics/rollup-layout.ts";
+import { analyticsRollups } from "../../db/schema/index.ts";
+import { parseConfig } from "../../env.ts";
+import { createLogger } from "../../logger.ts";
+import { createServices, type Services } from "../../services.ts";
+import { registerAndSignIn, type SignedInUser } from "../../test-support/auth.ts";
+import { startTestServer } from "../../test-support/services.ts";
+import { INGEST_PATH } from "../ingest/ingest-handler.ts";
+import type { RunningServer } from "../serve.ts";
+import { EMBEDDED_MAX_RAW_EVENTS } from "./analytics-limits.ts";
+
+// Embedded mode: PGlite ignores statement_timeout and blocks the event loop while a statement runs.
+const DAY_MS = 86_400_000;
+const neqFilters = Array.from({ length: 20 }, (_, i) => ({ dimension: `property:k${i}`, op: "neq", value: "x" }));
+
+let dataDir: string;
+let services: Services;
+let server: RunningServer;
+let owner: SignedInUser;
+let project: { id: string; apiKey: string };
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), "ad-embedded-limits-"));
+  const config = parseConfig({
+    NODE_ENV: "test",
+    DATA_DIR: dataDir,
+    COOKIE_SECURE: "false",
+    LOG_LEVEL: "silent",
+    RATE_LIMIT_PER_MINUTE: "100000",
+  });
+  services = await createServices(config, { logger: createLogger("silent") });
+  server = startTestServer(services);
+  owner = await registerAndSignIn(services);
+  const created = await owner.caller.projects.create({ name: "Embedded" });
+  project = { id: created.project.id, apiKey: created.apiKey };
+  // 40,000 raw events over the last 5 days: a filtered read of them holds PGlite (and so the event loop) for
+  // seconds (about 1 s per 20,000 measured here). The estimate reads the day rollups of the totals; one row there claims more than the bound.
+  const start = Date.now() - 5 * DAY_MS;
+  await services.db.execute(sql`
+    insert into events (project_id, insert_id, event_name, session_id, distinct_id, properties, path, timestamp)
+    select ${project.id}::uuid, 'seed-' || g, 'page_view', 's-' || (g / 10), 'u-' || (g / 40),
+           jsonb_build_object('plan', 'pro'), '/p' || (g % 20), ${new Date(start).toISOString()}::timestamptz + g * interval '10 seconds'
+      from generate_series(1, 40000) g`);
+  await services.db.insert(analyticsRollups).values({
+    projectId: project.id,
+    dimension: ALL_DIMENSION,
+    size: DAY,
+    bucket: new Date(bucketStart(start, DAY)),
+    value: "",
+    chunk: -1,
+    events: EMBEDDED_MAX_RAW_EVENTS + 1,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await server.stop();
+  await services.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const analytics = (procedure: string, input: object) =>
+  fetch(
+    `${server.url}/api/trpc/analytics.${procedure}?input=${encodeURIComponent(JSON.stringify({ projectId: project.id, ...input }))}`,
+    {
+      headers: { authorization: `Bearer ${owner.login.accessToken}` },
+    },
+  );
+
+/**
+ * Milliseconds from sending `send` to an ingest request, sent 200 ms later, answering 202. A statement that blocks
+ * the event loop delays both the timer and the answer.
+ */
+async function ingestAnsweredAfter(send: () => Promise<Response>): Promise<{ ms: number; heavy: Response }> {
+  const started = Date.now();
+  const heavy = send();
+  await Bun.sleep(200);
+  const ingest = await fetch(`${server.url}${INGEST_PATH}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": project.apiKey },
+    body: JSON.stringify({ events: [{ event: "page_view", session_id: "s-live", distinct_id: "u-live" }] }),
+  });
+  const ms = Date.now() - started;
+  expect(ingest.status).toBe(202);
+  return { ms, heavy: await heavy };
+}
+
+describe("analytics limits in embedded mode", () => {
+  it("refuses a filtered read over more raw events than it may scan before running it, so ingest keeps answering 202", async () => {
+    const { ms, heavy: answer } = await ingestAnsweredAfter(() =>
+      analytics("overview", { period: "7d", filters: neqFilters }),
+    );
+    expect(ms).toBeLessThan(1_000);
+    expect(answer.status).toBe(400);
+    expect(((await answer.json()) as { error: { message: string } }).error.message).toContain(
+      "narrow the range or the filters",
+    );
+  }, 60_000);
+
+  it("refuses the reproduction (42 days of hours, 20 filters) at once, on granularity", async () => {
+    const now = Date.now();
+    const { ms, heavy: answer } = await ingestAnsweredAfter(() =>
+      analytics("timeseries", {
+        from: new Date(now - 42 * DAY_MS + 60_000).toISOString(),
+        to: new Date(now).toISOString(),
+        granularity: "hour",
+        filters: neqFilters,
+      }),
+    );
+    expect(ms).toBeLessThan(1_000);
+    expect(answer.status).toBe(400);
+    const body = (await answer.json()) as { error: { data: { zodIssues: Array<{ path: string[] }> } } };
+    expect(body.error.data.zodIssues.map((issue) => issue.path.join("."))).toEqual(["granularity"]);
+  }, 60_000);
+
+  it("still answers reads the rollups serve, whatever the number of events", async () => {
+    const unfiltered = await analytics("overview", { period: "7d" });
+    expect(unfiltered.status).toBe(200);
+  }, 30_000);
+});

@@ -1,0 +1,232 @@
+/**
+ * The one tRPC init file. Sections:
+ *   1. Context: an inner context (services, user, session) that tests build directly, and an outer one that reads
+ *      the HTTP request.
+ *   2. Init: no transformer (dates cross the wire as ISO strings); the error formatter exposes zod issues. An
+ *      internal error never shows its message (a failed query's carries its SQL and parameters): the client reads a
+ *      generic one and `data.requestId`, the id of the X-Request-Id header and of the log line with the details.
+ *   3. Procedures: public (refuses NUL in any input string, see shared/no-nul.ts), protected (narrows ctx.user),
+ *      superuser, and project (checks ownership of input.projectId once, for every call that takes a project id).
+ */
+import { initTRPC, TRPCError } from "@trpc/server";
+import type { FetchCreateContextFnOptions } from "@trpc/server/adapters/fetch";
+import type { Context as HonoContext } from "hono";
+import { ZodError, z } from "zod";
+import { findNul, NUL_MESSAGE } from "../../../shared/no-nul.ts";
+import { type AuthSession, type AuthUser, authenticateRequest } from "../../auth/authenticate.ts";
+import { defaultPasswordHasher, type PasswordHasher } from "../../auth/passwords.ts";
+import { findOwnedProject } from "../../queries/projects/find-owned-project.ts";
+import type { Services } from "../../services.ts";
+import { getClientIp } from "../middleware/client-ip.ts";
+import { consumeRateLimit, type RateLimitOptions } from "./rate-limit.ts";
+
+// ---------------------------------------------------------------------------------------------------------------
+// 1. Context
+// ---------------------------------------------------------------------------------------------------------------
+
+export type InnerContext = {
+  services: Services;
+  /** The request's id (X-Request-Id), in error answers and log lines. */
+  requestId: string;
+  user: AuthUser | null;
+  session: AuthSession | null;
+  /** Why authentication failed, when a token was presented but refused (e.g. "revocation store unavailable"). */
+  authFailure: string | null;
+  clientIp: string;
+  /** The raw access token presented (cookie or Bearer), read only by auth.logout. */
+  accessToken: string | null;
+  /** The raw refresh-token cookie, read only by auth.refresh. */
+  refreshToken: string | null;
+  /** True when the HTTP request carried several calls (a batch URL never carries the path-scoped refresh cookie). */
+  isBatchCall: boolean;
+  /** Password hashing (argon2id); tests inject a cheaper or counting one. */
+  passwords: PasswordHasher;
+  /** Headers added to the HTTP response (Set-Cookie). */
+  resHeaders: Headers;
+  /** Per-request rate-limit buckets already counted: a batch of calls counts once against them (see rateLimited). */
+  rateLimitsCounted: Map<string, Promise<void>>;
+  /** Aborts when the HTTP client goes away: its analytics statements are then cancelled in PostgreSQL. */
+  signal: AbortSignal | null;
+};
+
+/** Builds a context without HTTP: what procedure tests use with createCaller. */
+export function createInnerContext(
+  services: Services,
+  overrides: Partial<Omit<InnerContext, "services">> = {},
+): InnerContext {
+  return {
+    services,
+    requestId: crypto.randomUUID(),
+    user: null,
+    session: null,
+    authFailure: null,
+    clientIp: "test",
+    accessToken: null,
+    refreshToken: null,
+    isBatchCall: false,
+    passwords: defaultPasswordHasher,
+    resHeaders: new Headers(),
+    rateLimitsCounted: new Map(),
+    signal: null,
+    ...overrides,
+  };
+}
+
+/** A failure to build a request's context (e.g. the database is unreachable), carrying the request's id. */
+class ContextFailure extends Error {
+  constructor(
+    readonly requestId: string,
+    cause: unknown,
+  ) {
+    super("could not build the request context", { cause });
+  }
+}
+
+/** The id of the request an error belongs to: from its context, or from the failure to build one. */
+export function requestIdOf(ctx: InnerContext | undefined, error: TRPCError): string | undefined {
+  return ctx?.requestId ?? (error.cause instanceof ContextFailure ? error.cause.requestId : undefined);
+}
+
+/** Builds the context of an HTTP call: authenticates the access token (cookie or Bearer) once per request. */
+export async function createContext(
+  services: Services,
+  opts: FetchCreateContextFnOptions,
+  c: HonoContext,
+): Promise<InnerContext> {
+  // Made by the app's request-id middleware, which also sets the response header.
+  const requestId = c.get("requestId");
+  let auth: Awaited<ReturnType<typeof authenticateRequest>>;
+  try {
+    auth = await authenticateRequest(services, opts.req.headers);
+  } catch (error) {
+    throw new ContextFailure(requestId, error);
+  }
+  return {
+    services,
+    requestId,
+    user: auth.user,
+    session: auth.session,
+    authFailure: auth.failure,
+    clientIp: getClientIp(c, services.config.TRUST_PROXY),
+    accessToken: auth.accessToken,
+    refreshToken: auth.refreshToken,
+    isBatchCall: opts.info.isBatchCall,
+    passwords: defaultPasswordHasher,
+    resHeaders: opts.resHeaders,
+    rateLimitsCounted: new Map(),
+    signal: c.req.raw.signal,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 2. Init
+// ---------------------------------------------------------------------------------------------------------------
+
+const INTERNAL_ERROR_MESSAGE = "Something went wrong on our side. Quote the request id if you report it.";
+
+const t = initTRPC.context<InnerContext>().create({
+  errorFormatter({ shape, error, ctx }) {
+    if (error.code === "INTERNAL_SERVER_ERROR") {
+      return {
+        ...shape,
+        message: INTERNAL_ERROR_MESSAGE,
+        data: { ...shape.data, zodIssues: null, stack: undefined, requestId: requestIdOf(ctx, error) ?? null },
+      };
+    }
+    return {
+      ...shape,
+      data: {
+        ...shape.data,
+        // Field-level problems for forms and API users; never a stack trace.
+        zodIssues: error.cause instanceof ZodError ? error.cause.issues : null,
+        stack: undefined,
+      },
+    };
+  },
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const middleware = t.middleware;
+
+// ---------------------------------------------------------------------------------------------------------------
+// 3. Procedures
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * A middleware counting calls per client IP in the named bucket (see rate-limit.ts). With `perRequest`, one HTTP
+ * request counts once however many calls it batches: a dashboard view loads a dozen queries in one request, and
+ * counting each would spend a minute's allowance on a few clicks. Every call of the batch shares the verdict.
+ */
+export const rateLimited = (options: RateLimitOptions & { perRequest?: boolean }) =>
+  t.middleware(async ({ ctx, next }) => {
+    if (!options.perRequest) {
+      await consumeRateLimit(ctx, options);
+      return next();
+    }
+    let counted = ctx.rateLimitsCounted.get(options.name);
+    if (!counted) {
+      counted = consumeRateLimit(ctx, options);
+      ctx.rateLimitsCounted.set(options.name, counted);
+    }
+    await counted;
+    return next();
+  });
+
+/**
+ * Refuses an input holding NUL in any string or member name (shared/no-nul.ts) before any schema reads it, as a
+ * BAD_REQUEST whose zod issue names the field.
+ */
+const refuseNul = t.middleware(async ({ getRawInput, next }) => {
+  const path = findNul(await getRawInput());
+  if (path) {
+    // Made by a parse, as tRPC's own input errors are (zod 4's ZodError built by hand is no Error, which tRPC rewraps).
+    const cause = z
+      .any()
+      .superRefine((_, ctx) => ctx.addIssue({ code: "custom", path, message: NUL_MESSAGE }))
+      .safeParse(null).error;
+    throw new TRPCError({ code: "BAD_REQUEST", message: `${path.join(".") || "input"}: ${NUL_MESSAGE}`, cause });
+  }
+  return next();
+});
+
+/**
+ * Open to anyone, rate limited per IP at RATE_LIMIT_PER_MINUTE requests (a batch is one request); no input string
+ * may hold NUL.
+ */
+export const publicProcedure = t.procedure.use(rateLimited({ name: "default", perRequest: true })).use(refuseNul);
+
+/** Requires a valid, unrevoked access token; narrows ctx.user and ctx.session. */
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.user || !ctx.session) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: ctx.authFailure ?? "Sign in to continue." });
+  }
+  return next({ ctx: { ...ctx, user: ctx.user, session: ctx.session } });
+});
+
+/** Requires the superuser. */
+export const superuserProcedure = protectedProcedure.use(({ ctx, next }) => {
+  if (!ctx.user.isSuperuser) throw new TRPCError({ code: "FORBIDDEN", message: "Only the administrator can do this." });
+  return next({ ctx });
+});
+
+/**
+ * Requires the project named by `input[field]` to be owned by the caller. Any other id answers NOT_FOUND exactly
+ * like a missing one, so project ids cannot be probed. The project row is passed on as ctx.project. One
+ * implementation serves both spellings: analytics calls take `projectId`, the projects router takes `id`.
+ */
+function ownedProjectProcedure<Field extends "projectId" | "id">(field: Field) {
+  return protectedProcedure
+    .input(z.object({ [field]: z.uuid({ message: `${field} must be a UUID` }) } as Record<Field, z.ZodUUID>))
+    .use(async ({ ctx, input, next }) => {
+      const projectId = (input as Record<Field, string>)[field];
+      const project = await findOwnedProject(ctx.services.db, { projectId, ownerId: ctx.user.id });
+      if (!project) throw new TRPCError({ code: "NOT_FOUND", message: "Project not found." });
+      return next({ ctx: { ...ctx, project } });
+    });
+}
+
+/** For calls that take `{ projectId }` (analytics, live feed tickets). */
+export const projectProcedure = ownedProjectProcedure("projectId");
+/** For the projects router, whose calls take `{ id }`. */
+export const projectByIdProcedure = ownedProjectProcedure("id");

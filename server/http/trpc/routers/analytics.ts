@@ -1,0 +1,60 @@
+/**
+ * Analytics of one project, its owner only: projectProcedure answers NOT_FOUND for anyone else's project; after the
+ * input, analyticsLimits bounds the work (statement timeout, cancel on disconnect, embedded cost bound). Inputs
+ * are validated by the shared schemas (an unknown time zone or an inverted range is BAD_REQUEST before any SQL);
+ * the work is in server/analytics, one query per procedure.
+ */
+import {
+  analyticsInputSchema,
+  type BreakdownRow,
+  breakdownInputSchema,
+  type Overview,
+  type SessionsPage,
+  sessionsInputSchema,
+  type Timeseries,
+  type TopEvent,
+  timeseriesInputSchema,
+  topEventsInputSchema,
+  type UsersPage,
+  usersInputSchema,
+} from "../../../../shared/analytics.ts";
+import { getBreakdown } from "../../../analytics/get-breakdown.ts";
+import { getOverview } from "../../../analytics/get-overview.ts";
+import { getSessions } from "../../../analytics/get-sessions.ts";
+import { getTimeseries } from "../../../analytics/get-timeseries.ts";
+import { getTopEvents } from "../../../analytics/get-top-events.ts";
+import { getUsers } from "../../../analytics/get-users.ts";
+import { analyticsLimits } from "../analytics-limits.ts";
+import { createTRPCRouter, projectProcedure } from "../init.ts";
+
+export const analyticsRouter = createTRPCRouter({
+  overview: projectProcedure
+    .input(analyticsInputSchema)
+    .use(analyticsLimits)
+    .query(({ ctx, input }): Promise<Overview> => getOverview(ctx.db, input)),
+
+  timeseries: projectProcedure
+    .input(timeseriesInputSchema)
+    .use(analyticsLimits)
+    .query(({ ctx, input }): Promise<Timeseries> => getTimeseries(ctx.db, input)),
+
+  topEvents: projectProcedure
+    .input(topEventsInputSchema)
+    .use(analyticsLimits)
+    .query(({ ctx, input }): Promise<TopEvent[]> => getTopEvents(ctx.db, input)),
+
+  breakdown: projectProcedure
+    .input(breakdownInputSchema)
+    .use(analyticsLimits)
+    .query(({ ctx, input }): Promise<BreakdownRow[]> => getBreakdown(ctx.db, input)),
+
+  sessions: projectProcedure
+    .input(sessionsInputSchema)
+    .use(analyticsLimits)
+    .query(({ ctx, input }): Promise<SessionsPage> => getSessions(ctx.db, input)),
+
+  users: projectProcedure
+    .input(usersInputSchema)
+    .use(analyticsLimits)
+    .query(({ ctx, input }): Promise<UsersPage> => getUsers(ctx.db, input)),
+});

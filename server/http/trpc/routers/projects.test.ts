@@ -1,0 +1,239 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { TRPCError } from "@trpc/server";
+import { eq, sql } from "drizzle-orm";
+import { ZodError } from "zod";
+import { API_KEY_CHANGES_CHANNEL, apiKeyChangedKey, hashApiKey } from "../../../auth/api-keys.ts";
+import { queryRows } from "../../../db/client.ts";
+import { projects } from "../../../db/schema/index.ts";
+import { type EventRow, storeEvents } from "../../../pipeline/store/store-events.ts";
+import { findProjectByApiKeyHash } from "../../../queries/projects/find-project-by-api-key-hash.ts";
+import { anonymousCaller, registerAndSignIn, type SignedInUser } from "../../../test-support/auth.ts";
+import { createTestServices, type TestServices } from "../../../test-support/services.ts";
+
+// Setting up databases (and PGlite or a private redis-server) can take several seconds on a busy machine.
+const HOOK_TIMEOUT_MS = 60_000;
+
+async function failure(promise: Promise<unknown>): Promise<TRPCError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TRPCError) return error;
+    throw error;
+  }
+  throw new Error("expected the call to fail");
+}
+
+let t: TestServices;
+let owner: SignedInUser;
+let stranger: SignedInUser;
+
+beforeAll(async () => {
+  t = await createTestServices();
+  owner = await registerAndSignIn(t.services);
+  stranger = await registerAndSignIn(t.services);
+}, HOOK_TIMEOUT_MS);
+
+afterAll(async () => {
+  await t.cleanup();
+}, HOOK_TIMEOUT_MS);
+
+describe("projects.create", () => {
+  it("returns the project and a full API key that is stored only as its SHA-256", async () => {
+    const { project, apiKey } = await owner.caller.projects.create({ name: "  Shop  ", domain: "Shop.Example.COM." });
+    expect(apiKey).toMatch(/^proj_[A-Za-z0-9_-]{43}$/);
+    expect(project.name).toBe("Shop");
+    expect(project.domain).toBe("shop.example.com");
+    expect(project.apiKeyPrefix).toBe(apiKey.slice(0, 13));
+    expect(Object.keys(project).sort()).toEqual(["apiKeyPrefix", "createdAt", "domain", "id", "name", "updatedAt"]);
+    const [row] = await t.services.db.select().from(projects).where(eq(projects.id, project.id));
+    expect(row!.apiKeyHash).toBe(hashApiKey(apiKey));
+    expect(JSON.stringify(row)).not.toContain(apiKey);
+    expect((await findProjectByApiKeyHash(t.services.db, hashApiKey(apiKey)))?.id).toBe(project.id);
+  });
+
+  it("refuses a domain with a scheme, a path or bad characters, with zod issues", async () => {
+    for (const domain of ["https://example.com", "example.com/path", "exa mple.com", "-bad.com", "example.com:8080"]) {
+      const error = await failure(owner.caller.projects.create({ name: "Bad", domain }));
+      expect(error.code).toBe("BAD_REQUEST");
+      expect(error.cause).toBeInstanceOf(ZodError);
+      expect((error.cause as ZodError).issues.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("refuses a caller without a token", async () => {
+    expect((await failure(anonymousCaller(t.services).caller.projects.create({ name: "x" }))).code).toBe(
+      "UNAUTHORIZED",
+    );
+  });
+});
+
+describe("projects.list", () => {
+  it("lists only the caller's projects", async () => {
+    const mine = await owner.caller.projects.create({ name: "Mine" });
+    const theirs = await stranger.caller.projects.create({ name: "Theirs" });
+    const ids = (await owner.caller.projects.list()).map((p) => p.id);
+    expect(ids).toContain(mine.project.id);
+    expect(ids).not.toContain(theirs.project.id);
+  });
+
+  it("refuses a caller without a token", async () => {
+    expect((await failure(anonymousCaller(t.services).caller.projects.list())).code).toBe("UNAUTHORIZED");
+  });
+});
+
+describe("projects.get", () => {
+  it("returns the caller's project", async () => {
+    const { project } = await owner.caller.projects.create({ name: "Get" });
+    expect(await owner.caller.projects.get({ id: project.id })).toEqual(project);
+  });
+
+  it("answers NOT_FOUND for another user's project exactly as for a missing one", async () => {
+    const { project } = await owner.caller.projects.create({ name: "Secret" });
+    const foreign = await failure(stranger.caller.projects.get({ id: project.id }));
+    const missing = await failure(stranger.caller.projects.get({ id: crypto.randomUUID() }));
+    expect([foreign.code, foreign.message]).toEqual([missing.code, missing.message]);
+    expect(foreign.code).toBe("NOT_FOUND");
+  });
+
+  it("refuses a caller without a token", async () => {
+    const error = await failure(anonymousCaller(t.services).caller.projects.get({ id: crypto.randomUUID() }));
+    expect(error.code).toBe("UNAUTHORIZED");
+  });
+});
+
+describe("projects.update", () => {
+  it("renames, sets and clears the domain", async () => {
+    const { project } = await owner.caller.projects.create({ name: "Old", domain: "old.example" });
+    const renamed = await owner.caller.projects.update({ id: project.id, name: "New" });
+    expect([renamed.name, renamed.domain]).toEqual(["New", "old.example"]);
+    const moved = await owner.caller.projects.update({ id: project.id, domain: "NEW.example" });
+    expect(moved.domain).toBe("new.example");
+    const cleared = await owner.caller.projects.update({ id: project.id, domain: null });
+    expect(cleared.domain).toBeNull();
+    expect(new Date(cleared.updatedAt).getTime()).toBeGreaterThanOrEqual(new Date(project.updatedAt).getTime());
+  });
+
+  it("answers NOT_FOUND for another user's project and changes nothing", async () => {
+    const { project } = await owner.caller.projects.create({ name: "Keep" });
+    expect((await failure(stranger.caller.projects.update({ id: project.id, name: "Stolen" }))).code).toBe("NOT_FOUND");
+    expect((await owner.caller.projects.get({ id: project.id })).name).toBe("Keep");
+  });
+
+  it("refuses a caller without a token", async () => {
+    const error = await failure(
+      anonymousCaller(t.services).caller.projects.update({ id: crypto.randomUUID(), name: "x" }),
+    );
+    expect(error.code).toBe("UNAUTHORIZED");
+  });
+});
+
+describe("projects.rotateKey", () => {
+  it("returns a new key, invalidates the old one at once and announces the change", async () => {
+    const { project, apiKey: oldKey } = await owner.caller.projects.create({ name: "Rotate" });
+    const messages: string[] = [];
+    const unsubscribe = await t.services.pubsub.subscribe(API_KEY_CHANGES_CHANNEL, (message) => messages.push(message));
+    try {
+      const rotated = await owner.caller.projects.rotateKey({ id: project.id });
+      expect(rotated.apiKey).not.toBe(oldKey);
+      expect(rotated.project.apiKeyPrefix).toBe(rotated.apiKey.slice(0, 13));
+      expect(await findProjectByApiKeyHash(t.services.db, hashApiKey(oldKey))).toBeNull();
+      expect((await findProjectByApiKeyHash(t.services.db, hashApiKey(rotated.apiKey)))?.id).toBe(project.id);
+      expect(await t.services.kv.get(apiKeyChangedKey(project.id))).not.toBeNull();
+      const deadline = Date.now() + 2_000;
+      while (messages.length === 0 && Date.now() < deadline) await Bun.sleep(10);
+      expect(messages.map((m) => JSON.parse(m))).toEqual([
+        { projectId: project.id, oldApiKeyHash: hashApiKey(oldKey), reason: "rotated" },
+      ]);
+    } finally {
+      await unsubscribe();
+    }
+  });
+
+  it("answers NOT_FOUND for another user's project and keeps its key", async () => {
+    const { project, apiKey } = await owner.caller.projects.create({ name: "Keyed" });
+    expect((await failure(stranger.caller.projects.rotateKey({ id: project.id }))).code).toBe("NOT_FOUND");
+    expect((await findProjectByApiKeyHash(t.services.db, hashApiKey(apiKey)))?.id).toBe(project.id);
+  });
+
+  it("refuses a caller without a token", async () => {
+    const error = await failure(anonymousCaller(t.services).caller.projects.rotateKey({ id: crypto.randomUUID() }));
+    expect(error.code).toBe("UNAUTHORIZED");
+  });
+});
+
+describe("projects.delete", () => {
+  it("deletes the project with its events and everything derived from them", async () => {
+    const { project, apiKey } = await owner.caller.projects.create({ name: "Doomed" });
+    const { project: kept } = await owner.caller.projects.create({ name: "Kept" });
+    const now = Date.now();
+    const event = (projectId: string, i: number): EventRow => ({
+      projectId,
+      insertId: `e${i}`,
+      eventName: "pageview",
+      distinctId: `u${i % 2}`,
+      sessionId: `s${i % 3}`,
+      properties: {},
+      pageUrl: "https://example.com/a?utm_source=x",
+      path: "/a",
+      host: "example.com",
+      referrer: "https://ref.example/",
+      referrerHost: "ref.example",
+      utmSource: "x",
+      utmMedium: null,
+      utmCampaign: null,
+      userAgent: null,
+      browser: "Chrome",
+      os: "macOS",
+      device: "desktop",
+      ipHash: null,
+      timestamp: new Date(now - i * 60_000),
+      receivedAt: new Date(now),
+    });
+    for (const projectId of [project.id, kept.id]) {
+      await storeEvents(
+        t.services.db,
+        [0, 1, 2, 3, 4].map((i) => event(projectId, i)),
+      );
+    }
+    const tables = await queryRows<{ table_name: string }>(
+      t.services.db,
+      sql`select table_name from information_schema.columns
+           where table_schema = 'public' and column_name = 'project_id' and table_name <> 'bench_copy_ceiling'`,
+    );
+    const rowsOf = async (projectId: string) => {
+      const counts: Record<string, number> = {};
+      for (const { table_name } of tables) {
+        const [row] = await queryRows<{ n: number }>(
+          t.services.db,
+          sql`select count(*)::int as n from ${sql.identifier(table_name)} where project_id = ${projectId}`,
+        );
+        counts[table_name] = row!.n;
+      }
+      return counts;
+    };
+    // Every table that holds a project's rows has some for both projects (so the check below means something).
+    const before = await rowsOf(project.id);
+    expect(Object.keys(before).length).toBeGreaterThanOrEqual(8);
+    for (const [table, n] of Object.entries(before)) expect({ table, n: n > 0 }).toEqual({ table, n: true });
+    const keptBefore = await rowsOf(kept.id);
+
+    expect(await owner.caller.projects.delete({ id: project.id })).toEqual({ id: project.id });
+    expect((await failure(owner.caller.projects.get({ id: project.id }))).code).toBe("NOT_FOUND");
+    expect(await findProjectByApiKeyHash(t.services.db, hashApiKey(apiKey))).toBeNull();
+    for (const [table, n] of Object.entries(await rowsOf(project.id))) expect({ table, n }).toEqual({ table, n: 0 });
+    expect(await rowsOf(kept.id)).toEqual(keptBefore);
+    // A worker still holding events of the deleted project stores none of them.
+    await expect(storeEvents(t.services.db, [event(project.id, 9)])).rejects.toThrow("does not exist");
+  });
+
+  it("answers NOT_FOUND for another user's project and deletes nothing", async () => {
+    const { project } = await owner.caller.projects.create({ name: "Survivor" });
+    expect((await failure(stranger.caller.projects.delete({ id: project.id }))).code).toBe("NOT_FOUND");
+    expect((await owner.caller.projects.get({ id: project.id })).id).toBe(project.id);
+  });
+
+  it("refuses a caller without a token", async () => {
+    const error = await failure(anonymousCaller(t.services).caller.projects.delete({ id: crypto.randomUUID() }));
+    expect(error.code).toBe("UNAUTHORIZED");
+  });
+});
