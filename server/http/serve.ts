@@ -6,6 +6,7 @@ import { websocket } from "hono/bun";
 import type { Services } from "../services.ts";
 import { createApp } from "./app.ts";
 import { INGEST_PATH } from "./ingest/ingest-handler.ts";
+import { renderNativeError } from "./middleware/errors.ts";
 import { createIngestEndpoint } from "./routes/ingest.ts";
 
 export interface RunningServer {
@@ -24,6 +25,7 @@ export function startHttpServer(services: Services, options: { port?: number; ho
     hostname: options.hostname ?? services.config.HOST,
     fetch: app.fetch,
     websocket,
+    error: renderNativeError(services.logger),
     // Bodies larger than this are cut before any handler runs; routes apply their own tighter limits.
     maxRequestBodySize: 2 * 1024 * 1024,
     // Bun's default closes a connection after 10 s without bytes; a filtered query over months of raw events can take

@@ -51,6 +51,23 @@ export function renderError(logger: Logger) {
     }
     const requestId = c.get("requestId");
     logger.error("unhandled error", { requestId, error, method: c.req.method, path: c.req.path });
-    return c.json({ error: { code: "internal_error", message: "Something went wrong on our side.", requestId } }, 500);
+    return c.json({ error: { code: "internal_error", message: INTERNAL_MESSAGE, requestId } }, 500);
+  };
+}
+
+const INTERNAL_MESSAGE = "Something went wrong on our side.";
+
+/**
+ * Bun.serve's `error` hook, for what a native route (the ingest hot path, which bypasses the app) throws: the same
+ * generic 500 as renderError, with a request id of its own in the body, the X-Request-Id header and the log line.
+ */
+export function renderNativeError(logger: Logger) {
+  return (error: Error): Response => {
+    const requestId = crypto.randomUUID();
+    logger.error("unhandled error in a native route", { requestId, error });
+    return Response.json(
+      { error: { code: "internal_error", message: INTERNAL_MESSAGE, requestId } },
+      { status: 500, headers: { "X-Request-Id": requestId } },
+    );
   };
 }
