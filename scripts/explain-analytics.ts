@@ -18,7 +18,8 @@ import { getTopEvents } from "../server/analytics/get-top-events.ts";
 import { getUsers } from "../server/analytics/get-users.ts";
 import type { Database } from "../server/db/client.ts";
 import * as schema from "../server/db/schema/index.ts";
-import { ANALYTICS_PERIODS, type AnalyticsFilter, type AnalyticsPeriod } from "../shared/analytics.ts";
+import type { AnalyticsFilter } from "../shared/analytics.ts";
+import { ANALYTICS_PERIODS, type AnalyticsPeriod } from "../shared/analytics-constants.ts";
 
 const { values: args } = parseArgs({
   args: Bun.argv.slice(2),

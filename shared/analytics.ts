@@ -8,59 +8,46 @@
  * start; it is checked against the IANA list here and never reaches SQL. Every number is exact.
  */
 import { z } from "zod";
+import {
+  ANALYTICS_PERIODS,
+  type AnalyticsPeriod,
+  AUTO_HOURLY_UP_TO_MS,
+  DEFAULT_LIST_LIMIT,
+  DEFAULT_PAGE_SIZE,
+  DEFAULT_PERIOD,
+  EARLIEST_RANGE_DATE,
+  FILTER_OPS,
+  LATEST_RANGE_AHEAD_MS,
+  MAX_FILTER_VALUE_LENGTH,
+  MAX_FILTERS,
+  MAX_HOURLY_RANGE_MS,
+  MAX_LIST_LIMIT,
+  MAX_PAGE_OFFSET,
+  MAX_PAGE_SIZE,
+  MAX_RANGE_MS,
+  MAX_TIMESERIES_CELLS,
+  PERIOD_MS,
+} from "./analytics-constants.ts";
+import { EVENT_DIMENSIONS, MAX_PROPERTY_KEY_LENGTH, PROPERTY_PREFIX } from "./dimensions.ts";
 
-export const ANALYTICS_PERIODS = ["24h", "7d", "30d", "90d"] as const;
-export type AnalyticsPeriod = (typeof ANALYTICS_PERIODS)[number];
-export const PERIOD_MS: Record<AnalyticsPeriod, number> = {
-  "24h": 24 * 3_600_000,
-  "7d": 7 * 86_400_000,
-  "30d": 30 * 86_400_000,
-  "90d": 90 * 86_400_000,
-};
-export const DEFAULT_PERIOD: AnalyticsPeriod = "7d";
+// Periods, limits and filter ops live in analytics-constants.ts, dimensions in dimensions.ts (zero-dependency, so
+// the dashboard shares them without zod); this file holds the schemas built from them.
 
-/** Longest range any procedure accepts (events are kept at most 365 days). */
-export const MAX_RANGE_MS = 400 * 86_400_000;
-/** Longest range a timeseries may split into hours (a chart of at most ~1,000 points). */
-export const MAX_HOURLY_RANGE_MS = 42 * 86_400_000;
-/** Ranges up to this length get hourly points when no granularity is asked for. */
-export const AUTO_HOURLY_UP_TO_MS = 48 * 3_600_000;
-/**
- * Most points x filters one timeseries may ask for (42 days of hours with 20 filters is 20,160). A bound on the work
- * until the query engine can take more; beyond it the call is BAD_REQUEST on `granularity`.
- */
-export const MAX_TIMESERIES_CELLS = 5_000;
-
-/** Columns every event has that can be broken down and filtered on; `property:<key>` reads `properties`. */
-export const EVENT_DIMENSIONS = [
-  "event_name",
-  "path",
-  "referrer",
-  "utm_source",
-  "utm_medium",
-  "utm_campaign",
-  "browser",
-  "os",
-  "device",
-] as const;
-export type EventDimension = (typeof EVENT_DIMENSIONS)[number];
-export const PROPERTY_PREFIX = "property:";
-
+const propertyDimensionPattern = new RegExp(`^${PROPERTY_PREFIX}.{1,${MAX_PROPERTY_KEY_LENGTH}}$`, "s");
 export const dimensionSchema = z.union([
   z.enum(EVENT_DIMENSIONS),
   z
     .string()
-    .regex(/^property:.{1,200}$/s, {
-      message: "A property dimension is property:<key> with a key of 1-200 characters.",
+    .regex(propertyDimensionPattern, {
+      message: `A property dimension is property:<key> with a key of 1-${MAX_PROPERTY_KEY_LENGTH} characters.`,
     })
     .transform((value) => value as `property:${string}`),
 ]);
-export type Dimension = EventDimension | `property:${string}`;
 
 export const filterSchema = z.object({
   dimension: dimensionSchema,
-  op: z.enum(["eq", "neq", "contains"]),
-  value: z.string().max(1000),
+  op: z.enum(FILTER_OPS),
+  value: z.string().max(MAX_FILTER_VALUE_LENGTH),
 });
 export type AnalyticsFilter = z.infer<typeof filterSchema>;
 
@@ -75,11 +62,7 @@ export const timeZoneSchema = z.string().max(64).refine(isSupportedTimeZone, {
   message: "Unknown time zone: use an IANA name such as Europe/Paris or UTC.",
 });
 
-/** The earliest instant a range may name: nothing is stored before it, and far dates break date arithmetic in SQL. */
-export const EARLIEST_RANGE_DATE = "2000-01-01T00:00:00Z";
 const EARLIEST_RANGE_MS = Date.parse(EARLIEST_RANGE_DATE);
-/** How far past now a range may end (a client's clock a little ahead, the end of today in any zone). */
-export const LATEST_RANGE_AHEAD_MS = 86_400_000;
 
 const isoDateSchema = z.iso
   .datetime({ offset: true, message: "Use an ISO 8601 date-time such as 2026-01-31T00:00:00Z." })
@@ -98,7 +81,7 @@ const rangeFields = {
   from: isoDateSchema.optional(),
   to: isoDateSchema.optional(),
   timezone: timeZoneSchema.optional(),
-  filters: z.array(filterSchema).max(20).optional(),
+  filters: z.array(filterSchema).max(MAX_FILTERS).optional(),
 };
 
 export interface RangeInput {
@@ -120,7 +103,7 @@ function checkRange(input: RangeInput, ctx: z.RefinementCtx): void {
   if (from.getTime() >= to.getTime()) {
     ctx.addIssue({ code: "custom", path: ["from"], message: "from must be before to." });
   } else if (to.getTime() - from.getTime() > MAX_RANGE_MS) {
-    ctx.addIssue({ code: "custom", path: ["from"], message: "A range is at most 400 days." });
+    ctx.addIssue({ code: "custom", path: ["from"], message: `A range is at most ${MAX_RANGE_MS / 86_400_000} days.` });
   }
 }
 
@@ -134,7 +117,11 @@ export const timeseriesInputSchema = z
     const { from, to } = resolveRange(input, Date.now());
     const length = to.getTime() - from.getTime();
     if (input.granularity === "hour" && length > MAX_HOURLY_RANGE_MS) {
-      ctx.addIssue({ code: "custom", path: ["granularity"], message: "Hourly points cover at most 42 days." });
+      ctx.addIssue({
+        code: "custom",
+        path: ["granularity"],
+        message: `Hourly points cover at most ${MAX_HOURLY_RANGE_MS / 86_400_000} days.`,
+      });
       return;
     }
     const hourly = (input.granularity ?? (length <= AUTO_HOURLY_UP_TO_MS ? "hour" : "day")) === "hour";
@@ -152,12 +139,16 @@ export const timeseriesInputSchema = z
 export type TimeseriesInput = z.infer<typeof timeseriesInputSchema>;
 
 export const topEventsInputSchema = z
-  .object({ ...rangeFields, limit: z.number().int().min(1).max(100).default(10) })
+  .object({ ...rangeFields, limit: z.number().int().min(1).max(MAX_LIST_LIMIT).default(DEFAULT_LIST_LIMIT) })
   .superRefine(checkRange);
 export type TopEventsInput = z.input<typeof topEventsInputSchema>;
 
 export const breakdownInputSchema = z
-  .object({ ...rangeFields, dimension: dimensionSchema, limit: z.number().int().min(1).max(100).default(10) })
+  .object({
+    ...rangeFields,
+    dimension: dimensionSchema,
+    limit: z.number().int().min(1).max(MAX_LIST_LIMIT).default(DEFAULT_LIST_LIMIT),
+  })
   .superRefine(checkRange);
 export type BreakdownInput = z.input<typeof breakdownInputSchema>;
 
@@ -170,7 +161,6 @@ export type BreakdownInput = z.input<typeof breakdownInputSchema>;
  * with a cursor counts from the cursor. The cursor is opaque to clients: base64url of JSON [kind, key, id], where
  * the key is the sort key as a decimal integer (last_seen in microseconds for sessions, event_count for users).
  */
-export const MAX_PAGE_OFFSET = 10_000;
 export type PageKind = "sessions" | "users";
 /** Where a page ended: the sort key of its last row (a decimal integer) and that row's id. */
 export interface PageCursor {
@@ -221,7 +211,7 @@ const pageCursorSchema = (kind: PageKind) =>
       return cursor ?? z.NEVER;
     });
 const pagingFields = (kind: PageKind) => ({
-  limit: z.number().int().min(1).max(100).default(50),
+  limit: z.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
   offset: z
     .number()
     .int()

@@ -1,21 +1,16 @@
 /**
  * SQL for dimensions and filters over raw events (alias `e`). Values and property keys are bound parameters, never
- * pasted into the query text; dimensions come from a closed list.
+ * pasted into the query text; dimensions come from a closed list, the dimension table (shared/dimensions.ts), whose
+ * `column` names the events column each reads.
  */
 import { type SQL, sql } from "drizzle-orm";
-import { type AnalyticsFilter, type Dimension, type EventDimension, PROPERTY_PREFIX } from "../../shared/analytics.ts";
+import type { AnalyticsFilter } from "../../shared/analytics.ts";
+import { DIMENSIONS, type Dimension, type EventDimension, PROPERTY_PREFIX } from "../../shared/dimensions.ts";
 
-const COLUMNS: Record<EventDimension, SQL> = {
-  event_name: sql`e.event_name`,
-  path: sql`e.path`,
-  referrer: sql`e.referrer_host`,
-  utm_source: sql`e.utm_source`,
-  utm_medium: sql`e.utm_medium`,
-  utm_campaign: sql`e.utm_campaign`,
-  browser: sql`e.browser`,
-  os: sql`e.os`,
-  device: sql`e.device`,
-};
+const COLUMNS = Object.fromEntries(DIMENSIONS.map((d) => [d.name, sql`e.${sql.identifier(d.column)}`])) as Record<
+  EventDimension,
+  SQL
+>;
 
 /** The text expression a dimension reads from an event row `e`. */
 export function dimensionSql(dimension: Dimension): SQL {

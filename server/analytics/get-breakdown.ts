@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { type AnalyticsInput, type BreakdownRow, type Dimension, resolveRange } from "../../shared/analytics.ts";
+import { type AnalyticsInput, type BreakdownRow, resolveRange } from "../../shared/analytics.ts";
+import type { Dimension } from "../../shared/dimensions.ts";
 import type { Database } from "../db/client.ts";
 import { type GroupedStatsOptions, queryStatsRows } from "./grouped-stats-sql.ts";
 

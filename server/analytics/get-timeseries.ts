@@ -1,10 +1,5 @@
-import {
-  AUTO_HOURLY_UP_TO_MS,
-  type Granularity,
-  resolveRange,
-  type Timeseries,
-  type TimeseriesInput,
-} from "../../shared/analytics.ts";
+import { type Granularity, resolveRange, type Timeseries, type TimeseriesInput } from "../../shared/analytics.ts";
+import { AUTO_HOURLY_UP_TO_MS } from "../../shared/analytics-constants.ts";
 import type { Database } from "../db/client.ts";
 import { type GroupedStatsOptions, queryStatsRows, type StatsGroup } from "./grouped-stats-sql.ts";
 import { ALL_DIMENSION } from "./rollup-layout.ts";

@@ -10,7 +10,8 @@
  * DISTINCT, which is exact by definition and slower on large ranges.
  */
 import { type SQL, sql } from "drizzle-orm";
-import type { AnalyticsFilter, Dimension } from "../../shared/analytics.ts";
+import type { AnalyticsFilter } from "../../shared/analytics.ts";
+import type { Dimension } from "../../shared/dimensions.ts";
 import { type Database, queryRows } from "../db/client.ts";
 import { dimensionSql, filtersSql } from "./event-filter-sql.ts";
 import { splitRange } from "./range-pieces.ts";

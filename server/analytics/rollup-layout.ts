@@ -1,8 +1,10 @@
 /**
  * The layout of the analytics rollups (see server/db/schema/rollups.ts), shared by the writer (applyRollups, the
  * direct seed) and the readers (server/analytics). Changing any constant here changes what stored rows
- * mean: it needs a migration that rebuilds the rollups.
+ * mean: it needs a migration that rebuilds the rollups. A dimension newly marked `rolledUp` in the dimension table
+ * needs a backfill of its rows from the stored events (the readers only trust rollups of a complete dimension).
  */
+import { DIMENSIONS, type RolledUpDimensionRow } from "../../shared/dimensions.ts";
 
 /** Bits per stored chunk of a session/user set: 512 bytes, below PostgreSQL's TOAST threshold. */
 export const CHUNK_BITS = 4096;
@@ -25,19 +27,18 @@ export const DIMENSION_SIZES = [HOUR, DAY] as const;
 export const USER_TOTAL_SIZES = [QUARTER, HOUR, DAY, WEEK] as const;
 export const USER_DIMENSION_SIZES = [HOUR, DAY, WEEK] as const;
 
-/** Rolled-up breakdown dimensions and the events column each reads. 'all' (value '') holds the totals. */
-export const ROLLUP_DIMENSIONS = {
-  event_name: "event_name",
-  path: "path",
-  referrer: "referrer_host",
-  utm_source: "utm_source",
-  utm_medium: "utm_medium",
-  utm_campaign: "utm_campaign",
-  browser: "browser",
-  os: "os",
-  device: "device",
-} as const;
+/**
+ * Rolled-up breakdown dimensions and the events column each reads: the rows of the dimension table
+ * (shared/dimensions.ts) marked `rolledUp`. 'all' (value '') holds the totals.
+ */
+export const ROLLUP_DIMENSIONS = Object.fromEntries(
+  DIMENSIONS.filter((d) => d.rolledUp).map((d) => [d.name, d.column]),
+) as { readonly [D in RolledUpDimensionRow as D["name"]]: D["column"] };
 export type RollupDimension = keyof typeof ROLLUP_DIMENSIONS;
+/** The field of a rollup source row (server/pipeline/rollups/apply-rollups.ts) each rolled-up dimension reads. */
+export const ROLLUP_DIMENSION_FIELDS = Object.fromEntries(
+  DIMENSIONS.filter((d) => d.rolledUp).map((d) => [d.name, d.field]),
+) as { readonly [D in RolledUpDimensionRow as D["name"]]: D["field"] };
 export const ALL_DIMENSION = "all";
 
 /** Dimensions that also keep user sets (overview and topEvents report unique users), at their usual sizes. */

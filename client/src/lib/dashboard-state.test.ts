@@ -1,4 +1,5 @@
 import { describe, expect, it } from "bun:test";
+import { MAX_FILTERS } from "../../../shared/analytics-constants.ts";
 import {
   addFilterPatch,
   customRangePatch,
@@ -58,6 +59,32 @@ describe("readDashboardState", () => {
   it("drops malformed and duplicate filters", () => {
     const state = readDashboardState({ f: ["nonsense", "like:path:/a", "eq:path:/a", "eq:path:/a"] }, VIEWER);
     expect(state.filters).toEqual([{ op: "eq", dimension: "path", value: "/a" }]);
+  });
+
+  it("keeps as many filters as the server takes, and no more", () => {
+    const f = Array.from({ length: MAX_FILTERS + 5 }, (_, i) => `neq:path:/page-${i}`);
+    const state = readDashboardState({ f }, VIEWER);
+    expect(state.filters).toHaveLength(20);
+    expect(state.filters.at(-1)).toEqual({ op: "neq", dimension: "path", value: "/page-19" });
+  });
+
+  it("drops filters the server would refuse: an unknown dimension, an overlong property key or value", () => {
+    const state = readDashboardState(
+      {
+        f: [
+          "eq:country:FR",
+          `eq:property.${"k".repeat(201)}:x`,
+          `eq:path:/${"a".repeat(1000)}`,
+          "eq:utm_campaign:spring",
+          `eq:property.${"k".repeat(200)}:x`,
+        ],
+      },
+      VIEWER,
+    );
+    expect(state.filters).toEqual([
+      { op: "eq", dimension: "utm_campaign", value: "spring" },
+      { op: "eq", dimension: `property:${"k".repeat(200)}`, value: "x" },
+    ]);
   });
 });
 

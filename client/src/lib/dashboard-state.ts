@@ -5,18 +5,25 @@
  *                                     a custom range of whole days in the chosen timezone, both ends inclusive
  *   ?tz=Area/City                     the timezone; the viewer's own when absent
  *   ?f=eq:path:/pricing (repeatable)  filters: op, dimension, value (the value may contain ':')
- * These functions are pure: they read a plain record of search params and return the patch to write back.
+ * These functions are pure: they read a plain record of search params and return the patch to write back. Periods,
+ * filter ops, dimensions and limits are the server's own (shared/analytics-constants.ts, shared/dimensions.ts): a
+ * filter the server would refuse is dropped from the URL instead of failing every card.
  */
+import {
+  ANALYTICS_PERIODS,
+  type AnalyticsPeriod,
+  DEFAULT_PERIOD,
+  FILTER_OPS,
+  type FilterOp,
+  MAX_FILTER_VALUE_LENGTH,
+  MAX_FILTERS,
+  PERIOD_LABELS,
+} from "../../../shared/analytics-constants.ts";
+import { isDimension } from "../../../shared/dimensions.ts";
 
-export const PRESET_PERIODS = [
-  { value: "24h", label: "Last 24 hours" },
-  { value: "7d", label: "Last 7 days" },
-  { value: "30d", label: "Last 30 days" },
-  { value: "90d", label: "Last 90 days" },
-] as const;
+export const PRESET_PERIODS = ANALYTICS_PERIODS.map((value) => ({ value, label: PERIOD_LABELS[value] }));
 
-export type PresetPeriod = (typeof PRESET_PERIODS)[number]["value"];
-export type FilterOp = "eq" | "neq" | "contains";
+export type PresetPeriod = AnalyticsPeriod;
 export type Filter = { dimension: string; op: FilterOp; value: string };
 
 export type DashboardState = {
@@ -31,10 +38,7 @@ export type DashboardState = {
 export type SearchRecord = Record<string, string | string[] | undefined>;
 export type SearchPatch = Record<string, string | string[] | null | undefined>;
 
-const DEFAULT_PERIOD: PresetPeriod = "7d";
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const FILTER_OPS: readonly FilterOp[] = ["eq", "neq", "contains"];
-const MAX_FILTERS = 10;
 
 /** The browser's timezone (e.g. "Europe/Paris"), UTC when it cannot tell. */
 export function viewerTimeZone(): string {
@@ -65,7 +69,7 @@ const first = (value: string | string[] | undefined) => (Array.isArray(value) ? 
 const all = (value: string | string[] | undefined) =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
-/** Parses one `f` param; null when it is not op:dimension:value with a known op. */
+/** Parses one `f` param; null when it is not op:dimension:value with a known op and dimension and a value the server takes. */
 export function parseFilter(raw: string): Filter | null {
   const firstColon = raw.indexOf(":");
   const secondColon = raw.indexOf(":", firstColon + 1);
@@ -73,7 +77,8 @@ export function parseFilter(raw: string): Filter | null {
   const op = raw.slice(0, firstColon) as FilterOp;
   const dimension = decodeDimension(raw.slice(firstColon + 1, secondColon));
   const value = raw.slice(secondColon + 1);
-  if (!FILTER_OPS.includes(op) || !dimension) return null;
+  if (!FILTER_OPS.includes(op) || !dimension || !isDimension(dimension)) return null;
+  if (value.length > MAX_FILTER_VALUE_LENGTH) return null;
   return { op, dimension, value };
 }
 
@@ -227,7 +232,7 @@ export function toAnalyticsRange(state: DashboardState): AnalyticsRange {
 /** The label of the selected period, e.g. "Last 7 days" or "Nov 1 – Nov 7, 2026". */
 export function describePeriod(state: DashboardState): string {
   if (state.period !== "custom" || !state.from || !state.to) {
-    return PRESET_PERIODS.find((p) => p.value === state.period)?.label ?? "Last 7 days";
+    return PRESET_PERIODS.find((p) => p.value === state.period)?.label ?? PERIOD_LABELS[DEFAULT_PERIOD];
   }
   const fmt = (date: string, withYear: boolean) =>
     new Intl.DateTimeFormat("en-US", {

@@ -1,29 +1,20 @@
-/** How filter dimensions and their empty values are named on screen. */
-
-const DIMENSION_LABELS: Record<string, string> = {
-  event_name: "Event",
-  path: "Page",
-  referrer: "Referrer",
-  utm_source: "UTM source",
-  utm_medium: "UTM medium",
-  utm_campaign: "UTM campaign",
-  browser: "Browser",
-  os: "OS",
-  device: "Device",
-};
+/**
+ * How filter dimensions, filter ops and empty values are named on screen: read from the dimension table
+ * (shared/dimensions.ts) and the analytics constants, so a dimension or op added there is labelled here too.
+ */
+import { FILTER_OP_LABELS, type FilterOp } from "../../../shared/analytics-constants.ts";
+import { dimensionSpec, PROPERTY_PREFIX } from "../../../shared/dimensions.ts";
 
 export function dimensionLabel(dimension: string): string {
-  if (dimension.startsWith("property:")) return `Property ${dimension.slice(9)}`;
-  return DIMENSION_LABELS[dimension] ?? dimension;
+  if (dimension.startsWith(PROPERTY_PREFIX)) return `Property ${dimension.slice(PROPERTY_PREFIX.length)}`;
+  return dimensionSpec(dimension)?.label ?? dimension;
 }
 
-const OP_LABELS = { eq: "is", neq: "is not", contains: "contains" } as const;
-
-export function opLabel(op: keyof typeof OP_LABELS): string {
-  return OP_LABELS[op];
+export function opLabel(op: FilterOp): string {
+  return FILTER_OP_LABELS[op];
 }
 
 /** The text for a missing value (no referrer means a direct visit). */
 export function emptyValueLabel(dimension: string): string {
-  return dimension === "referrer" ? "Direct / none" : "(none)";
+  return dimensionSpec(dimension)?.emptyLabel ?? "(none)";
 }

@@ -6,6 +6,8 @@
 import { queryOptions } from "@tanstack/solid-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "../../../server/http/trpc/root.ts";
+import { DEFAULT_LIST_LIMIT } from "../../../shared/analytics-constants.ts";
+import { type BreakdownCardId, DIMENSIONS } from "../../../shared/dimensions.ts";
 import type { AnalyticsRange } from "./dashboard-state.ts";
 import { trpc } from "./trpc.ts";
 
@@ -19,18 +21,25 @@ export type TopEvent = RouterOutputs["analytics"]["topEvents"][number];
 export type SessionRow = RouterOutputs["analytics"]["sessions"]["items"][number];
 export type UserRow = RouterOutputs["analytics"]["users"]["items"][number];
 
-export const BREAKDOWN_DIMENSIONS = [
-  { value: "path", label: "Pages", column: "Page" },
-  { value: "referrer", label: "Referrers", column: "Referrer" },
-  { value: "utm_source", label: "UTM source", column: "Source" },
-  { value: "utm_medium", label: "UTM medium", column: "Medium" },
-  { value: "utm_campaign", label: "UTM campaign", column: "Campaign" },
-  { value: "browser", label: "Browsers", column: "Browser" },
-  { value: "os", label: "Operating systems", column: "OS" },
-  { value: "device", label: "Devices", column: "Device" },
-] as const;
+type BreakdownRowOfTable = Extract<(typeof DIMENSIONS)[number], { breakdown: object }>;
+export type BreakdownDimension = BreakdownRowOfTable["name"];
 
-export type BreakdownDimension = (typeof BREAKDOWN_DIMENSIONS)[number]["value"];
+/** The breakdown tabs, in the dimension table's order (shared/dimensions.ts). */
+export const BREAKDOWN_DIMENSIONS = DIMENSIONS.filter((d): d is BreakdownRowOfTable => d.breakdown !== null).map(
+  (d) => ({ value: d.name, label: d.breakdown.tab, column: d.breakdown.column, card: d.breakdown.card }),
+);
+
+const BREAKDOWN_CARD_TITLES: Record<BreakdownCardId, string> = {
+  pages: "Pages",
+  sources: "Sources",
+  technology: "Technology",
+};
+/** The dashboard's breakdown cards, each with the tabs the dimension table gives it. */
+export const BREAKDOWN_CARDS = (Object.keys(BREAKDOWN_CARD_TITLES) as BreakdownCardId[]).map((id) => ({
+  id,
+  title: BREAKDOWN_CARD_TITLES[id],
+  dimensions: BREAKDOWN_DIMENSIONS.filter((d) => d.card === id).map((d) => d.value),
+}));
 
 export const keys = {
   me: () => ["auth", "me"] as const,
@@ -78,13 +87,13 @@ export const timeseriesQuery = (projectId: string, range: AnalyticsRange) =>
 export const topEventsQuery = (projectId: string, range: AnalyticsRange) =>
   queryOptions({
     queryKey: [...keys.analytics(projectId), "topEvents", range] as const,
-    queryFn: () => trpc.analytics.topEvents.query({ projectId, ...range, limit: 10 }),
+    queryFn: () => trpc.analytics.topEvents.query({ projectId, ...range, limit: DEFAULT_LIST_LIMIT }),
   });
 
 export const breakdownQuery = (projectId: string, range: AnalyticsRange, dimension: BreakdownDimension) =>
   queryOptions({
     queryKey: [...keys.analytics(projectId), "breakdown", dimension, range] as const,
-    queryFn: () => trpc.analytics.breakdown.query({ projectId, ...range, dimension, limit: 10 }),
+    queryFn: () => trpc.analytics.breakdown.query({ projectId, ...range, dimension, limit: DEFAULT_LIST_LIMIT }),
   });
 
 export const TABLE_PAGE_SIZE = 20;

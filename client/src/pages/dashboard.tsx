@@ -5,7 +5,7 @@
  */
 import { A, useNavigate, useParams, useSearchParams } from "@solidjs/router";
 import { useQuery, useQueryClient } from "@tanstack/solid-query";
-import { createMemo, lazy, onCleanup, Show, Suspense } from "solid-js";
+import { createMemo, For, lazy, onCleanup, Show, Suspense } from "solid-js";
 import { ActivityCard } from "../components/activity-tables.tsx";
 import { BreakdownCard, TopEventsCard } from "../components/breakdown-card.tsx";
 import { EmptyProject } from "../components/empty-project.tsx";
@@ -27,7 +27,14 @@ import {
 } from "../lib/dashboard-state.ts";
 import type { AccessEnded } from "../lib/live-feed.ts";
 import { usePageTitle } from "../lib/page-title.ts";
-import { keys, overviewQuery, projectActivityQuery, projectQuery, timeseriesQuery } from "../lib/queries.ts";
+import {
+  BREAKDOWN_CARDS,
+  keys,
+  overviewQuery,
+  projectActivityQuery,
+  projectQuery,
+  timeseriesQuery,
+} from "../lib/queries.ts";
 import { useLiveFeed } from "../lib/use-live-feed.ts";
 
 const TimeseriesChart = lazy(() => import("../components/timeseries-chart.tsx"));
@@ -131,27 +138,17 @@ export default function DashboardPage() {
                 </div>
                 <div class="grid gap-5 md:grid-cols-2">
                   <TopEventsCard projectId={p().id} range={range()} onFilter={addFilter} />
-                  <BreakdownCard
-                    title="Pages"
-                    dimensions={["path"]}
-                    projectId={p().id}
-                    range={range()}
-                    onFilter={addFilter}
-                  />
-                  <BreakdownCard
-                    title="Sources"
-                    dimensions={["referrer", "utm_source", "utm_medium", "utm_campaign"]}
-                    projectId={p().id}
-                    range={range()}
-                    onFilter={addFilter}
-                  />
-                  <BreakdownCard
-                    title="Technology"
-                    dimensions={["browser", "os", "device"]}
-                    projectId={p().id}
-                    range={range()}
-                    onFilter={addFilter}
-                  />
+                  <For each={BREAKDOWN_CARDS}>
+                    {(card) => (
+                      <BreakdownCard
+                        title={card.title}
+                        dimensions={card.dimensions}
+                        projectId={p().id}
+                        range={range()}
+                        onFilter={addFilter}
+                      />
+                    )}
+                  </For>
                 </div>
                 <ActivityCard projectId={p().id} range={range()} />
               </Show>

@@ -15,7 +15,8 @@
  *      a filtered overview of 40,000 held the event loop 1-4 s (analytics-limits-embedded.test.ts, before this rule).
  */
 import { TRPCError } from "@trpc/server";
-import { type AnalyticsFilter, PROPERTY_PREFIX, type RangeInput, resolveRange } from "../../../shared/analytics.ts";
+import { type AnalyticsFilter, type RangeInput, resolveRange } from "../../../shared/analytics.ts";
+import { PROPERTY_PREFIX } from "../../../shared/dimensions.ts";
 import { countEventsInRange } from "../../analytics/count-events-in-range.ts";
 import type { Database } from "../../db/client.ts";
 import { isStatementTimeout, runWithStatementLimits } from "../../db/statement-limits.ts";

@@ -16,6 +16,7 @@ import {
   DIMENSION_SIZES,
   HOUR,
   QUARTER,
+  ROLLUP_DIMENSION_FIELDS,
   ROLLUP_DIMENSIONS,
   type RollupDimension,
   SESSION_KIND,
@@ -62,17 +63,9 @@ export interface RollupSourceRow {
   timestamp: Date | string;
 }
 
-const DIMENSION_FIELDS: Record<RollupDimension, keyof RollupSourceRow> = {
-  event_name: "eventName",
-  path: "path",
-  referrer: "referrerHost",
-  utm_source: "utmSource",
-  utm_medium: "utmMedium",
-  utm_campaign: "utmCampaign",
-  browser: "browser",
-  os: "os",
-  device: "device",
-};
+// From the dimension table (shared/dimensions.ts): this type fails to compile when a rolled-up row names a field
+// RollupSourceRow lacks.
+const DIMENSION_FIELDS: Record<RollupDimension, keyof RollupSourceRow> = ROLLUP_DIMENSION_FIELDS;
 const DIMENSIONS = Object.keys(ROLLUP_DIMENSIONS) as RollupDimension[];
 // applyRollups counts each event in the quarter hour ('all') and the hour (dimensions), then folds those up the
 // sizes of the layout; that holds for layouts of this shape.
