@@ -7,8 +7,8 @@
  *
  *   bun run seed -- --direct --database-url <url> (--api-key <key> | --project-id <id>) [--count 10000000] [--days 90]
  *     writes straight to PostgreSQL for benchmarks: COPY for the events and applyRollups (the worker's own rollup
- *     code) for every chunk, the two overlapped on separate connections. Enrichment (path, referrer host, UTM, parsed
- *     user agent) is done here like ingest does it. Meant for a fresh project: a chunk whose COPY fails aborts the
+ *     code) for every chunk, the two overlapped on separate connections. Enrichment (path, referrer host, UTM) is done here
+ *     like ingest does it, the user agent parsed by ingest's own parseUserAgent. Meant for a fresh project: a chunk whose COPY fails aborts the
  *     run, and re-running adds a second copy of the data.
  */
 import { createHash } from "node:crypto";
@@ -17,13 +17,14 @@ import { parseArgs } from "node:util";
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import { UAParser } from "ua-parser-js";
 import { hashApiKey } from "../server/auth/api-keys.ts";
 import type { Database } from "../server/db/client.ts";
+import { EVENT_COLUMN_LIST, type EventRow, toCopyChunks } from "../server/db/events-columns.ts";
 import { migrateDatabase } from "../server/db/migrate.ts";
 import * as schema from "../server/db/schema/index.ts";
 import { projects } from "../server/db/schema/index.ts";
-import { applyRollups, type RollupSourceRow } from "../server/pipeline/rollups/apply-rollups.ts";
+import { parseUserAgent } from "../server/http/ingest/enrich.ts";
+import { applyRollups } from "../server/pipeline/rollups/apply-rollups.ts";
 import { generateSeedEvents } from "./seed/generate-events.ts";
 
 const { values: args } = parseArgs({
@@ -194,57 +195,6 @@ async function seedThroughApi(options: { apiKey: string; url: string; count: num
 
 // Direct mode -------------------------------------------------------------------------------------------------------
 
-const COPY_COLUMNS = [
-  "project_id",
-  "insert_id",
-  "event_name",
-  "distinct_id",
-  "session_id",
-  "properties",
-  "page_url",
-  "path",
-  "host",
-  "referrer",
-  "referrer_host",
-  "utm_source",
-  "utm_medium",
-  "utm_campaign",
-  "user_agent",
-  "browser",
-  "os",
-  "device",
-  "ip_hash",
-  "timestamp",
-  "received_at",
-];
-
-/** COPY text format: tab-separated, \N for null, backslash escapes. */
-function copyField(value: string | null): string {
-  if (value === null) return "\\N";
-  return /[\\\t\n\r]/.test(value)
-    ? value.replaceAll("\\", "\\\\").replaceAll("\t", "\\t").replaceAll("\n", "\\n").replaceAll("\r", "\\r")
-    : value;
-}
-
-interface ParsedAgent {
-  browser: string | null;
-  os: string | null;
-  device: string | null;
-}
-const agents = new Map<string, ParsedAgent>();
-/** Browser, OS and device type as ingest derives them (ua-parser-js; a recognised but untyped device is a desktop). */
-function parseAgent(userAgent: string): ParsedAgent {
-  let parsed = agents.get(userAgent);
-  if (!parsed) {
-    const result = UAParser(userAgent);
-    const browser = result.browser.name ?? null;
-    const os = result.os.name ?? null;
-    parsed = { browser, os, device: result.device.type ?? (browser || os ? "desktop" : null) };
-    agents.set(userAgent, parsed);
-  }
-  return parsed;
-}
-
 const ipHashes = new Map<number, string>();
 function fakeIpHash(visitor: number): string {
   let hash = ipHashes.get(visitor);
@@ -280,15 +230,12 @@ async function seedDirect(options: {
     const chunkSize = 20_000;
     let done = 0;
     let inFlight: Promise<void> = Promise.resolve();
-    let rows: RollupSourceRow[] = [];
-    let text: string[] = [];
+    let rows: EventRow[] = [];
     const flush = async () => {
       const chunkRows = rows;
-      const chunkText = text.join("");
       rows = [];
-      text = [];
       // COPY this chunk while the previous chunk's rollups are still being applied on another connection.
-      await Promise.all([inFlight, copyChunk(sql, chunkText)]);
+      await Promise.all([inFlight, copyChunks(sql, toCopyChunks(chunkRows))]);
       inFlight = db
         .transaction((tx) => applyRollups(tx as unknown as Database, chunkRows))
         .then(() => {
@@ -302,48 +249,30 @@ async function seedDirect(options: {
       end: Date.now(),
       seed: options.seed,
     })) {
-      const agent = parseAgent(event.userAgent);
-      const ts = new Date(event.timestamp);
+      const agent = parseUserAgent(event.userAgent);
       rows.push({
         projectId: project.id,
+        insertId: Bun.randomUUIDv7(undefined, event.timestamp),
         eventName: event.event,
         distinctId: event.distinctId,
         sessionId: event.sessionId,
+        properties: event.properties,
+        pageUrl: event.pageUrl,
         path: event.path,
+        host: "shop.example.com",
+        referrer: event.referrer,
         referrerHost: event.referrerHost,
         utmSource: event.utmSource,
         utmMedium: event.utmMedium,
         utmCampaign: event.utmCampaign,
+        userAgent: event.userAgent,
         browser: agent.browser,
         os: agent.os,
         device: agent.device,
-        timestamp: ts,
+        ipHash: fakeIpHash(event.visitor),
+        timestamp: new Date(event.timestamp),
+        receivedAt: new Date(event.timestamp + 150),
       });
-      text.push(
-        `${[
-          project.id,
-          Bun.randomUUIDv7(undefined, event.timestamp),
-          copyField(event.event),
-          copyField(event.distinctId),
-          copyField(event.sessionId),
-          copyField(JSON.stringify(event.properties)),
-          copyField(event.pageUrl),
-          copyField(event.path),
-          "shop.example.com",
-          copyField(event.referrer),
-          copyField(event.referrerHost),
-          copyField(event.utmSource),
-          copyField(event.utmMedium),
-          copyField(event.utmCampaign),
-          copyField(event.userAgent),
-          copyField(agent.browser),
-          copyField(agent.os),
-          copyField(agent.device),
-          fakeIpHash(event.visitor),
-          ts.toISOString(),
-          new Date(event.timestamp + 150).toISOString(),
-        ].join("\t")}\n`,
-      );
       if (rows.length === chunkSize) await flush();
     }
     if (rows.length) await flush();
@@ -364,11 +293,11 @@ async function seedDirect(options: {
   }
 }
 
-async function copyChunk(sql: postgres.Sql, text: string): Promise<void> {
-  const stream = (await sql.unsafe(`copy events (${COPY_COLUMNS.join(", ")}) from stdin`).writable()) as Writable;
+async function copyChunks(sql: postgres.Sql, chunks: readonly string[]): Promise<void> {
+  const stream = (await sql.unsafe(`copy events (${EVENT_COLUMN_LIST}) from stdin`).writable()) as Writable;
   await new Promise<void>((resolve, reject) => {
     stream.once("error", reject);
-    stream.write(text);
+    for (const chunk of chunks) stream.write(chunk);
     stream.end(() => resolve());
   });
 }

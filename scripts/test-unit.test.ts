@@ -67,10 +67,12 @@ describe("test:unit selection", () => {
       await write("server/a.test.ts", 'import { createTestServices } from "./test-support/seeded.ts";\n');
       await write("server/b.test.ts", 'import { x } from "./b.ts";\n');
       await write("server/b.ts", "export const x = 1;\n");
-      // The reader's name in two pieces, so that this file itself does not call it in the rule's eyes.
-      const reader = ["loadTestService", "Urls"].join("");
-      await write("server/c.test.ts", `const urls = ${reader}();\n`);
-      await write("server/d.test.ts", `// not ${reader}() in a comment\nexport const y = 1;\n`);
+      await write("server/test-support/test-environment.ts", "export const loadTestServiceUrls = () => 1;\n");
+      await write("server/c.test.ts", 'import { loadTestServiceUrls } from "./test-support/test-environment.ts";\n');
+      await write(
+        "server/d.test.ts",
+        '// not import { loadTestServiceUrls } from "./test-support/test-environment.ts" in a comment\nexport const y = 1;\n',
+      );
       expect(classifyTestFiles(root)).toEqual({
         unit: ["server/b.test.ts", "server/d.test.ts"],
         dom: [],

@@ -5,8 +5,8 @@
  * The rule, so a new test file lands on the right side without being listed anywhere:
  * - a `*.test.ts(x)` file is service-backed when it, or any file it reaches through local imports, is one of the
  *   service helpers below (`server/test-support/services.ts` for PostgreSQL/Redis, `private-redis.ts` for a
- *   redis-server of its own, `browser.ts` for Chromium) or calls a test-service reader (`loadTestServiceUrls()`,
- *   `loadTestBrowserSettings()`), or is one of the few that start services in a child process (`SPAWNS_SERVICES`);
+ *   redis-server of its own, `browser.ts` for Chromium, `test-environment.ts` whose readers say where the shared
+ *   services are), or is one of the few that start services in a child process (`SPAWNS_SERVICES`);
  * - every other test file is a unit test. Embedded PGlite, temporary folders and loopback ports are fine.
  *
  * Component tests (those reaching `client/test-support/solid-dom.ts`) run in a second `bun test` of their own: after
@@ -28,13 +28,11 @@ export const SERVICE_HELPERS = [
   "server/test-support/services.ts",
   "server/test-support/private-redis.ts",
   "server/test-support/browser.ts",
+  "server/test-support/test-environment.ts",
 ];
 
 /** Tests that reach this run in a `bun test` of their own (see above). */
 export const DOM_HELPER = "client/test-support/solid-dom.ts";
-
-/** A call (not the definition) of the readers that tell tests where PostgreSQL, Redis and Chromium are. */
-const SERVICE_READER_CALL = /(?<!function\s+)\b(loadTestServiceUrls|loadTestBrowserSettings)\s*\(/;
 
 /** Tests that reach services through a child process, where imports cannot show it. */
 export const SPAWNS_SERVICES = [
@@ -66,15 +64,13 @@ function localImports(file: string, source: string): string[] {
     .filter((resolved) => existsSync(resolved) && /\.tsx?$/.test(resolved));
 }
 
-/** True when `file` (absolute) or a file it reaches through local imports is a helper or calls a service reader. */
-function reachesServices(file: string, helpers: Set<string>, readers: boolean, seen = new Set<string>()): boolean {
+/** True when `file` (absolute) or a file it reaches through local imports is one of `helpers`. */
+function reachesServices(file: string, helpers: Set<string>, seen = new Set<string>()): boolean {
   if (helpers.has(file)) return true;
   if (seen.has(file)) return false;
   seen.add(file);
-  const source = readFileSync(file, "utf8");
-  // Transpiled, so a reader named in a comment does not count.
-  if (readers && SERVICE_READER_CALL.test(transpilerFor(file).transformSync(source))) return true;
-  return localImports(file, source).some((imported) => reachesServices(imported, helpers, readers, seen));
+  // Imports as the transpiler sees them, so an import named in a comment does not count.
+  return localImports(file, readFileSync(file, "utf8")).some((imported) => reachesServices(imported, helpers, seen));
 }
 
 /**
@@ -92,8 +88,8 @@ export function classifyTestFiles(rootDir = root): { unit: string[]; dom: string
     if (file.split(path.sep).includes("node_modules")) continue;
     const relative = file.split(path.sep).join("/");
     const absolute = path.join(rootDir, file);
-    if (spawns.has(relative) || reachesServices(absolute, helpers, true)) serviceBacked.push(relative);
-    else if (reachesServices(absolute, domHelper, false)) dom.push(relative);
+    if (spawns.has(relative) || reachesServices(absolute, helpers)) serviceBacked.push(relative);
+    else if (reachesServices(absolute, domHelper)) dom.push(relative);
     else unit.push(relative);
   }
   return { unit: unit.sort(), dom: dom.sort(), serviceBacked: serviceBacked.sort() };

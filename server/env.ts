@@ -123,15 +123,13 @@ export function isEmbedded(config: Config): boolean {
   return !config.DATABASE_URL && !config.REDIS_URL;
 }
 
-/** Where tests find the shared PostgreSQL server and Redis (each test makes its own database and key prefix). */
-export function loadTestServiceUrls(): { postgres: string; redis: string } {
-  return {
-    postgres: process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
-    redis: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
-  };
-}
-
-/** How browser tests find Chromium (CHROMIUM_PATH) and whether a missing browser is a failure (CI). */
-export function loadTestBrowserSettings(): { chromiumPath: string | undefined; inCi: boolean } {
-  return { chromiumPath: process.env.CHROMIUM_PATH || undefined, inCi: Boolean(process.env.CI) };
+/**
+ * The variables the tests' own settings come from (where the shared PostgreSQL and Redis are, where Chromium is,
+ * whether this is CI), raw: server/test-support/test-environment.ts gives them meaning and defaults.
+ */
+export function readTestEnvironment(): Partial<
+  Record<"TEST_DATABASE_URL" | "TEST_REDIS_URL" | "CHROMIUM_PATH" | "CI", string>
+> {
+  const { TEST_DATABASE_URL, TEST_REDIS_URL, CHROMIUM_PATH, CI } = process.env;
+  return { TEST_DATABASE_URL, TEST_REDIS_URL, CHROMIUM_PATH, CI };
 }

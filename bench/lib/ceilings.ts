@@ -10,8 +10,9 @@
 
 import path from "node:path";
 import type { Writable } from "node:stream";
+import { EVENT_COLUMN_LIST, toCopyChunks, toJsonRecord } from "../../server/db/events-columns.ts";
 import type { BenchContext } from "./context.ts";
-import { createRandom, EVENT_COLUMNS, makeClientEvents, toCopyText, toRows } from "./payloads.ts";
+import { createRandom, makeClientEvents, toRows } from "./payloads.ts";
 import { freePort, spawnChild, waitForHttp } from "./procs.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 
@@ -76,9 +77,11 @@ export interface XaddCeiling {
 export async function measureXaddCeiling(ctx: BenchContext): Promise<XaddCeiling> {
   const key = `${ctx.redisPrefix}bench:xadd-ceiling`;
   const rows = toRows(Bun.randomUUIDv7(), makeClientEvents(10_000, createRandom(7)));
-  const perEvent = rows.map((row) => JSON.stringify(row));
+  // Each row as a positional array in column order, about the size of a stream entry's event.
+  const tuples = rows.map((row) => Object.values(toJsonRecord(row)));
+  const perEvent = tuples.map((tuple) => JSON.stringify(tuple));
   const perBatch: string[] = [];
-  for (let i = 0; i < rows.length; i += 100) perBatch.push(JSON.stringify(rows.slice(i, i + 100)));
+  for (let i = 0; i < tuples.length; i += 100) perBatch.push(JSON.stringify(tuples.slice(i, i + 100)));
   const rounds = ctx.options.quick ? 5 : 15;
 
   const timeRounds = async (entries: string[], eventsPerEntry: number, pipelineSize: number) => {
@@ -124,15 +127,13 @@ async function copyOnce(ctx: BenchContext): Promise<{ rowsPerS: number; rows: nu
   const random = createRandom(11);
   const chunks: string[] = [];
   for (let done = 0; done < count; done += 10_000) {
-    chunks.push(toCopyText(toRows(projectId, makeClientEvents(Math.min(10_000, count - done), random))));
+    chunks.push(...toCopyChunks(toRows(projectId, makeClientEvents(Math.min(10_000, count - done), random))));
   }
   await ctx.sql.unsafe(`drop table if exists ${table}`);
   await ctx.sql.unsafe(`create table ${table} (like events including all)`);
   try {
     const started = performance.now();
-    const stream = (await ctx.sql
-      .unsafe(`copy ${table} (${EVENT_COLUMNS.join(", ")}) from stdin`)
-      .writable()) as Writable;
+    const stream = (await ctx.sql.unsafe(`copy ${table} (${EVENT_COLUMN_LIST}) from stdin`).writable()) as Writable;
     for (const chunk of chunks) {
       if (!stream.write(chunk)) await new Promise<void>((resolve) => stream.once("drain", () => resolve()));
     }

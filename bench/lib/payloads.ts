@@ -5,6 +5,8 @@
  * becomes one row (a fixed body replayed by wrk would otherwise be deduplicated to one row per id).
  */
 import { createHmac } from "node:crypto";
+import type { EventRow } from "../../server/db/events-columns.ts";
+import { parsePageUrl, parseReferrerHost, parseUserAgent } from "../../server/http/ingest/enrich.ts";
 
 export const USER_AGENT =
   "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
@@ -118,73 +120,38 @@ export function ingestBody(events: readonly ClientEvent[]): string {
   return JSON.stringify({ events });
 }
 
-/** A row as the worker stores it in `events`, in column order (see server/db/schema/events.ts). */
-export const EVENT_COLUMNS = [
-  "project_id",
-  "insert_id",
-  "event_name",
-  "distinct_id",
-  "session_id",
-  "properties",
-  "page_url",
-  "path",
-  "host",
-  "referrer",
-  "referrer_host",
-  "utm_source",
-  "utm_medium",
-  "utm_campaign",
-  "user_agent",
-  "browser",
-  "os",
-  "device",
-  "ip_hash",
-  "timestamp",
-  "received_at",
-] as const;
-
-export type EventRow = Array<string | null>;
-
-/** Enriches client events the way the ingest edge does (parsed URL parts, user agent, hashed IP). */
+/**
+ * Enriches client events the way the ingest edge does, with its own rules (URL parts, referrer host, parsed user
+ * agent), into `events` rows; the column order and the COPY encoding are the store's (server/db/events-columns.ts).
+ */
 export function toRows(projectId: string, events: readonly ClientEvent[]): EventRow[] {
   const ipHash = createHmac("sha256", "bench-key").update("127.0.0.1").digest("hex");
-  const receivedAt = new Date().toISOString();
+  const receivedAt = new Date();
+  const agent = parseUserAgent(USER_AGENT);
   return events.map((e) => {
-    const url = new URL(e.page_url);
-    const referrerHost = e.referrer ? new URL(e.referrer).host : null;
-    return [
+    const page = parsePageUrl(e.page_url);
+    return {
       projectId,
-      Bun.randomUUIDv7(),
-      e.event,
-      e.distinct_id,
-      e.session_id,
-      JSON.stringify(e.properties),
-      e.page_url,
-      url.pathname,
-      url.host,
-      e.referrer ?? null,
-      referrerHost,
-      url.searchParams.get("utm_source"),
-      url.searchParams.get("utm_medium"),
-      url.searchParams.get("utm_campaign"),
-      USER_AGENT,
-      "Chrome",
-      "macOS",
-      "desktop",
+      insertId: Bun.randomUUIDv7(),
+      eventName: e.event,
+      distinctId: e.distinct_id,
+      sessionId: e.session_id,
+      properties: e.properties,
+      pageUrl: e.page_url,
+      path: page.path,
+      host: page.host,
+      referrer: e.referrer ?? null,
+      referrerHost: parseReferrerHost(e.referrer ?? null),
+      utmSource: page.utmSource,
+      utmMedium: page.utmMedium,
+      utmCampaign: page.utmCampaign,
+      userAgent: USER_AGENT,
+      browser: agent.browser,
+      os: agent.os,
+      device: agent.device,
       ipHash,
-      e.timestamp,
+      timestamp: new Date(e.timestamp),
       receivedAt,
-    ];
+    };
   });
-}
-
-/** PostgreSQL COPY text format for rows (tab-separated, \N for null, backslash escapes). */
-export function toCopyText(rows: readonly EventRow[]): string {
-  const escapeCopy = (value: string | null) =>
-    value === null
-      ? "\\N"
-      : value.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
-  let out = "";
-  for (const row of rows) out += `${row.map(escapeCopy).join("\t")}\n`;
-  return out;
 }

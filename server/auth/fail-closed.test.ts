@@ -4,25 +4,15 @@
  * session store is an allowlist, so lost state signs people out rather than letting anyone in unchecked).
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { TRPCError } from "@trpc/server";
 import type { LoginResult } from "../../shared/auth.ts";
 import { createApp } from "../http/app.ts";
 import { anonymousCaller, callerWithToken, TEST_PASSWORD, testEmail } from "../test-support/auth.ts";
 import { type PrivateRedis, startPrivateRedis } from "../test-support/private-redis.ts";
 import { createTestServices, type TestServices } from "../test-support/services.ts";
+import { failure } from "../test-support/trpc-failure.ts";
 
 // Setting up databases (and PGlite or a private redis-server) can take several seconds on a busy machine.
 const HOOK_TIMEOUT_MS = 60_000;
-
-async function failure(promise: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error;
-    throw error;
-  }
-  throw new Error("expected the call to fail");
-}
 
 // While Redis is down each key-store call fails only after the client's reconnect attempts (~2-4 s).
 const OUTAGE_TIMEOUT_MS = 20_000;

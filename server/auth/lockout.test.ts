@@ -3,10 +3,10 @@
  * the per-IP request limit that shields the login procedure: parallel attempts are raced here directly.
  */
 import { afterAll, describe, expect, it } from "bun:test";
-import { loadTestServiceUrls } from "../env.ts";
 import { type KeyStore, MemoryKeyStore, RedisKeyStore } from "../infra/key-store.ts";
 import { connectRedis } from "../infra/redis.ts";
 import { deleteRedisPrefix } from "../test-support/services.ts";
+import { loadTestServiceUrls } from "../test-support/test-environment.ts";
 import {
   beginLoginAttempt,
   clearLoginAttempts,

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "bun:test";
-import { loadTestServiceUrls } from "../env.ts";
+import { loadTestServiceUrls } from "../test-support/test-environment.ts";
 import { MemoryPubSub, type PubSub, RedisPubSub } from "./pub-sub.ts";
 import { connectRedis } from "./redis.ts";
 

@@ -1,16 +1,15 @@
 /**
  * Test data for the analytics tests (not used by production code): a deterministic, realistic event set with the
  * shapes that break naive rollups (a session active in 24 different hours, sessions across UTC and +05:30 midnights,
- * a DST change, events without session or user, user agents parsed like the ingest edge does), and a writer that
- * stores events exactly as the pipeline does: INSERT ... ON CONFLICT DO NOTHING RETURNING, then applyRollups with
- * the returned rows, in one transaction.
+ * a DST change, events without session or user), enriched by the ingest edge's own rules, and a writer that stores
+ * them through the pipeline's own storeEvents.
  */
-import { UAParser } from "ua-parser-js";
 import type { Database } from "../db/client.ts";
-import { events } from "../db/schema/index.ts";
-import { applyRollups, rollupSourceColumns } from "../pipeline/rollups/apply-rollups.ts";
+import type { EventRow } from "../db/events-columns.ts";
+import { parsePageUrl, parseReferrerHost, parseUserAgent } from "../http/ingest/enrich.ts";
+import { storeEvents } from "../pipeline/store/store-events.ts";
 
-export type TestEvent = typeof events.$inferInsert;
+export type TestEvent = EventRow;
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -25,18 +24,6 @@ export const TEST_USER_AGENTS = [
 const PATHS = ["/", "/pricing", "/docs", "/docs/api", "/blog/launch", "/signup", "/login", "/checkout"];
 const REFERRERS = [null, null, "www.google.com", "news.ycombinator.com", "t.co", "duckduckgo.com"];
 const EVENT_NAMES = ["page_view", "page_view", "page_view", "button_click", "form_submit", "signup", "purchase"];
-
-/** Browser, OS and device type the way the ingest edge derives them (ua-parser-js; desktop when untyped). */
-export function parseTestUserAgent(userAgent: string): {
-  browser: string | null;
-  os: string | null;
-  device: string | null;
-} {
-  const result = UAParser(userAgent);
-  const browser = result.browser.name ?? null;
-  const os = result.os.name ?? null;
-  return { browser, os, device: result.device.type ?? (browser || os ? "desktop" : null) };
-}
 
 /** A small deterministic PRNG (mulberry32) so every run builds the same data. */
 export function seededRandom(seed: number): () => number {
@@ -69,6 +56,11 @@ export function testEvent(
 ): TestEvent {
   const userAgent = fields.userAgent ?? TEST_USER_AGENTS[0]!;
   insertCounter += 1;
+  const utm = fields.utmSource ? `?utm_source=${fields.utmSource}&utm_medium=social&utm_campaign=spring` : "";
+  const pageUrl = fields.path ? `https://shop.example.com${fields.path}${utm}` : null;
+  const referrer = fields.referrerHost ? `https://${fields.referrerHost}/` : null;
+  // The enriched columns come from ingest's own rules, so the tests see what production stores.
+  const page = parsePageUrl(pageUrl);
   return {
     projectId,
     insertId: `t-${insertCounter}-${Bun.randomUUIDv7()}`,
@@ -76,17 +68,19 @@ export function testEvent(
     distinctId: fields.distinctId ?? null,
     sessionId: fields.sessionId ?? null,
     properties: fields.properties ?? {},
-    pageUrl: fields.path ? `https://shop.example.com${fields.path}` : null,
-    path: fields.path ?? null,
-    host: fields.path ? "shop.example.com" : null,
-    referrer: fields.referrerHost ? `https://${fields.referrerHost}/` : null,
-    referrerHost: fields.referrerHost ?? null,
-    utmSource: fields.utmSource ?? null,
-    utmMedium: fields.utmSource ? "social" : null,
-    utmCampaign: fields.utmSource ? "spring" : null,
+    pageUrl,
+    path: page.path,
+    host: page.host,
+    referrer,
+    referrerHost: parseReferrerHost(referrer),
+    utmSource: page.utmSource,
+    utmMedium: page.utmMedium,
+    utmCampaign: page.utmCampaign,
     userAgent,
-    ...parseTestUserAgent(userAgent),
+    ...parseUserAgent(userAgent),
+    ipHash: null,
     timestamp: new Date(fields.at),
+    receivedAt: new Date(),
   };
 }
 
@@ -168,17 +162,11 @@ export function generateTestEvents(projectId: string, base: number, days: number
   return rows;
 }
 
-/** Stores events like the pipeline does, in batches of `batchSize`, rollups from the rows the INSERT added. */
+/** Stores events through the pipeline's own storeEvents, in batches of `batchSize`; returns how many were new. */
 export async function storeTestEvents(db: Database, rows: readonly TestEvent[], batchSize = 100): Promise<number> {
   let added = 0;
-  for (let i = 0; i < rows.length; i += batchSize) {
-    const batch = rows.slice(i, i + batchSize);
-    added += await db.transaction(async (tx) => {
-      const inserted = await tx.insert(events).values(batch).onConflictDoNothing().returning(rollupSourceColumns);
-      await applyRollups(tx as unknown as Database, inserted);
-      return inserted.length;
-    });
-  }
+  for (let i = 0; i < rows.length; i += batchSize)
+    added += (await storeEvents(db, rows.slice(i, i + batchSize))).length;
   return added;
 }
 

@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
-import { loadTestBrowserSettings } from "../env.ts";
+import { loadTestBrowserSettings } from "./test-environment.ts";
 
 const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
 

@@ -8,10 +8,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import postgres from "postgres";
-import { type Config, loadTestServiceUrls, parseConfig } from "../env.ts";
+import { type Config, parseConfig } from "../env.ts";
 import { type RunningServer, startHttpServer } from "../http/serve.ts";
 import { createLogger } from "../logger.ts";
 import { createServices, type Services } from "../services.ts";
+import { loadTestServiceUrls } from "./test-environment.ts";
 
 const randomSuffix = () => Bun.randomUUIDv7().replaceAll("-", "").slice(-16);
 

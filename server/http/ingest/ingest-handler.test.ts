@@ -389,6 +389,9 @@ describe("POST /api/v1/events/ingest over a real socket (the native route)", () 
       expect(await ok.json()).toEqual({ accepted: 2, rejected: [] });
       expect(ok.headers.get("x-content-type-options")).toBe("nosniff");
       expect(ok.headers.get("access-control-allow-origin")).toBe("*");
+      const viaApp = await postEvents(makeEvents(1));
+      for (const name of ["content-security-policy", "x-frame-options", "referrer-policy", "x-content-type-options"])
+        expect({ name, value: viaApp.headers.get(name) }).toEqual({ name, value: ok.headers.get(name) });
       const preflight = await fetch(url, {
         method: "OPTIONS",
         headers: { origin: "https://site.example", "access-control-request-method": "POST" },

@@ -17,6 +17,7 @@ import type { Config } from "../../env.ts";
 import type { Logger } from "../../logger.ts";
 import { type BatchContext, encodeBodyBatch, encodeEventBatch } from "../../pipeline/entry/event-batch.ts";
 import { type EventQueue, QueueUnavailable } from "../../pipeline/sink/event-queue.ts";
+import { API_SECURITY_HEADERS } from "../middleware/security-headers.ts";
 import type { ApiKeyCache, IngestProject } from "./api-key-cache.ts";
 import { KeyLookupUnavailable } from "./api-key-cache.ts";
 import { type IpHasher, parseUserAgent } from "./enrich.ts";
@@ -26,17 +27,7 @@ import { checkEnvelope, needsCleaning, type RejectedEvent, validateEvents } from
 
 export const INGEST_PATH = "/api/v1/events/ingest";
 
-/**
- * Security headers for a JSON API answer (the app's middleware does not run on the native route): nothing here is
- * ever a document, so the policy allows nothing.
- */
-const API_SECURITY_HEADERS = {
-  "content-security-policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
-  "x-content-type-options": "nosniff",
-  "x-frame-options": "DENY",
-  "referrer-policy": "no-referrer",
-} as const;
-
+// The app's middleware does not run on the native route: the answers carry the API's security headers themselves.
 const CORS_HEADERS = {
   ...API_SECURITY_HEADERS,
   "access-control-allow-origin": "*",

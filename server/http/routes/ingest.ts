@@ -18,7 +18,7 @@ import { ApiKeyCache } from "../ingest/api-key-cache.ts";
 import { IpHasher } from "../ingest/enrich.ts";
 import { createIngestHandler, type IngestHandler } from "../ingest/ingest-handler.ts";
 import { IngestRateLimiter } from "../ingest/rate-limiter.ts";
-import { getClientIp } from "../middleware/client-ip.ts";
+import { getClientIp, proxiedClientIp } from "../middleware/client-ip.ts";
 
 export interface IngestEndpoint {
   handler: IngestHandler;
@@ -29,18 +29,9 @@ export interface IngestEndpoint {
   };
 }
 
-/**
- * The client address for a native route, by the same rule as `getClientIp` (server/http/middleware/client-ip.ts), which needs
- * a Hono context: with TRUST_PROXY the right-most X-Forwarded-For entry, otherwise the socket's address.
- */
+/** The client address for a native route, by getClientIp's rule (server/http/middleware/client-ip.ts). */
 function clientIpOf(request: Request, server: Server<unknown>, trustProxy: boolean): string {
-  if (trustProxy) {
-    const last = request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim();
-    if (last) return last;
-    const realIp = request.headers.get("x-real-ip")?.trim();
-    if (realIp) return realIp;
-  }
-  return server.requestIP(request)?.address ?? "unknown";
+  return (trustProxy && proxiedClientIp(request.headers)) || (server.requestIP(request)?.address ?? "unknown");
 }
 
 export function createIngestEndpoint(services: Services): IngestEndpoint {

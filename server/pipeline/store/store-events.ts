@@ -14,16 +14,22 @@ import { is, sql } from "drizzle-orm";
 import { PostgresJsTransaction } from "drizzle-orm/postgres-js";
 import type { TransactionSql } from "postgres";
 import { type Database, queryRows } from "../../db/client.ts";
-import type { events } from "../../db/schema/index.ts";
+import {
+  EVENT_COLUMN_LIST,
+  type EventRow,
+  JSON_RECORD_TYPES,
+  JSON_RECORD_VALUES,
+  toCopyChunks,
+  toJsonRecord,
+} from "../../db/events-columns.ts";
 import { applyRollups } from "../rollups/apply-rollups.ts";
 
-/** A full `events` row. */
-export type EventRow = typeof events.$inferSelect;
+export type { EventRow };
 
 type EventKey = { project_id: string; insert_id: string };
 
-const COLUMNS = `project_id, insert_id, event_name, distinct_id, session_id, properties, page_url, path, host, referrer,
-  referrer_host, utm_source, utm_medium, utm_campaign, user_agent, browser, os, device, ip_hash, "timestamp", received_at`;
+// The column order and both row encodings live in db/events-columns.ts (COPY is positional).
+const COLUMNS = EVENT_COLUMN_LIST;
 
 /**
  * Inserts the rows that are new, updates the rollups for them, and returns them (the others were duplicates).
@@ -124,14 +130,8 @@ async function insertByJson(tx: Database, rows: readonly EventRow[]): Promise<Ev
   return queryRows<EventKey>(
     tx,
     sql`with input as materialized (
-          select project_id, insert_id, event_name, distinct_id, session_id, coalesce(properties, '{}'::jsonb),
-            page_url, path, host, referrer, referrer_host, utm_source, utm_medium, utm_campaign, user_agent, browser,
-            os, device, ip_hash, 'epoch'::timestamptz + ts * interval '1 millisecond',
-            'epoch'::timestamptz + received * interval '1 millisecond'
-          from json_to_recordset(${JSON.stringify(rows.map(toRecord))}::json) as r(project_id uuid, insert_id text,
-            event_name text, distinct_id text, session_id text, properties jsonb, page_url text, path text, host text,
-            referrer text, referrer_host text, utm_source text, utm_medium text, utm_campaign text, user_agent text,
-            browser text, os text, device text, ip_hash text, ts double precision, received double precision)
+          select ${sql.raw(JSON_RECORD_VALUES)}
+          from json_to_recordset(${JSON.stringify(rows.map(toJsonRecord))}::json) as r(${sql.raw(JSON_RECORD_TYPES)})
         ),
         added as (
           insert into events (${sql.raw(COLUMNS)}) select * from input
@@ -142,104 +142,6 @@ async function insertByJson(tx: Database, rows: readonly EventRow[]): Promise<Ev
          where not exists (select 1 from added a where a.project_id = i.project_id and a.insert_id = i.insert_id)`,
   );
 }
-
-const COPY_SPECIAL = /[\\\t\n\r]/;
-const COPY_SPECIAL_ALL = /[\\\t\n\r]/g;
-const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
-
-/** A value in COPY's text format: \N for null, and the four characters that carry meaning escaped. */
-function copyField(value: string | null): string {
-  if (value === null) return "\\N";
-  return COPY_SPECIAL.test(value) ? value.replace(COPY_SPECIAL_ALL, (c) => COPY_ESCAPES[c]!) : value;
-}
-
-/**
- * Rows in COPY's text format, columns in the order of COLUMNS, in chunks of about COPY_CHUNK_CHARS: each chunk
- * becomes a Buffer and a CopyData message of its own. One string for a whole transaction (1-2 MB) cost 0.5-0.9 µs
- * per row in Buffer.from alone, nearly all of it the fresh large allocation (and again in the driver's message
- * copy); 64 KB chunks reuse memory the allocator already has (0.13 µs per row, measured in isolation).
- */
-export function toCopyChunks(rows: readonly EventRow[]): string[] {
-  const chunks: string[] = [];
-  let lines: string[] = [];
-  let chars = 0;
-  // The events of one request share their receipt time (one Date) and their client's fields (user agent and its
-  // parts, IP hash): each is formatted once per run of rows that share it.
-  let receivedAt: Date | null = null;
-  let receivedText = "";
-  let client: EventRow | null = null;
-  let clientText = "";
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    if (r.receivedAt !== receivedAt) [receivedAt, receivedText] = [r.receivedAt, r.receivedAt.toISOString()];
-    if (
-      client === null ||
-      r.userAgent !== client.userAgent ||
-      r.browser !== client.browser ||
-      r.os !== client.os ||
-      r.device !== client.device ||
-      r.ipHash !== client.ipHash
-    ) {
-      client = r;
-      clientText =
-        copyField(r.userAgent) +
-        "\t" +
-        copyField(r.browser) +
-        "\t" +
-        copyField(r.os) +
-        "\t" +
-        copyField(r.device) +
-        "\t" +
-        copyField(r.ipHash);
-    }
-    const line =
-      copyField(r.projectId) +
-      "\t" +
-      copyField(r.insertId) +
-      "\t" +
-      copyField(r.eventName) +
-      "\t" +
-      copyField(r.distinctId) +
-      "\t" +
-      copyField(r.sessionId) +
-      "\t" +
-      copyField(JSON.stringify(r.properties ?? {})) +
-      "\t" +
-      copyField(r.pageUrl) +
-      "\t" +
-      copyField(r.path) +
-      "\t" +
-      copyField(r.host) +
-      "\t" +
-      copyField(r.referrer) +
-      "\t" +
-      copyField(r.referrerHost) +
-      "\t" +
-      copyField(r.utmSource) +
-      "\t" +
-      copyField(r.utmMedium) +
-      "\t" +
-      copyField(r.utmCampaign) +
-      "\t" +
-      clientText +
-      "\t" +
-      r.timestamp.toISOString() +
-      "\t" +
-      receivedText +
-      "\n";
-    lines.push(line);
-    chars += line.length;
-    if (chars >= COPY_CHUNK_CHARS) {
-      chunks.push(lines.join(""));
-      lines = [];
-      chars = 0;
-    }
-  }
-  if (lines.length > 0) chunks.push(lines.join(""));
-  return chunks;
-}
-
-const COPY_CHUNK_CHARS = 64 * 1024;
 
 /** Sorted rows without the later copies of a key (a batch holding one event twice stores and counts it once). */
 function firstOfEachKey(sorted: EventRow[]): EventRow[] {
@@ -257,32 +159,6 @@ function firstOfEachKey(sorted: EventRow[]): EventRow[] {
 function byKey(a: EventRow, b: EventRow): number {
   if (a.projectId !== b.projectId) return a.projectId < b.projectId ? -1 : 1;
   return a.insertId < b.insertId ? -1 : a.insertId > b.insertId ? 1 : 0;
-}
-
-function toRecord(row: EventRow) {
-  return {
-    project_id: row.projectId,
-    insert_id: row.insertId,
-    event_name: row.eventName,
-    distinct_id: row.distinctId,
-    session_id: row.sessionId,
-    properties: row.properties,
-    page_url: row.pageUrl,
-    path: row.path,
-    host: row.host,
-    referrer: row.referrer,
-    referrer_host: row.referrerHost,
-    utm_source: row.utmSource,
-    utm_medium: row.utmMedium,
-    utm_campaign: row.utmCampaign,
-    user_agent: row.userAgent,
-    browser: row.browser,
-    os: row.os,
-    device: row.device,
-    ip_hash: row.ipHash,
-    ts: row.timestamp.getTime(),
-    received: row.receivedAt.getTime(),
-  };
 }
 
 /** The rows whose keys are not among `keys` (rows hold each key once). */

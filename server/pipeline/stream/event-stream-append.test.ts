@@ -6,10 +6,10 @@
  * 2 s on a Redis that does not answer, and come back by itself when Redis does.
  */
 import { afterAll, describe, expect, it } from "bun:test";
-import { loadTestServiceUrls } from "../../env.ts";
 import { connectRedis } from "../../infra/redis.ts";
 import { startPrivateRedis } from "../../test-support/private-redis.ts";
 import { deleteRedisPrefix } from "../../test-support/services.ts";
+import { loadTestServiceUrls } from "../../test-support/test-environment.ts";
 import { nativeUrlOf, RedisEventStream } from "./event-stream.ts";
 
 const redisUrl = loadTestServiceUrls().redis;

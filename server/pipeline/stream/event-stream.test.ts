@@ -1,8 +1,8 @@
 import { heapSize } from "bun:jsc";
 import { afterAll, describe, expect, it } from "bun:test";
-import { loadTestServiceUrls } from "../../env.ts";
 import { connectRedis } from "../../infra/redis.ts";
 import { deleteRedisPrefix } from "../../test-support/services.ts";
+import { loadTestServiceUrls } from "../../test-support/test-environment.ts";
 import { type EventStream, MemoryEventStream, RedisEventStream } from "./event-stream.ts";
 
 const redisUrl = loadTestServiceUrls().redis;

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { TRPCError } from "@trpc/server";
 import { type SQL, sql } from "drizzle-orm";
 import type { ZodError } from "zod";
 import { type AnalyticsFilter, encodePageCursor } from "../../../../shared/analytics.ts";
@@ -13,6 +12,7 @@ import {
 } from "../../../test-support/analytics-test-data.ts";
 import { registerAndSignIn, type SignedInUser } from "../../../test-support/auth.ts";
 import { createTestServices, type TestServices } from "../../../test-support/services.ts";
+import { failure } from "../../../test-support/trpc-failure.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -26,16 +26,6 @@ let t: TestServices;
 let owner: SignedInUser;
 let stranger: SignedInUser;
 let projectId: string;
-
-async function failure(promise: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error;
-    throw error;
-  }
-  throw new Error("expected the call to fail");
-}
 
 // Reference answers, straight from the raw events -----------------------------------------------------------------
 

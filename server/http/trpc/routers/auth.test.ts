@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
 import { ZodError } from "zod";
 import { LOGIN_FAILED_MESSAGE } from "../../../../shared/auth.ts";
@@ -15,19 +14,10 @@ import {
   testPasswordHasher,
 } from "../../../test-support/auth.ts";
 import { createTestServices, type TestServices } from "../../../test-support/services.ts";
+import { failure } from "../../../test-support/trpc-failure.ts";
 
 // Setting up databases (and PGlite or a private redis-server) can take several seconds on a busy machine.
 const HOOK_TIMEOUT_MS = 60_000;
-
-async function failure(promise: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error;
-    throw error;
-  }
-  throw new Error("expected the call to fail");
-}
 
 function setCookies(headers: Headers): Map<string, string> {
   return new Map(headers.getSetCookie().map((cookie) => [cookie.slice(0, cookie.indexOf("=")), cookie]));

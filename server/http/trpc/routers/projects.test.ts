@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { TRPCError } from "@trpc/server";
 import { eq, sql } from "drizzle-orm";
 import { ZodError } from "zod";
 import { API_KEY_CHANGES_CHANNEL, apiKeyChangedKey, hashApiKey } from "../../../auth/api-keys.ts";
@@ -9,19 +8,10 @@ import { type EventRow, storeEvents } from "../../../pipeline/store/store-events
 import { findProjectByApiKeyHash } from "../../../queries/projects/find-project-by-api-key-hash.ts";
 import { anonymousCaller, registerAndSignIn, type SignedInUser } from "../../../test-support/auth.ts";
 import { createTestServices, type TestServices } from "../../../test-support/services.ts";
+import { failure } from "../../../test-support/trpc-failure.ts";
 
 // Setting up databases (and PGlite or a private redis-server) can take several seconds on a busy machine.
 const HOOK_TIMEOUT_MS = 60_000;
-
-async function failure(promise: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error;
-    throw error;
-  }
-  throw new Error("expected the call to fail");
-}
 
 let t: TestServices;
 let owner: SignedInUser;

@@ -1,22 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
 import { events, projects } from "../../../db/schema/index.ts";
 import { anonymousCaller, callerWithToken, registerAndSignIn, type SignedInUser } from "../../../test-support/auth.ts";
 import { createTestServices, type TestServices } from "../../../test-support/services.ts";
+import { failure } from "../../../test-support/trpc-failure.ts";
 
 // Setting up databases (and PGlite or a private redis-server) can take several seconds on a busy machine.
 const HOOK_TIMEOUT_MS = 60_000;
-
-async function failure(promise: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error;
-    throw error;
-  }
-  throw new Error("expected the call to fail");
-}
 
 const NEW_PASSWORD = "Another-Secret-42";
 
