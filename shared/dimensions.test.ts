@@ -48,6 +48,13 @@ beforeAll(async () => {
       sessionId: `s-${i}`,
       distinctId: `u-${i}`,
       timestamp: new Date(BASE + (10 + i) * HOUR + 7 * 60_000),
+      receivedAt: new Date(),
+      properties: {},
+      pageUrl: null,
+      host: null,
+      referrer: null,
+      userAgent: null,
+      ipHash: null,
     };
     for (const d of DIMENSIONS) row[d.field] = sampleValue(d.name, which);
     return row as TestEvent;
