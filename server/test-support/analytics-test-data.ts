@@ -8,7 +8,7 @@
 import { UAParser } from "ua-parser-js";
 import type { Database } from "../db/client.ts";
 import { events } from "../db/schema/index.ts";
-import { applyRollups, rollupSourceColumns } from "../pipeline/rollups/apply-rollups.ts";
+import { applyRollups, type RollupSourceRow } from "../pipeline/rollups/apply-rollups.ts";
 
 export type TestEvent = typeof events.$inferInsert;
 
@@ -167,6 +167,23 @@ export function generateTestEvents(projectId: string, base: number, days: number
   }
   return rows;
 }
+
+/** The columns applyRollups reads, as this writer's RETURNING list (the pipeline's own COPY path returns them too). */
+const rollupSourceColumns = {
+  projectId: events.projectId,
+  eventName: events.eventName,
+  distinctId: events.distinctId,
+  sessionId: events.sessionId,
+  path: events.path,
+  referrerHost: events.referrerHost,
+  utmSource: events.utmSource,
+  utmMedium: events.utmMedium,
+  utmCampaign: events.utmCampaign,
+  browser: events.browser,
+  os: events.os,
+  device: events.device,
+  timestamp: events.timestamp,
+} satisfies Record<keyof RollupSourceRow, unknown>;
 
 /** Stores events like the pipeline does, in batches of `batchSize`, rollups from the rows the INSERT added. */
 export async function storeTestEvents(db: Database, rows: readonly TestEvent[], batchSize = 100): Promise<number> {
