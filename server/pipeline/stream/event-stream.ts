@@ -3,7 +3,7 @@
  * in-process stream with the same semantics in embedded mode. One entry per accepted ingest request (a whole batch),
  * never one per event.
  *
- * Invariants (see shared/RELIABILITY-NOTES):
+ * Invariants:
  * - An entry stays in its consumer's pending list until `ack`; the worker acks only after the PostgreSQL COMMIT.
  * - `deliveries` counts how often an entry was handed out (first read = 1); after a few, the worker moves it to the
  *   dead-letter stream with a reason (`deadLetter` adds it there and acks it in one step).
