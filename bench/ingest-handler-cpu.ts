@@ -19,7 +19,8 @@ import { IngestRateLimiter } from "../server/http/ingest/rate-limiter.ts";
 import { connectRedis } from "../server/infra/redis.ts";
 import { createLogger } from "../server/logger.ts";
 import { EventQueue } from "../server/pipeline/sink/event-queue.ts";
-import { type EventStream, RedisEventStream } from "../server/pipeline/stream/event-stream.ts";
+import type { EventStream } from "../server/pipeline/stream/event-stream.ts";
+import { RedisEventStream } from "../server/pipeline/stream/redis-event-stream.ts";
 import { ingestBody, makeClientEvents, USER_AGENT } from "./lib/payloads.ts";
 
 const mode = process.argv[2] ?? "redis";

@@ -282,7 +282,7 @@ async function seedDirect(options: {
     // and the benchmark measured 1 M-event queries 3-10x slower than after autovacuum caught up.
     process.stderr.write("vacuum analyze...\n");
     await sql.unsafe(
-      "vacuum (analyze) events, analytics_rollups, analytics_user_rollups, analytics_sessions, analytics_users, analytics_user_sessions, event_rollups_hourly",
+      "vacuum (analyze) events, analytics_rollups, analytics_user_rollups, analytics_sessions, analytics_users, analytics_user_sessions",
     );
     console.log(
       `seed: wrote ${done.toLocaleString("en-US")} events over ${options.days} days into project ${project.id} ` +

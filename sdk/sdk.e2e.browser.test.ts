@@ -18,7 +18,7 @@ import { generateApiKey } from "../server/auth/api-keys.ts";
 import { events } from "../server/db/schema/index.ts";
 import { createApp } from "../server/http/app.ts";
 import { sdkAssetRoutes } from "../server/http/static/sdk-assets.ts";
-import { runWorker, type StoppableWorker } from "../server/pipeline/worker/boot.ts";
+import { bootWorker, type StoppableWorker } from "../server/pipeline/worker/boot.ts";
 import { createProject } from "../server/queries/projects/create-project.ts";
 import { createUser } from "../server/queries/users/create-user.ts";
 import { launchChromium, shouldSkipBrowserTests } from "../server/test-support/browser.ts";
@@ -144,7 +144,7 @@ describe.skipIf(skip)("sdk against the real server", () => {
       apiKeyPrefix: otherKey.apiKeyPrefix,
     });
     otherSiteKey = otherKey.apiKey;
-    worker = await runWorker(env.services, { consumer: "sdk-e2e" });
+    worker = await bootWorker(env.services, { consumer: "sdk-e2e" });
     distDir = await mkdtemp(path.join(tmpdir(), "sdk-e2e-dist-"));
     await buildSdk(distDir);
     api = startApi(distDir);

@@ -9,7 +9,7 @@
 import { runDeadLetters, USAGE } from "./admin/dead-letters.ts";
 import { type Config, ConfigError, loadConfig } from "./env.ts";
 import { connectRedis } from "./infra/redis.ts";
-import { RedisEventStream } from "./pipeline/stream/event-stream.ts";
+import { RedisEventStream } from "./pipeline/stream/redis-event-stream.ts";
 
 async function main(args: string[]): Promise<number> {
   const [group, ...rest] = args;

@@ -9,7 +9,7 @@
 import { type Config, ConfigError, isEmbedded, loadConfig } from "./env.ts";
 import { startHttpServer } from "./http/serve.ts";
 import { createLogger } from "./logger.ts";
-import { runWorker, spawnWorkerProcess } from "./pipeline/worker/boot.ts";
+import { bootWorker, spawnWorkerProcess } from "./pipeline/worker/boot.ts";
 import { createServices } from "./services.ts";
 
 const COMMANDS = ["start", "server", "worker", "migrate"] as const;
@@ -57,7 +57,7 @@ async function main(command: Command) {
   }
 
   if (command === "worker" || (command === "start" && !config.REDIS_URL)) {
-    const worker = await runWorker(services);
+    const worker = await bootWorker(services);
     stops.push(worker.stop);
   } else if (command === "start") {
     const worker = spawnWorkerProcess(logger);

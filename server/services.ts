@@ -20,7 +20,9 @@ import {
   RedisStoredEventsCounter,
   type StoredEventsCounter,
 } from "./metrics/stored-events-counter.ts";
-import { type EventStream, MemoryEventStream, RedisEventStream } from "./pipeline/stream/event-stream.ts";
+import type { EventStream } from "./pipeline/stream/event-stream.ts";
+import { MemoryEventStream } from "./pipeline/stream/memory-event-stream.ts";
+import { RedisEventStream } from "./pipeline/stream/redis-event-stream.ts";
 import { resolveSecretKey } from "./secret-key.ts";
 
 export interface Services {

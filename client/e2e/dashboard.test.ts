@@ -16,7 +16,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { buildClient, isClientBuildCurrent } from "../../scripts/build-client.ts";
 import { endUserSessions } from "../../server/auth/sessions.ts";
 import type { RunningServer } from "../../server/http/serve.ts";
-import { runWorker, type StoppableWorker } from "../../server/pipeline/worker/boot.ts";
+import { bootWorker, type StoppableWorker } from "../../server/pipeline/worker/boot.ts";
 import { launchChromium, shouldSkipBrowserTests } from "../../server/test-support/browser.ts";
 import { createTestServices, startTestServer, type TestServices } from "../../server/test-support/services.ts";
 import { findA11yViolations } from "./axe.ts";
@@ -103,7 +103,7 @@ describe.skipIf(skip)("dashboard in the browser", () => {
     if (!(await isClientBuildCurrent())) await buildClient({ quiet: true });
     test = await createTestServices();
     server = startTestServer(test.services);
-    worker = await runWorker(test.services, { consumer: "e2e-dashboard" });
+    worker = await bootWorker(test.services, { consumer: "e2e-dashboard" });
     browser = await launchChromium();
     context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 900 } });
     page = await context.newPage();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import path from "node:path";
 import type { RunningServer } from "../http/serve.ts";
-import { startWorker } from "../pipeline/worker/run-worker.ts";
+import { startWorkerLoop } from "../pipeline/worker/worker-loop.ts";
 import {
   countEvents,
   createTestProject,
@@ -73,7 +73,7 @@ async function ingestedEntry(events: unknown[]): Promise<string> {
 
 async function storeWithWorker(expected: number) {
   const { db, stream, pubsub, logger } = t.services;
-  const worker = startWorker(
+  const worker = startWorkerLoop(
     { db, stream, pubsub, logger },
     { consumer: `w-${Bun.randomUUIDv7()}`, batchSize: 50, blockMs: 100 },
   );

@@ -17,8 +17,9 @@ import { dimensionSql, filtersSql } from "./event-filter-sql.ts";
 import { splitRange } from "./range-pieces.ts";
 import {
   ALL_DIMENSION,
-  CHUNK_BITS,
   DIMENSION_SIZES,
+  memberBitSql,
+  memberChunkSql,
   ROLLUP_DIMENSIONS,
   TOTAL_SIZES,
   USER_DIMENSION_SIZES,
@@ -245,9 +246,8 @@ function rollupStatsSql(
   const rolledValue = only?.asTotals ? sql`''::text` : sql`r.value`;
   const rolledFilter = only ? sql`r.value = ${only.value}::text` : sql`true`;
   // A raw member as a one-bit chunk, so raw edges and rollups merge by plain aggregation (no join on chunks).
-  const memberBit = (num: SQL) =>
-    sql`(${sql.raw(`B'1'::bit(${CHUNK_BITS})`)} >> (${num} % ${sql.raw(String(CHUNK_BITS))})::int)::bit varying`;
-  const memberChunk = (num: SQL) => sql`(${num} / ${sql.raw(String(CHUNK_BITS))})::int`;
+  const memberBit = memberBitSql;
+  const memberChunk = memberChunkSql;
   const usersCtes = withUsers
     ? sql`,
     raw_users as materialized (

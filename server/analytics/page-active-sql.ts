@@ -18,7 +18,7 @@ import type { AnalyticsFilter, PageCursor } from "../../shared/analytics.ts";
 import { filtersSql } from "./event-filter-sql.ts";
 import { groupedStatsSql, rawEventsSql } from "./grouped-stats-sql.ts";
 import { splitRange } from "./range-pieces.ts";
-import { ALL_DIMENSION, CHUNK_BITS, TOTAL_SIZES, USER_TOTAL_SIZES } from "./rollup-layout.ts";
+import { ALL_DIMENSION, memberBitPositionSql, memberChunkSql, TOTAL_SIZES, USER_TOTAL_SIZES } from "./rollup-layout.ts";
 
 export interface PageActiveOptions {
   kind: "sessions" | "users";
@@ -120,7 +120,7 @@ export function pageActiveSql(options: PageActiveOptions): SQL {
          where m.project_id = ${projectId}::uuid
            and m.last_seen >= ${iso(from)}::timestamptz and m.first_seen < ${iso(to)}::timestamptz
            and (exists (select 1 from rolled r
-                         where r.chunk = m.num / ${CHUNK_BITS} and get_bit(r.bits, (m.num % ${CHUNK_BITS})::int) = 1)
+                         where r.chunk = ${memberChunkSql(sql`m.num`)} and get_bit(r.bits, ${memberBitPositionSql(sql`m.num`)}) = 1)
                 or m.num in (select num from raw_nums))
            and ${keyset}
          order by ${order}

@@ -4,6 +4,7 @@
  * mean: it needs a migration that rebuilds the rollups. A dimension newly marked `rolledUp` in the dimension table
  * needs a backfill of its rows from the stored events (the readers only trust rollups of a complete dimension).
  */
+import { type SQL, sql } from "drizzle-orm";
 import { DIMENSIONS, type RolledUpDimensionRow } from "../../shared/dimensions.ts";
 
 /** Bits per stored chunk of a session/user set: 512 bytes, below PostgreSQL's TOAST threshold. */
@@ -52,4 +53,49 @@ export const USER_KIND = 1;
 export function bucketStart(ms: number, size: number): number {
   const length = size * 60_000;
   return Math.floor(ms / length) * length;
+}
+
+/**
+ * How a session or user num is stored: in chunk `num / CHUNK_BITS` of its bucket's set, as bit `num % CHUNK_BITS`
+ * of that chunk, bit 0 the leftmost (PostgreSQL's bit-string order). The writer (applyRollups) and the readers
+ * (server/analytics) encode through these, in JS and in SQL.
+ */
+export function chunkOf(num: number): number {
+  return Math.floor(num / CHUNK_BITS);
+}
+
+/** The bit position of `num` inside its chunk (see chunkOf). */
+export function bitOf(num: number): number {
+  return num % CHUNK_BITS;
+}
+
+/** A chunk's bitmap as PostgreSQL's hex bit-string input (`('x' || hex)::bit(CHUNK_BITS)`), from bit positions. */
+export function chunkHex(positions: Iterable<number>): string {
+  const bytes = new Uint8Array(CHUNK_BITS / 8);
+  for (const position of positions) bytes[position >> 3]! |= 0x80 >> (position & 7);
+  return Buffer.from(bytes.buffer).toString("hex");
+}
+
+/** CHUNK_BITS as an SQL literal (not a parameter), so PostgreSQL folds what it is used in once per statement. */
+export const CHUNK_BITS_SQL = sql.raw(String(CHUNK_BITS));
+
+/**
+ * A chunk with only its first bit set; `>> bit` moves the bit to `bit`. A literal, so PostgreSQL folds it once per
+ * statement instead of building a 4,096-bit string per member.
+ */
+export const FIRST_BIT_SQL = sql.raw(`B'1'::bit(${CHUNK_BITS})`);
+
+/** SQL: the chunk holding the member `num` (chunkOf). */
+export function memberChunkSql(num: SQL): SQL {
+  return sql`(${num} / ${CHUNK_BITS_SQL})::int`;
+}
+
+/** SQL: the bit position of the member `num` inside its chunk (bitOf), for get_bit. */
+export function memberBitPositionSql(num: SQL): SQL {
+  return sql`(${num} % ${CHUNK_BITS_SQL})::int`;
+}
+
+/** SQL: the member `num` as a chunk with its one bit set (bitOf), as bit varying so it ORs with stored chunks. */
+export function memberBitSql(num: SQL): SQL {
+  return sql`(${FIRST_BIT_SQL} >> ${memberBitPositionSql(num)})::bit varying`;
 }

@@ -17,7 +17,7 @@ describe("migrateDatabase", () => {
         sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
       );
       expect(tables.map((t) => t.table_name)).toEqual(
-        expect.arrayContaining(["users", "projects", "events", "event_rollups_hourly"]),
+        expect.arrayContaining(["users", "projects", "events", "analytics_rollups"]),
       );
     } finally {
       await Promise.all(handles.map((handle) => handle.close()));

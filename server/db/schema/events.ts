@@ -1,4 +1,4 @@
-import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 /**
  * Raw events, append-only. `(project_id, insert_id)` is the dedupe key: the worker and the direct-write fallback
@@ -41,23 +41,5 @@ export const events = pgTable(
     // raw events; these let such a filter scan only the matching rows of the range instead of the whole range.
     index("events_project_path_timestamp_idx").on(table.projectId, table.path, table.timestamp),
     index("events_project_event_timestamp_idx").on(table.projectId, table.eventName, table.timestamp),
-  ],
-);
-
-/**
- * Hourly counts per event name, maintained incrementally by the worker from the rows an insert actually added
- * (so redelivery counts nothing twice) and including late events. Counts are additive across hours; unique
- * sessions/users are not, and are served elsewhere (see the analytics queries).
- */
-export const eventRollupsHourly = pgTable(
-  "event_rollups_hourly",
-  {
-    projectId: uuid().notNull(),
-    hour: timestamp({ withTimezone: true }).notNull(),
-    eventName: text().notNull(),
-    count: bigint({ mode: "number" }).notNull().default(0),
-  },
-  (table) => [
-    primaryKey({ name: "event_rollups_hourly_pkey", columns: [table.projectId, table.hour, table.eventName] }),
   ],
 );

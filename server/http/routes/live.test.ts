@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { startSession } from "../../auth/sessions.ts";
 import { issueWsTicket } from "../../auth/ws-ticket.ts";
 import { liveChannel } from "../../pipeline/worker/publish-stored-events.ts";
-import { type RunningWorker, startWorker } from "../../pipeline/worker/run-worker.ts";
+import { type RunningWorker, startWorkerLoop } from "../../pipeline/worker/worker-loop.ts";
 import { createTestProject, makeEvents, type TestProject } from "../../test-support/ingest-fixtures.ts";
 import { createTestServices, startTestServer, type TestServices } from "../../test-support/services.ts";
 import { LiveHub, type LiveSocket } from "../live/live-hub.ts";
@@ -20,7 +20,7 @@ beforeAll(async () => {
   t = await createTestServices({ CORS_ORIGINS: DASHBOARD });
   server = startTestServer(t.services);
   const { db, stream, pubsub, logger } = t.services;
-  worker = startWorker({ db, stream, pubsub, logger }, { consumer: "live-test", batchSize: 50, blockMs: 200 });
+  worker = startWorkerLoop({ db, stream, pubsub, logger }, { consumer: "live-test", batchSize: 50, blockMs: 200 });
   owner = await createTestProject(db);
   other = await createTestProject(db);
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { runWorker } from "../../pipeline/worker/boot.ts";
-import { startWorker } from "../../pipeline/worker/run-worker.ts";
+import { bootWorker } from "../../pipeline/worker/boot.ts";
+import { startWorkerLoop } from "../../pipeline/worker/worker-loop.ts";
 import {
   countEvents,
   createTestProject,
@@ -101,7 +101,7 @@ describe("GET /api/v1/metrics", () => {
     expect(value(queued, "analytics_stream_lag_seconds")).toBeGreaterThanOrEqual(0.05);
 
     const { db, stream, pubsub, logger } = t.services;
-    const worker = startWorker(
+    const worker = startWorkerLoop(
       { db, stream, pubsub, logger, storedEvents: t.services.metrics.storedEvents },
       { consumer: "metrics-test", batchSize: 50, blockMs: 100, maxDeliveries: 1 },
     );
@@ -175,7 +175,7 @@ describe("GET /api/v1/metrics in embedded mode", () => {
   it("counts what the in-process worker stored", async () => {
     const embedded = await createTestServices({}, { redis: false });
     const local = startTestServer(embedded.services);
-    const worker = await runWorker(embedded.services);
+    const worker = await bootWorker(embedded.services);
     try {
       const { apiKey, projectId } = await createTestProject(embedded.services.db);
       const res = await fetch(`${local.url}/api/v1/events/ingest`, {

@@ -55,7 +55,9 @@ async function snapshot(projectId: string) {
   );
   const hourly = await queryRows(
     db,
-    sql`select hour::text, event_name, count from event_rollups_hourly where project_id = ${projectId}::uuid order by 1, 2`,
+    // Hourly counts per event name, summed over chunks (what the dropped event_rollups_hourly held).
+    sql`select bucket::text as hour, value as event_name, sum(events)::text as count from analytics_rollups
+          where project_id = ${projectId}::uuid and dimension = 'event_name' and size = 60 group by 1, 2 order by 1, 2`,
   );
   return { rollups, userRollups, sessions, people, hourly };
 }
@@ -226,8 +228,9 @@ describe("applyRollups", () => {
     // The plain hourly counts per event name, too.
     const hourly = await queryRows<{ key: string; count: string }>(
       db,
-      sql`select (extract(epoch from hour) * 1000)::bigint::text || '|' || event_name as key, count::text
-            from event_rollups_hourly where project_id = ${projectId}::uuid`,
+      sql`select (extract(epoch from bucket) * 1000)::bigint::text || '|' || value as key, sum(events)::text as count
+            from analytics_rollups where project_id = ${projectId}::uuid and dimension = 'event_name' and size = 60
+           group by bucket, value`,
     );
     const wantedHourly = new Map<string, number>();
     for (const row of rows) {

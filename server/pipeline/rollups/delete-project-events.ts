@@ -8,7 +8,6 @@ import type { Database } from "../../db/client.ts";
  */
 const PROJECT_DATA_TABLES = [
   sql`events`,
-  sql`event_rollups_hourly`,
   sql`analytics_rollups`,
   sql`analytics_user_rollups`,
   sql`analytics_user_sessions`,

@@ -24,8 +24,6 @@ import type { EventStream } from "../stream/event-stream.ts";
 /** A direct write of one batch takes milliseconds; seconds mean PostgreSQL is away or far behind. */
 export const DIRECT_WRITE_TIMEOUT_MS = 3_000;
 
-export type EnqueueResult = { via: "stream" } | { via: "database"; stored: EventRow[] };
-
 export class QueueUnavailable extends Error {
   constructor(
     message: string,
@@ -85,13 +83,13 @@ export class EventQueue {
   }
 
   /** Hands the batch to the stream, or stores it directly; throws QueueUnavailable when neither works. */
-  async enqueue(payload: string): Promise<EnqueueResult> {
+  async enqueue(payload: string): Promise<void> {
     if (this.isOverloaded()) throw new QueueUnavailable("Too many events are waiting to be stored.", 5);
     try {
       await this.options.stream.append(payload);
       if (this.streamFailing) this.options.logger.info("the event stream takes events again");
       this.streamFailing = false;
-      return { via: "stream" };
+      return;
     } catch (streamError) {
       if (!this.streamFailing) {
         this.options.logger.warn("the event stream refused a batch; writing to PostgreSQL directly", {
@@ -111,7 +109,6 @@ export class EventQueue {
           }),
         ]);
         this.options.onStoredDirectly?.(stored);
-        return { via: "database", stored };
       } catch (databaseError) {
         this.options.logger.error("neither the event stream nor PostgreSQL took a batch", {
           streamError,

@@ -1,6 +1,6 @@
 /**
- * The append side of the Redis event stream (server/pipeline/stream/event-stream.ts): entries go through Bun's native client
- * on a connection of their own, the appends of one turn of the event loop in one EVAL (ioredis when the connection
+ * The append side of the Redis event stream (redis-append-batcher.ts): entries go through Bun's native client on a
+ * connection of their own, the appends of one turn of the event loop in one EVAL (ioredis when the connection
  * cannot be described by a URL). Each append must still be one entry with its own id or error, and the native path
  * must keep the contract ingest relies on to fall back to PostgreSQL: fail at once while Redis is away, give up after
  * 2 s on a Redis that does not answer, and come back by itself when Redis does.
@@ -10,7 +10,8 @@ import { connectRedis } from "../../infra/redis.ts";
 import { startPrivateRedis } from "../../test-support/private-redis.ts";
 import { deleteRedisPrefix } from "../../test-support/services.ts";
 import { loadTestServiceUrls } from "../../test-support/test-environment.ts";
-import { nativeUrlOf, RedisEventStream } from "./event-stream.ts";
+import { nativeUrlOf } from "./redis-append-batcher.ts";
+import { RedisEventStream } from "./redis-event-stream.ts";
 
 const redisUrl = loadTestServiceUrls().redis;
 const prefixes: string[] = [];

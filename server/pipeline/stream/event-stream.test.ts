@@ -3,7 +3,9 @@ import { afterAll, describe, expect, it } from "bun:test";
 import { connectRedis } from "../../infra/redis.ts";
 import { deleteRedisPrefix } from "../../test-support/services.ts";
 import { loadTestServiceUrls } from "../../test-support/test-environment.ts";
-import { type EventStream, MemoryEventStream, RedisEventStream } from "./event-stream.ts";
+import type { EventStream } from "./event-stream.ts";
+import { MemoryEventStream } from "./memory-event-stream.ts";
+import { RedisEventStream } from "./redis-event-stream.ts";
 
 const redisUrl = loadTestServiceUrls().redis;
 const prefixes: string[] = [];

@@ -10,21 +10,21 @@ import path from "node:path";
 import type { Logger } from "../../logger.ts";
 import type { Services } from "../../services.ts";
 import { claimConsumerName } from "./consumer-name.ts";
-import { startWorker } from "./run-worker.ts";
+import { startWorkerLoop } from "./worker-loop.ts";
 
 export interface StoppableWorker {
   stop(): Promise<void>;
 }
 
-/** Runs the worker loop in this process. */
-export async function runWorker(services: Services, options: { consumer?: string } = {}): Promise<StoppableWorker> {
+/** Boots the worker in this process: takes a consumer name, then starts the loop (worker-loop.ts) under it. */
+export async function bootWorker(services: Services, options: { consumer?: string } = {}): Promise<StoppableWorker> {
   const embeddedStream = !services.config.REDIS_URL;
   const slot = options.consumer
     ? { name: options.consumer, release: async () => {} }
     : embeddedStream
       ? { name: "embedded", release: async () => {} }
       : await claimConsumerName(services.kv, services.logger);
-  const worker = startWorker(
+  const worker = startWorkerLoop(
     {
       db: services.db,
       stream: services.stream,

@@ -13,7 +13,7 @@ import {
   sumRollupCounts,
   waitFor,
 } from "../../test-support/ingest-fixtures.ts";
-import { runWorker } from "./boot.ts";
+import { bootWorker } from "./boot.ts";
 
 describe("the pipeline in embedded mode", () => {
   it("stores events through the in-process stream and drains what is queued when it stops", async () => {
@@ -30,7 +30,7 @@ describe("the pipeline in embedded mode", () => {
           body: JSON.stringify({ events }),
         });
 
-      const worker = await runWorker(services);
+      const worker = await bootWorker(services);
       expect((await send(makeEvents(30, "live"))).status).toBe(202);
       expect(await waitFor(async () => (await countEvents(services.db, project.projectId)) === 30)).toBe(true);
 

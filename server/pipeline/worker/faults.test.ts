@@ -20,7 +20,7 @@ import {
 import { startPrivateRedis } from "../../test-support/private-redis.ts";
 import { createTestDatabase, deleteRedisPrefix } from "../../test-support/services.ts";
 import { startTcpProxy } from "../../test-support/tcp-proxy.ts";
-import { startWorker } from "./run-worker.ts";
+import { startWorkerLoop } from "./worker-loop.ts";
 
 /** Services on their own database, reached through `databaseUrl` (a proxy) when given, and the given Redis. */
 async function servicesFor(options: { redisUrl: string; databaseUrl?: (name: string) => string }) {
@@ -62,7 +62,7 @@ function ingest(services: Services) {
 }
 
 function runWorker(services: Services) {
-  return startWorker(
+  return startWorkerLoop(
     { db: services.db, stream: services.stream, pubsub: services.pubsub, logger: services.logger },
     { consumer: "faults", batchSize: 50, blockMs: 200 },
   );

@@ -14,7 +14,7 @@ import { createTestServices, startTestServer, type TestServices } from "../../te
 import type { EventStream, StreamEntry } from "../stream/event-stream.ts";
 import { processEntries } from "./process-entries.ts";
 import { liveChannel } from "./publish-stored-events.ts";
-import { type RunningWorker, startWorker } from "./run-worker.ts";
+import { type RunningWorker, startWorkerLoop } from "./worker-loop.ts";
 
 let t: TestServices;
 let server: RunningServer;
@@ -32,7 +32,7 @@ function startTestWorker(
   options: { consumer?: string; claimIdleMs?: number; claimEveryMs?: number } = {},
 ): RunningWorker {
   const { db, stream, pubsub, logger } = t.services;
-  return startWorker(
+  return startWorkerLoop(
     { db, stream, pubsub, logger },
     { consumer: options.consumer ?? `w-${Bun.randomUUIDv7()}`, batchSize: 50, blockMs: 200, ...options },
   );

@@ -1,6 +1,6 @@
 /**
  * The worker's job: store one batch of stream entries. A plain async function over typed input; the loop that feeds
- * it lives in run-worker.ts.
+ * it lives in worker-loop.ts.
  *
  * The ack rule: an entry is acknowledged only after the transaction holding its rows COMMITTED. Everything else
  * follows from it:

@@ -800,7 +800,6 @@ describe("analytics access and input", () => {
       "analytics_users",
       "analytics_user_sessions",
       "analytics_id_counters",
-      "event_rollups_hourly",
       "events",
     ]) {
       const [row] = await queryRows<{ n: string }>(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import type { StreamEntry } from "../stream/event-stream.ts";
-import { MAX_TRANSACTION_BYTES, transactionsOf } from "./run-worker.ts";
+import { MAX_TRANSACTION_BYTES, transactionsOf } from "./transactions-of.ts";
 
 const entries = (lengths: number[]): StreamEntry[] =>
   lengths.map((length, i) => ({ id: `1-${i}`, payload: "x".repeat(length), deliveries: 1 }));
