@@ -27,6 +27,7 @@ import {
 } from "../../analytics/rollup-layout.ts";
 import type { Database } from "../../db/client.ts";
 import { RollupAccumulator } from "./rollup-accumulator.ts";
+import type { RollupSourceRow } from "./rollup-source-row.ts";
 import {
   aggregateSessionsAndUsers,
   nonEmpty,
@@ -37,23 +38,7 @@ import {
 import { upsertRollupRows } from "./upsert-rollup-rows.ts";
 import { upsertSessionsAndUsers } from "./upsert-sessions-and-users.ts";
 
-/** One stored event as the rollups need it: a row the events insert added (see the contract above). */
-export interface RollupSourceRow {
-  projectId: string;
-  eventName: string;
-  distinctId: string | null;
-  sessionId: string | null;
-  path: string | null;
-  referrerHost: string | null;
-  utmSource: string | null;
-  utmMedium: string | null;
-  utmCampaign: string | null;
-  browser: string | null;
-  os: string | null;
-  device: string | null;
-  /** A Date (drizzle's RETURNING), or PostgreSQL's text form when raw SQL returned it. */
-  timestamp: Date | string;
-}
+export type { RollupSourceRow };
 
 // From the dimension table (shared/dimensions.ts): this type fails to compile when a rolled-up row names a field
 // RollupSourceRow lacks.

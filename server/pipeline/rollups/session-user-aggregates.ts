@@ -7,7 +7,7 @@
  * below are the one place that maps the named fields to them, and upsert-sessions-and-users.ts and
  * upsert-rollup-rows.ts the one place that reads them back.
  */
-import type { RollupSourceRow } from "./apply-rollups.ts";
+import type { RollupSourceRow } from "./rollup-source-row.ts";
 
 export interface SessionAggregate {
   projectId: string;
