@@ -17,6 +17,7 @@ import { buildClient, isClientBuildCurrent } from "../../scripts/build-client.ts
 import { endUserSessions } from "../../server/auth/sessions.ts";
 import type { RunningServer } from "../../server/http/serve.ts";
 import { bootWorker, type StoppableWorker } from "../../server/pipeline/worker/boot.ts";
+import { liveChannel } from "../../server/pipeline/worker/publish-stored-events.ts";
 import { launchChromium, shouldSkipBrowserTests } from "../../server/test-support/browser.ts";
 import { createTestServices, startTestServer, type TestServices } from "../../server/test-support/services.ts";
 import { findA11yViolations } from "./axe.ts";
@@ -298,6 +299,10 @@ describe.skipIf(skip)("dashboard in the browser", () => {
             timestamp: new Date(now - i * 30_000).toISOString(),
           })),
         ];
+        // The feed carries what is stored once its socket has subscribed on the server, which can lag the "Live"
+        // badge (shown when the socket opens) on a busy machine: wait for the subscription itself.
+        const channel = liveChannel(projectId);
+        for (let i = 0; i < 200 && !(await test.services.pubsub.hasSubscribers(channel)); i++) await Bun.sleep(50);
         const res = await ingest(apiKey, events);
         expect(res.status).toBe(202);
         expect(await res.json()).toEqual({ accepted: 12, rejected: [] });
