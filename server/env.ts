@@ -133,3 +133,10 @@ export function readTestEnvironment(): Partial<
   const { TEST_DATABASE_URL, TEST_REDIS_URL, CHROMIUM_PATH, CI } = process.env;
   return { TEST_DATABASE_URL, TEST_REDIS_URL, CHROMIUM_PATH, CI };
 }
+
+/** A copy of this process's environment, for tests that start the product as a child process with a few changes. */
+export function inheritedEnvironment(): Record<string, string> {
+  const copy: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) copy[key] = value;
+  return copy;
+}

@@ -5,6 +5,7 @@
  * with SIGSTOP and thawed). It reports what a user would notice: every answer's status, which events were answered
  * 202, and whether a process exited; the test asserts on that report, and `bun` can run it by hand at full rate.
  */
+
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,6 +13,7 @@ import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { type Database, queryRows } from "../db/client.ts";
+import { inheritedEnvironment } from "../env.ts";
 import { freePort, waitForHttp } from "./free-port.ts";
 import { createTestProject, makeEvents, sumRollupCounts, waitFor } from "./ingest-fixtures.ts";
 import { startPrivatePostgres } from "./private-postgres.ts";
@@ -95,8 +97,7 @@ export async function runOutageScenario(options: ScenarioOptions): Promise<Scena
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
 
     const port = await freePort();
-    const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+    const env = inheritedEnvironment();
     Object.assign(env, {
       NODE_ENV: "production",
       DATABASE_URL: pg.url,
