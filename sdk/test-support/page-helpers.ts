@@ -2,7 +2,7 @@
 import type { Page } from "playwright-core";
 
 /** Polls until `check` returns a truthy value, or fails naming `what`. */
-export async function until<T>(check: () => T | Promise<T>, what: string, timeoutMs = 8000): Promise<NonNullable<T>> {
+export async function until<T>(check: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
