@@ -14,6 +14,7 @@ import { MemoryPubSub, type PubSub, RedisPubSub } from "./infra/pub-sub.ts";
 import { connectRedis } from "./infra/redis.ts";
 import { checkRedisDurability, durabilityAdvice } from "./infra/redis-durability.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { QueryEngine } from "./analytics/engine/query-engine.ts";
 import { createMetrics, type Metrics } from "./metrics/metrics.ts";
 import {
   MemoryStoredEventsCounter,
@@ -40,6 +41,8 @@ export interface Services {
   redis: Redis | null;
   /** Prometheus metrics of this process and the pipeline (`metrics.queryTimeouts.inc()` from anywhere). */
   metrics: Metrics;
+  /** The query engine over the event segments, with its column cache (server/analytics/engine). */
+  engine: QueryEngine;
   close(): Promise<void>;
 }
 
@@ -120,6 +123,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
       stream,
       redis,
       metrics: createMetrics({ stream, storedEvents }),
+      engine: new QueryEngine({ cacheBytes: config.ANALYTICS_ENGINE_CACHE_MB * 1024 * 1024 }),
       close: async () => {
         for (const close of closers) {
           try {

@@ -5,3 +5,4 @@ export * from "./events.ts";
 export * from "./projects.ts";
 export * from "./rollups.ts";
 export * from "./users.ts";
+export * from "./engine.ts";

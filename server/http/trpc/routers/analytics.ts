@@ -31,22 +31,22 @@ export const analyticsRouter = createTRPCRouter({
   overview: projectProcedure
     .input(analyticsInputSchema)
     .use(analyticsLimits)
-    .query(({ ctx, input }): Promise<Overview> => getOverview(ctx.db, input)),
+    .query(({ ctx, input }): Promise<Overview> => getOverview(ctx.db, input, Date.now(), ctx.services.engine)),
 
   timeseries: projectProcedure
     .input(timeseriesInputSchema)
     .use(analyticsLimits)
-    .query(({ ctx, input }): Promise<Timeseries> => getTimeseries(ctx.db, input)),
+    .query(({ ctx, input }): Promise<Timeseries> => getTimeseries(ctx.db, input, Date.now(), ctx.services.engine)),
 
   topEvents: projectProcedure
     .input(topEventsInputSchema)
     .use(analyticsLimits)
-    .query(({ ctx, input }): Promise<TopEvent[]> => getTopEvents(ctx.db, input)),
+    .query(({ ctx, input }): Promise<TopEvent[]> => getTopEvents(ctx.db, input, Date.now(), ctx.services.engine)),
 
   breakdown: projectProcedure
     .input(breakdownInputSchema)
     .use(analyticsLimits)
-    .query(({ ctx, input }): Promise<BreakdownRow[]> => getBreakdown(ctx.db, input)),
+    .query(({ ctx, input }): Promise<BreakdownRow[]> => getBreakdown(ctx.db, input, Date.now(), ctx.services.engine)),
 
   sessions: projectProcedure
     .input(sessionsInputSchema)
