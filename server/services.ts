@@ -5,6 +5,7 @@
  * DATABASE_URL the database is PostgreSQL; without it, PGlite.
  */
 import type { Redis } from "ioredis";
+import { QueryEngine } from "./analytics/engine/query-engine.ts";
 import { type Database, type DatabaseHandle, openDatabase } from "./db/client.ts";
 import { migrateDatabase } from "./db/migrate.ts";
 import type { Config } from "./env.ts";
@@ -14,7 +15,6 @@ import { MemoryPubSub, type PubSub, RedisPubSub } from "./infra/pub-sub.ts";
 import { connectRedis } from "./infra/redis.ts";
 import { checkRedisDurability, durabilityAdvice } from "./infra/redis-durability.ts";
 import { createLogger, type Logger } from "./logger.ts";
-import { QueryEngine } from "./analytics/engine/query-engine.ts";
 import { createMetrics, type Metrics } from "./metrics/metrics.ts";
 import {
   MemoryStoredEventsCounter,

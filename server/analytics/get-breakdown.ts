@@ -18,7 +18,15 @@ export async function getBreakdown(
   if (engine && (input.filters?.length || !(input.dimension in ROLLUP_DIMENSIONS))) {
     const group = { from: from.getTime(), to: to.getTime() };
     const want = { sessions: true, people: false };
-    const rows = await engine.topValues(db, input.projectId, group, input.filters ?? [], input.dimension, input.limit ?? 10, want);
+    const rows = await engine.topValues(
+      db,
+      input.projectId,
+      group,
+      input.filters ?? [],
+      input.dimension,
+      input.limit ?? 10,
+      want,
+    );
     if (rows) return rows.map((row) => ({ value: row.value, count: row.events, uniqueSessions: row.sessions }));
   }
   const options: GroupedStatsOptions = {

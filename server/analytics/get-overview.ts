@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import { type AnalyticsInput, type Overview, type PeriodTotals, resolveRange } from "../../shared/analytics.ts";
 import type { Database } from "../db/client.ts";
-import { type GroupedStatsOptions, queryStatsRows } from "./grouped-stats-sql.ts";
 import type { QueryEngine } from "./engine/query-engine.ts";
+import { type GroupedStatsOptions, queryStatsRows } from "./grouped-stats-sql.ts";
 import { ALL_DIMENSION } from "./rollup-layout.ts";
 
 /** Totals, exact unique sessions and users, and the top event of the range and of the same-length period before. */

@@ -1,8 +1,8 @@
 import { type Granularity, resolveRange, type Timeseries, type TimeseriesInput } from "../../shared/analytics.ts";
 import { AUTO_HOURLY_UP_TO_MS } from "../../shared/analytics-constants.ts";
 import type { Database } from "../db/client.ts";
-import { type GroupedStatsOptions, queryStatsRows, type StatsGroup } from "./grouped-stats-sql.ts";
 import type { QueryEngine } from "./engine/query-engine.ts";
+import { type GroupedStatsOptions, queryStatsRows, type StatsGroup } from "./grouped-stats-sql.ts";
 import { ALL_DIMENSION } from "./rollup-layout.ts";
 import { listBuckets } from "./time-buckets.ts";
 

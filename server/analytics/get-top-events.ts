@@ -15,7 +15,15 @@ export async function getTopEvents(
   if (engine && input.filters?.length) {
     const group = { from: from.getTime(), to: to.getTime() };
     const want = { sessions: true, people: true };
-    const rows = await engine.topValues(db, input.projectId, group, input.filters, "event_name", input.limit ?? 10, want);
+    const rows = await engine.topValues(
+      db,
+      input.projectId,
+      group,
+      input.filters,
+      "event_name",
+      input.limit ?? 10,
+      want,
+    );
     if (rows) {
       return rows.map((row) => ({
         eventName: row.value,

@@ -22,7 +22,10 @@ export function columnNameOf(dimension: string): string {
 const lowered = new WeakMap<Column, string[]>();
 function lowerEntries(column: Extract<Column, { kind: typeof DICTIONARY }>): string[] {
   let lower = lowered.get(column);
-  if (!lower) lowered.set(column, (lower = column.entries.map((e) => e.toLowerCase())));
+  if (!lower) {
+    lower = column.entries.map((e) => e.toLowerCase());
+    lowered.set(column, lower);
+  }
   return lower;
 }
 

@@ -95,7 +95,10 @@ export class SegmentCache {
         const hit = this.touch(`${segment.id}/${name}`);
         if (hit !== undefined) return hit;
         let wanted = missing.get(segment.id);
-        if (!wanted) missing.set(segment.id, (wanted = new Set([TS_COLUMN])));
+        if (!wanted) {
+          wanted = new Set([TS_COLUMN]);
+          missing.set(segment.id, wanted);
+        }
         wanted.add(name);
         return ABSENT;
       }),

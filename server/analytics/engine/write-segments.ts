@@ -30,7 +30,10 @@ export async function writeSegments(tx: Database, events: readonly SegmentEvent[
   const byProject = new Map<string, SegmentEvent[]>();
   for (const event of events) {
     let list = byProject.get(event.row.projectId);
-    if (!list) byProject.set(event.row.projectId, (list = []));
+    if (!list) {
+      list = [];
+      byProject.set(event.row.projectId, list);
+    }
     list.push(event);
   }
   for (const [projectId, list] of byProject) await tx.execute(insertSegmentSql(projectId, list));
@@ -67,7 +70,10 @@ export function encodeSegment(events: readonly SegmentEvent[]): Map<string, Uint
     if (!properties) continue;
     for (const key in properties) {
       let values = propertyValues.get(key);
-      if (!values) propertyValues.set(key, (values = new Array<string | null>(n).fill(null)));
+      if (!values) {
+        values = new Array<string | null>(n).fill(null);
+        propertyValues.set(key, values);
+      }
       values[i] = propertyText(properties[key]);
     }
   }

@@ -12,6 +12,8 @@
  *   4. the pairs, session counts and rollup rows in one statement (upsert-rollup-rows.ts),
  *   5. the query engine's segment of the rows, one statement per project (server/analytics/engine/write-segments.ts).
  */
+
+import { type SegmentEvent, writeSegments } from "../../analytics/engine/write-segments.ts";
 import {
   ALL_DIMENSION,
   bucketStart,
@@ -27,7 +29,6 @@ import {
   type USER_TOTAL_SIZES,
 } from "../../analytics/rollup-layout.ts";
 import type { Database } from "../../db/client.ts";
-import { type SegmentEvent, writeSegments } from "../../analytics/engine/write-segments.ts";
 import { RollupAccumulator } from "./rollup-accumulator.ts";
 import type { RollupSourceRow } from "./rollup-source-row.ts";
 import {
