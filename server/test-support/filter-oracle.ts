@@ -41,7 +41,7 @@ export const TRICKY_VALUES = [
 /**
  * The generated data (about 1,400 events of 150+ sessions, properties plan and amount, most events without UTM),
  * plus events whose path and `label` are the tricky values, whose `code` is 42, "42", true, "true", "" or null, and
- * whose `coupon` is missing, "" or set.
+ * whose `coupon` is missing, "" or set, some with an empty `utm_source`.
  */
 export function filterOracleEvents(projectId: string): TestEvent[] {
   const rows = shuffled(generateTestEvents(projectId, ORACLE_BASE, ORACLE_DAYS, 23)).slice(0, 1400);
@@ -62,7 +62,8 @@ export function filterOracleEvents(projectId: string): TestEvent[] {
           path: "/placeholder",
           properties,
         });
-        rows.push({ ...row, path: value });
+        // An empty UTM source, as a client could send it: "set" means neither null nor empty.
+        rows.push({ ...row, path: value, utmSource: j === 4 ? "" : row.utmSource });
       }
     }
   }
@@ -232,6 +233,8 @@ async function rawUsers(c: OracleContext, filters: readonly AnalyticsFilter[]) {
 /** Every op on a table dimension and on a property; `breakdown` is the dimension the breakdown is asked for. */
 export const OP_CASES: ReadonlyArray<{ name: string; filters: AnalyticsFilter[]; breakdown: string }> = [
   { name: "path eq", filters: [{ dimension: "path", op: "eq", value: "/pricing" }], breakdown: "path" },
+  // Served from the rollups with their user sets (totals, topEvents) where the read allows it.
+  { name: "event_name eq", filters: [{ dimension: "event_name", op: "eq", value: "signup" }], breakdown: "path" },
   { name: "property eq", filters: [{ dimension: "property:plan", op: "eq", value: "pro" }], breakdown: "browser" },
   { name: "path neq", filters: [{ dimension: "path", op: "neq", value: "/pricing" }], breakdown: "path" },
   { name: "property neq", filters: [{ dimension: "property:plan", op: "neq", value: "pro" }], breakdown: "path" },
@@ -250,6 +253,7 @@ export const OP_CASES: ReadonlyArray<{ name: string; filters: AnalyticsFilter[];
   { name: "utm_source is_set", filters: [{ dimension: "utm_source", op: "is_set" }], breakdown: "utm_source" },
   { name: "property is_set", filters: [{ dimension: "property:coupon", op: "is_set" }], breakdown: "path" },
   { name: "referrer not_set", filters: [{ dimension: "referrer", op: "not_set" }], breakdown: "referrer" },
+  { name: "utm_source not_set", filters: [{ dimension: "utm_source", op: "not_set" }], breakdown: "utm_source" },
   { name: "property not_set", filters: [{ dimension: "property:coupon", op: "not_set" }], breakdown: "device" },
   {
     name: "path in",
