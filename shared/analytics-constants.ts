@@ -28,24 +28,42 @@ export const MAX_RANGE_MS = 400 * 86_400_000;
 export const MAX_HOURLY_RANGE_MS = 42 * 86_400_000;
 /** Ranges up to this length get hourly points when no granularity is asked for. */
 export const AUTO_HOURLY_UP_TO_MS = 48 * 3_600_000;
-/**
- * Most points x filters one timeseries may ask for (42 days of hours with 20 filters is 20,160). A bound on the work
- * until the query engine can take more; beyond it the call is BAD_REQUEST on `granularity`.
- */
-export const MAX_TIMESERIES_CELLS = 5_000;
 /** The earliest instant a range may name: nothing is stored before it, and far dates break date arithmetic in SQL. */
 export const EARLIEST_RANGE_DATE = "2000-01-01T00:00:00Z";
 /** How far past now a range may end (a client's clock a little ahead, the end of today in any zone). */
 export const LATEST_RANGE_AHEAD_MS = 86_400_000;
 
-/** Filter ops, each with how the dashboard says it ("Page is not /docs"). */
-export const FILTER_OPS = ["eq", "neq", "contains"] as const;
+/**
+ * Filter ops, each with how the dashboard says it ("Page is not /docs"). Three shapes (shared/analytics.ts):
+ *   - VALUE_FILTER_OPS take one `value`: eq, neq, contains (case-insensitive, literal), not_contains; neq and
+ *     not_contains keep events where the dimension is missing;
+ *   - PRESENCE_FILTER_OPS take no value: is_set (not null and not empty), not_set (null or empty);
+ *   - `in` takes `values` (MIN_IN_VALUES to MAX_IN_VALUES), an OR group: the dimension equals any of them.
+ */
+export const VALUE_FILTER_OPS = ["eq", "neq", "contains", "not_contains"] as const;
+export const PRESENCE_FILTER_OPS = ["is_set", "not_set"] as const;
+export const FILTER_OPS = [...VALUE_FILTER_OPS, ...PRESENCE_FILTER_OPS, "in"] as const;
+export type ValueFilterOp = (typeof VALUE_FILTER_OPS)[number];
+export type PresenceFilterOp = (typeof PRESENCE_FILTER_OPS)[number];
 export type FilterOp = (typeof FILTER_OPS)[number];
-export const FILTER_OP_LABELS: Record<FilterOp, string> = { eq: "is", neq: "is not", contains: "contains" };
+export const FILTER_OP_LABELS: Record<FilterOp, string> = {
+  eq: "is",
+  neq: "is not",
+  contains: "contains",
+  not_contains: "does not contain",
+  is_set: "is set",
+  not_set: "is not set",
+  in: "is one of",
+};
 /** Most filters one call takes (ANDed). */
 export const MAX_FILTERS = 20;
-/** Longest filter value, in UTF-16 code units (JavaScript string length). */
+/** Longest filter value (and each of an `in` filter's values), in UTF-16 code units (JavaScript string length). */
 export const MAX_FILTER_VALUE_LENGTH = 1000;
+/** Most `in` filters one call takes: one OR group. */
+export const MAX_IN_FILTERS = 1;
+/** How many values an `in` filter takes (one value is `eq`). */
+export const MIN_IN_VALUES = 2;
+export const MAX_IN_VALUES = 20;
 
 /** `limit` of topEvents and breakdown: rows of one ranked list. */
 export const DEFAULT_LIST_LIMIT = 10;

@@ -11,7 +11,6 @@ import { z } from "zod";
 import {
   ANALYTICS_PERIODS,
   type AnalyticsPeriod,
-  AUTO_HOURLY_UP_TO_MS,
   DEFAULT_LIST_LIMIT,
   DEFAULT_PAGE_SIZE,
   DEFAULT_PERIOD,
@@ -21,35 +20,112 @@ import {
   MAX_FILTER_VALUE_LENGTH,
   MAX_FILTERS,
   MAX_HOURLY_RANGE_MS,
+  MAX_IN_FILTERS,
+  MAX_IN_VALUES,
   MAX_LIST_LIMIT,
   MAX_PAGE_OFFSET,
   MAX_PAGE_SIZE,
   MAX_RANGE_MS,
-  MAX_TIMESERIES_CELLS,
+  MIN_IN_VALUES,
   PERIOD_MS,
+  PRESENCE_FILTER_OPS,
+  type PresenceFilterOp,
+  VALUE_FILTER_OPS,
+  type ValueFilterOp,
 } from "./analytics-constants.ts";
-import { EVENT_DIMENSIONS, MAX_PROPERTY_KEY_LENGTH, PROPERTY_PREFIX } from "./dimensions.ts";
+import { type Dimension, EVENT_DIMENSIONS, MAX_PROPERTY_KEY_LENGTH, PROPERTY_PREFIX } from "./dimensions.ts";
+import { NUL_MESSAGE } from "./no-nul.ts";
 
 // Periods, limits and filter ops live in analytics-constants.ts, dimensions in dimensions.ts (zero-dependency, so
 // the dashboard shares them without zod); this file holds the schemas built from them.
 
-const propertyDimensionPattern = new RegExp(`^${PROPERTY_PREFIX}.{1,${MAX_PROPERTY_KEY_LENGTH}}$`, "s");
+// A property key is any 1-200 characters but NUL (PostgreSQL's text refuses it).
+const propertyDimensionPattern = new RegExp(`^${PROPERTY_PREFIX}[^\\u0000]{1,${MAX_PROPERTY_KEY_LENGTH}}$`, "s");
 export const dimensionSchema = z.union([
   z.enum(EVENT_DIMENSIONS),
   z
     .string()
     .regex(propertyDimensionPattern, {
-      message: `A property dimension is property:<key> with a key of 1-${MAX_PROPERTY_KEY_LENGTH} characters.`,
+      message: `A property dimension is property:<key> with a key of 1-${MAX_PROPERTY_KEY_LENGTH} characters and no NUL.`,
     })
     .transform((value) => value as `property:${string}`),
 ]);
 
-export const filterSchema = z.object({
-  dimension: dimensionSchema,
-  op: z.enum(FILTER_OPS),
-  value: z.string().max(MAX_FILTER_VALUE_LENGTH),
+/**
+ * One filter: a condition on one dimension of an event; a call's filters are ANDed (at most MAX_FILTERS, at most
+ * MAX_IN_FILTERS of them `in`). Semantics (server/analytics/event-filter-sql.ts is the reference): a dimension reads
+ * as text (a property `properties ->> key`, so `eq "42"` matches 42 and "42", `"true"` matches true); `neq` and
+ * `not_contains` keep events where it is missing; `contains` is a case-insensitive literal substring; `is_set` is
+ * not null and not empty, `not_set` the opposite; `in` is equal to any of `values` (missing never matches). An empty
+ * value is never a filter (use is_set/not_set), so every refusal names its field (`filters.2.value`).
+ */
+export type AnalyticsFilter =
+  | { dimension: Dimension; op: ValueFilterOp; value: string }
+  | { dimension: Dimension; op: PresenceFilterOp }
+  | { dimension: Dimension; op: "in"; values: string[] };
+
+const EMPTY_VALUE_MESSAGE =
+  "A filter value must not be empty: to match a missing or empty value use op is_set or not_set.";
+const filterValueSchema = z
+  .string()
+  .min(1, { message: EMPTY_VALUE_MESSAGE })
+  .max(MAX_FILTER_VALUE_LENGTH, { message: `A filter value is at most ${MAX_FILTER_VALUE_LENGTH} characters.` })
+  .refine((value) => !value.includes("\u0000"), { message: NUL_MESSAGE });
+
+/** A member the op does not take is refused on that member rather than silently dropped. */
+function refuseMember(member: string, message: string) {
+  return (filter: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    if (filter[member] !== undefined) ctx.addIssue({ code: "custom", path: [member], message });
+  };
+}
+
+const valueFilterSchema = z
+  .object({
+    dimension: dimensionSchema,
+    op: z.enum(VALUE_FILTER_OPS),
+    value: filterValueSchema,
+    values: z.unknown().optional(),
+  })
+  .superRefine(refuseMember("values", "Only op in takes values; this op takes one value."))
+  .transform(({ dimension, op, value }): AnalyticsFilter => ({ dimension, op, value }));
+const presenceFilterSchema = z
+  .object({
+    dimension: dimensionSchema,
+    op: z.enum(PRESENCE_FILTER_OPS),
+    value: z.unknown().optional(),
+    values: z.unknown().optional(),
+  })
+  .superRefine(refuseMember("value", "is_set and not_set take no value: leave value out."))
+  .superRefine(refuseMember("values", "is_set and not_set take no values: leave values out."))
+  .transform(({ dimension, op }): AnalyticsFilter => ({ dimension, op }));
+const inFilterSchema = z
+  .object({
+    dimension: dimensionSchema,
+    op: z.literal("in"),
+    values: z
+      .array(filterValueSchema)
+      .min(MIN_IN_VALUES, { message: `op in takes ${MIN_IN_VALUES}-${MAX_IN_VALUES} values (for one, use eq).` })
+      .max(MAX_IN_VALUES, { message: `op in takes ${MIN_IN_VALUES}-${MAX_IN_VALUES} values.` }),
+    value: z.unknown().optional(),
+  })
+  .superRefine(refuseMember("value", "op in takes values (a list), not value."))
+  .transform(({ dimension, values }): AnalyticsFilter => ({ dimension, op: "in", values }));
+
+export const filterSchema = z.discriminatedUnion("op", [valueFilterSchema, presenceFilterSchema, inFilterSchema], {
+  error: `Unknown filter op: use one of ${FILTER_OPS.join(", ")}.`,
 });
-export type AnalyticsFilter = z.infer<typeof filterSchema>;
+
+export const filtersSchema = z
+  .array(filterSchema)
+  .max(MAX_FILTERS, { message: `At most ${MAX_FILTERS} filters.` })
+  .superRefine((filters, ctx) => {
+    let inFilters = 0;
+    filters.forEach((filter, i) => {
+      if (filter.op === "in" && ++inFilters > MAX_IN_FILTERS) {
+        ctx.addIssue({ code: "custom", path: [i, "op"], message: `At most ${MAX_IN_FILTERS} filter with op in.` });
+      }
+    });
+  });
 
 let supportedTimeZones: Set<string> | null = null;
 /** True for "UTC" and the zones of Intl.supportedValuesOf("timeZone"). */
@@ -81,7 +157,7 @@ const rangeFields = {
   from: isoDateSchema.optional(),
   to: isoDateSchema.optional(),
   timezone: timeZoneSchema.optional(),
-  filters: z.array(filterSchema).max(MAX_FILTERS).optional(),
+  filters: filtersSchema.optional(),
 };
 
 export interface RangeInput {
@@ -121,18 +197,6 @@ export const timeseriesInputSchema = z
         code: "custom",
         path: ["granularity"],
         message: `Hourly points cover at most ${MAX_HOURLY_RANGE_MS / 86_400_000} days.`,
-      });
-      return;
-    }
-    const hourly = (input.granularity ?? (length <= AUTO_HOURLY_UP_TO_MS ? "hour" : "day")) === "hour";
-    // A local day may be 23 or 25 hours long and the range may start mid-bucket: count one more on each side.
-    const points = Math.ceil(length / (hourly ? 3_600_000 : 86_400_000)) + 2;
-    const cells = points * (input.filters?.length ?? 0);
-    if (cells > MAX_TIMESERIES_CELLS) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["granularity"],
-        message: `About ${points} ${hourly ? "hourly" : "daily"} points with ${input.filters!.length} filters is too much to compute at once (at most ${MAX_TIMESERIES_CELLS.toLocaleString("en-US")} points x filters): narrow the range or the filters${hourly ? ", or use days" : ""}.`,
       });
     }
   });

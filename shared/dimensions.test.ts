@@ -136,7 +136,7 @@ describe("the dimension table", () => {
 
   it("accepts as a dimension what the API's schema accepts", () => {
     const samples = ["path", "country", "", "Path", "property:", "property:plan", `property:${"k".repeat(200)}`];
-    samples.push(`property:${"k".repeat(201)}`, "property:a\nb", "__proto__", "toString");
+    samples.push(`property:${"k".repeat(201)}`, "property:a\nb", "property:a\u0000b", "__proto__", "toString");
     for (const sample of samples)
       expect([sample, isDimension(sample)]).toEqual([sample, dimensionSchema.safeParse(sample).success]);
   });

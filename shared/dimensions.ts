@@ -146,11 +146,11 @@ export function dimensionSpec(name: string): DimensionRow | undefined {
   return BY_NAME.get(name);
 }
 
-/** True for a name the API accepts as a dimension: a table row, or property:<key> with a key of 1-200 characters. */
+/** True for a name the API accepts as a dimension: a table row, or property:<key> with a key of 1-200 characters and no NUL. */
 export function isDimension(name: string): name is Dimension {
   if (name.startsWith(PROPERTY_PREFIX)) {
     const keyLength = name.length - PROPERTY_PREFIX.length;
-    return keyLength >= 1 && keyLength <= MAX_PROPERTY_KEY_LENGTH;
+    return keyLength >= 1 && keyLength <= MAX_PROPERTY_KEY_LENGTH && !name.includes("\u0000");
   }
   return BY_NAME.has(name);
 }

@@ -2,8 +2,9 @@
  * The dashboard end to end in headless Chromium, against the real server (the built client, tRPC, ingest, worker,
  * live WebSocket) on its own PostgreSQL database and Redis key prefix. It walks the path a new user takes: register,
  * sign out and back in through a deep link, create a project and read its key, send events through the REST
- * endpoint, watch the live feed move and the numbers appear, filter by a breakdown row, rotate the key, delete the
- * project, get sent away by the live feed when a project or the login ends elsewhere, and sign out.
+ * endpoint, watch the live feed move and the numbers appear, filter by a breakdown row and through the filter form,
+ * rotate the key, delete the project, get sent away by the live feed when a project or the login ends elsewhere, and
+ * sign out.
  *
  * The steps share one browser page and run in order. A failing step saves a screenshot under test-artifacts/.
  * Builds client/dist first when it is missing or older than the client sources. Skipped (with a message) only when no Chromium is installed and CI is
@@ -352,6 +353,53 @@ describe.skipIf(skip)("dashboard in the browser", () => {
           null,
           { timeout: 15_000 },
         );
+        expect(new URL(page.url()).searchParams.getAll("f")).toEqual([]);
+      });
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "adds does-not-contain and is-set filters through the form and sees every card follow",
+    async () => {
+      await step("filter form", async () => {
+        const totalIs = (n: string) =>
+          page.waitForFunction(
+            (expected) =>
+              document.querySelector('section[aria-label="Key metrics"] .card p:nth-of-type(2)')?.textContent ===
+              expected,
+            n,
+            { timeout: 15_000 },
+          );
+        const addFilter = async (dimension: string, op: string, value?: string) => {
+          await page.getByRole("button", { name: "Add filter" }).click();
+          const form = page.getByRole("form", { name: "Add a filter" });
+          await form.getByLabel("Dimension").selectOption(dimension);
+          await form.getByLabel("Condition").selectOption(op);
+          if (value === undefined) expect(await form.getByLabel("Value", { exact: true }).count()).toBe(0);
+          else await form.getByLabel("Value", { exact: true }).fill(value);
+          await form.getByRole("button", { name: "Apply" }).click();
+        };
+        const chip = page.getByRole("group", { name: "Active filters" });
+
+        // Case-insensitive: the 5 /pricing views go, the 4 home views and 3 signups stay.
+        await addFilter("path", "not_contains", "PRIC");
+        await page.waitForURL((url) => url.searchParams.getAll("f").includes("not_contains:path:PRIC"));
+        await chip.getByText("Page does not contain PRIC").waitFor();
+        await totalIs("7");
+        expect(await page.getByRole("region", { name: "Pages" }).getByText("/pricing").count()).toBe(0);
+
+        // Only the home views came with a referrer.
+        await addFilter("referrer", "is_set");
+        await chip.getByText("Referrer is set").waitFor();
+        await totalIs("4");
+        expect(new URL(page.url()).searchParams.getAll("f")).toEqual(["not_contains:path:PRIC", "is_set:referrer"]);
+        expect(await metric("Unique sessions").textContent()).toBe("4");
+        expect(await page.getByRole("region", { name: "Top events" }).getByText("signup").count()).toBe(0);
+        expect(await findA11yViolations(page)).toEqual([]);
+
+        await chip.getByRole("button", { name: "Clear all" }).click();
+        await totalIs("12");
         expect(new URL(page.url()).searchParams.getAll("f")).toEqual([]);
       });
     },

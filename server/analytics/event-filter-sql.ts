@@ -20,7 +20,13 @@ export function dimensionSql(dimension: Dimension): SQL {
   return COLUMNS[dimension as EventDimension];
 }
 
-/** `true` and every filter, ANDed. `neq` keeps events where the dimension is missing; `contains` ignores case. */
+/**
+ * `true` and every filter, ANDed: the reference semantics of shared/analytics.ts's AnalyticsFilter. Every value is
+ * compared as text (a property through ->>, so "42" matches 42 and "42", "true" matches true). `neq` and
+ * `not_contains` keep events where the dimension is missing (null never equals or contains anything); `contains` is
+ * a literal, case-insensitive substring (strpos, not LIKE: %, _ and backslashes mean themselves); set means not null
+ * and not empty; `in` matches a value equal to any of the list (bound as one text[] parameter), never a missing one.
+ */
 export function filtersSql(filters: readonly AnalyticsFilter[] | undefined): SQL {
   const conditions = (filters ?? []).map((filter) => {
     const expr = dimensionSql(filter.dimension);
@@ -31,9 +37,27 @@ export function filtersSql(filters: readonly AnalyticsFilter[] | undefined): SQL
         return sql`${expr} is distinct from ${filter.value}::text`;
       case "contains":
         return sql`strpos(lower(${expr}), lower(${filter.value}::text)) > 0`;
-      default:
-        throw new Error(`unknown filter op ${filter.op satisfies never}`);
+      case "not_contains":
+        return sql`coalesce(strpos(lower(${expr}), lower(${filter.value}::text)) = 0, true)`;
+      case "is_set":
+        return sql`coalesce(${expr} <> '', false)`;
+      case "not_set":
+        return sql`coalesce(${expr} = '', true)`;
+      case "in":
+        return sql`${expr} = any(${textArrayLiteral(filter.values)}::text[])`;
+      default: {
+        const unknown: never = filter;
+        throw new Error(`unknown filter op ${(unknown as AnalyticsFilter).op}`);
+      }
     }
   });
   return conditions.length ? sql.join(conditions, sql` and `) : sql`true`;
+}
+
+/**
+ * A PostgreSQL array literal of `values` ({"a","b\"c"}), bound as one parameter: the same text on both drivers
+ * (postgres.js and PGlite serialize a JS array each their own way). Inside double quotes only `"` and `\` are special.
+ */
+function textArrayLiteral(values: readonly string[]): string {
+  return `{${values.map((value) => `"${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`).join(",")}}`;
 }

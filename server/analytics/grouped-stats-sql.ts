@@ -138,12 +138,7 @@ function rollupPlan(options: GroupedStatsOptions): RollupPlan | null {
   if (!rolledUp) return null;
   if (!options.filters?.length) return { options, only: null };
   const [filter] = options.filters;
-  if (
-    options.filters.length === 1 &&
-    filter!.op === "eq" &&
-    filter!.value !== "" &&
-    filter!.dimension in ROLLUP_DIMENSIONS
-  ) {
+  if (options.filters.length === 1 && filter!.op === "eq" && filter!.dimension in ROLLUP_DIMENSIONS) {
     const totals = options.dimension === ALL_DIMENSION;
     const usersKept = !options.withUsers || filter!.dimension === "event_name";
     if ((totals && usersKept) || options.dimension === filter!.dimension) {

@@ -1,7 +1,7 @@
 /** The active filters as removable chips; each applies to every card, chart and table of the dashboard. */
 import { For, Show } from "solid-js";
 import type { Filter } from "../lib/dashboard-state.ts";
-import { dimensionLabel, opLabel } from "../lib/dimensions.ts";
+import { describeFilter } from "../lib/dimensions.ts";
 
 export function FilterChips(props: { filters: Filter[]; onRemove: (filter: Filter) => void; onClear: () => void }) {
   return (
@@ -11,7 +11,7 @@ export function FilterChips(props: { filters: Filter[]; onRemove: (filter: Filte
         <span class="text-xs font-medium text-muted">Filtered by</span>
         <For each={props.filters}>
           {(filter) => {
-            const text = () => `${dimensionLabel(filter.dimension)} ${opLabel(filter.op)} ${filter.value || "(none)"}`;
+            const text = () => describeFilter(filter);
             return (
               <span class="inline-flex max-w-full items-center gap-1 rounded-full border border-indigo-200 bg-indigo-50 py-0.5 pl-3 pr-1 text-sm text-indigo-900 dark:(border-indigo-800 bg-indigo-950/60 text-indigo-100)">
                 <span class="truncate" title={text()}>

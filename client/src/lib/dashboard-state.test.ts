@@ -4,6 +4,8 @@ import {
   addFilterPatch,
   customRangePatch,
   describePeriod,
+  type Filter,
+  filterFromForm,
   parseFilter,
   presetPatch,
   readDashboardState,
@@ -99,6 +101,62 @@ describe("filters in the URL", () => {
     expect(parseFilter(serializeFilter(filter))).toEqual(filter);
   });
 
+  it("round-trips every op, on a dimension and on a property", () => {
+    const filters: Filter[] = [
+      { op: "eq", dimension: "path", value: "/pricing" },
+      { op: "neq", dimension: "path", value: "/docs" },
+      { op: "contains", dimension: "property:plan", value: "pro" },
+      { op: "not_contains", dimension: "utm_source", value: "news" },
+      { op: "is_set", dimension: "browser" },
+      { op: "not_set", dimension: "property:coupon:code" },
+      { op: "in", dimension: "path", values: ["/a", "/b"] },
+    ];
+    const state = readDashboardState({ f: filters.map(serializeFilter) }, VIEWER);
+    expect(state.filters).toEqual(filters);
+    expect(serializeFilter(filters[4]!)).toBe("is_set:browser");
+    expect(serializeFilter(filters[6]!)).toBe("in:path:/a,/b");
+  });
+
+  it("round-trips in values holding commas and percent signs", () => {
+    const filter: Filter = { op: "in", dimension: "property:tag", values: ["a,b", "100%", "%2C", "x:y"] };
+    expect(parseFilter(serializeFilter(filter))).toEqual(filter);
+  });
+
+  it("drops filters the server would refuse: an empty value, a value on is_set, a bad in group", () => {
+    const state = readDashboardState(
+      {
+        f: [
+          "eq:path:",
+          "not_contains:path:",
+          "is_set:browser:Chrome",
+          "not_set:browser:",
+          "is_set:country",
+          "in:path:/a",
+          "in:path:/a,",
+          `in:path:${Array.from({ length: 21 }, (_, i) => `/p${i}`).join(",")}`,
+          "in:path:/a,%E0%A4%A",
+          "eq:path:/a\u0000",
+          "in:os:iOS,Linux",
+          "in:path:/a,/b",
+          "not_set:referrer",
+        ],
+      },
+      VIEWER,
+    );
+    // The first valid in group is kept; a second one is dropped (the server takes one).
+    expect(state.filters).toEqual([
+      { op: "in", dimension: "os", values: ["iOS", "Linux"] },
+      { op: "not_set", dimension: "referrer" },
+    ]);
+  });
+
+  it("replaces the in group when another is added", () => {
+    const state = readDashboardState({ f: ["in:path:/a,/b", "eq:browser:Firefox"] }, VIEWER);
+    expect(addFilterPatch(state, { op: "in", dimension: "os", values: ["iOS", "Linux"] })).toEqual({
+      f: ["eq:browser:Firefox", "in:os:iOS,Linux"],
+    });
+  });
+
   it("adds a filter, replacing an earlier equality filter on the same dimension", () => {
     const state = readDashboardState({ f: ["eq:path:/a", "eq:browser:Firefox"] }, VIEWER);
     expect(addFilterPatch(state, { op: "eq", dimension: "path", value: "/b" })).toEqual({
@@ -109,6 +167,38 @@ describe("filters in the URL", () => {
   it("removes a filter and clears the parameter with the last one", () => {
     const state = readDashboardState({ f: "eq:path:/a" }, VIEWER);
     expect(removeFilterPatch(state, { op: "eq", dimension: "path", value: "/a" })).toEqual({ f: null });
+  });
+});
+
+describe("filterFromForm", () => {
+  const form = { dimension: "path", propertyKey: "", op: "eq", value: "", values: "" };
+
+  it("makes a filter of every op, asking a value only where the op takes one", () => {
+    expect(filterFromForm({ ...form, op: "not_contains", value: " /docs " })).toEqual({
+      filter: { dimension: "path", op: "not_contains", value: "/docs" },
+    });
+    expect(filterFromForm({ ...form, op: "is_set", value: "ignored" })).toEqual({
+      filter: { dimension: "path", op: "is_set" },
+    });
+    expect(filterFromForm({ ...form, dimension: "property", propertyKey: "plan", op: "not_set" })).toEqual({
+      filter: { dimension: "property:plan", op: "not_set" },
+    });
+    expect(filterFromForm({ ...form, op: "in", values: "/a, /b,, /a" })).toEqual({
+      filter: { dimension: "path", op: "in", values: ["/a", "/b"] },
+    });
+  });
+
+  it("says what is missing instead of making a filter the server would refuse", () => {
+    expect(filterFromForm({ ...form, op: "eq", value: "  " })).toEqual({
+      error: "Enter a value (or choose is set / is not set).",
+    });
+    expect(filterFromForm({ ...form, op: "in", values: "/a" })).toEqual({
+      error: "Enter 2 to 20 values, separated by commas.",
+    });
+    expect(filterFromForm({ ...form, dimension: "property", op: "is_set" })).toEqual({
+      error: "Enter a property key.",
+    });
+    expect(filterFromForm({ ...form, op: "like", value: "/a" })).toEqual({ error: "Choose a condition." });
   });
 });
 

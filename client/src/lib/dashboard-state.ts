@@ -4,7 +4,10 @@
  *   ?period=custom&from=YYYY-MM-DD&to=YYYY-MM-DD
  *                                     a custom range of whole days in the chosen timezone, both ends inclusive
  *   ?tz=Area/City                     the timezone; the viewer's own when absent
- *   ?f=eq:path:/pricing (repeatable)  filters: op, dimension, value (the value may contain ':')
+ *   ?f=eq:path:/pricing (repeatable)  filters: op:dimension:value for eq, neq, contains and not_contains (the
+ *                                     value may contain ':'); op:dimension for is_set and not_set; and
+ *                                     in:dimension:a,b for the one OR group (each value with '%' and ','
+ *                                     percent-encoded). A property dimension travels as property.<percent-encoded key>.
  * These functions are pure: they read a plain record of search params and return the patch to write back. Periods,
  * filter ops, dimensions and limits are the server's own (shared/analytics-constants.ts, shared/dimensions.ts): a
  * filter the server would refuse is dropped from the URL instead of failing every card.
@@ -13,18 +16,27 @@ import {
   ANALYTICS_PERIODS,
   type AnalyticsPeriod,
   DEFAULT_PERIOD,
-  FILTER_OPS,
-  type FilterOp,
   MAX_FILTER_VALUE_LENGTH,
   MAX_FILTERS,
+  MAX_IN_FILTERS,
+  MAX_IN_VALUES,
+  MIN_IN_VALUES,
   PERIOD_LABELS,
+  PRESENCE_FILTER_OPS,
+  type PresenceFilterOp,
+  VALUE_FILTER_OPS,
+  type ValueFilterOp,
 } from "../../../shared/analytics-constants.ts";
 import { isDimension } from "../../../shared/dimensions.ts";
 
 export const PRESET_PERIODS = ANALYTICS_PERIODS.map((value) => ({ value, label: PERIOD_LABELS[value] }));
 
 export type PresetPeriod = AnalyticsPeriod;
-export type Filter = { dimension: string; op: FilterOp; value: string };
+/** One filter of the dashboard: the API's AnalyticsFilter shape (shared/analytics.ts), its dimension a plain string. */
+export type Filter =
+  | { dimension: string; op: ValueFilterOp; value: string }
+  | { dimension: string; op: PresenceFilterOp }
+  | { dimension: string; op: "in"; values: string[] };
 
 export type DashboardState = {
   period: PresetPeriod | "custom";
@@ -69,17 +81,86 @@ const first = (value: string | string[] | undefined) => (Array.isArray(value) ? 
 const all = (value: string | string[] | undefined) =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
-/** Parses one `f` param; null when it is not op:dimension:value with a known op and dimension and a value the server takes. */
+/** True for a value the server takes in a filter: non-empty, at most MAX_FILTER_VALUE_LENGTH, no NUL. */
+export function isFilterValue(value: string): boolean {
+  return value.length > 0 && value.length <= MAX_FILTER_VALUE_LENGTH && !value.includes("\u0000");
+}
+
+/** Parses one `f` param; null when it is not a filter with a known op and dimension and values the server takes. */
 export function parseFilter(raw: string): Filter | null {
   const firstColon = raw.indexOf(":");
+  if (firstColon < 1) return null;
+  const op = raw.slice(0, firstColon);
   const secondColon = raw.indexOf(":", firstColon + 1);
-  if (firstColon < 1 || secondColon < 0) return null;
-  const op = raw.slice(0, firstColon) as FilterOp;
-  const dimension = decodeDimension(raw.slice(firstColon + 1, secondColon));
-  const value = raw.slice(secondColon + 1);
-  if (!FILTER_OPS.includes(op) || !dimension || !isDimension(dimension)) return null;
-  if (value.length > MAX_FILTER_VALUE_LENGTH) return null;
-  return { op, dimension, value };
+  const dimension = decodeDimension(raw.slice(firstColon + 1, secondColon < 0 ? undefined : secondColon));
+  if (!dimension || !isDimension(dimension)) return null;
+  if ((PRESENCE_FILTER_OPS as readonly string[]).includes(op)) {
+    // is_set and not_set take no value: a value part makes it a filter the server would refuse.
+    return secondColon < 0 ? { op: op as PresenceFilterOp, dimension } : null;
+  }
+  if (secondColon < 0) return null;
+  const rest = raw.slice(secondColon + 1);
+  if ((VALUE_FILTER_OPS as readonly string[]).includes(op)) {
+    return isFilterValue(rest) ? { op: op as ValueFilterOp, dimension, value: rest } : null;
+  }
+  if (op === "in") {
+    const values = decodeInValues(rest);
+    return values ? { op: "in", dimension, values } : null;
+  }
+  return null;
+}
+
+/** Each value of an `in` filter with `%` and `,` percent-encoded, joined by commas. */
+function encodeInValues(values: readonly string[]): string {
+  return values.map((value) => value.replaceAll("%", "%25").replaceAll(",", "%2C")).join(",");
+}
+
+function decodeInValues(raw: string): string[] | null {
+  try {
+    const values = raw.split(",").map((part) => decodeURIComponent(part));
+    if (values.length < MIN_IN_VALUES || values.length > MAX_IN_VALUES || !values.every(isFilterValue)) return null;
+    return values;
+  } catch {
+    // Malformed percent-encoding from a hand-edited URL: drop that filter rather than the page.
+    return null;
+  }
+}
+
+/** What the dashboard's filter form holds (client/src/components/filter-builder.tsx). */
+export type FilterForm = {
+  /** A dimension's name, or "property" for property:<propertyKey>. */
+  dimension: string;
+  propertyKey: string;
+  op: string;
+  /** The value of eq, neq, contains and not_contains. */
+  value: string;
+  /** The values of `in`, comma-separated. */
+  values: string;
+};
+
+/** The filter a form describes, or why it is not one the server takes (said the way the form shows it). */
+export function filterFromForm(form: FilterForm): { filter: Filter } | { error: string } {
+  const dimension = form.dimension === "property" ? `property:${form.propertyKey.trim()}` : form.dimension;
+  if (form.dimension === "property" && !form.propertyKey.trim()) return { error: "Enter a property key." };
+  if (!isDimension(dimension)) return { error: "Choose a dimension." };
+  if ((PRESENCE_FILTER_OPS as readonly string[]).includes(form.op)) {
+    return { filter: { dimension, op: form.op as PresenceFilterOp } };
+  }
+  if ((VALUE_FILTER_OPS as readonly string[]).includes(form.op)) {
+    const value = form.value.trim();
+    if (!value) return { error: "Enter a value (or choose is set / is not set)." };
+    if (!isFilterValue(value)) return { error: `A value is at most ${MAX_FILTER_VALUE_LENGTH} characters.` };
+    return { filter: { dimension, op: form.op as ValueFilterOp, value } };
+  }
+  if (form.op === "in") {
+    const values = [...new Set(form.values.split(",").map((v) => v.trim()))].filter(Boolean);
+    if (values.length < MIN_IN_VALUES || values.length > MAX_IN_VALUES) {
+      return { error: `Enter ${MIN_IN_VALUES} to ${MAX_IN_VALUES} values, separated by commas.` };
+    }
+    if (!values.every(isFilterValue)) return { error: `A value is at most ${MAX_FILTER_VALUE_LENGTH} characters.` };
+    return { filter: { dimension, op: "in", values } };
+  }
+  return { error: "Choose a condition." };
 }
 
 /** Property keys may hold ':' themselves, so they travel percent-encoded inside the dimension part. */
@@ -99,7 +180,9 @@ function decodeDimension(raw: string): string | null {
 }
 
 export function serializeFilter(filter: Filter): string {
-  return `${filter.op}:${encodeDimension(filter.dimension)}:${filter.value}`;
+  const head = `${filter.op}:${encodeDimension(filter.dimension)}`;
+  if (filter.op === "in") return `${head}:${encodeInValues(filter.values)}`;
+  return "value" in filter ? `${head}:${filter.value}` : head;
 }
 
 /** Reads the dashboard state from search params, falling back to defaults for anything missing or invalid. */
@@ -109,7 +192,10 @@ export function readDashboardState(search: SearchRecord, fallbackZone = viewerTi
   const filters: Filter[] = [];
   for (const raw of all(search.f)) {
     const filter = parseFilter(raw);
-    if (filter && !filters.some((f) => sameFilter(f, filter))) filters.push(filter);
+    if (!filter || filters.some((f) => sameFilter(f, filter))) continue;
+    // The server takes one OR group per call: a second `in` is dropped like any filter it would refuse.
+    if (filter.op === "in" && filters.filter((f) => f.op === "in").length >= MAX_IN_FILTERS) continue;
+    filters.push(filter);
     if (filters.length === MAX_FILTERS) break;
   }
   const periodParam = first(search.period);
@@ -125,7 +211,7 @@ export function readDashboardState(search: SearchRecord, fallbackZone = viewerTi
 }
 
 export function sameFilter(a: Filter, b: Filter): boolean {
-  return a.dimension === b.dimension && a.op === b.op && a.value === b.value;
+  return serializeFilter(a) === serializeFilter(b);
 }
 
 /** The patch selecting a preset period (custom dates are dropped from the URL). */
@@ -150,8 +236,11 @@ export function filtersPatch(filters: Filter[]): SearchPatch {
 }
 
 export function addFilterPatch(state: DashboardState, filter: Filter): SearchPatch {
-  // Filtering a dimension again replaces its previous equality filter: "page is /a" then "page is /b" means /b.
-  const kept = state.filters.filter((f) => !(f.dimension === filter.dimension && f.op === "eq" && filter.op === "eq"));
+  // Filtering a dimension again replaces its previous equality filter: "page is /a" then "page is /b" means /b. A new
+  // OR group replaces the previous one (the server takes one).
+  const replaced = (f: Filter) =>
+    (f.op === "eq" && filter.op === "eq" && f.dimension === filter.dimension) || (f.op === "in" && filter.op === "in");
+  const kept = state.filters.filter((f) => !replaced(f));
   if (kept.some((f) => sameFilter(f, filter))) return filtersPatch(kept);
   return filtersPatch([...kept, filter].slice(-MAX_FILTERS));
 }

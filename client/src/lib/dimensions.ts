@@ -4,6 +4,7 @@
  */
 import { FILTER_OP_LABELS, type FilterOp } from "../../../shared/analytics-constants.ts";
 import { dimensionSpec, PROPERTY_PREFIX } from "../../../shared/dimensions.ts";
+import type { Filter } from "./dashboard-state.ts";
 
 export function dimensionLabel(dimension: string): string {
   if (dimension.startsWith(PROPERTY_PREFIX)) return `Property ${dimension.slice(PROPERTY_PREFIX.length)}`;
@@ -17,4 +18,11 @@ export function opLabel(op: FilterOp): string {
 /** The text for a missing value (no referrer means a direct visit). */
 export function emptyValueLabel(dimension: string): string {
   return dimensionSpec(dimension)?.emptyLabel ?? "(none)";
+}
+
+/** A filter as a chip reads it: "Page is not /docs", "Browser is set", "Page is one of /a, /b". */
+export function describeFilter(filter: Filter): string {
+  const head = `${dimensionLabel(filter.dimension)} ${opLabel(filter.op)}`;
+  if (filter.op === "in") return `${head} ${filter.values.join(", ")}`;
+  return "value" in filter ? `${head} ${filter.value}` : head;
 }

@@ -9,6 +9,7 @@ import { createMemo, For, lazy, onCleanup, Show, Suspense } from "solid-js";
 import { ActivityCard } from "../components/activity-tables.tsx";
 import { BreakdownCard, TopEventsCard } from "../components/breakdown-card.tsx";
 import { EmptyProject } from "../components/empty-project.tsx";
+import { FilterBuilder } from "../components/filter-builder.tsx";
 import { FilterChips } from "../components/filter-chips.tsx";
 import { LiveFeedPanel } from "../components/live-feed-panel.tsx";
 import { PeriodPicker } from "../components/period-picker.tsx";
@@ -125,11 +126,14 @@ export default function DashboardPage() {
               >
                 <div class="-mt-1 flex flex-col gap-3 border-b border-zinc-200 pb-4 dark:border-zinc-800">
                   <PeriodPicker state={state()} onChange={update} />
-                  <FilterChips
-                    filters={state().filters}
-                    onRemove={(filter: Filter) => update(removeFilterPatch(state(), filter))}
-                    onClear={() => update(filtersPatch([]))}
-                  />
+                  <div class="flex flex-wrap items-end gap-3">
+                    <FilterBuilder onAdd={(filter: Filter) => update(addFilterPatch(state(), filter))} />
+                    <FilterChips
+                      filters={state().filters}
+                      onRemove={(filter: Filter) => update(removeFilterPatch(state(), filter))}
+                      onClear={() => update(filtersPatch([]))}
+                    />
+                  </div>
                 </div>
                 <Metrics projectId={p().id} range={range()} />
                 <div class="grid gap-5 xl:grid-cols-3">

@@ -11,6 +11,7 @@ import {
   testEvent,
 } from "../../../test-support/analytics-test-data.ts";
 import { registerAndSignIn, type SignedInUser } from "../../../test-support/auth.ts";
+import { oracleDimensionSql, oracleFilterSql } from "../../../test-support/filter-oracle.ts";
 import { createTestServices, type TestServices } from "../../../test-support/services.ts";
 import { failure } from "../../../test-support/trpc-failure.ts";
 
@@ -29,32 +30,13 @@ let projectId: string;
 
 // Reference answers, straight from the raw events -----------------------------------------------------------------
 
-const DIMENSION_SQL: Record<string, SQL> = {
-  event_name: sql`event_name`,
-  path: sql`path`,
-  referrer: sql`referrer_host`,
-  utm_source: sql`utm_source`,
-  utm_medium: sql`utm_medium`,
-  utm_campaign: sql`utm_campaign`,
-  browser: sql`browser`,
-  os: sql`os`,
-  device: sql`device`,
-};
-const dimensionSql = (dimension: string) =>
-  dimension.startsWith("property:") ? sql`(properties ->> ${dimension.slice(9)}::text)` : DIMENSION_SQL[dimension]!;
-
 function whereSql(from: number, to: number, filters: AnalyticsFilter[] = []): SQL {
   const parts = [
     sql`project_id = ${projectId}::uuid`,
     sql`timestamp >= ${iso(from)}::timestamptz`,
     sql`timestamp < ${iso(to)}::timestamptz`,
   ];
-  for (const f of filters) {
-    const column = dimensionSql(f.dimension);
-    if (f.op === "eq") parts.push(sql`${column} = ${f.value}::text`);
-    if (f.op === "neq") parts.push(sql`${column} is distinct from ${f.value}::text`);
-    if (f.op === "contains") parts.push(sql`lower(${column}) like '%' || lower(${f.value}::text) || '%'`);
-  }
+  for (const f of filters) parts.push(oracleFilterSql(f));
   return sql.join(parts, sql` and `);
 }
 
@@ -68,7 +50,7 @@ async function rawTotals(from: number, to: number, filters?: AnalyticsFilter[]) 
 }
 
 async function rawGrouped(dimension: string, from: number, to: number, filters?: AnalyticsFilter[], limit = 100) {
-  const column = dimensionSql(dimension);
+  const column = oracleDimensionSql(dimension);
   const rows = await queryRows<{ value: string; events: string; sessions: string; users: string }>(
     t.services.db,
     sql`select ${column} as value, count(*) as events, count(distinct session_id) as sessions,
@@ -275,7 +257,7 @@ describe("analytics.overview", () => {
 });
 
 describe("single-value filters served from the rollups", () => {
-  const single: AnalyticsFilter[][] = [
+  const single: Array<Array<Extract<AnalyticsFilter, { value: string }>>> = [
     [{ dimension: "event_name", op: "eq", value: "signup" }],
     [{ dimension: "path", op: "eq", value: "/pricing" }],
     [{ dimension: "browser", op: "eq", value: "Firefox" }],

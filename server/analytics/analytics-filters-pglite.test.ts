@@ -1,0 +1,42 @@
+/**
+ * The filter oracle of server/test-support/filter-oracle.ts in embedded mode: the same procedures, through the tRPC
+ * caller, on PGlite (its PostgreSQL twin is server/http/trpc/routers/analytics-filters.test.ts). The data stays
+ * under the embedded cost bound (server/http/trpc/analytics-limits.ts), so every filtered read runs.
+ */
+import { afterAll, beforeAll } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseConfig } from "../env.ts";
+import { createLogger } from "../logger.ts";
+import { createServices, type Services } from "../services.ts";
+import { storeTestEvents } from "../test-support/analytics-test-data.ts";
+import { registerAndSignIn, type SignedInUser } from "../test-support/auth.ts";
+import { describeFilterOracle, filterOracleEvents } from "../test-support/filter-oracle.ts";
+
+let dataDir: string;
+let services: Services;
+let owner: SignedInUser;
+let projectId: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), "ad-pglite-filters-"));
+  const config = parseConfig({
+    NODE_ENV: "test",
+    DATA_DIR: dataDir,
+    COOKIE_SECURE: "false",
+    LOG_LEVEL: "silent",
+    RATE_LIMIT_PER_MINUTE: "1000000",
+  });
+  services = await createServices(config, { logger: createLogger("silent") });
+  owner = await registerAndSignIn(services);
+  projectId = (await owner.caller.projects.create({ name: "Embedded filters" })).project.id;
+  await storeTestEvents(services.db, filterOracleEvents(projectId), 97);
+}, 120_000);
+
+afterAll(async () => {
+  await services.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describeFilterOracle("PGlite", () => ({ db: services.db, projectId, caller: owner.caller }));
