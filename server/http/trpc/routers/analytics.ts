@@ -51,10 +51,10 @@ export const analyticsRouter = createTRPCRouter({
   sessions: projectProcedure
     .input(sessionsInputSchema)
     .use(analyticsLimits)
-    .query(({ ctx, input }): Promise<SessionsPage> => getSessions(ctx.db, input)),
+    .query(({ ctx, input }): Promise<SessionsPage> => getSessions(ctx.db, input, Date.now(), ctx.services.engine)),
 
   users: projectProcedure
     .input(usersInputSchema)
     .use(analyticsLimits)
-    .query(({ ctx, input }): Promise<UsersPage> => getUsers(ctx.db, input)),
+    .query(({ ctx, input }): Promise<UsersPage> => getUsers(ctx.db, input, Date.now(), ctx.services.engine)),
 });
