@@ -63,6 +63,15 @@ export async function readSnapshot(
   };
 }
 
+/** True when the engine holds every event of the project (no state row, or 'ready'): see analytics_engine_state. */
+export async function engineServesProject(db: Database, projectId: string): Promise<boolean> {
+  const [row] = await queryRows<{ status: string }>(
+    db,
+    sql`select status from analytics_engine_state where project_id = ${projectId}::uuid`,
+  );
+  return row === undefined || row.status === "ready";
+}
+
 /** A segment that was listed but is gone when its columns were read (replaced by the compactor meanwhile). */
 export class SegmentReplacedError extends Error {}
 
