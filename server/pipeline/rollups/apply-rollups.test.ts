@@ -77,6 +77,7 @@ function asStored(event: TestEvent): RollupSourceRow {
     browser: event.browser ?? null,
     os: event.os ?? null,
     device: event.device ?? null,
+    properties: event.properties,
     timestamp: event.timestamp,
   };
 }
