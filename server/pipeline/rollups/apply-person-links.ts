@@ -102,7 +102,8 @@ async function linkProject(
     sql`select u.project_id, u.distinct_id, u.num, u.identified, l.person_num
           from analytics_users u
           left join analytics_person_links l on l.project_id = u.project_id and l.alias_num = u.num
-         where u.project_id = ${projectId}::uuid and u.distinct_id = any(${[...ids]}::text[])`,
+         where u.project_id = ${projectId}::uuid
+           and u.distinct_id in (select jsonb_array_elements_text(${JSON.stringify([...ids])}::jsonb))`,
   );
   for (const row of found) {
     known.set(row.distinct_id, {
@@ -140,7 +141,8 @@ async function linkProject(
   if (identified.size) {
     await tx.execute(
       sql`update analytics_users set identified = true
-           where project_id = ${projectId}::uuid and num = any(${[...identified]}::bigint[]) and not identified`,
+           where project_id = ${projectId}::uuid and not identified
+             and num in (select jsonb_array_elements_text(${JSON.stringify([...identified])}::jsonb)::bigint)`,
     );
   }
   if (links.length) {
