@@ -85,8 +85,16 @@ export const createTracker = (o: TrackerOptions): Tracker => {
   // The anonymous id of persist "local", read (or made and written) on first use once tracking is allowed.
   let anon = "";
   const anonId = (): string => {
-    if (local && !anon) write(ANON_KEY, (anon = read(ANON_KEY, 1) || uuidv7(Date.now())), 1);
+    if (local && !anon) {
+      anon = read(ANON_KEY, 1) || uuidv7(Date.now());
+      write(ANON_KEY, anon, 1);
+    }
     return anon;
+  };
+  // The next anonId() makes and stores a new id: a new anonymous visitor.
+  const forget = () => {
+    anon = "";
+    if (local) write(ANON_KEY, "", 1);
   };
 
   const save = () => write(STATE_KEY, JSON.stringify(S));
@@ -228,13 +236,12 @@ export const createTracker = (o: TrackerOptions): Tracker => {
     reset: safe(() => {
       S = { d: "", s: "", t: 0, q: S.q, r: {} };
       save();
-      // A new anonymous visitor: the next anonId() makes and stores a new id.
-      if (local) write(ANON_KEY, (anon = ""), 1);
+      forget();
     }),
     flush: () => send(),
     optOut: safe(() => {
       write(CHOICE_KEY, "0", 1);
-      if (local) write(ANON_KEY, (anon = ""), 1);
+      forget();
       S.q = [];
       save();
     }),

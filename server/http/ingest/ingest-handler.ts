@@ -12,6 +12,8 @@
  * It is a plain `(Request) => Response` function so it carries no framework cost per request; CORS is open (any
  * site may post, never with credentials) and added to every answer, errors included.
  */
+
+import { IDENTIFY_EVENTS } from "../../../shared/identity.ts";
 import { INGEST_LIMITS, type IngestRejectedResponse, type IngestResponse } from "../../../shared/ingest.ts";
 import type { Config } from "../../env.ts";
 import type { Logger } from "../../logger.ts";
@@ -20,7 +22,6 @@ import { type EventQueue, QueueUnavailable } from "../../pipeline/sink/event-que
 import { API_SECURITY_HEADERS } from "../middleware/security-headers.ts";
 import type { ApiKeyCache, IngestProject } from "./api-key-cache.ts";
 import { KeyLookupUnavailable } from "./api-key-cache.ts";
-import { IDENTIFY_EVENTS } from "../../../shared/identity.ts";
 import type { DailyVisitorIds } from "./daily-visitor-id.ts";
 import { type IpHasher, parseUserAgent } from "./enrich.ts";
 import type { IngestRateLimiter } from "./rate-limiter.ts";

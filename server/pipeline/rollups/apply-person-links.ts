@@ -14,12 +14,7 @@
  * take a per-project advisory lock, so two workers cannot each link half of a chain the other just made.
  */
 import { sql } from "drizzle-orm";
-import {
-  ANON_ID_PROPERTY,
-  IDENTIFY_EVENTS,
-  isPlaceholderId,
-  MAX_ANON_ID_LENGTH,
-} from "../../../shared/identity.ts";
+import { ANON_ID_PROPERTY, IDENTIFY_EVENTS, isPlaceholderId, MAX_ANON_ID_LENGTH } from "../../../shared/identity.ts";
 import { LINK_KIND } from "../../analytics/rollup-layout.ts";
 import { type Database, queryRows } from "../../db/client.ts";
 import type { RollupSourceRow } from "./rollup-source-row.ts";
