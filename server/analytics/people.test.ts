@@ -71,6 +71,8 @@ function scenario(projectId: string) {
       identify("frank", "a1", D2 + 7 * HOUR),
       identify("alice", "bob", D2 + 8 * HOUR),
       identify("gina", "x".repeat(201), D2 + 9 * HOUR),
+      // A link before any event of the anonymous id: its events, later and earlier ones, are henry's.
+      identify("henry", "h-anon", D2 + 10 * HOUR),
     ],
     later: [
       // The alias's events after its link count as the person's.
@@ -78,6 +80,8 @@ function scenario(projectId: string) {
       ev("alice", BASE + 3 * DAY + 2 * HOUR, { sessionId: "s-alice-2" }),
       // A second alias, linked after its events.
       identify("alice", "a2", BASE + 4 * DAY + HOUR),
+      ev("h-anon", BASE + 3 * DAY + 3 * HOUR),
+      ev("h-anon", BASE + 2 * HOUR, { sessionId: "s-h-anon-early" }),
     ],
   };
 }
@@ -182,26 +186,36 @@ function runPeopleSuite(label: string, open: () => Promise<{ db: Database; close
         { alias: "a3", person: "bob", seq: "2" },
         { alias: "c1", person: "carol", seq: "3" },
         { alias: "c2", person: "dave", seq: "4" },
-        { alias: "a2", person: "alice", seq: "5" },
+        { alias: "h-anon", person: "henry", seq: "5" },
+        { alias: "a2", person: "alice", seq: "6" },
       ]);
       const identified = await queryRows<{ distinct_id: string }>(
         db,
         sql`select distinct_id from analytics_users where project_id = ${projectId}::uuid and identified order by 1`,
       );
-      expect(identified.map((r) => r.distinct_id)).toEqual(["alice", "bob", "carol", "dave", "erin", "frank", "gina"]);
+      expect(identified.map((r) => r.distinct_id)).toEqual([
+        "alice",
+        "bob",
+        "carol",
+        "dave",
+        "erin",
+        "frank",
+        "gina",
+        "henry",
+      ]);
     });
 
     it("counts people, not ids, in overview over any range, before and after the link", async () => {
-      // By hand: 16 ids, 11 people over all days; on the first day a1 and a2 are both alice.
-      expect(await rawPeopleCount(BASE, BASE + 5 * DAY)).toBe(11);
-      expect(await rawPeopleCount(BASE, BASE + DAY)).toBe(6);
+      // By hand: 18 ids, 12 people over all days; on the first day a1 and a2 are both alice (and h-anon is henry).
+      expect(await rawPeopleCount(BASE, BASE + 5 * DAY)).toBe(12);
+      expect(await rawPeopleCount(BASE, BASE + DAY)).toBe(7);
       for (const [, from, to] of RANGES) {
         const overview = await getOverview(db, { projectId, from: iso(from), to: iso(to) });
         expect(overview.uniqueUsers).toBe(await rawPeopleCount(from, to));
         expect(overview.previous.uniqueUsers).toBe(await rawPeopleCount(from - (to - from), from));
       }
       const second = await getOverview(db, { projectId, from: iso(BASE + DAY), to: iso(BASE + 2 * DAY) });
-      expect(second.previous.uniqueUsers).toBe(6);
+      expect(second.previous.uniqueUsers).toBe(7);
     });
 
     it("counts people in topEvents, and with filters served from raw events", async () => {

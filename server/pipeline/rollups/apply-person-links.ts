@@ -5,22 +5,24 @@
  * made:
  *   - the event's distinct_id is the new, canonical id; unless it is a placeholder it is marked `identified`;
  *   - its `$anon_distinct_id` (a string of at most MAX_ANON_ID_LENGTH characters, not a placeholder, not the new id)
- *     is the previous id; it is linked to the new id's person only when it has been seen (it has a user num), is
- *     not linked yet, and was never itself identified. Otherwise the event stays stored, unlinked;
+ *     is the previous id; it is linked to the new id's person only when it is not linked yet and was never itself
+ *     identified. Otherwise the event stays stored, unlinked. An id no event has shown yet gets its user num here,
+ *     so its later events count as the person's;
  *   - the mapping is flat: an identified id is never an alias, and when the new id is itself an alias the link goes
  *     to its person, so every alias points straight at a canonical num.
  * Only rows the events insert added reach here (apply-rollups.ts), so a redelivered batch links nothing twice; the
- * links table's primary key refuses a second link of the same alias from a concurrent worker. Batches with links
- * take a per-project advisory lock, so two workers cannot each link half of a chain the other just made.
+ * links table's primary key refuses a second link of the same alias from a concurrent worker. Batches with identify
+ * events take a per-project advisory lock (lockPersonLinks), so two workers cannot each link half of a chain the
+ * other just made.
  */
 import { sql } from "drizzle-orm";
 import { ANON_ID_PROPERTY, IDENTIFY_EVENTS, isPlaceholderId, MAX_ANON_ID_LENGTH } from "../../../shared/identity.ts";
-import { LINK_KIND } from "../../analytics/rollup-layout.ts";
+import { LINK_KIND, USER_KIND } from "../../analytics/rollup-layout.ts";
 import { type Database, queryRows } from "../../db/client.ts";
 import type { RollupSourceRow } from "./rollup-source-row.ts";
 import type { ByProject, UserAggregate } from "./session-user-aggregates.ts";
 
-interface Identify {
+export interface Identify {
   projectId: string;
   newId: string;
   anonId: string | null;
@@ -49,33 +51,46 @@ function anonIdOf(row: RollupSourceRow): string | null {
   return value;
 }
 
-/** Makes the batch's links and marks its identified ids, inside the caller's transaction; `users` carry their nums. */
-export async function applyPersonLinks(
-  tx: Database,
-  rows: readonly RollupSourceRow[],
-  times: readonly number[],
-  users: ByProject<UserAggregate>,
-): Promise<void> {
-  const identifies: Identify[] = [];
+/** The batch's identify events per project, each project's in timestamp order (ties in batch order). */
+export function identifyEventsOf(rows: readonly RollupSourceRow[], times: readonly number[]): Map<string, Identify[]> {
+  const byProject = new Map<string, Identify[]>();
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     if (!IDENTIFY_EVENTS.has(row.eventName)) continue;
     const newId = row.distinctId;
     if (!newId || isPlaceholderId(newId)) continue;
     const anonId = anonIdOf(row);
-    identifies.push({ projectId: row.projectId, newId, anonId: anonId === newId ? null : anonId, t: times[i]! });
-  }
-  if (identifies.length === 0) return;
-  // Stable: ties keep batch order.
-  identifies.sort((a, b) => a.t - b.t);
-
-  const byProject = new Map<string, Identify[]>();
-  for (const identify of identifies) {
-    const list = byProject.get(identify.projectId);
+    const identify = { projectId: row.projectId, newId, anonId: anonId === newId ? null : anonId, t: times[i]! };
+    const list = byProject.get(row.projectId);
     if (list) list.push(identify);
-    else byProject.set(identify.projectId, [identify]);
+    else byProject.set(row.projectId, [identify]);
   }
-  for (const [projectId, list] of byProject) await linkProject(tx, projectId, list, users.of(projectId));
+  // Stable: ties keep batch order.
+  for (const list of byProject.values()) list.sort((a, b) => a.t - b.t);
+  return byProject;
+}
+
+/**
+ * Takes the projects' link locks (see the header), in one order so two batches cannot wait on each other; call it
+ * before step 2's upsert, so a transaction waiting here holds no user row another linking transaction may need.
+ * Released at COMMIT.
+ */
+export async function lockPersonLinks(tx: Database, projectIds: Iterable<string>): Promise<void> {
+  for (const projectId of [...projectIds].sort()) {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`person-links:${projectId}`}, 0))`);
+  }
+}
+
+/**
+ * Makes the links of `identifies` (identifyEventsOf) and marks the identified ids, inside the caller's transaction,
+ * which holds their lockPersonLinks; `users` are the batch's users with their nums.
+ */
+export async function applyPersonLinks(
+  tx: Database,
+  identifies: ReadonlyMap<string, readonly Identify[]>,
+  users: ByProject<UserAggregate>,
+): Promise<void> {
+  for (const [projectId, list] of identifies) await linkProject(tx, projectId, list, users.of(projectId));
 }
 
 async function linkProject(
@@ -84,8 +99,6 @@ async function linkProject(
   identifies: readonly Identify[],
   batchUsers: Map<string, UserAggregate>,
 ): Promise<void> {
-  // Links of one project are made one transaction at a time (see the header); released at COMMIT.
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`person-links:${projectId}`}, 0))`);
   const ids = new Set<string>();
   for (const { newId, anonId } of identifies) {
     ids.add(newId);
@@ -114,6 +127,15 @@ async function linkProject(
       if (num === undefined || num < 0) throw new Error(`identified user ${newId} got no num`);
       known.set(newId, { num, identified: false, person: null });
     }
+  }
+  // Anonymous ids no event has shown yet (their events may come later, from another tab's queue): numbered now, with
+  // no events, so the link holds for them when they arrive.
+  const unseen = new Map<string, number>();
+  for (const { anonId, t } of identifies)
+    if (anonId !== null && !known.has(anonId) && !unseen.has(anonId)) unseen.set(anonId, t);
+  if (unseen.size) {
+    for (const row of await addUnseenUsers(tx, projectId, unseen))
+      known.set(row.distinct_id, { num: Number(row.num), identified: false, person: null });
   }
 
   const identified = new Set<number>();
@@ -155,4 +177,35 @@ async function linkProject(
           on conflict (project_id, alias_num) do nothing`,
     );
   }
+}
+
+/**
+ * Numbers anonymous ids never seen in an event (analytics_users rows with no events, first and last seen at the
+ * identify that named them: inside the person's own span, so the person's figures are unchanged). A row another
+ * transaction added meanwhile keeps its num (ours is an unused gap), as in upsert-sessions-and-users.ts.
+ */
+async function addUnseenUsers(
+  tx: Database,
+  projectId: string,
+  unseen: ReadonlyMap<string, number>,
+): Promise<Array<{ distinct_id: string; num: string | number }>> {
+  const wanted = JSON.stringify([...unseen].map(([k, t]) => ({ k, t })));
+  return queryRows(
+    tx,
+    sql`with counter as (
+          insert into analytics_id_counters as c (project_id, kind, last_id)
+          values (${projectId}::uuid, ${USER_KIND}::smallint, ${unseen.size}::bigint)
+          on conflict (project_id, kind) do update set last_id = c.last_id + excluded.last_id
+          returning last_id
+        ),
+        numbered as (
+          select x.k, 'epoch'::timestamptz + x.t * interval '1 millisecond' as at,
+                 counter.last_id - ${unseen.size}::bigint + row_number() over (order by x.k) as num
+            from json_to_recordset(${wanted}::json) as x(k text, t bigint), counter
+        )
+        insert into analytics_users as u (project_id, distinct_id, num, first_seen, last_seen, event_count)
+        select ${projectId}::uuid, k, num, at, at, 0 from numbered order by k
+        on conflict (project_id, distinct_id) do update set event_count = u.event_count
+        returning distinct_id, num`,
+  );
 }
