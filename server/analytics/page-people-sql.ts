@@ -28,17 +28,23 @@ export function pagePeopleSql(options: Omit<PageActiveOptions, "kind">): SQL {
   const keyset = (count: SQL, id: SQL) =>
     after ? sql`${count} <= ${afterKey} and (${count} < ${afterKey} or ${id} > ${after.id}::text)` : sql`true`;
   const project = sql`${projectId}::uuid`;
-  // A person's figures over its members (person_members: person, num), canonical id first.
+  // A person's figures over its members (person_members: person, num), canonical id first. Sessions are distinct
+  // across the members of people with links (one index range per member); an id alone keeps its own count.
   const figures = sql`
+      with person_sessions as (
+        select pm.person, count(distinct s.session_num) as n
+          from person_members pm
+          join analytics_user_sessions s on s.project_id = ${project} and s.user_num = pm.num
+         where pm.person in (select l.person_num from analytics_person_links l where l.project_id = ${project})
+         group by pm.person
+      )
       select c.distinct_id as id, sum(u.event_count)::bigint as event_count,
-             case when count(*) = 1 then max(u.session_count)
-                  else (select count(distinct s.session_num) from analytics_user_sessions s
-                         where s.project_id = ${project}
-                           and s.user_num in (select x.num from person_members x where x.person = pm.person)) end as session_count,
+             case when count(*) = 1 then max(u.session_count) else coalesce(max(ps.n), 0) end as session_count,
              min(u.first_seen) as first_seen, max(u.last_seen) as last_seen
         from person_members pm
         join analytics_users u on u.project_id = ${project} and u.num = pm.num
         join analytics_users c on c.project_id = ${project} and c.num = pm.person
+        left join person_sessions ps on ps.person = pm.person
        group by pm.person, c.distinct_id`;
   const columns = sql`p.id, p.event_count::text as sort_key, p.event_count, p.session_count,
           ${isoText(sql`p.first_seen`)} as first_seen, ${isoText(sql`p.last_seen`)} as last_seen`;
