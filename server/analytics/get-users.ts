@@ -6,7 +6,7 @@ import {
   type UsersPage,
 } from "../../shared/analytics.ts";
 import { type Database, queryRows } from "../db/client.ts";
-import { pageActiveSql } from "./page-active-sql.ts";
+import { pagePeopleSql } from "./page-people-sql.ts";
 
 interface UserPageRow extends Record<string, unknown> {
   total: string | number | null;
@@ -18,7 +18,10 @@ interface UserPageRow extends Record<string, unknown> {
   last_seen: string;
 }
 
-/** Users active in the range, most active first, each with lifetime figures; `total` counts them all. */
+/**
+ * People active in the range, most active first, each under its canonical id with lifetime figures over all its ids
+ * (page-people-sql.ts); `total` counts them all, as overview's uniqueUsers does.
+ */
 export async function getUsers(
   db: Database,
   input: AnalyticsInput & { limit?: number | undefined; offset?: number | undefined; cursor?: PageCursor | undefined },
@@ -28,8 +31,7 @@ export async function getUsers(
   const limit = input.limit ?? 50;
   const rows = await queryRows<UserPageRow>(
     db,
-    pageActiveSql({
-      kind: "users",
+    pagePeopleSql({
       projectId: input.projectId,
       from: from.getTime(),
       to: to.getTime(),

@@ -13,6 +13,7 @@ const PROJECT_DATA_TABLES = [
   sql`analytics_user_sessions`,
   sql`analytics_sessions`,
   sql`analytics_users`,
+  sql`analytics_person_links`,
   sql`analytics_id_counters`,
 ];
 
