@@ -13,9 +13,11 @@
 
 import type { Database } from "../server/db/client.ts";
 import type { ApiKeyCache } from "../server/http/ingest/api-key-cache.ts";
+import { DailyVisitorIds } from "../server/http/ingest/daily-visitor-id.ts";
 import { IpHasher } from "../server/http/ingest/enrich.ts";
 import { createIngestHandler } from "../server/http/ingest/ingest-handler.ts";
 import { IngestRateLimiter } from "../server/http/ingest/rate-limiter.ts";
+import { MemoryKeyStore } from "../server/infra/key-store.ts";
 import { connectRedis } from "../server/infra/redis.ts";
 import { createLogger } from "../server/logger.ts";
 import { EventQueue } from "../server/pipeline/sink/event-queue.ts";
@@ -63,6 +65,7 @@ const handler = createIngestHandler({
   // The direct-to-PostgreSQL path is never taken: a failed append shows up as a non-202 below.
   queue: new EventQueue({ stream, db: null as unknown as Database, logger, maxBacklog: Number.MAX_SAFE_INTEGER }),
   ipHasher: new IpHasher("micro-secret"),
+  visitorIds: new DailyVisitorIds(new MemoryKeyStore(), logger),
 });
 
 const apiKey = "proj_benchBenchBenchBenchBenchBenchBenchBenchBen";

@@ -85,7 +85,9 @@ describe.skipIf(skip)("sdk in the browser", () => {
     expect(view!.page_url).toContain("utm_source=newsletter&utm_campaign=launch");
     expect(view!.insert_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(view!.session_id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(view!.distinct_id).toMatch(/^[0-9a-f-]{36}$/);
+    // Anonymous by default: no distinct_id at all, the server derives the daily visitor id.
+    expect(view!.distinct_id).toBeUndefined();
+    expect("distinct_id" in view!).toBe(false);
     expect(Math.abs(Date.parse(view!.timestamp!) - Date.now())).toBeLessThan(10_000);
 
     const [request] = fake.requests;
@@ -173,8 +175,9 @@ describe.skipIf(skip)("sdk in the browser", () => {
       window.tracker.identify("user-42", { plan: "pro" });
       window.tracker.flush();
     });
-    const [identify] = await waitForStored("identify");
+    const [identify] = await waitForStored("$identify");
     expect(identify!.distinct_id).toBe("user-42");
+    // No anonymous id is known in the default mode: the server names the request's own visitor id.
     expect(identify!.properties).toEqual({ plan: "pro" });
 
     await page.reload();
@@ -193,7 +196,7 @@ describe.skipIf(skip)("sdk in the browser", () => {
       window.tracker.flush();
     });
     const [reset] = await waitForStored("after_reset");
-    expect(reset!.distinct_id).not.toBe("user-42");
+    expect(reset!.distinct_id).toBeUndefined();
     expect(reset!.session_id).not.toBe(identify!.session_id);
     expect(consoleErrors).toEqual([]);
   });
@@ -547,7 +550,54 @@ describe.skipIf(skip)("sdk in the browser", () => {
     await open(demoUrl());
     await page.evaluate(() => window.tracker.flush());
     const [view] = await waitForStored("page_view");
-    expect(view!.distinct_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(view!.session_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('keeps an anonymous id in localStorage with data-persist="local", across reloads and tabs', async () => {
+    await open(`${site.origin}/local?project=${KEY}`);
+    await page.evaluate(() => window.tracker.flush());
+    const [first] = await waitForStored("page_view");
+    expect(first!.distinct_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(await page.evaluate(() => localStorage.getItem("_tracker_id"))).toBe(first!.distinct_id!);
+
+    await page.reload();
+    await waitForTracker(page);
+    await page.evaluate(() => window.tracker.flush());
+    await waitForStored("page_view", 2);
+    const second = await context.newPage();
+    await second.goto(`${site.origin}/local?project=${KEY}`);
+    await waitForTracker(second);
+    await second.evaluate(() => window.tracker.flush());
+    const views = await waitForStored("page_view", 3);
+    expect(views.map((v) => v.distinct_id)).toEqual([first!.distinct_id, first!.distinct_id, first!.distinct_id]);
+    expect(await context.cookies()).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('links the local anonymous id on identify, and starts a new one on reset (data-persist="local")', async () => {
+    await open(`${site.origin}/local?project=${KEY}`);
+    await page.evaluate(() => {
+      window.tracker.identify("user-7", { plan: "pro" });
+      window.tracker.event("as_user");
+      window.tracker.reset();
+      window.tracker.event("after_reset");
+      window.tracker.identify("user-8");
+      window.tracker.flush();
+    });
+    const [view] = await waitForStored("page_view");
+    const identifies = await waitForStored("$identify", 2);
+    const anonymous = view!.distinct_id!;
+    expect(anonymous).toMatch(/^[0-9a-f-]{36}$/);
+    expect(identifies[0]!.distinct_id).toBe("user-7");
+    expect(identifies[0]!.properties).toEqual({ $anon_distinct_id: anonymous, plan: "pro" });
+    expect((await waitForStored("as_user"))[0]!.distinct_id).toBe("user-7");
+    const [afterReset] = await waitForStored("after_reset");
+    expect(afterReset!.distinct_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(afterReset!.distinct_id).not.toBe(anonymous);
+    expect(identifies[1]!.distinct_id).toBe("user-8");
+    expect(identifies[1]!.properties).toEqual({ $anon_distinct_id: afterReset!.distinct_id });
+    expect(await page.evaluate(() => localStorage.getItem("_tracker_id"))).toBe(afterReset!.distinct_id!);
     expect(consoleErrors).toEqual([]);
   });
 

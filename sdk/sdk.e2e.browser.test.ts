@@ -216,8 +216,12 @@ describe.skipIf(skip)("sdk against the real server", () => {
       window.tracker.event("after_reload");
       window.tracker.flush();
     });
-    const [identify] = await waitForRows("identify");
+    const [identify] = await waitForRows("$identify");
     const [after] = await waitForRows("after_reload");
+    const [view] = await waitForRows("page_view");
+    // The anonymous page view got the server's daily visitor id, which the identify event names as the previous id.
+    expect(view!.distinctId).toMatch(/^anon:[A-Za-z0-9_-]{22}$/);
+    expect(identify!.properties).toEqual({ source: "demo", $anon_distinct_id: view!.distinctId });
     expect(identify!.distinctId).toBe("user-e2e-7");
     expect(after!.distinctId).toBe("user-e2e-7");
     expect(after!.sessionId).toBe(identify!.sessionId);

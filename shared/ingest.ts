@@ -54,7 +54,10 @@ export const ingestEventSchema = z
       .meta({
         description: `Free-form properties: a JSON object of at most ${INGEST_LIMITS.maxPropertyKeys} keys and ${INGEST_LIMITS.maxPropertyDepth} levels of nesting.`,
       }),
-    distinct_id: z.string().max(INGEST_LIMITS.maxIdLength).nullish().meta({ description: "The user, when known." }),
+    distinct_id: z.string().max(INGEST_LIMITS.maxIdLength).nullish().meta({
+      description:
+        "The user, when known. Without it the event is counted under the server's daily visitor id (README, privacy).",
+    }),
     session_id: z.string().max(INGEST_LIMITS.maxIdLength).nullish(),
     page_url: z.string().max(INGEST_LIMITS.maxUrlLength).nullish(),
     referrer: z.string().max(INGEST_LIMITS.maxUrlLength).nullish(),

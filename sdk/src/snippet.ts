@@ -2,7 +2,8 @@
  * The script-tag entry (built to sdk.js / sdk.min.js): reads the `data-*` attributes of its own <script> and puts
  * the tracker on `window.tracker`. Attributes match the seed's snippet so existing installs keep working:
  * data-project (required), data-api-url (default: the script's origin), data-hash-routing, data-respect-dnt,
- * data-require-consent (boolean attributes; "false" turns one off).
+ * data-require-consent (boolean attributes; "false" turns one off), data-persist ("local": keep an anonymous id in
+ * localStorage; absent: store nothing, the server derives a daily visitor id).
  */
 
 import { createTracker } from "./tracker.ts";
@@ -34,6 +35,7 @@ try {
       hashRouting: flag("hash-routing"),
       respectDnt: flag("respect-dnt"),
       requireConsent: flag("require-consent"),
+      persist: attr("persist") == "local" ? "local" : undefined,
     });
 } catch {
   // Never let the snippet break the host page (e.g. a browser without the APIs it needs).

@@ -12,6 +12,11 @@
  *   misconfigured snippet loses every event unseen. Those batches are dropped like any other 4xx, never retried.
  * - State lives in sessionStorage (per tab, survives reloads); only the opt-out/consent choice is in localStorage.
  *   No cookies, no fingerprinting.
+ * - Anonymous visitors carry no distinct_id by default: the server counts them under a daily visitor id (the README's
+ *   privacy section). With `persist: "local"` (sites with consent) a random anonymous id is kept in localStorage
+ *   and sent instead, written only once tracking is allowed. An identified id (identify) is the tab's, in its state.
+ * - identify sends `$identify` naming the anonymous id it replaces (`$anon_distinct_id`) when the SDK knows one, so
+ *   the server links both into one person; in the default mode the server names the request's own visitor id.
  */
 import type { IngestBody, IngestEvent } from "../../shared/ingest.ts";
 import { backoffDelay, isRetryable, MAX_ATTEMPTS } from "./backoff.ts";
@@ -21,7 +26,7 @@ import { uuidv7 } from "./uuid.ts";
 
 /** The tab's state, persisted as one sessionStorage entry. */
 interface State {
-  /** distinct id */
+  /** identified distinct id ("" while anonymous) */
   d: string;
   /** session id */
   s: string;
@@ -37,6 +42,8 @@ interface State {
 const STATE_KEY = "_tracker";
 /** localStorage: "1" opted in (consent), "0" opted out, absent = default for the options. */
 const CHOICE_KEY = "_tracker_ok";
+/** localStorage, with persist "local" only: the anonymous id. */
+const ANON_KEY = "_tracker_id";
 const SESSION_IDLE_MS = 18e5;
 const BATCH_SIZE = 10;
 const FLUSH_MS = 2e3;
@@ -74,6 +81,21 @@ export const createTracker = (o: TrackerOptions): Tracker => {
   let attempt = 0;
   let warned: 0 | 1 = 0;
   let lastPath: string | undefined;
+  const local = o.persist == "local";
+  // The anonymous id of persist "local", read (or made and written) on first use once tracking is allowed.
+  let anon = "";
+  const anonId = (): string => {
+    if (local && !anon) {
+      anon = read(ANON_KEY, 1) || uuidv7(Date.now());
+      write(ANON_KEY, anon, 1);
+    }
+    return anon;
+  };
+  // The next anonId() makes and stores a new id: a new anonymous visitor.
+  const forget = () => {
+    anon = "";
+    if (local) write(ANON_KEY, "", 1);
+  };
 
   const save = () => write(STATE_KEY, JSON.stringify(S));
 
@@ -140,14 +162,14 @@ export const createTracker = (o: TrackerOptions): Tracker => {
     const now = Date.now();
     if (now - S.t > SESSION_IDLE_MS) S.s = uuidv7(now);
     S.t = now;
-    S.d = S.d || uuidv7(now);
     S.q = enqueue(
       S.q,
       {
         event,
         // A JSON round trip snapshots the properties now and fails here (not at send time) on cycles or BigInts.
         properties: JSON.parse(JSON.stringify(Object.assign({}, S.r, properties))) as Properties,
-        distinct_id: S.d,
+        // Absent (not null) when anonymous without persist "local": JSON.stringify leaves undefined out.
+        distinct_id: S.d || anonId() || undefined,
         session_id: S.s,
         // The server refuses URLs over 4,096 characters, and with them the whole event: cut them instead.
         page_url: loc.href.slice(0, 4096),
@@ -205,17 +227,21 @@ export const createTracker = (o: TrackerOptions): Tracker => {
   return {
     event: safe(track),
     identify: safe((distinctId: string, properties?: Properties) => {
+      // Before consent nothing is written to localStorage, and nothing anonymous was recorded to link.
+      const previous = on() && anonId();
       S.d = "" + distinctId;
       save();
-      track("identify", properties);
+      track("$identify", previous ? Object.assign({ $anon_distinct_id: previous }, properties) : properties);
     }),
     reset: safe(() => {
       S = { d: "", s: "", t: 0, q: S.q, r: {} };
       save();
+      forget();
     }),
     flush: () => send(),
     optOut: safe(() => {
       write(CHOICE_KEY, "0", 1);
+      forget();
       S.q = [];
       save();
     }),

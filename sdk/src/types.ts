@@ -19,14 +19,23 @@ export interface TrackerOptions {
   respectDnt?: boolean;
   /** Record nothing until `optIn()` is called (the choice is remembered in localStorage). */
   requireConsent?: boolean;
+  /**
+   * `"local"`: keep a random anonymous id in localStorage and send it as the distinct id, so a visitor stays one
+   * across tabs and days (for sites with consent). By default nothing is stored and the server counts anonymous
+   * visitors under a daily visitor id.
+   */
+  persist?: "local";
 }
 
 export interface Tracker {
   /** Records a custom event. */
   event(name: string, properties?: Properties): void;
-  /** Sets the distinct id for this tab (kept across reloads) and records an `identify` event. */
+  /**
+   * Sets the distinct id for this tab (kept across reloads) and records an `$identify` event, which links the
+   * anonymous visitor so far to this id: one person in every count.
+   */
   identify(distinctId: string, properties?: Properties): void;
-  /** Forgets the distinct id, the session and registered properties. */
+  /** Forgets the distinct id, the session and registered properties (with persist "local", makes a new anonymous id). */
   reset(): void;
   /** Sends queued events now; resolves when this request has been answered. */
   flush(): Promise<void>;

@@ -21,7 +21,7 @@ function serve(app: Hono, host: string): TestServer {
 
 /**
  * The customer's site: the demo page (/demo, /demo/*), a page without the SDK to leave to (/elsewhere), and pages
- * that load the SDK in other ways (/no-project, /twice, /module). No CSP here, unlike the analytics server.
+ * that load the SDK in other ways (/no-project, /twice, /local with data-persist="local", /module). No CSP here, unlike the analytics server.
  */
 export function startPageServer(apiOrigin: () => string): TestServer {
   const app = new Hono();
@@ -36,6 +36,11 @@ export function startPageServer(apiOrigin: () => string): TestServer {
     const tag = `<script src="${apiOrigin()}/static/sdk/sdk.min.js" data-project="${c.req.query("project")}"></script>`;
     return c.html(`<!doctype html><title>twice</title>${tag}${tag}`);
   });
+  app.get("/local", (c) =>
+    c.html(
+      `<!doctype html><title>local</title><script src="${apiOrigin()}/static/sdk/sdk.min.js" data-project="${c.req.query("project")}" data-persist="local"></script>`,
+    ),
+  );
   app.get("/module", (c) =>
     c.html(
       `<!doctype html><title>module</title><script type="module">

@@ -7,7 +7,8 @@ import {
 } from "../../shared/analytics.ts";
 import { type Database, queryRows } from "../db/client.ts";
 import type { QueryEngine } from "./engine/query-engine.ts";
-import { activeMembers, pageActiveSql } from "./page-active-sql.ts";
+import { activeMembers } from "./page-active-sql.ts";
+import { pagePeopleSql } from "./page-people-sql.ts";
 
 interface UserPageRow extends Record<string, unknown> {
   total: string | number | null;
@@ -19,7 +20,10 @@ interface UserPageRow extends Record<string, unknown> {
   last_seen: string;
 }
 
-/** Users active in the range, most active first, each with lifetime figures; `total` counts them all. */
+/**
+ * People active in the range, most active first, each under its canonical id with lifetime figures over all its ids
+ * (page-people-sql.ts); `total` counts them all, as overview's uniqueUsers does.
+ */
 export async function getUsers(
   db: Database,
   input: AnalyticsInput & { limit?: number | undefined; offset?: number | undefined; cursor?: PageCursor | undefined },
@@ -35,8 +39,7 @@ export async function getUsers(
       : null;
   const rows = await queryRows<UserPageRow>(
     db,
-    pageActiveSql({
-      kind: "users",
+    pagePeopleSql({
       projectId: input.projectId,
       from: from.getTime(),
       to: to.getTime(),

@@ -8,6 +8,11 @@
  * looked up by num and ORed in as one-bit chunks, so every session counts once per group however many buckets it
  * touched. Everything is aggregation over small inputs: no join between sets, one round trip. With filters (or a property dimension) the same rows come from raw events with COUNT
  * DISTINCT, which is exact by definition and slower on large ranges.
+ *
+ * Unique users count people, not ids (the README's identity section): an id linked to a person (analytics_person_links)
+ * counts as that person, over any range, whether its events came before or after the link. On rollups the ORed user
+ * set counts nums, and each person with k > 1 members in it takes k - 1 off (get_bit of each member's num: one probe
+ * per link, never per event); on raw events each alias's distinct id is mapped to its person's before COUNT DISTINCT.
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { AnalyticsFilter } from "../../shared/analytics.ts";
@@ -18,6 +23,7 @@ import { splitRange } from "./range-pieces.ts";
 import {
   ALL_DIMENSION,
   DIMENSION_SIZES,
+  memberBitPositionSql,
   memberBitSql,
   memberChunkSql,
   ROLLUP_DIMENSIONS,
@@ -176,7 +182,11 @@ export async function queryStatsRows(
 function rawStatsSql({ projectId, groups, dimension, withUsers, filters }: GroupedStatsOptions): SQL {
   const value = dimension === ALL_DIMENSION ? sql`''::text` : dimensionSql(dimension);
   const valueFilter = dimension === ALL_DIMENSION ? sql`true` : sql`${value} is not null and ${value} <> ''`;
-  const users = withUsers ? sql`count(distinct distinct_id)` : sql`0`;
+  // People, not ids: an alias counts as its person's canonical id (the map is small: one row per link).
+  const users = withUsers ? sql`count(distinct coalesce(person_of.person, matching.distinct_id))` : sql`0`;
+  const people = withUsers
+    ? sql` left join (${personOfSql(projectId)}) person_of on person_of.alias = matching.distinct_id`
+    : sql``;
   const matching = rawEventsSql(
     projectId,
     groups.map(({ g, from, to }) => ({ g, a: from, b: to })),
@@ -185,8 +195,27 @@ function rawStatsSql({ projectId, groups, dimension, withUsers, filters }: Group
   );
   return sql`
     select g, value, count(*)::bigint as events, count(distinct session_id)::bigint as sessions, ${users}::bigint as users
-      from (${matching}) matching
+      from (${matching}) matching${people}
      group by g, value`;
+}
+
+/** Every alias of the project by distinct id, with its person's canonical distinct id (analytics_person_links). */
+export function personOfSql(projectId: string): SQL {
+  return sql`select a.distinct_id as alias, p.distinct_id as person
+      from analytics_person_links l
+      join analytics_users a on a.project_id = l.project_id and a.num = l.alias_num
+      join analytics_users p on p.project_id = l.project_id and p.num = l.person_num
+     where l.project_id = ${projectId}::uuid`;
+}
+
+/**
+ * The project's link members: every alias num and every person's own num, each with its person num. A person's
+ * members present in a set are counted once in all: bit_count counts each of them, so the excess is subtracted.
+ */
+export function linkMembersSql(projectId: string): SQL {
+  return sql`select l.alias_num as num, l.person_num from analytics_person_links l where l.project_id = ${projectId}::uuid
+      union all
+      select distinct l.person_num, l.person_num from analytics_person_links l where l.project_id = ${projectId}::uuid`;
 }
 
 interface BucketRun {
@@ -267,6 +296,14 @@ function rollupStatsSql(
           )}
         ) members
        group by g, value, chunk
+    ),
+    link_members as materialized (${linkMembersSql(projectId)}),
+    -- People, not ids: a person whose k members (canonical id and aliases) are in a group's set counts k - 1 too many.
+    link_excess as (
+      select s.g, s.value, count(*) - 1 as excess
+        from user_sets s
+        join link_members m on s.chunk = ${memberChunk(sql`m.num`)} and get_bit(s.bits, ${memberBitPositionSql(sql`m.num`)}) = 1
+       group by s.g, s.value, m.person_num
     )`
     : sql``;
   const usersParts = withUsers
@@ -274,7 +311,9 @@ function rollupStatsSql(
         union all
         select g, value, 0, 0, bit_count(bits) from user_sets
         union all
-        select g, value, 0, 0, count(*) from raw_users where num is null group by g, value`
+        select g, value, 0, 0, count(*) from raw_users where num is null group by g, value
+        union all
+        select g, value, 0, 0, -sum(excess) from link_excess group by g, value`
     : sql``;
   return sql`
     with pieces as materialized (

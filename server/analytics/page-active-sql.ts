@@ -1,10 +1,10 @@
 /**
- * The statement behind analytics.sessions and analytics.users: one page of the sessions (or users) active in a
- * range, with the total, in one round trip.
+ * The statement behind analytics.sessions: one page of the sessions active in a range, with the total, in one round
+ * trip. (analytics.users lists people, not ids: page-people-sql.ts, on the same principles.)
  *
- * "Active" is exact: without filters, a session/user is in the page only if its bit is set in the OR of the range's
+ * "Active" is exact: without filters, a session is in the page only if its bit is set in the OR of the range's
  * rollup sets, or it appears in the raw edges (the same decomposition as grouped-stats-sql.ts, so `total` equals
- * overview's unique count). The listing walks the sessions (users) table in page order over the rows whose
+ * overview's unique count). The listing walks the sessions table in page order over the rows whose
  * first/last seen overlap the range and keeps the active ones, so a page costs about offset + limit checks. With
  * filters, the active set is the distinct ids of the matching raw events.
  *
@@ -18,10 +18,10 @@ import type { AnalyticsFilter, PageCursor } from "../../shared/analytics.ts";
 import { filtersSql } from "./event-filter-sql.ts";
 import { groupedStatsSql, rawEventsSql } from "./grouped-stats-sql.ts";
 import { splitRange } from "./range-pieces.ts";
-import { ALL_DIMENSION, memberBitPositionSql, memberChunkSql, TOTAL_SIZES, USER_TOTAL_SIZES } from "./rollup-layout.ts";
+import { ALL_DIMENSION, memberBitPositionSql, memberChunkSql, TOTAL_SIZES } from "./rollup-layout.ts";
 
 export interface PageActiveOptions {
-  kind: "sessions" | "users";
+  kind: "sessions";
   projectId: string;
   from: number;
   to: number;
@@ -69,25 +69,17 @@ const isoText = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY
 
 /** Rows: total, then the item columns (null when the page is empty; the single row still carries the total). */
 export function pageActiveSql(options: PageActiveOptions): SQL {
-  const { kind, projectId, from, to, filters, limit, offset, after } = options;
-  const sessions = kind === "sessions";
-  const table = sessions ? sql`analytics_sessions` : sql`analytics_users`;
-  const idColumn = sessions ? sql`session_id` : sql`distinct_id`;
-  const columns = sessions
-    ? sql`m.session_id as id, (extract(epoch from m.last_seen) * 1000000)::bigint::text as sort_key, m.distinct_id, m.event_count, ${isoText(sql`m.first_seen`)} as first_seen,
+  const { projectId, from, to, filters, limit, offset, after } = options;
+  const table = sql`analytics_sessions`;
+  const idColumn = sql`session_id`;
+  const columns = sql`m.session_id as id, (extract(epoch from m.last_seen) * 1000000)::bigint::text as sort_key, m.distinct_id, m.event_count, ${isoText(sql`m.first_seen`)} as first_seen,
           ${isoText(sql`m.last_seen`)} as last_seen,
           floor(extract(epoch from (m.last_seen - m.first_seen)))::bigint as duration_seconds,
-          m.entry_path, m.exit_path`
-    : sql`m.distinct_id as id, m.event_count::text as sort_key, m.event_count, m.session_count, ${isoText(sql`m.first_seen`)} as first_seen,
-          ${isoText(sql`m.last_seen`)} as last_seen`;
-  // Exactly the indexes' order (drizzle makes DESC indexes NULLS LAST), so a page is read in order and stops early.
-  const order = sessions
-    ? sql`m.last_seen desc nulls last, m.session_id`
-    : sql`m.event_count desc nulls last, m.distinct_id`;
-  const afterKey = sessions
-    ? sql`(timestamptz 'epoch' + ${after?.key ?? "0"}::bigint * interval '1 microsecond')`
-    : sql`${after?.key ?? "0"}::bigint`;
-  const sortColumn = sessions ? sql`m.last_seen` : sql`m.event_count`;
+          m.entry_path, m.exit_path`;
+  // Exactly the index's order (drizzle makes DESC indexes NULLS LAST), so a page is read in order and stops early.
+  const order = sql`m.last_seen desc nulls last, m.session_id`;
+  const afterKey = sql`(timestamptz 'epoch' + ${after?.key ?? "0"}::bigint * interval '1 microsecond')`;
+  const sortColumn = sql`m.last_seen`;
   const keyset = after
     ? sql`${sortColumn} <= ${afterKey} and (${sortColumn} < ${afterKey} or m.${idColumn} > ${after.id}::text)`
     : sql`true`;
@@ -113,7 +105,7 @@ export function pageActiveSql(options: PageActiveOptions): SQL {
   }
 
   if (filters?.length) {
-    const eventColumn = sessions ? sql`e.session_id` : sql`e.distinct_id`;
+    const eventColumn = sql`e.session_id`;
     const matching = rawEventsSql(
       projectId,
       [{ g: 0, a: from, b: to }],
@@ -134,16 +126,16 @@ export function pageActiveSql(options: PageActiveOptions): SQL {
         ) page on true`;
   }
 
-  const split = splitRange(from, to, sessions ? TOTAL_SIZES : USER_TOTAL_SIZES);
+  const split = splitRange(from, to, TOTAL_SIZES);
   const pieces = JSON.stringify(split.pieces.map((p) => ({ s: p.size, b: iso(p.bucket) })));
-  const rollups = sessions ? sql`analytics_rollups` : sql`analytics_user_rollups`;
-  const bits = sessions ? sql`r.sessions` : sql`r.users`;
-  const eventColumn = sessions ? sql`e.session_id` : sql`e.distinct_id`;
+  const rollups = sql`analytics_rollups`;
+  const bits = sql`r.sessions`;
+  const eventColumn = sql`e.session_id`;
   const total = groupedStatsSql({
     projectId,
     groups: [{ g: 0, from, to }],
     dimension: ALL_DIMENSION,
-    withUsers: !sessions,
+    withUsers: false,
     filters,
   });
   return sql`
@@ -165,7 +157,7 @@ export function pageActiveSql(options: PageActiveOptions): SQL {
         )}) raw
         join ${table} m on m.project_id = ${projectId}::uuid and m.${idColumn} = raw.id
     )
-    select (select ${sessions ? sql`sessions` : sql`users`} from (${total}) t) as total, page.*
+    select (select sessions from (${total}) t) as total, page.*
       from (select 1) as one
       left join lateral (
         select ${columns}

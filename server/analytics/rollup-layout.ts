@@ -48,6 +48,8 @@ export const USER_SET_DIMENSIONS = [ALL_DIMENSION, "event_name"] as const;
 /** Counter kinds in analytics_id_counters. */
 export const SESSION_KIND = 0;
 export const USER_KIND = 1;
+/** The seq of analytics_person_links, one counter per project. */
+export const LINK_KIND = 2;
 
 /** The start of the UTC bucket of `size` minutes holding `ms`. */
 export function bucketStart(ms: number, size: number): number {

@@ -1,7 +1,7 @@
 /**
  * The key store of embedded mode: login state survives a restart, counters do not.
  *
- * Which keys persist is decided here and nowhere else (`isPersistedKey`): every key under `auth:` (sessions,
+ * Which keys persist is decided here and nowhere else (`isPersistedKey`): the daily visitor keys, and every key under `auth:` (sessions,
  * refresh-token ids, revocation tombstones, "valid after" markers, and whatever else the auth code keeps) is written
  * to the `auth_keys` table of the embedded database, except the prefixes in VOLATILE_PREFIXES. Those, and every key
  * outside `auth:` (rate-limit windows, worker slots, API-key change markers), live in memory only: they are
@@ -28,8 +28,15 @@ import { type KeyStore, MemoryKeyStore } from "./key-store.ts";
 // one tier: they are written on every sign-in attempt and reference each other.
 const VOLATILE_PREFIXES = ["auth:login-", "auth:ws-ticket:"] as const;
 
+/**
+ * The one prefix outside `auth:` that persists: the daily visitor keys (server/http/ingest/daily-visitor-id.ts),
+ * written once a day, so that a restart keeps counting today's visitors under the same ids.
+ */
+const PERSISTED_OUTSIDE_AUTH = "visitor-key:";
+
 /** Whether a key is kept across restarts. */
 export function isPersistedKey(key: string): boolean {
+  if (key.startsWith(PERSISTED_OUTSIDE_AUTH)) return true;
   return key.startsWith("auth:") && !VOLATILE_PREFIXES.some((prefix) => key.startsWith(prefix));
 }
 

@@ -13,6 +13,7 @@
  */
 import {
   bigint,
+  boolean,
   customType,
   index,
   integer,
@@ -33,7 +34,7 @@ const bitVarying = customType<{ data: string; driverData: string }>({ dataType: 
 // deleteProjectData (server/pipeline/rollups/delete-project-events.ts) removes a project's rows from every table.
 const projectId = () => uuid().notNull();
 
-/** The last num handed out per project and kind (0 = session, 1 = user). */
+/** The last num handed out per project and kind (0 = session, 1 = user, 2 = person-link seq; rollup-layout.ts). */
 export const analyticsIdCounters = pgTable(
   "analytics_id_counters",
   {
@@ -77,6 +78,8 @@ export const analyticsUsers = pgTable(
     lastSeen: timestamp({ withTimezone: true }).notNull(),
     eventCount: bigint({ mode: "number" }).notNull(),
     sessionCount: bigint({ mode: "number" }).notNull().default(0),
+    /** The id was the distinct_id of an identify event: it can never become another person's alias. */
+    identified: boolean().notNull().default(false),
   },
   (table) => [
     primaryKey({ name: "analytics_users_pkey", columns: [table.projectId, table.distinctId] }),
@@ -145,5 +148,27 @@ export const analyticsUserRollups = pgTable(
       name: "analytics_user_rollups_pkey",
       columns: [table.projectId, table.dimension, table.size, table.bucket, table.value, table.chunk],
     }),
+  ],
+);
+
+/**
+ * Identity links (server/pipeline/rollups/apply-person-links.ts): the anonymous id `alias_num` belongs to the person
+ * `person_num`, both nums of analytics_users. Flat: a person_num is never itself an alias, so one lookup maps any
+ * user num to its person (its own num when it has no row here). `seq` is handed out per project in link order
+ * (analytics_id_counters kind LINK_KIND), so a reader can pick up the links made since the last it saw.
+ * The query engine reads this table by these names: keep them.
+ */
+export const analyticsPersonLinks = pgTable(
+  "analytics_person_links",
+  {
+    projectId: projectId(),
+    aliasNum: bigint({ mode: "number" }).notNull(),
+    personNum: bigint({ mode: "number" }).notNull(),
+    seq: bigint({ mode: "number" }).notNull(),
+    linkedAt: timestamp({ withTimezone: true }).notNull(),
+  },
+  (table) => [
+    primaryKey({ name: "analytics_person_links_pkey", columns: [table.projectId, table.aliasNum] }),
+    index("analytics_person_links_seq_idx").on(table.projectId, table.seq),
   ],
 );

@@ -8,7 +8,7 @@ import { createHmac } from "node:crypto";
 import { UAParser } from "ua-parser-js";
 
 /** A Map that forgets everything when it reaches its size: cheap, bounded, good enough for hot repeated keys. */
-class BoundedCache<V> {
+export class BoundedCache<V> {
   private map = new Map<string, V>();
   constructor(private readonly max: number) {}
   get(key: string): V | undefined {

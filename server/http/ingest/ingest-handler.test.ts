@@ -5,6 +5,7 @@ import { Redis } from "ioredis";
 import { INGEST_LIMITS } from "../../../shared/ingest.ts";
 import { announceApiKeyChange, generateApiKey, hashApiKey } from "../../auth/api-keys.ts";
 import { projects } from "../../db/schema/index.ts";
+import { decodeEventBatch } from "../../pipeline/entry/event-batch.ts";
 import { INGEST_STREAM } from "../../pipeline/stream/event-stream.ts";
 import { createTestProject, makeEvents, type TestProject } from "../../test-support/ingest-fixtures.ts";
 import { createTestServices, startTestServer, type TestServices } from "../../test-support/services.ts";
@@ -186,6 +187,43 @@ describe("POST /api/v1/events/ingest", () => {
         const decoded = fields.map((field) => (field.startsWith("{") ? JSON.stringify(JSON.parse(field)) : field));
         expect(decoded.join(" ")).not.toContain(key);
       }
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it("counts events without a distinct_id under the request's daily visitor id, and names it in identify events", async () => {
+    const redis = new Redis(t.config.REDIS_URL!);
+    const latestRows = async () => {
+      const [latest] = (await redis.xrevrange(t.redisPrefix + INGEST_STREAM, "+", "-", "COUNT", 1)) as Array<
+        [string, string[]]
+      >;
+      return decodeEventBatch(latest![1].find((field) => field.startsWith("{"))!);
+    };
+    try {
+      const agent = { "user-agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0" };
+      const events = [
+        { event: "page_view", insert_id: "v-1" },
+        { event: "page_view", insert_id: "v-2", distinct_id: "local-anon-1" },
+        { event: "$identify", insert_id: "v-3", distinct_id: "user-42" },
+        { event: "$identify", insert_id: "v-4", distinct_id: "user-43", properties: { $anon_distinct_id: "a-9" } },
+      ];
+      expect((await postEvents(events, agent)).status).toBe(202);
+      const rows = await latestRows();
+      const visitor = rows.find((row) => row.insertId === "v-1")!.distinctId!;
+      expect(visitor).toMatch(/^anon:[A-Za-z0-9_-]{22}$/);
+      expect(rows.find((row) => row.insertId === "v-2")!.distinctId).toBe("local-anon-1");
+      expect(rows.find((row) => row.insertId === "v-3")!.properties).toEqual({ $anon_distinct_id: visitor });
+      expect(rows.find((row) => row.insertId === "v-4")!.properties).toEqual({ $anon_distinct_id: "a-9" });
+      // The same browser again: the same visitor; another browser: another.
+      expect((await postEvents([{ event: "e", insert_id: "v-5" }], agent)).status).toBe(202);
+      expect((await latestRows())[0]!.distinctId).toBe(visitor);
+      expect((await postEvents([{ event: "e", insert_id: "v-6" }], { "user-agent": "curl/8.5" })).status).toBe(202);
+      const other = (await latestRows())[0]!.distinctId!;
+      expect(other).toMatch(/^anon:/);
+      expect(other).not.toBe(visitor);
+      // No IP (nor its hash) is part of the id's text.
+      expect(visitor).not.toContain("127.0.0.1");
     } finally {
       redis.disconnect();
     }

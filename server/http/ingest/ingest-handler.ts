@@ -12,6 +12,8 @@
  * It is a plain `(Request) => Response` function so it carries no framework cost per request; CORS is open (any
  * site may post, never with credentials) and added to every answer, errors included.
  */
+
+import { IDENTIFY_EVENTS } from "../../../shared/identity.ts";
 import { INGEST_LIMITS, type IngestRejectedResponse, type IngestResponse } from "../../../shared/ingest.ts";
 import type { Config } from "../../env.ts";
 import type { Logger } from "../../logger.ts";
@@ -20,10 +22,17 @@ import { type EventQueue, QueueUnavailable } from "../../pipeline/sink/event-que
 import { API_SECURITY_HEADERS } from "../middleware/security-headers.ts";
 import type { ApiKeyCache, IngestProject } from "./api-key-cache.ts";
 import { KeyLookupUnavailable } from "./api-key-cache.ts";
+import type { DailyVisitorIds } from "./daily-visitor-id.ts";
 import { type IpHasher, parseUserAgent } from "./enrich.ts";
 import type { IngestRateLimiter } from "./rate-limiter.ts";
 import { readBoundedText } from "./read-body.ts";
-import { checkEnvelope, needsCleaning, type RejectedEvent, validateEvents } from "./validate-events.ts";
+import {
+  checkEnvelope,
+  type EventTuple,
+  needsCleaning,
+  type RejectedEvent,
+  validateEvents,
+} from "./validate-events.ts";
 
 export const INGEST_PATH = "/api/v1/events/ingest";
 
@@ -110,12 +119,13 @@ export interface IngestHandlerDeps {
   limiter: IngestRateLimiter;
   queue: EventQueue;
   ipHasher: IpHasher;
+  visitorIds: DailyVisitorIds;
 }
 
 export type IngestHandler = (request: Request, clientIp: string) => Promise<Response>;
 
 export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
-  const { keys, limiter, queue, ipHasher, logger } = deps;
+  const { keys, limiter, queue, ipHasher, visitorIds, logger } = deps;
 
   return async function ingest(request: Request, clientIp: string): Promise<Response> {
     if (request.method === "OPTIONS") return new Response(null, PREFLIGHT_INIT);
@@ -193,11 +203,18 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
     let acceptedCount = 0;
     if (accepted.length > 0) {
       const userAgent = request.headers.get("user-agent");
+      const ipHash = clientIp === "unknown" ? null : ipHasher.hash(clientIp, receivedAt);
+      let anonId: string | null = null;
+      if (needsVisitorId(accepted)) {
+        const derived = visitorIds.derive(project.id, ipHash, userAgent, receivedAt);
+        anonId = typeof derived === "string" ? derived : await derived;
+      }
       const context: BatchContext = {
         projectId: project.id,
         receivedAt,
         userAgent,
-        ipHash: clientIp === "unknown" ? null : ipHasher.hash(clientIp, receivedAt),
+        ipHash,
+        anonId,
         ...parseUserAgent(userAgent),
       };
       const encoded =
@@ -232,6 +249,15 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
     if (acceptedCount === 0) return allRejectedResponse(rejected);
     return new Response(acceptedBody(acceptedCount, rejected), ACCEPTED_INIT);
   };
+}
+
+/**
+ * Whether an event is counted under the request's daily visitor id: one without a distinct_id, or an identify event,
+ * whose previous id it is unless the event names one (the decoder fills both in, event-batch.ts).
+ */
+function needsVisitorId(events: readonly EventTuple[]): boolean {
+  for (const event of events) if (!event[2] || IDENTIFY_EVENTS.has(event[1])) return true;
+  return false;
 }
 
 function byIndex(a: RejectedEvent, b: RejectedEvent) {

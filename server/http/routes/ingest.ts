@@ -15,6 +15,7 @@ import { EventQueue } from "../../pipeline/sink/event-queue.ts";
 import { publishStoredEvents } from "../../pipeline/worker/publish-stored-events.ts";
 import type { Services } from "../../services.ts";
 import { ApiKeyCache } from "../ingest/api-key-cache.ts";
+import { DailyVisitorIds } from "../ingest/daily-visitor-id.ts";
 import { IpHasher } from "../ingest/enrich.ts";
 import { createIngestHandler, type IngestHandler } from "../ingest/ingest-handler.ts";
 import { IngestRateLimiter } from "../ingest/rate-limiter.ts";
@@ -56,6 +57,7 @@ export function createIngestEndpoint(services: Services): IngestEndpoint {
       onStoredDirectly: (rows) => void publishStoredEvents(services.pubsub, logger, rows),
     }),
     ipHasher: new IpHasher(services.secretKey),
+    visitorIds: new DailyVisitorIds(services.kv, logger),
   });
   const viaHono = (c: Context) => handler(c.req.raw, getClientIp(c, config.TRUST_PROXY));
   const native = (request: Request, server: Server<unknown>) =>

@@ -14,9 +14,11 @@
  *   cannot travel as sent: larger than the per-event limit (events must then be measured one by one), or carrying
  *   the request's API key somewhere in its events (the key is never written to the stream, see cut-api-key.ts).
  *
- * <shared> is `"p": projectId, "r": receivedAtMs, "u": userAgent, "i": ipHash, "b": browser, "o": os, "d": device`.
- * Both forms decode to the same rows.
+ * <shared> is `"p": projectId, "r": receivedAtMs, "u": userAgent, "i": ipHash, "b": browser, "o": os, "d": device`,
+ * and `"a": anonId` when ingest derived the request's daily visitor id (BatchContext.anonId). Both forms decode to
+ * the same rows; the events keep what the client sent, and the visitor id is filled in when decoding.
  */
+import { ANON_ID_PROPERTY, IDENTIFY_EVENTS } from "../../../shared/identity.ts";
 import { INGEST_LIMITS } from "../../../shared/ingest.ts";
 import { parsePageUrl, parseReferrerHost, type UserAgentParts } from "../../http/ingest/enrich.ts";
 import {
@@ -38,6 +40,11 @@ export interface BatchContext extends UserAgentParts {
   receivedAt: number;
   userAgent: string | null;
   ipHash: string | null;
+  /**
+   * The request's daily visitor id (server/http/ingest/daily-visitor-id.ts), when an event needs it: decoding makes
+   * it the distinct_id of events sent without one, and the `$anon_distinct_id` of identify events that name none.
+   */
+  anonId?: string | null;
 }
 
 export interface EncodedBatch {
@@ -152,6 +159,7 @@ function entryText(context: BatchContext, version: number, events: string): stri
     `{"v":${version},"p":${JSON.stringify(context.projectId)},"r":${context.receivedAt},` +
     `"u":${JSON.stringify(context.userAgent)},"i":${JSON.stringify(context.ipHash)},` +
     `"b":${JSON.stringify(context.browser)},"o":${JSON.stringify(context.os)},"d":${JSON.stringify(context.device)},` +
+    (context.anonId ? `"a":${JSON.stringify(context.anonId)},` : "") +
     `${events}}`
   );
 }
@@ -176,22 +184,26 @@ export function decodeEventBatch(payload: string): EventRow[] {
   const browser = nullableString(batch.b);
   const os = nullableString(batch.o);
   const device = nullableString(batch.d);
+  const anonId = nullableString(batch.a);
   const rows: EventRow[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {
     const e = list[i] as unknown[];
     if (!Array.isArray(e) || typeof e[0] !== "string" || typeof e[1] !== "string" || typeof e[4] !== "number") {
       throw new Error(`event ${i} of the entry is malformed`);
     }
+    let properties = (typeof e[7] === "object" && e[7] !== null ? e[7] : {}) as Record<string, unknown>;
+    if (anonId !== null && IDENTIFY_EVENTS.has(e[1]) && properties[ANON_ID_PROPERTY] === undefined)
+      properties = { ...properties, [ANON_ID_PROPERTY]: anonId };
     rows[i] = {
       projectId,
       insertId: e[0],
       eventName: e[1],
-      distinctId: nullableString(e[2]),
+      distinctId: nullableString(e[2]) || anonId,
       sessionId: nullableString(e[3]),
       timestamp: new Date(e[4]),
       pageUrl: nullableString(e[5]),
       referrer: nullableString(e[6]),
-      properties: (typeof e[7] === "object" && e[7] !== null ? e[7] : {}) as Record<string, unknown>,
+      properties,
       path: nullableString(e[8]),
       host: nullableString(e[9]),
       referrerHost: nullableString(e[10]),

@@ -78,6 +78,7 @@ function asStored(event: TestEvent): RollupSourceRow {
     browser: event.browser ?? null,
     os: event.os ?? null,
     device: event.device ?? null,
+    properties: event.properties,
     timestamp: event.timestamp,
   };
 }
@@ -258,6 +259,59 @@ describe("applyRollups", () => {
       Number(raw!.s),
       Number(raw!.u),
     ]);
+  });
+
+  it("links concurrently without deadlock, each anonymous id once, and flat", async () => {
+    const projectId = await newProject();
+    // Four writers race over 40 anonymous ids: each batch has page views of some and identify events naming others,
+    // including chains (u-3 identifies from a-3, then a-3 tries to identify from u-3's id).
+    const rows = [];
+    for (let i = 0; i < 40; i++) {
+      rows.push(testEvent(projectId, { at: BASE + i * 60_000, distinctId: `a-${i}`, sessionId: `s-${i}` }));
+      rows.push(
+        testEvent(projectId, {
+          eventName: "$identify",
+          at: BASE + HOUR + i * 60_000,
+          distinctId: `u-${i % 10}`,
+          properties: { $anon_distinct_id: `a-${i}` },
+        }),
+      );
+      rows.push(
+        testEvent(projectId, {
+          eventName: "$identify",
+          at: BASE + 2 * HOUR + i * 60_000,
+          distinctId: `a-${(i + 1) % 40}`,
+          properties: { $anon_distinct_id: `u-${i % 10}` },
+        }),
+      );
+    }
+    const mixed = shuffled(rows, 4);
+    await Promise.all(
+      [0, 1, 2, 3].map((k) =>
+        storeTestEvents(
+          db,
+          mixed.filter((_, i) => i % 4 === k),
+          7,
+        ),
+      ),
+    );
+    const [check] = await queryRows<{ links: string; aliases: string; chained: string }>(
+      db,
+      sql`select count(*) as links, count(distinct alias_num) as aliases,
+                 count(*) filter (where person_num in (select alias_num from analytics_person_links
+                                                        where project_id = ${projectId}::uuid)) as chained
+            from analytics_person_links where project_id = ${projectId}::uuid`,
+    );
+    expect(Number(check!.links)).toBe(Number(check!.aliases));
+    expect(Number(check!.links)).toBeGreaterThan(0);
+    expect(Number(check!.chained)).toBe(0);
+    // seq numbers the links 1..n, one each.
+    const [seqs] = await queryRows<{ n: string; max: string }>(
+      db,
+      sql`select count(distinct seq) as n, max(seq) as max from analytics_person_links where project_id = ${projectId}::uuid`,
+    );
+    expect(seqs!.n).toBe(check!.links);
+    expect(Number(seqs!.max)).toBe(Number(check!.links));
   });
 
   it("merges a new session and user that a concurrent transaction inserted first", async () => {

@@ -4,9 +4,11 @@
  *   - call it inside the transaction that inserted the events, after the insert that skips stored insert ids,
  *   - pass exactly the rows that insert added, never the batch you tried to insert: a redelivered batch then adds
  *     no rows and counts nothing twice.
- * It is set-based: two statements per call whatever the batch size, rows aggregated here first, in four steps:
+ * It is set-based: two statements per call whatever the batch size (and up to six more per project whose events
+ * include identify events), rows aggregated here first, in four steps:
  *   1. sessions and users, one aggregate each (session-user-aggregates.ts),
- *   2. their upsert, which numbers new ones (upsert-sessions-and-users.ts),
+ *   2. their upsert, which numbers new ones (upsert-sessions-and-users.ts), then the identity links of the batch's
+ *      identify events (apply-person-links.ts), which need those nums,
  *   3. per-bucket counts and session/user sets per dimension value (rollup-accumulator.ts), folded up the layout's
  *      bucket sizes,
  *   4. the pairs, session counts and rollup rows in one statement (upsert-rollup-rows.ts),
@@ -29,6 +31,7 @@ import {
   type USER_TOTAL_SIZES,
 } from "../../analytics/rollup-layout.ts";
 import type { Database } from "../../db/client.ts";
+import { applyPersonLinks, identifyEventsOf, lockPersonLinks } from "./apply-person-links.ts";
 import { RollupAccumulator } from "./rollup-accumulator.ts";
 import type { RollupSourceRow } from "./rollup-source-row.ts";
 import {
@@ -71,6 +74,10 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
   // 1. Sessions and users touched by the batch, aggregated here so each gets one upsert.
   const { sessions, users } = aggregateSessionsAndUsers(rows, times);
 
+  // Identify events take their projects' link locks before any user row is written (apply-person-links.ts).
+  const identifies = identifyEventsOf(rows, times);
+  if (identifies.size) await lockPersonLinks(tx, identifies.keys());
+
   // 2. One statement upserts them and returns their nums.
   if (sessions.size || users.size) {
     const stored = await upsertSessionsAndUsers(tx, sessionsWireJson(sessions), usersWireJson(users));
@@ -80,6 +87,7 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
       if (aggregate) aggregate.num = Number(row.num);
     }
   }
+  if (identifies.size) await applyPersonLinks(tx, identifies, users);
 
   // 3. Per-bucket counts and sets, per dimension value, aggregated here.
   const rollups = new RollupAccumulator();

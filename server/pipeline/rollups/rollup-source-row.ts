@@ -3,7 +3,6 @@
 export interface RollupSourceRow {
   projectId: string;
   insertId: string;
-  properties?: Record<string, unknown> | null;
   eventName: string;
   distinctId: string | null;
   sessionId: string | null;
@@ -15,6 +14,8 @@ export interface RollupSourceRow {
   browser: string | null;
   os: string | null;
   device: string | null;
+  /** The event's properties; identify events name the previous id in `$anon_distinct_id` (apply-person-links.ts). */
+  properties: Record<string, unknown>;
   /** A Date (drizzle's RETURNING), or PostgreSQL's text form when raw SQL returned it. */
   timestamp: Date | string;
 }

@@ -773,13 +773,28 @@ describe("analytics access and input", () => {
 
   it("leaves no rollup behind when the project is deleted", async () => {
     const { project } = await owner.caller.projects.create({ name: "Doomed" });
-    await storeTestEvents(t.services.db, generateTestEvents(project.id, BASE, 2, 3).slice(0, 300));
+    await storeTestEvents(t.services.db, [
+      ...generateTestEvents(project.id, BASE, 2, 3).slice(0, 300),
+      testEvent(project.id, { at: BASE + HOUR, distinctId: "doomed-anon" }),
+      testEvent(project.id, {
+        eventName: "$identify",
+        at: BASE + 2 * HOUR,
+        distinctId: "doomed-user",
+        properties: { $anon_distinct_id: "doomed-anon" },
+      }),
+    ]);
+    const [linked] = await queryRows<{ n: string }>(
+      t.services.db,
+      sql`select count(*) as n from analytics_person_links where project_id = ${project.id}::uuid`,
+    );
+    expect(Number(linked!.n)).toBe(1);
     await owner.caller.projects.delete({ id: project.id });
     for (const table of [
       "analytics_rollups",
       "analytics_user_rollups",
       "analytics_sessions",
       "analytics_users",
+      "analytics_person_links",
       "analytics_user_sessions",
       "analytics_id_counters",
       "events",
