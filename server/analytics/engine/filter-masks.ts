@@ -4,15 +4,13 @@
  * fail by one table lookup per filter. Semantics match the raw-events SQL (server/analytics/event-filter-sql.ts):
  * missing (null or "") never equals, contains or is in anything; neq and not_contains keep it; is_set is not missing.
  */
+import type { AnalyticsFilter } from "../../../shared/analytics.ts";
 import { PROPERTY_PREFIX } from "../../../shared/dimensions.ts";
 import { type Column, DICTIONARY } from "./column-codec.ts";
 import { propertyColumn } from "./segment-layout.ts";
 
 /** The filter contract of shared/analytics.ts. */
-export type EngineFilter =
-  | { dimension: string; op: "eq" | "neq" | "contains" | "not_contains"; value: string }
-  | { dimension: string; op: "is_set" | "not_set" }
-  | { dimension: string; op: "in"; values: string[] };
+export type EngineFilter = AnalyticsFilter;
 
 /** The segment column a dimension reads. */
 export function columnNameOf(dimension: string): string {

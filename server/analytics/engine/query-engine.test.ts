@@ -8,6 +8,7 @@ import { migrateDatabase } from "../../db/migrate.ts";
 import { projects, users } from "../../db/schema/index.ts";
 import { generateTestEvents, shuffled, storeTestEvents, testEvent } from "../../test-support/analytics-test-data.ts";
 import { createTestServices, type TestServices } from "../../test-support/services.ts";
+import { getTimeseries } from "../get-timeseries.ts";
 import { compactProject } from "./compact-segments.ts";
 import { type EngineFilter, QueryEngine } from "./query-engine.ts";
 
@@ -157,6 +158,54 @@ describe.each(["postgres", "pglite"] as const)("query engine on %s", (kind) => {
   it("answers exactly from the worker's small segments", async () => {
     await checkEverything(db, new QueryEngine({ cacheBytes: 64 << 20 }), projectId);
   }, 120_000);
+
+  it("writes each stored event into exactly one segment, a redelivered batch into none", async () => {
+    const rows = shuffled(generateTestEvents(projectId, BASE, 3, 99)).slice(0, 300);
+    expect(await storeTestEvents(db, rows, 50)).toBe(300);
+    // The same batches again (a redelivery): nothing stored, no segment written.
+    const [segmentsBefore] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from analytics_segments`);
+    expect(await storeTestEvents(db, rows, 50)).toBe(0);
+    const [counts] = await queryRows<{ segments: number; in_segments: number; events: number }>(
+      db,
+      sql`select (select count(*)::int from analytics_segments) as segments,
+                 (select sum(event_count)::int from analytics_segments where project_id = ${projectId}::uuid) as in_segments,
+                 (select count(*)::int from events where project_id = ${projectId}::uuid) as events`,
+    );
+    expect(counts!.segments).toBe(segmentsBefore!.n);
+    expect(counts!.in_segments).toBe(counts!.events);
+  }, 60_000);
+
+  it("puts filtered events in the local days of zones with half-hour offsets and DST changes", async () => {
+    const engine = new QueryEngine({ cacheBytes: 16 << 20 });
+    const filters: EngineFilter[] = [{ dimension: "path", op: "neq", value: "/pricing" }];
+    for (const zone of ["Asia/Kolkata", "America/St_Johns", "Europe/London"]) {
+      // 2026-03-29 is a 23-hour day in London; St John's (-03:30/-02:30) changed on 2026-03-08.
+      const from = Date.UTC(2026, 2, 1);
+      const to = Date.UTC(2026, 2, 31);
+      const input = { projectId, from: iso(from), to: iso(to), timezone: zone, granularity: "day" as const, filters };
+      const series = await getTimeseries(db, input, Date.now(), engine);
+      const expected = await queryRows<{ day: string; n: number; s: number }>(
+        db,
+        sql`select (date_trunc('day', timestamp at time zone ${zone}) at time zone ${zone}) as day, count(*)::int as n,
+                   count(distinct nullif(session_id, ''))::int as s
+              from events e where project_id = ${projectId}::uuid and timestamp >= ${iso(from)}::timestamptz
+               and timestamp < ${iso(to)}::timestamptz and e.path is distinct from '/pricing'
+             group by 1`,
+      );
+      const byDay = new Map(expected.map((r) => [new Date(r.day).getTime(), r]));
+      const nonEmpty = series.points.filter((p) => p.count > 0);
+      expect(nonEmpty.length).toBe(expected.length);
+      for (const point of nonEmpty) {
+        const want = byDay.get(Date.parse(point.timestamp));
+        expect({ zone, at: point.timestamp, count: point.count, sessions: point.uniqueSessions }).toEqual({
+          zone,
+          at: point.timestamp,
+          count: want?.n ?? -1,
+          sessions: want?.s ?? -1,
+        });
+      }
+    }
+  }, 60_000);
 
   it("answers exactly after compaction, with a cache that saw the old segments", async () => {
     const engine = new QueryEngine({ cacheBytes: 64 << 20 });
