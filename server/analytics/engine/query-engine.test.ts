@@ -10,6 +10,7 @@ import { generateTestEvents, shuffled, storeTestEvents, testEvent } from "../../
 import { createTestServices, type TestServices } from "../../test-support/services.ts";
 import { getTimeseries } from "../get-timeseries.ts";
 import { compactProject } from "./compact-segments.ts";
+import { filterMask } from "./filter-masks.ts";
 import { type EngineFilter, QueryEngine } from "./query-engine.ts";
 
 // The engine's answers against plain SQL over the raw events, on PostgreSQL and on PGlite, before and after the
@@ -158,6 +159,31 @@ describe.each(["postgres", "pglite"] as const)("query engine on %s", (kind) => {
   it("answers exactly from the worker's small segments", async () => {
     await checkEverything(db, new QueryEngine({ cacheBytes: 64 << 20 }), projectId);
   }, 120_000);
+
+  it("hands analyses the segments with the columns they ask for (scan)", async () => {
+    const engine = new QueryEngine({ cacheBytes: 16 << 20 });
+    const filters: EngineFilter[] = [{ dimension: "browser", op: "eq", value: "Chrome" }];
+    const counted = await engine.scan(db, projectId, RANGE, filters, ["path"], (segments) => {
+      const counts = new Map<string, number>();
+      for (const segment of segments) {
+        const lo = segment.ts.findIndex((t) => t >= RANGE.from);
+        const end = segment.ts.findIndex((t) => t >= RANGE.to);
+        const hi = end < 0 ? segment.ts.length : end;
+        if (lo < 0 || lo >= hi) continue;
+        const mask = filterMask(filters, segment.filterColumns, lo, hi);
+        const path = segment.column("path");
+        if (!path || path.kind !== 3) continue;
+        for (let i = lo; i < hi; i++) {
+          if (mask && !mask[i - lo]) continue;
+          const code = path.codes[i]!;
+          if (code) counts.set(path.entries[code - 1]!, (counts.get(path.entries[code - 1]!) ?? 0) + 1);
+        }
+      }
+      return counts;
+    });
+    const top = await engine.topValues(db, projectId, RANGE, filters, "path", 100, { sessions: false, people: false });
+    expect(new Map(top!.map((row) => [row.value, row.events]))).toEqual(counted!);
+  });
 
   it("writes each stored event into exactly one segment, a redelivered batch into none", async () => {
     const rows = shuffled(generateTestEvents(projectId, BASE, 3, 99)).slice(0, 300);

@@ -21,7 +21,10 @@ import { columnNameOf, type EngineFilter } from "./filter-masks.ts";
 import { SESSION_COLUMN, TS_COLUMN, USER_COLUMN } from "./segment-layout.ts";
 import { type ProjectSnapshot, readSnapshot, SegmentCache, SegmentReplacedError } from "./segment-store.ts";
 
-export type { EngineFilter, GroupTotals, TimeGroup, ValueRow };
+export type { EngineFilter, GroupTotals, Members, TimeGroup, ValueRow };
+
+/** A segment as scan() hands it out: LoadedSegment (sessions and users always loaded) and the extra columns. */
+export type ScannedSegment = LoadedSegment & { column(name: string): Column | null };
 
 interface Want {
   sessions: boolean;
@@ -89,6 +92,47 @@ export class QueryEngine {
     return this.run(db, projectId, [group], filters, want, null, (segments, members) =>
       memberSet(segments, filters, group, members, kind),
     );
+  }
+
+  /**
+   * The building block of analyses beyond counts (funnels, retention, paths): the segments overlapping `span`, with
+   * their time, session and user columns and the named extra columns (dimension names, 'p:<key>' properties: see
+   * segment-layout.ts), and the members (person map) — handed to `evaluate`, which must not keep them. Null while
+   * the engine does not serve the project. Apply filters with filterMask (filter-masks.ts) over each segment's
+   * `filterColumns` (the columns of `filters`, in order); slots are sorted by time within a segment.
+   */
+  async scan<T>(
+    db: Database,
+    projectId: string,
+    span: TimeGroup,
+    filters: readonly EngineFilter[],
+    extraColumns: readonly string[],
+    evaluate: (segments: ScannedSegment[], members: Members) => T,
+  ): Promise<T | null> {
+    const want = { sessions: true, people: true };
+    for (let attempt = 1; ; attempt++) {
+      const snapshot = await readSnapshot(db, projectId, span.from, span.to);
+      if (snapshot.status !== null && snapshot.status !== "ready") return null;
+      try {
+        const names = [...new Set(extraColumns)];
+        const [segments, extra] = await Promise.all([
+          this.load(db, projectId, snapshot, filters, want, null),
+          this.cache.load(db, projectId, snapshot.segments, names),
+        ]);
+        const members = await this.membersOf(db, projectId, snapshot, true);
+        const scanned = segments.map((segment, s) => ({
+          ...segment,
+          column: (name: string) => {
+            const at = names.indexOf(name);
+            if (at < 0) throw new Error(`column ${name} was not asked for`);
+            return extra[s]![at] ?? null;
+          },
+        }));
+        return evaluate(scanned, members);
+      } catch (error) {
+        if (!(error instanceof SegmentReplacedError) || attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
   }
 
   private async run<T>(
