@@ -73,6 +73,7 @@ export const configSchema = z.object({
     .refine((value) => value === undefined || value.length >= 16, { message: "must be at least 16 characters" }),
   // Bound on each dashboard analytics statement (PostgreSQL only); beyond it the call answers TIMEOUT (HTTP 408).
   ANALYTICS_STATEMENT_TIMEOUT_MS: intInRange(15_000, 100, 600_000),
+  ANALYTICS_ENGINE_CACHE_MB: intInRange(512, 16, 1_048_576),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 

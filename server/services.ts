@@ -5,6 +5,7 @@
  * DATABASE_URL the database is PostgreSQL; without it, PGlite.
  */
 import type { Redis } from "ioredis";
+import { QueryEngine } from "./analytics/engine/query-engine.ts";
 import { type Database, type DatabaseHandle, openDatabase } from "./db/client.ts";
 import { migrateDatabase } from "./db/migrate.ts";
 import type { Config } from "./env.ts";
@@ -40,6 +41,8 @@ export interface Services {
   redis: Redis | null;
   /** Prometheus metrics of this process and the pipeline (`metrics.queryTimeouts.inc()` from anywhere). */
   metrics: Metrics;
+  /** The query engine over the event segments, with its column cache (server/analytics/engine). */
+  engine: QueryEngine;
   close(): Promise<void>;
 }
 
@@ -120,6 +123,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
       stream,
       redis,
       metrics: createMetrics({ stream, storedEvents }),
+      engine: new QueryEngine({ cacheBytes: config.ANALYTICS_ENGINE_CACHE_MB * 1024 * 1024 }),
       close: async () => {
         for (const close of closers) {
           try {

@@ -1,13 +1,23 @@
 import { sql } from "drizzle-orm";
 import { type AnalyticsInput, type Overview, type PeriodTotals, resolveRange } from "../../shared/analytics.ts";
 import type { Database } from "../db/client.ts";
+import type { QueryEngine } from "./engine/query-engine.ts";
 import { type GroupedStatsOptions, queryStatsRows } from "./grouped-stats-sql.ts";
 import { ALL_DIMENSION } from "./rollup-layout.ts";
 
 /** Totals, exact unique sessions and users, and the top event of the range and of the same-length period before. */
-export async function getOverview(db: Database, input: AnalyticsInput, now = Date.now()): Promise<Overview> {
+export async function getOverview(
+  db: Database,
+  input: AnalyticsInput,
+  now = Date.now(),
+  engine: QueryEngine | null = null,
+): Promise<Overview> {
   const { from, to } = resolveRange(input, now);
   const length = to.getTime() - from.getTime();
+  if (engine && input.filters?.length) {
+    const answer = await overviewFromEngine(engine, db, input, from.getTime(), to.getTime());
+    if (answer) return answer;
+  }
   const totals: GroupedStatsOptions = {
     projectId: input.projectId,
     groups: [
@@ -47,6 +57,40 @@ export async function getOverview(db: Database, input: AnalyticsInput, now = Dat
     topEvent: rows.find((r) => Number(r.g) === -1)?.value ?? null,
     periodStart: from.toISOString(),
     periodEnd: to.toISOString(),
+    previous: period(1),
+  };
+}
+
+/** The filtered overview from the query engine (null while it does not serve the project). */
+async function overviewFromEngine(
+  engine: QueryEngine,
+  db: Database,
+  input: AnalyticsInput,
+  from: number,
+  to: number,
+): Promise<Overview | null> {
+  const filters = input.filters ?? [];
+  const current = { from, to };
+  const totals = await engine.totals(db, input.projectId, [current, { from: 2 * from - to, to: from }], filters, {
+    sessions: true,
+    people: true,
+  });
+  if (!totals) return null;
+  const top = await engine.topValues(db, input.projectId, current, filters, "event_name", 1, {
+    sessions: false,
+    people: false,
+  });
+  if (!top) return null;
+  const period = (i: number): PeriodTotals => ({
+    totalEvents: totals[i]!.events,
+    uniqueSessions: totals[i]!.sessions,
+    uniqueUsers: totals[i]!.people,
+  });
+  return {
+    ...period(0),
+    topEvent: top[0]?.value ?? null,
+    periodStart: new Date(from).toISOString(),
+    periodEnd: new Date(to).toISOString(),
     previous: period(1),
   };
 }

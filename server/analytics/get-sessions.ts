@@ -6,7 +6,8 @@ import {
   type SessionsPage,
 } from "../../shared/analytics.ts";
 import { type Database, queryRows } from "../db/client.ts";
-import { pageActiveSql } from "./page-active-sql.ts";
+import type { QueryEngine } from "./engine/query-engine.ts";
+import { activeMembers, pageActiveSql } from "./page-active-sql.ts";
 
 interface SessionPageRow extends Record<string, unknown> {
   total: string | number | null;
@@ -26,9 +27,15 @@ export async function getSessions(
   db: Database,
   input: AnalyticsInput & { limit?: number | undefined; offset?: number | undefined; cursor?: PageCursor | undefined },
   now = Date.now(),
+  engine: QueryEngine | null = null,
 ): Promise<SessionsPage> {
   const { from, to } = resolveRange(input, now);
   const limit = input.limit ?? 50;
+  // Filtered: the engine finds the active sessions (null while it does not serve the project: raw events then).
+  const set =
+    engine && input.filters?.length
+      ? await engine.members(db, input.projectId, { from: from.getTime(), to: to.getTime() }, input.filters, "sessions")
+      : null;
   const rows = await queryRows<SessionPageRow>(
     db,
     pageActiveSql({
@@ -41,6 +48,7 @@ export async function getSessions(
       limit: limit + 1,
       offset: input.offset ?? 0,
       after: input.cursor,
+      members: set ? activeMembers(set) : undefined,
     }),
   );
   const found = rows.filter((row) => row.id !== null);

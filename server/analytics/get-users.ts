@@ -6,6 +6,8 @@ import {
   type UsersPage,
 } from "../../shared/analytics.ts";
 import { type Database, queryRows } from "../db/client.ts";
+import type { QueryEngine } from "./engine/query-engine.ts";
+import { activeMembers } from "./page-active-sql.ts";
 import { pagePeopleSql } from "./page-people-sql.ts";
 
 interface UserPageRow extends Record<string, unknown> {
@@ -26,9 +28,15 @@ export async function getUsers(
   db: Database,
   input: AnalyticsInput & { limit?: number | undefined; offset?: number | undefined; cursor?: PageCursor | undefined },
   now = Date.now(),
+  engine: QueryEngine | null = null,
 ): Promise<UsersPage> {
   const { from, to } = resolveRange(input, now);
   const limit = input.limit ?? 50;
+  // Filtered: the engine finds the active users (null while it does not serve the project: raw events then).
+  const set =
+    engine && input.filters?.length
+      ? await engine.members(db, input.projectId, { from: from.getTime(), to: to.getTime() }, input.filters, "people")
+      : null;
   const rows = await queryRows<UserPageRow>(
     db,
     pagePeopleSql({
@@ -40,6 +48,7 @@ export async function getUsers(
       limit: limit + 1,
       offset: input.offset ?? 0,
       after: input.cursor,
+      members: set ? activeMembers(set) : undefined,
     }),
   );
   const found = rows.filter((row) => row.id !== null);

@@ -29,6 +29,39 @@ export interface PageActiveOptions {
   limit: number;
   offset: number;
   after?: PageCursor | undefined;
+  /**
+   * The active set when the query engine computed it (filtered listings): the nums active in the range among the
+   * matching events. The listing then walks the table in page order and keeps these, instead of reading raw events.
+   */
+  members?: ActiveMembers | undefined;
+}
+
+/** A set of nums for SQL: a bitmap for get_bit on bytea (bit n of byte n / 8, least significant first), or a list. */
+export interface ActiveMembers {
+  total: number;
+  bitmap: Uint8Array;
+  /** The nums themselves when few (an index lookup each beats testing every overlapping row). */
+  nums: number[] | null;
+}
+
+/** Most nums passed as a list; more go as the bitmap. */
+const MAX_LISTED_MEMBERS = 5_000;
+
+/** ActiveMembers from the engine's byte-per-num set. */
+export function activeMembers(set: Uint8Array): ActiveMembers {
+  const bitmap = new Uint8Array((set.length + 7) >> 3);
+  let total = 0;
+  let nums: number[] | null = [];
+  for (let num = 0; num < set.length; num++) {
+    if (set[num] === 0) continue;
+    bitmap[num >> 3]! |= 1 << (num & 7);
+    total++;
+    if (nums !== null) {
+      nums.push(num);
+      if (nums.length > MAX_LISTED_MEMBERS) nums = null;
+    }
+  }
+  return { total, bitmap, nums };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -50,6 +83,26 @@ export function pageActiveSql(options: PageActiveOptions): SQL {
   const keyset = after
     ? sql`${sortColumn} <= ${afterKey} and (${sortColumn} < ${afterKey} or m.${idColumn} > ${after.id}::text)`
     : sql`true`;
+
+  if (options.members) {
+    const { total, bitmap, nums } = options.members;
+    const active =
+      nums !== null
+        ? sql`m.num = any(${`{${nums.join(",")}}`}::bigint[])`
+        : sql`m.num < ${bitmap.length * 8} and get_bit(${Buffer.from(bitmap.buffer, bitmap.byteOffset, bitmap.byteLength)}::bytea, m.num) = 1`;
+    return sql`
+      select ${total}::bigint as total, page.*
+        from (select 1) as one
+        left join lateral (
+          select ${columns}
+            from ${table} m
+           where m.project_id = ${projectId}::uuid
+             and m.last_seen >= ${iso(from)}::timestamptz and m.first_seen < ${iso(to)}::timestamptz
+             and ${active} and ${keyset}
+           order by ${order}
+           limit ${limit} offset ${offset}
+        ) page on true`;
+  }
 
   if (filters?.length) {
     const eventColumn = sql`e.session_id`;

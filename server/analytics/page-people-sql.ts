@@ -49,7 +49,7 @@ export function pagePeopleSql(options: Omit<PageActiveOptions, "kind">): SQL {
   const columns = sql`p.id, p.event_count::text as sort_key, p.event_count, p.session_count,
           ${isoText(sql`p.first_seen`)} as first_seen, ${isoText(sql`p.last_seen`)} as last_seen`;
 
-  if (filters?.length) {
+  if (filters?.length && !options.members) {
     const matching = rawEventsSql(
       projectId,
       [{ g: 0, a: from, b: to }],
@@ -84,16 +84,24 @@ export function pagePeopleSql(options: Omit<PageActiveOptions, "kind">): SQL {
         ) page on true`;
   }
 
+  if (options.members) {
+    // The engine found the active people (person nums: canonical users' nums, or an unlinked user's own).
+    const { total, bitmap, nums } = options.members;
+    const active = (num: SQL) =>
+      nums !== null
+        ? sql`${num} = any(${`{${nums.join(",")}}`}::bigint[])`
+        : sql`(${num} < ${bitmap.length * 8} and get_bit(${Buffer.from(bitmap.buffer, bitmap.byteOffset, bitmap.byteLength)}::bytea, ${num}) = 1)`;
+    return walkPeopleSql(null, active, true, sql`${total}::bigint`);
+  }
+
   const split = splitRange(from, to, USER_TOTAL_SIZES);
   const pieces = JSON.stringify(split.pieces.map((p) => ({ s: p.size, b: iso(p.bucket) })));
   const total = groupedStatsSql({ projectId, groups: [{ g: 0, from, to }], dimension: ALL_DIMENSION, withUsers: true });
   const active = (num: SQL) => sql`(exists (select 1 from rolled r
                    where r.chunk = ${memberChunkSql(num)} and get_bit(r.bits, ${memberBitPositionSql(num)}) = 1)
                 or ${num} in (select num from raw_nums))`;
-  const overlaps = (row: SQL) =>
-    sql`${row}.last_seen >= ${iso(from)}::timestamptz and ${row}.first_seen < ${iso(to)}::timestamptz`;
-  return sql`
-    with rolled as materialized (
+  const prelude = sql`
+    rolled as materialized (
       select r.chunk, bit_or(r.users) as bits
         from jsonb_to_recordset(${pieces}::jsonb) as p(s smallint, b timestamptz)
         join analytics_user_rollups r
@@ -110,15 +118,27 @@ export function pagePeopleSql(options: Omit<PageActiveOptions, "kind">): SQL {
           sql`true`,
         )}) raw
         join analytics_users m on m.project_id = ${project} and m.distinct_id = raw.id
-    ),
+    )`;
+  return walkPeopleSql(prelude, active, false, sql`(select users from (${total}) t)`);
+
+  /**
+   * The walk over people: `active(num)` says whether a user num (a person, or an id of one) is active; `byPerson`
+   * when it is true of person nums only (the engine's set), else of any member's num (the rollups' user sets).
+   */
+  function walkPeopleSql(prelude: SQL | null, active: (num: SQL) => SQL, byPerson: boolean, totalSql: SQL): SQL {
+    const overlaps = (row: SQL) =>
+      sql`${row}.last_seen >= ${iso(from)}::timestamptz and ${row}.first_seen < ${iso(to)}::timestamptz`;
+    const people = byPerson
+      ? sql`select distinct m.person_num as person from members m where ${active(sql`m.person_num`)}`
+      : sql`select m.person_num as person
+          from members m
+          join analytics_users u on u.project_id = ${project} and u.num = m.num
+         where ${overlaps(sql`u`)} and ${active(sql`u.num`)}
+         group by m.person_num`;
+    return sql`
+    with ${prelude === null ? sql`` : sql`${prelude},`}
     members as materialized (${linkMembersSql(projectId)}),
-    people as (
-      select m.person_num as person
-        from members m
-        join analytics_users u on u.project_id = ${project} and u.num = m.num
-       where ${overlaps(sql`u`)} and ${active(sql`u.num`)}
-       group by m.person_num
-    ),
+    people as (${people}),
     person_members as materialized (select m.person_num as person, m.num from members m join people p on p.person = m.person_num),
     linked as (${figures}),
     unlinked as (
@@ -131,7 +151,7 @@ export function pagePeopleSql(options: Omit<PageActiveOptions, "kind">): SQL {
        order by m.event_count desc nulls last, m.distinct_id
        limit ${limit + offset}
     )
-    select (select users from (${total}) t) as total, page.*
+    select ${totalSql} as total, page.*
       from (select 1) as one
       left join lateral (
         select ${columns}
@@ -141,4 +161,5 @@ export function pagePeopleSql(options: Omit<PageActiveOptions, "kind">): SQL {
          order by p.event_count desc, p.id
          limit ${limit} offset ${offset}
       ) page on true`;
+  }
 }

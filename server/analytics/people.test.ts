@@ -10,6 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type SQL, sql } from "drizzle-orm";
+import type { AnalyticsFilter } from "../../shared/analytics.ts";
 import { decodePageCursor } from "../../shared/analytics.ts";
 import { type Database, type DatabaseHandle, openDatabase, queryRows } from "../db/client.ts";
 import { migrateDatabase } from "../db/migrate.ts";
@@ -17,6 +18,7 @@ import { projects, users } from "../db/schema/index.ts";
 import { deleteProjectEvents } from "../pipeline/rollups/delete-project-events.ts";
 import { storeTestEvents, type TestEvent, testEvent } from "../test-support/analytics-test-data.ts";
 import { createTestServices, type TestServices } from "../test-support/services.ts";
+import { QueryEngine } from "./engine/query-engine.ts";
 import { getOverview } from "./get-overview.ts";
 import { getTopEvents } from "./get-top-events.ts";
 import { getUsers } from "./get-users.ts";
@@ -285,6 +287,38 @@ function runPeopleSuite(label: string, open: () => Promise<{ db: Database; close
       const page = await getUsers(db, { projectId, from: iso(BASE), to: iso(BASE + 5 * DAY), filters, limit: 100 });
       expect(page.total).toBe(2);
       expect(page.items).toEqual(expected);
+    });
+
+    it("counts and lists the same people through the query engine, for any filter", async () => {
+      const engine = new QueryEngine({ cacheBytes: 16 << 20 });
+      const cases: Array<[AnalyticsFilter[], ReturnType<typeof sql>]> = [
+        [[{ dimension: "path", op: "eq", value: "/pricing" }], sql`path = '/pricing'`],
+        [[{ dimension: "path", op: "neq", value: "/pricing" }], sql`path is distinct from '/pricing'`],
+        [
+          [{ dimension: "event_name", op: "in", values: ["$identify", "page_view"] }],
+          sql`event_name in ('$identify', 'page_view')`,
+        ],
+      ];
+      for (const [filters, where] of cases) {
+        for (const [, from, to] of RANGES) {
+          const input = { projectId, from: iso(from), to: iso(to), filters };
+          const overview = await getOverview(db, input, Date.now(), engine);
+          expect({ filters, from, people: overview.uniqueUsers }).toEqual({
+            filters,
+            from,
+            people: await rawPeopleCount(from, to, where),
+          });
+          expect(overview.previous.uniqueUsers).toBe(await rawPeopleCount(from - (to - from), from, where));
+          for (const row of await getTopEvents(db, { ...input, limit: 50 }, Date.now(), engine)) {
+            expect(row.uniqueUsers).toBe(
+              await rawPeopleCount(from, to, sql`${where} and event_name = ${row.eventName}`),
+            );
+          }
+          const page = await getUsers(db, { ...input, limit: 100 }, Date.now(), engine);
+          expect(page.total).toBe(overview.uniqueUsers);
+          expect(page.items).toEqual(await rawPeople(from, to, where));
+        }
+      }
     });
 
     it("deletes a project's links with its events", async () => {

@@ -66,6 +66,7 @@ async function snapshot(projectId: string) {
 function asStored(event: TestEvent): RollupSourceRow {
   return {
     projectId: event.projectId,
+    insertId: crypto.randomUUID(),
     eventName: event.eventName,
     distinctId: event.distinctId ?? null,
     sessionId: event.sessionId ?? null,

@@ -11,8 +11,11 @@
  *      identify events (apply-person-links.ts), which need those nums,
  *   3. per-bucket counts and session/user sets per dimension value (rollup-accumulator.ts), folded up the layout's
  *      bucket sizes,
- *   4. the pairs, session counts and rollup rows in one statement (upsert-rollup-rows.ts).
+ *   4. the pairs, session counts and rollup rows in one statement (upsert-rollup-rows.ts),
+ *   5. the query engine's segment of the rows, one statement per project (server/analytics/engine/write-segments.ts).
  */
+
+import { type SegmentEvent, writeSegments } from "../../analytics/engine/write-segments.ts";
 import {
   ALL_DIMENSION,
   bucketStart,
@@ -90,6 +93,8 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
   const rollups = new RollupAccumulator();
   // Only events with a user reach the user sets, so their chunks are never -1 (no member).
   const userRollups = new RollupAccumulator();
+  // The same rows with their nums, for the query engine's segment (step 5).
+  const segmentEvents: SegmentEvent[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     const t = times[i]!;
@@ -101,6 +106,7 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
     if (user && user.num < 0) throw new Error(`user ${distinctId} got no num`);
     const sessionNum = session?.num;
     const userNum = user?.num;
+    segmentEvents[i] = { row, time: t, sessionNum: sessionNum ?? -1, userNum: userNum ?? -1 };
     if (session && user) {
       session.userNums ??= new Set();
       session.userNums.add(user.num);
@@ -127,6 +133,9 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
 
   // 4. Everything else in one statement.
   await upsertRollupRows(tx, userSessionPairsWireJson(sessions), rollups.toWireJson(), userRollups.toWireJson());
+
+  // 5. The query engine's columnar copy of the same rows (server/analytics/engine).
+  await writeSegments(tx, segmentEvents);
 }
 
 function toMillis(row: RollupSourceRow): number {

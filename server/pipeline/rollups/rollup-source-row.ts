@@ -2,6 +2,7 @@
 /** One stored event as the rollups need it: a row the events insert added (see the contract at the top of apply-rollups.ts). */
 export interface RollupSourceRow {
   projectId: string;
+  insertId: string;
   eventName: string;
   distinctId: string | null;
   sessionId: string | null;

@@ -31,30 +31,30 @@ export const analyticsRouter = createTRPCRouter({
   overview: projectProcedure
     .input(analyticsInputSchema)
     .use(analyticsLimits)
-    .query(({ ctx, input }): Promise<Overview> => getOverview(ctx.db, input)),
+    .query(({ ctx, input }): Promise<Overview> => getOverview(ctx.db, input, Date.now(), ctx.services.engine)),
 
   timeseries: projectProcedure
     .input(timeseriesInputSchema)
     .use(analyticsLimits)
-    .query(({ ctx, input }): Promise<Timeseries> => getTimeseries(ctx.db, input)),
+    .query(({ ctx, input }): Promise<Timeseries> => getTimeseries(ctx.db, input, Date.now(), ctx.services.engine)),
 
   topEvents: projectProcedure
     .input(topEventsInputSchema)
     .use(analyticsLimits)
-    .query(({ ctx, input }): Promise<TopEvent[]> => getTopEvents(ctx.db, input)),
+    .query(({ ctx, input }): Promise<TopEvent[]> => getTopEvents(ctx.db, input, Date.now(), ctx.services.engine)),
 
   breakdown: projectProcedure
     .input(breakdownInputSchema)
     .use(analyticsLimits)
-    .query(({ ctx, input }): Promise<BreakdownRow[]> => getBreakdown(ctx.db, input)),
+    .query(({ ctx, input }): Promise<BreakdownRow[]> => getBreakdown(ctx.db, input, Date.now(), ctx.services.engine)),
 
   sessions: projectProcedure
     .input(sessionsInputSchema)
     .use(analyticsLimits)
-    .query(({ ctx, input }): Promise<SessionsPage> => getSessions(ctx.db, input)),
+    .query(({ ctx, input }): Promise<SessionsPage> => getSessions(ctx.db, input, Date.now(), ctx.services.engine)),
 
   users: projectProcedure
     .input(usersInputSchema)
     .use(analyticsLimits)
-    .query(({ ctx, input }): Promise<UsersPage> => getUsers(ctx.db, input)),
+    .query(({ ctx, input }): Promise<UsersPage> => getUsers(ctx.db, input, Date.now(), ctx.services.engine)),
 });

@@ -159,10 +159,11 @@ describe("projects.delete", () => {
     const event = (projectId: string, i: number): EventRow => ({
       projectId,
       insertId: `e${i}`,
-      eventName: "pageview",
-      distinctId: `u${i % 2}`,
+      // Event 4 identifies u0 as known-user (a person link); the others are page views.
+      eventName: i === 4 ? "$identify" : "pageview",
+      distinctId: i === 4 ? "known-user" : `u${i % 2}`,
       sessionId: `s${i % 3}`,
-      properties: {},
+      properties: i === 4 ? { $anon_distinct_id: "u0" } : {},
       pageUrl: "https://example.com/a?utm_source=x",
       path: "/a",
       host: "example.com",
@@ -184,6 +185,10 @@ describe("projects.delete", () => {
         t.services.db,
         [0, 1, 2, 3, 4].map((i) => event(projectId, i)),
       );
+      // As an install upgraded to the query engine has for its older projects.
+      await t.services.db.execute(
+        sql`insert into analytics_engine_state (project_id, status) values (${projectId}::uuid, 'ready')`,
+      );
     }
     const tables = await queryRows<{ table_name: string }>(
       t.services.db,
@@ -203,8 +208,8 @@ describe("projects.delete", () => {
     };
     // Every table that holds a project's rows has some for both projects (so the check below means something).
     const before = await rowsOf(project.id);
-    // events, the session/user tables and the rollups: 7 since event_rollups_hourly was dropped (migration 0008).
-    expect(Object.keys(before).length).toBeGreaterThanOrEqual(7);
+    // events, the session/user tables, the rollups, the person links and the query engine's three tables.
+    expect(Object.keys(before).length).toBeGreaterThanOrEqual(11);
     for (const [table, n] of Object.entries(before)) expect({ table, n: n > 0 }).toEqual({ table, n: true });
     const keptBefore = await rowsOf(kept.id);
 

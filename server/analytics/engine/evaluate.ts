@@ -1,0 +1,297 @@
+/**
+ * The engine's evaluation over loaded segments, all in memory: per-group totals (events, exact distinct sessions and
+ * people), per-value counts with exact distinct sessions and people for the top values, and member sets. Segments
+ * are sorted by time, so a group's events in a segment are one slot window found by binary search; filters are byte
+ * masks (filter-masks.ts); distinct counts use stamp arrays indexed by num (one Int32 per session or person ever
+ * seen, stamped with the group's tag), so counting is one pass with no hashing.
+ *
+ * Hand-written loops over typed arrays, for speed (bench/README.md, "Query engine").
+ */
+import type { CodeArray, Column } from "./column-codec.ts";
+import { type EngineFilter, filterMask } from "./filter-masks.ts";
+import type { SegmentInfo } from "./segment-store.ts";
+
+export interface TimeGroup {
+  from: number;
+  to: number;
+}
+
+/** A segment's loaded columns: time, the filters' columns, and what the question reads. */
+export interface LoadedSegment {
+  info: SegmentInfo;
+  ts: Float64Array;
+  filterColumns: Array<Column | null>;
+  sessions: Int32Array | null;
+  users: Int32Array | null;
+  /** The grouping dimension's column (byValue), ABSENT (null) when the segment lacks it. */
+  values: Column | null;
+}
+
+export interface Members {
+  /** user num -> person num (its canonical user's num, or itself), or null when no link exists. */
+  personOf: Int32Array | null;
+  sessionSpace: number;
+  userSpace: number;
+}
+
+export interface GroupTotals {
+  events: number;
+  sessions: number;
+  people: number;
+}
+
+/** First slot whose time is >= t. */
+function lowerBound(ts: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Masks per segment over the window of the union of the groups (computed once, shared by every group). */
+class MaskedSegments {
+  readonly windows: Array<{ lo: number; hi: number; mask: Uint8Array | null }>;
+  constructor(
+    readonly segments: readonly LoadedSegment[],
+    filters: readonly EngineFilter[],
+    span: TimeGroup,
+  ) {
+    this.windows = segments.map((segment) => {
+      const lo = lowerBound(segment.ts, span.from);
+      const hi = lowerBound(segment.ts, span.to);
+      return { lo, hi, mask: filterMask(filters, segment.filterColumns, lo, hi) };
+    });
+  }
+
+  /** Calls `visit(segmentIndex, lo, hi, mask, maskOffset)` for each segment part inside [from, to). */
+  each(group: TimeGroup, visit: (s: number, lo: number, hi: number, mask: Uint8Array | null, offset: number) => void) {
+    for (let s = 0; s < this.segments.length; s++) {
+      const segment = this.segments[s]!;
+      if (segment.info.maxTs < group.from || segment.info.minTs >= group.to) continue;
+      const window = this.windows[s]!;
+      const lo = Math.max(window.lo, lowerBound(segment.ts, group.from));
+      const hi = Math.min(window.hi, lowerBound(segment.ts, group.to));
+      if (lo < hi) visit(s, lo, hi, window.mask, window.lo);
+    }
+  }
+}
+
+function spanOf(groups: readonly TimeGroup[]): TimeGroup {
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  for (const group of groups) {
+    if (group.from < from) from = group.from;
+    if (group.to > to) to = group.to;
+  }
+  return { from, to };
+}
+
+/** Stamp arrays: stamp[num] === tag means "already counted for the group tagged `tag`". */
+class Stamps {
+  private tag = 0;
+  readonly sessions: Int32Array;
+  readonly people: Int32Array;
+  constructor(members: Members, withSessions: boolean, withPeople: boolean) {
+    this.sessions = new Int32Array(withSessions ? members.sessionSpace + 1 : 0);
+    this.people = new Int32Array(withPeople ? members.userSpace + 1 : 0);
+  }
+  next(): number {
+    return ++this.tag;
+  }
+}
+
+/** Events, distinct sessions and distinct people of each group among the events passing the filters. */
+export function groupTotals(
+  segments: readonly LoadedSegment[],
+  filters: readonly EngineFilter[],
+  groups: readonly TimeGroup[],
+  members: Members,
+  want: { sessions: boolean; people: boolean },
+): GroupTotals[] {
+  if (groups.length === 0) return [];
+  const masked = new MaskedSegments(segments, filters, spanOf(groups));
+  const stamps = new Stamps(members, want.sessions, want.people);
+  const personOf = members.personOf;
+  return groups.map((group) => {
+    const tag = stamps.next();
+    const totals: GroupTotals = { events: 0, sessions: 0, people: 0 };
+    masked.each(group, (s, lo, hi, mask, offset) => {
+      const segment = segments[s]!;
+      const sessions = want.sessions ? segment.sessions! : null;
+      const users = want.people ? segment.users! : null;
+      const sessionStamp = stamps.sessions;
+      const personStamp = stamps.people;
+      let events = 0;
+      let distinctSessions = 0;
+      let distinctPeople = 0;
+      for (let i = lo; i < hi; i++) {
+        if (mask !== null && mask[i - offset] === 0) continue;
+        events++;
+        if (sessions !== null) {
+          const num = sessions[i]!;
+          if (num >= 0 && sessionStamp[num] !== tag) {
+            sessionStamp[num] = tag;
+            distinctSessions++;
+          }
+        }
+        if (users !== null) {
+          const user = users[i]!;
+          if (user >= 0) {
+            const person = personOf === null ? user : personOf[user]!;
+            if (personStamp[person] !== tag) {
+              personStamp[person] = tag;
+              distinctPeople++;
+            }
+          }
+        }
+      }
+      totals.events += events;
+      totals.sessions += distinctSessions;
+      totals.people += distinctPeople;
+    });
+    return totals;
+  });
+}
+
+export interface ValueRow extends GroupTotals {
+  value: string;
+}
+
+/** Code-point order, as PostgreSQL's C collation sorts text (UTF-16 order differs past the BMP). */
+export function compareText(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(i)!;
+    if (x !== y) return x - y;
+    if (x > 0xffff) i++;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * The `limit` most frequent values of the grouping column among the events in `group` that pass the filters (missing
+ * values left out), ordered by events, then value; with exact distinct sessions and people of each row if asked.
+ */
+export function topValues(
+  segments: readonly LoadedSegment[],
+  filters: readonly EngineFilter[],
+  group: TimeGroup,
+  members: Members,
+  limit: number,
+  want: { sessions: boolean; people: boolean },
+): ValueRow[] {
+  const masked = new MaskedSegments(segments, filters, group);
+  const countsBySegment: Array<Int32Array | null> = segments.map(() => null);
+  const totals = new Map<string, number>();
+  masked.each(group, (s, lo, hi, mask, offset) => {
+    const column = segments[s]!.values;
+    if (column === null || column.kind !== 3) return;
+    const codes: CodeArray = column.codes;
+    const counts = new Int32Array(column.entries.length + 1);
+    if (mask === null) for (let i = lo; i < hi; i++) counts[codes[i]!]!++;
+    else for (let i = lo; i < hi; i++) if (mask[i - offset] !== 0) counts[codes[i]!]!++;
+    countsBySegment[s] = counts;
+    for (let code = 1; code < counts.length; code++) {
+      const count = counts[code]!;
+      if (count > 0) {
+        const value = column.entries[code - 1]!;
+        totals.set(value, (totals.get(value) ?? 0) + count);
+      }
+    }
+  });
+  const top = [...totals]
+    .sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]))
+    .slice(0, limit)
+    .map(([value, events]): ValueRow => ({ value, events, sessions: 0, people: 0 }));
+  if (top.length === 0 || (!want.sessions && !want.people)) return top;
+
+  // Second pass, only over the top values' events: their members laid out by rank (a counting sort, the counts
+  // are known), then counted rank by rank with one stamp tag per rank.
+  const rankOf = new Map(top.map((row, rank) => [row.value, rank]));
+  const starts = new Int32Array(top.length + 1);
+  for (let r = 0; r < top.length; r++) starts[r + 1] = starts[r]! + top[r]!.events;
+  const fill = starts.slice(0, top.length);
+  const sessionMembers = want.sessions ? new Int32Array(starts[top.length]!) : null;
+  const userMembers = want.people ? new Int32Array(starts[top.length]!) : null;
+  masked.each(group, (s, lo, hi, mask, offset) => {
+    const segment = segments[s]!;
+    const column = segment.values;
+    if (column === null || column.kind !== 3 || countsBySegment[s] === null) return;
+    const codeRank = new Int32Array(column.entries.length + 1).fill(-1);
+    let any = false;
+    column.entries.forEach((entry, i) => {
+      const rank = rankOf.get(entry);
+      if (rank !== undefined && countsBySegment[s]![i + 1]! > 0) {
+        codeRank[i + 1] = rank;
+        any = true;
+      }
+    });
+    if (!any) return;
+    const codes = column.codes;
+    const sessions = segment.sessions;
+    const users = segment.users;
+    for (let i = lo; i < hi; i++) {
+      if (mask !== null && mask[i - offset] === 0) continue;
+      const rank = codeRank[codes[i]!]!;
+      if (rank < 0) continue;
+      const at = fill[rank]!++;
+      if (sessionMembers !== null) sessionMembers[at] = sessions![i]!;
+      if (userMembers !== null) userMembers[at] = users![i]!;
+    }
+  });
+  const stamps = new Stamps(members, want.sessions, want.people);
+  const personOf = members.personOf;
+  for (let r = 0; r < top.length; r++) {
+    const tag = stamps.next();
+    const row = top[r]!;
+    for (let at = starts[r]!; at < starts[r + 1]!; at++) {
+      if (sessionMembers !== null) {
+        const num = sessionMembers[at]!;
+        if (num >= 0 && stamps.sessions[num] !== tag) {
+          stamps.sessions[num] = tag;
+          row.sessions++;
+        }
+      }
+      if (userMembers !== null) {
+        const user = userMembers[at]!;
+        if (user >= 0) {
+          const person = personOf === null ? user : personOf[user]!;
+          if (stamps.people[person] !== tag) {
+            stamps.people[person] = tag;
+            row.people++;
+          }
+        }
+      }
+    }
+  }
+  return top;
+}
+
+/** The set of session nums (kind 'sessions') or person nums ('people') with an event in `group` passing the filters. */
+export function memberSet(
+  segments: readonly LoadedSegment[],
+  filters: readonly EngineFilter[],
+  group: TimeGroup,
+  members: Members,
+  kind: "sessions" | "people",
+): Uint8Array {
+  const masked = new MaskedSegments(segments, filters, group);
+  const set = new Uint8Array((kind === "sessions" ? members.sessionSpace : members.userSpace) + 1);
+  const personOf = members.personOf;
+  masked.each(group, (s, lo, hi, mask, offset) => {
+    const segment = segments[s]!;
+    const nums = kind === "sessions" ? segment.sessions! : segment.users!;
+    for (let i = lo; i < hi; i++) {
+      if (mask !== null && mask[i - offset] === 0) continue;
+      const num = nums[i]!;
+      if (num < 0) continue;
+      set[kind === "people" && personOf !== null ? personOf[num]! : num] = 1;
+    }
+  });
+  return set;
+}

@@ -1,0 +1,106 @@
+/**
+ * Filters over segments. A filter is first evaluated on a dictionary column's entries (a few thousand distinct values
+ * at most, whatever the number of events): the result is an accept table indexed by code. The events then pass or
+ * fail by one table lookup per filter. Semantics match the raw-events SQL (server/analytics/event-filter-sql.ts):
+ * missing (null or "") never equals, contains or is in anything; neq and not_contains keep it; is_set is not missing.
+ */
+import type { AnalyticsFilter } from "../../../shared/analytics.ts";
+import { PROPERTY_PREFIX } from "../../../shared/dimensions.ts";
+import { type Column, DICTIONARY } from "./column-codec.ts";
+import { propertyColumn } from "./segment-layout.ts";
+
+/** The filter contract of shared/analytics.ts. */
+export type EngineFilter = AnalyticsFilter;
+
+/** The segment column a dimension reads. */
+export function columnNameOf(dimension: string): string {
+  return dimension.startsWith(PROPERTY_PREFIX) ? propertyColumn(dimension.slice(PROPERTY_PREFIX.length)) : dimension;
+}
+
+const lowered = new WeakMap<Column, string[]>();
+function lowerEntries(column: Extract<Column, { kind: typeof DICTIONARY }>): string[] {
+  let lower = lowered.get(column);
+  if (!lower) {
+    lower = column.entries.map((e) => e.toLowerCase());
+    lowered.set(column, lower);
+  }
+  return lower;
+}
+
+/**
+ * Code -> 1 (keep) or 0, for one filter on one segment's column (ABSENT: every event misses the value). The table
+ * has one slot per code, code 0 being "missing".
+ */
+export function acceptTable(filter: EngineFilter, column: Column | null): Uint8Array {
+  if (column !== null && column.kind !== DICTIONARY) throw new Error(`filter on a non-dictionary column`);
+  const entries = column?.entries ?? [];
+  const table = new Uint8Array(entries.length + 1);
+  const keepMissing = filter.op === "neq" || filter.op === "not_contains" || filter.op === "not_set";
+  table[0] = keepMissing ? 1 : 0;
+  switch (filter.op) {
+    case "eq":
+    case "neq": {
+      const hit = entries.indexOf(filter.value);
+      if (filter.op === "neq") table.fill(1, 1);
+      if (hit >= 0) table[hit + 1] = filter.op === "eq" ? 1 : 0;
+      break;
+    }
+    case "contains":
+    case "not_contains": {
+      if (!column) break;
+      const needle = filter.value.toLowerCase();
+      const lower = lowerEntries(column);
+      const keep = filter.op === "contains" ? 1 : 0;
+      for (let i = 0; i < lower.length; i++) table[i + 1] = lower[i]!.includes(needle) ? keep : 1 - keep;
+      break;
+    }
+    case "is_set":
+      table.fill(1, 1);
+      break;
+    case "not_set":
+      break;
+    case "in": {
+      const wanted = new Set(filter.values);
+      for (let i = 0; i < entries.length; i++) if (wanted.has(entries[i]!)) table[i + 1] = 1;
+      break;
+    }
+    default:
+      throw new Error(`unknown filter op ${(filter as { op: string }).op}`);
+  }
+  return table;
+}
+
+/**
+ * Which events of slots [lo, hi) pass every filter, as a byte mask indexed from lo; null when there is no filter
+ * (all pass). `columns[i]` is filter i's column in this segment.
+ */
+export function filterMask(
+  filters: readonly EngineFilter[],
+  columns: ReadonlyArray<Column | null>,
+  lo: number,
+  hi: number,
+): Uint8Array | null {
+  if (filters.length === 0) return null;
+  const mask = new Uint8Array(Math.max(0, hi - lo));
+  let first = true;
+  for (let f = 0; f < filters.length; f++) {
+    const column = columns[f] ?? null;
+    const table = acceptTable(filters[f]!, column);
+    if (table.every((keep) => keep === 1)) continue; // keeps every event of this segment
+    if (column === null || table.every((keep) => keep === 0)) {
+      // Every event here misses the value (or no value passes): the filter keeps all or none, decided by code 0.
+      if (table[0] === 1) continue;
+      mask.fill(0);
+      return mask;
+    }
+    const codes = (column as Extract<Column, { kind: typeof DICTIONARY }>).codes;
+    if (first) {
+      for (let i = lo; i < hi; i++) mask[i - lo] = table[codes[i]!]!;
+      first = false;
+    } else {
+      for (let i = lo; i < hi; i++) mask[i - lo]! &= table[codes[i]!]!;
+    }
+  }
+  if (first) mask.fill(1);
+  return mask;
+}
