@@ -23,7 +23,7 @@ import {
   NUMBERS_I32,
   STRINGS,
 } from "./column-codec.ts";
-import { SEGMENT_CAPACITY, TS_COLUMN } from "./segment-layout.ts";
+import { SEGMENT_CAPACITY, TS_COLUMN, USER_COLUMN } from "./segment-layout.ts";
 import { insertSegmentRowsSql } from "./write-segments.ts";
 
 export const SMALL_SEGMENT = 16_384;
@@ -179,4 +179,94 @@ export function mergeColumns(parts: ReadonlyArray<ReadonlyMap<string, Column>>):
     }
   }
   return { columns, min: mergedTimes[0] ?? 0, max: mergedTimes[count - 1] ?? 0, count };
+}
+
+/** Which events to remove from a project's segments: those before a time (retention), and/or of some user nums. */
+export interface EventRemoval {
+  /** Events with a timestamp before this (epoch ms) go. */
+  before?: number;
+  /** Events of these user nums (a person's nums: canonical and aliases) go. */
+  userNums?: ReadonlySet<number>;
+}
+
+/**
+ * Removes events from a project's segments, inside the caller's transaction (which deletes the same events from
+ * `events` and the rollups, so every figure stays exact): each affected segment is replaced by one without them
+ * (or dropped when nothing is left). Holds the compactor's advisory lock (waiting for it) so the two never rewrite
+ * the same segment. Returns how many events were removed.
+ */
+export async function removeEventsFromSegments(
+  tx: Database,
+  projectId: string,
+  removal: EventRemoval,
+): Promise<number> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('analytics_segments:' || ${projectId}::text, 0))`);
+  const candidates = await queryRows<{ segment_id: string | number }>(
+    tx,
+    removal.before !== undefined && !removal.userNums
+      ? sql`select segment_id from analytics_segments where project_id = ${projectId}::uuid
+             and min_ts < ${new Date(removal.before).toISOString()}::timestamptz`
+      : sql`select segment_id from analytics_segments where project_id = ${projectId}::uuid`,
+  );
+  let removed = 0;
+  for (const { segment_id } of candidates) {
+    const id = Number(segment_id);
+    const rows = await queryRows<{ name: string; data: Uint8Array }>(
+      tx,
+      sql`select name, data from analytics_segment_columns where project_id = ${projectId}::uuid and segment_id = ${id}`,
+    );
+    const columns = new Map(rows.map((row) => [row.name, decodeColumn(row.data)]));
+    const times = (columns.get(TS_COLUMN) as Extract<Column, { kind: typeof NUMBERS_F64 }>).values;
+    const users = columns.get(USER_COLUMN) as Extract<Column, { kind: typeof NUMBERS_I32 }>;
+    const keep = new Uint8Array(times.length);
+    let kept = 0;
+    for (let i = 0; i < times.length; i++) {
+      const gone =
+        (removal.before !== undefined && times[i]! < removal.before) ||
+        (removal.userNums !== undefined && removal.userNums.has(users.values[i]!));
+      keep[i] = gone ? 0 : 1;
+      if (!gone) kept++;
+    }
+    if (kept === times.length) continue;
+    removed += times.length - kept;
+    if (kept > 0) {
+      const { columns: encoded, min, max, count } = mergeColumns([keepSlots(columns, keep)]);
+      const values = sql.join(
+        [...encoded].map(
+          ([name, data]) => sql`(${name}::text, ${Buffer.from(data.buffer, data.byteOffset, data.byteLength)}::bytea)`,
+        ),
+        sql`, `,
+      );
+      await tx.execute(insertSegmentRowsSql(projectId, min, max, count, values));
+    }
+    await tx.execute(
+      sql`delete from analytics_segment_columns where project_id = ${projectId}::uuid and segment_id = ${id}`,
+    );
+    await tx.execute(sql`delete from analytics_segments where project_id = ${projectId}::uuid and segment_id = ${id}`);
+  }
+  return removed;
+}
+
+/** The columns with only the slots `keep` marks (decoded; mergeColumns re-encodes them). */
+function keepSlots(columns: ReadonlyMap<string, Column>, keep: Uint8Array): Map<string, Column> {
+  const out = new Map<string, Column>();
+  for (const [name, column] of columns) {
+    switch (column.kind) {
+      case NUMBERS_F64:
+        out.set(name, { kind: NUMBERS_F64, values: column.values.filter((_, i) => keep[i] === 1) });
+        break;
+      case NUMBERS_I32:
+        out.set(name, { kind: NUMBERS_I32, values: column.values.filter((_, i) => keep[i] === 1) });
+        break;
+      case DICTIONARY: {
+        const codes = Uint32Array.from(column.codes).filter((_, i) => keep[i] === 1);
+        out.set(name, { kind: DICTIONARY, entries: column.entries, codes });
+        break;
+      }
+      case STRINGS:
+        out.set(name, { kind: STRINGS, values: column.values.filter((_, i) => keep[i] === 1) });
+        break;
+    }
+  }
+  return out;
 }

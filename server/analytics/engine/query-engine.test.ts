@@ -9,7 +9,7 @@ import { projects, users } from "../../db/schema/index.ts";
 import { generateTestEvents, shuffled, storeTestEvents, testEvent } from "../../test-support/analytics-test-data.ts";
 import { createTestServices, type TestServices } from "../../test-support/services.ts";
 import { getTimeseries } from "../get-timeseries.ts";
-import { compactProject } from "./compact-segments.ts";
+import { compactProject, removeEventsFromSegments } from "./compact-segments.ts";
 import { filterMask } from "./filter-masks.ts";
 import { type EngineFilter, QueryEngine } from "./query-engine.ts";
 
@@ -240,6 +240,31 @@ describe.each(["postgres", "pglite"] as const)("query engine on %s", (kind) => {
     expect(await compactProject(db, projectId, { all: true })).toBe(before!.n);
     const [after] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from analytics_segments`);
     expect(after!.n).toBe(1);
+    await checkEverything(db, engine, projectId);
+  }, 120_000);
+  it("removes events past a retention horizon and of one person, exact after", async () => {
+    const engine = new QueryEngine({ cacheBytes: 16 << 20 });
+    await engine.totals(db, projectId, [RANGE], [], { sessions: true, people: true });
+    const horizon = RANGE.from + 5 * HOUR;
+    const [user] = await queryRows<{ num: number }>(
+      db,
+      sql`select num::int from analytics_users where project_id = ${projectId}::uuid and distinct_id = 'user-7'`,
+    );
+    const removed = await db.transaction(async (tx) => {
+      const before = await removeEventsFromSegments(tx, projectId, { before: horizon });
+      const person = await removeEventsFromSegments(tx, projectId, { userNums: new Set([user!.num]) });
+      await tx.execute(
+        sql`delete from events where project_id = ${projectId}::uuid and (timestamp < ${iso(horizon)}::timestamptz or distinct_id = 'user-7')`,
+      );
+      return before + person;
+    });
+    expect(removed).toBeGreaterThan(0);
+    const [left] = await queryRows<{ in_segments: number; events: number }>(
+      db,
+      sql`select (select sum(event_count)::int from analytics_segments where project_id = ${projectId}::uuid) as in_segments,
+                 (select count(*)::int from events where project_id = ${projectId}::uuid) as events`,
+    );
+    expect(left!.in_segments).toBe(left!.events);
     await checkEverything(db, engine, projectId);
   }, 120_000);
 });
