@@ -7,15 +7,18 @@ import type { AnalyticsFilter } from "../../../shared/analytics.ts";
 import { type Database, type DatabaseHandle, openDatabase, queryRows } from "../../db/client.ts";
 import { migrateDatabase } from "../../db/migrate.ts";
 import { projects, users } from "../../db/schema/index.ts";
+import { startHttpServer } from "../../http/serve.ts";
 import type { Logger } from "../../logger.ts";
 import type { Metrics } from "../../metrics/metrics.ts";
 import { storeEvents } from "../../pipeline/store/store-events.ts";
+import { bootWorker } from "../../pipeline/worker/boot.ts";
 import {
   generateTestEvents,
   shuffled,
   storeTestEvents,
   type TestEvent,
 } from "../../test-support/analytics-test-data.ts";
+import { countEvents, createTestProject, makeEvents, waitFor } from "../../test-support/ingest-fixtures.ts";
 import { createTestServices, type TestServices } from "../../test-support/services.ts";
 import { getOverview } from "../get-overview.ts";
 import { EngineBackfill } from "./backfill.ts";
@@ -341,6 +344,59 @@ describe.each(["postgres", "pglite"] as const)("engine backfill on %s", (kind) =
       oldIds.length,
     );
     expect(records.filter((r) => r.message.includes("failed"))).toEqual([]);
+  }, 180_000);
+});
+
+describe("engine backfill through the worker", () => {
+  let t: TestServices;
+
+  beforeAll(async () => {
+    t = await createTestServices({}, { redis: false });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  it("runs in the background of a booted worker while ingest answers 202, and ends with every event in one segment", async () => {
+    const { db } = t.services;
+    const project = await createTestProject(db);
+    const before = eventsWithRandomIds(project.projectId, 17);
+    await storeTestEvents(db, before, 500);
+    await rewindToPreviousRelease(db);
+    await migrateDatabase(t.services.database);
+    expect(await statusOf(db, project.projectId)).toBe("backfilling");
+
+    const server = startHttpServer(t.services, { port: 55_711, hostname: "127.0.0.1" });
+    const worker = await bootWorker(t.services, { maintenance: { chunkSize: 250, intervalMs: 20 } });
+    let posted = 0;
+    let batches = 0;
+    const deadline = Date.now() + 90_000;
+    try {
+      for (;;) {
+        const res = await fetch(`${server.url}/api/v1/events/ingest`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": project.apiKey },
+          body: JSON.stringify({ events: makeEvents(20) }),
+        });
+        expect(res.status).toBe(202);
+        posted += 20;
+        batches += 1;
+        if ((await statusOf(db, project.projectId)) === "ready") break;
+        if (Date.now() > deadline) throw new Error("the backfill did not finish in 90 s");
+        await Bun.sleep(2);
+      }
+      expect(
+        await waitFor(async () => (await countEvents(db, project.projectId)) === before.length + posted, 30_000),
+      ).toBe(true);
+    } finally {
+      await worker.stop();
+      await server.stop();
+    }
+    expect(batches).toBeGreaterThan(1);
+    const segmented = await segmentedInsertIds(db, project.projectId);
+    expect(segmented.length).toBe(before.length + posted);
+    expect(new Set(segmented)).toEqual(new Set(await storedInsertIds(db, project.projectId)));
+    await expectEngineExact(db, new QueryEngine({ cacheBytes: 64 << 20 }), project.projectId);
   }, 180_000);
 });
 

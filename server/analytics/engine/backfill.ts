@@ -22,6 +22,7 @@
 import { sql } from "drizzle-orm";
 import { DIMENSIONS } from "../../../shared/dimensions.ts";
 import { type Database, queryRows } from "../../db/client.ts";
+import { projectWriteLockSql } from "../../db/project-write-lock.ts";
 import type { Logger } from "../../logger.ts";
 import { decodeColumn, encodeDictionary, NUMBERS_F64, STRINGS } from "./column-codec.ts";
 import { INSERT_ID_COLUMN, SEGMENT_CAPACITY, TS_COLUMN } from "./segment-layout.ts";
@@ -91,7 +92,9 @@ export class EngineBackfill {
     const result = await this.db.transaction(async (tx) => {
       const [lock] = await queryRows<{ locked: boolean }>(tx, segmentsLockSql(projectId));
       if (!lock?.locked) return null;
-      // Writers of the project wait from here to COMMIT (their FOR KEY SHARE conflicts with this).
+      // Writers of the project wait from here to COMMIT: the write lock once the ones holding it have committed (new
+      // ones queue behind this request), and the row lock holds back anything else that takes FOR KEY SHARE on it.
+      await tx.execute(sql`select ${projectWriteLockSql(sql`${projectId}::text`, "exclusive")}`);
       const project = await queryRows(tx, sql`select 1 from projects where id = ${projectId}::uuid for update`);
       const [state] = await queryRows<{ status: string; cursor: string | null; backfilled: string | number }>(
         tx,
@@ -104,12 +107,21 @@ export class EngineBackfill {
         return null;
       }
       await this.learnWriterSegments(tx, projectId, progress, state.cursor);
-      const rows = await readEventsAfter(tx, projectId, state.cursor, chunkSize);
-      const events: SegmentEvent[] = [];
-      for (const event of rows) {
-        if (progress.segmented.delete(event.row.insertId)) continue;
-        events.push(event);
+      // Walk the keys (cheap: the primary key's index) up to chunkSize events not yet segmented, then read those.
+      const walkLimit = chunkSize * KEY_WALK_FACTOR;
+      const keys = await keysAfter(tx, projectId, state.cursor, walkLimit);
+      const wanted: string[] = [];
+      let cursor = state.cursor;
+      let skipped = 0;
+      for (const key of keys) {
+        cursor = key;
+        if (progress.segmented.delete(key)) skipped++;
+        else if (wanted.push(key) === chunkSize) break;
       }
+      const finished = wanted.length < chunkSize && keys.length < walkLimit;
+      const events = wanted.length > 0 ? await readEvents(tx, projectId, wanted) : [];
+      if (events.length !== wanted.length)
+        throw new Error(`backfill of ${projectId}: events vanished during the chunk`);
       if (events.length > 0) {
         await tx.execute(insertSegmentSql(projectId, events));
         const [own] = await queryRows<{ id: string | number }>(
@@ -118,15 +130,13 @@ export class EngineBackfill {
         );
         progress.seen.add(Number(own!.id));
       }
-      const finished = rows.length < chunkSize;
-      const cursor = rows.length > 0 ? rows[rows.length - 1]!.row.insertId : state.cursor;
       const done = Number(state.backfilled) + events.length;
       await tx.execute(
         sql`update analytics_engine_state
                set cursor = ${cursor}, backfilled = ${done}, status = ${finished ? READY : BACKFILLING}, updated_at = now()
              where project_id = ${projectId}::uuid`,
       );
-      return { projectId, written: events.length, skipped: rows.length - events.length, done, finished };
+      return { projectId, written: events.length, skipped, done, finished };
     });
     if (!result) return null;
     const total = Math.max(progress.total, result.done);
@@ -229,15 +239,28 @@ interface EventReadRow extends Record<string, unknown> {
 }
 
 /**
- * Up to `limit` events of the project after `cursor` in key order, with their session and user nums (-1 when none)
- * and their properties as the text `properties ->> key` gives (what property filters compare).
+ * Keys walked per chunk, as a multiple of the chunk's size: the events the writer segmented are walked over in the
+ * index without reading their rows, so the walk outruns ingest even where new keys land just ahead of the cursor
+ * (the SDK's insert ids are UUIDv7, time-ordered: new events extend the end of the key range).
  */
-async function readEventsAfter(
-  tx: Database,
-  projectId: string,
-  cursor: string | null,
-  limit: number,
-): Promise<SegmentEvent[]> {
+const KEY_WALK_FACTOR = 4;
+
+/** Up to `limit` insert ids of the project after `cursor`, in key order. */
+async function keysAfter(tx: Database, projectId: string, cursor: string | null, limit: number): Promise<string[]> {
+  const rows = await queryRows<{ insert_id: string }>(
+    tx,
+    sql`select insert_id from events
+         where project_id = ${projectId}::uuid ${cursor === null ? sql`` : sql`and insert_id > ${cursor}`}
+         order by project_id, insert_id limit ${limit}`,
+  );
+  return rows.map((row) => row.insert_id);
+}
+
+/**
+ * The events of the project with these insert ids, with their session and user nums (-1 when none) and their
+ * properties as the text `properties ->> key` gives (what property filters compare).
+ */
+async function readEvents(tx: Database, projectId: string, insertIds: readonly string[]): Promise<SegmentEvent[]> {
   const rows = await queryRows<EventReadRow>(
     tx,
     sql`select e.insert_id, floor(extract(epoch from e.timestamp) * 1000)::float8 as ms,
@@ -245,12 +268,10 @@ async function readEventsAfter(
                case when jsonb_typeof(e.properties) = 'object'
                     then (select json_object_agg(k, v) from jsonb_each_text(e.properties) as p(k, v))::text end as props,
                coalesce(s.num, -1) as session_num, coalesce(u.num, -1) as user_num
-          from (select * from events
-                 where project_id = ${projectId}::uuid ${cursor === null ? sql`` : sql`and insert_id > ${cursor}`}
-                 order by project_id, insert_id limit ${limit}) e
+          from events e
           left join analytics_sessions s on s.project_id = e.project_id and s.session_id = e.session_id
           left join analytics_users u on u.project_id = e.project_id and u.distinct_id = e.distinct_id
-         order by e.insert_id`,
+         where e.project_id = ${projectId}::uuid and e.insert_id = any(${toTextArray(insertIds)}::text[])`,
   );
   return rows.map((row) => {
     const source: Record<string, unknown> = {
