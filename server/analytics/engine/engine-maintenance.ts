@@ -6,8 +6,9 @@
  *   3. the compactor (compact-segments.ts), for due projects except those of steps 1 and 2: it would merge a
  *      segment lacking a dimension column into one that claims the column with empty values, and a backfilling
  *      project is not served by the engine anyway.
- * A step that did work is followed by the next one at once (after `pauseMs`), an idle one after `intervalMs`, a
- * failed one after a growing delay (logged; the loop never dies). Several processes may run the loop: every change
+ * A step that did work is followed by the next one after `pauseMs`, or after as long as its backfill chunks took
+ * (writers of a project wait while its chunk runs, so they get at least half the time), an idle one after
+ * `intervalMs`, a failed one after a growing delay (logged; the loop never dies). Several processes may run the loop: every change
  * to a project's segments holds the compactor's advisory lock, so no project is backfilled or compacted twice at
  * once. On PGlite (one connection, the API in the same event loop) chunks are smaller and the pause longer, so a
  * step never holds the database or the event loop for long.
@@ -22,7 +23,7 @@ export interface EngineMaintenanceOptions {
   intervalMs?: number;
   /** Between steps that did work (default 0 on PostgreSQL, 50 ms embedded). */
   pauseMs?: number;
-  /** Events per upgrade backfill chunk (default SEGMENT_CAPACITY on PostgreSQL, 8,192 embedded). */
+  /** Events per upgrade backfill chunk (default SEGMENT_CAPACITY on PostgreSQL, 4,096 embedded). */
   chunkSize?: number;
   /** PGlite: smaller chunks and a longer pause between them. */
   embedded?: boolean;
@@ -53,7 +54,7 @@ export class EngineMaintenance {
    * Runs steps 1-3 once: whether there is more to do at once, and how many tasks failed (each logged with its
    * project; the others still ran).
    */
-  async step(): Promise<{ more: boolean; failures: number }> {
+  async step(): Promise<{ more: boolean; failures: number; backfillMs: number }> {
     let more = false;
     const errors: unknown[] = [];
     const attempt = async (what: string, fields: Record<string, unknown>, task: () => Promise<void>) => {
@@ -65,6 +66,7 @@ export class EngineMaintenance {
       }
     };
 
+    const backfillStart = performance.now();
     const backfilling = new Set(await this.backfill.pendingProjects());
     for (const projectId of backfilling) {
       await attempt("backfill chunk", { project: projectId }, async () => {
@@ -72,6 +74,8 @@ export class EngineMaintenance {
         if (chunk && !chunk.finished) more = true;
       });
     }
+
+    const backfillMs = backfilling.size > 0 ? performance.now() - backfillStart : 0;
 
     const notCompacted = new Set(backfilling);
     const top = await lastSegmentId(this.db);
@@ -105,7 +109,7 @@ export class EngineMaintenance {
         });
       }
     }
-    return { more, failures: errors.length };
+    return { more, failures: errors.length, backfillMs };
   }
 }
 
@@ -118,7 +122,7 @@ export function startEngineMaintenance(
   const intervalMs = options.intervalMs ?? 2_000;
   const pauseMs = options.pauseMs ?? (embedded ? 50 : 0);
   const maintenance = new EngineMaintenance(deps.db, deps.logger, {
-    chunkSize: options.chunkSize ?? (embedded ? 8_192 : undefined),
+    chunkSize: options.chunkSize ?? (embedded ? 4_096 : undefined),
   });
   let stopping = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -141,7 +145,8 @@ export function startEngineMaintenance(
       let failed = false;
       try {
         const result = await maintenance.step();
-        if (result.more) delay = pauseMs;
+        // Writers of a project wait while its chunk runs: they get at least as long again before the next one.
+        if (result.more) delay = Math.max(pauseMs, result.backfillMs);
         failed = result.failures > 0;
       } catch (error) {
         deps.logger.error("engine maintenance: step failed", { error });
