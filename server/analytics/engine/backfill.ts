@@ -121,7 +121,7 @@ export class EngineBackfill {
         else if (wanted.push(key) === chunkSize) break;
       }
       const finished = wanted.length < chunkSize && keys.length < walkLimit;
-      const events = wanted.length > 0 ? await readEvents(tx, projectId, wanted) : [];
+      const events = wanted.length > 0 ? await readEvents(tx, projectId, state.cursor, cursor!, wanted) : [];
       if (events.length !== wanted.length)
         throw new Error(`backfill of ${projectId}: events vanished during the chunk`);
       if (events.length > 0) {
@@ -259,10 +259,17 @@ async function keysAfter(tx: Database, projectId: string, cursor: string | null,
 }
 
 /**
- * The events of the project with these insert ids, with their session and user nums (-1 when none) and their
- * properties as the text `properties ->> key` gives (what property filters compare).
+ * The events of the project with these insert ids, all in the key range (after, through], with their session and
+ * user nums (-1 when none) and their properties as the text `properties ->> key` gives (what property filters
+ * compare). The range keeps the plan an index range scan however many ids there are.
  */
-async function readEvents(tx: Database, projectId: string, insertIds: readonly string[]): Promise<SegmentEvent[]> {
+async function readEvents(
+  tx: Database,
+  projectId: string,
+  after: string | null,
+  through: string,
+  insertIds: readonly string[],
+): Promise<SegmentEvent[]> {
   const rows = await queryRows<EventReadRow>(
     tx,
     sql`select e.insert_id, floor(extract(epoch from e.timestamp) * 1000)::float8 as ms,
@@ -273,7 +280,8 @@ async function readEvents(tx: Database, projectId: string, insertIds: readonly s
           from events e
           left join analytics_sessions s on s.project_id = e.project_id and s.session_id = e.session_id
           left join analytics_users u on u.project_id = e.project_id and u.distinct_id = e.distinct_id
-         where e.project_id = ${projectId}::uuid and e.insert_id = any(${toTextArray(insertIds)}::text[])`,
+         where e.project_id = ${projectId}::uuid ${after === null ? sql`` : sql`and e.insert_id > ${after}`}
+           and e.insert_id <= ${through} and e.insert_id = any(${toTextArray(insertIds)}::text[])`,
   );
   return rows.map((row) => {
     const source: Record<string, unknown> = {
