@@ -149,17 +149,68 @@ function eventsWithRandomIds(projectId: string, seed: number): TestEvent[] {
   }));
 }
 
+const MIGRATIONS = path.resolve(import.meta.dirname, "../../../drizzle");
+
+/** The journal's entries; the newest must be the engine's (the fixtures below undo exactly that one). */
+async function journalEntries(): Promise<Array<{ tag: string; when: number }>> {
+  const journal = (await Bun.file(path.join(MIGRATIONS, "meta/_journal.json")).json()) as {
+    entries: Array<{ tag: string; when: number }>;
+  };
+  const newest = journal.entries[journal.entries.length - 1]!;
+  if (!newest.tag.endsWith("_query_engine_segments"))
+    throw new Error(`the newest migration is ${newest.tag}: make the upgrade fixtures undo it too`);
+  return journal.entries;
+}
+
 /**
  * Turns a fully migrated database back into what the previous release left: 0009's objects dropped and its row
  * gone from drizzle's journal, the events, rollups, sessions and users kept. migrateDatabase then upgrades it as a
  * real install would be upgraded.
  */
 async function rewindToPreviousRelease(db: Database): Promise<void> {
+  await journalEntries();
   await db.execute(sql`drop table analytics_segment_columns, analytics_segments, analytics_engine_state`);
   await db.execute(sql`drop sequence analytics_segment_id_seq`);
   await db.execute(
     sql`delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)`,
   );
+}
+
+/** Tables, columns and sequences of the public schema (to compare a rewound database with a previous release's). */
+async function schemaOf(db: Database): Promise<string[]> {
+  const rows = await queryRows<{ d: string }>(
+    db,
+    sql`select table_name || '.' || column_name || ':' || data_type || ':' || is_nullable as d
+          from information_schema.columns where table_schema = 'public'
+        union all
+        select 'sequence ' || sequence_name from information_schema.sequences where sequence_schema = 'public'
+        order by 1`,
+  );
+  return rows.map((row) => row.d);
+}
+
+/** The schema of a fresh database migrated by the previous release's migrations only (a copy of ./drizzle minus 0009). */
+async function previousReleaseSchema(): Promise<string[]> {
+  const entries = await journalEntries();
+  const folder = await mkdtemp(path.join(tmpdir(), "ad-migrations-0008-"));
+  const dir = await mkdtemp(path.join(tmpdir(), "ad-db-0008-"));
+  const previous = entries.slice(0, -1);
+  await Bun.write(
+    path.join(folder, "meta/_journal.json"),
+    JSON.stringify({ version: "7", dialect: "postgresql", entries: previous }),
+  );
+  for (const entry of previous)
+    await Bun.write(path.join(folder, `${entry.tag}.sql`), Bun.file(path.join(MIGRATIONS, `${entry.tag}.sql`)));
+  const old = await openDatabase({ dataDir: dir, poolSize: 1 });
+  try {
+    const { migrate } = await import("drizzle-orm/pglite/migrator");
+    await migrate(old.db as never, { migrationsFolder: folder });
+    return await schemaOf(old.db);
+  } finally {
+    await old.close();
+    await rm(folder, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 function recordingLogger(): { logger: Logger; records: Array<{ message: string; fields?: Record<string, unknown> }> } {
@@ -221,6 +272,10 @@ describe.each(["postgres", "pglite"] as const)("engine backfill on %s", (kind) =
     const before = eventsWithRandomIds(projectId, 3);
     await storeTestEvents(db, before, 250);
     await rewindToPreviousRelease(db);
+    // What the previous release's migrations make of an empty database, no more and no less.
+    const previous = await previousReleaseSchema();
+    expect(previous.filter((line) => line.startsWith("events."))).toContain("events.insert_id:text:NO");
+    expect(await schemaOf(db)).toEqual(previous);
     await migrateDatabase(handle!);
 
     // The migration marked the project with events, and only it.
