@@ -5,6 +5,7 @@
  * DATABASE_URL the database is PostgreSQL; without it, PGlite.
  */
 import type { Redis } from "ioredis";
+import { readBackfillProgress } from "./analytics/engine/backfill.ts";
 import { QueryEngine } from "./analytics/engine/query-engine.ts";
 import { type Database, type DatabaseHandle, openDatabase } from "./db/client.ts";
 import { migrateDatabase } from "./db/migrate.ts";
@@ -122,7 +123,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
       pubsub,
       stream,
       redis,
-      metrics: createMetrics({ stream, storedEvents }),
+      metrics: createMetrics({ stream, storedEvents, engineBackfill: () => readBackfillProgress(database.db) }),
       engine: new QueryEngine({ cacheBytes: config.ANALYTICS_ENGINE_CACHE_MB * 1024 * 1024 }),
       close: async () => {
         for (const close of closers) {

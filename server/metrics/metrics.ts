@@ -20,7 +20,14 @@ export interface Metrics {
   render(): Promise<{ contentType: string; body: string }>;
 }
 
-export function createMetrics(deps: { stream: EventStream; storedEvents: StoredEventsCounter }): Metrics {
+/** The query engine's upgrade backfill over the whole installation (read from the database at scrape time). */
+export type EngineBackfillProgress = () => Promise<{ pendingProjects: number; backfilledEvents: number }>;
+
+export function createMetrics(deps: {
+  stream: EventStream;
+  storedEvents: StoredEventsCounter;
+  engineBackfill?: EngineBackfillProgress;
+}): Metrics {
   const registry = new Registry();
   const gauge = (name: string, help: string) => new Gauge({ name, help, registers: [registry] });
   const streamLength = gauge(
@@ -46,6 +53,15 @@ export function createMetrics(deps: { stream: EventStream; storedEvents: StoredE
     labelNames: ["consumer"] as const,
     registers: [registry],
   });
+  const backfilledEvents = new Counter({
+    name: "analytics_engine_backfill_events_total",
+    help: "Events stored before the query engine existed that the upgrade backfill has written into segments, all projects.",
+    registers: [registry],
+  });
+  const backfillPending = gauge(
+    "analytics_engine_backfill_projects_pending",
+    "Projects whose upgrade backfill is not done: the engine does not serve them yet (rollups and raw events do).",
+  );
   const queryTimeouts = new Counter({
     name: "analytics_query_timeouts_total",
     help: "Dashboard queries cancelled by the analytics statement timeout, in this process.",
@@ -56,11 +72,14 @@ export function createMetrics(deps: { stream: EventStream; storedEvents: StoredE
     queryTimeouts,
     storedEvents: deps.storedEvents,
     render: async () => {
-      const [backlog, oldest, dead, storedByConsumer] = await Promise.all([
+      const [backlog, oldest, dead, storedByConsumer, backfill] = await Promise.all([
         deps.stream.backlog(),
         deps.stream.oldestUnstoredId(),
         deps.stream.deadLetterCount(),
         deps.storedEvents.read(),
+        // The database being away must not fail the scrape (it is about the stream): the backfill's figures are
+        // then left out of this one.
+        deps.engineBackfill?.().catch(() => null) ?? null,
       ]);
       streamLength.set(backlog.length);
       streamPending.set(backlog.pending);
@@ -70,6 +89,11 @@ export function createMetrics(deps: { stream: EventStream; storedEvents: StoredE
       deadLetters.set(dead);
       stored.reset();
       for (const [consumer, count] of storedByConsumer) stored.inc({ consumer }, count);
+      if (backfill) {
+        backfilledEvents.reset();
+        backfilledEvents.inc(backfill.backfilledEvents);
+        backfillPending.set(backfill.pendingProjects);
+      }
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
   };

@@ -77,9 +77,14 @@ describe("GET /api/v1/metrics", () => {
       analytics_dead_letters: "gauge",
       analytics_worker_events_stored_total: "counter",
       analytics_query_timeouts_total: "counter",
+      analytics_engine_backfill_events_total: "counter",
+      analytics_engine_backfill_projects_pending: "gauge",
     });
     for (const name of types.keys()) expect(help.get(name)?.length).toBeGreaterThan(10);
     expect(value(samples, "analytics_query_timeouts_total")).toBe(0);
+    // A fresh install: nothing stored before the query engine, so nothing to backfill.
+    expect(value(samples, "analytics_engine_backfill_projects_pending")).toBe(0);
+    expect(value(samples, "analytics_engine_backfill_events_total")).toBe(0);
   });
 
   it("moves with the pipeline: stream length while queued, stored events once the worker ran, dead letters", async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { sql } from "drizzle-orm";
+import { QueryEngine } from "../../analytics/engine/query-engine.ts";
 import { getOverview } from "../../analytics/get-overview.ts";
 import { type Database, queryRows } from "../../db/client.ts";
 import { projects, users } from "../../db/schema/index.ts";
@@ -392,5 +393,12 @@ describe("deleteProjectEvents", () => {
     await storeTestEvents(db, [testEvent(projectId, { at: BASE + HOUR, sessionId: "again", distinctId: "u" })]);
     const overview = await getOverview(db, { projectId, from: iso(BASE), to: iso(BASE + DAY) });
     expect([overview.totalEvents, overview.uniqueSessions, overview.uniqueUsers]).toEqual([1, 1, 1]);
+    // The query engine's segments went with the events.
+    const engine = new QueryEngine({ cacheBytes: 1 << 20 });
+    const totals = await engine.totals(db, projectId, [{ from: BASE, to: BASE + DAY }], [], {
+      sessions: true,
+      people: true,
+    });
+    expect(totals).toEqual([{ events: 1, sessions: 1, people: 1 }]);
   });
 });

@@ -18,6 +18,10 @@ const PROJECT_DATA_TABLES = [
   sql`analytics_segments`,
   sql`analytics_engine_state`,
   sql`analytics_id_counters`,
+  // The query engine's segments of those events, and its state (a project without events needs no backfill).
+  sql`analytics_segment_columns`,
+  sql`analytics_segments`,
+  sql`analytics_engine_state`,
 ];
 
 /**

@@ -22,6 +22,7 @@ import {
   toCopyChunks,
   toJsonRecord,
 } from "../../db/events-columns.ts";
+import { projectWriteLockSql } from "../../db/project-write-lock.ts";
 import { applyRollups } from "../rollups/apply-rollups.ts";
 
 export type { EventRow };
@@ -67,6 +68,13 @@ export async function storeEvents(
 async function lockProjects(tx: Database, rows: readonly EventRow[]): Promise<void> {
   const ids = new Set<string>();
   for (const row of rows) ids.add(row.projectId);
+  // The query engine's upgrade backfill takes this lock exclusively for a chunk (projectWriteLockSql): unlike the row
+  // lock below, a waiting exclusive request holds back new shared ones, so a steady stream of overlapping writers
+  // cannot starve it. Taken in project order (the aggregate runs over the sorted subquery), so no two transactions
+  // wait on each other in a cycle.
+  await tx.execute(
+    sql`select count(${projectWriteLockSql(sql`k`, "shared")}) from (select unnest(${`{${[...ids].sort().join(",")}}`}::text[]) as k order by 1) as ordered`,
+  );
   const found = await queryRows<{ id: string }>(
     tx,
     sql`select id::text as id from projects

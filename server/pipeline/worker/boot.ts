@@ -7,6 +7,7 @@
  *     do not share an event loop; it is restarted with capped backoff if it dies, and stopped with SIGTERM.
  */
 import path from "node:path";
+import { type EngineMaintenanceOptions, startEngineMaintenance } from "../../analytics/engine/engine-maintenance.ts";
 import type { Logger } from "../../logger.ts";
 import type { Services } from "../../services.ts";
 import { claimConsumerName } from "./consumer-name.ts";
@@ -16,8 +17,14 @@ export interface StoppableWorker {
   stop(): Promise<void>;
 }
 
-/** Boots the worker in this process: takes a consumer name, then starts the loop (worker-loop.ts) under it. */
-export async function bootWorker(services: Services, options: { consumer?: string } = {}): Promise<StoppableWorker> {
+/**
+ * Boots the worker in this process: takes a consumer name, then starts the loop (worker-loop.ts) under it, and the
+ * query engine's maintenance (upgrade backfill, new-dimension backfill, compaction) beside it, in the background.
+ */
+export async function bootWorker(
+  services: Services,
+  options: { consumer?: string; maintenance?: EngineMaintenanceOptions } = {},
+): Promise<StoppableWorker> {
   const embeddedStream = !services.config.REDIS_URL;
   const slot = options.consumer
     ? { name: options.consumer, release: async () => {} }
@@ -41,8 +48,13 @@ export async function bootWorker(services: Services, options: { consumer?: strin
       drainOnStop: embeddedStream,
     },
   );
+  const maintenance = startEngineMaintenance(
+    { db: services.db, logger: services.logger },
+    { embedded: services.database.kind === "pglite", ...options.maintenance },
+  );
   return {
     stop: async () => {
+      await maintenance.stop();
       await worker.stop();
       await slot
         .release()

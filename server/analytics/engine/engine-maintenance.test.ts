@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { sql } from "drizzle-orm";
+import { type Database, type DatabaseHandle, openDatabase, queryRows } from "../../db/client.ts";
+import { migrateDatabase } from "../../db/migrate.ts";
+import { projects, users } from "../../db/schema/index.ts";
+import { createLogger } from "../../logger.ts";
+import { generateTestEvents, shuffled, storeTestEvents } from "../../test-support/analytics-test-data.ts";
+import { createTestServices, type TestServices } from "../../test-support/services.ts";
+import { projectsDueForCompaction, SMALL_SEGMENT } from "./compact-segments.ts";
+import { startEngineMaintenance } from "./engine-maintenance.ts";
+import { QueryEngine } from "./query-engine.ts";
+
+// The maintenance loop beside the worker merges the writer's many small segments into few, answers stay exact, and
+// once stopped it does nothing more.
+const BASE = Date.UTC(2026, 2, 1);
+const RANGE = { from: BASE, to: BASE + 5 * 86_400_000 };
+
+async function segmentCount(db: Database, projectId: string): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from analytics_segments where project_id = ${projectId}::uuid`,
+  );
+  return row!.n;
+}
+
+async function oracleTotals(db: Database, projectId: string) {
+  const [row] = await queryRows<{ n: number; s: number; u: number }>(
+    db,
+    sql`select count(*)::int as n, count(distinct nullif(session_id, ''))::int as s,
+               count(distinct nullif(distinct_id, ''))::int as u
+          from events where project_id = ${projectId}::uuid and timestamp >= ${new Date(RANGE.from).toISOString()}::timestamptz
+           and timestamp < ${new Date(RANGE.to).toISOString()}::timestamptz and path is distinct from '/docs'`,
+  );
+  return [{ events: row!.n, sessions: row!.s, people: row!.u }];
+}
+
+describe.each(["postgres", "pglite"] as const)("engine maintenance on %s", (kind) => {
+  let services: TestServices | null = null;
+  let handle: DatabaseHandle | null = null;
+  let dataDir = "";
+  let db: Database;
+  let projectId: string;
+
+  beforeAll(async () => {
+    if (kind === "postgres") {
+      services = await createTestServices({}, { redis: false });
+      handle = services.services.database;
+    } else {
+      dataDir = await mkdtemp(path.join(tmpdir(), "ad-maintenance-"));
+      handle = await openDatabase({ dataDir, poolSize: 1 });
+      await migrateDatabase(handle);
+    }
+    db = handle.db;
+    const [user] = await db
+      .insert(users)
+      .values({ email: `maint-${kind}@example.test`, passwordHash: "x" })
+      .returning();
+    const [project] = await db
+      .insert(projects)
+      .values({ ownerId: user!.id, name: "maintenance", apiKeyHash: `h-${kind}`, apiKeyPrefix: "proj_h" })
+      .returning();
+    projectId = project!.id;
+  }, 120_000);
+
+  afterAll(async () => {
+    if (services) await services.cleanup();
+    else await handle?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("compacts the writer's small segments into few while it runs, and nothing after it stopped", async () => {
+    const rows = [1, 2, 3, 4, 5, 6, 7, 8].flatMap((seed) =>
+      generateTestEvents(projectId, BASE, 5, seed).map((row) => ({ ...row, insertId: crypto.randomUUID() })),
+    );
+    expect(rows.length).toBeGreaterThan(SMALL_SEGMENT);
+    await storeTestEvents(db, shuffled(rows), 400);
+    const small = await segmentCount(db, projectId);
+    expect(small).toBeGreaterThanOrEqual(40);
+    const engine = new QueryEngine({ cacheBytes: 64 << 20 });
+    const filters = [{ dimension: "path", op: "neq", value: "/docs" }] as const;
+    const want = { sessions: true, people: true };
+    expect(await engine.totals(db, projectId, [RANGE], filters, want)).toEqual(await oracleTotals(db, projectId));
+
+    const maintenance = startEngineMaintenance(
+      { db, logger: createLogger("silent") },
+      { intervalMs: 20, embedded: kind === "pglite" },
+    );
+    try {
+      for (let waited = 0; (await segmentCount(db, projectId)) > 1; waited += 50) {
+        if (waited > 60_000) throw new Error("no compaction within 60 s");
+        await Bun.sleep(50);
+      }
+    } finally {
+      await maintenance.stop();
+    }
+    expect(await engine.totals(db, projectId, [RANGE], filters, want)).toEqual(await oracleTotals(db, projectId));
+
+    // Stopped: new small segments, due for merging, stay as they are.
+    const more = [21, 22, 23, 24, 25, 26, 27, 28].flatMap((seed) =>
+      generateTestEvents(projectId, BASE, 5, seed).map((row) => ({ ...row, insertId: crypto.randomUUID() })),
+    );
+    await storeTestEvents(db, more, 500);
+    expect(await projectsDueForCompaction(db)).toContain(projectId);
+    const after = await segmentCount(db, projectId);
+    await Bun.sleep(200);
+    expect(await segmentCount(db, projectId)).toBe(after);
+  }, 180_000);
+});
