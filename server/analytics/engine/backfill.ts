@@ -29,7 +29,13 @@ import type { Logger } from "../../logger.ts";
 import { decodeColumn, encodeDictionary, NUMBERS_F64, STRINGS } from "./column-codec.ts";
 import { INSERT_ID_COLUMN, SEGMENT_CAPACITY, TS_COLUMN } from "./segment-layout.ts";
 import { toTextArray } from "./segment-store.ts";
-import { encodeSegment, insertSegmentRowsSql, type SegmentEvent, type SegmentSourceRow } from "./write-segments.ts";
+import {
+  encodeSegment,
+  insertSegmentRowsSql,
+  type SegmentEvent,
+  type SegmentSourceRow,
+  segmentColumnValuesSql,
+} from "./write-segments.ts";
 
 export const BACKFILLING = "backfilling";
 export const READY = "ready";
@@ -306,16 +312,8 @@ function insertSegmentSql(projectId: string, events: readonly SegmentEvent[]) {
     if (time < min) min = time;
     if (time > max) max = time;
   }
-  return insertSegmentRowsSql(projectId, min, max, events.length, columnValues(encodeSegment(events)));
+  return insertSegmentRowsSql(projectId, min, max, events.length, segmentColumnValuesSql(encodeSegment(events)));
 }
-
-const columnValues = (columns: ReadonlyMap<string, Uint8Array>) =>
-  sql.join(
-    [...columns].map(
-      ([name, data]) => sql`(${name}::text, ${Buffer.from(data.buffer, data.byteOffset, data.byteLength)}::bytea)`,
-    ),
-    sql`, `,
-  );
 
 /** Progress of the upgrade backfill over the whole installation (for /api/v1/metrics). */
 export async function readBackfillProgress(
@@ -410,7 +408,7 @@ export async function addDimensionColumns(db: Database, segment: IncompleteSegme
     }
     const count = ts.values.length;
     await tx.execute(
-      insertSegmentRowsSql(projectId, ts.values[0] ?? 0, ts.values[count - 1] ?? 0, count, columnValues(out)),
+      insertSegmentRowsSql(projectId, ts.values[0] ?? 0, ts.values[count - 1] ?? 0, count, segmentColumnValuesSql(out)),
     );
     await tx.execute(
       sql`delete from analytics_segment_columns where project_id = ${projectId}::uuid and segment_id = ${segmentId}::bigint`,

@@ -24,7 +24,7 @@ import {
   STRINGS,
 } from "./column-codec.ts";
 import { SEGMENT_CAPACITY, TS_COLUMN, USER_COLUMN } from "./segment-layout.ts";
-import { insertSegmentRowsSql } from "./write-segments.ts";
+import { insertSegmentRowsSql, segmentColumnValuesSql } from "./write-segments.ts";
 
 export const SMALL_SEGMENT = 16_384;
 export const MAX_SMALL_AGE_SECONDS = 600;
@@ -92,12 +92,7 @@ async function mergeSegments(tx: Database, projectId: string, ids: readonly numb
   for (const row of rows) bySegment.get(Number(row.segment_id))!.set(row.name, decodeColumn(row.data));
   const parts = ids.map((id) => bySegment.get(id)!);
   const { columns, min, max, count } = mergeColumns(parts);
-  const values = sql.join(
-    [...columns].map(
-      ([name, data]) => sql`(${name}::text, ${Buffer.from(data.buffer, data.byteOffset, data.byteLength)}::bytea)`,
-    ),
-    sql`, `,
-  );
+  const values = segmentColumnValuesSql(columns);
   await tx.execute(insertSegmentRowsSql(projectId, min, max, count, values));
   const idList = `{${ids.join(",")}}`;
   await tx.execute(
@@ -231,12 +226,7 @@ export async function removeEventsFromSegments(
     removed += times.length - kept;
     if (kept > 0) {
       const { columns: encoded, min, max, count } = mergeColumns([keepSlots(columns, keep)]);
-      const values = sql.join(
-        [...encoded].map(
-          ([name, data]) => sql`(${name}::text, ${Buffer.from(data.buffer, data.byteOffset, data.byteLength)}::bytea)`,
-        ),
-        sql`, `,
-      );
+      const values = segmentColumnValuesSql(encoded);
       await tx.execute(insertSegmentRowsSql(projectId, min, max, count, values));
     }
     await tx.execute(
