@@ -217,8 +217,7 @@ export async function removeEventsFromSegments(
     let kept = 0;
     for (let i = 0; i < times.length; i++) {
       const gone =
-        (removal.before !== undefined && times[i]! < removal.before) ||
-        (removal.userNums !== undefined && removal.userNums.has(users.values[i]!));
+        (removal.before !== undefined && times[i]! < removal.before) || removal.userNums?.has(users.values[i]!);
       keep[i] = gone ? 0 : 1;
       if (!gone) kept++;
     }

@@ -1,14 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { sql } from "drizzle-orm";
-import { type Database, type DatabaseHandle, openDatabase, queryRows } from "../../db/client.ts";
-import { migrateDatabase } from "../../db/migrate.ts";
-import { projects, users } from "../../db/schema/index.ts";
+import { type Database, queryRows } from "../../db/client.ts";
 import { createLogger } from "../../logger.ts";
 import { generateTestEvents, shuffled, storeTestEvents } from "../../test-support/analytics-test-data.ts";
-import { createTestServices, type TestServices } from "../../test-support/services.ts";
+import { DATABASE_KINDS, type EitherDatabase, openEitherDatabase } from "../../test-support/either-database.ts";
 import { projectsDueForCompaction, SMALL_SEGMENT } from "./compact-segments.ts";
 import { startEngineMaintenance } from "./engine-maintenance.ts";
 import { QueryEngine } from "./query-engine.ts";
@@ -37,38 +32,19 @@ async function oracleTotals(db: Database, projectId: string) {
   return [{ events: row!.n, sessions: row!.s, people: row!.u }];
 }
 
-describe.each(["postgres", "pglite"] as const)("engine maintenance on %s", (kind) => {
-  let services: TestServices | null = null;
-  let handle: DatabaseHandle | null = null;
-  let dataDir = "";
+describe.each(DATABASE_KINDS)("engine maintenance on %s", (kind) => {
+  let database: EitherDatabase;
   let db: Database;
   let projectId: string;
 
   beforeAll(async () => {
-    if (kind === "postgres") {
-      services = await createTestServices({}, { redis: false });
-      handle = services.services.database;
-    } else {
-      dataDir = await mkdtemp(path.join(tmpdir(), "ad-maintenance-"));
-      handle = await openDatabase({ dataDir, poolSize: 1 });
-      await migrateDatabase(handle);
-    }
-    db = handle.db;
-    const [user] = await db
-      .insert(users)
-      .values({ email: `maint-${kind}@example.test`, passwordHash: "x" })
-      .returning();
-    const [project] = await db
-      .insert(projects)
-      .values({ ownerId: user!.id, name: "maintenance", apiKeyHash: `h-${kind}`, apiKeyPrefix: "proj_h" })
-      .returning();
-    projectId = project!.id;
+    database = await openEitherDatabase(kind);
+    db = database.db;
+    projectId = await database.createProject("maintenance");
   }, 120_000);
 
   afterAll(async () => {
-    if (services) await services.cleanup();
-    else await handle?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await database.close();
   });
 
   it("compacts the writer's small segments into few while it runs, and nothing after it stopped", async () => {

@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { type SQL, sql } from "drizzle-orm";
-import { type Database, type DatabaseHandle, openDatabase, queryRows } from "../../db/client.ts";
-import { migrateDatabase } from "../../db/migrate.ts";
-import { projects, users } from "../../db/schema/index.ts";
+import { type Database, queryRows } from "../../db/client.ts";
 import { generateTestEvents, shuffled, storeTestEvents, testEvent } from "../../test-support/analytics-test-data.ts";
-import { createTestServices, type TestServices } from "../../test-support/services.ts";
+import { DATABASE_KINDS, type EitherDatabase, openEitherDatabase } from "../../test-support/either-database.ts";
 import { getTimeseries } from "../get-timeseries.ts";
 import { compactProject, removeEventsFromSegments } from "./compact-segments.ts";
 import { filterMask } from "./filter-masks.ts";
@@ -121,39 +116,20 @@ async function seed(db: Database, projectId: string) {
   await storeTestEvents(db, rows, 100);
 }
 
-describe.each(["postgres", "pglite"] as const)("query engine on %s", (kind) => {
-  let services: TestServices | null = null;
-  let handle: DatabaseHandle | null = null;
-  let dataDir = "";
+describe.each(DATABASE_KINDS)("query engine on %s", (kind) => {
+  let database: EitherDatabase;
   let db: Database;
   let projectId: string;
 
   beforeAll(async () => {
-    if (kind === "postgres") {
-      services = await createTestServices({}, { redis: false });
-      db = services.services.db;
-    } else {
-      dataDir = await mkdtemp(path.join(tmpdir(), "ad-engine-"));
-      handle = await openDatabase({ dataDir, poolSize: 1 });
-      await migrateDatabase(handle);
-      db = handle.db;
-    }
-    const [user] = await db
-      .insert(users)
-      .values({ email: `engine-${kind}@example.test`, passwordHash: "x" })
-      .returning();
-    const [project] = await db
-      .insert(projects)
-      .values({ ownerId: user!.id, name: "engine", apiKeyHash: `h-${kind}`, apiKeyPrefix: "proj_h" })
-      .returning();
-    projectId = project!.id;
+    database = await openEitherDatabase(kind);
+    db = database.db;
+    projectId = await database.createProject("engine");
     await seed(db, projectId);
   }, 120_000);
 
   afterAll(async () => {
-    await services?.cleanup();
-    await handle?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await database.close();
   });
 
   it("answers exactly from the worker's small segments", async () => {
@@ -172,7 +148,7 @@ describe.each(["postgres", "pglite"] as const)("query engine on %s", (kind) => {
         if (lo < 0 || lo >= hi) continue;
         const mask = filterMask(filters, segment.filterColumns, lo, hi);
         const path = segment.column("path");
-        if (!path || path.kind !== 3) continue;
+        if (path?.kind !== 3) continue;
         for (let i = lo; i < hi; i++) {
           if (mask && !mask[i - lo]) continue;
           const code = path.codes[i]!;

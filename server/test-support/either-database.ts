@@ -1,0 +1,58 @@
+/**
+ * The same test on both databases the product runs on: a fresh database on the shared PostgreSQL (createTestServices,
+ * without Redis) or a fresh embedded PGlite folder, migrated, with a bare owner and project inserted directly.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type Database, type DatabaseHandle, openDatabase } from "../db/client.ts";
+import { migrateDatabase } from "../db/migrate.ts";
+import { projects, users } from "../db/schema/index.ts";
+import { createTestServices } from "./services.ts";
+
+export type DatabaseKind = "postgres" | "pglite";
+export const DATABASE_KINDS = ["postgres", "pglite"] as const;
+
+export interface EitherDatabase {
+  handle: DatabaseHandle;
+  db: Database;
+  /** A new project (with its own owner), its id. */
+  createProject(label?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function openEitherDatabase(kind: DatabaseKind): Promise<EitherDatabase> {
+  let handle: DatabaseHandle;
+  let close: () => Promise<void>;
+  if (kind === "postgres") {
+    const services = await createTestServices({}, { redis: false });
+    handle = services.services.database;
+    close = services.cleanup;
+  } else {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "ad-either-"));
+    handle = await openDatabase({ dataDir, poolSize: 1 });
+    await migrateDatabase(handle);
+    close = async () => {
+      await handle.close();
+      await rm(dataDir, { recursive: true, force: true });
+    };
+  }
+  const db = handle.db;
+  return {
+    handle,
+    db,
+    close,
+    createProject: async (label = "test") => {
+      const unique = Bun.randomUUIDv7();
+      const [user] = await db
+        .insert(users)
+        .values({ email: `${label}-${unique}@example.test`, passwordHash: "x" })
+        .returning();
+      const [project] = await db
+        .insert(projects)
+        .values({ ownerId: user!.id, name: label, apiKeyHash: `h-${unique}`, apiKeyPrefix: "proj_h" })
+        .returning();
+      return project!.id;
+    },
+  };
+}
