@@ -11,7 +11,6 @@
  *     like ingest does it, the user agent parsed by ingest's own parseUserAgent. Meant for a fresh project: a chunk whose COPY fails aborts the
  *     run, and re-running adds a second copy of the data.
  */
-import { createHash } from "node:crypto";
 import type { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { eq } from "drizzle-orm";
@@ -25,8 +24,8 @@ import { EVENT_COLUMN_LIST, type EventRow, toCopyChunks } from "../server/db/eve
 import { migrateDatabase } from "../server/db/migrate.ts";
 import * as schema from "../server/db/schema/index.ts";
 import { projects } from "../server/db/schema/index.ts";
-import { parseUserAgent } from "../server/http/ingest/enrich.ts";
 import { applyRollups } from "../server/pipeline/rollups/apply-rollups.ts";
+import { generateSeedRows } from "./seed/event-rows.ts";
 import { generateSeedEvents } from "./seed/generate-events.ts";
 
 const { values: args } = parseArgs({
@@ -197,16 +196,6 @@ async function seedThroughApi(options: { apiKey: string; url: string; count: num
 
 // Direct mode -------------------------------------------------------------------------------------------------------
 
-const ipHashes = new Map<number, string>();
-function fakeIpHash(visitor: number): string {
-  let hash = ipHashes.get(visitor);
-  if (!hash) {
-    hash = createHash("sha256").update(`visitor-${visitor}`).digest("hex");
-    if (ipHashes.size < 200_000) ipHashes.set(visitor, hash);
-  }
-  return hash;
-}
-
 async function seedDirect(options: {
   databaseUrl: string;
   apiKey?: string;
@@ -247,36 +236,13 @@ async function seedDirect(options: {
           progress.update(done);
         });
     };
-    for (const event of generateSeedEvents({
+    for (const row of generateSeedRows(project.id, {
       count: options.count,
       days: options.days,
       end: Date.now(),
       seed: options.seed,
     })) {
-      const agent = parseUserAgent(event.userAgent);
-      rows.push({
-        projectId: project.id,
-        insertId: Bun.randomUUIDv7(undefined, event.timestamp),
-        eventName: event.event,
-        distinctId: event.distinctId,
-        sessionId: event.sessionId,
-        properties: event.properties,
-        pageUrl: event.pageUrl,
-        path: event.path,
-        host: "shop.example.com",
-        referrer: event.referrer,
-        referrerHost: event.referrerHost,
-        utmSource: event.utmSource,
-        utmMedium: event.utmMedium,
-        utmCampaign: event.utmCampaign,
-        userAgent: event.userAgent,
-        browser: agent.browser,
-        os: agent.os,
-        device: agent.device,
-        ipHash: fakeIpHash(event.visitor),
-        timestamp: new Date(event.timestamp),
-        receivedAt: new Date(event.timestamp + 150),
-      });
+      rows.push(row);
       if (rows.length === chunkSize) await flush();
     }
     if (rows.length) await flush();
