@@ -244,7 +244,7 @@ export function evaluateTargets(r: BenchResults): void {
     }
     return worst;
   };
-  const filteredCells = r.filtered.cases.flatMap((c) =>
+  const filteredCells = (r.filtered?.cases ?? []).flatMap((c) =>
     FILTERED_PERIODS.flatMap((period) =>
       PROCEDURES.map((procedure) => ({ period, cell: c.periods[period]?.[procedure] ?? null })),
     ),
@@ -282,7 +282,7 @@ export function evaluateTargets(r: BenchResults): void {
     "filtered: >= 10x the baseline where it takes > 1 s":
       slowBaselines.length === 0 ? null : slowBaselines.every((c) => (c.cell!.speedup ?? 0) >= 10),
     "filtered: every answer equals the baseline's":
-      r.filtered.checks.passed + r.filtered.checks.failed === 0 ? null : r.filtered.checks.failed === 0,
+      !r.filtered || r.filtered.checks.passed + r.filtered.checks.failed === 0 ? null : r.filtered.checks.failed === 0,
     "memory: server < 200 MB": check(r.memory.server_rss_mb, (v) => v < 200),
     "memory: worker < 200 MB": check(r.memory.worker_rss_mb, (v) => v < 200),
   };
@@ -431,7 +431,8 @@ export function renderTable(r: BenchResults): string {
 
 /** The filtered part: per case and range, each procedure's p95, the baseline's time and the ratio. */
 export function renderFilteredTable(r: BenchResults): string {
-  if (r.filtered.cases.length === 0) return "";
+  // Results files written before the filtered part have no `filtered`.
+  if (!r.filtered?.cases?.length) return "";
   const header = ["filter case", "range", ...PROCEDURES];
   const lines = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
   for (const c of r.filtered.cases) {
