@@ -102,7 +102,8 @@ try {
       [projectId],
     )
   ).rows;
-  const engine = new QueryEngine({ cacheBytes: 256 * 1024 * 1024 });
+  // The default ANALYTICS_ENGINE_CACHE_MB (server/env.ts).
+  const engine = new QueryEngine({ cacheBytes: 512 * 1024 * 1024 });
   const call = directCaller(handle.db, engine);
   const source = pgliteBaseline(handle);
   const cases: Array<{ id: string; label: string; periods: Record<string, Record<string, FilteredTiming>> }> = [];
