@@ -253,7 +253,9 @@ export function evaluateTargets(r: BenchResults): void {
   // without it): a timeout is a miss.
   const refused = (error: string | null | undefined) => !!error && /BAD_REQUEST|unknown filter op/.test(error);
   const filteredWorst = (period: FilteredPeriod): Num => {
-    const cells = filteredCells.filter((c) => c.period === period && !(c.cell?.p95_ms == null && refused(c.cell?.error)));
+    const cells = filteredCells.filter(
+      (c) => c.period === period && !(c.cell?.p95_ms == null && refused(c.cell?.error)),
+    );
     if (cells.length === 0) return null;
     return Math.max(...cells.map((c) => c.cell?.p95_ms ?? Number.POSITIVE_INFINITY));
   };
