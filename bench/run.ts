@@ -14,7 +14,7 @@ import path from "node:path";
 import { type BenchOptions, type Part, parseBenchArgs } from "./lib/args.ts";
 import { writeBodies } from "./lib/ceilings.ts";
 import { type BenchContext, closeBenchContext, openBenchContext } from "./lib/context.ts";
-import { liveChildren, REPO_ROOT, runCommand } from "./lib/procs.ts";
+import { liveChildren, REPO_ROOT, runCommand, setPortRange } from "./lib/procs.ts";
 import { migrateEnv } from "./lib/product.ts";
 import { type BenchResults, emptyResults, evaluateTargets, renderTable, validateResults } from "./lib/report.ts";
 import {
@@ -23,6 +23,7 @@ import {
   loadQueryDataPhase,
   measureCeilingsPhase,
   measureDrainPhase,
+  measureFilteredPhase,
   measureFootprintPhase,
   measureIngestPhase,
   measureLivePhase,
@@ -123,16 +124,18 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
       queryProjectId: null,
     };
 
-    if (wants("ingest") || wants("pipeline") || wants("live") || wants("queries")) await startProductPhase(run);
-    if (wants("queries")) await loadQueryDataPhase(run);
+    const queryData = wants("queries") || wants("filtered");
+    if (wants("ingest") || wants("pipeline") || wants("live") || queryData) await startProductPhase(run);
+    if (queryData) await loadQueryDataPhase(run);
     if (wants("ceilings")) await measureCeilingsPhase(run);
     if (wants("ingest")) await measureIngestPhase(run);
     if (wants("pipeline")) await measureDrainPhase(run);
-    if (wants("live") || wants("pipeline") || wants("queries")) await ensureWorkerPhase(run);
+    if (wants("live") || wants("pipeline") || queryData) await ensureWorkerPhase(run);
     if (wants("pipeline")) await measureSustainedPhase(run);
     if (wants("live")) await measureLivePhase(run);
     await noteWorkerPeak(run);
     if (wants("queries")) await measureQueriesPhase(run);
+    if (wants("filtered")) await measureFilteredPhase(run);
     await stopProductPhase(run);
     if (options.cpuProfile) await printCpuProfiles(ctx);
     if (wants("footprint")) await measureFootprintPhase(run);
@@ -177,6 +180,7 @@ async function main() {
     console.error(error instanceof Error ? error.message : error);
     process.exit(2);
   }
+  setPortRange(options.ports);
   handleInterrupts();
   const command = ["bun run bench", ...(argv.length ? ["--", ...argv] : [])].join(" ");
   const results = await runBench(options, command);

@@ -88,6 +88,27 @@ describe("seed --direct", () => {
     expect(Number(enriched[0]!.browsers)).toBeGreaterThanOrEqual(4);
     expect(Number(enriched[0]!.devices)).toBeGreaterThanOrEqual(3);
     expect(Number(enriched[0]!.referrers)).toBeGreaterThanOrEqual(5);
+    // High cardinality for the filtered benchmark: a long tail of paths, a unique order_id per purchase, plans.
+    const [cardinality] = await queryRows<{ tail: string; purchases: string; orders: string; plans: string[] }>(
+      t.services.db,
+      sql`select count(distinct path) filter (where path like '/docs/page-%') as tail,
+                 count(*) filter (where event_name = 'purchase') as purchases,
+                 count(distinct properties ->> 'order_id') as orders,
+                 array_agg(distinct properties ->> 'plan') filter (where properties ? 'plan') as plans
+            from events where project_id = ${projectId}::uuid`,
+    );
+    expect(Number(cardinality!.tail)).toBeGreaterThan(200);
+    expect(Number(cardinality!.orders)).toBe(Number(cardinality!.purchases));
+    expect(Number(cardinality!.orders)).toBeGreaterThan(50);
+    expect(cardinality!.plans.toSorted()).toEqual(["free", "pro", "team"]);
+    // Every event is in exactly one engine segment, each at most SEGMENT_CAPACITY events (compacted).
+    const [segments] = await queryRows<{ n: string; events: string }>(
+      t.services.db,
+      sql`select count(*) as n, sum(event_count) as events from analytics_segments where project_id = ${projectId}::uuid`,
+    );
+    expect(Number(segments!.events)).toBe(5000);
+    expect(Number(segments!.n)).toBe(1);
+    expect(result.stderr).toContain("compact:");
   }, 120_000);
 
   it("refuses to run without a project", async () => {

@@ -22,6 +22,9 @@ describe("parseBenchArgs", () => {
       keepLogs: false,
       logStatements: false,
       cpuProfile: false,
+      filterCases: [],
+      namePrefix: "ad_bench",
+      ports: null,
       productEnv: {},
     });
     expect(parse("--quick")).toMatchObject({
@@ -78,7 +81,21 @@ describe("parseBenchArgs", () => {
 
   it("applies --only and --skip in the order given, and keeps the parts in their fixed order", () => {
     expect(parse("--only", "queries,ingest").parts).toEqual(["ingest", "queries"]);
-    expect(parse("--skip", "live", "--skip", "footprint").parts).toEqual(["ceilings", "ingest", "pipeline", "queries"]);
+    expect(parse("--skip", "live", "--skip", "footprint").parts).toEqual([
+      "ceilings",
+      "ingest",
+      "pipeline",
+      "queries",
+      "filtered",
+    ]);
+    expect(parse("--only", "filtered", "--cases", "path_eq, neq_20", "--name-prefix", "bench_h3")).toMatchObject({
+      parts: ["filtered"],
+      filterCases: ["path_eq", "neq_20"],
+      namePrefix: "bench_h3",
+    });
+    expect(() => parse("--name-prefix", "Bad-Name")).toThrow("--name-prefix");
+    expect(parse("--ports", "55500-55699").ports).toEqual({ from: 55500, to: 55699 });
+    expect(() => parse("--ports", "9-8")).toThrow("--ports");
     expect(parse("--only", "ingest,live", "--skip", "live").parts).toEqual(["ingest"]);
     expect(parse("--skip", "live", "--only", "ingest,live").parts).toEqual(["ingest", "live"]);
   });

@@ -4,7 +4,7 @@
  * Parsed by node:util's parseArgs, as the scripts' options are.
  */
 import { parseArgs } from "node:util";
-export const PARTS = ["ceilings", "ingest", "pipeline", "live", "queries", "footprint"] as const;
+export const PARTS = ["ceilings", "ingest", "pipeline", "live", "queries", "filtered", "footprint"] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface BenchOptions {
@@ -36,6 +36,12 @@ export interface BenchOptions {
   logStatements: boolean;
   /** Run server and worker under `bun --cpu-prof` and print their hottest functions (profiling). */
   cpuProfile: boolean;
+  /** Filter cases of the filtered part to run (ids of bench/lib/filtered-queries.ts; all when empty). */
+  filterCases: string[];
+  /** Prefix of the run's database name and Redis key prefix (`<prefix>_<id>`, `<prefix>:<id>:`). */
+  namePrefix: string;
+  /** Ports the run's servers may listen on (--ports 55500-55699); null: any free port. */
+  ports: { from: number; to: number } | null;
   /** Extra environment for the product's processes (experiments such as WORKER_BATCH_SIZE=20). */
   productEnv: Record<string, string>;
 }
@@ -51,6 +57,9 @@ const USAGE = `Usage: bun run bench [-- options]
   --connections <n>       wrk connections (default 50)
   --threads <n>           wrk threads (default 2)
   --events <n>            events loaded for the query phase
+  --cases a,b             filter cases of the filtered part (default: all; ids in bench/lib/filtered-queries.ts)
+  --name-prefix <p>       the run's database is <p>_<id>, its Redis prefix <p>:<id>: (default ad_bench)
+  --ports <from>-<to>     listen only on ports in this range (default: any free port)
   --keep-database         do not drop the bench database at the end
   --keep-logs             keep the scratch folder with the server/worker logs
   --log-statements        log the run database's statements and print where PostgreSQL time went (profiling)
@@ -70,6 +79,9 @@ const FLAGS = {
   connections: { type: "string" },
   threads: { type: "string" },
   events: { type: "string" },
+  cases: { type: "string" },
+  ports: { type: "string" },
+  "name-prefix": { type: "string" },
   "keep-database": { type: "boolean" },
   "keep-logs": { type: "boolean" },
   "log-statements": { type: "boolean" },
@@ -99,6 +111,14 @@ function parseFlags(argv: readonly string[]) {
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${USAGE}`);
   }
+}
+
+function parsePorts(value: string): { from: number; to: number } {
+  const match = /^(\d+)-(\d+)$/.exec(value);
+  const from = Number(match?.[1]);
+  const to = Number(match?.[2]);
+  if (!match || from < 1024 || to > 65_535 || from > to) throw new Error("--ports needs <from>-<to> within 1024-65535");
+  return { from, to };
 }
 
 /** Parses argv (without the runtime and script); throws with the usage text on a bad flag. */
@@ -141,8 +161,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { help: 
     keepLogs: values["keep-logs"] ?? false,
     logStatements: values["log-statements"] ?? false,
     cpuProfile: values["cpu-prof"] ?? false,
+    filterCases: values.cases ? values.cases.split(",").map((c) => c.trim()) : [],
+    namePrefix: values["name-prefix"] ?? "ad_bench",
+    ports: values.ports ? parsePorts(values.ports) : null,
     productEnv,
   };
+  if (!/^[a-z][a-z0-9_]{0,30}$/.test(options.namePrefix))
+    throw new Error("--name-prefix: lowercase letters, digits, _");
   if (!options.postgresUrl.startsWith("postgres")) throw new Error("--postgres-url must be a postgres:// URL");
   if (!options.redisUrl.startsWith("redis")) throw new Error("--redis-url must be a redis:// URL");
   if (!options.out) throw new Error("--out needs a file name");

@@ -13,7 +13,7 @@ export interface BenchContext {
   options: BenchOptions;
   /** Scratch folder (bodies, process logs); removed at the end unless the run failed. */
   dir: string;
-  /** Unique to this run: database `ad_bench_<id>`, Redis prefix `ad_bench:<id>:`. */
+  /** Unique to this run: database `<prefix>_<id>`, Redis prefix `<prefix>:<id>:` (--name-prefix, default ad_bench). */
   runId: string;
   databaseName: string;
   databaseUrl: string;
@@ -29,7 +29,7 @@ export interface BenchContext {
 /** Creates the run's database and scratch folder and opens the connections. */
 export async function openBenchContext(options: BenchOptions): Promise<BenchContext> {
   const runId = Bun.randomUUIDv7().replaceAll("-", "").slice(-12);
-  const databaseName = `ad_bench_${runId}`;
+  const databaseName = `${options.namePrefix}_${runId}`;
   const admin = postgres(options.postgresUrl, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`create database "${databaseName}"`);
@@ -46,7 +46,7 @@ export async function openBenchContext(options: BenchOptions): Promise<BenchCont
     runId,
     databaseName,
     databaseUrl,
-    redisPrefix: `ad_bench:${runId}:`,
+    redisPrefix: `${options.namePrefix}:${runId}:`,
     secretKey: `bench-secret-${Bun.randomUUIDv7()}`,
     sql: postgres(databaseUrl, { max: 4, onnotice: () => {} }),
     redis: new Redis(options.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false }),

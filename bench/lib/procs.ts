@@ -21,11 +21,37 @@ export interface Child {
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
+/** Ports the run may listen on (--ports); null: any port the system hands out. */
+let portRange: { from: number; to: number; next: number } | null = null;
+export function setPortRange(range: { from: number; to: number } | null): void {
+  portRange = range ? { ...range, next: range.from } : null;
+}
+
 export async function freePort(): Promise<number> {
+  if (portRange) {
+    const range = portRange;
+    for (let tries = 0; tries <= range.to - range.from; tries++) {
+      const port = range.next;
+      range.next = port >= range.to ? range.from : port + 1;
+      if (await canListen(port)) return port;
+    }
+    throw new Error(`no free port in ${range.from}-${range.to}`);
+  }
+  return listenOn(0);
+}
+
+async function canListen(port: number): Promise<boolean> {
+  return listenOn(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+function listenOn(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(port, "127.0.0.1", () => {
       const address = server.address();
       server.close(() =>
         typeof address === "object" && address ? resolve(address.port) : reject(new Error("no free port")),

@@ -11,6 +11,35 @@ export type Period = (typeof PERIODS)[number];
 
 export type Num = number | null;
 
+/** The filtered part's ranges (the issue's targets are set on 30 and 90 days). */
+export const FILTERED_PERIODS = ["30d", "90d"] as const;
+export type FilteredPeriod = (typeof FILTERED_PERIODS)[number];
+
+/** One procedure of one filter case over one range, next to the plain-SQL baseline. */
+export interface FilteredTiming {
+  p50_ms: Num;
+  p95_ms: Num;
+  samples: number;
+  failed_calls: number;
+  /** The baseline's statements over `bench_events_baseline` (fastest of two runs when under 2 s). */
+  baseline_ms: Num;
+  /** baseline_ms / p95_ms: how many times faster ours is. */
+  speedup: Num;
+  /** Our answer equals the baseline's (null: not checked, see error). */
+  correct: boolean | null;
+  /** Why the cell has no figure (e.g. an op the API or a reader does not accept yet). */
+  error: string | null;
+}
+
+export interface FilteredCaseResult {
+  id: string;
+  label: string;
+  filters: unknown[];
+  /** "trpc": through the API; "direct": the same readers called in the bench process (op not accepted yet). */
+  via: "trpc" | "direct";
+  periods: Partial<Record<FilteredPeriod, Record<Procedure, FilteredTiming>>>;
+}
+
 export interface QueryTiming {
   p50_ms: Num;
   p95_ms: Num;
@@ -88,6 +117,15 @@ export interface BenchResults {
   live: { p50_ms: Num; p99_ms: Num; max_ms: Num; samples: Num; missing: Num; rate_events_s: Num };
   queries: Record<string, Record<string, QueryTiming>>;
   query_checks: { passed: number; failed: number; failures: string[] };
+  /** The filtered part (bench/lib/filtered-queries.ts). */
+  filtered: {
+    baseline_rows: Num;
+    baseline_setup_s: Num;
+    distinct_paths: Num;
+    distinct_order_ids: Num;
+    cases: FilteredCaseResult[];
+    checks: { passed: number; failed: number; failures: string[] };
+  };
   memory: { server_rss_mb: Num; worker_rss_mb: Num; embedded_rss_mb: Num };
   sdk_gzip_bytes: Num;
   client_js_gzip_bytes: Num;
@@ -165,6 +203,14 @@ export function emptyResults(mode: "full" | "quick", command: string, parts: Par
     live: { p50_ms: null, p99_ms: null, max_ms: null, samples: null, missing: null, rate_events_s: null },
     queries,
     query_checks: { passed: 0, failed: 0, failures: [] },
+    filtered: {
+      baseline_rows: null,
+      baseline_setup_s: null,
+      distinct_paths: null,
+      distinct_order_ids: null,
+      cases: [],
+      checks: { passed: 0, failed: 0, failures: [] },
+    },
     memory: { server_rss_mb: null, worker_rss_mb: null, embedded_rss_mb: null },
     sdk_gzip_bytes: null,
     client_js_gzip_bytes: null,
@@ -198,6 +244,22 @@ export function evaluateTargets(r: BenchResults): void {
     }
     return worst;
   };
+  const filteredCells = (r.filtered?.cases ?? []).flatMap((c) =>
+    FILTERED_PERIODS.flatMap((period) =>
+      PROCEDURES.map((procedure) => ({ period, cell: c.periods[period]?.[procedure] ?? null })),
+    ),
+  );
+  // A cell without a figure counts as missed, unless the op is not accepted yet (BAD_REQUEST, or a reader's raw SQL
+  // without it): a timeout is a miss.
+  const refused = (error: string | null | undefined) => !!error && /BAD_REQUEST|unknown filter op/.test(error);
+  const filteredWorst = (period: FilteredPeriod): Num => {
+    const cells = filteredCells.filter(
+      (c) => c.period === period && !(c.cell?.p95_ms == null && refused(c.cell?.error)),
+    );
+    if (cells.length === 0) return null;
+    return Math.max(...cells.map((c) => c.cell?.p95_ms ?? Number.POSITIVE_INFINITY));
+  };
+  const slowBaselines = filteredCells.filter((c) => c.cell?.baseline_ms != null && c.cell.baseline_ms > 1_000);
   const allCorrect = PROCEDURES.every((p) => PERIODS.every((q) => r.queries[p]?.[q]?.correct === true));
   r.targets = {
     "ingest_100: >= 35% of bare events/s": check(r.ratios.ingest_events_s_100_vs_http, (v) => v >= 0.35),
@@ -220,6 +282,12 @@ export function evaluateTargets(r: BenchResults): void {
     "queries: p95 < 100 ms up to 30 days": check(slowest(["24h", "7d", "30d"], "p95_ms"), (v) => v < 100),
     "queries: p95 < 250 ms over 90 days": check(slowest(["90d"], "p95_ms"), (v) => v < 250),
     "queries: every result matches SQL": r.query_checks.passed + r.query_checks.failed === 0 ? null : allCorrect,
+    "filtered: p95 < 250 ms over 30 days (10 M events)": check(filteredWorst("30d"), (v) => v < 250),
+    "filtered: p95 < 1 s over 90 days (10 M events)": check(filteredWorst("90d"), (v) => v < 1_000),
+    "filtered: >= 10x the baseline where it takes > 1 s":
+      slowBaselines.length === 0 ? null : slowBaselines.every((c) => (c.cell!.speedup ?? 0) >= 10),
+    "filtered: every answer equals the baseline's":
+      !r.filtered || r.filtered.checks.passed + r.filtered.checks.failed === 0 ? null : r.filtered.checks.failed === 0,
     "memory: server < 200 MB": check(r.memory.server_rss_mb, (v) => v < 200),
     "memory: worker < 200 MB": check(r.memory.worker_rss_mb, (v) => v < 200),
   };
@@ -238,6 +306,7 @@ const REQUIRED_NUMBERS: Record<Part | "always", string[]> = {
       PERIODS.flatMap((period) => [`queries.${procedure}.${period}.p50_ms`, `queries.${procedure}.${period}.p95_ms`]),
     ),
   ],
+  filtered: ["events_loaded", "filtered.baseline_rows"],
   footprint: ["memory.embedded_rss_mb", "sdk_gzip_bytes", "client_js_gzip_bytes"],
 };
 
@@ -362,5 +431,32 @@ export function renderTable(r: BenchResults): string {
     Object.entries(r.versions)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ");
-  return `${lines.join("\n")}\n\n${machine}\n`;
+  return `${lines.join("\n")}\n\n${machine}\n${renderFilteredTable(r)}`;
+}
+
+/** The filtered part: per case and range, each procedure's p95, the baseline's time and the ratio. */
+export function renderFilteredTable(r: BenchResults): string {
+  // Results files written before the filtered part have no `filtered`.
+  if (!r.filtered?.cases?.length) return "";
+  const header = ["filter case", "range", ...PROCEDURES];
+  const lines = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
+  for (const c of r.filtered.cases) {
+    for (const period of FILTERED_PERIODS) {
+      const cells = PROCEDURES.map((procedure) => {
+        const cell = c.periods[period]?.[procedure];
+        if (!cell) return "-";
+        if (cell.p95_ms === null) return `n/a (${(cell.error ?? "not measured").slice(0, 60)})`;
+        const mark = cell.correct === false ? " WRONG" : "";
+        return `${fmt(cell.p95_ms, 1)} / ${fmt(cell.baseline_ms)} = ${fmt(cell.speedup, 1)}x${mark}`;
+      });
+      const label = `${c.label}${c.via === "direct" ? " (direct call: op not in the API yet)" : ""}`;
+      lines.push(`| ${[label, period, ...cells].map((v) => v.replaceAll("|", "/")).join(" | ")} |`);
+    }
+  }
+  const f = r.filtered;
+  return (
+    `\nFiltered queries (${fmt(r.events_loaded)} events, ${fmt(f.distinct_paths)} distinct paths, ` +
+    `${fmt(f.distinct_order_ids)} distinct order_id): ours p95 ms / baseline ms = baseline / ours; ` +
+    `${f.checks.passed} answers equal the baseline's, ${f.checks.failed} do not.\n\n${lines.join("\n")}\n`
+  );
 }

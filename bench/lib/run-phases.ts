@@ -8,6 +8,7 @@ import type { BenchOptions } from "./args.ts";
 import { measureCopyCeiling, measureHttpCeiling, measureXaddCeiling } from "./ceilings.ts";
 import type { BenchContext } from "./context.ts";
 import { summarizeProfiles } from "./cpu-profile.ts";
+import { measureFiltered } from "./filtered-queries.ts";
 import { ensureBuilt, measureClientFirstLoad, measureEmbedded, measureSdkGzip } from "./footprint.ts";
 import { measureIngest } from "./ingest.ts";
 import { measureLive } from "./live.ts";
@@ -263,6 +264,22 @@ export async function measureQueriesPhase(run: BenchRun): Promise<void> {
     const { account } = running(run);
     if (!run.queryProjectId) throw new Error("no query dataset (see queries.load)");
     await measureQueries(run.ctx, { client: account.client, projectId: run.queryProjectId, results: run.results });
+  });
+}
+
+/** Every procedure with the filter cases, next to plain SQL over a copy of the events (bench/lib/filtered-queries.ts). */
+export async function measureFilteredPhase(run: BenchRun): Promise<void> {
+  await phase(run.ctx, "filtered", async () => {
+    const { account } = running(run);
+    if (!run.queryProjectId) throw new Error("no query dataset (see queries.load)");
+    await measureFiltered(run.ctx, {
+      client: account.client,
+      projectId: run.queryProjectId,
+      results: run.results,
+      only: run.options.filterCases,
+    });
+    const { failed, failures } = run.results.filtered.checks;
+    if (failed) throw new Error(`${failed} answers differ from the baseline's, e.g. ${failures[0]}`);
   });
 }
 

@@ -1,8 +1,13 @@
 /**
  * Realistic demo traffic for the seed command, generated as a stream in time order so ten million events never sit
  * in memory at once. The mix follows the issue: page views 60 %, button clicks 15 %, form submits 8 %, signups 5 %,
- * logins 5 %, purchases 3 %, logouts 4 %; a dozen pages; referrers from search, social and direct; several browsers
- * and devices; sessions of several events; returning visitors, some identified.
+ * logins 5 %, purchases 3 %, logouts 4 %; a dozen head pages and a long tail of TAIL_PATHS documentation pages
+ * (`/docs/page-<n>`, a fifth of page views, the low numbers busier); referrers from search, social and direct;
+ * several browsers and devices; sessions of several events; returning visitors, some identified.
+ *
+ * For the filtered benchmark the data is also high-cardinality: every purchase carries a unique `order_id`
+ * (`ord_<n>`, about 0.026 per event: ~26,000 at 1 M events, ~257,000 at 10 M), and every event of an identified
+ * visitor carries the visitor's `plan` (free 60 %, pro 30 %, team 10 %; a signup's plan is its own).
  */
 
 export interface SeedEvent {
@@ -39,6 +44,11 @@ const PAGES = [
 ];
 // Weighted so the home page and pricing lead, like real sites.
 const PAGE_WEIGHTS = [30, 14, 9, 10, 6, 5, 7, 4, 3, 2, 5, 5];
+/** Distinct long-tail paths, `/docs/page-0` ... `/docs/page-9999`. */
+export const TAIL_PATHS = 10_000;
+/** Share of page picks that go to the long tail. */
+const TAIL_SHARE = 0.2;
+const PLANS = ["free", "free", "free", "free", "free", "free", "pro", "pro", "pro", "team"] as const;
 const EVENT_MIX: Array<[string, number]> = [
   ["page_view", 60],
   ["button_click", 15],
@@ -139,7 +149,12 @@ export function* generateSeedEvents(options: GenerateOptions): Generator<SeedEve
   const sessions = Math.max(1, Math.ceil(options.count / averagePerSession));
   const visitors = Math.max(1, Math.ceil(sessions / 3));
   const pages = PAGES.map((page, i) => [page, PAGE_WEIGHTS[i]!] as const);
+  // A tail page's number is TAIL_PATHS * u^2: low numbers busier, and even the rarest (near the end) gets about one
+  // in 2 * TAIL_PATHS of the tail's picks, so every tail path appears from about 1 M events on.
+  const pickPath = () =>
+    random() < TAIL_SHARE ? `/docs/page-${Math.floor(TAIL_PATHS * random() ** 2)}` : weighted(pages, random);
   let emitted = 0;
+  let orders = 0;
   for (let s = 0; emitted < options.count; s++) {
     // Session starts in order, evenly spread with a daily wave: within each day the time is bent by a monotonic map
     // of [0, 1) onto itself (busier in the afternoon UTC). Starts stop an hour before the end so no session runs past
@@ -153,24 +168,28 @@ export function* generateSeedEvents(options: GenerateOptions): Generator<SeedEve
     // A third of sessions come from regulars (the first tenth of visitors), the rest spread over everyone.
     const visitor = random() < 0.33 ? Math.floor(random() * visitors * 0.1) : Math.floor(random() * visitors);
     const identified = visitor % 10 < 3;
+    // A visitor's plan, fixed by their number (Knuth's multiplicative hash spreads neighbours over the plans).
+    const plan = identified ? PLANS[((Math.imul(visitor, 2_654_435_761) >>> 0) % 1000) % PLANS.length]! : null;
     const distinctId = identified ? `user_${visitor}` : `anon_${visitor.toString(36)}`;
     const userAgent = SEED_USER_AGENTS[visitor % SEED_USER_AGENTS.length]![0];
     const sessionId = `s_${s.toString(36)}_${visitor.toString(36)}`;
     const referrer = weighted(REFERRERS, random);
     const campaign = random() < 0.12 ? CAMPAIGNS[Math.floor(random() * CAMPAIGNS.length)]! : null;
     const length = Math.min(options.count - emitted, 1 + Math.floor(random() * 13));
-    let path = weighted(pages, random);
+    let path = pickPath();
     for (let i = 0; i < length; i++) {
       const event = i === 0 ? "page_view" : weighted(EVENT_MIX, random);
-      if (event === "page_view" && i > 0) path = weighted(pages, random);
+      if (event === "page_view" && i > 0) path = pickPath();
       const query =
         i === 0 && campaign ? `?utm_source=${campaign[0]}&utm_medium=${campaign[1]}&utm_campaign=${campaign[2]}` : "";
       const properties: Record<string, string | number | boolean> = {};
+      if (plan) properties.plan = plan;
       if (event === "button_click") properties.button = random() < 0.5 ? "cta" : "nav";
       if (event === "purchase") {
         properties.amount = Math.round(random() * 20_000) / 100;
         properties.currency = "EUR";
-        properties.plan = random() < 0.3 ? "pro" : "starter";
+        properties.plan = plan ?? (random() < 0.3 ? "pro" : "team");
+        properties.order_id = `ord_${orders++}`;
       }
       if (event === "signup") properties.plan = random() < 0.2 ? "pro" : "free";
       yield {
