@@ -47,10 +47,10 @@ export interface FilteredCase {
 /** 20 `neq` filters: ten head pages, five tail pages and five other dimensions' values. */
 const TWENTY_NEQ: EngineFilter[] = [
   ...["/about", "/contact", "/blog", "/blog/launch-week", "/docs/api", "/docs/getting-started", "/features"].map(
-    (value) => ({ dimension: "path", op: "neq" as const, value }),
+    (value) => ({ dimension: "path" as const, op: "neq" as const, value }),
   ),
   ...["/docs/page-1", "/docs/page-2", "/docs/page-3", "/docs/page-4", "/docs/page-5", "/docs/page-6"].map((value) => ({
-    dimension: "path",
+    dimension: "path" as const,
     op: "neq" as const,
     value,
   })),
