@@ -21,7 +21,13 @@ export type CodeArray = Uint8Array | Uint16Array | Uint32Array;
 export type Column =
   | { kind: typeof NUMBERS_F64; values: Float64Array }
   | { kind: typeof NUMBERS_I32; values: Int32Array }
-  | { kind: typeof DICTIONARY; entries: string[]; codes: CodeArray }
+  | {
+      kind: typeof DICTIONARY;
+      entries: string[];
+      codes: CodeArray;
+      /** Entry i's id in the reader's value pool (segment-store.ts), when pooled: one id per distinct string. */
+      ids?: Int32Array;
+    }
   | { kind: typeof STRINGS; values: string[] };
 
 const encoder = new TextEncoder();
@@ -130,7 +136,13 @@ export function columnBytes(column: Column): number {
     case NUMBERS_I32:
       return column.values.byteLength;
     case DICTIONARY:
-      return column.codes.byteLength + column.entries.reduce((sum, entry) => sum + 2 * entry.length + 16, 0);
+      // Pooled entries are shared by every segment holding them: a reference each here.
+      return (
+        column.codes.byteLength +
+        (column.ids
+          ? 12 * column.entries.length
+          : column.entries.reduce((sum, entry) => sum + 2 * entry.length + 16, 0))
+      );
     case STRINGS:
       return column.values.reduce((sum, value) => sum + 2 * value.length + 16, 0);
   }

@@ -184,9 +184,17 @@ export function topValues(
   members: Members,
   limit: number,
   want: { sessions: boolean; people: boolean },
+  /** The value pool's size when the columns are pooled (ids below it), else 0. */
+  valueSpace = 0,
 ): ValueRow[] {
   const masked = new MaskedSegments(segments, filters, group);
   const countsBySegment: Array<Int32Array | null> = segments.map(() => null);
+  // Pooled dictionaries (segment-store.ts ValuePool) add up by value id in one array; others by string in a Map.
+  const pooled =
+    valueSpace > 0 &&
+    segments.every((segment) => segment.values === null || segment.values.kind !== 3 || segment.values.ids);
+  const totalsById = pooled ? new Int32Array(valueSpace) : null;
+  const touched: Array<[string, number]> = [];
   const totals = new Map<string, number>();
   masked.each(group, (s, lo, hi, mask, offset) => {
     const column = segments[s]!.values;
@@ -196,14 +204,21 @@ export function topValues(
     if (mask === null) for (let i = lo; i < hi; i++) counts[codes[i]!]!++;
     else for (let i = lo; i < hi; i++) if (mask[i - offset] !== 0) counts[codes[i]!]!++;
     countsBySegment[s] = counts;
+    const ids = column.ids;
     for (let code = 1; code < counts.length; code++) {
       const count = counts[code]!;
-      if (count > 0) {
+      if (count === 0) continue;
+      if (totalsById !== null && ids) {
+        const id = ids[code - 1]!;
+        if (totalsById[id] === 0) touched.push([column.entries[code - 1]!, id]);
+        totalsById[id]! += count;
+      } else {
         const value = column.entries[code - 1]!;
         totals.set(value, (totals.get(value) ?? 0) + count);
       }
     }
   });
+  if (totalsById !== null) for (const [value, id] of touched) totals.set(value, totalsById[id]!);
   const top = [...totals]
     .sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]))
     .slice(0, limit)
@@ -213,6 +228,14 @@ export function topValues(
   // Second pass, only over the top values' events: their members laid out by rank (a counting sort, the counts
   // are known), then counted rank by rank with one stamp tag per rank.
   const rankOf = new Map(top.map((row, rank) => [row.value, rank]));
+  // By value id when pooled: rank + 1, 0 for values outside the top.
+  const rankById = totalsById !== null ? new Int32Array(valueSpace) : null;
+  if (rankById !== null) {
+    const idOf = new Map(touched);
+    top.forEach((row, rank) => {
+      rankById[idOf.get(row.value)!] = rank + 1;
+    });
+  }
   const starts = new Int32Array(top.length + 1);
   for (let r = 0; r < top.length; r++) starts[r + 1] = starts[r]! + top[r]!.events;
   const fill = starts.slice(0, top.length);
@@ -223,14 +246,17 @@ export function topValues(
     const column = segment.values;
     if (column === null || column.kind !== 3 || countsBySegment[s] === null) return;
     const codeRank = new Int32Array(column.entries.length + 1).fill(-1);
+    const counts = countsBySegment[s]!;
     let any = false;
-    column.entries.forEach((entry, i) => {
-      const rank = rankOf.get(entry);
-      if (rank !== undefined && countsBySegment[s]![i + 1]! > 0) {
+    const ids = column.ids;
+    for (let i = 0; i < column.entries.length; i++) {
+      if (counts[i + 1] === 0) continue;
+      const rank = rankById !== null && ids ? rankById[ids[i]!]! - 1 : (rankOf.get(column.entries[i]!) ?? -1);
+      if (rank >= 0) {
         codeRank[i + 1] = rank;
         any = true;
       }
-    });
+    }
     if (!any) return;
     const codes = column.codes;
     const sessions = segment.sessions;

@@ -76,7 +76,7 @@ export class QueryEngine {
     want: Want,
   ): Promise<ValueRow[] | null> {
     return this.run(db, projectId, [group], filters, want, columnNameOf(dimension), (segments, members) =>
-      topValues(segments, filters, group, members, limit, want),
+      topValues(segments, filters, group, members, limit, want, this.cache.values.size),
     );
   }
 

@@ -7,7 +7,7 @@
  */
 import { sql } from "drizzle-orm";
 import { type Database, queryRows } from "../../db/client.ts";
-import { type Column, columnBytes, decodeColumn } from "./column-codec.ts";
+import { type Column, columnBytes, DICTIONARY, decodeColumn } from "./column-codec.ts";
 import { TS_COLUMN } from "./segment-layout.ts";
 
 export interface SegmentInfo {
@@ -78,9 +78,44 @@ export class SegmentReplacedError extends Error {}
 /** A column a segment does not have: a property no event of it carries (every slot missing). */
 export const ABSENT = null;
 
+/**
+ * One id per distinct dictionary value across all cached segments, so a value shared by 150 segments is one string
+ * in memory, and grouping by value adds per-segment counts by id into one array instead of a Map per segment
+ * (topValues). Bounded: past MAX_POOLED values (a property with a value per event), columns stay unpooled and
+ * grouping falls back to strings.
+ */
+export class ValuePool {
+  static readonly MAX_POOLED = 2_000_000;
+  private readonly idOf = new Map<string, number>();
+  readonly values: string[] = [];
+
+  /** Pools a dictionary column's entries in place (shared strings, `ids`), unless the pool is full. */
+  pool(column: Column): void {
+    if (column.kind !== DICTIONARY || this.values.length + column.entries.length > ValuePool.MAX_POOLED) return;
+    const ids = new Int32Array(column.entries.length);
+    for (let i = 0; i < column.entries.length; i++) {
+      const entry = column.entries[i]!;
+      let id = this.idOf.get(entry);
+      if (id === undefined) {
+        id = this.values.length;
+        this.values.push(entry);
+        this.idOf.set(entry, id);
+      }
+      ids[i] = id;
+      column.entries[i] = this.values[id]!;
+    }
+    column.ids = ids;
+  }
+
+  get size(): number {
+    return this.values.length;
+  }
+}
+
 export class SegmentCache {
   private readonly entries = new Map<string, { column: Column | null; bytes: number }>();
   private bytes = 0;
+  readonly values = new ValuePool();
 
   constructor(private readonly budgetBytes: number) {}
 
@@ -122,7 +157,11 @@ export class SegmentCache {
              and name = any(${toTextArray(allNames)}::text[])`,
     );
     const found = new Map<string, Column>();
-    for (const row of rows) found.set(`${row.segment_id}/${row.name}`, decodeColumn(row.data));
+    for (const row of rows) {
+      const column = decodeColumn(row.data);
+      this.values.pool(column);
+      found.set(`${row.segment_id}/${row.name}`, column);
+    }
     segments.forEach((segment, s) => {
       const wanted = missing.get(segment.id);
       if (!wanted) return;
