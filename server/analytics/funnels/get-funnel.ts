@@ -24,7 +24,8 @@ import { columnNameOf, type EngineFilter, filterMask } from "../engine/filter-ma
 import type { QueryEngine } from "../engine/query-engine.ts";
 import { type FunnelWalk, StepEvents, walkFunnel } from "./window-funnel.ts";
 
-export const FUNNEL_UNAVAILABLE = "Funnels are available once the upgrade backfill finishes: try again in a few minutes.";
+export const FUNNEL_UNAVAILABLE =
+  "Funnels are available once the upgrade backfill finishes: try again in a few minutes.";
 
 /** The engine does not serve the project yet (its upgrade backfill is running). */
 export class FunnelUnavailableError extends Error {
