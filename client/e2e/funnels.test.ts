@@ -140,7 +140,7 @@ describe.skipIf(skip)("funnels in the browser", () => {
     });
 
     await step("breakdown-and-people", async () => {
-      await page.getByLabel("Break down by").selectOption({ label: "Browser" });
+      await page.getByLabel("Break down by", { exact: true }).selectOption({ label: "Browser" });
       const table = page.getByRole("table").filter({ hasText: "Firefox" });
       await table.waitFor();
       expect(
@@ -161,6 +161,17 @@ describe.skipIf(skip)("funnels in the browser", () => {
       expect(await page.getByTestId("funnel-count").allTextContents()).toEqual(["5", "3", "2"]);
       await page.getByRole("table").filter({ hasText: "Firefox" }).waitFor();
       expect(pageErrors).toEqual([]);
+    });
+
+    await step("narrow-and-dark", async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.emulateMedia({ colorScheme: "dark" });
+      await page.getByTestId("funnel-count").first().waitFor();
+      // Nothing wider than the phone: the breakdown table scrolls inside its card.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      expect(await findA11yViolations(page)).toEqual([]);
+      if (process.env.FUNNELS_E2E_SCREENSHOT)
+        await page.screenshot({ path: process.env.FUNNELS_E2E_SCREENSHOT, fullPage: true });
     });
   }, 120_000);
 });

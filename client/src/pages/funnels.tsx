@@ -7,7 +7,7 @@
 import { A, useParams, useSearchParams } from "@solidjs/router";
 import { queryOptions, useQuery } from "@tanstack/solid-query";
 import type { inferRouterOutputs } from "@trpc/server";
-import { createMemo, createSignal, createUniqueId, For, Index, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, createUniqueId, For, Index, on, Show } from "solid-js";
 import type { AppRouter } from "../../../server/http/trpc/root.ts";
 import { DIMENSIONS } from "../../../shared/dimensions.ts";
 import { FUNNEL_OTHER, MAX_FUNNEL_STEPS, MIN_FUNNEL_STEPS } from "../../../shared/funnel-constants.ts";
@@ -81,7 +81,12 @@ export default function FunnelsPage() {
   const params = useParams<{ id: string }>();
   const [search, setSearch] = useSearchParams();
   const dashboard = createMemo(() => readDashboardState(search));
-  const funnel = createMemo(() => readFunnelState(search));
+  const fromUrl = createMemo(() => readFunnelState(search));
+  // The funnel's own copy of its URL state: the router applies a navigation in a transition, so a second edit made
+  // before the first one lands (a step then "Add step") must build on the first, not on the URL of before. Back and
+  // forward (and any other URL change) overwrite it.
+  const [funnel, setFunnel] = createSignal(fromUrl());
+  createEffect(on(fromUrl, (state) => setFunnel(state), { defer: true }));
   const range = createMemo(() => toAnalyticsRange(dashboard()), undefined, {
     equals: (a, b) => JSON.stringify(a) === JSON.stringify(b),
   });
@@ -89,7 +94,11 @@ export default function FunnelsPage() {
     equals: (a, b) => JSON.stringify(a) === JSON.stringify(b),
   });
   const update = (patch: SearchPatch) => setSearch(patch);
-  const updateFunnel = (change: (state: FunnelState) => FunnelState) => update(funnelPatch(change(funnel())));
+  const updateFunnel = (change: (state: FunnelState) => FunnelState) => {
+    const next = change(funnel());
+    setFunnel(next);
+    update(funnelPatch(next));
+  };
 
   const project = useQuery(() => projectQuery(params.id));
   usePageTitle(() => (project.data ? `Funnels · ${project.data.name}` : undefined));
@@ -571,7 +580,8 @@ function BreakdownTable(props: {
       <h2 id="funnel-breakdown-title" class="mb-3 text-sm font-semibold">
         By {label()} (at step 1)
       </h2>
-      <div class="overflow-x-auto">
+      {/* Focusable so keyboard users can scroll a wide table sideways on phones. */}
+      <section class="focus-ring overflow-x-auto rounded" tabindex="0" aria-label={`By ${label()} table`}>
         <table class="w-full text-left text-sm">
           <thead class="text-xs uppercase tracking-wide text-muted">
             <tr>
@@ -613,7 +623,7 @@ function BreakdownTable(props: {
             </For>
           </tbody>
         </table>
-      </div>
+      </section>
     </section>
   );
 }
