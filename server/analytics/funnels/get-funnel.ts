@@ -21,7 +21,7 @@ import {
 import { type Database, queryRows } from "../../db/client.ts";
 import { type Column, DICTIONARY } from "../engine/column-codec.ts";
 import { columnNameOf, type EngineFilter, filterMask } from "../engine/filter-masks.ts";
-import type { QueryEngine } from "../engine/query-engine.ts";
+import type { Members, QueryEngine, ScannedSegment } from "../engine/query-engine.ts";
 import { type FunnelWalk, StepEvents, walkFunnel } from "./window-funnel.ts";
 
 export const FUNNEL_UNAVAILABLE =
@@ -50,7 +50,7 @@ function lowerBound(ts: Float64Array, t: number): number {
   return lo;
 }
 
-interface Walked {
+export interface Walked {
   walk: FunnelWalk;
   /** Breakdown value by id (id 0 is "", a missing value). */
   valueNames: string[];
@@ -73,78 +73,22 @@ export async function walkFunnelInput(
   if (breakdownColumn !== null) extra.push(breakdownColumn);
   const bySessions = input.countBy === "sessions";
 
-  const collected = await engine.scan(db, input.projectId, span, filters, extra, (segments, members) => {
-    const events = new StepEvents();
-    const valueIds = new Map<string, number>([["", 0]]);
-    const valueNames = [""];
-    const personOf = members.personOf;
-    const order = segments.map((_, s) => s).sort((a, b) => segments[a]!.info.minTs - segments[b]!.info.minTs);
-    for (const s of order) {
-      const segment = segments[s]!;
-      const names = dictionary(segment.column(EVENT_NAME_COLUMN));
-      if (names === null) continue;
-      const nameBits = new Uint16Array(names.entries.length + 1);
-      let any = false;
-      names.entries.forEach((entry, i) => {
-        for (let k = 0; k < steps.length; k++) {
-          if (steps[k]!.event === entry) {
-            nameBits[i + 1]! |= 1 << k;
-            any = true;
-          }
-        }
-      });
-      if (!any) continue;
-      const lo = lowerBound(segment.ts, span.from);
-      const hi = lowerBound(segment.ts, span.to);
-      if (lo >= hi) continue;
-      const mask = filterMask(filters, segment.filterColumns, lo, hi);
-      const stepMasks = steps.map((step, k) =>
-        filterMask(
-          step.filters ?? [],
-          stepFilterColumns[k]!.map((name) => segment.column(name)),
-          lo,
-          hi,
-        ),
-      );
-      const entityColumn = bySessions ? segment.sessions : segment.users;
-      if (entityColumn === null) throw new Error("scan() did not load sessions and users");
-      const values = breakdownColumn === null ? null : dictionary(segment.column(breakdownColumn));
-      let codeToId: Int32Array | null = null;
-      if (values !== null) {
-        codeToId = new Int32Array(values.entries.length + 1);
-        values.entries.forEach((entry, i) => {
-          let id = valueIds.get(entry);
-          if (id === undefined) {
-            id = valueNames.length;
-            valueIds.set(entry, id);
-            valueNames.push(entry);
-          }
-          codeToId![i + 1] = id;
-        });
-      }
-      const codes = names.codes;
-      for (let i = lo; i < hi; i++) {
-        let bits = nameBits[codes[i]!]!;
-        if (bits === 0) continue;
-        if (mask !== null && mask[i - lo] === 0) continue;
-        let entity = entityColumn[i]!;
-        if (entity < 0) continue;
-        if (!bySessions && personOf !== null && entity < personOf.length) entity = personOf[entity]!;
-        for (let k = 0; k < steps.length; k++) {
-          const stepMask = stepMasks[k];
-          if (stepMask !== null && stepMask !== undefined && bits & (1 << k) && stepMask[i - lo] === 0) {
-            bits &= ~(1 << k);
-          }
-        }
-        if (bits === 0) continue;
-        const value = codeToId === null || values === null ? 0 : codeToId[values.codes[i]!]!;
-        events.push(entity, segment.ts[i]!, bits, value);
-      }
-    }
-    const space = (bySessions ? members.sessionSpace : members.userSpace) + 1;
-    return { events, valueNames, space };
-  });
+  const plan: CollectPlan = { span, filters, steps, stepFilterColumns, breakdownColumn, bySessions };
+  const collected = await engine.scan(db, input.projectId, span, filters, extra, (segments, members) =>
+    collectStepEvents(segments, members, plan),
+  );
   if (collected === null) throw new FunnelUnavailableError();
+  const distinct = new Set(steps.map((step) => step.event)).size === steps.length;
+  return walkCollected(collected, steps.length, input.windowSeconds * 1000, distinct);
+}
+
+/** Walks collected step events (breakdown values ranked by text first, see window-funnel.ts). */
+export function walkCollected(
+  collected: { events: StepEvents; valueNames: string[]; space: number },
+  stepCount: number,
+  windowMs: number,
+  distinctSteps: boolean,
+): Walked {
   const { events, valueNames } = collected;
   let space = collected.space;
   for (let i = 0; i < events.n; i++) if (events.entity[i]! >= space) space = events.entity[i]! + 1;
@@ -154,8 +98,103 @@ export async function walkFunnelInput(
   byText.forEach((id, r) => {
     valueRank[id] = r;
   });
-  const walk = walkFunnel(events, steps.length, input.windowSeconds * 1000, space, valueRank);
+  const walk = walkFunnel(events, stepCount, windowMs, space, valueRank, distinctSteps);
   return { walk, valueNames };
+}
+
+/** What collectStepEvents needs of a funnel input (column names resolved). */
+export interface CollectPlan {
+  span: { from: number; to: number };
+  filters: readonly EngineFilter[];
+  steps: ReadonlyArray<{ event: string; filters?: EngineFilter[] | undefined }>;
+  stepFilterColumns: string[][];
+  breakdownColumn: string | null;
+  bySessions: boolean;
+}
+
+/**
+ * The step events of scanned segments: per segment an event-name table (code -> step bits), then the global and
+ * step filter masks; only events with a step bit left, an entity (session, or person through the alias map) and a
+ * time in the span are copied out.
+ */
+export function collectStepEvents(
+  segments: readonly ScannedSegment[],
+  members: Members,
+  plan: CollectPlan,
+): { events: StepEvents; valueNames: string[]; space: number } {
+  const { span, filters, steps, stepFilterColumns, breakdownColumn, bySessions } = plan;
+  const events = new StepEvents();
+  const valueIds = new Map<string, number>([["", 0]]);
+  const valueNames = [""];
+  const personOf = members.personOf;
+  const order = segments.map((_, s) => s).sort((a, b) => segments[a]!.info.minTs - segments[b]!.info.minTs);
+  for (const s of order) {
+    const segment = segments[s]!;
+    const names = dictionary(segment.column(EVENT_NAME_COLUMN));
+    if (names === null) continue;
+    const nameBits = new Uint16Array(names.entries.length + 1);
+    let any = false;
+    names.entries.forEach((entry, i) => {
+      for (let k = 0; k < steps.length; k++) {
+        if (steps[k]!.event === entry) {
+          nameBits[i + 1]! |= 1 << k;
+          any = true;
+        }
+      }
+    });
+    if (!any) continue;
+    const lo = lowerBound(segment.ts, span.from);
+    const hi = lowerBound(segment.ts, span.to);
+    if (lo >= hi) continue;
+    const mask = filterMask(filters, segment.filterColumns, lo, hi);
+    const stepMasks = steps.map((step, k) =>
+      filterMask(
+        step.filters ?? [],
+        stepFilterColumns[k]!.map((name) => segment.column(name)),
+        lo,
+        hi,
+      ),
+    );
+    const stepFiltered = stepMasks.some((stepMask) => stepMask !== null);
+    const entityColumn = bySessions ? segment.sessions : segment.users;
+    if (entityColumn === null) throw new Error("scan() did not load sessions and users");
+    const values = breakdownColumn === null ? null : dictionary(segment.column(breakdownColumn));
+    let codeToId: Int32Array | null = null;
+    if (values !== null) {
+      codeToId = new Int32Array(values.entries.length + 1);
+      values.entries.forEach((entry, i) => {
+        let id = valueIds.get(entry);
+        if (id === undefined) {
+          id = valueNames.length;
+          valueIds.set(entry, id);
+          valueNames.push(entry);
+        }
+        codeToId![i + 1] = id;
+      });
+    }
+    const codes = names.codes;
+    for (let i = lo; i < hi; i++) {
+      let bits = nameBits[codes[i]!]!;
+      if (bits === 0) continue;
+      if (mask !== null && mask[i - lo] === 0) continue;
+      let entity = entityColumn[i]!;
+      if (entity < 0) continue;
+      if (!bySessions && personOf !== null && entity < personOf.length) entity = personOf[entity]!;
+      if (stepFiltered) {
+        for (let k = 0; k < steps.length; k++) {
+          const stepMask = stepMasks[k];
+          if (stepMask !== null && stepMask !== undefined && bits & (1 << k) && stepMask[i - lo] === 0) {
+            bits &= ~(1 << k);
+          }
+        }
+        if (bits === 0) continue;
+      }
+      const value = codeToId === null || values === null ? 0 : codeToId[values.codes[i]!]!;
+      events.push(entity, segment.ts[i]!, bits, value);
+    }
+  }
+  const space = (bySessions ? members.sessionSpace : members.userSpace) + 1;
+  return { events, valueNames, space };
 }
 
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -196,7 +235,14 @@ export async function getFunnel(
   input: ParsedFunnelInput,
   now = Date.now(),
 ): Promise<FunnelResult> {
-  const { walk, valueNames } = await walkFunnelInput(db, engine, input, now);
+  return funnelResult(await walkFunnelInput(db, engine, input, now), input);
+}
+
+/** The funnel's figures (and breakdown rows) from a walk. */
+export function funnelResult(
+  { walk, valueNames }: Walked,
+  input: Pick<ParsedFunnelInput, "steps" | "breakdown">,
+): FunnelResult {
   const events = input.steps.map((step) => step.event);
   const result: FunnelResult = { steps: stepFigures(walk, null, events) };
   if (input.breakdown === undefined) return result;

@@ -57,7 +57,8 @@ export interface FunnelWalk {
 
 /**
  * Walks every entity once. `space` bounds the entity nums (all < space); `valueRank[v]` orders breakdown values
- * (ties between equal-time step-1 events go to the lower rank).
+ * (ties between equal-time step-1 events go to the lower rank). `distinctSteps`: no event matches two steps (the
+ * steps' event names differ), which makes the early stop below exact.
  */
 export function walkFunnel(
   events: StepEvents,
@@ -65,29 +66,35 @@ export function walkFunnel(
   windowMs: number,
   space: number,
   valueRank: Int32Array,
+  distinctSteps: boolean,
 ): FunnelWalk {
   const n = events.n;
   // Counting sort by entity.
   const starts = new Int32Array(space + 1);
   for (let i = 0; i < n; i++) starts[events.entity[i]! + 1]!++;
   for (let e = 0; e < space; e++) starts[e + 1]! += starts[e]!;
+  // Scatter into entity order: sequential reads, one write per array (cheaper than gathering through an index).
   const fill = starts.slice(0, space);
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[fill[events.entity[i]!]!++] = i;
   const ts = new Float64Array(n);
   const bits = new Uint16Array(n);
   const rank = new Int32Array(n);
-  for (let j = 0; j < n; j++) {
-    const i = order[j]!;
-    ts[j] = events.ts[i]!;
-    bits[j] = events.bits[i]!;
-    rank[j] = valueRank[events.value[i]!]!;
-  }
   const value = new Int32Array(n);
-  for (let j = 0; j < n; j++) value[j] = events.value[order[j]!]!;
+  const hasStart = new Uint8Array(space);
+  for (let i = 0; i < n; i++) {
+    const e = events.entity[i]!;
+    const j = fill[e]!++;
+    const mask = events.bits[i]!;
+    const v = events.value[i]!;
+    ts[j] = events.ts[i]!;
+    bits[j] = mask;
+    value[j] = v;
+    rank[j] = valueRank[v]!;
+    hasStart[e]! |= mask & 1;
+  }
 
+  // Entities without a step-1 event never enter the funnel.
   let reached = 0;
-  for (let e = 0; e < space; e++) if (starts[e + 1]! > starts[e]!) reached++;
+  for (let e = 0; e < space; e++) reached += hasStart[e]!;
   const entities = new Int32Array(reached);
   const levels = new Uint8Array(reached);
   const times = new Float64Array(reached * stepCount).fill(Number.NaN);
@@ -99,11 +106,47 @@ export function walkFunnel(
   const listEnd = new Int32Array(stepCount);
   const chain = new Int32Array(stepCount);
   const bestChain = new Int32Array(stepCount);
+  /** The greedy chain from step-1 event `first` (slot) with last time `deadline`, into `chain`; its level. */
+  const chainFrom = (first: number, deadline: number): number => {
+    chain[0] = first;
+    let level = 1;
+    for (let k = 1; k < stepCount; k++) {
+      const after = ts[chain[k - 1]!]!;
+      // First position in step k's list with time >= after.
+      let lo = listStart[k]!;
+      let hi = listEnd[k]!;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (ts[lists[mid]!]! < after) lo = mid + 1;
+        else hi = mid;
+      }
+      let found = -1;
+      for (let q = lo; q < listEnd[k]!; q++) {
+        const j = lists[q]!;
+        if (ts[j]! > deadline) break;
+        let used = false;
+        for (let u = 0; u < k; u++) {
+          if (chain[u] === j) {
+            used = true;
+            break;
+          }
+        }
+        if (!used) {
+          found = j;
+          break;
+        }
+      }
+      if (found < 0) break;
+      chain[k] = found;
+      level = k + 1;
+    }
+    return level;
+  };
   let out = 0;
   for (let e = 0; e < space; e++) {
+    if (hasStart[e] === 0) continue;
     const a = starts[e]!;
     const b = starts[e + 1]!;
-    if (a === b) continue;
     sortGroup(ts, bits, rank, value, a, b);
     const length = b - a;
     if (lists.length < length * stepCount) lists = new Int32Array(length * stepCount * 2);
@@ -115,47 +158,21 @@ export function walkFunnel(
       const mask = bits[j]!;
       for (let k = 0; k < stepCount; k++) if (mask & (1 << k)) lists[listEnd[k]!++] = j;
     }
+    // With distinct step events, the chain from the first step-1 event with no window bounds every chain's level
+    // (README.md, "Funnels"): once a start reaches it, no later start can do better.
+    const bound =
+      distinctSteps && listEnd[0]! > listStart[0]!
+        ? chainFrom(lists[listStart[0]!]!, Number.POSITIVE_INFINITY)
+        : stepCount;
     let best = 0;
     let bestFirst = -1;
-    for (let p = listStart[0]!; p < listEnd[0]! && best < stepCount; p++) {
+    for (let p = listStart[0]!; p < listEnd[0]! && best < bound; p++) {
       const first = lists[p]!;
-      const deadline = ts[first]! + windowMs;
-      chain[0] = first;
-      let level = 1;
-      for (let k = 1; k < stepCount; k++) {
-        const after = ts[chain[k - 1]!]!;
-        // First position in step k's list with time >= after.
-        let lo = listStart[k]!;
-        let hi = listEnd[k]!;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (ts[lists[mid]!]! < after) lo = mid + 1;
-          else hi = mid;
-        }
-        let found = -1;
-        for (let q = lo; q < listEnd[k]!; q++) {
-          const j = lists[q]!;
-          if (ts[j]! > deadline) break;
-          let used = false;
-          for (let u = 0; u < k; u++) {
-            if (chain[u] === j) {
-              used = true;
-              break;
-            }
-          }
-          if (!used) {
-            found = j;
-            break;
-          }
-        }
-        if (found < 0) break;
-        chain[k] = found;
-        level = k + 1;
-      }
+      const level = chainFrom(first, ts[first]! + windowMs);
       if (level > best) {
         best = level;
         bestFirst = first;
-        bestChain.set(chain.subarray(0, level));
+        for (let k = 0; k < level; k++) bestChain[k] = chain[k]!;
       }
     }
     entities[out] = e;
@@ -164,25 +181,7 @@ export function walkFunnel(
     values[out] = bestFirst < 0 ? 0 : value[bestFirst]!;
     out++;
   }
-  // Entities with events but no step-1 event did not enter the funnel.
-  const kept: number[] = [];
-  for (let i = 0; i < out; i++) if (levels[i]! > 0) kept.push(i);
-  if (kept.length === out) return { stepCount, entities, levels, times, values };
-  const k2 = kept.length;
-  const result: FunnelWalk = {
-    stepCount,
-    entities: new Int32Array(k2),
-    levels: new Uint8Array(k2),
-    times: new Float64Array(k2 * stepCount),
-    values: new Int32Array(k2),
-  };
-  kept.forEach((i, r) => {
-    result.entities[r] = entities[i]!;
-    result.levels[r] = levels[i]!;
-    result.values[r] = values[i]!;
-    result.times.set(times.subarray(i * stepCount, (i + 1) * stepCount), r * stepCount);
-  });
-  return result;
+  return { stepCount, entities, levels, times, values };
 }
 
 /** Sorts slots [a, b) by (ts, bits, rank), moving value along: insertion sort for nearly sorted small groups. */
