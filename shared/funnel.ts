@@ -55,7 +55,7 @@ export const funnelPeopleInputSchema = z
     cursor: z
       .string()
       .max(200)
-      .regex(/^\d{1,16}\.\d{1,12}$/, { message: "Malformed cursor: pass back a nextCursor unchanged." })
+      .regex(/^\d{1,16}(\.\d{1,10})?_\d{1,15}$/, { message: "Malformed cursor: pass back a nextCursor unchanged." })
       .optional(),
   })
   .superRefine((input, ctx) => {

@@ -270,7 +270,7 @@ export function funnelResult(
 
 /**
  * People whose level is >= step (or = step - 1 when dropped), ordered by when they reached it (for dropped: their
- * last step) and then by person num; the cursor is "<reachedAt ms>.<person num>" of the last item of a page.
+ * last step) and then by person num; the cursor is "<reachedAt ms>_<person num>" of the last item of a page.
  */
 export async function getFunnelPeople(
   db: Database,
@@ -284,7 +284,7 @@ export async function getFunnelPeople(
   const matches: Array<{ at: number; num: number }> = [];
   let after: { at: number; num: number } | null = null;
   if (input.cursor !== undefined) {
-    const [at, num] = input.cursor.split(".");
+    const [at, num] = input.cursor.split("_");
     after = { at: Number(at), num: Number(num) };
   }
   for (let r = 0; r < walk.entities.length; r++) {
@@ -313,6 +313,6 @@ export async function getFunnelPeople(
   const last = page[page.length - 1];
   return {
     items: page.map((item) => ({ distinctId: ids.get(item.num) ?? "", reachedAt: new Date(item.at).toISOString() })),
-    nextCursor: matches.length > FUNNEL_PEOPLE_PAGE_SIZE && last ? `${last.at}.${last.num}` : null,
+    nextCursor: matches.length > FUNNEL_PEOPLE_PAGE_SIZE && last ? `${last.at}_${last.num}` : null,
   };
 }
