@@ -151,7 +151,8 @@ const isoDateSchema = z.iso
     { message: "Dates must lie between 2000-01-01 and one day from now." },
   );
 
-const rangeFields = {
+/** The range fields every analytics input has (shared with the funnel and other analysis contracts). */
+export const rangeFields = {
   projectId: z.uuid({ message: "projectId must be a UUID" }),
   period: z.enum(ANALYTICS_PERIODS).optional(),
   from: isoDateSchema.optional(),
@@ -174,7 +175,8 @@ export function resolveRange(input: RangeInput, now: number): { from: Date; to: 
   return { from: new Date(from), to: new Date(to) };
 }
 
-function checkRange(input: RangeInput, ctx: z.RefinementCtx): void {
+/** Refuses an inverted or over-long range (on `from`). */
+export function checkRange(input: RangeInput, ctx: z.RefinementCtx): void {
   const { from, to } = resolveRange(input, Date.now());
   if (from.getTime() >= to.getTime()) {
     ctx.addIssue({ code: "custom", path: ["from"], message: "from must be before to." });

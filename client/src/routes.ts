@@ -17,6 +17,7 @@ export const routes: RouteDefinition[] = [
     children: [
       { path: "/", component: lazy(() => import("./pages/projects.tsx")) },
       { path: "/:id", component: lazy(() => import("./pages/dashboard.tsx")) },
+      { path: "/:id/funnels", component: lazy(() => import("./pages/funnels.tsx")) },
       { path: "/:id/settings", component: lazy(() => import("./pages/project-settings.tsx")) },
     ],
   },

@@ -106,9 +106,14 @@ export default function DashboardPage() {
                 {p().domain ?? "Any domain"} · {describePeriod(state())}
               </p>
             </div>
-            <A href={`/projects/${p().id}/settings`} class="btn-secondary">
-              Settings
-            </A>
+            <nav aria-label="Project" class="flex flex-wrap gap-2">
+              <A href={`/projects/${p().id}/funnels`} class="btn-secondary">
+                Funnels
+              </A>
+              <A href={`/projects/${p().id}/settings`} class="btn-secondary">
+                Settings
+              </A>
+            </nav>
           </div>
 
           <QueryBoundary query={activity} label="Checking for events" skeletonClass="h-64">

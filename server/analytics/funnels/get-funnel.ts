@@ -1,0 +1,318 @@
+/**
+ * analytics.funnel and analytics.funnelPeople over the query engine (README.md, "Funnels"). One scan reads the
+ * range's segments with the event name, the step filters' columns and the breakdown column; only step events (an
+ * event-name table per segment, then the global and step filter masks) are copied out, as typed arrays, and walked
+ * once per entity (window-funnel.ts). Null from the engine (the project's upgrade backfill is still running) becomes
+ * FunnelUnavailableError: funnels have no raw-events path.
+ */
+import { sql } from "drizzle-orm";
+import { resolveRange } from "../../../shared/analytics.ts";
+import {
+  FUNNEL_BREAKDOWN_LIMIT,
+  FUNNEL_OTHER,
+  FUNNEL_PEOPLE_PAGE_SIZE,
+  type FunnelBreakdownRow,
+  type FunnelPeoplePage,
+  type FunnelResult,
+  type FunnelStep,
+  type ParsedFunnelInput,
+  type ParsedFunnelPeopleInput,
+} from "../../../shared/funnel.ts";
+import { type Database, queryRows } from "../../db/client.ts";
+import { type Column, DICTIONARY } from "../engine/column-codec.ts";
+import { columnNameOf, type EngineFilter, filterMask } from "../engine/filter-masks.ts";
+import type { Members, QueryEngine, ScannedSegment } from "../engine/query-engine.ts";
+import { type FunnelWalk, StepEvents, walkFunnel } from "./window-funnel.ts";
+
+export const FUNNEL_UNAVAILABLE =
+  "Funnels are available once the upgrade backfill finishes: try again in a few minutes.";
+
+/** The engine does not serve the project yet (its upgrade backfill is running). */
+export class FunnelUnavailableError extends Error {
+  constructor() {
+    super(FUNNEL_UNAVAILABLE);
+  }
+}
+
+const EVENT_NAME_COLUMN = "event_name";
+type Dictionary = Extract<Column, { kind: typeof DICTIONARY }>;
+const dictionary = (column: Column | null): Dictionary | null =>
+  column !== null && column.kind === DICTIONARY ? column : null;
+
+function lowerBound(ts: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export interface Walked {
+  walk: FunnelWalk;
+  /** Breakdown value by id (id 0 is "", a missing value). */
+  valueNames: string[];
+}
+
+/** Collects the step events of the range and walks them; throws FunnelUnavailableError while the engine cannot. */
+export async function walkFunnelInput(
+  db: Database,
+  engine: QueryEngine,
+  input: ParsedFunnelInput,
+  now: number,
+): Promise<Walked> {
+  const { from, to } = resolveRange(input, now);
+  const span = { from: from.getTime(), to: to.getTime() };
+  const filters: EngineFilter[] = input.filters ?? [];
+  const steps = input.steps;
+  const stepFilterColumns = steps.map((step) => (step.filters ?? []).map((f) => columnNameOf(f.dimension)));
+  const breakdownColumn = input.breakdown === undefined ? null : columnNameOf(input.breakdown);
+  const extra = [EVENT_NAME_COLUMN, ...stepFilterColumns.flat()];
+  if (breakdownColumn !== null) extra.push(breakdownColumn);
+  const bySessions = input.countBy === "sessions";
+
+  const plan: CollectPlan = { span, filters, steps, stepFilterColumns, breakdownColumn, bySessions };
+  const collected = await engine.scan(db, input.projectId, span, filters, extra, (segments, members) =>
+    collectStepEvents(segments, members, plan),
+  );
+  if (collected === null) throw new FunnelUnavailableError();
+  const distinct = new Set(steps.map((step) => step.event)).size === steps.length;
+  return walkCollected(collected, steps.length, input.windowSeconds * 1000, distinct);
+}
+
+/** Walks collected step events (breakdown values ranked by text first, see window-funnel.ts). */
+export function walkCollected(
+  collected: { events: StepEvents; valueNames: string[]; space: number },
+  stepCount: number,
+  windowMs: number,
+  distinctSteps: boolean,
+): Walked {
+  const { events, valueNames } = collected;
+  let space = collected.space;
+  for (let i = 0; i < events.n; i++) if (events.entity[i]! >= space) space = events.entity[i]! + 1;
+  // Breakdown values ranked by text, so ties between equal-time step-1 events do not depend on storage order.
+  const byText = valueNames.map((_, id) => id).sort((a, b) => compareText(valueNames[a]!, valueNames[b]!));
+  const valueRank = new Int32Array(valueNames.length);
+  byText.forEach((id, r) => {
+    valueRank[id] = r;
+  });
+  const walk = walkFunnel(events, stepCount, windowMs, space, valueRank, distinctSteps);
+  return { walk, valueNames };
+}
+
+/** What collectStepEvents needs of a funnel input (column names resolved). */
+export interface CollectPlan {
+  span: { from: number; to: number };
+  filters: readonly EngineFilter[];
+  steps: ReadonlyArray<{ event: string; filters?: EngineFilter[] | undefined }>;
+  stepFilterColumns: string[][];
+  breakdownColumn: string | null;
+  bySessions: boolean;
+}
+
+/**
+ * The step events of scanned segments: per segment an event-name table (code -> step bits), then the global and
+ * step filter masks; only events with a step bit left, an entity (session, or person through the alias map) and a
+ * time in the span are copied out.
+ */
+export function collectStepEvents(
+  segments: readonly ScannedSegment[],
+  members: Members,
+  plan: CollectPlan,
+): { events: StepEvents; valueNames: string[]; space: number } {
+  const { span, filters, steps, stepFilterColumns, breakdownColumn, bySessions } = plan;
+  const events = new StepEvents();
+  const valueIds = new Map<string, number>([["", 0]]);
+  const valueNames = [""];
+  const personOf = members.personOf;
+  const order = segments.map((_, s) => s).sort((a, b) => segments[a]!.info.minTs - segments[b]!.info.minTs);
+  for (const s of order) {
+    const segment = segments[s]!;
+    const names = dictionary(segment.column(EVENT_NAME_COLUMN));
+    if (names === null) continue;
+    const nameBits = new Uint16Array(names.entries.length + 1);
+    let any = false;
+    names.entries.forEach((entry, i) => {
+      for (let k = 0; k < steps.length; k++) {
+        if (steps[k]!.event === entry) {
+          nameBits[i + 1]! |= 1 << k;
+          any = true;
+        }
+      }
+    });
+    if (!any) continue;
+    const lo = lowerBound(segment.ts, span.from);
+    const hi = lowerBound(segment.ts, span.to);
+    if (lo >= hi) continue;
+    const mask = filterMask(filters, segment.filterColumns, lo, hi);
+    const stepMasks = steps.map((step, k) =>
+      filterMask(
+        step.filters ?? [],
+        stepFilterColumns[k]!.map((name) => segment.column(name)),
+        lo,
+        hi,
+      ),
+    );
+    const stepFiltered = stepMasks.some((stepMask) => stepMask !== null);
+    const entityColumn = bySessions ? segment.sessions : segment.users;
+    if (entityColumn === null) throw new Error("scan() did not load sessions and users");
+    const values = breakdownColumn === null ? null : dictionary(segment.column(breakdownColumn));
+    let codeToId: Int32Array | null = null;
+    if (values !== null) {
+      codeToId = new Int32Array(values.entries.length + 1);
+      values.entries.forEach((entry, i) => {
+        let id = valueIds.get(entry);
+        if (id === undefined) {
+          id = valueNames.length;
+          valueIds.set(entry, id);
+          valueNames.push(entry);
+        }
+        codeToId![i + 1] = id;
+      });
+    }
+    const codes = names.codes;
+    for (let i = lo; i < hi; i++) {
+      let bits = nameBits[codes[i]!]!;
+      if (bits === 0) continue;
+      if (mask !== null && mask[i - lo] === 0) continue;
+      let entity = entityColumn[i]!;
+      if (entity < 0) continue;
+      if (!bySessions && personOf !== null && entity < personOf.length) entity = personOf[entity]!;
+      if (stepFiltered) {
+        for (let k = 0; k < steps.length; k++) {
+          const stepMask = stepMasks[k];
+          if (stepMask !== null && stepMask !== undefined && bits & (1 << k) && stepMask[i - lo] === 0) {
+            bits &= ~(1 << k);
+          }
+        }
+        if (bits === 0) continue;
+      }
+      const value = codeToId === null || values === null ? 0 : codeToId[values.codes[i]!]!;
+      events.push(entity, segment.ts[i]!, bits, value);
+    }
+  }
+  const space = (bySessions ? members.sessionSpace : members.userSpace) + 1;
+  return { events, valueNames, space };
+}
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = Float64Array.from(values).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The steps' figures over the walked entities `rows` (indexes into the walk). */
+function stepFigures(walk: FunnelWalk, rows: readonly number[] | null, events: readonly string[]): FunnelStep[] {
+  const n = walk.stepCount;
+  const counts = new Array<number>(n).fill(0);
+  const gaps: number[][] = events.map(() => []);
+  const visit = (r: number) => {
+    const level = walk.levels[r]!;
+    for (let k = 0; k < level; k++) {
+      counts[k]!++;
+      if (k > 0) gaps[k]!.push((walk.times[r * n + k]! - walk.times[r * n + k - 1]!) / 1000);
+    }
+  };
+  if (rows === null) for (let r = 0; r < walk.entities.length; r++) visit(r);
+  else for (const r of rows) visit(r);
+  return events.map((event, k) => ({
+    event,
+    count: counts[k]!,
+    conversionFromStart: k === 0 ? 1 : counts[0]! === 0 ? 0 : counts[k]! / counts[0]!,
+    conversionFromPrevious: k === 0 ? 1 : counts[k - 1]! === 0 ? 0 : counts[k]! / counts[k - 1]!,
+    medianSecondsFromPrevious: k === 0 ? null : median(gaps[k]!),
+  }));
+}
+
+export async function getFunnel(
+  db: Database,
+  engine: QueryEngine,
+  input: ParsedFunnelInput,
+  now = Date.now(),
+): Promise<FunnelResult> {
+  return funnelResult(await walkFunnelInput(db, engine, input, now), input);
+}
+
+/** The funnel's figures (and breakdown rows) from a walk. */
+export function funnelResult(
+  { walk, valueNames }: Walked,
+  input: Pick<ParsedFunnelInput, "steps" | "breakdown">,
+): FunnelResult {
+  const events = input.steps.map((step) => step.event);
+  const result: FunnelResult = { steps: stepFigures(walk, null, events) };
+  if (input.breakdown === undefined) return result;
+  const rowsByValue = new Map<number, number[]>();
+  for (let r = 0; r < walk.entities.length; r++) {
+    const id = walk.values[r]!;
+    let rows = rowsByValue.get(id);
+    if (!rows) {
+      rows = [];
+      rowsByValue.set(id, rows);
+    }
+    rows.push(r);
+  }
+  const ranked = [...rowsByValue.entries()].sort(
+    (a, b) => b[1].length - a[1].length || compareText(valueNames[a[0]]!, valueNames[b[0]]!),
+  );
+  const breakdown: FunnelBreakdownRow[] = ranked
+    .slice(0, FUNNEL_BREAKDOWN_LIMIT)
+    .map(([id, rows]) => ({ value: valueNames[id]!, steps: stepFigures(walk, rows, events) }));
+  const rest = ranked.slice(FUNNEL_BREAKDOWN_LIMIT).flatMap(([, rows]) => rows);
+  if (rest.length > 0) breakdown.push({ value: FUNNEL_OTHER, steps: stepFigures(walk, rest, events) });
+  result.breakdown = breakdown;
+  return result;
+}
+
+/**
+ * People whose level is >= step (or = step - 1 when dropped), ordered by when they reached it (for dropped: their
+ * last step) and then by person num; the cursor is "<reachedAt ms>_<person num>" of the last item of a page.
+ */
+export async function getFunnelPeople(
+  db: Database,
+  engine: QueryEngine,
+  input: ParsedFunnelPeopleInput,
+  now = Date.now(),
+): Promise<FunnelPeoplePage> {
+  const { walk } = await walkFunnelInput(db, engine, { ...input, countBy: "users", breakdown: undefined }, now);
+  const n = walk.stepCount;
+  const slot = input.dropped ? input.step - 2 : input.step - 1;
+  const matches: Array<{ at: number; num: number }> = [];
+  let after: { at: number; num: number } | null = null;
+  if (input.cursor !== undefined) {
+    const [at, num] = input.cursor.split("_");
+    after = { at: Number(at), num: Number(num) };
+  }
+  for (let r = 0; r < walk.entities.length; r++) {
+    const level = walk.levels[r]!;
+    if (input.dropped ? level !== input.step - 1 : level < input.step) continue;
+    const at = walk.times[r * n + slot]!;
+    const num = walk.entities[r]!;
+    if (after !== null && (at < after.at || (at === after.at && num <= after.num))) continue;
+    matches.push({ at, num });
+  }
+  matches.sort((a, b) => a.at - b.at || a.num - b.num);
+  const page = matches.slice(0, FUNNEL_PEOPLE_PAGE_SIZE);
+  const ids = new Map<number, string>();
+  if (page.length > 0) {
+    const rows = await queryRows<{ num: string | number; distinct_id: string }>(
+      db,
+      sql`select num, distinct_id from analytics_users
+           where project_id = ${input.projectId}::uuid
+             and num in (${sql.join(
+               page.map((item) => sql`${item.num}`),
+               sql`, `,
+             )})`,
+    );
+    for (const row of rows) ids.set(Number(row.num), row.distinct_id);
+  }
+  const last = page[page.length - 1];
+  return {
+    items: page.map((item) => ({ distinctId: ids.get(item.num) ?? "", reachedAt: new Date(item.at).toISOString() })),
+    nextCursor: matches.length > FUNNEL_PEOPLE_PAGE_SIZE && last ? `${last.at}_${last.num}` : null,
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * The funnel procedures of the analytics router (analytics.funnel, analytics.funnelPeople; spread into
+ * analyticsRouter), with the limits of every analytics read. Work in server/analytics/funnels.
+ */
+import { TRPCError } from "@trpc/server";
+import {
+  type FunnelPeoplePage,
+  type FunnelResult,
+  funnelInputSchema,
+  funnelPeopleInputSchema,
+} from "../../../../shared/funnel.ts";
+import { FunnelUnavailableError, getFunnel, getFunnelPeople } from "../../../analytics/funnels/get-funnel.ts";
+import { analyticsLimits } from "../analytics-limits.ts";
+import { projectProcedure } from "../init.ts";
+
+function unavailable(error: unknown): never {
+  if (error instanceof FunnelUnavailableError) {
+    throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message, cause: error });
+  }
+  throw error;
+}
+
+export const funnelProcedures = {
+  funnel: projectProcedure
+    .input(funnelInputSchema)
+    .use(analyticsLimits)
+    .query(({ ctx, input }): Promise<FunnelResult> => getFunnel(ctx.db, ctx.services.engine, input).catch(unavailable)),
+
+  funnelPeople: projectProcedure
+    .input(funnelPeopleInputSchema)
+    .use(analyticsLimits)
+    .query(
+      ({ ctx, input }): Promise<FunnelPeoplePage> =>
+        getFunnelPeople(ctx.db, ctx.services.engine, input).catch(unavailable),
+    ),
+};
