@@ -26,6 +26,7 @@ import { getTopEvents } from "../../../analytics/get-top-events.ts";
 import { getUsers } from "../../../analytics/get-users.ts";
 import { analyticsLimits } from "../analytics-limits.ts";
 import { createTRPCRouter, projectProcedure } from "../init.ts";
+import { journeyProcedures } from "./analytics-journeys.ts";
 
 export const analyticsRouter = createTRPCRouter({
   overview: projectProcedure
@@ -57,4 +58,7 @@ export const analyticsRouter = createTRPCRouter({
     .input(usersInputSchema)
     .use(analyticsLimits)
     .query(({ ctx, input }): Promise<UsersPage> => getUsers(ctx.db, input, Date.now(), ctx.services.engine)),
+
+  // retention, paths
+  ...journeyProcedures,
 });
