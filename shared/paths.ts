@@ -9,7 +9,7 @@
  * goes `steps` values forward (`after`, using events up to `to`) or backward (`before`). Step 0 is the start node.
  * Per step, the top `limitPerStep` values by sessions (ties by value) are kept, the rest shown as "$other"; a session
  * in "$other" goes on with its real next value. A session that stops before the last step goes to "(end)" (not
- * counted against the limit) and stays there. Links join consecutive steps' nodes.
+ * counted against the limit) and no further. Links join consecutive steps' nodes.
  */
 import { z } from "zod";
 import { analyticsInputSchema } from "./analytics.ts";
