@@ -13,19 +13,17 @@
  */
 import { z } from "zod";
 import { analyticsInputSchema } from "./analytics.ts";
-
-export const PATH_KINDS = ["page", "event"] as const;
-export const PATH_DIRECTIONS = ["after", "before"] as const;
-export const MIN_PATH_STEPS = 1;
-export const MAX_PATH_STEPS = 5;
-export const DEFAULT_PATH_STEPS = 3;
-export const MIN_PATH_LIMIT = 1;
-export const MAX_PATH_LIMIT = 20;
-export const DEFAULT_PATH_LIMIT = 8;
-export const MAX_PATH_VALUE_LENGTH = 1000;
-/** The node of the sessions grouped beyond limitPerStep, and of the sessions that stopped. */
-export const PATH_OTHER = "$other";
-export const PATH_END = "(end)";
+import {
+  DEFAULT_PATH_LIMIT,
+  DEFAULT_PATH_STEPS,
+  MAX_PATH_LIMIT,
+  MAX_PATH_STEPS,
+  MAX_PATH_VALUE_LENGTH,
+  MIN_PATH_LIMIT,
+  MIN_PATH_STEPS,
+  PATH_DIRECTIONS,
+  PATH_KINDS,
+} from "./journey-constants.ts";
 
 export const pathsInputSchema = analyticsInputSchema.safeExtend({
   start: z.object(

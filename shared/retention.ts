@@ -13,13 +13,16 @@
  */
 import { z } from "zod";
 import { analyticsInputSchema } from "./analytics.ts";
+import {
+  DEFAULT_RETENTION_INTERVAL,
+  DEFAULT_RETENTION_PERIODS,
+  MAX_EVENT_NAME_LENGTH,
+  MAX_RETENTION_PERIODS,
+  MIN_RETENTION_PERIODS,
+  RETENTION_INTERVALS,
+} from "./journey-constants.ts";
 
-export const RETENTION_INTERVALS = ["day", "week"] as const;
-export type RetentionInterval = (typeof RETENTION_INTERVALS)[number];
-export const MIN_RETENTION_PERIODS = 1;
-export const MAX_RETENTION_PERIODS = 30;
-export const DEFAULT_RETENTION_PERIODS = 8;
-export const MAX_EVENT_NAME_LENGTH = 200;
+export type { RetentionInterval } from "./journey-constants.ts";
 
 /** An event name as a step or a retention event: 1-200 characters, no NUL. */
 export const eventNameSchema = z
@@ -29,7 +32,7 @@ export const eventNameSchema = z
   .refine((value) => !value.includes("\u0000"), { message: "An event name must not contain NUL." });
 
 export const retentionInputSchema = analyticsInputSchema.safeExtend({
-  interval: z.enum(RETENTION_INTERVALS, { error: "interval is day or week." }).default("week"),
+  interval: z.enum(RETENTION_INTERVALS, { error: "interval is day or week." }).default(DEFAULT_RETENTION_INTERVAL),
   periods: z
     .number({ error: `periods is a whole number from ${MIN_RETENTION_PERIODS} to ${MAX_RETENTION_PERIODS}.` })
     .int({ message: `periods is a whole number from ${MIN_RETENTION_PERIODS} to ${MAX_RETENTION_PERIODS}.` })

@@ -27,10 +27,11 @@ const NOW = Date.UTC(2026, 4, 20);
 
 function handBuilt(projectId: string) {
   const rows = [];
-  const session = (id: string, at: number, paths: string[]) =>
-    paths.forEach((path, i) =>
-      rows.push(testEvent(projectId, { at: at + i * MINUTE, sessionId: `h-${id}`, distinctId: `hu-${id}`, path })),
-    );
+  const session = (id: string, at: number, paths: string[]) => {
+    for (const [i, path] of paths.entries()) {
+      rows.push(testEvent(projectId, { at: at + i * MINUTE, sessionId: `h-${id}`, distinctId: `hu-${id}`, path }));
+    }
+  };
   const at = R0 + DAY;
   session("1", at, ["/", "/a", "/a", "/b"]);
   session("2", at, ["/", "/a", "/c"]);

@@ -14,14 +14,8 @@
  */
 import { sql } from "drizzle-orm";
 import { resolveRange } from "../../../shared/analytics.ts";
-import {
-  PATH_END,
-  PATH_OTHER,
-  type ParsedPathsInput,
-  type PathLink,
-  type PathNode,
-  type Paths,
-} from "../../../shared/paths.ts";
+import { PATH_END, PATH_OTHER } from "../../../shared/journey-constants.ts";
+import type { ParsedPathsInput, PathLink, PathNode, Paths } from "../../../shared/paths.ts";
 import { type Database, queryRows } from "../../db/client.ts";
 import { DICTIONARY } from "../engine/column-codec.ts";
 import { compareText } from "../engine/evaluate.ts";

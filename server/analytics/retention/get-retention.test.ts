@@ -104,9 +104,9 @@ function oracleRetention(
     if (!first) continue;
     const k = numberOf(e) - numberOf(first);
     if (k < 1 || k > input.periods) continue;
-    let ks = returned.get(e.person);
-    if (!ks) returned.set(e.person, (ks = new Set()));
+    const ks = returned.get(e.person) ?? new Set<number>();
     ks.add(k);
+    returned.set(e.person, ks);
   }
   const cohorts = starts
     .filter((s) => s.start <= NOW)
