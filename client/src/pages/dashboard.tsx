@@ -7,6 +7,7 @@ import { A, useNavigate, useParams, useSearchParams } from "@solidjs/router";
 import { useQuery, useQueryClient } from "@tanstack/solid-query";
 import { createMemo, For, lazy, onCleanup, Show, Suspense } from "solid-js";
 import { ActivityCard } from "../components/activity-tables.tsx";
+import { AnalysisNav } from "../components/analysis-nav.tsx";
 import { BreakdownCard, TopEventsCard } from "../components/breakdown-card.tsx";
 import { EmptyProject } from "../components/empty-project.tsx";
 import { FilterBuilder } from "../components/filter-builder.tsx";
@@ -110,6 +111,7 @@ export default function DashboardPage() {
               Settings
             </A>
           </div>
+          <AnalysisNav projectId={p().id} />
 
           <QueryBoundary query={activity} label="Checking for events" skeletonClass="h-64">
             {(hasEvents) => (
