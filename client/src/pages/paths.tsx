@@ -140,7 +140,7 @@ function Flow(props: { data: PathsAnswer; direction: "after" | "before" }) {
       }
     >
       {/* Focusable, so the keyboard can scroll the flow on a narrow screen. */}
-      <div class="focus-ring overflow-x-auto rounded" tabindex="0" role="region" aria-label="Flow chart">
+      <section class="focus-ring overflow-x-auto rounded" tabindex="0" aria-label="Flow chart">
         <svg
           role="img"
           aria-label="Flow of sessions between steps"
@@ -190,7 +190,7 @@ function Flow(props: { data: PathsAnswer; direction: "after" | "before" }) {
             )}
           </For>
         </svg>
-      </div>
+      </section>
       <details class="mt-3 text-sm">
         <summary class="focus-ring cursor-pointer rounded text-muted">Numbers by step</summary>
         <table class="mt-2 w-full text-left text-xs tabular-nums">

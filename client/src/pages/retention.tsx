@@ -113,7 +113,7 @@ function RetentionTable(props: { data: RetentionAnswer; timezone: string; interv
       }
     >
       {/* Focusable, so the keyboard can scroll the wide triangle on a narrow screen. */}
-      <div class="focus-ring overflow-x-auto rounded" tabindex="0" role="region" aria-label="Retention by cohort">
+      <section class="focus-ring overflow-x-auto rounded" tabindex="0" aria-label="Retention by cohort">
         <table class="w-full border-separate border-spacing-0.5 text-right text-xs tabular-nums">
           <thead>
             <tr class="text-muted">
@@ -166,7 +166,7 @@ function RetentionTable(props: { data: RetentionAnswer; timezone: string; interv
             </For>
           </tbody>
         </table>
-      </div>
+      </section>
       <p class="mt-3 text-xs text-muted">
         A cohort is the people whose first-ever start event falls in that {props.interval}; each cell is the share of
         them with a return event {props.interval === "day" ? "that many days" : "that many weeks"} later. The current{" "}
