@@ -231,6 +231,14 @@ describe.each(["postgres", "pglite"] as const)("paths on %s", (kind: DatabaseKin
       fields: { start: { kind: "event", value: "purchase" }, direction: "before", steps: 3 },
       filters: [{ dimension: "browser", op: "eq", value: "Firefox" }],
     },
+    {
+      name: "pages after /docs, with not_contains and in filters",
+      fields: { start: { kind: "page", value: "/docs" }, steps: 3, limitPerStep: 2 },
+      filters: [
+        { dimension: "path", op: "not_contains", value: "CHECK" },
+        { dimension: "event_name", op: "in", values: ["page_view", "signup"] },
+      ],
+    },
   ];
   for (const c of CASES) {
     it(`matches a plain walk over the raw events: ${c.name}`, async () => {

@@ -134,6 +134,16 @@ const CASES: Array<{ name: string; zone: string; input: Record<string, unknown>;
     filters: [{ dimension: "path", op: "eq", value: "/pricing" }],
   },
   { name: "daily in a +05:30 zone, 30 periods", zone: "Asia/Kolkata", input: { interval: "day", periods: 30 } },
+  {
+    name: "weekly with neq, contains and in filters",
+    zone: "UTC",
+    input: { interval: "week", periods: 6, returnEvent: "purchase" },
+    filters: [
+      { dimension: "path", op: "neq", value: "/docs" },
+      { dimension: "browser", op: "contains", value: "chro" },
+      { dimension: "event_name", op: "in", values: ["signup", "purchase", "page_view"] },
+    ],
+  },
 ];
 
 describe.each(["postgres", "pglite"] as const)("retention on %s", (kind: DatabaseKind) => {
