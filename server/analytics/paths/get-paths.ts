@@ -137,6 +137,10 @@ function walkSessions(events: SessionEvents, input: ParsedPathsInput, from: numb
     const lo = begin[s]!;
     const hi = begin[s + 1]!;
     if (lo === hi) continue;
+    // Most sessions never reach the start: skip them before sorting.
+    let reaches = false;
+    for (let i = lo; i < hi && !reaches; i++) reaches = value[order[i]!] === startId;
+    if (!reaches) continue;
     const list = Array.from(order.subarray(lo, hi));
     list.sort(byTime);
     // Collapse consecutive repeats, keeping each run's first event.
