@@ -19,6 +19,8 @@ export const routes: RouteDefinition[] = [
       { path: "/:id", component: lazy(() => import("./pages/dashboard.tsx")) },
       { path: "/:id/funnels", component: lazy(() => import("./pages/funnels.tsx")) },
       { path: "/:id/settings", component: lazy(() => import("./pages/project-settings.tsx")) },
+      { path: "/:id/retention", component: lazy(() => import("./pages/retention.tsx")) },
+      { path: "/:id/paths", component: lazy(() => import("./pages/paths.tsx")) },
     ],
   },
   {

@@ -7,6 +7,7 @@ import { A, useNavigate, useParams, useSearchParams } from "@solidjs/router";
 import { useQuery, useQueryClient } from "@tanstack/solid-query";
 import { createMemo, For, lazy, onCleanup, Show, Suspense } from "solid-js";
 import { ActivityCard } from "../components/activity-tables.tsx";
+import { AnalysisNav } from "../components/analysis-nav.tsx";
 import { BreakdownCard, TopEventsCard } from "../components/breakdown-card.tsx";
 import { EmptyProject } from "../components/empty-project.tsx";
 import { FilterBuilder } from "../components/filter-builder.tsx";
@@ -107,14 +108,12 @@ export default function DashboardPage() {
               </p>
             </div>
             <nav aria-label="Project" class="flex flex-wrap gap-2">
-              <A href={`/projects/${p().id}/funnels`} class="btn-secondary">
-                Funnels
-              </A>
               <A href={`/projects/${p().id}/settings`} class="btn-secondary">
                 Settings
               </A>
             </nav>
           </div>
+          <AnalysisNav projectId={p().id} />
 
           <QueryBoundary query={activity} label="Checking for events" skeletonClass="h-64">
             {(hasEvents) => (

@@ -26,6 +26,7 @@ import { getTopEvents } from "../../../analytics/get-top-events.ts";
 import { getUsers } from "../../../analytics/get-users.ts";
 import { analyticsLimits } from "../analytics-limits.ts";
 import { createTRPCRouter, projectProcedure } from "../init.ts";
+import { journeyProcedures } from "./analytics-journeys.ts";
 import { funnelProcedures } from "./funnels.ts";
 
 export const analyticsRouter = createTRPCRouter({
@@ -59,5 +60,8 @@ export const analyticsRouter = createTRPCRouter({
     .use(analyticsLimits)
     .query(({ ctx, input }): Promise<UsersPage> => getUsers(ctx.db, input, Date.now(), ctx.services.engine)),
 
+  // funnel, funnelPeople
   ...funnelProcedures,
+  // retention, paths
+  ...journeyProcedures,
 });

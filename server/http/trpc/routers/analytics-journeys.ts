@@ -1,0 +1,41 @@
+/**
+ * analytics.retention and analytics.paths (merged into the analytics router, same guard: projectProcedure, then
+ * analyticsLimits). Both read the query engine only: a first-ever cohort or a session's whole walk needs every
+ * stored event, so while a project's upgrade backfill runs they answer PRECONDITION_FAILED rather than a slow raw
+ * scan or a partial answer.
+ */
+import { TRPCError } from "@trpc/server";
+import { type Paths, pathsInputSchema } from "../../../../shared/paths.ts";
+import { type Retention, retentionInputSchema } from "../../../../shared/retention.ts";
+import { getPaths } from "../../../analytics/paths/get-paths.ts";
+import { getRetention } from "../../../analytics/retention/get-retention.ts";
+import { analyticsLimits } from "../analytics-limits.ts";
+import { projectProcedure } from "../init.ts";
+
+function servedByEngine<T>(answer: T | null): T {
+  if (answer === null) {
+    throw new TRPCError({
+      code: "PRECONDITION_FAILED",
+      message: "This analysis is available once the upgrade backfill finishes.",
+    });
+  }
+  return answer;
+}
+
+export const journeyProcedures = {
+  retention: projectProcedure
+    .input(retentionInputSchema)
+    .use(analyticsLimits)
+    .query(
+      async ({ ctx, input }): Promise<Retention> =>
+        servedByEngine(await getRetention(ctx.db, input, Date.now(), ctx.services.engine)),
+    ),
+
+  paths: projectProcedure
+    .input(pathsInputSchema)
+    .use(analyticsLimits)
+    .query(
+      async ({ ctx, input }): Promise<Paths> =>
+        servedByEngine(await getPaths(ctx.db, input, Date.now(), ctx.services.engine)),
+    ),
+};
