@@ -109,7 +109,7 @@ describe.skipIf(skip)("funnels in the browser", () => {
       await page.goto(`/projects/${projectId}`);
       await page.getByRole("heading", { name: "Funnel Shop" }).waitFor();
       expect(await findA11yViolations(page)).toEqual([]);
-      await page.getByRole("navigation", { name: "Project" }).getByRole("link", { name: "Funnels" }).click();
+      await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Funnels" }).click();
       await page.waitForURL(`**/projects/${projectId}/funnels`);
       await page.getByRole("heading", { name: "Funnels", exact: true }).waitFor();
       await page.getByText("Pick an event for each step").waitFor();
