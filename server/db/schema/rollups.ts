@@ -173,6 +173,8 @@ export const analyticsPersonLinks = pgTable(
   (table) => [
     primaryKey({ name: "analytics_person_links_pkey", columns: [table.projectId, table.aliasNum] }),
     index("analytics_person_links_seq_idx").on(table.projectId, table.seq),
+    // A person's aliases (people.get, people.events).
+    index("analytics_person_links_person_idx").on(table.projectId, table.personNum),
   ],
 );
 
