@@ -18,6 +18,8 @@ export const routes: RouteDefinition[] = [
       { path: "/", component: lazy(() => import("./pages/projects.tsx")) },
       { path: "/:id", component: lazy(() => import("./pages/dashboard.tsx")) },
       { path: "/:id/settings", component: lazy(() => import("./pages/project-settings.tsx")) },
+      { path: "/:id/people", component: lazy(() => import("./pages/people.tsx")) },
+      { path: "/:id/people/:distinctId", component: lazy(() => import("./pages/person.tsx")) },
     ],
   },
   {

@@ -106,9 +106,14 @@ export default function DashboardPage() {
                 {p().domain ?? "Any domain"} · {describePeriod(state())}
               </p>
             </div>
-            <A href={`/projects/${p().id}/settings`} class="btn-secondary">
-              Settings
-            </A>
+            <div class="flex gap-2">
+              <A href={`/projects/${p().id}/people`} class="btn-secondary">
+                People
+              </A>
+              <A href={`/projects/${p().id}/settings`} class="btn-secondary">
+                Settings
+              </A>
+            </div>
           </div>
 
           <QueryBoundary query={activity} label="Checking for events" skeletonClass="h-64">
