@@ -71,7 +71,6 @@ export default function PeoplePage() {
       </div>
       <div class="flex flex-col gap-3 border-b border-zinc-200 pb-4 dark:border-zinc-800">
         <form
-          aria-label="Search people"
           class="max-w-md"
           onSubmit={(event) => {
             event.preventDefault();
