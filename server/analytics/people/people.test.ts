@@ -156,7 +156,10 @@ function runSuite(label: string, open: () => Promise<{ db: Database; close: () =
             select person, key, value from latest where not unset order by person, key`,
       );
       const out: Record<string, Record<string, TraitValue>> = {};
-      for (const row of rows) (out[row.person] ??= {})[row.key] = JSON.parse(row.value!) as TraitValue;
+      for (const row of rows) {
+        out[row.person] ??= {};
+        out[row.person]![row.key] = JSON.parse(row.value!) as TraitValue;
+      }
       return out;
     }
 
