@@ -114,6 +114,12 @@ export async function listPeople(
   const keyset = (lastSeen: SQL, id: SQL) =>
     after ? sql`${lastSeen} <= ${afterAt} and (${lastSeen} < ${afterAt} or ${id} > ${after.id}::text)` : sql`true`;
 
+  // Everyone: each user row is a person or an alias, so the total is two counts off the primary keys (counting the
+  // unlinked rows one by one was 130 ms of 200,000 people).
+  const everyone = !ranged && !filtered && !search;
+  const total = everyone
+    ? sql`((select count(*) from analytics_users where project_id = ${project}) - (select count(*) from links))`
+    : sql`((select count(*) from unlinked) + (select count(*) from linked))`;
   const rows = await queryRows<PersonRow>(
     db,
     sql`
@@ -155,7 +161,7 @@ export async function listPeople(
       order by last_seen desc, id
       limit ${limit + 1}
     )
-    select ((select count(*) from unlinked) + (select count(*) from linked))::bigint as total, p.*
+    select ${total}::bigint as total, p.*
       from (select 1) as one
       left join lateral (
         select p.id, (extract(epoch from p.last_seen) * 1000000)::bigint::text as sort_key, p.event_count,
