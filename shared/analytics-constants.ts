@@ -73,3 +73,10 @@ export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
 /** Deepest `offset` of sessions and users; page further with the cursor (see shared/analytics.ts). */
 export const MAX_PAGE_OFFSET = 10_000;
+
+/** people.events: events per page of one person's timeline. */
+export const PERSON_EVENTS_PAGE_SIZE = 50;
+/** people.get: the person's latest sessions shown. */
+export const PERSON_SESSIONS_LIMIT = 20;
+/** people.list: longest `search` text. */
+export const MAX_PEOPLE_SEARCH_LENGTH = 200;

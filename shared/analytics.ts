@@ -225,15 +225,16 @@ export type BreakdownInput = z.input<typeof breakdownInputSchema>;
  * the cost of one index seek whatever the depth (keyset paging). The order is total (sort key, then the id as the
  * tiebreaker), so walking by cursor gives every row exactly once even when many share a sort key; an `offset` given
  * with a cursor counts from the cursor. The cursor is opaque to clients: base64url of JSON [kind, key, id], where
- * the key is the sort key as a decimal integer (last_seen in microseconds for sessions, event_count for users).
+ * the key is the sort key as a decimal integer (last_seen in microseconds for sessions and people, event_count for
+ * users, the timestamp in microseconds for a person's events).
  */
-export type PageKind = "sessions" | "users";
+export type PageKind = "sessions" | "users" | "people" | "events";
 /** Where a page ended: the sort key of its last row (a decimal integer) and that row's id. */
 export interface PageCursor {
   key: string;
   id: string;
 }
-const CURSOR_KINDS: Record<PageKind, string> = { sessions: "s", users: "u" };
+const CURSOR_KINDS: Record<PageKind, string> = { sessions: "s", users: "u", people: "p", events: "e" };
 const CURSOR_KEY = /^\d{1,18}$/;
 const MAX_CURSOR_LENGTH = 1024;
 
@@ -267,7 +268,7 @@ export function decodePageCursor(kind: PageKind, value: string): PageCursor | nu
   return { key, id };
 }
 
-const pageCursorSchema = (kind: PageKind) =>
+export const pageCursorSchema = (kind: PageKind) =>
   z
     .string()
     .max(MAX_CURSOR_LENGTH, { message: "Malformed cursor: pass back a nextCursor unchanged." })

@@ -103,7 +103,10 @@ describe.skipIf(skip)("dashboard in the browser", () => {
   beforeAll(async () => {
     // A missing or stale build (sources changed since) is rebuilt, so the test always runs today's client.
     if (!(await isClientBuildCurrent())) await buildClient({ quiet: true });
-    test = await createTestServices();
+    // The walk makes ~60 tRPC requests a minute from one IP, right at the default per-IP limit: how the client's
+    // chunks happen to split decides whether a load batches auth.me with the page's reads. The limit has its own
+    // tests (server/http/trpc/rate-limit.test.ts); here it stays out of the way.
+    test = await createTestServices({ RATE_LIMIT_PER_MINUTE: "1000" });
     server = startTestServer(test.services);
     worker = await bootWorker(test.services, { consumer: "e2e-dashboard" });
     browser = await launchChromium();

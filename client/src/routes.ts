@@ -21,6 +21,8 @@ export const routes: RouteDefinition[] = [
       { path: "/:id/settings", component: lazy(() => import("./pages/project-settings.tsx")) },
       { path: "/:id/retention", component: lazy(() => import("./pages/retention.tsx")) },
       { path: "/:id/paths", component: lazy(() => import("./pages/paths.tsx")) },
+      { path: "/:id/people", component: lazy(() => import("./pages/people.tsx")) },
+      { path: "/:id/people/:distinctId", component: lazy(() => import("./pages/person.tsx")) },
     ],
   },
   {

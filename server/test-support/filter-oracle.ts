@@ -445,4 +445,27 @@ export function describeFilterOracle(
       });
     }
   });
+
+  describe(`${label}: people.list with filters`, () => {
+    for (const { name, filters } of cases) {
+      it(`lists exactly the people with a matching event, latest seen first (${name})`, async () => {
+        const c = context();
+        const expected = await rawUsers(c, filters);
+        const page = await c.caller.people.list({ ...range(), filters, limit: 100 });
+        expect(page.total).toBe(expected.length);
+        const latestFirst = [...expected].sort(
+          (a, b) => b.lastSeen.localeCompare(a.lastSeen) || (a.distinctId < b.distinctId ? -1 : 1),
+        );
+        expect(
+          page.items.map(({ distinctId, eventCount, sessionCount, firstSeen, lastSeen }) => ({
+            distinctId,
+            eventCount,
+            sessionCount,
+            firstSeen,
+            lastSeen,
+          })),
+        ).toEqual(latestFirst.slice(0, 100));
+      });
+    }
+  });
 }

@@ -3,19 +3,21 @@
  * page's nextCursor (keyset paging: as fast on page 500 as on page 1); "Previous" pops the stack of cursors that led
  * here, so going back shows the same pages again.
  */
+import { A } from "@solidjs/router";
 import { useQuery } from "@tanstack/solid-query";
 import { type Accessor, createEffect, createSignal, For, type JSX, on, Show } from "solid-js";
 import type { AnalyticsRange } from "../lib/dashboard-state.ts";
 import { formatDateTime, formatDuration, formatExact } from "../lib/format.ts";
+import { personPath } from "../lib/person-path.ts";
 import { sessionsQuery, TABLE_PAGE_SIZE, usersQuery } from "../lib/queries.ts";
 import { Pager } from "./pager.tsx";
 import { QueryBoundary } from "./query-boundary.tsx";
 import { Tabs } from "./tabs.tsx";
 
-const th = "px-3 py-2 text-left text-xs font-medium uppercase tracking-wide text-muted whitespace-nowrap";
-const td = "px-3 py-2 whitespace-nowrap";
+export const th = "px-3 py-2 text-left text-xs font-medium uppercase tracking-wide text-muted whitespace-nowrap";
+export const td = "px-3 py-2 whitespace-nowrap";
 
-function Table(props: { caption: string; head: JSX.Element; children: JSX.Element }) {
+export function Table(props: { caption: string; head: JSX.Element; children: JSX.Element }) {
   return (
     // Focusable so keyboard users can scroll the wide table sideways on phones.
     <section
@@ -32,6 +34,19 @@ function Table(props: { caption: string; head: JSX.Element; children: JSX.Elemen
   );
 }
 
+/** An id linking to its person's page, or the empty text when there is none. */
+export function PersonLink(props: { projectId: string; distinctId: string | null; empty?: string }) {
+  return (
+    <Show when={props.distinctId} fallback={<Truncated text={null} empty={props.empty} />}>
+      {(id) => (
+        <A href={personPath(props.projectId, id())} class="link block max-w-48 truncate" title={id()}>
+          {id()}
+        </A>
+      )}
+    </Show>
+  );
+}
+
 function Truncated(props: { text: string | null; empty?: string; class?: string }) {
   return (
     <span
@@ -44,7 +59,7 @@ function Truncated(props: { text: string | null; empty?: string; class?: string 
 }
 
 /** The cursors of the pages walked so far (the first page has none); starts over when `resetOn` changes. */
-function createCursorPages(resetOn: Accessor<unknown>) {
+export function createCursorPages(resetOn: Accessor<unknown>) {
   const [cursors, setCursors] = createSignal<Array<string | undefined>>([undefined]);
   createEffect(on(resetOn, () => setCursors([undefined]), { defer: true }));
   return {
@@ -103,7 +118,7 @@ export function SessionsTable(props: { projectId: string; range: AnalyticsRange 
                     <Truncated text={session.sessionId} class="font-mono text-xs max-w-28" />
                   </td>
                   <td class={td}>
-                    <Truncated text={session.distinctId} empty="Anonymous" />
+                    <PersonLink projectId={props.projectId} distinctId={session.distinctId} empty="Anonymous" />
                   </td>
                   <td class={`${td} text-right`}>{formatExact(session.eventCount)}</td>
                   <td class={`${td} text-right`}>{formatDuration(session.durationSeconds)}</td>
@@ -170,7 +185,7 @@ export function UsersTable(props: { projectId: string; range: AnalyticsRange }) 
               {(user) => (
                 <tr>
                   <td class={td}>
-                    <Truncated text={user.distinctId} empty="Anonymous" />
+                    <PersonLink projectId={props.projectId} distinctId={user.distinctId} empty="Anonymous" />
                   </td>
                   <td class={`${td} text-right`}>{formatExact(user.eventCount)}</td>
                   <td class={`${td} text-right`}>{formatExact(user.sessionCount)}</td>

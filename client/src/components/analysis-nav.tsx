@@ -7,6 +7,7 @@ const SECTIONS = [
   { path: "/funnels", label: "Funnels" },
   { path: "/retention", label: "Retention" },
   { path: "/paths", label: "Paths" },
+  { path: "/people", label: "People" },
 ];
 
 export function AnalysisNav(props: { projectId: string }) {

@@ -3,7 +3,7 @@
  * keys are built here so invalidation (after a mutation, or when the live feed sees new events) can target a whole
  * family, e.g. every analytics read of one project.
  */
-import { queryOptions } from "@tanstack/solid-query";
+import { infiniteQueryOptions, queryOptions } from "@tanstack/solid-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "../../../server/http/trpc/root.ts";
 import { DEFAULT_LIST_LIMIT } from "../../../shared/analytics-constants.ts";
@@ -20,6 +20,9 @@ export type BreakdownRow = RouterOutputs["analytics"]["breakdown"][number];
 export type TopEvent = RouterOutputs["analytics"]["topEvents"][number];
 export type SessionRow = RouterOutputs["analytics"]["sessions"]["items"][number];
 export type UserRow = RouterOutputs["analytics"]["users"]["items"][number];
+export type PersonRow = RouterOutputs["people"]["list"]["items"][number];
+export type Person = RouterOutputs["people"]["get"];
+export type PersonEvent = RouterOutputs["people"]["events"]["items"][number];
 
 type BreakdownRowOfTable = Extract<(typeof DIMENSIONS)[number], { breakdown: object }>;
 export type BreakdownDimension = BreakdownRowOfTable["name"];
@@ -121,4 +124,38 @@ export const adminUsersQuery = (page: number) =>
     queryKey: [...keys.adminUsers(), "list", page] as const,
     queryFn: () => trpc.users.list.query({ limit: ADMIN_PAGE_SIZE, offset: page * ADMIN_PAGE_SIZE }),
     placeholderData: (previous) => previous,
+  });
+
+/** What the People page lists: everyone (no range), narrowed by a search text and filters. */
+export type PeopleView = { search?: string; filters?: AnalyticsRange["filters"] };
+
+/** A page of people, most recently seen first, paged by cursor like sessionsQuery. */
+export const peopleQuery = (projectId: string, view: PeopleView, cursor: string | undefined) =>
+  queryOptions({
+    queryKey: [...keys.analytics(projectId), "people", "list", view, cursor ?? null] as const,
+    queryFn: () =>
+      trpc.people.list.query({
+        projectId,
+        search: view.search || undefined,
+        filters: view.filters,
+        limit: TABLE_PAGE_SIZE,
+        cursor,
+      }),
+    placeholderData: (previous) => previous,
+  });
+
+/** One person, found under any of its ids. */
+export const personQuery = (projectId: string, distinctId: string) =>
+  queryOptions({
+    queryKey: [...keys.analytics(projectId), "people", "get", distinctId] as const,
+    queryFn: () => trpc.people.get.query({ projectId, distinctId }),
+  });
+
+/** A person's events under all its ids, newest first, fifty a page; each next page from the last one's cursor. */
+export const personEventsQuery = (projectId: string, distinctId: string) =>
+  infiniteQueryOptions({
+    queryKey: [...keys.analytics(projectId), "people", "events", distinctId] as const,
+    queryFn: ({ pageParam }) => trpc.people.events.query({ projectId, distinctId, cursor: pageParam }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (page) => page.nextCursor ?? undefined,
   });

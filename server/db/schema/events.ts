@@ -41,5 +41,7 @@ export const events = pgTable(
     // raw events; these let such a filter scan only the matching rows of the range instead of the whole range.
     index("events_project_path_timestamp_idx").on(table.projectId, table.path, table.timestamp),
     index("events_project_event_timestamp_idx").on(table.projectId, table.eventName, table.timestamp),
+    // people.events pages one person's events newest first, one index range per id of the person.
+    index("events_project_distinct_timestamp_idx").on(table.projectId, table.distinctId, table.timestamp.desc()),
   ],
 );

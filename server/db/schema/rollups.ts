@@ -17,6 +17,7 @@ import {
   customType,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   smallint,
@@ -86,6 +87,8 @@ export const analyticsUsers = pgTable(
     uniqueIndex("analytics_users_num_key").on(table.projectId, table.num),
     // analytics.users pages most active first.
     index("analytics_users_event_count_idx").on(table.projectId, table.eventCount.desc(), table.distinctId),
+    // people.list pages the people seen most recently first.
+    index("analytics_users_last_seen_idx").on(table.projectId, table.lastSeen.desc(), table.distinctId),
   ],
 );
 
@@ -170,5 +173,28 @@ export const analyticsPersonLinks = pgTable(
   (table) => [
     primaryKey({ name: "analytics_person_links_pkey", columns: [table.projectId, table.aliasNum] }),
     index("analytics_person_links_seq_idx").on(table.projectId, table.seq),
+    // A person's aliases (people.get, people.events).
+    index("analytics_person_links_person_idx").on(table.projectId, table.personNum),
+  ],
+);
+
+/**
+ * A person's traits (server/pipeline/rollups/apply-person-traits.ts), one row per person and key: `person_num` is
+ * the person's num (its canonical id's, never an alias's: an alias's traits move to its person when it is linked).
+ * Per key the event with the latest timestamp wins, so a late event never overwrites a newer value; an `$unset`
+ * keeps its row with `unset` true and value null, so an older `$set` arriving later cannot bring the key back.
+ */
+export const analyticsPersonTraits = pgTable(
+  "analytics_person_traits",
+  {
+    projectId: projectId(),
+    personNum: bigint({ mode: "number" }).notNull(),
+    key: text().notNull(),
+    value: jsonb(),
+    setAt: timestamp({ withTimezone: true }).notNull(),
+    unset: boolean().notNull().default(false),
+  },
+  (table) => [
+    primaryKey({ name: "analytics_person_traits_pkey", columns: [table.projectId, table.personNum, table.key] }),
   ],
 );

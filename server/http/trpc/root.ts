@@ -5,12 +5,14 @@
 import { createCallerFactory, createTRPCRouter } from "./init.ts";
 import { analyticsRouter } from "./routers/analytics.ts";
 import { authRouter } from "./routers/auth.ts";
+import { peopleRouter } from "./routers/people.ts";
 import { projectsRouter } from "./routers/projects.ts";
 import { usersRouter } from "./routers/users.ts";
 
 export const appRouter = createTRPCRouter({
   analytics: analyticsRouter,
   auth: authRouter,
+  people: peopleRouter,
   projects: projectsRouter,
   users: usersRouter,
 });

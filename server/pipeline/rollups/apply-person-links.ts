@@ -81,16 +81,27 @@ export async function lockPersonLinks(tx: Database, projectIds: Iterable<string>
   }
 }
 
+/** A link this batch made: the alias num now belongs to the person num. */
+export interface NewLink {
+  projectId: string;
+  aliasNum: number;
+  personNum: number;
+}
+
 /**
  * Makes the links of `identifies` (identifyEventsOf) and marks the identified ids, inside the caller's transaction,
- * which holds their lockPersonLinks; `users` are the batch's users with their nums.
+ * which holds their lockPersonLinks; `users` are the batch's users with their nums. Returns the links it made (the
+ * traits step moves their aliases' traits, apply-person-traits.ts).
  */
 export async function applyPersonLinks(
   tx: Database,
   identifies: ReadonlyMap<string, readonly Identify[]>,
   users: ByProject<UserAggregate>,
-): Promise<void> {
-  for (const [projectId, list] of identifies) await linkProject(tx, projectId, list, users.of(projectId));
+): Promise<NewLink[]> {
+  const made: NewLink[] = [];
+  for (const [projectId, list] of identifies)
+    made.push(...(await linkProject(tx, projectId, list, users.of(projectId))));
+  return made;
 }
 
 async function linkProject(
@@ -98,7 +109,7 @@ async function linkProject(
   projectId: string,
   identifies: readonly Identify[],
   batchUsers: Map<string, UserAggregate>,
-): Promise<void> {
+): Promise<NewLink[]> {
   const ids = new Set<string>();
   for (const { newId, anonId } of identifies) {
     ids.add(newId);
@@ -162,9 +173,10 @@ async function linkProject(
              and num in (select jsonb_array_elements_text(${JSON.stringify([...identified])}::jsonb)::bigint)`,
     );
   }
-  if (links.length) {
-    await tx.execute(
-      sql`with counter as (
+  if (!links.length) return [];
+  const inserted = await queryRows<{ alias_num: string | number; person_num: string | number }>(
+    tx,
+    sql`with counter as (
             insert into analytics_id_counters as c (project_id, kind, last_id)
             values (${projectId}::uuid, ${LINK_KIND}::smallint, ${links.length}::bigint)
             on conflict (project_id, kind) do update set last_id = c.last_id + excluded.last_id
@@ -174,9 +186,10 @@ async function linkProject(
           select ${projectId}::uuid, x.a, x.p, counter.last_id - ${links.length}::bigint + x.i, now()
             from json_to_recordset(${JSON.stringify(links.map((l, i) => ({ ...l, i: i + 1 })))}::json)
                    as x(a bigint, p bigint, i bigint), counter
-          on conflict (project_id, alias_num) do nothing`,
-    );
-  }
+          on conflict (project_id, alias_num) do nothing
+          returning alias_num, person_num`,
+  );
+  return inserted.map((row) => ({ projectId, aliasNum: Number(row.alias_num), personNum: Number(row.person_num) }));
 }
 
 /**

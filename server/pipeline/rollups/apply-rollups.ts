@@ -5,10 +5,11 @@
  *   - pass exactly the rows that insert added, never the batch you tried to insert: a redelivered batch then adds
  *     no rows and counts nothing twice.
  * It is set-based: two statements per call whatever the batch size (and up to six more per project whose events
- * include identify events), rows aggregated here first, in four steps:
+ * include identify events, two more for trait changes), rows aggregated here first, in four steps:
  *   1. sessions and users, one aggregate each (session-user-aggregates.ts),
  *   2. their upsert, which numbers new ones (upsert-sessions-and-users.ts), then the identity links of the batch's
- *      identify events (apply-person-links.ts), which need those nums,
+ *      identify events (apply-person-links.ts), which need those nums, then the people's traits from identify,
+ *      `$set` and `$unset` (apply-person-traits.ts), which need the links,
  *   3. per-bucket counts and session/user sets per dimension value (rollup-accumulator.ts), folded up the layout's
  *      bucket sizes,
  *   4. the pairs, session counts and rollup rows in one statement (upsert-rollup-rows.ts),
@@ -31,7 +32,8 @@ import {
   type USER_TOTAL_SIZES,
 } from "../../analytics/rollup-layout.ts";
 import type { Database } from "../../db/client.ts";
-import { applyPersonLinks, identifyEventsOf, lockPersonLinks } from "./apply-person-links.ts";
+import { applyPersonLinks, identifyEventsOf, lockPersonLinks, type NewLink } from "./apply-person-links.ts";
+import { applyPersonTraits, traitChangesOf } from "./apply-person-traits.ts";
 import { RollupAccumulator } from "./rollup-accumulator.ts";
 import type { RollupSourceRow } from "./rollup-source-row.ts";
 import {
@@ -74,9 +76,12 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
   // 1. Sessions and users touched by the batch, aggregated here so each gets one upsert.
   const { sessions, users } = aggregateSessionsAndUsers(rows, times);
 
-  // Identify events take their projects' link locks before any user row is written (apply-person-links.ts).
+  // Identify events and trait changes take their projects' link locks before any user row is written
+  // (apply-person-links.ts, apply-person-traits.ts).
   const identifies = identifyEventsOf(rows, times);
-  if (identifies.size) await lockPersonLinks(tx, identifies.keys());
+  const traitChanges = traitChangesOf(rows, times);
+  if (identifies.size || traitChanges.size)
+    await lockPersonLinks(tx, new Set([...identifies.keys(), ...traitChanges.keys()]));
 
   // 2. One statement upserts them and returns their nums.
   if (sessions.size || users.size) {
@@ -87,7 +92,8 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
       if (aggregate) aggregate.num = Number(row.num);
     }
   }
-  if (identifies.size) await applyPersonLinks(tx, identifies, users);
+  const links: NewLink[] = identifies.size ? await applyPersonLinks(tx, identifies, users) : [];
+  if (links.length || traitChanges.size) await applyPersonTraits(tx, traitChanges, users, links);
 
   // 3. Per-bucket counts and sets, per dimension value, aggregated here.
   const rollups = new RollupAccumulator();

@@ -1,0 +1,41 @@
+/**
+ * People of one project, its owner only: projectProcedure answers NOT_FOUND for anyone else's project, and an id the
+ * project never saw is NOT_FOUND too (never another project's person). Inputs are validated by shared/people.ts;
+ * analyticsLimits bounds the work as for analytics reads; the work is in server/analytics/people, one query each.
+ */
+import { TRPCError } from "@trpc/server";
+import {
+  type PeoplePage,
+  type Person,
+  type PersonEventsPage,
+  peopleListInputSchema,
+  personEventsInputSchema,
+  personInputSchema,
+} from "../../../../shared/people.ts";
+import { getPerson } from "../../../analytics/people/get-person.ts";
+import { getPersonEvents } from "../../../analytics/people/get-person-events.ts";
+import { listPeople } from "../../../analytics/people/list-people.ts";
+import { analyticsLimits } from "../analytics-limits.ts";
+import { createTRPCRouter, projectProcedure } from "../init.ts";
+
+function found<T>(value: T | null): T {
+  if (value === null) throw new TRPCError({ code: "NOT_FOUND", message: "No person with this id in this project." });
+  return value;
+}
+
+export const peopleRouter = createTRPCRouter({
+  list: projectProcedure
+    .input(peopleListInputSchema)
+    .use(analyticsLimits)
+    .query(({ ctx, input }): Promise<PeoplePage> => listPeople(ctx.db, input, Date.now(), ctx.services.engine)),
+
+  get: projectProcedure
+    .input(personInputSchema)
+    .use(analyticsLimits)
+    .query(async ({ ctx, input }): Promise<Person> => found(await getPerson(ctx.db, input))),
+
+  events: projectProcedure
+    .input(personEventsInputSchema)
+    .use(analyticsLimits)
+    .query(async ({ ctx, input }): Promise<PersonEventsPage> => found(await getPersonEvents(ctx.db, input))),
+});
