@@ -151,29 +151,52 @@ function eventsWithRandomIds(projectId: string, seed: number): TestEvent[] {
 
 const MIGRATIONS = path.resolve(import.meta.dirname, "../../../drizzle");
 
-/** The journal's entries; the newest must be the engine's (the fixtures below undo exactly that one). */
-async function journalEntries(): Promise<Array<{ tag: string; when: number }>> {
+/**
+ * How to undo the engine's migration and each one after it (the previous release had none of them). A migration
+ * added later must say here how it is undone, or the fixtures refuse to run.
+ */
+const UNDO: Array<[suffix: string, statements: string[]]> = [
+  [
+    "_query_engine_segments",
+    [
+      "drop table analytics_segment_columns, analytics_segments, analytics_engine_state",
+      "drop sequence analytics_segment_id_seq",
+    ],
+  ],
+  [
+    "_person_traits",
+    [
+      "drop table analytics_person_traits",
+      "drop index events_project_distinct_timestamp_idx, analytics_person_links_person_idx, analytics_users_last_seen_idx",
+    ],
+  ],
+];
+
+/** The journal's entries, and where the engine's migration is among them (the previous release ends before it). */
+async function journalEntries(): Promise<{ entries: Array<{ tag: string; when: number }>; engineAt: number }> {
   const journal = (await Bun.file(path.join(MIGRATIONS, "meta/_journal.json")).json()) as {
     entries: Array<{ tag: string; when: number }>;
   };
-  const newest = journal.entries[journal.entries.length - 1]!;
-  if (!newest.tag.endsWith("_query_engine_segments"))
-    throw new Error(`the newest migration is ${newest.tag}: make the upgrade fixtures undo it too`);
-  return journal.entries;
+  const engineAt = journal.entries.findIndex((entry) => entry.tag.endsWith("_query_engine_segments"));
+  for (const entry of journal.entries.slice(engineAt)) {
+    if (!UNDO.some(([suffix]) => entry.tag.endsWith(suffix)))
+      throw new Error(`migration ${entry.tag} came after the engine's: say in UNDO how the upgrade fixtures undo it`);
+  }
+  return { entries: journal.entries, engineAt };
 }
 
 /**
- * Turns a fully migrated database back into what the previous release left: 0009's objects dropped and its row
- * gone from drizzle's journal, the events, rollups, sessions and users kept. migrateDatabase then upgrades it as a
- * real install would be upgraded.
+ * Turns a fully migrated database back into what the previous release left: the objects of the engine's migration
+ * and of the later ones dropped and their rows gone from drizzle's journal, the events, rollups, sessions and users
+ * kept. migrateDatabase then upgrades it as a real install would be upgraded.
  */
 async function rewindToPreviousRelease(db: Database): Promise<void> {
-  await journalEntries();
-  await db.execute(sql`drop table analytics_segment_columns, analytics_segments, analytics_engine_state`);
-  await db.execute(sql`drop sequence analytics_segment_id_seq`);
-  await db.execute(
-    sql`delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)`,
-  );
+  const { entries, engineAt } = await journalEntries();
+  for (const entry of entries.slice(engineAt).reverse()) {
+    for (const statement of UNDO.find(([suffix]) => entry.tag.endsWith(suffix))![1])
+      await db.execute(sql.raw(statement));
+  }
+  await db.execute(sql`delete from drizzle.__drizzle_migrations where created_at >= ${entries[engineAt]!.when}`);
 }
 
 /** Tables, columns and sequences of the public schema (to compare a rewound database with a previous release's). */
@@ -189,12 +212,12 @@ async function schemaOf(db: Database): Promise<string[]> {
   return rows.map((row) => row.d);
 }
 
-/** The schema of a fresh database migrated by the previous release's migrations only (a copy of ./drizzle minus 0009). */
+/** The schema of a fresh database migrated by the previous release's migrations only (./drizzle up to the engine's). */
 async function previousReleaseSchema(): Promise<string[]> {
-  const entries = await journalEntries();
-  const folder = await mkdtemp(path.join(tmpdir(), "ad-migrations-0008-"));
-  const dir = await mkdtemp(path.join(tmpdir(), "ad-db-0008-"));
-  const previous = entries.slice(0, -1);
+  const { entries, engineAt } = await journalEntries();
+  const folder = await mkdtemp(path.join(tmpdir(), "ad-migrations-previous-"));
+  const dir = await mkdtemp(path.join(tmpdir(), "ad-db-previous-"));
+  const previous = entries.slice(0, engineAt);
   await Bun.write(
     path.join(folder, "meta/_journal.json"),
     JSON.stringify({ version: "7", dialect: "postgresql", entries: previous }),

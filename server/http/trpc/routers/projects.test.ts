@@ -159,11 +159,11 @@ describe("projects.delete", () => {
     const event = (projectId: string, i: number): EventRow => ({
       projectId,
       insertId: `e${i}`,
-      // Event 4 identifies u0 as known-user (a person link); the others are page views.
+      // Event 4 identifies u0 as known-user (a person link, with a trait); the others are page views.
       eventName: i === 4 ? "$identify" : "pageview",
       distinctId: i === 4 ? "known-user" : `u${i % 2}`,
       sessionId: `s${i % 3}`,
-      properties: i === 4 ? { $anon_distinct_id: "u0" } : {},
+      properties: i === 4 ? { $anon_distinct_id: "u0", plan: "pro" } : {},
       pageUrl: "https://example.com/a?utm_source=x",
       path: "/a",
       host: "example.com",
@@ -208,8 +208,8 @@ describe("projects.delete", () => {
     };
     // Every table that holds a project's rows has some for both projects (so the check below means something).
     const before = await rowsOf(project.id);
-    // events, the session/user tables, the rollups, the person links and the query engine's three tables.
-    expect(Object.keys(before).length).toBeGreaterThanOrEqual(11);
+    // events, the session/user tables, the rollups, the person links and traits, the query engine's three tables.
+    expect(Object.keys(before).length).toBeGreaterThanOrEqual(12);
     for (const [table, n] of Object.entries(before)) expect({ table, n: n > 0 }).toEqual({ table, n: true });
     const keptBefore = await rowsOf(kept.id);
 
