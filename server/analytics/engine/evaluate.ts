@@ -91,16 +91,38 @@ function spanOf(groups: readonly TimeGroup[]): TimeGroup {
 }
 
 /** Stamp arrays: stamp[num] === tag means "already counted for the group tagged `tag`". */
+/**
+ * Stamp arrays, reused across reads (a read's evaluation is synchronous, so two never share them at once): tags only
+ * grow, so a stale stamp from an earlier read never equals a new tag, and nothing is cleared between reads. Reusing
+ * them saves allocating and zeroing two arrays of a few MB per read.
+ */
+const shared = { tag: 0, sessions: new Int32Array(0), people: new Int32Array(0) };
+const MAX_TAG = 2 ** 31 - 2;
+
 class Stamps {
-  private tag = 0;
   readonly sessions: Int32Array;
   readonly people: Int32Array;
   constructor(members: Members, withSessions: boolean, withPeople: boolean) {
-    this.sessions = new Int32Array(withSessions ? members.sessionSpace + 1 : 0);
-    this.people = new Int32Array(withPeople ? members.userSpace + 1 : 0);
+    if (withSessions && shared.sessions.length <= members.sessionSpace) {
+      shared.sessions = new Int32Array(Math.ceil((members.sessionSpace + 1) * 1.25));
+      shared.people.fill(0);
+      shared.tag = 0;
+    }
+    if (withPeople && shared.people.length <= members.userSpace) {
+      shared.people = new Int32Array(Math.ceil((members.userSpace + 1) * 1.25));
+      shared.sessions.fill(0);
+      shared.tag = 0;
+    }
+    this.sessions = shared.sessions;
+    this.people = shared.people;
   }
   next(): number {
-    return ++this.tag;
+    if (shared.tag >= MAX_TAG) {
+      shared.sessions.fill(0);
+      shared.people.fill(0);
+      shared.tag = 0;
+    }
+    return ++shared.tag;
   }
 }
 

@@ -70,9 +70,29 @@ export function acceptTable(filter: EngineFilter, column: Column | null): Uint8A
   return table;
 }
 
+/** Accept tables already computed, per column and filter: warm reads skip the dictionary work. */
+const tables = new WeakMap<Column, Map<string, Uint8Array>>();
+
+function cachedAcceptTable(filter: EngineFilter, column: Column | null): Uint8Array {
+  if (column === null) return acceptTable(filter, null);
+  let byFilter = tables.get(column);
+  if (!byFilter) {
+    byFilter = new Map();
+    tables.set(column, byFilter);
+  }
+  const key = JSON.stringify([filter.op, "value" in filter ? filter.value : "values" in filter ? filter.values : null]);
+  let table = byFilter.get(key);
+  if (!table) {
+    table = acceptTable(filter, column);
+    byFilter.set(key, table);
+  }
+  return table;
+}
+
 /**
  * Which events of slots [lo, hi) pass every filter, as a byte mask indexed from lo; null when there is no filter
- * (all pass). `columns[i]` is filter i's column in this segment.
+ * (all pass). `columns[i]` is filter i's column in this segment. Filters on the same column are first combined into
+ * one accept table (20 `neq` on paths are one pass over the events, not 20).
  */
 export function filterMask(
   filters: readonly EngineFilter[],
@@ -82,13 +102,25 @@ export function filterMask(
 ): Uint8Array | null {
   if (filters.length === 0) return null;
   const mask = new Uint8Array(Math.max(0, hi - lo));
-  let first = true;
+  const combined = new Map<Column | null, Uint8Array>();
   for (let f = 0; f < filters.length; f++) {
     const column = columns[f] ?? null;
-    const table = acceptTable(filters[f]!, column);
-    if (table.every((keep) => keep === 1)) continue; // keeps every event of this segment
-    if (column === null || table.every((keep) => keep === 0)) {
-      // Every event here misses the value (or no value passes): the filter keeps all or none, decided by code 0.
+    const table = cachedAcceptTable(filters[f]!, column);
+    const sofar = combined.get(column);
+    if (!sofar) combined.set(column, table);
+    else {
+      const both = sofar.slice();
+      for (let code = 0; code < both.length; code++) both[code]! &= table[code]!;
+      combined.set(column, both);
+    }
+  }
+  let first = true;
+  for (const [column, table] of combined) {
+    let ones = 0;
+    for (let code = 0; code < table.length; code++) ones += table[code]!;
+    if (ones === table.length) continue; // keeps every event of this segment
+    if (column === null || ones === 0) {
+      // Every event here misses the value (or no value passes): all or none, decided by code 0.
       if (table[0] === 1) continue;
       mask.fill(0);
       return mask;
