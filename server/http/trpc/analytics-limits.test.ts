@@ -61,11 +61,14 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Prom
   return check();
 }
 
-/** Holds an exclusive lock on events, so every analytics statement waits, until the returned release is called. */
+/**
+ * Holds an exclusive lock on events and the query engine's tables, so every analytics statement waits (filtered reads
+ * come from the engine's segments), until the returned release is called.
+ */
 async function lockEvents(): Promise<() => Promise<void>> {
   const connection = await observer.reserve();
   await connection`begin`;
-  await connection`lock table events in access exclusive mode`;
+  await connection`lock table events, analytics_segments, analytics_segment_columns in access exclusive mode`;
   return async () => {
     await connection`rollback`;
     connection.release();
@@ -159,7 +162,7 @@ describe("analytics statement limits (PostgreSQL)", () => {
             and wait_event_type = 'Lock'`.then(([row]) => row!.n);
       const lockSlow = await slowObserver.reserve();
       await lockSlow`begin`;
-      await lockSlow`lock table events in access exclusive mode`;
+      await lockSlow`lock table events, analytics_segments, analytics_segment_columns in access exclusive mode`;
       const controller = new AbortController();
       const input = encodeURIComponent(
         JSON.stringify({ projectId: project, period: "7d", filters: [{ dimension: "path", op: "neq", value: "/x" }] }),
