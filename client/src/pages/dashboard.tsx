@@ -8,6 +8,7 @@ import { useQuery, useQueryClient } from "@tanstack/solid-query";
 import { createMemo, For, lazy, onCleanup, Show, Suspense } from "solid-js";
 import { ActivityCard } from "../components/activity-tables.tsx";
 import { BreakdownCard, TopEventsCard } from "../components/breakdown-card.tsx";
+import { CurrentVisitors } from "../components/current-visitors.tsx";
 import { EmptyProject } from "../components/empty-project.tsx";
 import { FilterBuilder } from "../components/filter-builder.tsx";
 import { FilterChips } from "../components/filter-chips.tsx";
@@ -106,9 +107,12 @@ export default function DashboardPage() {
                 {p().domain ?? "Any domain"} · {describePeriod(state())}
               </p>
             </div>
-            <A href={`/projects/${p().id}/settings`} class="btn-secondary">
-              Settings
-            </A>
+            <div class="flex items-center gap-4">
+              <CurrentVisitors projectId={p().id} />
+              <A href={`/projects/${p().id}/settings`} class="btn-secondary">
+                Settings
+              </A>
+            </div>
           </div>
 
           <QueryBoundary query={activity} label="Checking for events" skeletonClass="h-64">
