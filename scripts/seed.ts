@@ -270,6 +270,7 @@ async function seedDirect(options: {
         os: agent.os,
         device: agent.device,
         ipHash: fakeIpHash(event.visitor),
+        country: null,
         timestamp: new Date(event.timestamp),
         receivedAt: new Date(event.timestamp + 150),
       });

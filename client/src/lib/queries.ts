@@ -33,6 +33,7 @@ const BREAKDOWN_CARD_TITLES: Record<BreakdownCardId, string> = {
   pages: "Pages",
   sources: "Sources",
   technology: "Technology",
+  countries: "Countries",
 };
 /** The dashboard's breakdown cards, each with the tabs the dimension table gives it. */
 export const BREAKDOWN_CARDS = (Object.keys(BREAKDOWN_CARD_TITLES) as BreakdownCardId[]).map((id) => ({
