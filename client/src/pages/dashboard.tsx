@@ -8,6 +8,7 @@ import { useQuery, useQueryClient } from "@tanstack/solid-query";
 import { createMemo, For, lazy, onCleanup, Show, Suspense } from "solid-js";
 import { ActivityCard } from "../components/activity-tables.tsx";
 import { BreakdownCard, TopEventsCard } from "../components/breakdown-card.tsx";
+import { CountriesCard } from "../components/countries-card.tsx";
 import { CurrentVisitors } from "../components/current-visitors.tsx";
 import { EmptyProject } from "../components/empty-project.tsx";
 import { FilterBuilder } from "../components/filter-builder.tsx";
@@ -147,15 +148,19 @@ export default function DashboardPage() {
                 <div class="grid gap-5 md:grid-cols-2">
                   <TopEventsCard projectId={p().id} range={range()} onFilter={addFilter} />
                   <For each={BREAKDOWN_CARDS}>
-                    {(card) => (
-                      <BreakdownCard
-                        title={card.title}
-                        dimensions={card.dimensions}
-                        projectId={p().id}
-                        range={range()}
-                        onFilter={addFilter}
-                      />
-                    )}
+                    {(card) =>
+                      card.id === "countries" ? (
+                        <CountriesCard title={card.title} projectId={p().id} range={range()} onFilter={addFilter} />
+                      ) : (
+                        <BreakdownCard
+                          title={card.title}
+                          dimensions={card.dimensions}
+                          projectId={p().id}
+                          range={range()}
+                          onFilter={addFilter}
+                        />
+                      )
+                    }
                   </For>
                 </div>
                 <ActivityCard projectId={p().id} range={range()} />
