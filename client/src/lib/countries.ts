@@ -17,14 +17,17 @@ export function countryFlag(code: string): string {
 
 let names: Intl.DisplayNames | null = null;
 
+function regionNames(locale?: string): Intl.DisplayNames {
+  if (locale) return new Intl.DisplayNames([locale], { type: "region" });
+  if (!names) names = new Intl.DisplayNames(undefined, { type: "region" });
+  return names;
+}
+
 /** "Germany" for "DE" (in the browser's language); the code itself when the runtime has no name for it. */
 export function countryName(code: string, locale?: string): string {
   if (!ALPHA2.test(code)) return code;
   try {
-    const display = locale
-      ? new Intl.DisplayNames([locale], { type: "region" })
-      : (names ??= new Intl.DisplayNames(undefined, { type: "region" }));
-    return display.of(code) ?? code;
+    return regionNames(locale).of(code) ?? code;
   } catch {
     // A runtime without region names (or a code it refuses): the code says enough.
     return code;
