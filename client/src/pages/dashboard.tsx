@@ -28,6 +28,7 @@ import {
   type SearchPatch,
   toAnalyticsRange,
 } from "../lib/dashboard-state.ts";
+import { exportEventsUrl } from "../lib/export-url.ts";
 import type { AccessEnded } from "../lib/live-feed.ts";
 import { usePageTitle } from "../lib/page-title.ts";
 import {
@@ -130,7 +131,17 @@ export default function DashboardPage() {
                 }
               >
                 <div class="-mt-1 flex flex-col gap-3 border-b border-zinc-200 pb-4 dark:border-zinc-800">
-                  <PeriodPicker state={state()} onChange={update} />
+                  <div class="flex flex-wrap items-end justify-between gap-3">
+                    <PeriodPicker state={state()} onChange={update} />
+                    <div class="flex gap-2 text-xs" aria-label="Export the events of this period">
+                      <a class="btn-secondary" href={exportEventsUrl(p().id, range(), "csv")} download>
+                        Export CSV
+                      </a>
+                      <a class="btn-secondary" href={exportEventsUrl(p().id, range(), "ndjson")} download>
+                        Export NDJSON
+                      </a>
+                    </div>
+                  </div>
                   <div class="flex flex-wrap items-end gap-3">
                     <FilterBuilder onAdd={(filter: Filter) => update(addFilterPatch(state(), filter))} />
                     <FilterChips
