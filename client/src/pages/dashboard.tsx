@@ -133,11 +133,11 @@ export default function DashboardPage() {
                 <div class="-mt-1 flex flex-col gap-3 border-b border-zinc-200 pb-4 dark:border-zinc-800">
                   <div class="flex flex-wrap items-end justify-between gap-3">
                     <PeriodPicker state={state()} onChange={update} />
-                    <div class="flex gap-2 text-xs" aria-label="Export the events of this period">
-                      <a class="btn-secondary" href={exportEventsUrl(p().id, range(), "csv")} download>
+                    <div class="flex gap-2 text-xs" role="group" aria-label="Export the events of this period">
+                      <a class="btn-secondary" href={exportEventsUrl(p().id, range(), "csv")} download="">
                         Export CSV
                       </a>
-                      <a class="btn-secondary" href={exportEventsUrl(p().id, range(), "ndjson")} download>
+                      <a class="btn-secondary" href={exportEventsUrl(p().id, range(), "ndjson")} download="">
                         Export NDJSON
                       </a>
                     </div>
