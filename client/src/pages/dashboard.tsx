@@ -133,7 +133,7 @@ export default function DashboardPage() {
                 <div class="-mt-1 flex flex-col gap-3 border-b border-zinc-200 pb-4 dark:border-zinc-800">
                   <div class="flex flex-wrap items-end justify-between gap-3">
                     <PeriodPicker state={state()} onChange={update} />
-                    <div class="flex gap-2 text-xs" role="group" aria-label="Export the events of this period">
+                    <div class="flex gap-2 text-xs" title="Export the events of this period and filters">
                       <a class="btn-secondary" href={exportEventsUrl(p().id, range(), "csv")} download="">
                         Export CSV
                       </a>
