@@ -181,8 +181,8 @@ describe.skipIf(skip)("dashboard in the browser", () => {
         await page.getByRole("button", { name: "Change password" }).click();
         await page.getByText("Password changed.").waitFor();
         password = SECOND_PASSWORD;
-        // The first account is the administrator: it sees the Users page, and cannot delete itself.
-        await page.getByRole("link", { name: "Users" }).click();
+        // The first account is the administrator: it sees the Accounts page, and cannot delete itself.
+        await page.getByRole("link", { name: "Accounts" }).click();
         await page.waitForURL("**/admin/users");
         const row = page.getByRole("row", { name: new RegExp(EMAIL) });
         await row.waitFor();
