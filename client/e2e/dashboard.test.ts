@@ -323,7 +323,19 @@ describe.skipIf(skip)("dashboard in the browser", () => {
         expect(await metric("Unique sessions").textContent()).toBe("5");
         expect(await metric("Unique users").textContent()).toBe("3");
         await page.getByRole("region", { name: "Pages" }).getByText("/pricing").waitFor();
+        // Sessions s0-s4 all have an event in the last five minutes.
+        await page.getByText("5 current visitors").waitFor({ timeout: 20_000 });
         expect(await findA11yViolations(page)).toEqual([]);
+
+        // Reloaded, the feed opens with the stored events, newest first: the oldest (the home page 4.5 min ago) last.
+        await page.reload();
+        await page.waitForFunction(() => document.querySelectorAll('[data-testid="live-feed"] li').length >= 12, null, {
+          timeout: 20_000,
+        });
+        expect(await feed.count()).toBe(12);
+        const last = (await feed.last().textContent()) ?? "";
+        expect(last).toContain("page_view");
+        expect(last).not.toContain("pricing");
       });
     },
     STEP_TIMEOUT_MS,
