@@ -467,14 +467,19 @@ describe.skipIf(skip)("dashboard in the browser", () => {
   );
 
   it(
-    "renames the project and sets its domain after a confirmation",
+    "renames the project at once and sets its domain after a confirmation",
     async () => {
       await step("rename", async () => {
         await page.getByRole("link", { name: "Settings" }).click();
         await page.waitForURL(`**/projects/${projectId}/settings`);
         await page.getByRole("heading", { name: "Settings", exact: true }).waitFor();
         expect(await findA11yViolations(page)).toEqual([]);
-        // Renaming asks for a confirmation first.
+        // A rename breaks nothing: it saves at once, with no confirmation.
+        await page.getByLabel("Name", { exact: true }).fill(`${RENAMED} draft`);
+        await page.getByRole("button", { name: "Save changes" }).click();
+        await page.getByText("Changes saved.").waitFor();
+        expect(await page.getByRole("alertdialog").count()).toBe(0);
+        // Setting a domain stops other sites' events: that asks first.
         await page.getByLabel("Name", { exact: true }).fill(RENAMED);
         await page.getByLabel("Domain", { exact: true }).fill("shop.example");
         await page.getByRole("button", { name: "Save changes" }).click();
