@@ -151,29 +151,47 @@ function eventsWithRandomIds(projectId: string, seed: number): TestEvent[] {
 
 const MIGRATIONS = path.resolve(import.meta.dirname, "../../../drizzle");
 
-/** The journal's entries; the newest must be the engine's (the fixtures below undo exactly that one). */
-async function journalEntries(): Promise<Array<{ tag: string; when: number }>> {
+/**
+ * How the fixtures undo each migration since the previous release (the engine's and those after it), by the tag's
+ * name after its number. A migration added later must be listed here too, or journalEntries refuses.
+ */
+const UNDO_SINCE_PREVIOUS_RELEASE: Record<string, SQL[]> = {
+  query_engine_segments: [
+    sql`drop table analytics_segment_columns, analytics_segments, analytics_engine_state`,
+    sql`drop sequence analytics_segment_id_seq`,
+  ],
+  events_country: [sql`alter table events drop column country`],
+};
+
+const undoName = (tag: string) => tag.replace(/^\d+_/, "");
+
+/** The journal's entries and where the previous release's end (the engine's migration and those after it are new). */
+async function journalEntries(): Promise<{ entries: Array<{ tag: string; when: number }>; previousCount: number }> {
   const journal = (await Bun.file(path.join(MIGRATIONS, "meta/_journal.json")).json()) as {
     entries: Array<{ tag: string; when: number }>;
   };
-  const newest = journal.entries[journal.entries.length - 1]!;
-  if (!newest.tag.endsWith("_query_engine_segments"))
-    throw new Error(`the newest migration is ${newest.tag}: make the upgrade fixtures undo it too`);
-  return journal.entries;
+  const previousCount = journal.entries.findIndex((entry) => entry.tag.endsWith("_query_engine_segments"));
+  if (previousCount < 0) throw new Error("no query engine migration in the journal");
+  for (const entry of journal.entries.slice(previousCount)) {
+    if (!UNDO_SINCE_PREVIOUS_RELEASE[undoName(entry.tag)])
+      throw new Error(`the migration ${entry.tag} is newer than the engine's: make the upgrade fixtures undo it too`);
+  }
+  return { entries: journal.entries, previousCount };
 }
 
 /**
- * Turns a fully migrated database back into what the previous release left: 0009's objects dropped and its row
- * gone from drizzle's journal, the events, rollups, sessions and users kept. migrateDatabase then upgrades it as a
- * real install would be upgraded.
+ * Turns a fully migrated database back into what the previous release left: the objects of the engine's migration
+ * and of every later one dropped, newest first, and their rows gone from drizzle's journal, the events, rollups,
+ * sessions and users kept. migrateDatabase then upgrades it as a real install would be upgraded.
  */
 async function rewindToPreviousRelease(db: Database): Promise<void> {
-  await journalEntries();
-  await db.execute(sql`drop table analytics_segment_columns, analytics_segments, analytics_engine_state`);
-  await db.execute(sql`drop sequence analytics_segment_id_seq`);
-  await db.execute(
-    sql`delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)`,
-  );
+  const { entries, previousCount } = await journalEntries();
+  for (const entry of entries.slice(previousCount).reverse()) {
+    for (const statement of UNDO_SINCE_PREVIOUS_RELEASE[undoName(entry.tag)]!) await db.execute(statement);
+    await db.execute(
+      sql`delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)`,
+    );
+  }
 }
 
 /** Tables, columns and sequences of the public schema (to compare a rewound database with a previous release's). */
@@ -191,10 +209,10 @@ async function schemaOf(db: Database): Promise<string[]> {
 
 /** The schema of a fresh database migrated by the previous release's migrations only (a copy of ./drizzle minus 0009). */
 async function previousReleaseSchema(): Promise<string[]> {
-  const entries = await journalEntries();
+  const { entries, previousCount } = await journalEntries();
   const folder = await mkdtemp(path.join(tmpdir(), "ad-migrations-0008-"));
   const dir = await mkdtemp(path.join(tmpdir(), "ad-db-0008-"));
-  const previous = entries.slice(0, -1);
+  const previous = entries.slice(0, previousCount);
   await Bun.write(
     path.join(folder, "meta/_journal.json"),
     JSON.stringify({ version: "7", dialect: "postgresql", entries: previous }),
