@@ -13,6 +13,7 @@
 
 import type { Database } from "../server/db/client.ts";
 import type { ApiKeyCache } from "../server/http/ingest/api-key-cache.ts";
+import { CountryLookup } from "../server/http/ingest/country-lookup.ts";
 import { DailyVisitorIds } from "../server/http/ingest/daily-visitor-id.ts";
 import { IpHasher } from "../server/http/ingest/enrich.ts";
 import { createIngestHandler } from "../server/http/ingest/ingest-handler.ts";
@@ -65,6 +66,7 @@ const handler = createIngestHandler({
   // The direct-to-PostgreSQL path is never taken: a failed append shows up as a non-202 below.
   queue: new EventQueue({ stream, db: null as unknown as Database, logger, maxBacklog: Number.MAX_SAFE_INTEGER }),
   ipHasher: new IpHasher("micro-secret"),
+  countries: CountryLookup.open(),
   visitorIds: new DailyVisitorIds(new MemoryKeyStore(), logger),
 });
 

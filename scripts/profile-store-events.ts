@@ -31,6 +31,7 @@ function storedRows(projectId: string, events: readonly ClientEvent[], now: numb
       receivedAt: now,
       userAgent: USER_AGENT,
       ipHash: ipHasher.hash("127.0.0.1", now),
+      country: null,
       ...parseUserAgent(USER_AGENT),
     };
     rows.push(...decodeEventBatch(encodeEventBatch(context, accepted).payload!));

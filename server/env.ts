@@ -62,6 +62,8 @@ export const configSchema = z.object({
   DB_POOL_SIZE: intInRange(10, 1, 200),
   DISABLE_REGISTRATION: booleanFromString(false),
   TRUST_PROXY: booleanFromString(false),
+  /** A MaxMind-format (mmdb) country or city database; empty: the CC0 one shipped in an npm package. */
+  GEOIP_DATABASE: z.string().trim().default(""),
   STREAM_MAX_BACKLOG: intInRange(1_000_000, 1_000, 100_000_000),
   WORKER_BATCH_SIZE: intInRange(200, 1, 10_000),
   REQUIRE_DURABLE_REDIS: booleanFromString(false),

@@ -10,6 +10,7 @@ import { QueryEngine } from "./analytics/engine/query-engine.ts";
 import { type Database, type DatabaseHandle, openDatabase } from "./db/client.ts";
 import { migrateDatabase } from "./db/migrate.ts";
 import type { Config } from "./env.ts";
+import { CountryLookup } from "./http/ingest/country-lookup.ts";
 import { type KeyStore, MemoryKeyStore, RedisKeyStore } from "./infra/key-store.ts";
 import { PersistentKeyStore } from "./infra/persistent-key-store.ts";
 import { MemoryPubSub, type PubSub, RedisPubSub } from "./infra/pub-sub.ts";
@@ -44,6 +45,8 @@ export interface Services {
   metrics: Metrics;
   /** The query engine over the event segments, with its column cache (server/analytics/engine). */
   engine: QueryEngine;
+  /** The client IP's country at ingest (GEOIP_DATABASE or the shipped database), read once per process. */
+  countries: CountryLookup;
   close(): Promise<void>;
 }
 
@@ -125,6 +128,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
       redis,
       metrics: createMetrics({ stream, storedEvents, engineBackfill: () => readBackfillProgress(database.db) }),
       engine: new QueryEngine({ cacheBytes: config.ANALYTICS_ENGINE_CACHE_MB * 1024 * 1024 }),
+      countries: CountryLookup.open(config.GEOIP_DATABASE || undefined),
       close: async () => {
         for (const close of closers) {
           try {

@@ -15,7 +15,7 @@
  */
 
 /** The dashboard's breakdown cards a dimension can appear in as a tab (titles in client/src/lib/queries.ts). */
-export type BreakdownCardId = "pages" | "sources" | "technology";
+export type BreakdownCardId = "pages" | "sources" | "technology" | "countries";
 
 export interface DimensionSpec {
   /** The API name: in filters, `breakdown.dimension`, URLs and the rollups' `dimension` column. */
@@ -118,6 +118,17 @@ export const DIMENSIONS = [
     label: "Device",
     emptyLabel: "(none)",
     breakdown: { card: "technology", tab: "Devices", column: "Device" },
+    rolledUp: true,
+  },
+  {
+    // ISO 3166-1 alpha-2, derived at ingest from the client IP (server/http/ingest/country-lookup.ts). Events stored
+    // before the column existed have none, so their rollups need no backfill (missing values are not rolled up).
+    name: "country",
+    column: "country",
+    field: "country",
+    label: "Country",
+    emptyLabel: "(unknown)",
+    breakdown: { card: "countries", tab: "Countries", column: "Country" },
     rolledUp: true,
   },
 ] as const satisfies readonly DimensionSpec[];

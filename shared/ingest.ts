@@ -120,9 +120,13 @@ export const restErrorSchema = z
   .meta({ id: "RestError" });
 export type RestError = z.infer<typeof restErrorSchema>;
 
-/** One event as the live WebSocket feed pushes it. */
+/**
+ * One event as the live WebSocket feed pushes it. `insertId` is the event's dedupe key within its project: the same
+ * event may reach a socket twice (in the backfill it opens with and live), and the dashboard keeps it once.
+ */
 export const liveEventSchema = z
   .object({
+    insertId: z.string(),
     event: z.string(),
     distinctId: z.string().nullable(),
     sessionId: z.string().nullable(),

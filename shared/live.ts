@@ -9,3 +9,12 @@ export const LIVE_CLOSE_CODES = {
   /** The login is fine but this project is no longer accessible (deleted, or access taken away). */
   projectAccessEnded: 4403,
 } as const;
+
+/** The live feed opens with this many stored events: those with the latest `timestamp` up to now, newest first. */
+export const LIVE_BACKFILL_EVENTS = 50;
+
+/** The most events the dashboard's live feed keeps (newest by `timestamp` first). */
+export const LIVE_MAX_EVENTS = 100;
+
+/** `analytics.realtime`: a session is current when it has an event with a `timestamp` in the last this many ms. */
+export const REALTIME_WINDOW_MS = 5 * 60_000;

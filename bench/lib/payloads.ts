@@ -150,6 +150,7 @@ export function toRows(projectId: string, events: readonly ClientEvent[]): Event
       os: agent.os,
       device: agent.device,
       ipHash,
+      country: null,
       timestamp: new Date(e.timestamp),
       receivedAt,
     };

@@ -184,8 +184,8 @@ describe.skipIf(skip)("dashboard in the browser", () => {
         await page.getByRole("button", { name: "Change password" }).click();
         await page.getByText("Password changed.").waitFor();
         password = SECOND_PASSWORD;
-        // The first account is the administrator: it sees the Users page, and cannot delete itself.
-        await page.getByRole("link", { name: "Users" }).click();
+        // The first account is the administrator: it sees the Accounts page, and cannot delete itself.
+        await page.getByRole("link", { name: "Accounts" }).click();
         await page.waitForURL("**/admin/users");
         const row = page.getByRole("row", { name: new RegExp(EMAIL) });
         await row.waitFor();
@@ -323,6 +323,18 @@ describe.skipIf(skip)("dashboard in the browser", () => {
           null,
           { timeout: 20_000 },
         );
+        // Sessions s0-s4 all have an event in the last five minutes.
+        await page.getByText("5 current visitors").waitFor({ timeout: 20_000 });
+
+        // Reloaded, the feed opens with the stored events, newest first: the oldest (the home page 4.5 min ago) last.
+        await page.reload();
+        await page.waitForFunction(() => document.querySelectorAll('[data-testid="live-feed"] li').length >= 12, null, {
+          timeout: 20_000,
+        });
+        expect(await feed.count()).toBe(12);
+        const last = (await feed.last().textContent()) ?? "";
+        expect(last).toContain("page_view");
+        expect(last).not.toContain("pricing");
         expect(await metric("Unique sessions").textContent()).toBe("5");
         // u0, u1, u2, and the visitor of the four events sent without a distinct_id: the server gives those the
         // daily visitor id of their IP and user agent (one person, the same for all four).
@@ -457,14 +469,19 @@ describe.skipIf(skip)("dashboard in the browser", () => {
   );
 
   it(
-    "renames the project and sets its domain after a confirmation",
+    "renames the project at once and sets its domain after a confirmation",
     async () => {
       await step("rename", async () => {
         await page.getByRole("link", { name: "Settings" }).click();
         await page.waitForURL(`**/projects/${projectId}/settings`);
         await page.getByRole("heading", { name: "Settings", exact: true }).waitFor();
         expect(await findA11yViolations(page)).toEqual([]);
-        // Renaming asks for a confirmation first.
+        // A rename breaks nothing: it saves at once, with no confirmation.
+        await page.getByLabel("Name", { exact: true }).fill(`${RENAMED} draft`);
+        await page.getByRole("button", { name: "Save changes" }).click();
+        await page.getByText("Changes saved.").waitFor();
+        expect(await page.getByRole("alertdialog").count()).toBe(0);
+        // Setting a domain stops other sites' events: that asks first.
         await page.getByLabel("Name", { exact: true }).fill(RENAMED);
         await page.getByLabel("Domain", { exact: true }).fill("shop.example");
         await page.getByRole("button", { name: "Save changes" }).click();

@@ -41,6 +41,7 @@ export function* generateSeedRows(projectId: string, options: GenerateOptions): 
       os: agent.os,
       device: agent.device,
       ipHash: fakeIpHash(event.visitor),
+      country: null,
       timestamp: new Date(event.timestamp),
       receivedAt: new Date(event.timestamp + 150),
     };

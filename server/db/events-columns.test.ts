@@ -27,6 +27,7 @@ function distinctRow(): EventRow {
     os: "os",
     device: "device",
     ipHash: "ip_hash",
+    country: "country",
     timestamp: new Date("2026-01-02T03:04:05.006Z"),
     receivedAt: new Date("2026-01-02T03:04:06.007Z"),
   };
@@ -56,10 +57,12 @@ describe("toCopyChunks", () => {
 
   it("keeps the fields of rows that share a client apart from each other's", () => {
     const first = distinctRow();
-    const second = { ...first, insertId: "second", userAgent: "other agent", ipHash: null };
+    const second = { ...first, insertId: "second", userAgent: "other agent", ipHash: null, country: "FR" };
     const lines = toCopyChunks([first, second, first]).join("").split("\n");
     expect(lines[1]!.split("\t")[EVENT_COLUMNS.indexOf("user_agent")]).toBe("other agent");
     expect(lines[1]!.split("\t")[EVENT_COLUMNS.indexOf("ip_hash")]).toBe("\\N");
+    expect(lines[1]!.split("\t")[EVENT_COLUMNS.indexOf("country")]).toBe("FR");
+    expect(lines[2]!.split("\t")[EVENT_COLUMNS.indexOf("country")]).toBe("country");
     expect(lines[2]!.split("\t")[EVENT_COLUMNS.indexOf("user_agent")]).toBe("user_agent");
   });
 });

@@ -32,6 +32,7 @@ export const EVENT_COLUMNS = [
   "os",
   "device",
   "ip_hash",
+  "country",
   "timestamp",
   "received_at",
 ] as const;
@@ -67,6 +68,7 @@ const JSON_COLUMNS: Record<EventColumn, { type: string; value?: string }> = {
   os: { type: "text" },
   device: { type: "text" },
   ip_hash: { type: "text" },
+  country: { type: "text" },
   timestamp: { type: "double precision", value: `'epoch'::timestamptz + "timestamp" * interval '1 millisecond'` },
   received_at: { type: "double precision", value: `'epoch'::timestamptz + received_at * interval '1 millisecond'` },
 };
@@ -103,6 +105,7 @@ export function toJsonRecord(row: EventRow) {
     os: row.os,
     device: row.device,
     ip_hash: row.ipHash,
+    country: row.country,
     timestamp: row.timestamp.getTime(),
     received_at: row.receivedAt.getTime(),
   };
@@ -129,7 +132,7 @@ export function toCopyChunks(rows: readonly EventRow[]): string[] {
   let lines: string[] = [];
   let chars = 0;
   // The events of one request share their receipt time (one Date) and their client's fields (user agent and its
-  // parts, IP hash): each is formatted once per run of rows that share it.
+  // parts, IP hash, country): each is formatted once per run of rows that share it.
   let receivedAt: Date | null = null;
   let receivedText = "";
   let client: EventRow | null = null;
@@ -143,7 +146,8 @@ export function toCopyChunks(rows: readonly EventRow[]): string[] {
       r.browser !== client.browser ||
       r.os !== client.os ||
       r.device !== client.device ||
-      r.ipHash !== client.ipHash
+      r.ipHash !== client.ipHash ||
+      r.country !== client.country
     ) {
       client = r;
       clientText =
@@ -155,7 +159,9 @@ export function toCopyChunks(rows: readonly EventRow[]): string[] {
         "\t" +
         copyField(r.device) +
         "\t" +
-        copyField(r.ipHash);
+        copyField(r.ipHash) +
+        "\t" +
+        copyField(r.country);
     }
     const line =
       copyField(r.projectId) +

@@ -12,6 +12,7 @@ import type { Services } from "../services.ts";
 import { csrfProtection } from "./middleware/csrf.ts";
 import { apiError, renderError } from "./middleware/errors.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
+import { exportRoutes } from "./routes/export.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { createIngestEndpoint, type IngestEndpoint } from "./routes/ingest.ts";
 import { liveRoutes } from "./routes/live.ts";
@@ -43,6 +44,8 @@ export function createApp(services: Services, options: { ingest?: IngestEndpoint
   app.route("/api/v1/events/ingest", (options.ingest ?? createIngestEndpoint(services)).routes);
   app.route("/api/v1/ws/events", liveRoutes(services));
   app.route("/api/v1/metrics", metricsRoutes(services));
+  // Signed-in downloads (cookie or Bearer, like the dashboard's API); a GET that changes nothing, with no CORS.
+  app.route("/api/v1/export", exportRoutes(services));
   app.route("/api/v1", openApiRoutes({ publicUrl: config.PUBLIC_URL }));
 
   // The dashboard API: credentials only from allowed origins (never reflected), JSON-only POSTs, bounded bodies.

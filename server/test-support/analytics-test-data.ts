@@ -37,6 +37,9 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** Countries of the generated sessions; null stands for an address the database does not know. */
+const TEST_COUNTRIES = ["US", "DE", "US", "FR", null, "JP", "US", "BR"] as const;
+
 let insertCounter = 0;
 
 /** One event with its enriched columns filled as ingest would. */
@@ -51,6 +54,7 @@ export function testEvent(
     referrerHost?: string | null;
     utmSource?: string | null;
     userAgent?: string;
+    country?: string | null;
     properties?: Record<string, unknown>;
   },
 ): TestEvent {
@@ -79,6 +83,7 @@ export function testEvent(
     userAgent,
     ...parseUserAgent(userAgent),
     ipHash: null,
+    country: fields.country ?? null,
     timestamp: new Date(fields.at),
     receivedAt: new Date(),
   };
@@ -96,6 +101,8 @@ export function generateTestEvents(projectId: string, base: number, days: number
     const sessionId = `sess-${s}`;
     const user = random() < 0.8 ? `user-${Math.floor(random() * 60)}` : null;
     const userAgent = pick(TEST_USER_AGENTS);
+    // By session number, not the seeded random: the other fields keep the values they always had.
+    const country = TEST_COUNTRIES[s % TEST_COUNTRIES.length]!;
     const referrerHost = pick(REFERRERS);
     const utmSource = random() < 0.2 ? pick(["twitter", "newsletter"]) : null;
     let at = base + Math.floor(random() * days * 24 * 60) * MINUTE + Math.floor(random() * 59_000);
@@ -112,6 +119,7 @@ export function generateTestEvents(projectId: string, base: number, days: number
           referrerHost: i === 0 ? referrerHost : null,
           utmSource: i === 0 ? utmSource : null,
           userAgent,
+          country,
           properties: { plan: random() < 0.3 ? "pro" : "free", amount: Math.floor(random() * 100) },
         }),
       );

@@ -82,6 +82,7 @@ const COLUMNS: Record<string, string> = {
   browser: "browser",
   os: "os",
   device: "device",
+  country: "country",
 };
 
 /** The text a dimension reads, as plain SQL over `events`. */
@@ -233,6 +234,13 @@ async function rawUsers(c: OracleContext, filters: readonly AnalyticsFilter[]) {
 /** Every op on a table dimension and on a property; `breakdown` is the dimension the breakdown is asked for. */
 export const OP_CASES: ReadonlyArray<{ name: string; filters: AnalyticsFilter[]; breakdown: string }> = [
   { name: "path eq", filters: [{ dimension: "path", op: "eq", value: "/pricing" }], breakdown: "path" },
+  // A rolled-up dimension whose value comes from the client IP at ingest.
+  { name: "country eq", filters: [{ dimension: "country", op: "eq", value: "US" }], breakdown: "country" },
+  {
+    name: "country in",
+    filters: [{ dimension: "country", op: "in", values: ["DE", "JP"] }],
+    breakdown: "path",
+  },
   // Served from the rollups with their user sets (totals, topEvents) where the read allows it.
   { name: "event_name eq", filters: [{ dimension: "event_name", op: "eq", value: "signup" }], breakdown: "path" },
   { name: "property eq", filters: [{ dimension: "property:plan", op: "eq", value: "pro" }], breakdown: "browser" },

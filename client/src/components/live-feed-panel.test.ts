@@ -21,6 +21,7 @@ function fakeFeed(status: LiveStatus, events: LiveEvent[] = []) {
 
 const event = (name: string, pageUrl: string | null = null): LiveEvent => ({
   key: `k-${name}`,
+  insertId: `i-${name}`,
   event: name,
   distinctId: null,
   sessionId: "s1",

@@ -65,6 +65,21 @@ describe("PeriodPicker", () => {
     view.dispose();
   });
 
+  it("narrows the timezone list to the zones matching the search, keeping the chosen one", async () => {
+    const { state, onChange } = setUp();
+    const view = await renderComponent(PeriodPicker, { state, onChange });
+    const zone = field(view.container, "Timezone") as HTMLSelectElement;
+    const all = zone.options.length;
+    const search = view.container.querySelector<HTMLInputElement>('input[aria-label="Search timezones"]')!;
+    change(search, "new york", "input");
+    const shown = [...zone.options].map((option) => option.value);
+    expect(shown).toContain("America/New_York");
+    expect(shown).toContain("Europe/Paris");
+    expect(shown.length).toBeLessThan(all);
+    expect(shown.length).toBeLessThan(5);
+    view.dispose();
+  });
+
   it("writes another timezone to the URL", async () => {
     const { state, onChange, patches } = setUp();
     const view = await renderComponent(PeriodPicker, { state, onChange });

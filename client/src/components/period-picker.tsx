@@ -16,10 +16,17 @@ import {
   viewerTimeZone,
 } from "../lib/dashboard-state.ts";
 
-function timeZoneOptions(current: string): string[] {
+/**
+ * The zones to offer: the viewer's, UTC, the current one, then every zone the browser knows (about 400) whose name
+ * holds the search text (case and "_" versus space ignored). The current zone always stays, so the select keeps
+ * showing what is chosen while the list is narrowed.
+ */
+export function timeZoneOptions(current: string, search = ""): string[] {
   const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
-  const all = new Set([viewerTimeZone(), "UTC", current, ...zones]);
-  return [...all];
+  const all = [...new Set([viewerTimeZone(), "UTC", current, ...zones])];
+  const needle = search.trim().toLowerCase().replaceAll("_", " ");
+  if (!needle) return all;
+  return all.filter((zone) => zone === current || zone.toLowerCase().replaceAll("_", " ").includes(needle));
 }
 
 export function PeriodPicker(props: { state: DashboardState; onChange: (patch: SearchPatch) => void }) {
@@ -29,7 +36,8 @@ export function PeriodPicker(props: { state: DashboardState; onChange: (patch: S
   const [from, setFrom] = createSignal("");
   const [to, setTo] = createSignal("");
   const [rangeError, setRangeError] = createSignal("");
-  const zones = createMemo(() => timeZoneOptions(props.state.timezone));
+  const [zoneSearch, setZoneSearch] = createSignal("");
+  const zones = createMemo(() => timeZoneOptions(props.state.timezone, zoneSearch()));
   const showCustom = () => editingCustom() || props.state.period === "custom";
 
   const startCustom = () => {
@@ -122,6 +130,14 @@ export function PeriodPicker(props: { state: DashboardState; onChange: (patch: S
         <label for={`${id}-tz`} class="field-label text-xs">
           Timezone
         </label>
+        <input
+          type="search"
+          class="field-input mb-1 max-w-52 py-1 text-xs"
+          placeholder="Search timezones"
+          aria-label="Search timezones"
+          value={zoneSearch()}
+          onInput={(event) => setZoneSearch(event.currentTarget.value)}
+        />
         <select
           id={`${id}-tz`}
           class="field-input max-w-52 py-1.5"

@@ -50,8 +50,9 @@ function SignedInFrame(props: { children: RouteSectionProps["children"] }) {
               Projects
             </A>
             <Show when={me.data?.isSuperuser}>
+              {/* "Accounts": the server's logins, not the tracked people the dashboard calls Users. */}
               <A href="/admin/users" class={navClass} activeClass={activeClass}>
-                Users
+                Accounts
               </A>
             </Show>
           </nav>

@@ -74,7 +74,7 @@ describe("readDashboardState", () => {
     const state = readDashboardState(
       {
         f: [
-          "eq:country:FR",
+          "eq:planet:Mars",
           `eq:property.${"k".repeat(201)}:x`,
           `eq:path:/${"a".repeat(1000)}`,
           "eq:utm_campaign:spring",
@@ -130,7 +130,7 @@ describe("filters in the URL", () => {
           "not_contains:path:",
           "is_set:browser:Chrome",
           "not_set:browser:",
-          "is_set:country",
+          "is_set:planet",
           "in:path:/a",
           "in:path:/a,",
           `in:path:${Array.from({ length: 21 }, (_, i) => `/p${i}`).join(",")}`,

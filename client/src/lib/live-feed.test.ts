@@ -130,6 +130,51 @@ describe("createLiveFeed", () => {
     expect(h.events[99]!.event).toBe("e20");
   });
 
+  it("inserts each event at its timestamp's place, newest first, whatever order they arrive in", async () => {
+    const h = harness();
+    h.feed.start();
+    await h.flush();
+    h.lastSocket().open();
+    const at = (minute: number) => `2026-11-26T10:${String(minute).padStart(2, "0")}:00.000Z`;
+    for (const minute of [5, 1, 9, 3])
+      h.lastSocket().send({ insertId: `i${minute}`, event: `m${minute}`, timestamp: at(minute) });
+    expect(h.events.map((e) => e.event)).toEqual(["m9", "m5", "m3", "m1"]);
+  });
+
+  it("shows an event once when a reconnect's backfill sends it again", async () => {
+    const h = harness();
+    h.feed.start();
+    await h.flush();
+    h.lastSocket().open();
+    h.lastSocket().send({ insertId: "a", event: "first", timestamp: "2026-11-26T10:00:00Z" });
+    h.lastSocket().drop();
+    await h.fireNextRetry();
+    h.lastSocket().open();
+    h.lastSocket().send({ insertId: "a", event: "first", timestamp: "2026-11-26T10:00:00Z" });
+    h.lastSocket().send({ insertId: "b", event: "second", timestamp: "2026-11-26T10:01:00Z" });
+    expect(h.events.map((e) => e.event)).toEqual(["second", "first"]);
+  });
+
+  it("keeps the 100 latest by timestamp and drops an event older than all of a full list", async () => {
+    const h = harness();
+    h.feed.start();
+    await h.flush();
+    h.lastSocket().open();
+    for (let i = 0; i < 100; i++)
+      h.lastSocket().send({
+        insertId: `i${i}`,
+        event: `e${i}`,
+        timestamp: new Date(Date.UTC(2026, 10, 26, 10, i)).toISOString(),
+      });
+    h.lastSocket().send({ insertId: "old", event: "old", timestamp: "2026-11-26T09:00:00Z" });
+    expect(h.events).toHaveLength(100);
+    expect(h.events.some((e) => e.event === "old")).toBe(false);
+    h.lastSocket().send({ insertId: "mid", event: "mid", timestamp: "2026-11-26T10:50:30Z" });
+    expect(h.events).toHaveLength(100);
+    expect(h.events[49]!.event).toBe("mid");
+    expect(h.events[99]!.event).toBe("e1");
+  });
+
   it("retries after a drop with backoff of 1, 2, 4 ... 30 seconds and a new ticket each time", async () => {
     const h = harness();
     h.feed.start();

@@ -6,18 +6,20 @@
  *     stays offline until the person asks to reconnect;
  *   - a connection that stayed up for a while resets the count, so one drop a day never exhausts the tries, while a
  *     server that accepts and closes at once still backs off;
- *   - it keeps the newest 100 events, newest first. Messages come from the internet: anything that is not the
+ *   - it keeps the 100 events with the latest `timestamp`, newest first: the server opens each connection with the
+ *     50 latest stored events, and every event (backfilled or live) is inserted at its timestamp's place, once per
+ *     insert id (a reconnect's backfill repeats events already shown). Messages come from the internet: anything that is not the
  *     documented shape is ignored, and nothing is ever treated as HTML;
  *   - a close that says access ended is final, never retried: 4401 (the login ended) sends the person to sign in,
  *     4403 (the project is gone or no longer theirs) to the projects list (`accessEndedBy`, `onAccessEnded`).
  */
-import { LIVE_CLOSE_CODES } from "../../../shared/live.ts";
+import { LIVE_CLOSE_CODES, LIVE_MAX_EVENTS } from "../../../shared/live.ts";
 
 export const LIVE_FEED_POLICY = {
   baseDelayMs: 1000,
   maxDelayMs: 30_000,
   maxRetries: 10,
-  maxEvents: 100,
+  maxEvents: LIVE_MAX_EVENTS,
   /** A connection open at least this long counts as healthy: its drop starts the backoff afresh. */
   stableAfterMs: 10_000,
 } as const;
@@ -44,6 +46,8 @@ export function accessEndedBy(code: number): AccessEnded | null {
 export type LiveEvent = {
   /** Unique within this page, for keyed rendering. */
   key: string;
+  /** The server's dedupe key of the event (null from an older server). */
+  insertId: string | null;
   event: string;
   distinctId: string | null;
   sessionId: string | null;
@@ -76,6 +80,7 @@ export function parseLiveMessage(data: unknown): LiveEvent | null {
   sequence += 1;
   return {
     key: `live-${sequence}`,
+    insertId: optionalString(message.insertId),
     event: message.event,
     distinctId: optionalString(message.distinctId),
     sessionId: optionalString(message.sessionId),
@@ -83,6 +88,21 @@ export function parseLiveMessage(data: unknown): LiveEvent | null {
     timestamp: optionalString(message.timestamp) ?? new Date().toISOString(),
     properties,
   };
+}
+
+/**
+ * `list` (newest `timestamp` first) with `event` inserted at its place, at most `max` long; the same list when the
+ * event is already there (same insert id) or older than all of a full list.
+ */
+export function insertByTimestamp(list: readonly LiveEvent[], event: LiveEvent, max: number): readonly LiveEvent[] {
+  if (event.insertId !== null && list.some((item) => item.insertId === event.insertId)) return list;
+  const at = Date.parse(event.timestamp);
+  // After the events with a later timestamp and before those with the same one: the last to arrive shows first.
+  let index = list.length;
+  while (index > 0 && !(Date.parse(list[index - 1]!.timestamp) > at)) index -= 1;
+  if (index >= max) return list;
+  const next = [...list.slice(0, index), event, ...list.slice(index)];
+  return next.length > max ? next.slice(0, max) : next;
 }
 
 export type LiveStatus =
@@ -134,7 +154,7 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
   const policy = { ...LIVE_FEED_POLICY, ...options.policy };
   const schedule = options.schedule ?? defaultSchedule;
   const now = options.now ?? Date.now;
-  let events: LiveEvent[] = [];
+  let events: readonly LiveEvent[] = [];
   let socket: SocketLike | null = null;
   let cancelTimer: (() => void) | null = null;
   let failures = 0;
@@ -191,7 +211,9 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
       if (current !== generation) return;
       const event = parseLiveMessage(message.data);
       if (!event) return;
-      events = [event, ...events].slice(0, policy.maxEvents);
+      const next = insertByTimestamp(events, event, policy.maxEvents);
+      if (next === events) return;
+      events = next;
       options.onEvents(events);
       options.onEvent?.(event);
     };

@@ -36,6 +36,7 @@ const BREAKDOWN_CARD_TITLES: Record<BreakdownCardId, string> = {
   pages: "Pages",
   sources: "Sources",
   technology: "Technology",
+  countries: "Countries",
 };
 /** The dashboard's breakdown cards, each with the tabs the dimension table gives it. */
 export const BREAKDOWN_CARDS = (Object.keys(BREAKDOWN_CARD_TITLES) as BreakdownCardId[]).map((id) => ({
@@ -97,6 +98,20 @@ export const breakdownQuery = (projectId: string, range: AnalyticsRange, dimensi
   queryOptions({
     queryKey: [...keys.analytics(projectId), "breakdown", dimension, range] as const,
     queryFn: () => trpc.analytics.breakdown.query({ projectId, ...range, dimension, limit: DEFAULT_LIST_LIMIT }),
+  });
+
+/** How often the current visitors count refreshes without new events (visitors leave the 5-minute window). */
+const REALTIME_REFRESH_MS = 30_000;
+
+/**
+ * Sessions with an event in the last five minutes. Under the project's analytics key, so the live feed's refresh
+ * after new events updates it too; between events it refreshes every 30 s while the tab is visible.
+ */
+export const realtimeQuery = (projectId: string) =>
+  queryOptions({
+    queryKey: [...keys.analytics(projectId), "realtime"] as const,
+    queryFn: () => trpc.analytics.realtime.query({ projectId }),
+    refetchInterval: REALTIME_REFRESH_MS,
   });
 
 export const TABLE_PAGE_SIZE = 20;

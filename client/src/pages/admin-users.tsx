@@ -13,7 +13,7 @@ import { ADMIN_PAGE_SIZE, adminUsersQuery, keys, meQuery, type User } from "../l
 import { trpc } from "../lib/trpc.ts";
 
 export default function AdminUsersPage() {
-  usePageTitle(() => "Users");
+  usePageTitle(() => "Accounts");
   const me = useQuery(() => meQuery());
   const [page, setPage] = createSignal(0);
   const users = useQuery(() => ({ ...adminUsersQuery(page()), enabled: me.data?.isSuperuser === true }));
@@ -24,7 +24,7 @@ export default function AdminUsersPage() {
   return (
     <div class="flex flex-col gap-6">
       <div>
-        <h1 class="text-2xl font-semibold tracking-tight">Users</h1>
+        <h1 class="text-2xl font-semibold tracking-tight">Accounts</h1>
         <p class="text-sm text-muted">Everyone with an account on this server.</p>
       </div>
       <Show when={notice()}>
@@ -45,7 +45,7 @@ export default function AdminUsersPage() {
               </p>
             }
           >
-            <QueryBoundary query={users} label="Loading users" skeletonClass="h-64">
+            <QueryBoundary query={users} label="Loading accounts" skeletonClass="h-64">
               {(list) => (
                 <section class="card p-4" aria-label="User accounts">
                   <section
@@ -116,7 +116,7 @@ export default function AdminUsersPage() {
                     </table>
                   </section>
                   <Pager
-                    label="Users"
+                    label="Accounts"
                     page={page()}
                     pageSize={ADMIN_PAGE_SIZE}
                     count={list().items.length}

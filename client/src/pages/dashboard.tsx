@@ -9,6 +9,8 @@ import { createMemo, For, lazy, onCleanup, Show, Suspense } from "solid-js";
 import { ActivityCard } from "../components/activity-tables.tsx";
 import { AnalysisNav } from "../components/analysis-nav.tsx";
 import { BreakdownCard, TopEventsCard } from "../components/breakdown-card.tsx";
+import { CountriesCard } from "../components/countries-card.tsx";
+import { CurrentVisitors } from "../components/current-visitors.tsx";
 import { EmptyProject } from "../components/empty-project.tsx";
 import { FilterBuilder } from "../components/filter-builder.tsx";
 import { FilterChips } from "../components/filter-chips.tsx";
@@ -27,6 +29,7 @@ import {
   type SearchPatch,
   toAnalyticsRange,
 } from "../lib/dashboard-state.ts";
+import { exportEventsUrl } from "../lib/export-url.ts";
 import type { AccessEnded } from "../lib/live-feed.ts";
 import { usePageTitle } from "../lib/page-title.ts";
 import {
@@ -107,7 +110,8 @@ export default function DashboardPage() {
                 {p().domain ?? "Any domain"} · {describePeriod(state())}
               </p>
             </div>
-            <nav aria-label="Project" class="flex flex-wrap gap-2">
+            <nav aria-label="Project" class="flex flex-wrap items-center gap-4">
+              <CurrentVisitors projectId={p().id} />
               <A href={`/projects/${p().id}/settings`} class="btn-secondary">
                 Settings
               </A>
@@ -129,7 +133,17 @@ export default function DashboardPage() {
                 }
               >
                 <div class="-mt-1 flex flex-col gap-3 border-b border-zinc-200 pb-4 dark:border-zinc-800">
-                  <PeriodPicker state={state()} onChange={update} />
+                  <div class="flex flex-wrap items-end justify-between gap-3">
+                    <PeriodPicker state={state()} onChange={update} />
+                    <div class="flex gap-2 text-xs" title="Export the events of this period and filters">
+                      <a class="btn-secondary" href={exportEventsUrl(p().id, range(), "csv")} download="">
+                        Export CSV
+                      </a>
+                      <a class="btn-secondary" href={exportEventsUrl(p().id, range(), "ndjson")} download="">
+                        Export NDJSON
+                      </a>
+                    </div>
+                  </div>
                   <div class="flex flex-wrap items-end gap-3">
                     <FilterBuilder onAdd={(filter: Filter) => update(addFilterPatch(state(), filter))} />
                     <FilterChips
@@ -147,15 +161,19 @@ export default function DashboardPage() {
                 <div class="grid gap-5 md:grid-cols-2">
                   <TopEventsCard projectId={p().id} range={range()} onFilter={addFilter} />
                   <For each={BREAKDOWN_CARDS}>
-                    {(card) => (
-                      <BreakdownCard
-                        title={card.title}
-                        dimensions={card.dimensions}
-                        projectId={p().id}
-                        range={range()}
-                        onFilter={addFilter}
-                      />
-                    )}
+                    {(card) =>
+                      card.id === "countries" ? (
+                        <CountriesCard title={card.title} projectId={p().id} range={range()} onFilter={addFilter} />
+                      ) : (
+                        <BreakdownCard
+                          title={card.title}
+                          dimensions={card.dimensions}
+                          projectId={p().id}
+                          range={range()}
+                          onFilter={addFilter}
+                        />
+                      )
+                    }
                   </For>
                 </div>
                 <ActivityCard projectId={p().id} range={range()} />

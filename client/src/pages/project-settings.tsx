@@ -1,5 +1,6 @@
 /**
- * Project settings: rename and domain (saved after a confirmation), the snippet, key rotation (the old key stops
+ * Project settings: rename (saved at once) and domain (a new or changed domain, which stops other sites' events, after
+ * a confirmation: only what can break something asks first), the snippet, key rotation (the old key stops
  * working at once; the new one is shown once) and deletion (type the name to confirm).
  */
 import { A, useNavigate, useParams } from "@solidjs/router";
@@ -76,6 +77,8 @@ function GeneralSection(props: { project: Project }) {
       list.push(domain().trim() ? `domain to ${domain().trim()}` : "remove the domain");
     return list;
   };
+  /** A new or changed domain: browsers on other sites stop being able to send events. */
+  const restrictsSites = () => Boolean(domain().trim()) && (domain().trim() || null) !== props.project.domain;
   const save = useMutation(() => ({
     mutationFn: () =>
       trpc.projects.update.mutate({ id: props.project.id, name: name().trim(), domain: domain().trim() || null }),
@@ -99,7 +102,9 @@ function GeneralSection(props: { project: Project }) {
           event.preventDefault();
           setSaved(false);
           save.reset();
-          if (changes().length) setConfirming(true);
+          if (!changes().length) return;
+          if (restrictsSites()) setConfirming(true);
+          else save.mutate();
         }}
       >
         <TextField
@@ -129,6 +134,14 @@ function GeneralSection(props: { project: Project }) {
               Changes saved.
             </p>
           </Show>
+          {/* A save without the dialog (a rename) reports a failure that names no field here. */}
+          <Show when={!confirming() && save.error && !Object.keys(fields()).length ? save.error : null}>
+            {(error) => (
+              <p role="alert" class="text-sm text-red-600 dark:text-red-400">
+                {describeProblem(error()).message}
+              </p>
+            )}
+          </Show>
         </div>
       </form>
       <ConfirmDialog
@@ -141,7 +154,7 @@ function GeneralSection(props: { project: Project }) {
         onClose={() => setConfirming(false)}
       >
         <p>This will change the project's {changes().join(" and ")}.</p>
-        <Show when={domain().trim() && (domain().trim() || null) !== props.project.domain}>
+        <Show when={restrictsSites()}>
           <p class="mt-2">Browsers on other sites will no longer be able to send events with this project's key.</p>
         </Show>
       </ConfirmDialog>

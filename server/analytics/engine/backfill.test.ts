@@ -170,6 +170,7 @@ const UNDO: Array<[suffix: string, statements: string[]]> = [
       "drop index events_project_distinct_timestamp_idx, analytics_person_links_person_idx, analytics_users_last_seen_idx",
     ],
   ],
+  ["_events_country", ["alter table events drop column country"]],
 ];
 
 /** The journal's entries, and where the engine's migration is among them (the previous release ends before it). */

@@ -3,7 +3,7 @@ import { index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzl
 /**
  * Raw events, append-only. `(project_id, insert_id)` is the dedupe key: the worker and the direct-write fallback
  * insert with ON CONFLICT DO NOTHING on it, so a retried or redelivered event is stored once. The enriched columns
- * (path, host, referrer_host, utm_*, browser, os, device) are filled at the ingest edge so breakdowns never re-parse
+ * (path, host, referrer_host, utm_*, browser, os, device, country) are filled at the ingest edge so breakdowns never re-parse
  * URLs or user agents.
  */
 export const events = pgTable(
@@ -31,6 +31,8 @@ export const events = pgTable(
     os: text(),
     device: text(),
     ipHash: text(),
+    /** ISO 3166-1 alpha-2, from the client IP at ingest (the IP itself is never stored); null when unknown. */
+    country: text(),
     timestamp: timestamp({ withTimezone: true }).notNull(),
     receivedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },

@@ -22,6 +22,7 @@ import { type EventQueue, QueueUnavailable } from "../../pipeline/sink/event-que
 import { API_SECURITY_HEADERS } from "../middleware/security-headers.ts";
 import type { ApiKeyCache, IngestProject } from "./api-key-cache.ts";
 import { KeyLookupUnavailable } from "./api-key-cache.ts";
+import type { CountryLookup } from "./country-lookup.ts";
 import type { DailyVisitorIds } from "./daily-visitor-id.ts";
 import { type IpHasher, parseUserAgent } from "./enrich.ts";
 import type { IngestRateLimiter } from "./rate-limiter.ts";
@@ -119,13 +120,14 @@ export interface IngestHandlerDeps {
   limiter: IngestRateLimiter;
   queue: EventQueue;
   ipHasher: IpHasher;
+  countries: CountryLookup;
   visitorIds: DailyVisitorIds;
 }
 
 export type IngestHandler = (request: Request, clientIp: string) => Promise<Response>;
 
 export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
-  const { keys, limiter, queue, ipHasher, visitorIds, logger } = deps;
+  const { keys, limiter, queue, ipHasher, countries, visitorIds, logger } = deps;
 
   return async function ingest(request: Request, clientIp: string): Promise<Response> {
     if (request.method === "OPTIONS") return new Response(null, PREFLIGHT_INIT);
@@ -214,6 +216,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
         receivedAt,
         userAgent,
         ipHash,
+        country: countries.country(clientIp),
         anonId,
         ...parseUserAgent(userAgent),
       };

@@ -57,6 +57,7 @@ export function createIngestEndpoint(services: Services): IngestEndpoint {
       onStoredDirectly: (rows) => void publishStoredEvents(services.pubsub, logger, rows),
     }),
     ipHasher: new IpHasher(services.secretKey),
+    countries: services.countries,
     visitorIds: new DailyVisitorIds(services.kv, logger),
   });
   const viaHono = (c: Context) => handler(c.req.raw, getClientIp(c, config.TRUST_PROXY));

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { sql } from "drizzle-orm";
+import type { LiveEvent } from "../../../shared/ingest.ts";
 import { startSession } from "../../auth/sessions.ts";
 import { issueWsTicket } from "../../auth/ws-ticket.ts";
+import { queryRows } from "../../db/client.ts";
 import { liveChannel } from "../../pipeline/worker/publish-stored-events.ts";
 import { type RunningWorker, startWorkerLoop } from "../../pipeline/worker/worker-loop.ts";
 import { createTestProject, makeEvents, type TestProject } from "../../test-support/ingest-fixtures.ts";
@@ -95,6 +98,7 @@ describe("GET /api/v1/ws/events/:projectId", () => {
       await Bun.sleep(200);
       expect(messages).toHaveLength(1);
       expect(messages[0]).toEqual({
+        insertId: expect.any(String),
         event: "signup",
         distinctId: "u1",
         sessionId: "s1",
@@ -102,6 +106,44 @@ describe("GET /api/v1/ws/events/:projectId", () => {
         pageUrl: "https://a.example/x",
         timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       });
+    } finally {
+      socket.close();
+    }
+  });
+
+  it("opens with the project's latest stored events, oldest of them first, then goes live", async () => {
+    const project = await createTestProject(t.services.db);
+    const base = Date.now() - 60 * 60_000;
+    const stored = Array.from({ length: 55 }, (_, i) => ({
+      event: `past-${i}`,
+      session_id: "s-past",
+      timestamp: new Date(base + i * 60_000).toISOString(),
+    }));
+    await ingest(project.apiKey, stored);
+    await ingest(project.apiKey, [{ event: "future", timestamp: new Date(Date.now() + 3_600_000).toISOString() }]);
+    const waitUntil = Date.now() + 5_000;
+    while (Date.now() < waitUntil) {
+      const [row] = await queryRows<{ n: number }>(
+        t.services.db,
+        sql`select count(*)::int as n from events where project_id = ${project.projectId}::uuid`,
+      );
+      if (Number(row?.n) === 56) break;
+      await Bun.sleep(20);
+    }
+    const { socket, messages, opened } = connect(wsUrl(project.projectId, await ticketFor(project)), {
+      origin: DASHBOARD,
+    });
+    try {
+      expect(await opened).toBe(true);
+      const deadline = Date.now() + 5_000;
+      while (messages.length < 50 && Date.now() < deadline) await Bun.sleep(20);
+      const names = (messages as Array<{ event: string }>).map((m) => m.event);
+      // The 50 latest up to now (past-5 .. past-54), sent oldest first so each is the newest so far.
+      expect(names).toEqual(Array.from({ length: 50 }, (_, i) => `past-${i + 5}`));
+      await ingest(project.apiKey, [{ event: "live-one", session_id: "s-live" }]);
+      while (messages.length < 51 && Date.now() < deadline) await Bun.sleep(20);
+      await Bun.sleep(100);
+      expect((messages as Array<{ event: string }>).map((m) => m.event).slice(50)).toEqual(["live-one"]);
     } finally {
       socket.close();
     }
@@ -174,6 +216,33 @@ describe("LiveHub", () => {
     await hub.leave(projectId, a.socket);
     await hub.leave(projectId, b.socket);
     expect(hub.watchers(projectId)).toBe(0);
+  });
+
+  const liveEvent = (insertId: string): LiveEvent => ({
+    insertId,
+    event: insertId,
+    distinctId: null,
+    sessionId: "s",
+    properties: {},
+    pageUrl: null,
+    timestamp: "2026-12-01T10:00:00.000Z",
+  });
+
+  it("sends the backfill, then the events published while it was read that it did not hold, each once", async () => {
+    const hub = new LiveHub(t.services.pubsub, t.services.logger);
+    const projectId = crypto.randomUUID();
+    const a = fakeSocket();
+    // The race: events stored after the subscription but before the backfill's read are in both.
+    const backfill = async () => {
+      await t.services.pubsub.publish(liveChannel(projectId), JSON.stringify([liveEvent("b1"), liveEvent("n1")]));
+      await Bun.sleep(100);
+      return [liveEvent("b1"), liveEvent("b2"), liveEvent("b3")];
+    };
+    await hub.join(projectId, a.socket, backfill);
+    await t.services.pubsub.publish(liveChannel(projectId), JSON.stringify([liveEvent("n2")]));
+    await Bun.sleep(100);
+    expect(a.sent.map((frame) => (JSON.parse(frame) as LiveEvent).insertId)).toEqual(["b3", "b2", "b1", "n1", "n2"]);
+    await hub.leave(projectId, a.socket);
   });
 
   it("closes a socket that falls behind without holding back the others", async () => {

@@ -3,15 +3,19 @@
  * so the dashboard first asks `auth.wsTicket({ projectId })` (owner only) and presents the single-use ticket here.
  * Refused before the upgrade: a request that is not a WebSocket upgrade (426, and the ticket is left untouched), a
  * browser Origin that is not an allowed dashboard origin (403), a missing, used or expired ticket (401), a ticket
- * for another project, or a project its user can no longer access (403). Then each stored event of the project is
- * pushed as one JSON frame `{ event, distinctId, sessionId, properties, pageUrl, timestamp }`, until the login or
+ * for another project, or a project its user can no longer access (403). Then the socket gets the project's 50
+ * events with the latest `timestamp` up to now (newest first), then each event stored from then on, each as one JSON
+ * frame `{ insertId, event, distinctId, sessionId, properties, pageUrl, timestamp }` and each once, until the login or
  * the project access ends: the socket then closes with 4401 or 4403 within seconds (server/http/live/live-access-guard.ts).
  */
 import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/bun";
+import { LIVE_BACKFILL_EVENTS } from "../../../shared/live.ts";
+import { getLatestEvents } from "../../analytics/get-latest-events.ts";
 import { hasProjectAccess } from "../../auth/access-check.ts";
 import type { AccessGrant } from "../../auth/access-revoked.ts";
 import { consumeWsTicket } from "../../auth/ws-ticket.ts";
+import { runWithStatementLimits } from "../../db/statement-limits.ts";
 import type { Services } from "../../services.ts";
 import { LiveAccessGuard } from "../live/live-access-guard.ts";
 import { LiveHub, type LiveSocket } from "../live/live-hub.ts";
@@ -82,7 +86,13 @@ export function liveRoutes(services: Services) {
             close: (code, reason) => raw.close(code, reason),
           };
           void guard.watch(socket, grant);
-          hub.join(projectId, socket).catch((error) => {
+          const backfill = () =>
+            runWithStatementLimits(
+              services.database,
+              { timeoutMs: config.ANALYTICS_STATEMENT_TIMEOUT_MS, logger },
+              (db) => getLatestEvents(db, { projectId, limit: LIVE_BACKFILL_EVENTS }, Date.now()),
+            );
+          hub.join(projectId, socket, backfill).catch((error) => {
             logger.warn("cannot subscribe a live-feed socket", { error, projectId });
             raw.close(1011, "the live feed is unavailable");
           });

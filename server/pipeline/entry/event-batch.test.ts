@@ -11,6 +11,7 @@ const context: BatchContext = {
   browser: "Firefox",
   os: "Linux",
   device: "desktop",
+  country: "DE",
 };
 
 function tuple(i: number, properties: object = { i, plan: "pro", "é€😀": '\\n"quoted"\u2028' }): EventTuple {

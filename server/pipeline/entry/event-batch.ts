@@ -15,6 +15,7 @@
  *   the request's API key somewhere in its events (the key is never written to the stream, see cut-api-key.ts).
  *
  * <shared> is `"p": projectId, "r": receivedAtMs, "u": userAgent, "i": ipHash, "b": browser, "o": os, "d": device`,
+ * `"l": country` (ISO alpha-2 or null; absent in entries written before countries, which then decode to null),
  * and `"a": anonId` when ingest derived the request's daily visitor id (BatchContext.anonId). Both forms decode to
  * the same rows; the events keep what the client sent, and the visitor id is filled in when decoding.
  */
@@ -40,6 +41,8 @@ export interface BatchContext extends UserAgentParts {
   receivedAt: number;
   userAgent: string | null;
   ipHash: string | null;
+  /** The client's country (ISO 3166-1 alpha-2) from its IP, or null; the IP itself never reaches the entry. */
+  country: string | null;
   /**
    * The request's daily visitor id (server/http/ingest/daily-visitor-id.ts), when an event needs it: decoding makes
    * it the distinct_id of events sent without one, and the `$anon_distinct_id` of identify events that name none.
@@ -159,6 +162,7 @@ function entryText(context: BatchContext, version: number, events: string): stri
     `{"v":${version},"p":${JSON.stringify(context.projectId)},"r":${context.receivedAt},` +
     `"u":${JSON.stringify(context.userAgent)},"i":${JSON.stringify(context.ipHash)},` +
     `"b":${JSON.stringify(context.browser)},"o":${JSON.stringify(context.os)},"d":${JSON.stringify(context.device)},` +
+    `"l":${JSON.stringify(context.country)},` +
     (context.anonId ? `"a":${JSON.stringify(context.anonId)},` : "") +
     `${events}}`
   );
@@ -184,6 +188,7 @@ export function decodeEventBatch(payload: string): EventRow[] {
   const browser = nullableString(batch.b);
   const os = nullableString(batch.o);
   const device = nullableString(batch.d);
+  const country = nullableString(batch.l);
   const anonId = nullableString(batch.a);
   const rows: EventRow[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {
@@ -215,6 +220,7 @@ export function decodeEventBatch(payload: string): EventRow[] {
       os,
       device,
       ipHash,
+      country,
       receivedAt: received,
     };
   }

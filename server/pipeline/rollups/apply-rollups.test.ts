@@ -79,6 +79,7 @@ function asStored(event: TestEvent): RollupSourceRow {
     browser: event.browser ?? null,
     os: event.os ?? null,
     device: event.device ?? null,
+    country: event.country ?? null,
     properties: event.properties,
     timestamp: event.timestamp,
   };
@@ -165,6 +166,7 @@ describe("applyRollups", () => {
       browser: "browser",
       os: "os",
       device: "device",
+      country: "country",
     } as const;
     const expected = new Map<string, { events: number; sessions: Set<string>; users: Set<string> }>();
     const count = (

@@ -14,6 +14,7 @@ export interface RollupSourceRow {
   browser: string | null;
   os: string | null;
   device: string | null;
+  country: string | null;
   /** The event's properties; identify events name the previous id in `$anon_distinct_id` (apply-person-links.ts). */
   properties: Record<string, unknown>;
   /** A Date (drizzle's RETURNING), or PostgreSQL's text form when raw SQL returned it. */

@@ -41,6 +41,7 @@ function rows(projectId: string, count: number, prefix: string): EventRow[] {
     os: null,
     device: null,
     ipHash: null,
+    country: null,
     timestamp: new Date(now - i * 60_000),
     receivedAt: new Date(now),
   }));

@@ -15,6 +15,7 @@ export function liveChannel(projectId: string): string {
 
 export function toLiveEvent(row: EventRow): LiveEvent {
   return {
+    insertId: row.insertId,
     event: row.eventName,
     distinctId: row.distinctId,
     sessionId: row.sessionId,

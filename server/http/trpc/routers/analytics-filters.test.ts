@@ -50,7 +50,7 @@ describe("refused filters over HTTP", () => {
       "filters.1.op",
     ],
     ["an unknown op", [{ dimension: "path", op: "like", value: "/a" }], "filters.0.op"],
-    ["an unknown dimension", [{ dimension: "country", op: "eq", value: "FR" }], "filters.0.dimension"],
+    ["an unknown dimension", [{ dimension: "planet", op: "eq", value: "Mars" }], "filters.0.dimension"],
     ["an oversized value", [{ dimension: "path", op: "contains", value: "x".repeat(1001) }], "filters.0.value"],
     ["21 filters", Array.from({ length: 21 }, (_, i) => ({ dimension: "path", op: "neq", value: `/${i}` })), "filters"],
   ];

@@ -461,6 +461,7 @@ describe("analytics.breakdown", () => {
     "browser",
     "os",
     "device",
+    "country",
     "property:plan",
   ] as const;
   for (const dimension of dimensions) {

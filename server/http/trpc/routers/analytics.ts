@@ -18,8 +18,10 @@ import {
   type UsersPage,
   usersInputSchema,
 } from "../../../../shared/analytics.ts";
+import { type Realtime, realtimeInputSchema } from "../../../../shared/realtime.ts";
 import { getBreakdown } from "../../../analytics/get-breakdown.ts";
 import { getOverview } from "../../../analytics/get-overview.ts";
+import { getRealtime } from "../../../analytics/get-realtime.ts";
 import { getSessions } from "../../../analytics/get-sessions.ts";
 import { getTimeseries } from "../../../analytics/get-timeseries.ts";
 import { getTopEvents } from "../../../analytics/get-top-events.ts";
@@ -54,6 +56,11 @@ export const analyticsRouter = createTRPCRouter({
     .input(sessionsInputSchema)
     .use(analyticsLimits)
     .query(({ ctx, input }): Promise<SessionsPage> => getSessions(ctx.db, input, Date.now(), ctx.services.engine)),
+
+  realtime: projectProcedure
+    .input(realtimeInputSchema)
+    .use(analyticsLimits)
+    .query(({ ctx, input }): Promise<Realtime> => getRealtime(ctx.db, input, Date.now())),
 
   users: projectProcedure
     .input(usersInputSchema)

@@ -177,6 +177,7 @@ describe("projects.delete", () => {
       os: "macOS",
       device: "desktop",
       ipHash: null,
+      country: null,
       timestamp: new Date(now - i * 60_000),
       receivedAt: new Date(now),
     });

@@ -1,0 +1,120 @@
+/**
+ * `GET /api/v1/export/events?projectId&from&to&period&filters&format=ndjson|csv` (shared/export.ts): the raw events
+ * of a project its caller owns, streamed. Refused in this order, before any event is read: no valid login (401, the
+ * dashboard's cookie or a Bearer access token, as for tRPC), an input the analytics schemas refuse (400: the same
+ * range and filter rules; `filters` is a JSON array), a project that is not the caller's or does not exist (404,
+ * alike, so ids cannot be probed). The events are read in keyset chunks of EXPORT_CHUNK_ROWS, each one statement in
+ * its own transaction under ANALYTICS_STATEMENT_TIMEOUT_MS and cancelled when the client goes away, and each chunk
+ * is read only when the client has taken the previous one (the stream's pull): 10 M rows never sit in memory, and a
+ * slow reader holds no transaction open between chunks. The first chunk is read before the answer starts, so its
+ * timeout is a 408; a later one ends the stream with an error (the download is visibly incomplete).
+ */
+import { Hono } from "hono";
+import type { z } from "zod";
+import { analyticsInputSchema, resolveRange } from "../../../shared/analytics.ts";
+import { EXPORT_CHUNK_ROWS, type ExportFormat, exportFormatSchema } from "../../../shared/export.ts";
+import { type ExportCursor, type ExportRow, readExportChunk } from "../../analytics/read-export-chunk.ts";
+import { authenticateRequest } from "../../auth/authenticate.ts";
+import { isStatementTimeout, runWithStatementLimits } from "../../db/statement-limits.ts";
+import { findOwnedProject } from "../../queries/projects/find-owned-project.ts";
+import type { Services } from "../../services.ts";
+import { CSV_HEADER, exportLine } from "../export/export-lines.ts";
+import { apiError } from "../middleware/errors.ts";
+
+const CONTENT_TYPES: Record<ExportFormat, string> = {
+  ndjson: "application/x-ndjson; charset=utf-8",
+  csv: "text/csv; charset=utf-8",
+};
+
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "The request is not valid.";
+  return issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message;
+}
+
+export function exportRoutes(services: Services) {
+  const { config, logger } = services;
+  return new Hono().get("/events", async (c) => {
+    const auth = await authenticateRequest(services, c.req.raw.headers);
+    if (!auth.user) throw apiError(401, auth.failure ?? "Sign in to continue.");
+
+    const query = c.req.query();
+    let filters: unknown;
+    if (query.filters !== undefined) {
+      try {
+        filters = JSON.parse(query.filters);
+      } catch {
+        throw apiError(400, "filters: must be a JSON array of filters.");
+      }
+    }
+    const input = analyticsInputSchema.safeParse({
+      projectId: query.projectId,
+      period: query.period,
+      from: query.from,
+      to: query.to,
+      filters,
+    });
+    if (!input.success) throw apiError(400, firstIssue(input.error));
+    const format = exportFormatSchema.safeParse(query.format);
+    if (!format.success) throw apiError(400, firstIssue(format.error));
+
+    const { projectId } = input.data;
+    if (!(await findOwnedProject(services.db, { projectId, ownerId: auth.user.id }))) {
+      throw apiError(404, "Project not found.");
+    }
+    const { from, to } = resolveRange(input.data, Date.now());
+    const signal = c.req.raw.signal;
+    const limits = { timeoutMs: config.ANALYTICS_STATEMENT_TIMEOUT_MS, signal, logger };
+    const readChunk = (after: ExportCursor | null) =>
+      runWithStatementLimits(services.database, limits, (db) =>
+        readExportChunk(db, { projectId, from, to, filters: input.data.filters }, after, EXPORT_CHUNK_ROWS),
+      );
+
+    let first: ExportRow[];
+    try {
+      first = await readChunk(null);
+    } catch (error) {
+      if (isStatementTimeout(error)) {
+        throw apiError(408, "The export took too long to read: narrow the range or the filters.");
+      }
+      throw error;
+    }
+
+    const encoder = new TextEncoder();
+    const encode = (rows: readonly ExportRow[]) => {
+      let text = "";
+      for (const row of rows) text += exportLine(row, format.data);
+      return encoder.encode(text);
+    };
+    let pending: ExportRow[] | null = first;
+    let cursor: ExportCursor | null = null;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        if (format.data === "csv") controller.enqueue(encoder.encode(CSV_HEADER));
+      },
+      async pull(controller) {
+        try {
+          const rows: ExportRow[] = pending ?? (await readChunk(cursor));
+          pending = null;
+          if (rows.length > 0) {
+            controller.enqueue(encode(rows));
+            const last = rows.at(-1)!;
+            cursor = { timestamp: last.cursor_ts, insertId: last.insert_id };
+          }
+          if (rows.length < EXPORT_CHUNK_ROWS) controller.close();
+        } catch (error) {
+          if (!signal.aborted) logger.warn("an export stopped partway", { projectId, error });
+          controller.error(error);
+        }
+      },
+    });
+    const stamp = from.toISOString().slice(0, 10);
+    return new Response(body, {
+      headers: {
+        "content-type": CONTENT_TYPES[format.data],
+        "content-disposition": `attachment; filename="events-${stamp}.${format.data}"`,
+        "cache-control": "no-store",
+      },
+    });
+  });
+}
