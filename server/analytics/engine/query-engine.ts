@@ -60,7 +60,7 @@ export class QueryEngine {
     filters: readonly EngineFilter[],
     want: Want,
   ): Promise<GroupTotals[] | null> {
-    return this.run(db, projectId, groups, filters, want, null, (segments, members) =>
+    return this.run(db, projectId, groups, filters, want, [], (segments, members) =>
       groupTotals(segments, filters, groups, members, want),
     );
   }
@@ -75,7 +75,7 @@ export class QueryEngine {
     limit: number,
     want: Want,
   ): Promise<ValueRow[] | null> {
-    return this.run(db, projectId, [group], filters, want, columnNameOf(dimension), (segments, members) =>
+    return this.run(db, projectId, [group], filters, want, [columnNameOf(dimension)], (segments, members) =>
       topValues(segments, filters, group, members, limit, want, this.cache.values.size),
     );
   }
@@ -89,7 +89,7 @@ export class QueryEngine {
     kind: "sessions" | "people",
   ): Promise<Uint8Array | null> {
     const want = { sessions: kind === "sessions", people: kind === "people" };
-    return this.run(db, projectId, [group], filters, want, null, (segments, members) =>
+    return this.run(db, projectId, [group], filters, want, [], (segments, members) =>
       memberSet(segments, filters, group, members, kind),
     );
   }
@@ -110,39 +110,21 @@ export class QueryEngine {
     evaluate: (segments: ScannedSegment[], members: Members) => T,
   ): Promise<T | null> {
     const want = { sessions: true, people: true };
-    for (let attempt = 1; ; attempt++) {
-      const snapshot = await readSnapshot(db, projectId, span.from, span.to);
-      if (snapshot.status !== null && snapshot.status !== "ready") return null;
-      try {
-        const names = [...new Set(extraColumns)];
-        const [segments, extra] = await Promise.all([
-          this.load(db, projectId, snapshot, filters, want, null),
-          this.cache.load(db, projectId, snapshot.segments, names),
-        ]);
-        const members = await this.membersOf(db, projectId, snapshot, true);
-        const scanned = segments.map((segment, s) => ({
-          ...segment,
-          column: (name: string) => {
-            const at = names.indexOf(name);
-            if (at < 0) throw new Error(`column ${name} was not asked for`);
-            return extra[s]![at] ?? null;
-          },
-        }));
-        return evaluate(scanned, members);
-      } catch (error) {
-        if (!(error instanceof SegmentReplacedError) || attempt >= MAX_ATTEMPTS) throw error;
-      }
-    }
+    return this.run(db, projectId, [span], filters, want, [...new Set(extraColumns)], evaluate);
   }
 
+  /**
+   * Lists the segments of the groups' span, loads the columns (in one read of what the cache misses) and the
+   * members, and evaluates; null while the engine does not serve the project.
+   */
   private async run<T>(
     db: Database,
     projectId: string,
     groups: readonly TimeGroup[],
     filters: readonly EngineFilter[],
     want: Want,
-    valuesColumn: string | null,
-    evaluate: (segments: LoadedSegment[], members: Members) => T,
+    extraColumns: readonly string[],
+    evaluate: (segments: ScannedSegment[], members: Members) => T,
   ): Promise<T | null> {
     let from = Number.POSITIVE_INFINITY;
     let to = Number.NEGATIVE_INFINITY;
@@ -154,7 +136,7 @@ export class QueryEngine {
       const snapshot = await readSnapshot(db, projectId, from, to);
       if (snapshot.status !== null && snapshot.status !== "ready") return null;
       try {
-        const segments = await this.load(db, projectId, snapshot, filters, want, valuesColumn);
+        const segments = await this.load(db, projectId, snapshot, filters, want, extraColumns);
         const members = await this.membersOf(db, projectId, snapshot, want.people);
         return evaluate(segments, members);
       } catch (error) {
@@ -164,19 +146,19 @@ export class QueryEngine {
     }
   }
 
+  /** The segments' time, filter, member and `extraColumns` columns; `values` is the first extra column, if any. */
   private async load(
     db: Database,
     projectId: string,
     snapshot: ProjectSnapshot,
     filters: readonly EngineFilter[],
     want: Want,
-    valuesColumn: string | null,
-  ): Promise<LoadedSegment[]> {
+    extraColumns: readonly string[],
+  ): Promise<ScannedSegment[]> {
     const filterNames = filters.map((filter) => columnNameOf(filter.dimension));
-    const names = [TS_COLUMN, ...new Set(filterNames)];
+    const names = [...new Set([TS_COLUMN, ...filterNames, ...extraColumns])];
     if (want.sessions) names.push(SESSION_COLUMN);
     if (want.people) names.push(USER_COLUMN);
-    if (valuesColumn !== null && !names.includes(valuesColumn)) names.push(valuesColumn);
     const columns = await this.cache.load(db, projectId, snapshot.segments, names);
     const at = (name: string) => names.indexOf(name);
     return snapshot.segments.map((info, s) => {
@@ -187,7 +169,11 @@ export class QueryEngine {
         filterColumns: filterNames.map((name) => row[at(name)] ?? null),
         sessions: want.sessions ? (numbers(row[at(SESSION_COLUMN)]!, NUMBERS_I32) as Int32Array) : null,
         users: want.people ? (numbers(row[at(USER_COLUMN)]!, NUMBERS_I32) as Int32Array) : null,
-        values: valuesColumn === null ? null : (row[at(valuesColumn)] ?? null),
+        values: extraColumns.length === 0 ? null : (row[at(extraColumns[0]!)] ?? null),
+        column: (name: string) => {
+          if (!extraColumns.includes(name)) throw new Error(`column ${name} was not asked for`);
+          return row[at(name)] ?? null;
+        },
       };
     });
   }

@@ -4,7 +4,7 @@
  * people, sessions of ~8 events, and ordered signup/checkout journeys for a share of the people. The database part
  * (loading the segments' columns, cached after the first call) is not in it: `bun run bench` measures that.
  *
- *   bun server/analytics/funnels/measure-funnel-speed.ts [--events 3400000] [--people 400000] [--runs 7]
+ *   bun server/analytics/funnels/measure-funnel-speed.ts [--events 3400000] [--people 400000] [--runs 7] [--phases]
  */
 import { parseArgs } from "node:util";
 import { type Column, DICTIONARY, NUMBERS_F64, NUMBERS_I32 } from "../engine/column-codec.ts";
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     events: { type: "string", default: "3400000" },
     people: { type: "string", default: "400000" },
     runs: { type: "string", default: "7" },
+    phases: { type: "boolean", default: false },
   },
 });
 const EVENTS = Number(values.events);
@@ -135,7 +136,7 @@ for (const c of cases) {
     });
     times.push(performance.now() - started);
     cpu.push(process.cpuUsage(cpuStart).user / 1000);
-    if (process.env.PHASES)
+    if (values.phases)
       console.log(
         `  collect ${(collectedAt - started).toFixed(0)} walk ${(walkedAt - collectedAt).toFixed(0)} figures ${(performance.now() - walkedAt).toFixed(0)} (${collected.events.n} step events)`,
       );
