@@ -6,13 +6,14 @@
  *      internal error never shows its message (a failed query's carries its SQL and parameters): the client reads a
  *      generic one and `data.requestId`, the id of the X-Request-Id header and of the log line with the details.
  *   3. Procedures: public (refuses NUL in any input string, see shared/no-nul.ts), protected (narrows ctx.user),
- *      superuser, and project (checks ownership of input.projectId once, for every call that takes a project id).
+ *      superuser, and project (checks the caller's role on input.projectId once, for every call that takes one).
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { FetchCreateContextFnOptions } from "@trpc/server/adapters/fetch";
 import type { Context as HonoContext } from "hono";
 import { ZodError, z } from "zod";
 import { findNul, NUL_MESSAGE } from "../../../shared/no-nul.ts";
+import { roleAtLeast, type TeamRole } from "../../../shared/roles.ts";
 import { type AuthSession, type AuthUser, authenticateRequest } from "../../auth/authenticate.ts";
 import { defaultPasswordHasher, type PasswordHasher } from "../../auth/passwords.ts";
 import { findOwnedProject } from "../../queries/projects/find-owned-project.ts";
@@ -211,22 +212,32 @@ export const superuserProcedure = protectedProcedure.use(({ ctx, next }) => {
 });
 
 /**
- * Requires the project named by `input[field]` to be owned by the caller. Any other id answers NOT_FOUND exactly
- * like a missing one, so project ids cannot be probed. The project row is passed on as ctx.project. One
- * implementation serves both spellings: analytics calls take `projectId`, the projects router takes `id`.
+ * Requires the caller to hold at least `role` on the project named by `input[field]`. A project the caller cannot
+ * see answers NOT_FOUND exactly like a missing one, so project ids cannot be probed; one the caller sees with too
+ * small a role answers FORBIDDEN. The project row is passed on as ctx.project and the caller's role as
+ * ctx.projectRole. One implementation serves both spellings: analytics calls take `projectId`, the projects router
+ * takes `id`. Today the owner of a project holds every role on it; teams (shared/roles.ts) give others smaller ones.
  */
-function ownedProjectProcedure<Field extends "projectId" | "id">(field: Field) {
+function projectRoleProcedureOn<Field extends "projectId" | "id">(field: Field, role: TeamRole) {
   return protectedProcedure
     .input(z.object({ [field]: z.uuid({ message: `${field} must be a UUID` }) } as Record<Field, z.ZodUUID>))
     .use(async ({ ctx, input, next }) => {
       const projectId = (input as Record<Field, string>)[field];
       const project = await findOwnedProject(ctx.services.db, { projectId, ownerId: ctx.user.id });
       if (!project) throw new TRPCError({ code: "NOT_FOUND", message: "Project not found." });
-      return next({ ctx: { ...ctx, project } });
+      const projectRole: TeamRole = "owner";
+      if (!roleAtLeast(projectRole, role)) {
+        throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${role} role on the project's team.` });
+      }
+      return next({ ctx: { ...ctx, project, projectRole } });
     });
 }
 
-/** For calls that take `{ projectId }` (analytics, live feed tickets). */
-export const projectProcedure = ownedProjectProcedure("projectId");
-/** For the projects router, whose calls take `{ id }`. */
-export const projectByIdProcedure = ownedProjectProcedure("id");
+/** For calls that take `{ projectId }` and need at least `role` (goals and cohorts: editor; shares, keys: admin). */
+export const projectRoleProcedure = (role: TeamRole) => projectRoleProcedureOn("projectId", role);
+/** For calls that take `{ projectId }` and read (analytics, live feed tickets): any member, viewer and up. */
+export const projectProcedure = projectRoleProcedure("viewer");
+/** For the projects router, whose calls take `{ id }`, needing at least `role`. */
+export const projectByIdRoleProcedure = (role: TeamRole) => projectRoleProcedureOn("id", role);
+/** For the projects router's reads. */
+export const projectByIdProcedure = projectByIdRoleProcedure("viewer");

@@ -18,7 +18,7 @@ import type { ProjectRow } from "../../../queries/projects/find-owned-project.ts
 import { listOwnedProjects } from "../../../queries/projects/list-owned-projects.ts";
 import { replaceProjectApiKey } from "../../../queries/projects/replace-project-api-key.ts";
 import { updateProject } from "../../../queries/projects/update-project.ts";
-import { createTRPCRouter, projectByIdProcedure, protectedProcedure } from "../init.ts";
+import { createTRPCRouter, projectByIdProcedure, projectByIdRoleProcedure, protectedProcedure } from "../init.ts";
 
 /** The project as it leaves the server: never the key hash or the owner. */
 function toPublicProject(row: ProjectRow): Project {
@@ -60,19 +60,21 @@ export const projectsRouter = createTRPCRouter({
     }),
 
   /** Renames a project and/or changes its domain (`domain: null` clears it). */
-  update: projectByIdProcedure.input(updateProjectInputSchema).mutation(async ({ ctx, input }): Promise<Project> => {
-    const row = await updateProject(ctx.services.db, {
-      projectId: ctx.project.id,
-      ownerId: ctx.user.id,
-      name: input.name,
-      domain: input.domain,
-    });
-    if (!row) throw notFound();
-    return toPublicProject(row);
-  }),
+  update: projectByIdRoleProcedure("admin")
+    .input(updateProjectInputSchema)
+    .mutation(async ({ ctx, input }): Promise<Project> => {
+      const row = await updateProject(ctx.services.db, {
+        projectId: ctx.project.id,
+        ownerId: ctx.user.id,
+        name: input.name,
+        domain: input.domain,
+      });
+      if (!row) throw notFound();
+      return toPublicProject(row);
+    }),
 
   /** Deletes a project with all its events and rollups; its API key stops working at once. */
-  delete: projectByIdProcedure.mutation(async ({ ctx }): Promise<{ id: string }> => {
+  delete: projectByIdRoleProcedure("owner").mutation(async ({ ctx }): Promise<{ id: string }> => {
     const row = await deleteProject(ctx.services.db, { projectId: ctx.project.id, ownerId: ctx.user.id });
     if (!row) throw notFound();
     await announceApiKeyChange(ctx.services, { projectId: row.id, oldApiKeyHash: row.apiKeyHash, reason: "deleted" });
@@ -81,7 +83,7 @@ export const projectsRouter = createTRPCRouter({
   }),
 
   /** Replaces the project's API key: the old one stops working at once; the new one is returned this once. */
-  rotateKey: projectByIdProcedure.mutation(async ({ ctx }): Promise<ProjectWithApiKey> => {
+  rotateKey: projectByIdRoleProcedure("admin").mutation(async ({ ctx }): Promise<ProjectWithApiKey> => {
     const { apiKey, apiKeyHash, apiKeyPrefix } = generateApiKey();
     const result = await replaceProjectApiKey(ctx.services.db, {
       projectId: ctx.project.id,
