@@ -57,6 +57,7 @@ describe("bench", () => {
           errors: unknown[];
           mode: string;
           filtered: { cases: Array<{ id: string }>; checks: { passed: number; failed: number } };
+          analyses: Array<{ id: string; correct: boolean | null }>;
         };
         // The parts that failed, with their reasons, before the exit code: the first thing to read on a failure.
         expect(results.errors).toEqual([]);
@@ -69,6 +70,14 @@ describe("bench", () => {
         expect(results.filtered.checks.failed).toBe(0);
         expect(results.filtered.checks.passed).toBeGreaterThanOrEqual(30);
         expect(stdout).toContain("| filter case | range |");
+        // The analyses part: funnels, retention, paths and the person timeline, each equal to its baseline.
+        expect(results.analyses.map((a) => [a.id, a.correct])).toEqual([
+          ["funnel_30d", true],
+          ["funnel_90d", true],
+          ["retention_8w", true],
+          ["paths_3", true],
+          ["person_events", true],
+        ]);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

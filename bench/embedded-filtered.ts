@@ -21,7 +21,13 @@ import type { EventRow } from "../server/db/events-columns.ts";
 import { migrateDatabase } from "../server/db/migrate.ts";
 import { projects, users } from "../server/db/schema/index.ts";
 import { storeEvents } from "../server/pipeline/store/store-events.ts";
-import { type BaselineSource, directCaller, filteredCases, measureCell } from "./lib/filtered-queries.ts";
+import {
+  type BaselineSource,
+  directCaller,
+  EVENTS_WITH_PERSON,
+  filteredCases,
+  measureCell,
+} from "./lib/filtered-queries.ts";
 import { FILTERED_PERIODS, type FilteredTiming, PROCEDURES } from "./lib/report.ts";
 
 const { values } = parseArgs({
@@ -39,7 +45,7 @@ const wanted = values.cases!.split(",").map((c) => c.trim());
 
 function pgliteBaseline(handle: Extract<DatabaseHandle, { kind: "pglite" }>): BaselineSource {
   return {
-    table: "events",
+    table: "bench_events_people",
     run: async (statements) => {
       const results: Array<Array<Record<string, string | null>>> = [];
       for (const statement of statements) {
@@ -105,6 +111,7 @@ try {
   // The default ANALYTICS_ENGINE_CACHE_MB (server/env.ts).
   const engine = new QueryEngine({ cacheBytes: 512 * 1024 * 1024 });
   const call = directCaller(handle.db, engine);
+  await handle.pglite.exec(`create view bench_events_people as ${EVENTS_WITH_PERSON}`);
   const source = pgliteBaseline(handle);
   const cases: Array<{ id: string; label: string; periods: Record<string, Record<string, FilteredTiming>> }> = [];
   let failed = 0;

@@ -21,6 +21,7 @@ import {
   type BenchRun,
   ensureWorkerPhase,
   loadQueryDataPhase,
+  measureAnalysesPhase,
   measureCeilingsPhase,
   measureDrainPhase,
   measureFilteredPhase,
@@ -124,7 +125,7 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
       queryProjectId: null,
     };
 
-    const queryData = wants("queries") || wants("filtered");
+    const queryData = wants("queries") || wants("filtered") || wants("analyses");
     if (wants("ingest") || wants("pipeline") || wants("live") || queryData) await startProductPhase(run);
     if (queryData) await loadQueryDataPhase(run);
     if (wants("ceilings")) await measureCeilingsPhase(run);
@@ -136,6 +137,7 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
     await noteWorkerPeak(run);
     if (wants("queries")) await measureQueriesPhase(run);
     if (wants("filtered")) await measureFilteredPhase(run);
+    if (wants("analyses")) await measureAnalysesPhase(run);
     await stopProductPhase(run);
     if (options.cpuProfile) await printCpuProfiles(ctx);
     if (wants("footprint")) await measureFootprintPhase(run);

@@ -56,9 +56,13 @@ describe("seed --direct", () => {
     expect(result.stdout).toContain("wrote 5,000 events");
     const [raw] = await queryRows<{ n: string; s: string; u: string; first: string; last: string }>(
       t.services.db,
-      sql`select count(*) as n, count(distinct session_id) as s, count(distinct distinct_id) as u,
-                 min(timestamp)::text as first, max(timestamp)::text as last
-            from events where project_id = ${projectId}::uuid`,
+      // People, not ids: an identified visitor's anonymous id counts as the person it was linked to.
+      sql`select count(*) as n, count(distinct e.session_id) as s, count(distinct coalesce(l.person_num, u.num)) as u,
+                 min(e.timestamp)::text as first, max(e.timestamp)::text as last
+            from events e
+            join analytics_users u on u.project_id = e.project_id and u.distinct_id = e.distinct_id
+            left join analytics_person_links l on l.project_id = e.project_id and l.alias_num = u.num
+           where e.project_id = ${projectId}::uuid`,
     );
     expect(Number(raw!.n)).toBe(5000);
     const overview = await getOverview(t.services.db, {
@@ -101,6 +105,19 @@ describe("seed --direct", () => {
     expect(Number(cardinality!.orders)).toBe(Number(cardinality!.purchases));
     expect(Number(cardinality!.orders)).toBeGreaterThan(50);
     expect(cardinality!.plans.toSorted()).toEqual(["free", "pro", "team"]);
+    // People: identifies link each signed-up visitor's anonymous id, and the power people hold five ids each.
+    const [people] = await queryRows<{ links: string; power_ids: string; journeys: string; checkouts: string }>(
+      t.services.db,
+      sql`select (select count(*) from analytics_person_links where project_id = ${projectId}::uuid) as links,
+                 count(distinct distinct_id) filter (where distinct_id like 'power\_%') as power_ids,
+                 count(distinct session_id) filter (where event_name = 'page_view' and path = '/signup') as journeys,
+                 count(*) filter (where event_name = 'form_submit' and properties ->> 'form' = 'checkout') as checkouts
+            from events where project_id = ${projectId}::uuid`,
+    );
+    expect(Number(people!.links)).toBeGreaterThan(20);
+    expect(Number(people!.power_ids)).toBeGreaterThan(3); // of 15: a small seed has few power sessions
+    expect(Number(people!.journeys)).toBeGreaterThan(10);
+    expect(Number(people!.checkouts)).toBeGreaterThan(5);
     // Every event is in exactly one engine segment, each at most SEGMENT_CAPACITY events (compacted).
     const [segments] = await queryRows<{ n: string; events: string }>(
       t.services.db,

@@ -4,7 +4,16 @@
  * Parsed by node:util's parseArgs, as the scripts' options are.
  */
 import { parseArgs } from "node:util";
-export const PARTS = ["ceilings", "ingest", "pipeline", "live", "queries", "filtered", "footprint"] as const;
+export const PARTS = [
+  "ceilings",
+  "ingest",
+  "pipeline",
+  "live",
+  "queries",
+  "filtered",
+  "analyses",
+  "footprint",
+] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface BenchOptions {

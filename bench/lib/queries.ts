@@ -5,6 +5,7 @@
  */
 import { TrpcCallError, type TrpcClient } from "./api.ts";
 import type { BenchContext } from "./context.ts";
+import { EVENTS_WITH_PERSON } from "./filtered-queries.ts";
 import { runCommand } from "./procs.ts";
 import { type BenchResults, PERIODS, type Period, PROCEDURES, type Procedure } from "./report.ts";
 import { percentile, round } from "./stats.ts";
@@ -211,8 +212,9 @@ async function checkPeriod(
     await sql`set local work_mem = '256MB'`;
     const totals = async (start: string, end: string) => {
       const [row] = await sql<Array<{ total: string; sessions: string; users: string }>>`
-        select count(*)::text as total, count(distinct session_id)::text as sessions, count(distinct distinct_id)::text as users
-        from events where project_id = ${projectId} and timestamp >= ${start} and timestamp < ${end}`;
+        select count(*)::text as total, count(distinct session_id)::text as sessions, count(distinct person_num)::text as users
+        from (${sql.unsafe(EVENTS_WITH_PERSON)}) e
+        where project_id = ${projectId} and timestamp >= ${start} and timestamp < ${end}`;
       return { total: Number(row?.total), sessions: Number(row?.sessions), users: Number(row?.users) };
     };
     const current = await totals(from, to);
@@ -247,8 +249,8 @@ async function checkPeriod(
 
     const byName = await sql<Array<{ name: string; n: string; sessions: string; users: string }>>`
       select event_name as name, count(*)::text as n, count(distinct session_id)::text as sessions,
-             count(distinct distinct_id)::text as users
-      from events where project_id = ${projectId} and timestamp >= ${from} and timestamp < ${to}
+             count(distinct person_num)::text as users
+      from (${sql.unsafe(EVENTS_WITH_PERSON)}) e where project_id = ${projectId} and timestamp >= ${from} and timestamp < ${to}
       group by event_name order by count(*) desc, event_name`;
     const names = new Map(byName.map((r) => [r.name, r]));
     if (overview && overview.topEvent !== (byName[0]?.name ?? null)) {

@@ -50,6 +50,21 @@ export interface QueryTiming {
   correct: boolean | null;
 }
 
+/** One case of the analyses part. */
+export interface AnalysisResult {
+  id: string;
+  label: string;
+  target_ms: number;
+  p50_ms: Num;
+  p95_ms: Num;
+  samples: number;
+  baseline_ms: Num;
+  /** The baseline's time over our p95. */
+  ratio: Num;
+  correct: boolean | null;
+  failures: string[];
+}
+
 export interface BenchResults {
   schema_version: 1;
   date: string;
@@ -126,6 +141,8 @@ export interface BenchResults {
     cases: FilteredCaseResult[];
     checks: { passed: number; failed: number; failures: string[] };
   };
+  /** The analyses part (bench/lib/analyses.ts): funnels, retention, paths, the person timeline. */
+  analyses: AnalysisResult[];
   memory: { server_rss_mb: Num; worker_rss_mb: Num; embedded_rss_mb: Num };
   sdk_gzip_bytes: Num;
   client_js_gzip_bytes: Num;
@@ -211,6 +228,7 @@ export function emptyResults(mode: "full" | "quick", command: string, parts: Par
       cases: [],
       checks: { passed: 0, failed: 0, failures: [] },
     },
+    analyses: [],
     memory: { server_rss_mb: null, worker_rss_mb: null, embedded_rss_mb: null },
     sdk_gzip_bytes: null,
     client_js_gzip_bytes: null,
@@ -288,6 +306,12 @@ export function evaluateTargets(r: BenchResults): void {
       slowBaselines.length === 0 ? null : slowBaselines.every((c) => (c.cell!.speedup ?? 0) >= 10),
     "filtered: every answer equals the baseline's":
       !r.filtered || r.filtered.checks.passed + r.filtered.checks.failed === 0 ? null : r.filtered.checks.failed === 0,
+    ...Object.fromEntries(
+      (r.analyses ?? []).flatMap((a) => [
+        [`analyses: ${a.label} p95 < ${a.target_ms} ms (10 M events)`, check(a.p95_ms, (v) => v < a.target_ms)],
+        [`analyses: ${a.label} equals the baseline's`, a.correct],
+      ]),
+    ),
     "memory: server < 200 MB": check(r.memory.server_rss_mb, (v) => v < 200),
     "memory: worker < 200 MB": check(r.memory.worker_rss_mb, (v) => v < 200),
   };
@@ -307,6 +331,7 @@ const REQUIRED_NUMBERS: Record<Part | "always", string[]> = {
     ),
   ],
   filtered: ["events_loaded", "filtered.baseline_rows"],
+  analyses: ["events_loaded"],
   footprint: ["memory.embedded_rss_mb", "sdk_gzip_bytes", "client_js_gzip_bytes"],
 };
 
@@ -431,7 +456,7 @@ export function renderTable(r: BenchResults): string {
     Object.entries(r.versions)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ");
-  return `${lines.join("\n")}\n\n${machine}\n${renderFilteredTable(r)}`;
+  return `${lines.join("\n")}\n\n${machine}\n${renderFilteredTable(r)}${renderAnalysesTable(r)}`;
 }
 
 /** The filtered part: per case and range, each procedure's p95, the baseline's time and the ratio. */
@@ -459,4 +484,20 @@ export function renderFilteredTable(r: BenchResults): string {
     `${fmt(f.distinct_order_ids)} distinct order_id): ours p95 ms / baseline ms = baseline / ours; ` +
     `${f.checks.passed} answers equal the baseline's, ${f.checks.failed} do not.\n\n${lines.join("\n")}\n`
   );
+}
+
+/** The analyses part: each case's p95 and target, the baseline's time and the ratio, and whether they agree. */
+export function renderAnalysesTable(r: BenchResults): string {
+  if (!r.analyses?.length) return "";
+  const lines = [
+    "| analysis | p50 ms | p95 ms | target | baseline ms | baseline / ours | equal |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  for (const a of r.analyses) {
+    const equal = a.correct === null ? "-" : a.correct ? "yes" : `NO: ${(a.failures[0] ?? "").slice(0, 80)}`;
+    lines.push(
+      `| ${[a.label, fmt(a.p50_ms, 1), fmt(a.p95_ms, 1), `< ${fmt(a.target_ms)}`, fmt(a.baseline_ms), `${fmt(a.ratio, 1)}x`, equal].map((v) => v.replaceAll("|", "/")).join(" | ")} |`,
+    );
+  }
+  return `\nAnalyses (${fmt(r.events_loaded)} events, through tRPC, warm) next to plain SQL + a direct JS walk:\n\n${lines.join("\n")}\n`;
 }

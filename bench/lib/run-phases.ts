@@ -3,6 +3,8 @@
  * and records its own failure, so the rest of the run still produces numbers. What a phase leaves for later ones
  * (the running product, the account, the drain rate, the query project) is kept in the BenchRun they share.
  */
+
+import { measureAnalyses } from "./analyses.ts";
 import { type BenchAccount, createBenchAccount, createProject } from "./api.ts";
 import type { BenchOptions } from "./args.ts";
 import { measureCopyCeiling, measureHttpCeiling, measureXaddCeiling } from "./ceilings.ts";
@@ -280,6 +282,23 @@ export async function measureFilteredPhase(run: BenchRun): Promise<void> {
     });
     const { failed, failures } = run.results.filtered.checks;
     if (failed) throw new Error(`${failed} answers differ from the baseline's, e.g. ${failures[0]}`);
+  });
+}
+
+/** Funnels, retention, paths and the person timeline, next to plain SQL and a direct walk (bench/lib/analyses.ts). */
+export async function measureAnalysesPhase(run: BenchRun): Promise<void> {
+  await phase(run.ctx, "analyses", async () => {
+    const { account } = running(run);
+    if (!run.queryProjectId) throw new Error("no query dataset (see queries.load)");
+    await measureAnalyses(run.ctx, {
+      client: account.client,
+      projectId: run.queryProjectId,
+      results: run.results,
+      quick: run.options.quick,
+    });
+    const wrong = run.results.analyses.filter((a) => a.correct === false);
+    if (wrong.length)
+      throw new Error(`${wrong.length} analyses differ from the baseline, e.g. ${wrong[0]!.failures[0]}`);
   });
 }
 
