@@ -216,6 +216,8 @@ export const breakdownInputSchema = z
     limit: z.number().int().min(1).max(MAX_LIST_LIMIT).default(DEFAULT_LIST_LIMIT),
     /** Also rank the events that lack the dimension, as one row with `value: ""` (default: left out). */
     includeMissing: z.boolean().optional(),
+    /** Rank by `count` (every event, the default) or by `pageviews` (the Pages card); ties by value. */
+    orderBy: z.enum(["count", "pageviews"]).optional(),
   })
   .superRefine(checkRange);
 export type BreakdownInput = z.input<typeof breakdownInputSchema>;

@@ -3,7 +3,7 @@
  * sessions and people. The query engine answers it in one pass over the range (page views need each event's name
  * beside its value, which no rollup keeps); while the engine does not serve the project (upgrade backfill), one
  * GROUP BY over raw events does. Events lacking the value are left out, or ranked as the value "" with
- * `includeMissing`.
+ * `includeMissing`. Rows rank by events, or by page views with `orderBy: "pageviews"` (then events), then value.
  */
 import { sql } from "drizzle-orm";
 import { type AnalyticsInput, type BreakdownRow, resolveRange } from "../../shared/analytics.ts";
@@ -18,19 +18,26 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 export async function getBreakdown(
   db: Database,
-  input: AnalyticsInput & { dimension: Dimension; limit?: number | undefined; includeMissing?: boolean | undefined },
+  input: AnalyticsInput & {
+    dimension: Dimension;
+    limit?: number | undefined;
+    includeMissing?: boolean | undefined;
+    orderBy?: "count" | "pageviews" | undefined;
+  },
   now = Date.now(),
   engine: QueryEngine | null = null,
 ): Promise<BreakdownRow[]> {
   const { from, to } = resolveRange(input, now);
   const limit = input.limit ?? 10;
   const includeMissing = input.includeMissing === true;
+  const byPageviews = input.orderBy === "pageviews";
   if (engine) {
     const group = { from: from.getTime(), to: to.getTime() };
     const want = { sessions: true, people: true };
     const rows = await engine.topValues(db, input.projectId, group, input.filters ?? [], input.dimension, limit, want, {
       pageviews: true,
       includeMissing,
+      byPageviews,
     });
     if (rows) {
       return rows.map((row) => ({
@@ -53,7 +60,7 @@ export async function getBreakdown(
                    and e.timestamp < ${iso(to.getTime())}::timestamptz and ${filtersSql(input.filters)}) matching
           left join (${personOfSql(input.projectId)}) person_of on person_of.alias = matching.distinct_id
          where ${includeMissing}::boolean or value <> ''
-         group by value order by events desc, value collate "C" limit ${limit}`,
+         group by value order by ${byPageviews ? sql`views desc, ` : sql``}events desc, value collate "C" limit ${limit}`,
   );
   return rows.map((row) => ({
     value: row.value,

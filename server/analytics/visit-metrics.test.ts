@@ -97,7 +97,13 @@ async function oracleEntryExit(
   return rows.map((r) => ({ value: r.value, visits: Number(r.visits) }));
 }
 
-async function oracleBreakdown(d: EitherDatabase, projectId: string, dimension: string, filters: AnalyticsFilter[]) {
+async function oracleBreakdown(
+  d: EitherDatabase,
+  projectId: string,
+  dimension: string,
+  filters: AnalyticsFilter[],
+  byViews = false,
+) {
   const column = oracleDimensionSql(dimension);
   const rows = await queryRows<Record<string, string | number>>(
     d.db,
@@ -107,7 +113,7 @@ async function oracleBreakdown(d: EitherDatabase, projectId: string, dimension: 
                  where project_id = ${projectId}::uuid
                    and timestamp >= ${iso(FROM)}::timestamptz and timestamp < ${iso(TO)}::timestamptz
                    and ${matchingSql(filters)}) matching
-         group by value order by n desc, value collate "C" limit 100`,
+         group by value order by ${byViews ? sql`views desc, ` : sql``}n desc, value collate "C" limit 100`,
   );
   return rows.map((r) => ({
     value: String(r.value),
@@ -170,7 +176,7 @@ for (const kind of DATABASE_KINDS) {
       }
 
       for (const dimension of ["path", "referrer", "browser", "property:plan"] as const) {
-        it(`breakdown by ${dimension} with includeMissing equals GROUP BY with "" (from ${path})`, async () => {
+        it(`breakdown by ${dimension} (includeMissing, orderBy pageviews) equals GROUP BY (from ${path})`, async () => {
           for (const [, filters] of FILTER_CASES.slice(0, 4)) {
             const input = { projectId, from: iso(FROM), to: iso(TO), dimension, filters, limit: 100 };
             const rows = await getBreakdown(d.db, { ...input, includeMissing: true }, TO, engineOf());
@@ -178,6 +184,12 @@ for (const kind of DATABASE_KINDS) {
             expect({ filters, rows }).toEqual({ filters, rows: expected });
             const without = await getBreakdown(d.db, input, TO, engineOf());
             expect({ filters, rows: without }).toEqual({ filters, rows: expected.filter((r) => r.value !== "") });
+            const byViews = await getBreakdown(d.db, { ...input, orderBy: "pageviews" }, TO, engineOf());
+            const expectedByViews = await oracleBreakdown(d, projectId, dimension, filters, true);
+            expect({ filters, byViews }).toEqual({
+              filters,
+              byViews: expectedByViews.filter((r) => r.value !== ""),
+            });
           }
         });
       }

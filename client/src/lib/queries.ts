@@ -118,6 +118,8 @@ export const breakdownQuery = (projectId: string, range: AnalyticsRange, dimensi
         dimension,
         limit: DEFAULT_LIST_LIMIT,
         includeMissing: MISSING_SHOWN.has(dimension),
+        // The Pages tab shows page views, so it ranks by them.
+        orderBy: dimension === "path" ? "pageviews" : "count",
       }),
   });
 

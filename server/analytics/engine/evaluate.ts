@@ -191,6 +191,8 @@ export interface TopValueOptions {
   names?: ReadonlyArray<Column | null>;
   /** Rank the events lacking the value too, as the value "". */
   includeMissing?: boolean;
+  /** Rank by page views (needs `names`) instead of events; ties by events, then value. */
+  byPageviews?: boolean;
 }
 
 /** Code-point order, as PostgreSQL's C collation sorts text (UTF-16 order differs past the BMP). */
@@ -291,8 +293,14 @@ export function topValues(
     totals.set("", missing);
     views.set("", missingViews);
   }
+  const byViews = withPageviews && options.byPageviews === true;
+  const viewsOf = (value: string) => views.get(value) ?? 0;
   const top = [...totals]
-    .sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]))
+    .sort((a, b) =>
+      byViews
+        ? viewsOf(b[0]) - viewsOf(a[0]) || b[1] - a[1] || compareText(a[0], b[0])
+        : b[1] - a[1] || compareText(a[0], b[0]),
+    )
     .slice(0, limit)
     .map(([value, events]): ValueRow => {
       const row: ValueRow = { value, events, sessions: 0, people: 0 };

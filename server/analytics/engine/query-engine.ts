@@ -78,7 +78,7 @@ export class QueryEngine {
     dimension: string,
     limit: number,
     want: Want,
-    options: { pageviews?: boolean; includeMissing?: boolean } = {},
+    options: { pageviews?: boolean; includeMissing?: boolean; byPageviews?: boolean } = {},
   ): Promise<ValueRow[] | null> {
     const columns = [columnNameOf(dimension)];
     if (options.pageviews) columns.push("event_name");
@@ -86,6 +86,7 @@ export class QueryEngine {
       topValues(segments, filters, group, members, limit, want, this.cache.values.size, {
         names: options.pageviews ? segments.map((segment) => segment.column("event_name")) : undefined,
         includeMissing: options.includeMissing,
+        byPageviews: options.byPageviews,
       }),
     );
   }
