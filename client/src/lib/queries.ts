@@ -71,9 +71,15 @@ export const projectActivityQuery = (projectId: string, timezone: string) =>
   queryOptions({
     queryKey: [...keys.analytics(projectId), "activity", timezone] as const,
     // The range is computed when the query runs, so the key stays stable.
+    // topEvents, not overview: it reads the rollups alone, while overview's visit metrics would walk a year of events.
     queryFn: () =>
-      trpc.analytics.overview.query({ projectId, from: new Date(Date.now() - ALL_TIME_MS).toISOString(), timezone }),
-    select: (overview) => overview.totalEvents > 0,
+      trpc.analytics.topEvents.query({
+        projectId,
+        from: new Date(Date.now() - ALL_TIME_MS).toISOString(),
+        timezone,
+        limit: 1,
+      }),
+    select: (top) => top.length > 0,
   });
 
 export const overviewQuery = (projectId: string, range: AnalyticsRange) =>
