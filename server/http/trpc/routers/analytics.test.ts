@@ -740,6 +740,7 @@ describe("analytics access and input", () => {
       () => stranger.caller.analytics.timeseries({ projectId }),
       () => stranger.caller.analytics.topEvents({ projectId }),
       () => stranger.caller.analytics.breakdown({ projectId, dimension: "path" }),
+      () => stranger.caller.analytics.entryExitPages({ projectId, side: "entry" }),
       () => stranger.caller.analytics.sessions({ projectId }),
       () => stranger.caller.analytics.users({ projectId }),
     ];
@@ -753,6 +754,17 @@ describe("analytics access and input", () => {
     }
     const [row] = await queryRows<{ n: string }>(t.services.db, sql`select count(*) as n from events`);
     expect(Number(row!.n)).toBeGreaterThan(0);
+  });
+
+  it("refuses a bad entryExitPages side or breakdown orderBy with BAD_REQUEST naming the field", async () => {
+    const side = await failure(owner.caller.analytics.entryExitPages({ projectId, side: "middle" as "entry" }));
+    expect(side.code).toBe("BAD_REQUEST");
+    expect(side.message).toContain("side");
+    const orderBy = await failure(
+      owner.caller.analytics.breakdown({ projectId, dimension: "path", orderBy: "visits" as "count" }),
+    );
+    expect(orderBy.code).toBe("BAD_REQUEST");
+    expect(orderBy.message).toContain("orderBy");
   });
 
   it("refuses a range whose end is not after its start", async () => {
