@@ -214,9 +214,29 @@ export const breakdownInputSchema = z
     ...rangeFields,
     dimension: dimensionSchema,
     limit: z.number().int().min(1).max(MAX_LIST_LIMIT).default(DEFAULT_LIST_LIMIT),
+    /** Also rank the events that lack the dimension, as one row with `value: ""` (default: left out). */
+    includeMissing: z.boolean().optional(),
+    /** Rank by `count` (every event, the default) or by `pageviews` (the Pages card); ties by value. */
+    orderBy: z.enum(["count", "pageviews"]).optional(),
   })
   .superRefine(checkRange);
 export type BreakdownInput = z.input<typeof breakdownInputSchema>;
+
+/**
+ * Entry or exit pages: per visit (a session with a page_view in the range), the path of its first (`entry`) or last
+ * (`exit`) page_view in the range, page views ordered by timestamp then path in code-point order. With filters, the
+ * visits with at least one matching event, their page views all counted.
+ */
+export const entryExitPagesInputSchema = z
+  .object({
+    ...rangeFields,
+    side: z.enum(["entry", "exit"]),
+    limit: z.number().int().min(1).max(MAX_LIST_LIMIT).default(DEFAULT_LIST_LIMIT),
+    /** Also rank the visits whose page_view has no path, as `value: ""`. */
+    includeMissing: z.boolean().optional(),
+  })
+  .superRefine(checkRange);
+export type EntryExitPagesInput = z.input<typeof entryExitPagesInputSchema>;
 
 /**
  * Paging of sessions and users. `offset` is for the first pages only: a deep offset makes PostgreSQL walk every row
@@ -294,7 +314,26 @@ export type UsersInput = z.input<typeof usersInputSchema>;
 
 // Outputs -----------------------------------------------------------------------------------------------------------
 
-export interface PeriodTotals {
+/**
+ * Visit metrics (the README's "Web metrics"). A visit is a session with at least one `page_view` in the range; events
+ * without a session id are never visits. With filters, the visits with at least one matching event, each computed
+ * from all of its events in the range.
+ */
+export interface VisitTotals {
+  /** Sessions with at least one page_view in the range. */
+  visits: number;
+  /** Events named page_view in the range (with filters: the matching ones), with or without a session. */
+  pageviews: number;
+  /** Page views of the visits / visits; 0 when there are none. */
+  viewsPerVisit: number;
+  /** 0-1: visits with exactly one page_view and no event but page_view, identify or $identify, over visits. */
+  bounceRate: number;
+  /** Per visit, its last event minus its first in the range (one-event visits are 0 and count); mean and median. */
+  visitDurationMeanSeconds: number;
+  visitDurationMedianSeconds: number;
+}
+
+export interface PeriodTotals extends VisitTotals {
   totalEvents: number;
   uniqueSessions: number;
   uniqueUsers: number;
@@ -328,9 +367,21 @@ export interface TopEvent {
 }
 
 export interface BreakdownRow {
+  /** "" is the bucket of events lacking the dimension (only with includeMissing). */
   value: string;
+  /** Every event with this value. */
   count: number;
+  /** Those of them named page_view. */
+  pageviews: number;
   uniqueSessions: number;
+  /** People (linked ids count as one), as overview.uniqueUsers counts them. */
+  uniqueUsers: number;
+}
+
+/** An entry or exit page and the visits that entered or left there. */
+export interface EntryExitRow {
+  value: string;
+  visits: number;
 }
 
 /** A session active in the range; its figures cover the whole session. */

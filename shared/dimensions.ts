@@ -26,7 +26,11 @@ export interface DimensionSpec {
   readonly field: string;
   /** Singular, as in a filter chip: "Page is /pricing". */
   readonly label: string;
-  /** What a missing value is called on screen. */
+  /**
+   * What a missing value is called on screen (breakdown's `includeMissing` bucket, value ""): "(none)" where a
+   * missing value means something (no referrer: direct traffic), "(not set)" where the data was not there (no user
+   * agent).
+   */
   readonly emptyLabel: string;
   /** Its tab in a breakdown card (tab label, list column header), or null when no card has it. */
   readonly breakdown: { readonly card: BreakdownCardId; readonly tab: string; readonly column: string } | null;
@@ -62,7 +66,8 @@ export const DIMENSIONS = [
     column: "referrer_host",
     field: "referrerHost",
     label: "Referrer",
-    emptyLabel: "Direct / none",
+    // No referrer: direct traffic.
+    emptyLabel: "(none)",
     breakdown: { card: "sources", tab: "Referrers", column: "Referrer" },
     rolledUp: true,
   },
@@ -98,7 +103,7 @@ export const DIMENSIONS = [
     column: "browser",
     field: "browser",
     label: "Browser",
-    emptyLabel: "(none)",
+    emptyLabel: "(not set)",
     breakdown: { card: "technology", tab: "Browsers", column: "Browser" },
     rolledUp: true,
   },
@@ -107,7 +112,7 @@ export const DIMENSIONS = [
     column: "os",
     field: "os",
     label: "OS",
-    emptyLabel: "(none)",
+    emptyLabel: "(not set)",
     breakdown: { card: "technology", tab: "Operating systems", column: "OS" },
     rolledUp: true,
   },
@@ -116,7 +121,7 @@ export const DIMENSIONS = [
     column: "device",
     field: "device",
     label: "Device",
-    emptyLabel: "(none)",
+    emptyLabel: "(not set)",
     breakdown: { card: "technology", tab: "Devices", column: "Device" },
     rolledUp: true,
   },

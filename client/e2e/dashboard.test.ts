@@ -339,7 +339,7 @@ describe.skipIf(skip)("dashboard in the browser", () => {
         // u0, u1, u2, and the visitor of the four events sent without a distinct_id: the server gives those the
         // daily visitor id of their IP and user agent (one person, the same for all four).
         expect(await metric("Unique users").textContent()).toBe("4");
-        await page.getByRole("region", { name: "Pages" }).getByText("/pricing").waitFor();
+        await page.getByRole("region", { name: "Pages", exact: true }).getByText("/pricing").waitFor();
         expect(await findA11yViolations(page)).toEqual([]);
       });
     },
@@ -351,7 +351,7 @@ describe.skipIf(skip)("dashboard in the browser", () => {
     async () => {
       await step("filter", async () => {
         await page
-          .getByRole("region", { name: "Pages" })
+          .getByRole("region", { name: "Pages", exact: true })
           .getByRole("button", { name: /\/pricing/ })
           .click();
         await page.waitForURL((url) => url.searchParams.getAll("f").includes("eq:path:/pricing"));
@@ -404,7 +404,7 @@ describe.skipIf(skip)("dashboard in the browser", () => {
         await page.waitForURL((url) => url.searchParams.getAll("f").includes("not_contains:path:PRIC"));
         await chip.getByText("Page does not contain PRIC").waitFor();
         await totalIs("7");
-        expect(await page.getByRole("region", { name: "Pages" }).getByText("/pricing").count()).toBe(0);
+        expect(await page.getByRole("region", { name: "Pages", exact: true }).getByText("/pricing").count()).toBe(0);
 
         // Only the home views came with a referrer.
         await addFilter("referrer", "is_set");

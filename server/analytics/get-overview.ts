@@ -1,11 +1,21 @@
 import { sql } from "drizzle-orm";
-import { type AnalyticsInput, type Overview, type PeriodTotals, resolveRange } from "../../shared/analytics.ts";
+import {
+  type AnalyticsInput,
+  type Overview,
+  type PeriodTotals,
+  resolveRange,
+  type VisitTotals,
+} from "../../shared/analytics.ts";
 import type { Database } from "../db/client.ts";
 import type { QueryEngine } from "./engine/query-engine.ts";
+import { getVisitTotals } from "./get-visit-totals.ts";
 import { type GroupedStatsOptions, queryStatsRows } from "./grouped-stats-sql.ts";
 import { ALL_DIMENSION } from "./rollup-layout.ts";
 
-/** Totals, exact unique sessions and users, and the top event of the range and of the same-length period before. */
+/**
+ * Totals, exact unique sessions and users, the visit metrics (get-visit-totals.ts) and the top event of the range
+ * and of the same-length period before. The event totals and the visit metrics are read side by side.
+ */
 export async function getOverview(
   db: Database,
   input: AnalyticsInput,
@@ -13,6 +23,40 @@ export async function getOverview(
   engine: QueryEngine | null = null,
 ): Promise<Overview> {
   const { from, to } = resolveRange(input, now);
+  const length = to.getTime() - from.getTime();
+  const groups = [
+    { from: from.getTime(), to: to.getTime() },
+    { from: from.getTime() - length, to: from.getTime() },
+  ];
+  const [eventTotals, visits] = await Promise.all([
+    eventTotalsOf(db, input, from, to, engine),
+    getVisitTotals(db, input.projectId, groups, input.filters, engine),
+  ]);
+  return {
+    ...eventTotals.current,
+    ...visits[0]!,
+    topEvent: eventTotals.topEvent,
+    periodStart: from.toISOString(),
+    periodEnd: to.toISOString(),
+    previous: { ...eventTotals.previous, ...visits[1]! },
+  };
+}
+
+type EventTotals = Omit<PeriodTotals, keyof VisitTotals>;
+interface EventTotalsAnswer {
+  current: EventTotals;
+  previous: EventTotals;
+  topEvent: string | null;
+}
+
+/** Events, sessions, users and the top event: the rollups unfiltered, the engine (or raw events) with filters. */
+async function eventTotalsOf(
+  db: Database,
+  input: AnalyticsInput,
+  from: Date,
+  to: Date,
+  engine: QueryEngine | null,
+): Promise<EventTotalsAnswer> {
   const length = to.getTime() - from.getTime();
   if (engine && input.filters?.length) {
     const answer = await overviewFromEngine(engine, db, input, from.getTime(), to.getTime());
@@ -44,7 +88,7 @@ export async function getOverview(
           union all
           (select -1, value, events, sessions, users from (${byEventSql}) by_event order by events desc, value limit 1)`,
   );
-  const period = (g: number): PeriodTotals => {
+  const period = (g: number): EventTotals => {
     const row = rows.find((r) => Number(r.g) === g);
     return {
       totalEvents: Number(row?.events ?? 0),
@@ -52,13 +96,7 @@ export async function getOverview(
       uniqueUsers: Number(row?.users ?? 0),
     };
   };
-  return {
-    ...period(0),
-    topEvent: rows.find((r) => Number(r.g) === -1)?.value ?? null,
-    periodStart: from.toISOString(),
-    periodEnd: to.toISOString(),
-    previous: period(1),
-  };
+  return { current: period(0), previous: period(1), topEvent: rows.find((r) => Number(r.g) === -1)?.value ?? null };
 }
 
 /** The filtered overview from the query engine (null while it does not serve the project). */
@@ -68,7 +106,7 @@ async function overviewFromEngine(
   input: AnalyticsInput,
   from: number,
   to: number,
-): Promise<Overview | null> {
+): Promise<EventTotalsAnswer | null> {
   const filters = input.filters ?? [];
   const current = { from, to };
   const totals = await engine.totals(db, input.projectId, [current, { from: 2 * from - to, to: from }], filters, {
@@ -81,16 +119,10 @@ async function overviewFromEngine(
     people: false,
   });
   if (!top) return null;
-  const period = (i: number): PeriodTotals => ({
+  const period = (i: number): EventTotals => ({
     totalEvents: totals[i]!.events,
     uniqueSessions: totals[i]!.sessions,
     uniqueUsers: totals[i]!.people,
   });
-  return {
-    ...period(0),
-    topEvent: top[0]?.value ?? null,
-    periodStart: new Date(from).toISOString(),
-    periodEnd: new Date(to).toISOString(),
-    previous: period(1),
-  };
+  return { current: period(0), previous: period(1), topEvent: top[0]?.value ?? null };
 }

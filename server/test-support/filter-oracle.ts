@@ -12,6 +12,7 @@ import type { AnalyticsFilter } from "../../shared/analytics.ts";
 import { type Database, queryRows } from "../db/client.ts";
 import type { createCaller } from "../http/trpc/root.ts";
 import { generateTestEvents, shuffled, type TestEvent, testEvent } from "./analytics-test-data.ts";
+import { expectVisitTotals, oracleVisitTotals } from "./visit-oracle.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -157,16 +158,17 @@ async function rawTotals(c: OracleContext, from: number, to: number, filters: re
 
 async function rawGrouped(c: OracleContext, dimension: string, filters: readonly AnalyticsFilter[], limit: number) {
   const column = oracleDimensionSql(dimension);
-  const rows = await queryRows<{ value: string; events: string; sessions: string; users: string }>(
+  const rows = await queryRows<{ value: string; events: string; views: string; sessions: string; users: string }>(
     c.db,
-    sql`select ${column} as value, count(*) as events, count(distinct session_id) as sessions,
-               ${oracleUniqueUsersSql()} as users
+    sql`select ${column} as value, count(*) as events, count(*) filter (where event_name = 'page_view') as views,
+               count(distinct session_id) as sessions, ${oracleUniqueUsersSql()} as users
           from events where ${whereSql(c, FROM, TO, filters)} and ${column} is not null and ${column} <> ''
          group by 1 order by 2 desc, 1 limit ${limit}`,
   );
   return rows.map((r) => ({
     value: r.value,
     count: Number(r.events),
+    pageviews: Number(r.views),
     uniqueSessions: Number(r.sessions),
     uniqueUsers: Number(r.users),
   }));
@@ -367,7 +369,16 @@ export function describeFilterOracle(
           uniqueSessions: overview.uniqueSessions,
           uniqueUsers: overview.uniqueUsers,
         }).toEqual(expected);
-        expect(overview.previous).toEqual(await rawTotals(c, FROM - (TO - FROM), FROM, filters));
+        const previous = overview.previous;
+        expect({
+          totalEvents: previous.totalEvents,
+          uniqueSessions: previous.uniqueSessions,
+          uniqueUsers: previous.uniqueUsers,
+        }).toEqual(await rawTotals(c, FROM - (TO - FROM), FROM, filters));
+        const matching = sql.join(filters.map(oracleFilterSql), sql` and `);
+        expectVisitTotals(overview, await oracleVisitTotals(c.db, c.projectId, FROM, TO, matching), "current");
+        const before = await oracleVisitTotals(c.db, c.projectId, 2 * FROM - TO, FROM, matching);
+        expectVisitTotals(previous, before, "previous");
         expect(overview.topEvent).toBe((await rawGrouped(c, "event_name", filters, 1))[0]?.value ?? null);
       });
     }
@@ -417,13 +428,7 @@ export function describeFilterOracle(
       it(`breaks matching events down by ${breakdown} like GROUP BY (${name})`, async () => {
         const c = context();
         const rows = await c.caller.analytics.breakdown({ ...range(), dimension: breakdown, filters, limit: 100 });
-        expect(rows).toEqual(
-          (await rawGrouped(c, breakdown, filters, 100)).map(({ value, count, uniqueSessions }) => ({
-            value,
-            count,
-            uniqueSessions,
-          })),
-        );
+        expect(rows).toEqual(await rawGrouped(c, breakdown, filters, 100));
       });
     }
   });

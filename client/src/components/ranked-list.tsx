@@ -3,9 +3,10 @@
  * values come from tracked data (attacker-controlled), so they are only ever rendered as text.
  */
 import { For, Show } from "solid-js";
-import { formatCompact, formatExact } from "../lib/format.ts";
+import { formatExact } from "../lib/format.ts";
 
-export type RankedRow = { value: string | null; count: number; secondary?: number };
+/** `count` sizes the bar; `secondary` and `tertiary` are optional further figures. Every figure is exact. */
+export type RankedRow = { value: string | null; count: number; secondary?: number; tertiary?: number };
 
 export function RankedList(props: {
   rows: RankedRow[];
@@ -15,6 +16,9 @@ export function RankedList(props: {
   /** The action's wording for screen readers, e.g. "Filter by page". */
   selectLabel?: string;
   secondaryLabel?: string;
+  tertiaryLabel?: string;
+  /** The header of the count column (default "Count"). */
+  countLabel?: string;
 }) {
   const max = () => Math.max(1, ...props.rows.map((row) => row.count));
   return (
@@ -26,9 +30,12 @@ export function RankedList(props: {
         <span>{props.column}</span>
         <span class="flex gap-4">
           <Show when={props.secondaryLabel}>
-            <span class="hidden w-16 text-right sm:inline">{props.secondaryLabel}</span>
+            <span class="hidden min-w-16 text-right sm:inline">{props.secondaryLabel}</span>
           </Show>
-          <span class="w-14 text-right">Count</span>
+          <Show when={props.tertiaryLabel}>
+            <span class="hidden min-w-16 text-right sm:inline">{props.tertiaryLabel}</span>
+          </Show>
+          <span class="min-w-14 text-right">{props.countLabel ?? "Count"}</span>
         </span>
       </div>
       <ul class="flex flex-col gap-1">
@@ -56,12 +63,27 @@ export function RankedList(props: {
                   </span>
                   <span class="relative flex shrink-0 gap-4 tabular">
                     <Show when={row.secondary !== undefined}>
-                      <span class="hidden w-16 text-right text-muted sm:inline" title={formatExact(row.secondary ?? 0)}>
-                        {formatCompact(row.secondary ?? 0)}
+                      <span
+                        class="hidden min-w-16 text-right text-muted sm:inline"
+                        title={`${props.secondaryLabel ?? ""} ${formatExact(row.secondary ?? 0)}`.trim()}
+                      >
+                        {formatExact(row.secondary ?? 0)}
                       </span>
                     </Show>
-                    <span class="w-14 text-right font-medium" title={formatExact(row.count)}>
-                      {formatCompact(row.count)}
+                    <Show when={row.tertiary !== undefined}>
+                      <span
+                        class="hidden min-w-16 text-right text-muted sm:inline"
+                        title={`${props.tertiaryLabel ?? ""} ${formatExact(row.tertiary ?? 0)}`.trim()}
+                      >
+                        {formatExact(row.tertiary ?? 0)}
+                      </span>
+                    </Show>
+                    <span
+                      class="min-w-14 text-right font-medium"
+                      title={`${props.countLabel ?? "Count"} ${formatExact(row.count)}`}
+                      data-count=""
+                    >
+                      {formatExact(row.count)}
                     </span>
                   </span>
                 </button>

@@ -2,24 +2,40 @@
 import { Show } from "solid-js";
 import { formatChange, formatCompact, formatExact } from "../lib/format.ts";
 
-export function StatCard(props: { label: string; value: number; previous?: number; detail?: string }) {
+const GOOD = "bg-emerald-50 text-emerald-700 dark:(bg-emerald-950/60 text-emerald-300)";
+const BAD = "bg-rose-50 text-rose-700 dark:(bg-rose-950/60 text-rose-300)";
+
+/**
+ * `format` shows the value (default: compact, the exact count in the title and accessible name); `lowerIsBetter`
+ * colours a fall green (bounce rate).
+ */
+export function StatCard(props: {
+  label: string;
+  value: number;
+  previous?: number;
+  detail?: string;
+  format?: (value: number) => string;
+  lowerIsBetter?: boolean;
+}) {
   const change = () => (props.previous === undefined ? null : formatChange(props.value, props.previous));
   const changeClass = () => {
     switch (change()?.direction) {
       case "up":
       case "new":
-        return "bg-emerald-50 text-emerald-700 dark:(bg-emerald-950/60 text-emerald-300)";
+        return props.lowerIsBetter ? BAD : GOOD;
       case "down":
-        return "bg-rose-50 text-rose-700 dark:(bg-rose-950/60 text-rose-300)";
+        return props.lowerIsBetter ? GOOD : BAD;
       default:
         return "bg-zinc-100 text-zinc-600 dark:(bg-zinc-800 text-zinc-300)";
     }
   };
+  const shown = () => (props.format ? props.format(props.value) : formatCompact(props.value));
+  const exact = () => (props.format ? shown() : formatExact(props.value));
   return (
-    <div class="card flex flex-col gap-1 p-4">
+    <section class="card flex flex-col gap-1 p-4" aria-label={`${props.label}: ${exact()}`}>
       <p class="text-sm text-muted">{props.label}</p>
-      <p class="text-2xl font-semibold tracking-tight tabular sm:text-3xl" title={formatExact(props.value)}>
-        {formatCompact(props.value)}
+      <p class="text-2xl font-semibold tracking-tight tabular sm:text-3xl" title={exact()} data-metric-value="">
+        {shown()}
       </p>
       <Show when={change()}>
         {(c) => (
@@ -38,7 +54,7 @@ export function StatCard(props: { label: string; value: number; previous?: numbe
       <Show when={props.detail}>
         <p class="text-xs text-muted">{props.detail}</p>
       </Show>
-    </div>
+    </section>
   );
 }
 

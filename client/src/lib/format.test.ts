@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { formatChange, formatCompact, formatDuration, formatPageRange } from "./format.ts";
+import { formatChange, formatCompact, formatDuration, formatPageRange, formatPercent } from "./format.ts";
 
 describe("formatCompact", () => {
   it("shows numbers under a thousand exactly", () => {
@@ -64,6 +64,21 @@ describe("formatChange", () => {
 
   it("describes the change in words for screen readers", () => {
     expect(formatChange(50, 100).label).toBe("down 50% from the previous period");
+  });
+
+  it("caps the percentage above 1,000%", () => {
+    expect(formatChange(1100, 100)).toMatchObject({ text: "+1,000%", direction: "up" });
+    expect(formatChange(1101, 100)).toMatchObject({ text: ">+1,000%", direction: "up" });
+    expect(formatChange(187_330, 10).label).toBe("up more than 1,000% from the previous period");
+  });
+});
+
+describe("formatPercent", () => {
+  it("shows a fraction as a percentage, one decimal below 10%", () => {
+    expect(formatPercent(0.384)).toBe("38%");
+    expect(formatPercent(0.045)).toBe("4.5%");
+    expect(formatPercent(0)).toBe("0%");
+    expect(formatPercent(1)).toBe("100%");
   });
 });
 

@@ -50,6 +50,9 @@ export function formatDuration(totalSeconds: number): string {
 
 export type Change = { text: string; direction: "up" | "down" | "flat" | "new"; label: string };
 
+/** Above this a percentage says nothing a reader can use ("+18,733%"): the badge caps it. */
+const MAX_SHOWN_PERCENT = 1000;
+
 /** The change of a metric against the previous period, as shown under a metric card. */
 export function formatChange(current: number, previous: number): Change {
   if (previous === 0) {
@@ -59,12 +62,23 @@ export function formatChange(current: number, previous: number): Change {
   const ratio = (current - previous) / previous;
   const percent = Math.round(ratio * 100);
   if (percent === 0) return { text: "0%", direction: "flat", label: "no change from the previous period" };
-  const text = `${percent > 0 ? "+" : ""}${Math.abs(percent) >= 1000 ? formatCompact(percent) : percent}%`;
+  const direction = percent > 0 ? "up" : "down";
+  if (percent > MAX_SHOWN_PERCENT) {
+    const cap = exact.format(MAX_SHOWN_PERCENT);
+    return { text: `>+${cap}%`, direction, label: `up more than ${cap}% from the previous period` };
+  }
   return {
-    text,
-    direction: percent > 0 ? "up" : "down",
-    label: `${percent > 0 ? "up" : "down"} ${Math.abs(percent)}% from the previous period`,
+    text: `${percent > 0 ? "+" : ""}${exact.format(percent)}%`,
+    direction,
+    label: `${direction} ${Math.abs(percent)}% from the previous period`,
   };
+}
+
+/** A fraction 0-1 as a percentage with one decimal below 10 % ("4.5%", "38%"). */
+export function formatPercent(fraction: number): string {
+  if (!Number.isFinite(fraction)) return "–";
+  const percent = fraction * 100;
+  return `${percent < 10 && percent > 0 ? percent.toFixed(1) : Math.round(percent)}%`;
 }
 
 /** A date and time in the given zone, e.g. "Nov 26, 14:05". */

@@ -71,9 +71,15 @@ export const projectActivityQuery = (projectId: string, timezone: string) =>
   queryOptions({
     queryKey: [...keys.analytics(projectId), "activity", timezone] as const,
     // The range is computed when the query runs, so the key stays stable.
+    // topEvents, not overview: it reads the rollups alone, while overview's visit metrics would walk a year of events.
     queryFn: () =>
-      trpc.analytics.overview.query({ projectId, from: new Date(Date.now() - ALL_TIME_MS).toISOString(), timezone }),
-    select: (overview) => overview.totalEvents > 0,
+      trpc.analytics.topEvents.query({
+        projectId,
+        from: new Date(Date.now() - ALL_TIME_MS).toISOString(),
+        timezone,
+        limit: 1,
+      }),
+    select: (top) => top.length > 0,
   });
 
 export const overviewQuery = (projectId: string, range: AnalyticsRange) =>
@@ -94,10 +100,40 @@ export const topEventsQuery = (projectId: string, range: AnalyticsRange) =>
     queryFn: () => trpc.analytics.topEvents.query({ projectId, ...range, limit: DEFAULT_LIST_LIMIT }),
   });
 
+/**
+ * Breakdowns that rank their missing bucket ("(none)": direct traffic; "(not set)": no user agent). Pages leave it
+ * out (events without a path are backend events, not pages); countries show known countries only.
+ */
+const MISSING_SHOWN: ReadonlySet<string> = new Set([
+  "referrer",
+  "utm_source",
+  "utm_medium",
+  "utm_campaign",
+  "browser",
+  "os",
+  "device",
+]);
+
 export const breakdownQuery = (projectId: string, range: AnalyticsRange, dimension: BreakdownDimension) =>
   queryOptions({
     queryKey: [...keys.analytics(projectId), "breakdown", dimension, range] as const,
-    queryFn: () => trpc.analytics.breakdown.query({ projectId, ...range, dimension, limit: DEFAULT_LIST_LIMIT }),
+    queryFn: () =>
+      trpc.analytics.breakdown.query({
+        projectId,
+        ...range,
+        dimension,
+        limit: DEFAULT_LIST_LIMIT,
+        includeMissing: MISSING_SHOWN.has(dimension),
+        // The Pages tab shows page views, so it ranks by them.
+        orderBy: dimension === "path" ? "pageviews" : "count",
+      }),
+  });
+
+/** Entry or exit pages: the first or last page of each visit. */
+export const entryExitPagesQuery = (projectId: string, range: AnalyticsRange, side: "entry" | "exit") =>
+  queryOptions({
+    queryKey: [...keys.analytics(projectId), "entryExitPages", side, range] as const,
+    queryFn: () => trpc.analytics.entryExitPages.query({ projectId, ...range, side, limit: DEFAULT_LIST_LIMIT }),
   });
 
 /** How often the current visitors count refreshes without new events (visitors leave the 5-minute window). */

@@ -8,7 +8,7 @@ import { useQuery, useQueryClient } from "@tanstack/solid-query";
 import { createMemo, For, lazy, onCleanup, Show, Suspense } from "solid-js";
 import { ActivityCard } from "../components/activity-tables.tsx";
 import { AnalysisNav } from "../components/analysis-nav.tsx";
-import { BreakdownCard, TopEventsCard } from "../components/breakdown-card.tsx";
+import { BreakdownCard, EntryExitCard, TopEventsCard } from "../components/breakdown-card.tsx";
 import { CountriesCard } from "../components/countries-card.tsx";
 import { CurrentVisitors } from "../components/current-visitors.tsx";
 import { EmptyProject } from "../components/empty-project.tsx";
@@ -30,6 +30,7 @@ import {
   toAnalyticsRange,
 } from "../lib/dashboard-state.ts";
 import { exportEventsUrl } from "../lib/export-url.ts";
+import { formatDuration, formatPercent } from "../lib/format.ts";
 import type { AccessEnded } from "../lib/live-feed.ts";
 import { usePageTitle } from "../lib/page-title.ts";
 import {
@@ -175,6 +176,8 @@ export default function DashboardPage() {
                       )
                     }
                   </For>
+                  <EntryExitCard side="entry" projectId={p().id} range={range()} onFilter={addFilter} />
+                  <EntryExitCard side="exit" projectId={p().id} range={range()} onFilter={addFilter} />
                 </div>
                 <ActivityCard projectId={p().id} range={range()} />
               </Show>
@@ -188,26 +191,57 @@ export default function DashboardPage() {
 
 function Metrics(props: { projectId: string; range: ReturnType<typeof toAnalyticsRange> }) {
   const overview = useQuery(() => overviewQuery(props.projectId, props.range));
+  const skeletons = (n: number) => Array.from({ length: n }, (_, i) => i);
   return (
     <QueryBoundary
       query={overview}
       label="Loading metrics"
       loading={
-        <div class="grid grid-cols-2 gap-3 lg:grid-cols-4">
-          <Skeleton class="h-28" label="Loading metrics" />
-          <Skeleton class="h-28" />
-          <Skeleton class="h-28" />
-          <Skeleton class="h-28" />
+        <div class="flex flex-col gap-3">
+          <div class="grid grid-cols-2 gap-3 md:grid-cols-3 lg:grid-cols-5">
+            <For each={skeletons(5)}>
+              {(i) => <Skeleton class="h-28" label={i === 0 ? "Loading metrics" : undefined} />}
+            </For>
+          </div>
+          <div class="grid grid-cols-2 gap-3 lg:grid-cols-4">
+            <For each={skeletons(4)}>{() => <Skeleton class="h-28" />}</For>
+          </div>
         </div>
       }
     >
       {(o) => (
-        <section aria-label="Key metrics" class="grid grid-cols-2 gap-3 lg:grid-cols-4">
-          <StatCard label="Total events" value={o().totalEvents} previous={o().previous.totalEvents} />
-          <StatCard label="Unique sessions" value={o().uniqueSessions} previous={o().previous.uniqueSessions} />
-          <StatCard label="Unique users" value={o().uniqueUsers} previous={o().previous.uniqueUsers} />
-          <TopEventCard name={o().topEvent} />
-        </section>
+        <div class="flex flex-col gap-3">
+          <section aria-label="Visit metrics" class="grid grid-cols-2 gap-3 md:grid-cols-3 lg:grid-cols-5">
+            <StatCard label="Visits" value={o().visits} previous={o().previous.visits} />
+            <StatCard label="Page views" value={o().pageviews} previous={o().previous.pageviews} />
+            <StatCard
+              label="Views per visit"
+              value={o().viewsPerVisit}
+              previous={o().previous.viewsPerVisit}
+              format={(v) => v.toFixed(2)}
+            />
+            <StatCard
+              label="Bounce rate"
+              value={o().bounceRate}
+              previous={o().previous.bounceRate}
+              format={formatPercent}
+              lowerIsBetter
+            />
+            <StatCard
+              label="Visit duration"
+              value={o().visitDurationMeanSeconds}
+              previous={o().previous.visitDurationMeanSeconds}
+              format={formatDuration}
+              detail={`median ${formatDuration(o().visitDurationMedianSeconds)}`}
+            />
+          </section>
+          <section aria-label="Key metrics" class="grid grid-cols-2 gap-3 lg:grid-cols-4">
+            <StatCard label="Total events" value={o().totalEvents} previous={o().previous.totalEvents} />
+            <StatCard label="Unique sessions" value={o().uniqueSessions} previous={o().previous.uniqueSessions} />
+            <StatCard label="Unique users" value={o().uniqueUsers} previous={o().previous.uniqueUsers} />
+            <TopEventCard name={o().topEvent} />
+          </section>
+        </div>
       )}
     </QueryBoundary>
   );

@@ -181,6 +181,18 @@ export function groupTotals(
 
 export interface ValueRow extends GroupTotals {
   value: string;
+  /** Of `events`, those named page_view: only when asked for (TopValueOptions.names). */
+  pageviews?: number;
+}
+
+/** What topValues adds beyond events, sessions and people. */
+export interface TopValueOptions {
+  /** Each segment's event_name column, by segment index: rows then carry `pageviews`. */
+  names?: ReadonlyArray<Column | null>;
+  /** Rank the events lacking the value too, as the value "". */
+  includeMissing?: boolean;
+  /** Rank by page views (needs `names`) instead of events; ties by events, then value. */
+  byPageviews?: boolean;
 }
 
 /** Code-point order, as PostgreSQL's C collation sorts text (UTF-16 order differs past the BMP). */
@@ -195,9 +207,17 @@ export function compareText(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** The code of page_view in a segment's event_name column, -1 when it holds none. */
+function pageViewCode(names: Column | null | undefined): number {
+  if (names?.kind !== 3) return -1;
+  const at = names.entries.indexOf("page_view");
+  return at < 0 ? -1 : at + 1;
+}
+
 /**
  * The `limit` most frequent values of the grouping column among the events in `group` that pass the filters (missing
- * values left out), ordered by events, then value; with exact distinct sessions and people of each row if asked.
+ * values left out unless `options.includeMissing`, then the value ""), ordered by events, then value; with exact
+ * distinct sessions and people of each row if asked, and page views with `options.names`.
  */
 export function topValues(
   segments: readonly LoadedSegment[],
@@ -208,43 +228,85 @@ export function topValues(
   want: { sessions: boolean; people: boolean },
   /** The value pool's size when the columns are pooled (ids below it), else 0. */
   valueSpace = 0,
+  options: TopValueOptions = {},
 ): ValueRow[] {
   const masked = new MaskedSegments(segments, filters, group);
   const countsBySegment: Array<Int32Array | null> = segments.map(() => null);
+  const includeMissing = options.includeMissing === true;
+  const withPageviews = options.names !== undefined;
   // Pooled dictionaries (segment-store.ts ValuePool) add up by value id in one array; others by string in a Map.
   const pooled =
     valueSpace > 0 &&
     segments.every((segment) => segment.values === null || segment.values.kind !== 3 || segment.values.ids);
   const totalsById = pooled ? new Int32Array(valueSpace) : null;
+  const viewsById = pooled && withPageviews ? new Int32Array(valueSpace) : null;
   const touched: Array<[string, number]> = [];
   const totals = new Map<string, number>();
+  const views = new Map<string, number>();
+  let missing = 0;
+  let missingViews = 0;
   masked.each(group, (s, lo, hi, mask, offset) => {
     const column = segments[s]!.values;
-    if (column === null || column.kind !== 3) return;
-    const codes: CodeArray = column.codes;
-    const counts = new Int32Array(column.entries.length + 1);
-    if (mask === null) for (let i = lo; i < hi; i++) counts[codes[i]!]!++;
-    else for (let i = lo; i < hi; i++) if (mask[i - offset] !== 0) counts[codes[i]!]!++;
+    // A segment without the column (ABSENT) has every event missing the value.
+    if (column !== null && column.kind !== 3) return;
+    if (column === null && !includeMissing) return;
+    const codes: CodeArray | null = column === null ? null : column.codes;
+    const entries = column === null ? [] : column.entries;
+    const counts = new Int32Array(entries.length + 1);
+    const names = withPageviews ? options.names![s] : null;
+    const viewCode = pageViewCode(names);
+    const nameCodes = viewCode > 0 && names && names.kind === 3 ? names.codes : null;
+    const viewCounts = withPageviews ? new Int32Array(entries.length + 1) : null;
+    for (let i = lo; i < hi; i++) {
+      if (mask !== null && mask[i - offset] === 0) continue;
+      const code = codes === null ? 0 : codes[i]!;
+      counts[code]!++;
+      if (nameCodes !== null && nameCodes[i] === viewCode) viewCounts![code]!++;
+    }
     countsBySegment[s] = counts;
-    const ids = column.ids;
+    missing += counts[0]!;
+    if (viewCounts !== null) missingViews += viewCounts[0]!;
+    const ids = column === null ? undefined : column.ids;
     for (let code = 1; code < counts.length; code++) {
       const count = counts[code]!;
       if (count === 0) continue;
       if (totalsById !== null && ids) {
         const id = ids[code - 1]!;
-        if (totalsById[id] === 0) touched.push([column.entries[code - 1]!, id]);
+        if (totalsById[id] === 0) touched.push([entries[code - 1]!, id]);
         totalsById[id]! += count;
+        if (viewsById !== null) viewsById[id]! += viewCounts![code]!;
       } else {
-        const value = column.entries[code - 1]!;
+        const value = entries[code - 1]!;
         totals.set(value, (totals.get(value) ?? 0) + count);
+        if (viewCounts !== null) views.set(value, (views.get(value) ?? 0) + viewCounts[code]!);
       }
     }
   });
-  if (totalsById !== null) for (const [value, id] of touched) totals.set(value, totalsById[id]!);
+  if (totalsById !== null) {
+    for (const [value, id] of touched) {
+      totals.set(value, totalsById[id]!);
+      if (viewsById !== null) views.set(value, viewsById[id]!);
+    }
+  }
+  // "" is never a stored value (the codec keeps it as missing), so it cannot collide with one.
+  if (includeMissing && missing > 0) {
+    totals.set("", missing);
+    views.set("", missingViews);
+  }
+  const byViews = withPageviews && options.byPageviews === true;
+  const viewsOf = (value: string) => views.get(value) ?? 0;
   const top = [...totals]
-    .sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]))
+    .sort((a, b) =>
+      byViews
+        ? viewsOf(b[0]) - viewsOf(a[0]) || b[1] - a[1] || compareText(a[0], b[0])
+        : b[1] - a[1] || compareText(a[0], b[0]),
+    )
     .slice(0, limit)
-    .map(([value, events]): ValueRow => ({ value, events, sessions: 0, people: 0 }));
+    .map(([value, events]): ValueRow => {
+      const row: ValueRow = { value, events, sessions: 0, people: 0 };
+      if (withPageviews) row.pageviews = views.get(value) ?? 0;
+      return row;
+    });
   if (top.length === 0 || (!want.sessions && !want.people)) return top;
 
   // Second pass, only over the top values' events: their members laid out by rank (a counting sort, the counts
@@ -255,7 +317,8 @@ export function topValues(
   if (rankById !== null) {
     const idOf = new Map(touched);
     top.forEach((row, rank) => {
-      rankById[idOf.get(row.value)!] = rank + 1;
+      const id = idOf.get(row.value);
+      if (id !== undefined) rankById[id] = rank + 1;
     });
   }
   const starts = new Int32Array(top.length + 1);
@@ -263,29 +326,32 @@ export function topValues(
   const fill = starts.slice(0, top.length);
   const sessionMembers = want.sessions ? new Int32Array(starts[top.length]!) : null;
   const userMembers = want.people ? new Int32Array(starts[top.length]!) : null;
+  const missingRank = includeMissing ? (rankOf.get("") ?? -1) : -1;
   masked.each(group, (s, lo, hi, mask, offset) => {
     const segment = segments[s]!;
     const column = segment.values;
-    if (column === null || column.kind !== 3 || countsBySegment[s] === null) return;
-    const codeRank = new Int32Array(column.entries.length + 1).fill(-1);
+    if ((column !== null && column.kind !== 3) || countsBySegment[s] === null) return;
+    const entries = column === null ? [] : column.entries;
+    const codeRank = new Int32Array(entries.length + 1).fill(-1);
     const counts = countsBySegment[s]!;
-    let any = false;
-    const ids = column.ids;
-    for (let i = 0; i < column.entries.length; i++) {
+    codeRank[0] = missingRank;
+    let any = missingRank >= 0 && counts[0]! > 0;
+    const ids = column === null ? undefined : column.ids;
+    for (let i = 0; i < entries.length; i++) {
       if (counts[i + 1] === 0) continue;
-      const rank = rankById !== null && ids ? rankById[ids[i]!]! - 1 : (rankOf.get(column.entries[i]!) ?? -1);
+      const rank = rankById !== null && ids ? rankById[ids[i]!]! - 1 : (rankOf.get(entries[i]!) ?? -1);
       if (rank >= 0) {
         codeRank[i + 1] = rank;
         any = true;
       }
     }
     if (!any) return;
-    const codes = column.codes;
+    const codes = column === null ? null : column.codes;
     const sessions = segment.sessions;
     const users = segment.users;
     for (let i = lo; i < hi; i++) {
       if (mask !== null && mask[i - offset] === 0) continue;
-      const rank = codeRank[codes[i]!]!;
+      const rank = codeRank[codes === null ? 0 : codes[i]!]!;
       if (rank < 0) continue;
       const at = fill[rank]!++;
       if (sessionMembers !== null) sessionMembers[at] = sessions![i]!;

@@ -20,8 +20,9 @@ import {
 import { columnNameOf, type EngineFilter } from "./filter-masks.ts";
 import { SESSION_COLUMN, TS_COLUMN, USER_COLUMN } from "./segment-layout.ts";
 import { type ProjectSnapshot, readSnapshot, SegmentCache, SegmentReplacedError } from "./segment-store.ts";
+import { entryExitPages, type PageVisits, type VisitFigures, visitFigures } from "./visit-metrics.ts";
 
-export type { EngineFilter, GroupTotals, Members, TimeGroup, ValueRow };
+export type { EngineFilter, GroupTotals, Members, PageVisits, TimeGroup, ValueRow, VisitFigures };
 
 /** A segment as scan() hands it out: LoadedSegment (sessions and users always loaded) and the extra columns. */
 export type ScannedSegment = LoadedSegment & { column(name: string): Column | null };
@@ -65,7 +66,10 @@ export class QueryEngine {
     );
   }
 
-  /** The top `limit` values of `dimension` in `group` (see evaluate.ts topValues). */
+  /**
+   * The top `limit` values of `dimension` in `group` (see evaluate.ts topValues); with `pageviews`, each row's
+   * page_view events too (the event_name column is read as well), with `includeMissing` the "" bucket.
+   */
   async topValues(
     db: Database,
     projectId: string,
@@ -74,9 +78,16 @@ export class QueryEngine {
     dimension: string,
     limit: number,
     want: Want,
+    options: { pageviews?: boolean; includeMissing?: boolean; byPageviews?: boolean } = {},
   ): Promise<ValueRow[] | null> {
-    return this.run(db, projectId, [group], filters, want, [columnNameOf(dimension)], (segments, members) =>
-      topValues(segments, filters, group, members, limit, want, this.cache.values.size),
+    const columns = [columnNameOf(dimension)];
+    if (options.pageviews) columns.push("event_name");
+    return this.run(db, projectId, [group], filters, want, [...new Set(columns)], (segments, members) =>
+      topValues(segments, filters, group, members, limit, want, this.cache.values.size, {
+        names: options.pageviews ? segments.map((segment) => segment.column("event_name")) : undefined,
+        includeMissing: options.includeMissing,
+        byPageviews: options.byPageviews,
+      }),
     );
   }
 
@@ -91,6 +102,46 @@ export class QueryEngine {
     const want = { sessions: kind === "sessions", people: kind === "people" };
     return this.run(db, projectId, [group], filters, want, [], (segments, members) =>
       memberSet(segments, filters, group, members, kind),
+    );
+  }
+
+  /** Per group, the visit figures (visit-metrics.ts) of the visits with an event passing `filters`. */
+  async visits(
+    db: Database,
+    projectId: string,
+    groups: readonly TimeGroup[],
+    filters: readonly EngineFilter[],
+  ): Promise<VisitFigures[] | null> {
+    const want = { sessions: true, people: false };
+    return this.run(db, projectId, groups, filters, want, ["event_name"], (segments, members) =>
+      visitFigures(
+        segments.map((segment) => ({ ...segment, names: segment.column("event_name") })),
+        filters,
+        groups,
+        members.sessionSpace,
+      ),
+    );
+  }
+
+  /** The top entry or exit pages of the visits in `group` (visit-metrics.ts entryExitPages). */
+  async entryExitPages(
+    db: Database,
+    projectId: string,
+    group: TimeGroup,
+    filters: readonly EngineFilter[],
+    options: { side: "entry" | "exit"; limit: number; includeMissing: boolean },
+  ): Promise<PageVisits[] | null> {
+    const want = { sessions: true, people: false };
+    return this.run(db, projectId, [group], filters, want, ["event_name", "path"], (segments, members) =>
+      entryExitPages(
+        segments.map((segment) => ({ ...segment, names: segment.column("event_name"), paths: segment.column("path") })),
+        filters,
+        group,
+        members.sessionSpace,
+        options.side,
+        options.limit,
+        options.includeMissing,
+      ),
     );
   }
 

@@ -51,19 +51,25 @@ async function rawTotals(from: number, to: number, filters?: AnalyticsFilter[]) 
 
 async function rawGrouped(dimension: string, from: number, to: number, filters?: AnalyticsFilter[], limit = 100) {
   const column = oracleDimensionSql(dimension);
-  const rows = await queryRows<{ value: string; events: string; sessions: string; users: string }>(
+  const rows = await queryRows<{ value: string; events: string; views: string; sessions: string; users: string }>(
     t.services.db,
-    sql`select ${column} as value, count(*) as events, count(distinct session_id) as sessions,
-               count(distinct distinct_id) as users
+    sql`select ${column} as value, count(*) as events, count(*) filter (where event_name = 'page_view') as views,
+               count(distinct session_id) as sessions, count(distinct distinct_id) as users
           from events where ${whereSql(from, to, filters)} and ${column} is not null and ${column} <> ''
          group by 1 order by 2 desc, 1 limit ${limit}`,
   );
   return rows.map((r) => ({
     value: r.value,
     count: Number(r.events),
+    pageviews: Number(r.views),
     uniqueSessions: Number(r.sessions),
     uniqueUsers: Number(r.users),
   }));
+}
+
+/** The event figures of an overview period (the visit metrics are checked in visit-metrics.test.ts). */
+function eventTotalsOf(p: { totalEvents: number; uniqueSessions: number; uniqueUsers: number }) {
+  return { totalEvents: p.totalEvents, uniqueSessions: p.uniqueSessions, uniqueUsers: p.uniqueUsers };
 }
 
 async function rawBuckets(from: number, to: number, unit: "hour" | "day", zone: string, filters?: AnalyticsFilter[]) {
@@ -155,7 +161,7 @@ describe("analytics.overview", () => {
         uniqueSessions: overview.uniqueSessions,
         uniqueUsers: overview.uniqueUsers,
       }).toEqual(await rawTotals(from, to));
-      expect(overview.previous).toEqual(await rawTotals(from - (to - from), from));
+      expect(eventTotalsOf(overview.previous)).toEqual(await rawTotals(from - (to - from), from));
       expect(overview.periodStart).toBe(iso(from));
       expect(overview.periodEnd).toBe(iso(to));
       const top = await rawGrouped("event_name", from, to, [], 1);
@@ -251,7 +257,7 @@ describe("analytics.overview", () => {
         uniqueSessions: overview.uniqueSessions,
         uniqueUsers: overview.uniqueUsers,
       }).toEqual(await rawTotals(from, to, filters));
-      expect(overview.previous).toEqual(await rawTotals(from - (to - from), from, filters));
+      expect(eventTotalsOf(overview.previous)).toEqual(await rawTotals(from - (to - from), from, filters));
     }
   });
 });
@@ -287,13 +293,7 @@ describe("single-value filters served from the rollups", () => {
         }
         const dimension = filters[0]!.dimension;
         const breakdown = await owner.caller.analytics.breakdown({ ...range, dimension, limit: 100 });
-        expect(breakdown).toEqual(
-          (await rawGrouped(dimension, from, to, filters)).map(({ value, count, uniqueSessions }) => ({
-            value,
-            count,
-            uniqueSessions,
-          })),
-        );
+        expect(breakdown).toEqual(await rawGrouped(dimension, from, to, filters));
         const top = await owner.caller.analytics.topEvents({ ...range, limit: 100 });
         expect(top).toEqual(
           (await rawGrouped("event_name", from, to, filters)).map((r) => ({
@@ -474,13 +474,7 @@ describe("analytics.breakdown", () => {
           dimension,
           limit: 100,
         });
-        expect(rows).toEqual(
-          (await rawGrouped(dimension, from, to)).map(({ value, count, uniqueSessions }) => ({
-            value,
-            count,
-            uniqueSessions,
-          })),
-        );
+        expect(rows).toEqual(await rawGrouped(dimension, from, to));
       }
     });
   }
@@ -512,13 +506,7 @@ describe("analytics.breakdown", () => {
       dimension: "path",
       filters,
     });
-    expect(rows).toEqual(
-      (await rawGrouped("path", BASE, BASE + DAYS * DAY, filters, 10)).map(({ value, count, uniqueSessions }) => ({
-        value,
-        count,
-        uniqueSessions,
-      })),
-    );
+    expect(rows).toEqual(await rawGrouped("path", BASE, BASE + DAYS * DAY, filters, 10));
   });
 
   it("refuses an unknown dimension", async () => {
@@ -752,6 +740,7 @@ describe("analytics access and input", () => {
       () => stranger.caller.analytics.timeseries({ projectId }),
       () => stranger.caller.analytics.topEvents({ projectId }),
       () => stranger.caller.analytics.breakdown({ projectId, dimension: "path" }),
+      () => stranger.caller.analytics.entryExitPages({ projectId, side: "entry" }),
       () => stranger.caller.analytics.sessions({ projectId }),
       () => stranger.caller.analytics.users({ projectId }),
     ];
@@ -765,6 +754,17 @@ describe("analytics access and input", () => {
     }
     const [row] = await queryRows<{ n: string }>(t.services.db, sql`select count(*) as n from events`);
     expect(Number(row!.n)).toBeGreaterThan(0);
+  });
+
+  it("refuses a bad entryExitPages side or breakdown orderBy with BAD_REQUEST naming the field", async () => {
+    const side = await failure(owner.caller.analytics.entryExitPages({ projectId, side: "middle" as "entry" }));
+    expect(side.code).toBe("BAD_REQUEST");
+    expect(side.message).toContain("side");
+    const orderBy = await failure(
+      owner.caller.analytics.breakdown({ projectId, dimension: "path", orderBy: "visits" as "count" }),
+    );
+    expect(orderBy.code).toBe("BAD_REQUEST");
+    expect(orderBy.message).toContain("orderBy");
   });
 
   it("refuses a range whose end is not after its start", async () => {

@@ -8,6 +8,8 @@ import {
   analyticsInputSchema,
   type BreakdownRow,
   breakdownInputSchema,
+  type EntryExitRow,
+  entryExitPagesInputSchema,
   type Overview,
   type SessionsPage,
   sessionsInputSchema,
@@ -20,6 +22,7 @@ import {
 } from "../../../../shared/analytics.ts";
 import { type Realtime, realtimeInputSchema } from "../../../../shared/realtime.ts";
 import { getBreakdown } from "../../../analytics/get-breakdown.ts";
+import { getEntryExitPages } from "../../../analytics/get-entry-exit-pages.ts";
 import { getOverview } from "../../../analytics/get-overview.ts";
 import { getRealtime } from "../../../analytics/get-realtime.ts";
 import { getSessions } from "../../../analytics/get-sessions.ts";
@@ -51,6 +54,13 @@ export const analyticsRouter = createTRPCRouter({
     .input(breakdownInputSchema)
     .use(analyticsLimits)
     .query(({ ctx, input }): Promise<BreakdownRow[]> => getBreakdown(ctx.db, input, Date.now(), ctx.services.engine)),
+
+  entryExitPages: projectProcedure
+    .input(entryExitPagesInputSchema)
+    .use(analyticsLimits)
+    .query(
+      ({ ctx, input }): Promise<EntryExitRow[]> => getEntryExitPages(ctx.db, input, Date.now(), ctx.services.engine),
+    ),
 
   sessions: projectProcedure
     .input(sessionsInputSchema)

@@ -1,0 +1,114 @@
+/**
+ * The visit metrics on the dashboard in headless Chromium, against the real server (the built client, tRPC) on its own
+ * PostgreSQL database: three known visits stored through the pipeline's own storeEvents, then the KPI cards (visits,
+ * page views, views per visit, bounce rate, visit duration), the Entry and Exit pages cards and the Top events card's
+ * Users column must show the numbers those visits give, read from the accessible names a screen reader hears.
+ *
+ * Skipped (with a message) only when no Chromium is installed and CI is not set.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { buildClient, isClientBuildCurrent } from "../../scripts/build-client.ts";
+import type { RunningServer } from "../../server/http/serve.ts";
+import { storeTestEvents, testEvent } from "../../server/test-support/analytics-test-data.ts";
+import { launchChromium, shouldSkipBrowserTests } from "../../server/test-support/browser.ts";
+import { createTestServices, startTestServer, type TestServices } from "../../server/test-support/services.ts";
+
+const ARTIFACTS = path.resolve(import.meta.dirname, "..", "..", "test-artifacts");
+const EMAIL = `e2e-visits-${Date.now()}@example.com`;
+const PASSWORD = "Correct-Horse-42!";
+const MINUTE = 60_000;
+
+const skip = shouldSkipBrowserTests();
+if (skip)
+  console.warn("client/e2e/visit-metrics.test.ts: skipped, no Chromium installed (apt-get install -y chromium)");
+
+let test: TestServices;
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+describe.skipIf(skip)("visit metrics in the browser", () => {
+  beforeAll(async () => {
+    if (!(await isClientBuildCurrent())) await buildClient({ quiet: true });
+    test = await createTestServices();
+    server = startTestServer(test.services);
+    browser = await launchChromium();
+    const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await test?.cleanup();
+  }, 60_000);
+
+  it("shows the KPI cards, entry and exit pages and top events' users of three known visits", async () => {
+    try {
+      await page.goto("/register");
+      await page.getByLabel("Full name").fill("Ada Lovelace");
+      await page.getByLabel("Email", { exact: true }).fill(EMAIL);
+      await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+      await page.getByRole("button", { name: "Create account" }).click();
+      await page.waitForURL("**/projects");
+      const projectId = await page.evaluate(async () => {
+        const res = await fetch("/api/trpc/projects.create", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ name: "Visits shop" }),
+        });
+        return ((await res.json()) as { result: { data: { project: { id: string } } } }).result.data.project.id;
+      });
+
+      // Visit A: two pages over 2 minutes; visit B: one page (a bounce); visit C: a page and a click 30 s later.
+      const t0 = Date.now() - 60 * MINUTE;
+      const e = (fields: Parameters<typeof testEvent>[1]) => testEvent(projectId, fields);
+      await storeTestEvents(test.services.db, [
+        e({ at: t0, sessionId: "a", distinctId: "ann", path: "/home" }),
+        e({ at: t0 + 2 * MINUTE, sessionId: "a", distinctId: "ann", path: "/pricing" }),
+        e({ at: t0 + 5 * MINUTE, sessionId: "b", distinctId: "bob", path: "/home" }),
+        e({ at: t0 + 9 * MINUTE, sessionId: "c", distinctId: "cy", path: "/docs" }),
+        e({ at: t0 + 9 * MINUTE + 30_000, sessionId: "c", distinctId: "cy", eventName: "button_click", path: "/docs" }),
+      ]);
+
+      await page.goto(`/projects/${projectId}`);
+      const card = (name: string) => page.getByRole("region", { name, exact: true });
+      await card("Visits: 3").waitFor();
+      await card("Page views: 4").waitFor();
+      await card("Views per visit: 1.33").waitFor();
+      await card("Bounce rate: 33%").waitFor();
+      // Mean (120 + 0 + 30) / 3 = 50 s; median 30 s.
+      await card("Visit duration: 50s").waitFor();
+      expect(await card("Visit duration: 50s").textContent()).toContain("median 30s");
+
+      const rowsOf = async (name: string) => {
+        const region = page.getByRole("region", { name, exact: true });
+        await region.getByRole("button").first().waitFor();
+        return (await region.getByRole("button").allInnerTexts()).map((text) =>
+          // The row's screen-reader prefix ("Filter by page: ") is part of its text.
+          text
+            .replace(/\s+/g, " ")
+            .replace(/^Filter by [^:]*: /, "")
+            .trim(),
+        );
+      };
+      expect(await rowsOf("Entry pages")).toEqual(["/home 2", "/docs 1"]);
+      expect(await rowsOf("Exit pages")).toEqual(["/docs 1", "/home 1", "/pricing 1"]);
+      // Top events: sessions, users (people), then events per event name (the bar's figure comes last).
+      expect(await rowsOf("Top events")).toEqual(["page_view 3 3 4", "button_click 1 1 1"]);
+      // Pages: page views and visitors per page, ranked by page views.
+      expect(await rowsOf("Pages")).toEqual(["/home 2 2", "/docs 1 1", "/pricing 1 1"]);
+      expect(pageErrors).toEqual([]);
+    } catch (error) {
+      await mkdir(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: path.join(ARTIFACTS, "e2e-visit-metrics.png"), fullPage: true }).catch(() => {});
+      throw error;
+    }
+  }, 90_000);
+});

@@ -1,0 +1,68 @@
+/**
+ * The visit metrics (shared/analytics.ts VisitTotals) as plain SQL over raw events, for tests: written apart from
+ * server/analytics/get-visit-totals.ts (correlated subqueries per visit instead of one GROUP BY with bool_or), so a
+ * shared mistake is unlikely. `matching` is the filters as plain SQL over `events` columns (the filter oracle's
+ * oracleFilterSql, ANDed; kept as a parameter so the two oracles do not import each other).
+ */
+import { expect } from "bun:test";
+import { type SQL, sql } from "drizzle-orm";
+import type { VisitTotals } from "../../shared/analytics.ts";
+import { type Database, queryRows } from "../db/client.ts";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The visit metrics of [from, to) for the visits with an event `matching`, straight from the events table. */
+export async function oracleVisitTotals(
+  db: Database,
+  projectId: string,
+  from: number,
+  to: number,
+  matching: SQL = sql`true`,
+): Promise<VisitTotals> {
+  const [row] = await queryRows<Record<string, string | number | null>>(
+    db,
+    sql`with r as (
+          select * from events
+           where project_id = ${projectId}::uuid
+             and timestamp >= ${iso(from)}::timestamptz and timestamp < ${iso(to)}::timestamptz
+        ), visit as (
+          select distinct session_id from r
+           where session_id is not null and session_id <> '' and event_name = 'page_view'
+             and session_id in (select session_id from r where ${matching})
+        ), measured as (
+          select (select count(*) from r where r.session_id = visit.session_id and r.event_name = 'page_view') as views,
+                 (select count(*) from r where r.session_id = visit.session_id
+                     and r.event_name not in ('page_view', 'identify', '$identify')) as others,
+                 (select extract(epoch from max(r.timestamp) - min(r.timestamp)) from r
+                   where r.session_id = visit.session_id)::float8 as seconds
+            from visit
+        )
+        select (select count(*) from r where event_name = 'page_view' and ${matching}) as pageviews,
+               count(*) as visits, sum(views) as views, count(*) filter (where views = 1 and others = 0) as bounces,
+               avg(seconds) as mean, percentile_cont(0.5) within group (order by seconds) as median
+          from measured`,
+  );
+  const visits = Number(row!.visits);
+  return {
+    visits,
+    pageviews: Number(row!.pageviews),
+    viewsPerVisit: visits ? Number(row!.views) / visits : 0,
+    bounceRate: visits ? Number(row!.bounces) / visits : 0,
+    visitDurationMeanSeconds: visits ? Number(row!.mean) : 0,
+    visitDurationMedianSeconds: visits ? Number(row!.median) : 0,
+  };
+}
+
+/** The visit fields of `actual` equal `expected` (counts exactly, ratios and seconds to 1e-6). */
+export function expectVisitTotals(actual: VisitTotals, expected: VisitTotals, label = ""): void {
+  const round = (v: VisitTotals) => ({
+    label,
+    visits: v.visits,
+    pageviews: v.pageviews,
+    viewsPerVisit: v.viewsPerVisit.toFixed(6),
+    bounceRate: v.bounceRate.toFixed(6),
+    visitDurationMeanSeconds: v.visitDurationMeanSeconds.toFixed(6),
+    visitDurationMedianSeconds: v.visitDurationMedianSeconds.toFixed(6),
+  });
+  expect(round(actual)).toEqual(round(expected));
+}
