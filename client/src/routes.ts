@@ -26,6 +26,16 @@ export const routes: RouteDefinition[] = [
     ],
   },
   {
+    path: "/teams",
+    component: SignedInLayout,
+    children: [
+      { path: "/", component: lazy(() => import("./pages/teams.tsx")) },
+      { path: "/:id", component: lazy(() => import("./pages/team.tsx")) },
+      { path: "/:id/audit", component: lazy(() => import("./pages/team-audit.tsx")) },
+    ],
+  },
+  { path: "/invite/:token", component: lazy(() => import("./pages/invite.tsx")) },
+  {
     path: "/account",
     component: SignedInLayout,
     children: [{ path: "/", component: lazy(() => import("./pages/account.tsx")) }],

@@ -88,6 +88,14 @@ export default function LoginPage() {
             {pending() ? "Signing in…" : "Sign in"}
           </button>
         </form>
+        <details class="mt-4 text-sm">
+          <summary class="link cursor-pointer">Forgot password?</summary>
+          <p class="mt-2 text-muted">
+            Ask the administrator of this server to reset it: in the dashboard (Accounts), or on the server with{" "}
+            <code class="font-mono">bun run admin -- reset-password &lt;your email&gt;</code>, which prints a new
+            password and signs you out everywhere.
+          </p>
+        </details>
       </AuthCard>
     </Show>
   );
