@@ -36,6 +36,7 @@ import {
   publicProcedure,
   rateLimited,
 } from "../init.ts";
+import { passwordResetProcedures } from "./password-reset.ts";
 
 const REFRESH_REUSED_MESSAGE =
   "This sign-in was already refreshed elsewhere, which can mean it was copied, so it has been ended for safety. Sign in again.";
@@ -55,6 +56,8 @@ function refused(ctx: InnerContext, message: string): TRPCError {
 }
 
 export const authRouter = createTRPCRouter({
+  ...passwordResetProcedures,
+
   /** Creates an account (the first one becomes the administrator). Does not sign in: call login next. */
   register: publicProcedure
     .use(rateLimited({ name: "register", perMinute: 5 }))
