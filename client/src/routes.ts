@@ -11,6 +11,8 @@ export const routes: RouteDefinition[] = [
   { path: "/", component: lazy(() => import("./pages/landing.tsx")) },
   { path: "/login", component: lazy(() => import("./pages/login.tsx")) },
   { path: "/register", component: lazy(() => import("./pages/register.tsx")) },
+  { path: "/forgot-password", component: lazy(() => import("./pages/forgot-password.tsx")) },
+  { path: "/reset-password/:token", component: lazy(() => import("./pages/reset-password.tsx")) },
   {
     path: "/projects",
     component: SignedInLayout,
