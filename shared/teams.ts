@@ -83,6 +83,8 @@ export interface CreatedInvitation {
 
 /** What the accept page shows before signing in or registering (only to whoever holds the link). */
 export interface InvitationInfo {
+  /** The team's id: opens its page for whoever joined (anyone else gets NOT_FOUND there). */
+  teamId: string;
   teamName: string;
   email: string;
   role: TeamRole;

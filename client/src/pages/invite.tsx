@@ -41,6 +41,12 @@ export default function InvitePage() {
               <strong>{invitation().role}</strong>.
             </p>
             <Switch>
+              <Match when={invitation().status === "used" && signedIn()}>
+                <p role="status">This invitation has been used.</p>
+                <A class="btn-primary" href={`/teams/${invitation().teamId}`}>
+                  Open {invitation().teamName}
+                </A>
+              </Match>
               <Match when={invitation().status !== "pending"}>
                 <p role="alert">
                   This invitation {invitation().status === "used" ? "has been used" : `is ${invitation().status}`}: ask

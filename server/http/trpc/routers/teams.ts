@@ -331,7 +331,7 @@ export const teamsRouter = createTRPCRouter({
             ? "expired"
             : "pending";
       const accountExists = (await findUserByEmail(ctx.services.db, row.email)) !== null;
-      return { teamName: row.teamName, email: row.email, role: row.role, status, accountExists };
+      return { teamId: row.teamId, teamName: row.teamName, email: row.email, role: row.role, status, accountExists };
     }),
 
   /** Accepts an invitation as the signed-in account, which must have the invited email. */
