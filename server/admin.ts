@@ -16,7 +16,14 @@ import { RedisEventStream } from "./pipeline/stream/redis-event-stream.ts";
 import { createServices } from "./services.ts";
 
 async function resetPassword(config: Config, args: string[]): Promise<number> {
-  const services = await createServices(config, { migrate: false, checkRedisDurability: false });
+  let services: Awaited<ReturnType<typeof createServices>>;
+  try {
+    services = await createServices(config, { migrate: false, checkRedisDurability: false });
+  } catch (error) {
+    // E.g. embedded mode while `bun start` holds the data folder: the message says what to do.
+    console.error(`Failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
   try {
     return await runResetPassword(services, args, {
       out: (line) => console.log(line),
