@@ -21,8 +21,7 @@ export type AuditAction =
   | "share.revoked"
   | "read_key.created"
   | "read_key.revoked"
-  | "person.deleted"
-  | "user.password_reset";
+  | "person.deleted";
 
 export interface AuditEntryInput {
   teamId: string;
