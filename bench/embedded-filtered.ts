@@ -21,6 +21,7 @@ import type { EventRow } from "../server/db/events-columns.ts";
 import { migrateDatabase } from "../server/db/migrate.ts";
 import { projects, users } from "../server/db/schema/index.ts";
 import { storeEvents } from "../server/pipeline/store/store-events.ts";
+import { ensurePersonalTeam } from "../server/queries/teams/ensure-personal-team.ts";
 import {
   type BaselineSource,
   directCaller,
@@ -67,7 +68,12 @@ try {
   const [user] = await handle.db.insert(users).values({ email: "bench@example.test", passwordHash: "x" }).returning();
   const [project] = await handle.db
     .insert(projects)
-    .values({ ownerId: user!.id, name: "embedded bench", apiKeyHash: "h", apiKeyPrefix: "proj_h" })
+    .values({
+      teamId: await ensurePersonalTeam(handle.db, user!.id),
+      name: "embedded bench",
+      apiKeyHash: "h",
+      apiKeyPrefix: "proj_h",
+    })
     .returning();
   const projectId = project!.id;
 

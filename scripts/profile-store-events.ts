@@ -18,6 +18,7 @@ import { IpHasher, parseUserAgent } from "../server/http/ingest/enrich.ts";
 import { validateEvents } from "../server/http/ingest/validate-events.ts";
 import { decodeEventBatch, encodeEventBatch } from "../server/pipeline/entry/event-batch.ts";
 import { type EventRow, storeEvents } from "../server/pipeline/store/store-events.ts";
+import { ensurePersonalTeam } from "../server/queries/teams/ensure-personal-team.ts";
 
 const ipHasher = new IpHasher("profile-store-events");
 
@@ -53,7 +54,7 @@ try {
   const [user] = await db.insert(users).values({ email: "x@example.test", passwordHash: "x" }).returning();
   const [project] = await db
     .insert(projects)
-    .values({ ownerId: user!.id, name: "p", apiKeyHash: "h", apiKeyPrefix: "proj_h" })
+    .values({ teamId: await ensurePersonalTeam(db, user!.id), name: "p", apiKeyHash: "h", apiKeyPrefix: "proj_h" })
     .returning();
   const random = createRandom(7);
   const explain = process.argv.includes("--explain");

@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import { getOverview } from "../server/analytics/get-overview.ts";
 import { queryRows } from "../server/db/client.ts";
 import { projects, users } from "../server/db/schema/index.ts";
+import { ensurePersonalTeam } from "../server/queries/teams/ensure-personal-team.ts";
 import { createTestServices, type TestServices } from "../server/test-support/services.ts";
 
 const script = path.resolve(import.meta.dirname, "seed.ts");
@@ -30,7 +31,12 @@ describe("seed --direct", () => {
       .returning();
     const [project] = await t.services.db
       .insert(projects)
-      .values({ ownerId: user!.id, name: "seeded", apiKeyHash: "seed-hash", apiKeyPrefix: "proj_seed" })
+      .values({
+        teamId: await ensurePersonalTeam(t.services.db, user!.id),
+        name: "seeded",
+        apiKeyHash: "seed-hash",
+        apiKeyPrefix: "proj_seed",
+      })
       .returning();
     projectId = project!.id;
   });

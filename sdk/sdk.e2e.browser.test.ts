@@ -20,6 +20,7 @@ import { createApp } from "../server/http/app.ts";
 import { sdkAssetRoutes } from "../server/http/static/sdk-assets.ts";
 import { bootWorker, type StoppableWorker } from "../server/pipeline/worker/boot.ts";
 import { createProject } from "../server/queries/projects/create-project.ts";
+import { ensurePersonalTeam } from "../server/queries/teams/ensure-personal-team.ts";
 import { createUser } from "../server/queries/users/create-user.ts";
 import { launchChromium, shouldSkipBrowserTests } from "../server/test-support/browser.ts";
 import { createTestServices, type TestServices } from "../server/test-support/services.ts";
@@ -127,7 +128,7 @@ describe.skipIf(skip)("sdk against the real server", () => {
     if (owner.status !== "created") throw new Error(`cannot create the test user: ${owner.status}`);
     const key = generateApiKey();
     const project = await createProject(env.services.db, {
-      ownerId: owner.user.id,
+      teamId: await ensurePersonalTeam(env.services.db, owner.user.id),
       name: "SDK e2e",
       domain: null,
       apiKeyHash: key.apiKeyHash,
@@ -137,7 +138,7 @@ describe.skipIf(skip)("sdk against the real server", () => {
     apiKey = key.apiKey;
     const otherKey = generateApiKey();
     await createProject(env.services.db, {
-      ownerId: owner.user.id,
+      teamId: await ensurePersonalTeam(env.services.db, owner.user.id),
       name: "SDK e2e, another site",
       domain: "shop.example.com",
       apiKeyHash: otherKey.apiKeyHash,

@@ -1,5 +1,7 @@
 /**
- * Operator commands: `bun run admin -- dead-letters list|replay|drop` (see server/admin/dead-letters.ts).
+ * Operator commands: `bun run admin -- dead-letters list|replay|drop` (see server/admin/dead-letters.ts) and
+ * `bun run admin -- reset-password <email>` (server/admin/reset-password.ts; works in both modes, on the database of
+ * DATABASE_URL or, embedded, on DATA_DIR while `bun start` is stopped: the data folder is locked while it runs).
  *
  * They work on the Redis of REDIS_URL (and REDIS_KEY_PREFIX), the production topology. In embedded mode the stream
  * and its dead letters live inside the running `bun start` process and end with it: no other process can reach
@@ -7,14 +9,35 @@
  * "moved a stream entry to the dead-letter stream", and counted by analytics_dead_letters).
  */
 import { runDeadLetters, USAGE } from "./admin/dead-letters.ts";
+import { RESET_PASSWORD_USAGE, runResetPassword } from "./admin/reset-password.ts";
 import { type Config, ConfigError, loadConfig } from "./env.ts";
 import { connectRedis } from "./infra/redis.ts";
 import { RedisEventStream } from "./pipeline/stream/redis-event-stream.ts";
+import { createServices } from "./services.ts";
+
+async function resetPassword(config: Config, args: string[]): Promise<number> {
+  let services: Awaited<ReturnType<typeof createServices>>;
+  try {
+    services = await createServices(config, { migrate: false, checkRedisDurability: false });
+  } catch (error) {
+    // E.g. embedded mode while `bun start` holds the data folder: the message says what to do.
+    console.error(`Failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+  try {
+    return await runResetPassword(services, args, {
+      out: (line) => console.log(line),
+      err: (line) => console.error(line),
+    });
+  } finally {
+    await services.close();
+  }
+}
 
 async function main(args: string[]): Promise<number> {
   const [group, ...rest] = args;
-  if (group !== "dead-letters") {
-    console.error(`${group ? `Unknown command "${group}".` : "No command given."}\n${USAGE}`);
+  if (group !== "dead-letters" && group !== "reset-password") {
+    console.error(`${group ? `Unknown command "${group}".` : "No command given."}\n${USAGE}\n${RESET_PASSWORD_USAGE}`);
     return 2;
   }
   let config: Config;
@@ -27,6 +50,7 @@ async function main(args: string[]): Promise<number> {
     }
     throw error;
   }
+  if (group === "reset-password") return resetPassword(config, rest);
   if (!config.REDIS_URL) {
     console.error(
       "REDIS_URL is not set: in embedded mode the stream and its dead letters live inside the running `bun start` " +

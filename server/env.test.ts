@@ -48,4 +48,13 @@ describe("parseConfig", () => {
     });
     expect(() => parseConfig({ METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN/);
   });
+
+  it("takes SMTP_URL only with PUBLIC_URL (mailed links are absolute) and MAIL_FROM", () => {
+    expect(parseConfig({}).SMTP_URL).toBeUndefined();
+    const mail = { SMTP_URL: "smtps://u:p@smtp.example.com:465", MAIL_FROM: "a@example.com" };
+    expect(parseConfig({ ...mail, PUBLIC_URL: "https://analytics.example.com" }).SMTP_URL).toBe(mail.SMTP_URL);
+    expect(() => parseConfig(mail)).toThrow(/PUBLIC_URL/);
+    expect(() => parseConfig({ SMTP_URL: mail.SMTP_URL, PUBLIC_URL: "https://a.example" })).toThrow(/MAIL_FROM/);
+    expect(() => parseConfig({ SMTP_URL: "http://smtp.example.com" })).toThrow(/SMTP_URL/);
+  });
 });

@@ -76,6 +76,13 @@ export const configSchema = z.object({
   // Bound on each dashboard analytics statement (PostgreSQL only); beyond it the call answers TIMEOUT (HTTP 408).
   ANALYTICS_STATEMENT_TIMEOUT_MS: intInRange(15_000, 100, 600_000),
   ANALYTICS_ENGINE_CACHE_MB: intInRange(512, 16, 1_048_576),
+  /**
+   * Outgoing mail (invitation links, password reset links), e.g. smtps://user:pass@smtp.example.com:465. Empty: no
+   * mail; invitation links are only shown to whoever made them and passwords are reset by the administrator.
+   */
+  SMTP_URL: optionalUrl(["smtp://", "smtps://"]),
+  /** The From of those mails, e.g. "Analytics <analytics@example.com>"; required with SMTP_URL. */
+  MAIL_FROM: z.string().trim().default(""),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 
@@ -112,6 +119,11 @@ function crossFieldProblems(source: Record<string, string | undefined>): string[
   }
   if (source.COOKIE_SAMESITE?.toLowerCase() === "none" && /^(false|0|no)$/i.test(source.COOKIE_SECURE ?? "")) {
     problems.push("COOKIE_SAMESITE: None requires COOKIE_SECURE=true");
+  }
+  if (source.SMTP_URL?.trim()) {
+    // Mailed links must be absolute, and a mail needs a sender.
+    if (!source.PUBLIC_URL?.trim()) problems.push("PUBLIC_URL: is required when SMTP_URL is set (mailed links)");
+    if (!source.MAIL_FROM?.trim()) problems.push("MAIL_FROM: is required when SMTP_URL is set");
   }
   return problems;
 }

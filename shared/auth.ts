@@ -86,10 +86,15 @@ export const emailSchema = z
 
 export const fullNameSchema = z.string().trim().max(200, { message: "Name is at most 200 characters." });
 
+/**
+ * `invitationToken`: the token of an invitation link (teams.invite) made for this email. It lets that email register
+ * even with DISABLE_REGISTRATION=true, and the new account joins the team at once.
+ */
 export const registerInputSchema = z.object({
   email: emailSchema,
   password: passwordSchema,
   fullName: fullNameSchema.optional(),
+  invitationToken: z.string().min(1).max(200, { message: "invitationToken is too long" }).optional(),
 });
 export type RegisterInput = z.infer<typeof registerInputSchema>;
 

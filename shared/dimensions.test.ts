@@ -15,6 +15,7 @@ import { ROLLUP_DIMENSIONS } from "../server/analytics/rollup-layout.ts";
 import { type DatabaseHandle, openDatabase, queryRows } from "../server/db/client.ts";
 import { migrateDatabase } from "../server/db/migrate.ts";
 import { events, projects, users } from "../server/db/schema/index.ts";
+import { ensurePersonalTeam } from "../server/queries/teams/ensure-personal-team.ts";
 import { storeTestEvents, type TestEvent } from "../server/test-support/analytics-test-data.ts";
 import { breakdownInputSchema, dimensionSchema, filterSchema } from "./analytics.ts";
 import { DIMENSIONS, EVENT_DIMENSIONS, isDimension } from "./dimensions.ts";
@@ -36,7 +37,12 @@ beforeAll(async () => {
   const [user] = await handle.db.insert(users).values({ email: "dims@example.test", passwordHash: "x" }).returning();
   const [project] = await handle.db
     .insert(projects)
-    .values({ ownerId: user!.id, name: "dimensions", apiKeyHash: "h", apiKeyPrefix: "proj_d" })
+    .values({
+      teamId: await ensurePersonalTeam(handle.db, user!.id),
+      name: "dimensions",
+      apiKeyHash: "h",
+      apiKeyPrefix: "proj_d",
+    })
     .returning();
   projectId = project!.id;
   // Three events in three sessions; every dimension is set through its table field: a, b, a.

@@ -8,6 +8,7 @@
  * and `rotateKey`, and rotating it makes the old key stop working at once.
  */
 import { z } from "zod";
+import type { TeamRole } from "./roles.ts";
 
 export const API_KEY_PREFIX = "proj_";
 
@@ -36,9 +37,11 @@ export const domainSchema = z
     message: "A domain is made of letters, digits and hyphens separated by dots (example.com).",
   });
 
+/** `teamId`: the team the project belongs to (the caller needs the admin role there); absent: the personal team. */
 export const createProjectInputSchema = z.object({
   name: projectNameSchema,
   domain: domainSchema.nullish(),
+  teamId: z.uuid({ message: "teamId must be a UUID" }).optional(),
 });
 export type CreateProjectInput = z.infer<typeof createProjectInputSchema>;
 
@@ -60,8 +63,16 @@ export interface Project {
   domain: string | null;
   /** The first characters of the API key, for recognising it (`proj_AbCd1234`). */
   apiKeyPrefix: string;
+  /** The team the project belongs to, and the caller's role there (what the dashboard may offer them). */
+  teamId: string;
+  role: TeamRole;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A project in projects.list, with its team's name. */
+export interface ProjectListItem extends Project {
+  teamName: string;
 }
 
 /** What `create` and `rotateKey` return: the only time the full key is ever shown. */

@@ -11,6 +11,8 @@ export const routes: RouteDefinition[] = [
   { path: "/", component: lazy(() => import("./pages/landing.tsx")) },
   { path: "/login", component: lazy(() => import("./pages/login.tsx")) },
   { path: "/register", component: lazy(() => import("./pages/register.tsx")) },
+  { path: "/forgot-password", component: lazy(() => import("./pages/forgot-password.tsx")) },
+  { path: "/reset-password/:token", component: lazy(() => import("./pages/reset-password.tsx")) },
   {
     path: "/projects",
     component: SignedInLayout,
@@ -25,6 +27,16 @@ export const routes: RouteDefinition[] = [
       { path: "/:id/people/:distinctId", component: lazy(() => import("./pages/person.tsx")) },
     ],
   },
+  {
+    path: "/teams",
+    component: SignedInLayout,
+    children: [
+      { path: "/", component: lazy(() => import("./pages/teams.tsx")) },
+      { path: "/:id", component: lazy(() => import("./pages/team.tsx")) },
+      { path: "/:id/audit", component: lazy(() => import("./pages/team-audit.tsx")) },
+    ],
+  },
+  { path: "/invite/:token", component: lazy(() => import("./pages/invite.tsx")) },
   {
     path: "/account",
     component: SignedInLayout,

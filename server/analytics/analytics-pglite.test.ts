@@ -7,6 +7,7 @@ import { decodePageCursor } from "../../shared/analytics.ts";
 import { type DatabaseHandle, openDatabase, queryRows } from "../db/client.ts";
 import { migrateDatabase } from "../db/migrate.ts";
 import { projects, users } from "../db/schema/index.ts";
+import { ensurePersonalTeam } from "../queries/teams/ensure-personal-team.ts";
 import { generateTestEvents, shuffled, storeTestEvents } from "../test-support/analytics-test-data.ts";
 import { getBreakdown } from "./get-breakdown.ts";
 import { getOverview } from "./get-overview.ts";
@@ -33,7 +34,12 @@ beforeAll(async () => {
   const [user] = await handle.db.insert(users).values({ email: "pglite@example.test", passwordHash: "x" }).returning();
   const [project] = await handle.db
     .insert(projects)
-    .values({ ownerId: user!.id, name: "embedded", apiKeyHash: "h", apiKeyPrefix: "proj_h" })
+    .values({
+      teamId: await ensurePersonalTeam(handle.db, user!.id),
+      name: "embedded",
+      apiKeyHash: "h",
+      apiKeyPrefix: "proj_h",
+    })
     .returning();
   projectId = project!.id;
   await storeTestEvents(handle.db, shuffled(generateTestEvents(projectId, BASE, 3)).slice(0, 800), 100);

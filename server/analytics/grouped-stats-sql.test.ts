@@ -7,6 +7,7 @@ import { PgDialect } from "drizzle-orm/pg-core";
 import { type DatabaseHandle, openDatabase, queryRows } from "../db/client.ts";
 import { migrateDatabase } from "../db/migrate.ts";
 import { projects, users } from "../db/schema/index.ts";
+import { ensurePersonalTeam } from "../queries/teams/ensure-personal-team.ts";
 import { generateTestEvents, shuffled, storeTestEvents } from "../test-support/analytics-test-data.ts";
 import { groupedStatsSql, MAX_RAW_SCANS, rawEventsSql, type StatsGroup } from "./grouped-stats-sql.ts";
 import { ALL_DIMENSION } from "./rollup-layout.ts";
@@ -32,7 +33,12 @@ beforeAll(async () => {
   const [user] = await handle.db.insert(users).values({ email: "grouped@example.test", passwordHash: "x" }).returning();
   const [project] = await handle.db
     .insert(projects)
-    .values({ ownerId: user!.id, name: "grouped", apiKeyHash: "h", apiKeyPrefix: "proj_g" })
+    .values({
+      teamId: await ensurePersonalTeam(handle.db, user!.id),
+      name: "grouped",
+      apiKeyHash: "h",
+      apiKeyPrefix: "proj_g",
+    })
     .returning();
   projectId = project!.id;
   await storeTestEvents(handle.db, shuffled(generateTestEvents(projectId, BASE, 3)).slice(0, 600), 100);

@@ -16,6 +16,7 @@ import { type Database, type DatabaseHandle, openDatabase, queryRows } from "../
 import { migrateDatabase } from "../db/migrate.ts";
 import { projects, users } from "../db/schema/index.ts";
 import { deleteProjectEvents } from "../pipeline/rollups/delete-project-events.ts";
+import { ensurePersonalTeam } from "../queries/teams/ensure-personal-team.ts";
 import { storeTestEvents, type TestEvent, testEvent } from "../test-support/analytics-test-data.ts";
 import { createTestServices, type TestServices } from "../test-support/services.ts";
 import { QueryEngine } from "./engine/query-engine.ts";
@@ -106,7 +107,12 @@ function runPeopleSuite(label: string, open: () => Promise<{ db: Database; close
     const newProject = async () => {
       const [row] = await db
         .insert(projects)
-        .values({ ownerId, name: "people", apiKeyHash: `h-${Bun.randomUUIDv7()}`, apiKeyPrefix: "proj_p" })
+        .values({
+          teamId: await ensurePersonalTeam(db, ownerId),
+          name: "people",
+          apiKeyHash: `h-${Bun.randomUUIDv7()}`,
+          apiKeyPrefix: "proj_p",
+        })
         .returning();
       return row!.id;
     };

@@ -8,6 +8,7 @@ import path from "node:path";
 import { type Database, type DatabaseHandle, openDatabase } from "../db/client.ts";
 import { migrateDatabase } from "../db/migrate.ts";
 import { projects, users } from "../db/schema/index.ts";
+import { ensurePersonalTeam } from "../queries/teams/ensure-personal-team.ts";
 import { createTestServices } from "./services.ts";
 
 export type DatabaseKind = "postgres" | "pglite";
@@ -50,7 +51,12 @@ export async function openEitherDatabase(kind: DatabaseKind): Promise<EitherData
         .returning();
       const [project] = await db
         .insert(projects)
-        .values({ ownerId: user!.id, name: label, apiKeyHash: `h-${unique}`, apiKeyPrefix: "proj_h" })
+        .values({
+          teamId: await ensurePersonalTeam(db, user!.id),
+          name: label,
+          apiKeyHash: `h-${unique}`,
+          apiKeyPrefix: "proj_h",
+        })
         .returning();
       return project!.id;
     },

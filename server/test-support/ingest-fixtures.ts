@@ -7,6 +7,7 @@ import { ALL_DIMENSION, HOUR } from "../analytics/rollup-layout.ts";
 import { generateApiKey } from "../auth/api-keys.ts";
 import { type Database, queryRows } from "../db/client.ts";
 import { projects, users } from "../db/schema/index.ts";
+import { ensurePersonalTeam } from "../queries/teams/ensure-personal-team.ts";
 
 export interface TestProject {
   projectId: string;
@@ -24,7 +25,7 @@ export async function createTestProject(db: Database, options: { domain?: string
   const [project] = await db
     .insert(projects)
     .values({
-      ownerId: user!.id,
+      teamId: await ensurePersonalTeam(db, user!.id),
       name: "Test project",
       domain: options.domain ?? null,
       apiKeyHash: key.apiKeyHash,

@@ -12,6 +12,7 @@ import type { AnalyticsFilter } from "../../shared/analytics.ts";
 import { type Database, type DatabaseHandle, openDatabase, queryRows } from "../db/client.ts";
 import { migrateDatabase } from "../db/migrate.ts";
 import { projects, users } from "../db/schema/index.ts";
+import { ensurePersonalTeam } from "../queries/teams/ensure-personal-team.ts";
 import { oracleFilterSql } from "./filter-oracle.ts";
 import { createTestServices, type TestServices } from "./services.ts";
 
@@ -44,7 +45,12 @@ export async function openProjectDatabase(kind: DatabaseKind, label: string): Pr
     .returning();
   const [project] = await db
     .insert(projects)
-    .values({ ownerId: user!.id, name: label, apiKeyHash: `h-${label}-${kind}`, apiKeyPrefix: "proj_h" })
+    .values({
+      teamId: await ensurePersonalTeam(db, user!.id),
+      name: label,
+      apiKeyHash: `h-${label}-${kind}`,
+      apiKeyPrefix: "proj_h",
+    })
     .returning();
   return {
     db,

@@ -49,6 +49,9 @@ function SignedInFrame(props: { children: RouteSectionProps["children"] }) {
             <A href="/projects" class={navClass} activeClass={activeClass}>
               Projects
             </A>
+            <A href="/teams" class={navClass} activeClass={activeClass}>
+              Teams
+            </A>
             <Show when={me.data?.isSuperuser}>
               {/* "Accounts": the server's logins, not the tracked people the dashboard calls Users. */}
               <A href="/admin/users" class={navClass} activeClass={activeClass}>

@@ -52,7 +52,14 @@ export const keys = {
   project: (id: string) => ["projects", "get", id] as const,
   analytics: (projectId: string) => ["analytics", projectId] as const,
   adminUsers: () => ["users"] as const,
+  teams: () => ["teams"] as const,
+  teamMembers: (teamId: string) => ["teams", "members", teamId] as const,
+  teamInvitations: (teamId: string) => ["teams", "invitations", teamId] as const,
 };
+
+export type Team = RouterOutputs["teams"]["list"][number];
+
+export const teamListQuery = () => queryOptions({ queryKey: keys.teams(), queryFn: () => trpc.teams.list.query() });
 
 export const meQuery = () =>
   queryOptions({ queryKey: keys.me(), queryFn: () => trpc.auth.me.query(), staleTime: 5 * 60_000 });

@@ -1,6 +1,6 @@
 /** Sign in: email and password, then back to the page the person wanted (or their projects). */
 import { A, Navigate, useNavigate, useSearchParams } from "@solidjs/router";
-import { useQueryClient } from "@tanstack/solid-query";
+import { useQuery, useQueryClient } from "@tanstack/solid-query";
 import { createSignal, Show } from "solid-js";
 import { AuthCard } from "../components/auth-card.tsx";
 import { TextField } from "../components/field.tsx";
@@ -10,13 +10,21 @@ import { describeProblem } from "../lib/errors.ts";
 import { safeNextPath } from "../lib/next-path.ts";
 import { usePageTitle } from "../lib/page-title.ts";
 import { signIn } from "../lib/sign-in.ts";
+import { trpc } from "../lib/trpc.ts";
 
 export default function LoginPage() {
   usePageTitle(() => "Sign in");
-  const [search] = useSearchParams<{ next?: string; registered?: string }>();
+  const resetMode = useQuery(() => ({
+    queryKey: ["auth", "passwordResetMode"],
+    queryFn: () => trpc.auth.passwordResetMode.query(),
+    staleTime: 5 * 60_000,
+  }));
+  const [search] = useSearchParams<{ next?: string; registered?: string; reset?: string }>();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const [email, setEmail] = createSignal(typeof search.registered === "string" ? search.registered : "");
+  const [email, setEmail] = createSignal(
+    typeof search.registered === "string" ? search.registered : typeof search.reset === "string" ? search.reset : "",
+  );
   const [password, setPassword] = createSignal("");
   const [pending, setPending] = createSignal(false);
   const [error, setError] = createSignal<unknown>(null);
@@ -62,6 +70,14 @@ export default function LoginPage() {
             Account created. Sign in to start.
           </p>
         </Show>
+        <Show when={search.reset}>
+          <p
+            role="status"
+            class="mb-4 rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800 dark:(bg-emerald-950/50 text-emerald-300)"
+          >
+            Password changed. Sign in with the new one.
+          </p>
+        </Show>
         <form class="flex flex-col gap-4" onSubmit={(event) => void submit(event)} novalidate>
           <TextField
             label="Email"
@@ -88,6 +104,26 @@ export default function LoginPage() {
             {pending() ? "Signing in…" : "Sign in"}
           </button>
         </form>
+        {/* By email where the server sends mail; otherwise whom to ask. */}
+        <Show
+          when={resetMode.data?.byEmail}
+          fallback={
+            <details class="mt-4 text-sm">
+              <summary class="link cursor-pointer">Forgot password?</summary>
+              <p class="mt-2 text-muted">
+                Ask the administrator of this server to reset it: in the dashboard (Accounts), or on the server with{" "}
+                <code class="font-mono">bun run admin -- reset-password &lt;your email&gt;</code>, which prints a new
+                password and signs you out everywhere.
+              </p>
+            </details>
+          }
+        >
+          <p class="mt-4 text-sm">
+            <A class="link" href="/forgot-password">
+              Forgot password?
+            </A>
+          </p>
+        </Show>
       </AuthCard>
     </Show>
   );

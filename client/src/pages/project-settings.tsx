@@ -3,9 +3,11 @@
  * a confirmation: only what can break something asks first), the snippet, key rotation (the old key stops
  * working at once; the new one is shown once) and deletion (type the name to confirm).
  */
+
 import { A, useNavigate, useParams } from "@solidjs/router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/solid-query";
 import { createSignal, type JSX, Show } from "solid-js";
+import { roleAtLeast } from "../../../shared/roles.ts";
 import { ApiKeyReveal } from "../components/api-key-reveal.tsx";
 import { CodeBlock } from "../components/copy-button.tsx";
 import { ConfirmDialog } from "../components/dialog.tsx";
@@ -39,10 +41,24 @@ export default function ProjectSettingsPage() {
             </nav>
             <h1 class="mt-1 text-2xl font-semibold tracking-tight">Settings</h1>
           </div>
-          <GeneralSection project={p()} />
+          {/* Settings and the key are an admin's, deletion an owner's (the server enforces it whatever shows). */}
+          <Show
+            when={roleAtLeast(p().role, "admin")}
+            fallback={
+              <p class="card p-5 text-sm text-muted">
+                Your role in this project's team is {p().role}: its settings are for admins and owners.
+              </p>
+            }
+          >
+            <GeneralSection project={p()} />
+          </Show>
           <SnippetSection project={p()} />
-          <ApiKeySection project={p()} />
-          <DeleteSection project={p()} />
+          <Show when={roleAtLeast(p().role, "admin")}>
+            <ApiKeySection project={p()} />
+          </Show>
+          <Show when={roleAtLeast(p().role, "owner")}>
+            <DeleteSection project={p()} />
+          </Show>
         </div>
       )}
     </QueryBoundary>

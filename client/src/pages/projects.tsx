@@ -5,6 +5,7 @@
 import { A } from "@solidjs/router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/solid-query";
 import { createSignal, For, Show } from "solid-js";
+import { roleAtLeast } from "../../../shared/roles.ts";
 import { ApiKeyReveal } from "../components/api-key-reveal.tsx";
 import { TextField } from "../components/field.tsx";
 import { FormError, QueryBoundary } from "../components/query-boundary.tsx";
@@ -12,7 +13,7 @@ import { describeProblem } from "../lib/errors.ts";
 import { formatDate } from "../lib/format.ts";
 import { rememberFreshKey } from "../lib/fresh-keys.ts";
 import { usePageTitle } from "../lib/page-title.ts";
-import { keys, projectListQuery } from "../lib/queries.ts";
+import { keys, projectListQuery, teamListQuery } from "../lib/queries.ts";
 import { trpc } from "../lib/trpc.ts";
 
 export default function ProjectsPage() {
@@ -111,6 +112,9 @@ export default function ProjectsPage() {
                       </A>
                     </h2>
                     <p class="mt-1 truncate text-sm text-muted">{project.domain ?? "Any domain"}</p>
+                    <p class="mt-1 truncate text-xs text-muted">
+                      Team {project.teamName} · {project.role}
+                    </p>
                     <dl class="mt-4 flex items-center justify-between gap-2 text-xs text-muted">
                       <div>
                         <dt class="sr-only">Key prefix</dt>
@@ -141,8 +145,17 @@ function NewProjectForm(props: {
   const queryClient = useQueryClient();
   const [name, setName] = createSignal("");
   const [domain, setDomain] = createSignal("");
+  // Projects can be made in the teams where the person is an admin or owner; the personal team by default.
+  const teams = useQuery(() => teamListQuery());
+  const writableTeams = () => (teams.data ?? []).filter((team) => team.role && roleAtLeast(team.role, "admin"));
+  const [teamId, setTeamId] = createSignal("");
   const create = useMutation(() => ({
-    mutationFn: () => trpc.projects.create.mutate({ name: name().trim(), domain: domain().trim() || undefined }),
+    mutationFn: () =>
+      trpc.projects.create.mutate({
+        name: name().trim(),
+        domain: domain().trim() || undefined,
+        teamId: teamId() || undefined,
+      }),
     onSuccess: async (result) => {
       rememberFreshKey(result.project.id, result.apiKey);
       await queryClient.invalidateQueries({ queryKey: keys.projects() });
@@ -183,6 +196,16 @@ function NewProjectForm(props: {
           onInput={(event) => setDomain(event.currentTarget.value)}
           error={fields().domain}
         />
+        <Show when={writableTeams().length > 1}>
+          <label class="flex flex-col gap-1 text-sm">
+            Team
+            <select class="field-input" value={teamId()} onChange={(event) => setTeamId(event.currentTarget.value)}>
+              <For each={writableTeams()}>
+                {(team) => <option value={team.personal ? "" : team.id}>{team.name}</option>}
+              </For>
+            </select>
+          </label>
+        </Show>
         <div class="sm:col-span-2">
           <FormError error={Object.keys(fields()).length ? null : create.error} />
         </div>

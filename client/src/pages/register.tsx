@@ -18,11 +18,13 @@ import { trpc } from "../lib/trpc.ts";
 
 export default function RegisterPage() {
   usePageTitle(() => "Create account");
-  const [search] = useSearchParams<{ next?: string }>();
+  const [search] = useSearchParams<{ next?: string; invitation?: string; email?: string }>();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const [fullName, setFullName] = createSignal("");
-  const [email, setEmail] = createSignal("");
+  // Arriving from an invitation link (/invite/<token>): the invited email, and the token that lets it register.
+  const [email, setEmail] = createSignal(typeof search.email === "string" ? search.email : "");
+  const invitationToken = () => (typeof search.invitation === "string" ? search.invitation : undefined);
   const [password, setPassword] = createSignal("");
   const [pending, setPending] = createSignal(false);
   const [error, setError] = createSignal<unknown>(null);
@@ -39,7 +41,11 @@ export default function RegisterPage() {
     setError(null);
     const credentials = { email: email().trim(), password: password() };
     try {
-      await trpc.auth.register.mutate({ ...credentials, fullName: fullName().trim() || undefined });
+      await trpc.auth.register.mutate({
+        ...credentials,
+        fullName: fullName().trim() || undefined,
+        invitationToken: invitationToken(),
+      });
     } catch (caught) {
       setError(caught);
       setPending(false);

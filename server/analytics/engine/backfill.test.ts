@@ -12,6 +12,7 @@ import type { Logger } from "../../logger.ts";
 import type { Metrics } from "../../metrics/metrics.ts";
 import { storeEvents } from "../../pipeline/store/store-events.ts";
 import { bootWorker } from "../../pipeline/worker/boot.ts";
+import { ensurePersonalTeam } from "../../queries/teams/ensure-personal-team.ts";
 import {
   generateTestEvents,
   shuffled,
@@ -171,6 +172,25 @@ const UNDO: Array<[suffix: string, statements: string[]]> = [
     ],
   ],
   ["_events_country", ["alter table events drop column country"]],
+  [
+    "_teams_roles_audit",
+    [
+      "alter table projects drop column team_id",
+      "drop table audit_log, password_reset_tokens, team_invitations, team_members, teams",
+    ],
+  ],
+  [
+    // Projects go back to their owner: the owner of the team each belongs to.
+    "_projects_belong_to_teams",
+    [
+      "alter table projects add column owner_id uuid",
+      `update projects p set owner_id = (select m.user_id from team_members m where m.team_id = p.team_id
+         order by (m.role = 'owner') desc, m.created_at limit 1)`,
+      "alter table projects alter column owner_id set not null",
+      "alter table projects add constraint projects_owner_id_users_id_fk foreign key (owner_id) references users(id) on delete cascade",
+      "create index projects_owner_id_idx on projects (owner_id)",
+    ],
+  ],
 ];
 
 /** The journal's entries, and where the engine's migration is among them (the previous release ends before it). */
@@ -285,7 +305,12 @@ describe.each(["postgres", "pglite"] as const)("engine backfill on %s", (kind) =
   const createProject = async (name: string) => {
     const [project] = await db
       .insert(projects)
-      .values({ ownerId: userId, name, apiKeyHash: `h-${kind}-${name}`, apiKeyPrefix: "proj_h" })
+      .values({
+        teamId: await ensurePersonalTeam(db, userId),
+        name,
+        apiKeyHash: `h-${kind}-${name}`,
+        apiKeyPrefix: "proj_h",
+      })
       .returning();
     return project!.id;
   };

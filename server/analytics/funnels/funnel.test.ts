@@ -25,6 +25,7 @@ import {
 import { type Database, type DatabaseHandle, openDatabase, queryRows } from "../../db/client.ts";
 import { migrateDatabase } from "../../db/migrate.ts";
 import { projects, users } from "../../db/schema/index.ts";
+import { ensurePersonalTeam } from "../../queries/teams/ensure-personal-team.ts";
 import {
   generateTestEvents,
   shuffled,
@@ -478,7 +479,12 @@ describe("funnels on PGlite", () => {
       .returning();
     const [project] = await handle.db
       .insert(projects)
-      .values({ ownerId: user!.id, name: "embedded", apiKeyHash: "h", apiKeyPrefix: "proj_f" })
+      .values({
+        teamId: await ensurePersonalTeam(handle.db, user!.id),
+        name: "embedded",
+        apiKeyHash: "h",
+        apiKeyPrefix: "proj_f",
+      })
       .returning();
     projectId = project!.id;
     await seed(handle.db, projectId);

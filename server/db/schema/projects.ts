@@ -1,13 +1,15 @@
 import { index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { users } from "./users.ts";
+import { teams } from "./teams.ts";
 
 export const projects = pgTable(
   "projects",
   {
     id: uuid().primaryKey().defaultRandom(),
-    ownerId: uuid()
+    // The team the project belongs to: its members' roles decide who may do what (server/http/trpc/init.ts). A team
+    // with projects cannot be deleted (teams.delete refuses), hence no cascade.
+    teamId: uuid()
       .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+      .references(() => teams.id),
     name: text().notNull(),
     domain: text(),
     // Only the SHA-256 (hex) of the key is stored; the prefix is for display ("proj_AbCd1234…").
@@ -18,6 +20,6 @@ export const projects = pgTable(
   },
   (table) => [
     uniqueIndex("projects_api_key_hash_key").on(table.apiKeyHash),
-    index("projects_owner_id_idx").on(table.ownerId),
+    index("projects_team_id_idx").on(table.teamId),
   ],
 );

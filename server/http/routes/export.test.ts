@@ -141,6 +141,18 @@ describe("GET /api/v1/export/events", () => {
     const body = (await foreign.json()) as { error: { code: string } };
     expect(body.error.code).toBeDefined();
   });
+
+  it("needs the admin role on the project's team: editors and viewers get 403, admins the events", async () => {
+    const [team] = await owner.caller.teams.list();
+    for (const role of ["viewer", "editor", "admin"] as const) {
+      const member = await registerAndSignIn(t.services);
+      const { token } = await owner.caller.teams.invite({ teamId: team!.id, email: member.email, role });
+      await member.caller.teams.acceptInvitation({ token });
+      const res = await get({ projectId, ...RANGE }, member);
+      expect({ role, status: res.status }).toEqual({ role, status: role === "admin" ? 200 : 403 });
+      await res.body?.cancel();
+    }
+  });
 });
 
 describe("csvCell", () => {

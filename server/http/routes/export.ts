@@ -13,10 +13,12 @@ import { Hono } from "hono";
 import type { z } from "zod";
 import { analyticsInputSchema, resolveRange } from "../../../shared/analytics.ts";
 import { EXPORT_CHUNK_ROWS, type ExportFormat, exportFormatSchema } from "../../../shared/export.ts";
+import { roleAtLeast } from "../../../shared/roles.ts";
 import { type ExportCursor, type ExportRow, readExportChunk } from "../../analytics/read-export-chunk.ts";
 import { authenticateRequest } from "../../auth/authenticate.ts";
+import { effectiveRole } from "../../auth/effective-role.ts";
 import { isStatementTimeout, runWithStatementLimits } from "../../db/statement-limits.ts";
-import { findOwnedProject } from "../../queries/projects/find-owned-project.ts";
+import { findProjectAccess } from "../../queries/projects/find-project-access.ts";
 import type { Services } from "../../services.ts";
 import { CSV_HEADER, exportLine } from "../export/export-lines.ts";
 import { apiError } from "../middleware/errors.ts";
@@ -59,9 +61,12 @@ export function exportRoutes(services: Services) {
     if (!format.success) throw apiError(400, firstIssue(format.error));
 
     const { projectId } = input.data;
-    if (!(await findOwnedProject(services.db, { projectId, ownerId: auth.user.id }))) {
-      throw apiError(404, "Project not found.");
-    }
+    // The tRPC middleware's rule (init.ts): NOT_FOUND outside the project's team; raw events need the admin role.
+    const access = await findProjectAccess(services.db, { projectId, userId: auth.user.id });
+    const role = access && effectiveRole(access);
+    if (!role) throw apiError(404, "Project not found.");
+    if (!roleAtLeast(role, "admin"))
+      throw apiError(403, "Exporting events needs the admin role on the project's team.");
     const { from, to } = resolveRange(input.data, Date.now());
     const signal = c.req.raw.signal;
     const limits = { timeoutMs: config.ANALYTICS_STATEMENT_TIMEOUT_MS, signal, logger };

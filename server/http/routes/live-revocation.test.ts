@@ -154,6 +154,22 @@ for (const mode of ["redis", "memory"] as const) {
       other.socket.close();
     }, 15_000);
 
+    it("closes with 4403 when the person is removed from the project's team, and keeps the owner's feed", async () => {
+      const owner = await registerAndSignIn(api.services);
+      const member = await registerAndSignIn(api.services);
+      const team = await owner.caller.teams.create({ name: "Shared" });
+      const { project } = await owner.caller.projects.create({ name: "Shared site", teamId: team.id });
+      const { token } = await owner.caller.teams.invite({ teamId: team.id, email: member.email, role: "viewer" });
+      await member.caller.teams.acceptInvitation({ token });
+      const feed = await openFeed(member, project.id);
+      const ownerFeed = await openFeed(owner, project.id);
+      feed.mark();
+      await owner.caller.teams.removeMember({ teamId: team.id, userId: member.login.user.id });
+      await expectClosed(feed, LIVE_CLOSE_CODES.projectAccessEnded);
+      expect(ownerFeed.isOpen()).toBe(true);
+      ownerFeed.socket.close();
+    }, 15_000);
+
     it("closes with 4401 even when no revocation message arrives (the periodic re-check)", async () => {
       const user = await registerAndSignIn(api.services);
       const { project } = await user.caller.projects.create({ name: "Missed message" });

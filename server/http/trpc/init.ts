@@ -6,7 +6,8 @@
  *      internal error never shows its message (a failed query's carries its SQL and parameters): the client reads a
  *      generic one and `data.requestId`, the id of the X-Request-Id header and of the log line with the details.
  *   3. Procedures: public (refuses NUL in any input string, see shared/no-nul.ts), protected (narrows ctx.user),
- *      superuser, and project (checks the caller's role on input.projectId once, for every call that takes one).
+ *      superuser, project (checks the caller's role on input.projectId once, for every call that takes one) and
+ *      team (the same on input.teamId).
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { FetchCreateContextFnOptions } from "@trpc/server/adapters/fetch";
@@ -15,8 +16,10 @@ import { ZodError, z } from "zod";
 import { findNul, NUL_MESSAGE } from "../../../shared/no-nul.ts";
 import { roleAtLeast, type TeamRole } from "../../../shared/roles.ts";
 import { type AuthSession, type AuthUser, authenticateRequest } from "../../auth/authenticate.ts";
+import { effectiveRole } from "../../auth/effective-role.ts";
 import { defaultPasswordHasher, type PasswordHasher } from "../../auth/passwords.ts";
-import { findOwnedProject } from "../../queries/projects/find-owned-project.ts";
+import { findProjectAccess } from "../../queries/projects/find-project-access.ts";
+import { findTeamAccess } from "../../queries/teams/find-team-access.ts";
 import type { Services } from "../../services.ts";
 import { getClientIp } from "../middleware/client-ip.ts";
 import { consumeRateLimit, type RateLimitOptions } from "./rate-limit.ts";
@@ -211,25 +214,29 @@ export const superuserProcedure = protectedProcedure.use(({ ctx, next }) => {
   return next({ ctx });
 });
 
+function refuseBelow(held: TeamRole, needed: TeamRole, what: string): void {
+  if (!roleAtLeast(held, needed))
+    throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${needed} role on ${what}.` });
+}
+
 /**
- * Requires the caller to hold at least `role` on the project named by `input[field]`. A project the caller cannot
- * see answers NOT_FOUND exactly like a missing one, so project ids cannot be probed; one the caller sees with too
- * small a role answers FORBIDDEN. The project row is passed on as ctx.project and the caller's role as
- * ctx.projectRole. One implementation serves both spellings: analytics calls take `projectId`, the projects router
- * takes `id`. Today the owner of a project holds every role on it; teams (shared/roles.ts) give others smaller ones.
+ * THE project middleware. Requires the caller to hold at least `role` in the team of the project named by
+ * `input[field]`, read in one statement (project, membership, superuser flag: findProjectAccess). A project the
+ * caller cannot see (no membership in its team) answers NOT_FOUND exactly like a missing one, so project ids cannot
+ * be probed; one the caller sees with too small a role answers FORBIDDEN. The project row is passed on as
+ * ctx.project and the caller's role as ctx.projectRole. One implementation serves both spellings: analytics calls
+ * take `projectId`, the projects router takes `id`.
  */
 function projectRoleProcedureOn<Field extends "projectId" | "id">(field: Field, role: TeamRole) {
   return protectedProcedure
     .input(z.object({ [field]: z.uuid({ message: `${field} must be a UUID` }) } as Record<Field, z.ZodUUID>))
     .use(async ({ ctx, input, next }) => {
       const projectId = (input as Record<Field, string>)[field];
-      const project = await findOwnedProject(ctx.services.db, { projectId, ownerId: ctx.user.id });
-      if (!project) throw new TRPCError({ code: "NOT_FOUND", message: "Project not found." });
-      const projectRole: TeamRole = "owner";
-      if (!roleAtLeast(projectRole, role)) {
-        throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${role} role on the project's team.` });
-      }
-      return next({ ctx: { ...ctx, project, projectRole } });
+      const access = await findProjectAccess(ctx.services.db, { projectId, userId: ctx.user.id });
+      const projectRole = access && effectiveRole(access);
+      if (!access || !projectRole) throw new TRPCError({ code: "NOT_FOUND", message: "Project not found." });
+      refuseBelow(projectRole, role, "the project's team");
+      return next({ ctx: { ...ctx, project: access.project, projectRole } });
     });
 }
 
@@ -241,3 +248,18 @@ export const projectProcedure = projectRoleProcedure("viewer");
 export const projectByIdRoleProcedure = (role: TeamRole) => projectRoleProcedureOn("id", role);
 /** For the projects router's reads. */
 export const projectByIdProcedure = projectByIdRoleProcedure("viewer");
+
+/**
+ * The same rule for calls that take `{ teamId }` (the teams and audit routers): NOT_FOUND for a team the caller is
+ * not in (or a missing one), FORBIDDEN below `role`; ctx.team and ctx.teamRole are passed on.
+ */
+export const teamRoleProcedure = (role: TeamRole) =>
+  protectedProcedure
+    .input(z.object({ teamId: z.uuid({ message: "teamId must be a UUID" }) }))
+    .use(async ({ ctx, input, next }) => {
+      const access = await findTeamAccess(ctx.services.db, { teamId: input.teamId, userId: ctx.user.id });
+      const teamRole = access && effectiveRole(access);
+      if (!access || !teamRole) throw new TRPCError({ code: "NOT_FOUND", message: "Team not found." });
+      refuseBelow(teamRole, role, "this team");
+      return next({ ctx: { ...ctx, team: access.team, teamRole, teamMemberRole: access.memberRole } });
+    });

@@ -4,16 +4,20 @@
  */
 import { createCallerFactory, createTRPCRouter } from "./init.ts";
 import { analyticsRouter } from "./routers/analytics.ts";
+import { auditRouter } from "./routers/audit.ts";
 import { authRouter } from "./routers/auth.ts";
 import { peopleRouter } from "./routers/people.ts";
 import { projectsRouter } from "./routers/projects.ts";
+import { teamsRouter } from "./routers/teams.ts";
 import { usersRouter } from "./routers/users.ts";
 
 export const appRouter = createTRPCRouter({
   analytics: analyticsRouter,
+  audit: auditRouter,
   auth: authRouter,
   people: peopleRouter,
   projects: projectsRouter,
+  teams: teamsRouter,
   users: usersRouter,
 });
 

@@ -4,6 +4,7 @@ import { QueryEngine } from "../../analytics/engine/query-engine.ts";
 import { getOverview } from "../../analytics/get-overview.ts";
 import { type Database, queryRows } from "../../db/client.ts";
 import { projects, users } from "../../db/schema/index.ts";
+import { ensurePersonalTeam } from "../../queries/teams/ensure-personal-team.ts";
 import {
   generateTestEvents,
   shuffled,
@@ -27,7 +28,12 @@ let ownerId: string;
 async function newProject(): Promise<string> {
   const [row] = await db
     .insert(projects)
-    .values({ ownerId, name: "p", apiKeyHash: `h-${Bun.randomUUIDv7()}`, apiKeyPrefix: "proj_x" })
+    .values({
+      teamId: await ensurePersonalTeam(db, ownerId),
+      name: "p",
+      apiKeyHash: `h-${Bun.randomUUIDv7()}`,
+      apiKeyPrefix: "proj_x",
+    })
     .returning();
   return row!.id;
 }

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { projects } from "../../db/schema/index.ts";
-import type { ProjectRow } from "./find-owned-project.ts";
+import type { ProjectRow } from "./project-row.ts";
 
 /**
  * The project whose API key hashes to `apiKeyHash` (hashApiKey in server/auth/api-keys.ts), or null. Used by

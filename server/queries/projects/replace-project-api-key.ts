@@ -1,21 +1,21 @@
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { projects } from "../../db/schema/index.ts";
-import type { ProjectRow } from "./find-owned-project.ts";
+import type { ProjectRow } from "./project-row.ts";
 
 /**
- * Swaps an owned project's API key hash and prefix and returns the updated row with the hash it replaced; null when
- * the project is missing or not the owner's. The old key matches no row from the moment this commits.
+ * Swaps a project's API key hash and prefix and returns the updated row with the hash it replaced; null when
+ * the project is missing (the caller checked the role). The old key matches no row from the moment this commits.
  */
 export async function replaceProjectApiKey(
   db: Database,
-  input: { projectId: string; ownerId: string; apiKeyHash: string; apiKeyPrefix: string },
+  input: { projectId: string; apiKeyHash: string; apiKeyPrefix: string },
 ): Promise<{ project: ProjectRow; oldApiKeyHash: string } | null> {
   return db.transaction(async (tx) => {
     const [current] = await tx
       .select({ apiKeyHash: projects.apiKeyHash })
       .from(projects)
-      .where(and(eq(projects.id, input.projectId), eq(projects.ownerId, input.ownerId)))
+      .where(eq(projects.id, input.projectId))
       .for("update");
     if (!current) return null;
     const [project] = await tx

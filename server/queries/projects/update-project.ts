@@ -1,12 +1,12 @@
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { projects } from "../../db/schema/index.ts";
-import type { ProjectRow } from "./find-owned-project.ts";
+import type { ProjectRow } from "./project-row.ts";
 
-/** Changes an owned project's name and/or domain; null when the project is missing or not the owner's. */
+/** Changes a project's name and/or domain; null when it is missing (the caller checked the role). */
 export async function updateProject(
   db: Database,
-  input: { projectId: string; ownerId: string; name?: string; domain?: string | null },
+  input: { projectId: string; name?: string; domain?: string | null },
 ): Promise<ProjectRow | null> {
   const changes: Partial<Pick<ProjectRow, "name" | "domain">> = {};
   if (input.name !== undefined) changes.name = input.name;
@@ -14,7 +14,7 @@ export async function updateProject(
   const [row] = await db
     .update(projects)
     .set({ ...changes, updatedAt: new Date() })
-    .where(and(eq(projects.id, input.projectId), eq(projects.ownerId, input.ownerId)))
+    .where(eq(projects.id, input.projectId))
     .returning();
   return row ?? null;
 }

@@ -1,6 +1,7 @@
 import { count, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { users } from "../../db/schema/index.ts";
+import { createTeam } from "../teams/create-team.ts";
 import type { UserRow } from "./find-user-by-id.ts";
 import { isUniqueViolation } from "./is-unique-violation.ts";
 
@@ -8,13 +9,16 @@ import { isUniqueViolation } from "./is-unique-violation.ts";
 // hold even when two people register at the same instant. Fixed, and distinct from the migration lock.
 const REGISTRATION_LOCK_KEY = 724_091_338;
 
+/** The name a personal team starts with (its owner may rename it); the migration gives existing accounts the same. */
+export const PERSONAL_TEAM_NAME = "Personal";
+
 export type CreateUserResult =
   | { status: "created"; user: UserRow }
   | { status: "email-taken" }
   | { status: "registration-closed" };
 
 /**
- * Creates an account. The first account ever created becomes the superuser. With `closeWhenUsersExist` (the
+ * Creates an account with its personal team. The first account ever created becomes the superuser. With `closeWhenUsersExist` (the
  * DISABLE_REGISTRATION setting) only the first account can be created this way.
  */
 export async function createUser(
@@ -37,6 +41,8 @@ export async function createUser(
         })
         .returning();
       if (!user) throw new Error("insert into users returned no row");
+      // Every account has a personal team, made with it: its own projects go there by default.
+      await createTeam(tx, { name: PERSONAL_TEAM_NAME, ownerUserId: user.id, personal: true });
       return { status: "created" as const, user };
     });
   } catch (error) {

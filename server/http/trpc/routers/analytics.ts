@@ -1,6 +1,6 @@
 /**
- * Analytics of one project, its owner only: projectProcedure answers NOT_FOUND for anyone else's project; after the
- * input, analyticsLimits bounds the work (statement timeout, cancel on disconnect, embedded cost bound). Inputs
+ * Analytics of one project, for any member of its team (viewer and up): projectProcedure answers NOT_FOUND outside
+ * it; after the input, analyticsLimits bounds the work (statement timeout, cancel on disconnect, embedded cost bound). Inputs
  * are validated by the shared schemas (an unknown time zone or an inverted range is BAD_REQUEST before any SQL);
  * the work is in server/analytics, one query per procedure.
  */

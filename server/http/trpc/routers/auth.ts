@@ -15,12 +15,16 @@ import {
 } from "../../../../shared/auth.ts";
 import { AUTH_FAILURES } from "../../../auth/authenticate.ts";
 import { clearAuthCookies, setAuthCookies } from "../../../auth/cookies.ts";
+import { hashInvitationToken } from "../../../auth/invitation-tokens.ts";
 import { beginLoginAttempt, recordFailedLogin, recordSuccessfulLogin } from "../../../auth/lockout.ts";
 import { toPublicUser } from "../../../auth/public-user.ts";
 import { guardSessionStore } from "../../../auth/session-store-guard.ts";
 import { endSession, rotateSession, type SessionTokens, startSession } from "../../../auth/sessions.ts";
 import { verifyToken } from "../../../auth/tokens.ts";
 import { issueWsTicket } from "../../../auth/ws-ticket.ts";
+import { recordAudit } from "../../../queries/audit/record-audit.ts";
+import { acceptInvitation } from "../../../queries/teams/accept-invitation.ts";
+import { findInvitationByTokenHash } from "../../../queries/teams/find-invitation-by-token-hash.ts";
 import { createUser } from "../../../queries/users/create-user.ts";
 import { findUserByEmail } from "../../../queries/users/find-user-by-email.ts";
 import { findUserById, type UserRow } from "../../../queries/users/find-user-by-id.ts";
@@ -32,6 +36,7 @@ import {
   publicProcedure,
   rateLimited,
 } from "../init.ts";
+import { passwordResetProcedures } from "./password-reset.ts";
 
 const REFRESH_REUSED_MESSAGE =
   "This sign-in was already refreshed elsewhere, which can mean it was copied, so it has been ended for safety. Sign in again.";
@@ -51,20 +56,48 @@ function refused(ctx: InnerContext, message: string): TRPCError {
 }
 
 export const authRouter = createTRPCRouter({
+  ...passwordResetProcedures,
+
   /** Creates an account (the first one becomes the administrator). Does not sign in: call login next. */
   register: publicProcedure
     .use(rateLimited({ name: "register", perMinute: 5 }))
     .input(registerInputSchema)
     .mutation(async ({ ctx, input }): Promise<User> => {
       const { config, db } = ctx.services;
+      // A pending invitation for this very email opens registration for it (DISABLE_REGISTRATION notwithstanding).
+      const invitation = input.invitationToken
+        ? await findInvitationByTokenHash(db, hashInvitationToken(input.invitationToken))
+        : null;
+      const invited =
+        invitation !== null &&
+        !invitation.acceptedAt &&
+        !invitation.revokedAt &&
+        invitation.expiresAt.getTime() > Date.now() &&
+        invitation.email.toLowerCase() === input.email.toLowerCase();
       const result = await createUser(db, {
         email: input.email,
         passwordHash: await ctx.passwords.hash(input.password),
         fullName: input.fullName || null,
-        closeWhenUsersExist: config.DISABLE_REGISTRATION,
+        closeWhenUsersExist: config.DISABLE_REGISTRATION && !invited,
       });
       switch (result.status) {
         case "created":
+          if (invited && input.invitationToken) {
+            const accepted = await acceptInvitation(db, {
+              tokenHash: hashInvitationToken(input.invitationToken),
+              userId: result.user.id,
+              email: result.user.email,
+              now: new Date(),
+            });
+            if (accepted.status === "accepted")
+              await recordAudit(db, {
+                teamId: accepted.invitation.teamId,
+                actorUserId: result.user.id,
+                action: "member.joined",
+                target: result.user.email,
+                details: { invitationId: accepted.invitation.id, role: accepted.invitation.role, registered: true },
+              });
+          }
           return toPublicUser(result.user);
         case "email-taken":
           throw new TRPCError({ code: "CONFLICT", message: "An account with this email already exists." });

@@ -1,5 +1,5 @@
 /**
- * People of one project, its owner only: projectProcedure answers NOT_FOUND for anyone else's project, and an id the
+ * People of one project, any member of its team: projectProcedure answers NOT_FOUND outside it, and an id the
  * project never saw is NOT_FOUND too (never another project's person). Inputs are validated by shared/people.ts;
  * analyticsLimits bounds the work as for analytics reads; the work is in server/analytics/people, one query each.
  */

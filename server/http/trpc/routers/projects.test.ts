@@ -34,7 +34,16 @@ describe("projects.create", () => {
     expect(project.name).toBe("Shop");
     expect(project.domain).toBe("shop.example.com");
     expect(project.apiKeyPrefix).toBe(apiKey.slice(0, 13));
-    expect(Object.keys(project).sort()).toEqual(["apiKeyPrefix", "createdAt", "domain", "id", "name", "updatedAt"]);
+    expect(Object.keys(project).sort()).toEqual([
+      "apiKeyPrefix",
+      "createdAt",
+      "domain",
+      "id",
+      "name",
+      "role",
+      "teamId",
+      "updatedAt",
+    ]);
     const [row] = await t.services.db.select().from(projects).where(eq(projects.id, project.id));
     expect(row!.apiKeyHash).toBe(hashApiKey(apiKey));
     expect(JSON.stringify(row)).not.toContain(apiKey);
@@ -191,10 +200,12 @@ describe("projects.delete", () => {
         sql`insert into analytics_engine_state (project_id, status) values (${projectId}::uuid, 'ready')`,
       );
     }
+    // The audit log keeps naming the project (who deleted it, when): history, never analytics data.
     const tables = await queryRows<{ table_name: string }>(
       t.services.db,
       sql`select table_name from information_schema.columns
-           where table_schema = 'public' and column_name = 'project_id' and table_name <> 'bench_copy_ceiling'`,
+           where table_schema = 'public' and column_name = 'project_id'
+             and table_name not in ('bench_copy_ceiling', 'audit_log')`,
     );
     const rowsOf = async (projectId: string) => {
       const counts: Record<string, number> = {};

@@ -18,7 +18,7 @@ import { clearLoginAttempts } from "../../../auth/lockout.ts";
 import { toPublicUser } from "../../../auth/public-user.ts";
 import { guardSessionStore } from "../../../auth/session-store-guard.ts";
 import { endUserSessions } from "../../../auth/sessions.ts";
-import { listOwnedProjects } from "../../../queries/projects/list-owned-projects.ts";
+import { findDeletionBlockingTeams } from "../../../queries/teams/find-deletion-blocking-teams.ts";
 import { deleteUser } from "../../../queries/users/delete-user.ts";
 import { findUserById } from "../../../queries/users/find-user-by-id.ts";
 import { listUsers } from "../../../queries/users/list-users.ts";
@@ -124,15 +124,26 @@ export const usersRouter = createTRPCRouter({
       return { ok: true };
     }),
 
-  /** Deletes an account with its projects and their data (administrator only, never themselves). */
+  /**
+   * Deletes an account (administrator only, never themselves). Refused (CONFLICT, naming the teams) while the account
+   * is the only owner of a team with other members: ownership is transferred first. The teams it is alone in go with
+   * their projects and data; in the others only its membership ends.
+   */
   delete: superuserProcedure.input(userIdInputSchema).mutation(async ({ ctx, input }): Promise<{ id: string }> => {
     if (input.id === ctx.user.id)
       throw new TRPCError({ code: "BAD_REQUEST", message: "You cannot delete your own account." });
     const { services } = ctx;
-    const projects = await listOwnedProjects(services.db, input.id);
-    if (!(await deleteUser(services.db, input.id))) throw notFound();
+    const blocking = await findDeletionBlockingTeams(services.db, input.id);
+    if (blocking.length > 0) {
+      throw new TRPCError({
+        code: "CONFLICT",
+        message: `This account is the only owner of ${blocking.map((team) => `"${team.name}"`).join(", ")}, which have other members: transfer ownership first.`,
+      });
+    }
+    const result = await deleteUser(services.db, input.id);
+    if (result.status === "not-found") throw notFound();
     await endSessionsBestEffort(ctx, input.id, "deleted");
-    for (const project of projects) {
+    for (const project of result.deletedProjects) {
       await announceApiKeyChange(services, {
         projectId: project.id,
         oldApiKeyHash: project.apiKeyHash,

@@ -1,13 +1,13 @@
 import { asc, eq } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { projects } from "../../db/schema/index.ts";
-import type { ProjectRow } from "./find-owned-project.ts";
+import type { ProjectRow } from "./project-row.ts";
 
-/** Every project the user owns, oldest first. */
-export async function listOwnedProjects(db: Database, ownerId: string): Promise<ProjectRow[]> {
+/** Every project of one team, oldest first. */
+export async function listTeamProjects(db: Database, teamId: string): Promise<ProjectRow[]> {
   return db
     .select()
     .from(projects)
-    .where(eq(projects.ownerId, ownerId))
+    .where(eq(projects.teamId, teamId))
     .orderBy(asc(projects.createdAt), asc(projects.id));
 }
