@@ -5,4 +5,5 @@ export * from "./engine.ts";
 export * from "./events.ts";
 export * from "./projects.ts";
 export * from "./rollups.ts";
+export * from "./sharing.ts";
 export * from "./users.ts";

@@ -1,9 +1,10 @@
 /**
  * `GET /api/v1/export/events?projectId&from&to&period&filters&format=ndjson|csv` (shared/export.ts): the raw events
  * of a project its caller owns, streamed. Refused in this order, before any event is read: no valid login (401, the
- * dashboard's cookie or a Bearer access token, as for tRPC), an input the analytics schemas refuse (400: the same
+ * dashboard's cookie or a Bearer access token, as for tRPC; or a read key, `Bearer read_…`, which must be live and
+ * have the events:export scope, else 401 / 403), an input the analytics schemas refuse (400: the same
  * range and filter rules; `filters` is a JSON array), a project that is not the caller's or does not exist (404,
- * alike, so ids cannot be probed). The events are read in keyset chunks of EXPORT_CHUNK_ROWS, each one statement in
+ * alike, so ids cannot be probed; for a read key, any project but its own). The events are read in keyset chunks of EXPORT_CHUNK_ROWS, each one statement in
  * its own transaction under ANALYTICS_STATEMENT_TIMEOUT_MS and cancelled when the client goes away, and each chunk
  * is read only when the client has taken the previous one (the stream's pull): 10 M rows never sit in memory, and a
  * slow reader holds no transaction open between chunks. The first chunk is read before the answer starts, so its
@@ -20,6 +21,8 @@ import { findOwnedProject } from "../../queries/projects/find-owned-project.ts";
 import type { Services } from "../../services.ts";
 import { CSV_HEADER, exportLine } from "../export/export-lines.ts";
 import { apiError } from "../middleware/errors.ts";
+import { hasReadKeyBearer } from "../trpc/read-grant.ts";
+import { requireReadKey } from "./stats-api.ts";
 
 const CONTENT_TYPES: Record<ExportFormat, string> = {
   ndjson: "application/x-ndjson; charset=utf-8",
@@ -35,8 +38,10 @@ function firstIssue(error: z.ZodError): string {
 export function exportRoutes(services: Services) {
   const { config, logger } = services;
   return new Hono().get("/events", async (c) => {
-    const auth = await authenticateRequest(services, c.req.raw.headers);
-    if (!auth.user) throw apiError(401, auth.failure ?? "Sign in to continue.");
+    const headers = c.req.raw.headers;
+    const readKey = hasReadKeyBearer(headers) ? await requireReadKey(services, headers, "events:export") : null;
+    const auth = readKey ? null : await authenticateRequest(services, headers);
+    if (auth && !auth.user) throw apiError(401, auth.failure ?? "Sign in to continue.");
 
     const query = c.req.query();
     let filters: unknown;
@@ -59,9 +64,10 @@ export function exportRoutes(services: Services) {
     if (!format.success) throw apiError(400, firstIssue(format.error));
 
     const { projectId } = input.data;
-    if (!(await findOwnedProject(services.db, { projectId, ownerId: auth.user.id }))) {
-      throw apiError(404, "Project not found.");
-    }
+    const allowed = readKey
+      ? readKey.projectId === projectId
+      : auth?.user && (await findOwnedProject(services.db, { projectId, ownerId: auth.user.id })) !== null;
+    if (!allowed) throw apiError(404, "Project not found.");
     const { from, to } = resolveRange(input.data, Date.now());
     const signal = c.req.raw.signal;
     const limits = { timeoutMs: config.ANALYTICS_STATEMENT_TIMEOUT_MS, signal, logger };

@@ -4,16 +4,20 @@
  */
 import { createCallerFactory, createTRPCRouter } from "./init.ts";
 import { analyticsRouter } from "./routers/analytics.ts";
+import { apiKeysRouter } from "./routers/api-keys.ts";
 import { authRouter } from "./routers/auth.ts";
 import { peopleRouter } from "./routers/people.ts";
 import { projectsRouter } from "./routers/projects.ts";
+import { sharesRouter } from "./routers/shares.ts";
 import { usersRouter } from "./routers/users.ts";
 
 export const appRouter = createTRPCRouter({
   analytics: analyticsRouter,
+  apiKeys: apiKeysRouter,
   auth: authRouter,
   people: peopleRouter,
   projects: projectsRouter,
+  shares: sharesRouter,
   users: usersRouter,
 });
 
