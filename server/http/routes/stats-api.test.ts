@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { eq } from "drizzle-orm";
+import type { ZodType } from "zod";
+import {
+  statsAggregateSchema,
+  statsBreakdownSchema,
+  statsFunnelSchema,
+  statsPathsSchema,
+  statsRetentionSchema,
+  statsTimeseriesSchema,
+  statsTopEventsSchema,
+} from "../../../shared/stats-api.ts";
 import { hashSecret } from "../../auth/share-secrets.ts";
 import { readKeys } from "../../db/schema/index.ts";
 import { storeTestEvents, testEvent } from "../../test-support/analytics-test-data.ts";
@@ -9,6 +19,16 @@ import { failure } from "../../test-support/trpc-failure.ts";
 import { callTrpcOverHttp } from "../../test-support/trpc-http.ts";
 import { createApp } from "../app.ts";
 import { READ_KEY_ON_TRPC_MESSAGE } from "../trpc/read-grant.ts";
+
+const ANSWER_SCHEMAS: Record<string, ZodType> = {
+  aggregate: statsAggregateSchema,
+  timeseries: statsTimeseriesSchema,
+  breakdown: statsBreakdownSchema,
+  "top-events": statsTopEventsSchema,
+  funnel: statsFunnelSchema,
+  retention: statsRetentionSchema,
+  paths: statsPathsSchema,
+};
 
 const HOOK_TIMEOUT_MS = 60_000;
 const DAY = 86_400_000;
@@ -230,6 +250,8 @@ describe("GET /api/v1/stats/*", () => {
       const body = await res.json();
       expect({ endpoint, status: res.status }).toEqual({ endpoint, status: 200 });
       expect(body).toEqual(JSON.parse(JSON.stringify(await trpc())));
+      // The OpenAPI document's answer schema describes the real answer, field for field (strict objects).
+      expect(ANSWER_SCHEMAS[endpoint]!.safeParse(body).error).toBeUndefined();
     }
     const overview = (await (await stats("aggregate", { project_id: projectId, from: FROM, to: TO }, key)).json()) as {
       totalEvents: number;

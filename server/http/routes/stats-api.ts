@@ -54,7 +54,9 @@ export const STATS_PARAMETERS: Record<string, { field: string; kind: ParameterKi
   dimension: { field: "dimension", kind: "string" },
   granularity: { field: "granularity", kind: "string" },
   limit: { field: "limit", kind: "integer" },
+  // A funnel's steps (a JSON array) or a path's number of steps (JSON reads a number too).
   steps: { field: "steps", kind: "json" },
+  limit_per_step: { field: "limitPerStep", kind: "integer" },
   window_seconds: { field: "windowSeconds", kind: "integer" },
   count_by: { field: "countBy", kind: "string" },
   breakdown: { field: "breakdown", kind: "string" },
