@@ -10,17 +10,15 @@
  * - A read key is `read_` + base64url of 32 random bytes, shown once; its scopes say what it may do.
  */
 import { z } from "zod";
+import { READ_KEY_SCOPES, type ReadKeyScope, SHARE_PASSWORD_MAX, SHARE_PASSWORD_MIN } from "./sharing-constants.ts";
 
-export const READ_KEY_PREFIX = "read_";
-export const SHARE_SESSION_HEADER = "x-share-session";
-export const SHARE_PATH_PREFIX = "/share/";
-
-export const READ_KEY_SCOPES = ["stats:read", "events:export"] as const;
-export type ReadKeyScope = (typeof READ_KEY_SCOPES)[number];
-
-/** A share's password: long enough to mean something, short enough to bound the hashing work. */
-export const SHARE_PASSWORD_MIN = 8;
-export const SHARE_PASSWORD_MAX = 128;
+export {
+  READ_KEY_PREFIX,
+  READ_KEY_SCOPES,
+  type ReadKeyScope,
+  SHARE_PATH_PREFIX,
+  SHARE_SESSION_HEADER,
+} from "./sharing-constants.ts";
 
 const projectIdField = { projectId: z.uuid({ message: "projectId must be a UUID" }) };
 

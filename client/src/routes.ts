@@ -11,6 +11,8 @@ export const routes: RouteDefinition[] = [
   { path: "/", component: lazy(() => import("./pages/landing.tsx")) },
   { path: "/login", component: lazy(() => import("./pages/login.tsx")) },
   { path: "/register", component: lazy(() => import("./pages/register.tsx")) },
+  // A shared dashboard: no login; the server serves it only for a live share token.
+  { path: "/share/:token", component: lazy(() => import("./pages/share.tsx")) },
   {
     path: "/projects",
     component: SignedInLayout,

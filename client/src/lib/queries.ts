@@ -52,7 +52,15 @@ export const keys = {
   project: (id: string) => ["projects", "get", id] as const,
   analytics: (projectId: string) => ["analytics", projectId] as const,
   adminUsers: () => ["users"] as const,
+  shares: (projectId: string) => ["shares", projectId] as const,
+  readKeys: (projectId: string) => ["apiKeys", projectId] as const,
 };
+
+export const sharesQuery = (projectId: string) =>
+  queryOptions({ queryKey: keys.shares(projectId), queryFn: () => trpc.shares.list.query({ projectId }) });
+
+export const readKeysQuery = (projectId: string) =>
+  queryOptions({ queryKey: keys.readKeys(projectId), queryFn: () => trpc.apiKeys.list.query({ projectId }) });
 
 export const meQuery = () =>
   queryOptions({ queryKey: keys.me(), queryFn: () => trpc.auth.me.query(), staleTime: 5 * 60_000 });

@@ -190,6 +190,9 @@ describe("projects.delete", () => {
       await t.services.db.execute(
         sql`insert into analytics_engine_state (project_id, status) values (${projectId}::uuid, 'ready')`,
       );
+      // The read access given on it: a share link and a read key.
+      await owner.caller.shares.create({ projectId });
+      await owner.caller.apiKeys.create({ projectId, name: "ci", scopes: ["stats:read"] });
     }
     const tables = await queryRows<{ table_name: string }>(
       t.services.db,
