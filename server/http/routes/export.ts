@@ -18,6 +18,7 @@ import { type ExportCursor, type ExportRow, readExportChunk } from "../../analyt
 import { authenticateRequest } from "../../auth/authenticate.ts";
 import { isStatementTimeout, runWithStatementLimits } from "../../db/statement-limits.ts";
 import { findOwnedProject } from "../../queries/projects/find-owned-project.ts";
+import { touchReadKey } from "../../queries/sharing/touch-read-key.ts";
 import type { Services } from "../../services.ts";
 import { CSV_HEADER, exportLine } from "../export/export-lines.ts";
 import { apiError } from "../middleware/errors.ts";
@@ -68,6 +69,10 @@ export function exportRoutes(services: Services) {
       ? readKey.projectId === projectId
       : auth?.user && (await findOwnedProject(services.db, { projectId, ownerId: auth.user.id })) !== null;
     if (!allowed) throw apiError(404, "Project not found.");
+    if (readKey) {
+      // One conditional UPDATE (a no-op within a minute of the last): exports are few.
+      await touchReadKey(services.db, readKey.id);
+    }
     const { from, to } = resolveRange(input.data, Date.now());
     const signal = c.req.raw.signal;
     const limits = { timeoutMs: config.ANALYTICS_STATEMENT_TIMEOUT_MS, signal, logger };

@@ -13,6 +13,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import type { FetchCreateContextFnOptions } from "@trpc/server/adapters/fetch";
 import type { Context as HonoContext } from "hono";
 import { ZodError, z } from "zod";
+import { PROPERTY_PREFIX } from "../../../shared/dimensions.ts";
 import { findNul, NUL_MESSAGE } from "../../../shared/no-nul.ts";
 import { roleAtLeast, type TeamRole } from "../../../shared/roles.ts";
 import { type AuthSession, type AuthUser, authenticateRequest } from "../../auth/authenticate.ts";
@@ -263,20 +264,34 @@ export const projectByIdRoleProcedure = (role: TeamRole) => projectRoleProcedure
 /** For the projects router's reads. */
 export const projectByIdProcedure = projectByIdRoleProcedure("viewer");
 
+const SHARE_PROPERTY_BREAKDOWN_MESSAGE =
+  "A share link shows no breakdown by a custom property: its values (an email, a name) may name a person.";
+
+/** True when a call's input lists the values of a custom property (a breakdown's or a funnel's `breakdown`). */
+function breaksDownByProperty(raw: unknown): boolean {
+  if (typeof raw !== "object" || raw === null) return false;
+  const { dimension, breakdown } = raw as { dimension?: unknown; breakdown?: unknown };
+  return [dimension, breakdown].some((value) => typeof value === "string" && value.startsWith(PROPERTY_PREFIX));
+}
+
 /**
  * The dashboard's numbers (overview, timeseries, top events, breakdowns, current visitors, funnel, retention, paths):
  * readable by a member (viewer and up, as projectProcedure), by a share page's session and by a read key with
  * `stats:read`, each of the last two for its own project only (any other id answers NOT_FOUND, like a missing
- * project). Nothing that names a person is built on it: sessions, users, funnel people, people.* and the live feed
+ * project). A share may not list a custom property's values (a breakdown by `property:…`), which may be emails or
+ * names. Nothing that names a person is built on it: sessions, users, funnel people, people.* and the live feed
  * stay on projectProcedure, which a share or a read key never passes (their requests carry no user).
  */
 export const dashboardReadProcedure = publicProcedure
   .input(z.object({ projectId: z.uuid({ message: "projectId must be a UUID" }) }))
-  .use(async ({ ctx, input, next }) => {
+  .use(async ({ ctx, input, getRawInput, next }) => {
     const { grant } = ctx;
     if (grant) {
       if (grant.kind === "readKey" && !grant.scopes.includes("stats:read")) {
         throw new TRPCError({ code: "FORBIDDEN", message: "This read key lacks the stats:read scope." });
+      }
+      if (grant.kind === "share" && breaksDownByProperty(await getRawInput())) {
+        throw new TRPCError({ code: "FORBIDDEN", message: SHARE_PROPERTY_BREAKDOWN_MESSAGE });
       }
       if (grant.projectId !== input.projectId)
         throw new TRPCError({ code: "NOT_FOUND", message: "Project not found." });

@@ -241,6 +241,17 @@ describe("a share session", () => {
     expect(exported.status).toBe(401);
   });
 
+  it("lists no custom property's values, which may name a person", async () => {
+    const { headers } = await openSession();
+    const byProperty = { projectId, ...RANGE, dimension: "property:email", limit: 10 };
+    const answer = await callTrpcOverHttp(app, "query", "analytics.breakdown", byProperty, headers);
+    expect(answer.error?.data.code).toBe("FORBIDDEN");
+    const funnel = { projectId, ...RANGE, steps: [{ event: "a" }, { event: "b" }], breakdown: "property:email" };
+    expect((await callTrpcOverHttp(app, "query", "analytics.funnel", funnel, headers)).error?.data.code).toBe(
+      "FORBIDDEN",
+    );
+  });
+
   it("reads as the share even when the browser is also signed in", async () => {
     const { headers } = await openSession();
     const both = { ...headers, authorization: `Bearer ${owner.login.accessToken}` };
