@@ -119,4 +119,41 @@ describe.skipIf(skip)("the share page in a browser", () => {
     expect(reloaded?.status()).toBe(404);
     expect(await page.textContent("body")).toContain("Share link not found");
   }, 90_000);
+
+  it("makes a read key and a share link in the project's settings, each shown once", async () => {
+    const context = await browser.newContext({ baseURL: server.url });
+    const admin = await context.newPage();
+    admin.setDefaultTimeout(15_000);
+    await admin.goto(`/login?next=${encodeURIComponent(`/projects/${projectId}/settings`)}`);
+    await admin.getByLabel("Email", { exact: true }).fill(owner.email);
+    await admin.getByLabel("Password", { exact: true }).fill(owner.password);
+    await admin.getByRole("button", { name: "Sign in" }).click();
+    await admin.getByRole("heading", { name: "Read keys" }).waitFor();
+
+    await admin.getByLabel("Key name").fill("Nightly report");
+    await admin.getByRole("button", { name: "Create read key" }).click();
+    await admin
+      .getByText(/read_[A-Za-z0-9_-]{43}/)
+      .first()
+      .waitFor();
+    const keyText =
+      (await admin
+        .getByText(/read_[A-Za-z0-9_-]{43}/)
+        .first()
+        .textContent()) ?? "";
+    const key = /read_[A-Za-z0-9_-]{43}/.exec(keyText)![0];
+    await admin.getByRole("cell", { name: "Nightly report" }).waitFor();
+    const res = await fetch(`${server.url}/api/v1/stats/aggregate?project_id=${projectId}&period=7d`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { totalEvents: number }).totalEvents).toBe(EVENTS);
+
+    await admin.getByRole("button", { name: "Create share link" }).click();
+    const link = admin.getByText(/\/share\/[A-Za-z0-9_-]{43}/).first();
+    await link.waitFor();
+    const url = /https?:\/\/\S+\/share\/[A-Za-z0-9_-]{43}/.exec((await link.textContent()) ?? "")![0];
+    expect((await fetch(url)).status).toBe(200);
+    await context.close();
+  }, 60_000);
 });
