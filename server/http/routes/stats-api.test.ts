@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { eq } from "drizzle-orm";
+import postgres from "postgres";
 import type { ZodType } from "zod";
 import {
   statsAggregateSchema,
@@ -285,6 +286,32 @@ describe("GET /api/v1/stats/*", () => {
       expect(body.error.message.startsWith(field)).toBe(true);
     }
   });
+
+  it("runs under the analytics statement timeout: a statement that outlives it answers 408 with advice", async () => {
+    const limited = await createTestServices({ ANALYTICS_STATEMENT_TIMEOUT_MS: "600" }, { redis: false });
+    const locker = postgres(limited.database.url, { max: 1, onnotice: () => {} });
+    try {
+      const admin = await registerAndSignIn(limited.services);
+      const id = (await admin.caller.projects.create({ name: "Slow" })).project.id;
+      const { key } = await admin.caller.apiKeys.create({ projectId: id, name: "x", scopes: ["stats:read"] });
+      const connection = await locker.reserve();
+      await connection`begin`;
+      await connection`lock table events, analytics_segments, analytics_segment_columns in access exclusive mode`;
+      const started = Date.now();
+      const res = await createApp(limited.services).request(
+        `http://localhost/api/v1/stats/aggregate?${new URLSearchParams({ project_id: id, period: "7d", filters })}`,
+        { headers: { authorization: `Bearer ${key}` } },
+      );
+      await connection`rollback`;
+      connection.release();
+      expect(res.status).toBe(408);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain("narrow the range");
+      expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+    } finally {
+      await locker.end();
+      await limited.cleanup();
+    }
+  }, 60_000);
 
   it("answers 401 without a read key, or with a dashboard access token", async () => {
     const params = { project_id: projectId, period: "7d" };
