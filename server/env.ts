@@ -58,6 +58,8 @@ export const configSchema = z.object({
   ACCESS_TOKEN_EXPIRE_MINUTES: intInRange(30, 1, 24 * 60),
   REFRESH_TOKEN_EXPIRE_DAYS: intInRange(7, 1, 365),
   RATE_LIMIT_PER_MINUTE: intInRange(60, 1, 1_000_000),
+  /** Stats API calls per read key and minute. */
+  STATS_RATE_LIMIT_PER_MINUTE: intInRange(600, 1, 1_000_000),
   INGEST_RATE_LIMIT_PER_MINUTE: intInRange(600_000, 1, 100_000_000),
   DB_POOL_SIZE: intInRange(10, 1, 200),
   DISABLE_REGISTRATION: booleanFromString(false),

@@ -13,6 +13,8 @@ export const routes: RouteDefinition[] = [
   { path: "/register", component: lazy(() => import("./pages/register.tsx")) },
   { path: "/forgot-password", component: lazy(() => import("./pages/forgot-password.tsx")) },
   { path: "/reset-password/:token", component: lazy(() => import("./pages/reset-password.tsx")) },
+  // A shared dashboard: no login; the server serves it only for a live share token.
+  { path: "/share/:token", component: lazy(() => import("./pages/share.tsx")) },
   {
     path: "/projects",
     component: SignedInLayout,

@@ -18,6 +18,8 @@ import { createIngestEndpoint, type IngestEndpoint } from "./routes/ingest.ts";
 import { liveRoutes } from "./routes/live.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
+import { sharePageGuard } from "./routes/share-page.ts";
+import { statsApiRoutes } from "./routes/stats-api.ts";
 import { sdkAssetRoutes } from "./static/sdk-assets.ts";
 import { registerSpa } from "./static/spa.ts";
 import { createContext, requestIdOf } from "./trpc/init.ts";
@@ -46,6 +48,8 @@ export function createApp(services: Services, options: { ingest?: IngestEndpoint
   app.route("/api/v1/metrics", metricsRoutes(services));
   // Signed-in downloads (cookie or Bearer, like the dashboard's API); a GET that changes nothing, with no CORS.
   app.route("/api/v1/export", exportRoutes(services));
+  // Read keys (Authorization: Bearer read_…): the dashboard's numbers as plain JSON, for scripts and other tools.
+  app.route("/api/v1/stats", statsApiRoutes(services));
   app.route("/api/v1", openApiRoutes({ publicUrl: config.PUBLIC_URL }));
 
   // The dashboard API: credentials only from allowed origins (never reflected), JSON-only POSTs, bounded bodies.
@@ -84,6 +88,9 @@ export function createApp(services: Services, options: { ingest?: IngestEndpoint
 
   // The tracker script (any site may load it) and the SDK demo page.
   app.route("/", sdkAssetRoutes());
+
+  // A share link's page: served only while its token is live (404 before any page otherwise).
+  app.use("/share/:token", sharePageGuard(services));
 
   // Last: the dashboard answers every GET no route above took (deep links fall back to its index.html).
   registerSpa(app);

@@ -55,11 +55,19 @@ export const keys = {
   teams: () => ["teams"] as const,
   teamMembers: (teamId: string) => ["teams", "members", teamId] as const,
   teamInvitations: (teamId: string) => ["teams", "invitations", teamId] as const,
+  shares: (projectId: string) => ["shares", projectId] as const,
+  readKeys: (projectId: string) => ["apiKeys", projectId] as const,
 };
 
 export type Team = RouterOutputs["teams"]["list"][number];
 
 export const teamListQuery = () => queryOptions({ queryKey: keys.teams(), queryFn: () => trpc.teams.list.query() });
+
+export const sharesQuery = (projectId: string) =>
+  queryOptions({ queryKey: keys.shares(projectId), queryFn: () => trpc.shares.list.query({ projectId }) });
+
+export const readKeysQuery = (projectId: string) =>
+  queryOptions({ queryKey: keys.readKeys(projectId), queryFn: () => trpc.apiKeys.list.query({ projectId }) });
 
 export const meQuery = () =>
   queryOptions({ queryKey: keys.me(), queryFn: () => trpc.auth.me.query(), staleTime: 5 * 60_000 });

@@ -8,6 +8,7 @@
 import { createTRPCClient, httpBatchLink, httpLink, type TRPCLink } from "@trpc/client";
 import { observable } from "@trpc/server/observable";
 import type { AppRouter } from "../../../server/http/trpc/root.ts";
+import { SHARE_SESSION_HEADER } from "../../../shared/sharing-constants.ts";
 import { markSignedIn, markSignedOut } from "./auth-state.ts";
 import { isUnauthorized } from "./errors.ts";
 import { refreshAcrossTabs } from "./refresh-across-tabs.ts";
@@ -16,6 +17,15 @@ const API_URL = "/api/trpc";
 
 /** Calls whose 401 means "wrong credentials" or "no session", not "expired access token". */
 const NO_REFRESH_PATHS = new Set(["auth.login", "auth.register", "auth.refresh", "auth.logout"]);
+
+/**
+ * A share page's session (shares.open), sent on every call while set: the server then answers as that share, never
+ * as whoever is signed in here. Kept in memory only; a reload opens the link again.
+ */
+let shareSession: string | null = null;
+export function setShareSession(session: string | null): void {
+  shareSession = session;
+}
 
 const refreshClient = createTRPCClient<AppRouter>({ links: [httpLink({ url: API_URL })] });
 
@@ -49,7 +59,8 @@ const refreshOnUnauthorized: TRPCLink<AppRouter> =
         next: (value) => observer.next(value),
         complete: () => observer.complete(),
         error: (error) => {
-          if (!isUnauthorized(error) || NO_REFRESH_PATHS.has(op.path)) {
+          // A share page has no login to refresh: its 401 means the share ended.
+          if (!isUnauthorized(error) || NO_REFRESH_PATHS.has(op.path) || shareSession !== null) {
             observer.error(error);
             return;
           }
@@ -74,5 +85,12 @@ const refreshOnUnauthorized: TRPCLink<AppRouter> =
     });
 
 export const trpc = createTRPCClient<AppRouter>({
-  links: [refreshOnUnauthorized, httpBatchLink({ url: API_URL, maxURLLength: 4000 })],
+  links: [
+    refreshOnUnauthorized,
+    httpBatchLink({
+      url: API_URL,
+      maxURLLength: 4000,
+      headers: (): Record<string, string> => (shareSession ? { [SHARE_SESSION_HEADER]: shareSession } : {}),
+    }),
+  ],
 });

@@ -5,19 +5,19 @@
  */
 import { A, useNavigate, useParams, useSearchParams } from "@solidjs/router";
 import { useQuery, useQueryClient } from "@tanstack/solid-query";
-import { createMemo, For, lazy, onCleanup, Show, Suspense } from "solid-js";
+import { createMemo, For, onCleanup, Show } from "solid-js";
 import { ActivityCard } from "../components/activity-tables.tsx";
 import { AnalysisNav } from "../components/analysis-nav.tsx";
 import { BreakdownCard, EntryExitCard, TopEventsCard } from "../components/breakdown-card.tsx";
 import { CountriesCard } from "../components/countries-card.tsx";
 import { CurrentVisitors } from "../components/current-visitors.tsx";
+import { ChartCard, Metrics } from "../components/dashboard-cards.tsx";
 import { EmptyProject } from "../components/empty-project.tsx";
 import { FilterBuilder } from "../components/filter-builder.tsx";
 import { FilterChips } from "../components/filter-chips.tsx";
 import { LiveFeedPanel } from "../components/live-feed-panel.tsx";
 import { PeriodPicker } from "../components/period-picker.tsx";
-import { QueryBoundary, Skeleton } from "../components/query-boundary.tsx";
-import { StatCard, TopEventCard } from "../components/stat-card.tsx";
+import { QueryBoundary } from "../components/query-boundary.tsx";
 import { markSignedOut } from "../lib/auth-state.ts";
 import {
   addFilterPatch,
@@ -30,20 +30,10 @@ import {
   toAnalyticsRange,
 } from "../lib/dashboard-state.ts";
 import { exportEventsUrl } from "../lib/export-url.ts";
-import { formatDuration, formatPercent } from "../lib/format.ts";
 import type { AccessEnded } from "../lib/live-feed.ts";
 import { usePageTitle } from "../lib/page-title.ts";
-import {
-  BREAKDOWN_CARDS,
-  keys,
-  overviewQuery,
-  projectActivityQuery,
-  projectQuery,
-  timeseriesQuery,
-} from "../lib/queries.ts";
+import { BREAKDOWN_CARDS, keys, projectActivityQuery, projectQuery } from "../lib/queries.ts";
 import { useLiveFeed } from "../lib/use-live-feed.ts";
-
-const TimeseriesChart = lazy(() => import("../components/timeseries-chart.tsx"));
 
 /** How long new live events wait before the numbers refresh: bursts become one refresh. */
 const REFRESH_AFTER_EVENTS_MS = 3000;
@@ -186,81 +176,5 @@ export default function DashboardPage() {
         </div>
       )}
     </QueryBoundary>
-  );
-}
-
-function Metrics(props: { projectId: string; range: ReturnType<typeof toAnalyticsRange> }) {
-  const overview = useQuery(() => overviewQuery(props.projectId, props.range));
-  const skeletons = (n: number) => Array.from({ length: n }, (_, i) => i);
-  return (
-    <QueryBoundary
-      query={overview}
-      label="Loading metrics"
-      loading={
-        <div class="flex flex-col gap-3">
-          <div class="grid grid-cols-2 gap-3 md:grid-cols-3 lg:grid-cols-5">
-            <For each={skeletons(5)}>
-              {(i) => <Skeleton class="h-28" label={i === 0 ? "Loading metrics" : undefined} />}
-            </For>
-          </div>
-          <div class="grid grid-cols-2 gap-3 lg:grid-cols-4">
-            <For each={skeletons(4)}>{() => <Skeleton class="h-28" />}</For>
-          </div>
-        </div>
-      }
-    >
-      {(o) => (
-        <div class="flex flex-col gap-3">
-          <section aria-label="Visit metrics" class="grid grid-cols-2 gap-3 md:grid-cols-3 lg:grid-cols-5">
-            <StatCard label="Visits" value={o().visits} previous={o().previous.visits} />
-            <StatCard label="Page views" value={o().pageviews} previous={o().previous.pageviews} />
-            <StatCard
-              label="Views per visit"
-              value={o().viewsPerVisit}
-              previous={o().previous.viewsPerVisit}
-              format={(v) => v.toFixed(2)}
-            />
-            <StatCard
-              label="Bounce rate"
-              value={o().bounceRate}
-              previous={o().previous.bounceRate}
-              format={formatPercent}
-              lowerIsBetter
-            />
-            <StatCard
-              label="Visit duration"
-              value={o().visitDurationMeanSeconds}
-              previous={o().previous.visitDurationMeanSeconds}
-              format={formatDuration}
-              detail={`median ${formatDuration(o().visitDurationMedianSeconds)}`}
-            />
-          </section>
-          <section aria-label="Key metrics" class="grid grid-cols-2 gap-3 lg:grid-cols-4">
-            <StatCard label="Total events" value={o().totalEvents} previous={o().previous.totalEvents} />
-            <StatCard label="Unique sessions" value={o().uniqueSessions} previous={o().previous.uniqueSessions} />
-            <StatCard label="Unique users" value={o().uniqueUsers} previous={o().previous.uniqueUsers} />
-            <TopEventCard name={o().topEvent} />
-          </section>
-        </div>
-      )}
-    </QueryBoundary>
-  );
-}
-
-function ChartCard(props: { projectId: string; range: ReturnType<typeof toAnalyticsRange>; class?: string }) {
-  const series = useQuery(() => timeseriesQuery(props.projectId, props.range));
-  return (
-    <section class={`card min-w-0 p-4 ${props.class ?? ""}`} aria-labelledby="chart-title">
-      <h2 id="chart-title" class="mb-2 text-sm font-semibold">
-        Events over time
-      </h2>
-      <QueryBoundary query={series} label="Loading the chart" skeletonClass="h-72">
-        {(ts) => (
-          <Suspense fallback={<Skeleton class="h-72" label="Loading the chart" />}>
-            <TimeseriesChart points={ts().points} granularity={ts().granularity} timezone={props.range.timezone} />
-          </Suspense>
-        )}
-      </QueryBoundary>
-    </section>
   );
 }

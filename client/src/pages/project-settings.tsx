@@ -1,18 +1,20 @@
 /**
  * Project settings: rename (saved at once) and domain (a new or changed domain, which stops other sites' events, after
  * a confirmation: only what can break something asks first), the snippet, key rotation (the old key stops
- * working at once; the new one is shown once) and deletion (type the name to confirm).
+ * working at once; the new one is shown once), share links and read keys (sharing-sections.tsx) and deletion (type the name to confirm).
  */
 
 import { A, useNavigate, useParams } from "@solidjs/router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/solid-query";
-import { createSignal, type JSX, Show } from "solid-js";
+import { createSignal, Show } from "solid-js";
 import { roleAtLeast } from "../../../shared/roles.ts";
 import { ApiKeyReveal } from "../components/api-key-reveal.tsx";
 import { CodeBlock } from "../components/copy-button.tsx";
 import { ConfirmDialog } from "../components/dialog.tsx";
 import { TextField } from "../components/field.tsx";
 import { FormError, QueryBoundary } from "../components/query-boundary.tsx";
+import { Section } from "../components/settings-section.tsx";
+import { ReadKeysSection, ShareLinksSection } from "../components/sharing-sections.tsx";
 import { describeProblem } from "../lib/errors.ts";
 import { forgetFreshKey, freshKey, rememberFreshKey } from "../lib/fresh-keys.ts";
 import { usePageTitle } from "../lib/page-title.ts";
@@ -55,6 +57,8 @@ export default function ProjectSettingsPage() {
           <SnippetSection project={p()} />
           <Show when={roleAtLeast(p().role, "admin")}>
             <ApiKeySection project={p()} />
+            <ShareLinksSection projectId={p().id} />
+            <ReadKeysSection projectId={p().id} />
           </Show>
           <Show when={roleAtLeast(p().role, "owner")}>
             <DeleteSection project={p()} />
@@ -62,21 +66,6 @@ export default function ProjectSettingsPage() {
         </div>
       )}
     </QueryBoundary>
-  );
-}
-
-function Section(props: { title: string; description?: string; danger?: boolean; children: JSX.Element }) {
-  const id = `section-${props.title.toLowerCase().replace(/\W+/g, "-")}`;
-  return (
-    <section aria-labelledby={id} class={`card p-5 ${props.danger ? "border-red-200 dark:border-red-900/60" : ""}`}>
-      <h2 id={id} class={`text-base font-semibold ${props.danger ? "text-red-700 dark:text-red-400" : ""}`}>
-        {props.title}
-      </h2>
-      <Show when={props.description}>
-        <p class="mt-1 text-sm text-muted">{props.description}</p>
-      </Show>
-      <div class="mt-4">{props.children}</div>
-    </section>
   );
 }
 

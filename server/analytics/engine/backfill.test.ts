@@ -191,6 +191,7 @@ const UNDO: Array<[suffix: string, statements: string[]]> = [
       "create index projects_owner_id_idx on projects (owner_id)",
     ],
   ],
+  ["_shares_and_read_keys", ["drop table shares, read_keys"]],
 ];
 
 /** The journal's entries, and where the engine's migration is among them (the previous release ends before it). */

@@ -5,5 +5,6 @@ export * from "./engine.ts";
 export * from "./events.ts";
 export * from "./projects.ts";
 export * from "./rollups.ts";
+export * from "./sharing.ts";
 export * from "./teams.ts";
 export * from "./users.ts";

@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "../../logger.ts";
+import { redactSecretPaths } from "../routes/share-page.ts";
 
 const DEFAULT_CODES: Partial<Record<number, string>> = {
   400: "bad_request",
@@ -50,7 +51,7 @@ export function renderError(logger: Logger) {
       );
     }
     const requestId = c.get("requestId");
-    logger.error("unhandled error", { requestId, error, method: c.req.method, path: c.req.path });
+    logger.error("unhandled error", { requestId, error, method: c.req.method, path: redactSecretPaths(c.req.path) });
     return c.json({ error: { code: "internal_error", message: INTERNAL_MESSAGE, requestId } }, 500);
   };
 }

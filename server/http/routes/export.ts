@@ -1,9 +1,10 @@
 /**
  * `GET /api/v1/export/events?projectId&from&to&period&filters&format=ndjson|csv` (shared/export.ts): the raw events
  * of a project its caller owns, streamed. Refused in this order, before any event is read: no valid login (401, the
- * dashboard's cookie or a Bearer access token, as for tRPC), an input the analytics schemas refuse (400: the same
+ * dashboard's cookie or a Bearer access token, as for tRPC; or a read key, `Bearer read_…`, which must be live and
+ * have the events:export scope, else 401 / 403), an input the analytics schemas refuse (400: the same
  * range and filter rules; `filters` is a JSON array), a project that is not the caller's or does not exist (404,
- * alike, so ids cannot be probed). The events are read in keyset chunks of EXPORT_CHUNK_ROWS, each one statement in
+ * alike, so ids cannot be probed; for a read key, any project but its own). The events are read in keyset chunks of EXPORT_CHUNK_ROWS, each one statement in
  * its own transaction under ANALYTICS_STATEMENT_TIMEOUT_MS and cancelled when the client goes away, and each chunk
  * is read only when the client has taken the previous one (the stream's pull): 10 M rows never sit in memory, and a
  * slow reader holds no transaction open between chunks. The first chunk is read before the answer starts, so its
@@ -19,9 +20,12 @@ import { authenticateRequest } from "../../auth/authenticate.ts";
 import { effectiveRole } from "../../auth/effective-role.ts";
 import { isStatementTimeout, runWithStatementLimits } from "../../db/statement-limits.ts";
 import { findProjectAccess } from "../../queries/projects/find-project-access.ts";
+import { touchReadKey } from "../../queries/sharing/touch-read-key.ts";
 import type { Services } from "../../services.ts";
 import { CSV_HEADER, exportLine } from "../export/export-lines.ts";
 import { apiError } from "../middleware/errors.ts";
+import { hasReadKeyBearer } from "../trpc/read-grant.ts";
+import { requireReadKey } from "./stats-api.ts";
 
 const CONTENT_TYPES: Record<ExportFormat, string> = {
   ndjson: "application/x-ndjson; charset=utf-8",
@@ -37,8 +41,10 @@ function firstIssue(error: z.ZodError): string {
 export function exportRoutes(services: Services) {
   const { config, logger } = services;
   return new Hono().get("/events", async (c) => {
-    const auth = await authenticateRequest(services, c.req.raw.headers);
-    if (!auth.user) throw apiError(401, auth.failure ?? "Sign in to continue.");
+    const headers = c.req.raw.headers;
+    const readKey = hasReadKeyBearer(headers) ? await requireReadKey(services, headers, "events:export") : null;
+    const auth = readKey ? null : await authenticateRequest(services, headers);
+    if (auth && !auth.user) throw apiError(401, auth.failure ?? "Sign in to continue.");
 
     const query = c.req.query();
     let filters: unknown;
@@ -61,12 +67,19 @@ export function exportRoutes(services: Services) {
     if (!format.success) throw apiError(400, firstIssue(format.error));
 
     const { projectId } = input.data;
-    // The tRPC middleware's rule (init.ts): NOT_FOUND outside the project's team; raw events need the admin role.
-    const access = await findProjectAccess(services.db, { projectId, userId: auth.user.id });
-    const role = access && effectiveRole(access);
-    if (!role) throw apiError(404, "Project not found.");
-    if (!roleAtLeast(role, "admin"))
-      throw apiError(403, "Exporting events needs the admin role on the project's team.");
+    if (readKey) {
+      // A read key with events:export reads its own project only.
+      if (readKey.projectId !== projectId) throw apiError(404, "Project not found.");
+      // One conditional UPDATE (a no-op within a minute of the last): exports are few.
+      await touchReadKey(services.db, readKey.id);
+    } else {
+      // The tRPC middleware's rule (init.ts): NOT_FOUND outside the project's team; raw events need the admin role.
+      const access = await findProjectAccess(services.db, { projectId, userId: auth!.user!.id });
+      const role = access && effectiveRole(access);
+      if (!role) throw apiError(404, "Project not found.");
+      if (!roleAtLeast(role, "admin"))
+        throw apiError(403, "Exporting events needs the admin role on the project's team.");
+    }
     const { from, to } = resolveRange(input.data, Date.now());
     const signal = c.req.raw.signal;
     const limits = { timeoutMs: config.ANALYTICS_STATEMENT_TIMEOUT_MS, signal, logger };

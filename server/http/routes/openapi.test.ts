@@ -4,6 +4,9 @@ import { INGEST_LIMITS } from "../../../shared/ingest.ts";
 import { launchChromium, shouldSkipBrowserTests } from "../../test-support/browser.ts";
 import { securityHeaders } from "../middleware/security-headers.ts";
 import { buildOpenApiDocument, openApiRoutes } from "./openapi.ts";
+import { STATS_ENDPOINTS, STATS_PARAMETERS } from "./stats-api.ts";
+
+const STATS_PATHS = Object.keys(STATS_ENDPOINTS).map((endpoint) => `/api/v1/stats/${endpoint}`);
 
 function app() {
   return new Hono().use(securityHeaders({ hsts: false })).route("/api/v1", openApiRoutes());
@@ -15,7 +18,9 @@ describe("GET /api/v1/openapi.json", () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as ReturnType<typeof buildOpenApiDocument>;
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths).sort()).toEqual(["/api/v1/events/ingest", "/api/v1/health", "/api/v1/health/ready"]);
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      ["/api/v1/events/ingest", "/api/v1/health", "/api/v1/health/ready", ...STATS_PATHS].sort(),
+    );
     expect(Object.keys(doc.paths["/api/v1/events/ingest"].post.responses).sort()).toEqual([
       "202",
       "400",
@@ -46,6 +51,31 @@ describe("GET /api/v1/openapi.json", () => {
     };
     expect(rejected.required.sort()).toEqual(["accepted", "error", "rejected"]);
     expect(JSON.stringify(rejected.properties.error)).toContain('"const":"all_events_rejected"');
+  });
+
+  it("describes every Stats API endpoint behind the read-key bearer scheme, with its snake_case parameters", () => {
+    const doc = buildOpenApiDocument();
+    expect(doc.components.securitySchemes.readKey).toMatchObject({ type: "http", scheme: "bearer" });
+    const paths = doc.paths as unknown as Record<
+      string,
+      { get: { security: unknown; parameters: Array<{ name: string; required: boolean }>; responses: object } }
+    >;
+    for (const path of STATS_PATHS) {
+      const operation = paths[path]!.get;
+      expect(operation.security).toEqual([{ readKey: [] }]);
+      const names = operation.parameters.map((p) => p.name);
+      expect(names).toContain("project_id");
+      for (const name of names) expect(STATS_PARAMETERS).toHaveProperty(name);
+      expect(operation.parameters.find((p) => p.name === "project_id")!.required).toBe(true);
+      expect(Object.keys(operation.responses)).toEqual(
+        expect.arrayContaining(["200", "400", "401", "403", "404", "429"]),
+      );
+    }
+    const breakdown = paths["/api/v1/stats/breakdown"]!.get.parameters.map((p) => p.name);
+    expect(breakdown).toEqual(["project_id", "period", "from", "to", "timezone", "filters", "dimension", "limit"]);
+    expect(paths["/api/v1/stats/breakdown"]!.get.parameters.find((p) => p.name === "dimension")!.required).toBe(true);
+    const timeseries = paths["/api/v1/stats/timeseries"]!.get.parameters.map((p) => p.name);
+    expect(timeseries).toContain("granularity");
   });
 
   it("resolves every $ref it contains", () => {
@@ -84,9 +114,15 @@ describe.skipIf(shouldSkipBrowserTests())("the docs page in a browser", () => {
       const paths = await page.$$eval(".opblock-summary-path", (nodes) =>
         nodes.map((node) => node.getAttribute("data-path")),
       );
-      expect(paths).toEqual(["/api/v1/events/ingest", "/api/v1/health", "/api/v1/health/ready"]);
+      expect(paths).toEqual(["/api/v1/events/ingest", "/api/v1/health", "/api/v1/health/ready", ...STATS_PATHS]);
       expect(await page.textContent("body")).toContain("IngestRequest");
       expect(await page.isVisible("button.authorize")).toBe(true);
+      // Authorize offers the read key as a bearer token.
+      await page.click("button.authorize");
+      await page.waitForSelector(".auth-container", { timeout: 5_000 });
+      expect(await page.textContent(".dialog-ux")).toContain("readKey");
+      expect(await page.textContent(".dialog-ux")).toContain("Bearer");
+      await page.click(".dialog-ux .close-modal");
       await page.click(".opblock-summary-path[data-path='/api/v1/health']");
       await page.waitForSelector("button.try-out__btn", { timeout: 5_000 });
       await page.click("button.try-out__btn");

@@ -17,6 +17,7 @@ import {
   restErrorSchema,
 } from "../../../shared/ingest.ts";
 import { docsPageRoutes } from "./openapi-docs-page.ts";
+import { STATS_SECURITY_SCHEME, statsComponentSchemas, statsPaths } from "./stats-api-openapi.ts";
 
 const healthSchema = z.object({ status: z.literal("ok") });
 const readinessSchema = z.object({
@@ -41,7 +42,7 @@ function componentSchemas(): Record<string, unknown> {
     const { $schema: _dialect, $id: _id, ...rest } = schema as Record<string, unknown>;
     out[id] = rest;
   }
-  return out;
+  return { ...out, ...statsComponentSchemas() };
 }
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
@@ -60,13 +61,13 @@ export function buildOpenApiDocument(serverUrl?: string) {
       title: "analytics-dashboard REST API",
       version: "1",
       description:
-        "Event ingestion and health. The dashboard's own API is tRPC at /api/trpc; the live feed is a WebSocket at " +
+        "Event ingestion, health and the Stats API (read keys: Authorize with `read_…`). The dashboard's own API is tRPC at /api/trpc; the live feed is a WebSocket at " +
         "/api/v1/ws/events/{projectId}?ticket=… (ticket from auth.wsTicket) pushing LiveEvent frames.",
     },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
     components: {
       schemas: componentSchemas(),
-      securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "X-API-Key" } },
+      securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "X-API-Key" }, ...STATS_SECURITY_SCHEME },
     },
     paths: {
       "/api/v1/events/ingest": {
@@ -133,6 +134,7 @@ export function buildOpenApiDocument(serverUrl?: string) {
           },
         },
       },
+      ...statsPaths(ref, errorResponse, retryAfter),
     },
   };
 }

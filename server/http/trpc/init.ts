@@ -6,13 +6,15 @@
  *      internal error never shows its message (a failed query's carries its SQL and parameters): the client reads a
  *      generic one and `data.requestId`, the id of the X-Request-Id header and of the log line with the details.
  *   3. Procedures: public (refuses NUL in any input string, see shared/no-nul.ts), protected (narrows ctx.user),
- *      superuser, project (checks the caller's role on input.projectId once, for every call that takes one) and
- *      team (the same on input.teamId).
+ *      superuser, project (checks the caller's role on input.projectId once, for every call that takes one), team
+ *      (the same on input.teamId), and dashboard reads (the numbers a share page or a read key may also read, for
+ *      its own project only).
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { FetchCreateContextFnOptions } from "@trpc/server/adapters/fetch";
 import type { Context as HonoContext } from "hono";
 import { ZodError, z } from "zod";
+import { PROPERTY_PREFIX } from "../../../shared/dimensions.ts";
 import { findNul, NUL_MESSAGE } from "../../../shared/no-nul.ts";
 import { roleAtLeast, type TeamRole } from "../../../shared/roles.ts";
 import { type AuthSession, type AuthUser, authenticateRequest } from "../../auth/authenticate.ts";
@@ -23,6 +25,7 @@ import { findTeamAccess } from "../../queries/teams/find-team-access.ts";
 import type { Services } from "../../services.ts";
 import { getClientIp } from "../middleware/client-ip.ts";
 import { consumeRateLimit, type RateLimitOptions } from "./rate-limit.ts";
+import { type ReadGrant, readGrantOfRequest } from "./read-grant.ts";
 
 // ---------------------------------------------------------------------------------------------------------------
 // 1. Context
@@ -51,6 +54,11 @@ export type InnerContext = {
   rateLimitsCounted: Map<string, Promise<void>>;
   /** Aborts when the HTTP client goes away: its analytics statements are then cancelled in PostgreSQL. */
   signal: AbortSignal | null;
+  /**
+   * Read access that is not a login: a share page's session, or a read key (set only by the Stats API, which calls
+   * procedures without HTTP). Only dashboardReadProcedure honours it; a request carrying one has no user.
+   */
+  grant: ReadGrant | null;
 };
 
 /** Builds a context without HTTP: what procedure tests use with createCaller. */
@@ -72,6 +80,7 @@ export function createInnerContext(
     resHeaders: new Headers(),
     rateLimitsCounted: new Map(),
     signal: null,
+    grant: null,
     ...overrides,
   };
 }
@@ -100,9 +109,16 @@ export async function createContext(
   // Made by the app's request-id middleware, which also sets the response header.
   const requestId = c.get("requestId");
   let auth: Awaited<ReturnType<typeof authenticateRequest>>;
+  let grant: Awaited<ReturnType<typeof readGrantOfRequest>>;
   try {
-    auth = await authenticateRequest(services, opts.req.headers);
+    // A share page's request reads as that share only, never as whoever is signed in in the same browser.
+    grant = await readGrantOfRequest(services, opts.req.headers);
+    auth =
+      grant === null
+        ? await authenticateRequest(services, opts.req.headers)
+        : { user: null, session: null, failure: grant.failure, accessToken: null, refreshToken: null };
   } catch (error) {
+    if (error instanceof TRPCError) throw error;
     throw new ContextFailure(requestId, error);
   }
   return {
@@ -119,6 +135,7 @@ export async function createContext(
     resHeaders: opts.resHeaders,
     rateLimitsCounted: new Map(),
     signal: c.req.raw.signal,
+    grant: grant?.grant ?? null,
   };
 }
 
@@ -231,13 +248,18 @@ function projectRoleProcedureOn<Field extends "projectId" | "id">(field: Field, 
   return protectedProcedure
     .input(z.object({ [field]: z.uuid({ message: `${field} must be a UUID` }) } as Record<Field, z.ZodUUID>))
     .use(async ({ ctx, input, next }) => {
-      const projectId = (input as Record<Field, string>)[field];
-      const access = await findProjectAccess(ctx.services.db, { projectId, userId: ctx.user.id });
-      const projectRole = access && effectiveRole(access);
-      if (!access || !projectRole) throw new TRPCError({ code: "NOT_FOUND", message: "Project not found." });
-      refuseBelow(projectRole, role, "the project's team");
-      return next({ ctx: { ...ctx, project: access.project, projectRole } });
+      const access = await requireProjectRole(ctx, ctx.user, (input as Record<Field, string>)[field], role);
+      return next({ ctx: { ...ctx, ...access } });
     });
+}
+
+/** The one membership check: the project and the caller's role on it, or NOT_FOUND / FORBIDDEN (see above). */
+async function requireProjectRole(ctx: InnerContext, user: AuthUser, projectId: string, role: TeamRole) {
+  const access = await findProjectAccess(ctx.services.db, { projectId, userId: user.id });
+  const projectRole = access && effectiveRole(access);
+  if (!access || !projectRole) throw new TRPCError({ code: "NOT_FOUND", message: "Project not found." });
+  refuseBelow(projectRole, role, "the project's team");
+  return { project: access.project, projectRole };
 }
 
 /** For calls that take `{ projectId }` and need at least `role` (goals and cohorts: editor; shares, keys: admin). */
@@ -263,3 +285,43 @@ export const teamRoleProcedure = (role: TeamRole) =>
       refuseBelow(teamRole, role, "this team");
       return next({ ctx: { ...ctx, team: access.team, teamRole, teamMemberRole: access.memberRole } });
     });
+
+const SHARE_PROPERTY_BREAKDOWN_MESSAGE =
+  "A share link shows no breakdown by a custom property: its values (an email, a name) may name a person.";
+
+/** True when a call's input lists the values of a custom property (a breakdown's or a funnel's `breakdown`). */
+function breaksDownByProperty(raw: unknown): boolean {
+  if (typeof raw !== "object" || raw === null) return false;
+  const { dimension, breakdown } = raw as { dimension?: unknown; breakdown?: unknown };
+  return [dimension, breakdown].some((value) => typeof value === "string" && value.startsWith(PROPERTY_PREFIX));
+}
+
+/**
+ * The dashboard's numbers (overview, timeseries, top events, breakdowns, current visitors, funnel, retention, paths):
+ * readable by a member (viewer and up, as projectProcedure), by a share page's session and by a read key with
+ * `stats:read`, each of the last two for its own project only (any other id answers NOT_FOUND, like a missing
+ * project). A share may not list a custom property's values (a breakdown by `property:…`), which may be emails or
+ * names. Nothing that names a person is built on it: sessions, users, funnel people, people.* and the live feed
+ * stay on projectProcedure, which a share or a read key never passes (their requests carry no user).
+ */
+export const dashboardReadProcedure = publicProcedure
+  .input(z.object({ projectId: z.uuid({ message: "projectId must be a UUID" }) }))
+  .use(async ({ ctx, input, getRawInput, next }) => {
+    const { grant } = ctx;
+    if (grant) {
+      if (grant.kind === "readKey" && !grant.scopes.includes("stats:read")) {
+        throw new TRPCError({ code: "FORBIDDEN", message: "This read key lacks the stats:read scope." });
+      }
+      if (grant.kind === "share" && breaksDownByProperty(await getRawInput())) {
+        throw new TRPCError({ code: "FORBIDDEN", message: SHARE_PROPERTY_BREAKDOWN_MESSAGE });
+      }
+      if (grant.projectId !== input.projectId)
+        throw new TRPCError({ code: "NOT_FOUND", message: "Project not found." });
+      return next({ ctx });
+    }
+    if (!ctx.user || !ctx.session) {
+      throw new TRPCError({ code: "UNAUTHORIZED", message: ctx.authFailure ?? "Sign in to continue." });
+    }
+    await requireProjectRole(ctx, ctx.user, input.projectId, "viewer");
+    return next({ ctx });
+  });

@@ -4,10 +4,12 @@
  */
 import { createCallerFactory, createTRPCRouter } from "./init.ts";
 import { analyticsRouter } from "./routers/analytics.ts";
+import { apiKeysRouter } from "./routers/api-keys.ts";
 import { auditRouter } from "./routers/audit.ts";
 import { authRouter } from "./routers/auth.ts";
 import { peopleRouter } from "./routers/people.ts";
 import { projectsRouter } from "./routers/projects.ts";
+import { sharesRouter } from "./routers/shares.ts";
 import { teamsRouter } from "./routers/teams.ts";
 import { usersRouter } from "./routers/users.ts";
 
@@ -18,6 +20,8 @@ export const appRouter = createTRPCRouter({
   people: peopleRouter,
   projects: projectsRouter,
   teams: teamsRouter,
+  apiKeys: apiKeysRouter,
+  shares: sharesRouter,
   users: usersRouter,
 });
 

@@ -25,21 +25,27 @@ const PROJECT_DATA_TABLES = [
   sql`analytics_engine_state`,
 ];
 
+/** The read access given out on a project (share links, read keys): removed with the project, kept when only its
+ * events are deleted. */
+const PROJECT_ACCESS_TABLES = [sql`shares`, sql`read_keys`];
+
 /**
- * Deletes a project's events and everything derived from them, inside the caller's transaction, which must already
+ * Deletes a project's events, everything derived from them and the read access given on it, inside the caller's transaction, which must already
  * hold the project's row lock (FOR UPDATE, or the DELETE of the row): a worker storing events meanwhile then waits
  * on its FOR KEY SHARE lock (see storeEvents) instead of writing rows that are being removed.
  */
 export async function deleteProjectData(tx: Database, projectId: string): Promise<void> {
-  for (const table of PROJECT_DATA_TABLES) {
-    await tx.execute(sql`delete from ${table} where project_id = ${projectId}::uuid`);
-  }
+  await deleteRows(tx, [...PROJECT_DATA_TABLES, ...PROJECT_ACCESS_TABLES], projectId);
+}
+
+async function deleteRows(tx: Database, tables: readonly ReturnType<typeof sql>[], projectId: string) {
+  for (const table of tables) await tx.execute(sql`delete from ${table} where project_id = ${projectId}::uuid`);
 }
 
 /** Deletes every event of a project and everything derived from them, keeping the project, in one transaction. */
 export async function deleteProjectEvents(db: Database, projectId: string): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.execute(sql`select 1 from projects where id = ${projectId}::uuid for update`);
-    await deleteProjectData(tx, projectId);
+    await deleteRows(tx, PROJECT_DATA_TABLES, projectId);
   });
 }

@@ -10,7 +10,7 @@ import { type Retention, retentionInputSchema } from "../../../../shared/retenti
 import { getPaths } from "../../../analytics/paths/get-paths.ts";
 import { getRetention } from "../../../analytics/retention/get-retention.ts";
 import { analyticsLimits } from "../analytics-limits.ts";
-import { projectProcedure } from "../init.ts";
+import { dashboardReadProcedure } from "../init.ts";
 
 function servedByEngine<T>(answer: T | null): T {
   if (answer === null) {
@@ -23,7 +23,7 @@ function servedByEngine<T>(answer: T | null): T {
 }
 
 export const journeyProcedures = {
-  retention: projectProcedure
+  retention: dashboardReadProcedure
     .input(retentionInputSchema)
     .use(analyticsLimits)
     .query(
@@ -31,7 +31,7 @@ export const journeyProcedures = {
         servedByEngine(await getRetention(ctx.db, input, Date.now(), ctx.services.engine)),
     ),
 
-  paths: projectProcedure
+  paths: dashboardReadProcedure
     .input(pathsInputSchema)
     .use(analyticsLimits)
     .query(

@@ -1,6 +1,8 @@
 /**
  * Analytics of one project, for any member of its team (viewer and up): projectProcedure answers NOT_FOUND outside
- * it; after the input, analyticsLimits bounds the work (statement timeout, cancel on disconnect, embedded cost bound). Inputs
+ * it (the dashboard's numbers are on dashboardReadProcedure, which also lets a share page or a read key read its own
+ * project; whatever names a person stays on projectProcedure); after the input, analyticsLimits bounds the work
+ * (statement timeout, cancel on disconnect, embedded cost bound). Inputs
  * are validated by the shared schemas (an unknown time zone or an inverted range is BAD_REQUEST before any SQL);
  * the work is in server/analytics, one query per procedure.
  */
@@ -30,32 +32,32 @@ import { getTimeseries } from "../../../analytics/get-timeseries.ts";
 import { getTopEvents } from "../../../analytics/get-top-events.ts";
 import { getUsers } from "../../../analytics/get-users.ts";
 import { analyticsLimits } from "../analytics-limits.ts";
-import { createTRPCRouter, projectProcedure } from "../init.ts";
+import { createTRPCRouter, dashboardReadProcedure, projectProcedure } from "../init.ts";
 import { journeyProcedures } from "./analytics-journeys.ts";
 import { funnelProcedures } from "./funnels.ts";
 
 export const analyticsRouter = createTRPCRouter({
-  overview: projectProcedure
+  overview: dashboardReadProcedure
     .input(analyticsInputSchema)
     .use(analyticsLimits)
     .query(({ ctx, input }): Promise<Overview> => getOverview(ctx.db, input, Date.now(), ctx.services.engine)),
 
-  timeseries: projectProcedure
+  timeseries: dashboardReadProcedure
     .input(timeseriesInputSchema)
     .use(analyticsLimits)
     .query(({ ctx, input }): Promise<Timeseries> => getTimeseries(ctx.db, input, Date.now(), ctx.services.engine)),
 
-  topEvents: projectProcedure
+  topEvents: dashboardReadProcedure
     .input(topEventsInputSchema)
     .use(analyticsLimits)
     .query(({ ctx, input }): Promise<TopEvent[]> => getTopEvents(ctx.db, input, Date.now(), ctx.services.engine)),
 
-  breakdown: projectProcedure
+  breakdown: dashboardReadProcedure
     .input(breakdownInputSchema)
     .use(analyticsLimits)
     .query(({ ctx, input }): Promise<BreakdownRow[]> => getBreakdown(ctx.db, input, Date.now(), ctx.services.engine)),
 
-  entryExitPages: projectProcedure
+  entryExitPages: dashboardReadProcedure
     .input(entryExitPagesInputSchema)
     .use(analyticsLimits)
     .query(
@@ -67,7 +69,7 @@ export const analyticsRouter = createTRPCRouter({
     .use(analyticsLimits)
     .query(({ ctx, input }): Promise<SessionsPage> => getSessions(ctx.db, input, Date.now(), ctx.services.engine)),
 
-  realtime: projectProcedure
+  realtime: dashboardReadProcedure
     .input(realtimeInputSchema)
     .use(analyticsLimits)
     .query(({ ctx, input }): Promise<Realtime> => getRealtime(ctx.db, input, Date.now())),

@@ -11,7 +11,7 @@ import {
 } from "../../../../shared/funnel.ts";
 import { FunnelUnavailableError, getFunnel, getFunnelPeople } from "../../../analytics/funnels/get-funnel.ts";
 import { analyticsLimits } from "../analytics-limits.ts";
-import { projectProcedure } from "../init.ts";
+import { dashboardReadProcedure, projectProcedure } from "../init.ts";
 
 function unavailable(error: unknown): never {
   if (error instanceof FunnelUnavailableError) {
@@ -21,7 +21,7 @@ function unavailable(error: unknown): never {
 }
 
 export const funnelProcedures = {
-  funnel: projectProcedure
+  funnel: dashboardReadProcedure
     .input(funnelInputSchema)
     .use(analyticsLimits)
     .query(({ ctx, input }): Promise<FunnelResult> => getFunnel(ctx.db, ctx.services.engine, input).catch(unavailable)),

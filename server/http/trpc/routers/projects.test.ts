@@ -199,6 +199,9 @@ describe("projects.delete", () => {
       await t.services.db.execute(
         sql`insert into analytics_engine_state (project_id, status) values (${projectId}::uuid, 'ready')`,
       );
+      // The read access given on it: a share link and a read key.
+      await owner.caller.shares.create({ projectId });
+      await owner.caller.apiKeys.create({ projectId, name: "ci", scopes: ["stats:read"] });
     }
     // The audit log keeps naming the project (who deleted it, when): history, never analytics data.
     const tables = await queryRows<{ table_name: string }>(
