@@ -1,16 +1,28 @@
 /**
  * The audit entries of sharing (issue 19, "Accounts and audit"): who made or revoked a share link or a read key, on
- * which project, when. Never the token, the key or the password. Every such action calls auditSharing once, right
- * after its change committed; until the audit log's table exists (the teams work brings `recordAudit`) the entry
- * is a structured log line, and this function is the one place to hand it to recordAudit instead.
+ * which project, when. Never the token, the key or the password: the target is the share's or key's id (and a
+ * key's name). Every such action calls auditSharing once, right after its change committed.
  */
+
+import { type AuditAction, recordAudit } from "../../queries/audit/record-audit.ts";
+import type { ProjectRow } from "../../queries/projects/project-row.ts";
 import type { InnerContext } from "./init.ts";
 
-export type SharingAuditAction = "share.create" | "share.revoke" | "read_key.create" | "read_key.revoke";
+export type SharingAuditAction = Extract<
+  AuditAction,
+  "share.created" | "share.revoked" | "read_key.created" | "read_key.revoked"
+>;
 
-export function auditSharing(
-  ctx: Pick<InnerContext, "services" | "requestId">,
-  entry: { action: SharingAuditAction; actorId: string; projectId: string; targetId: string },
-): void {
-  ctx.services.logger.info("audit", { ...entry, requestId: ctx.requestId });
+export async function auditSharing(
+  ctx: Pick<InnerContext, "services"> & { user: { id: string }; project: ProjectRow },
+  entry: { action: SharingAuditAction; targetId: string; name?: string },
+): Promise<void> {
+  await recordAudit(ctx.services.db, {
+    teamId: ctx.project.teamId,
+    projectId: ctx.project.id,
+    actorUserId: ctx.user.id,
+    action: entry.action,
+    target: entry.name ?? entry.targetId,
+    details: { id: entry.targetId },
+  });
 }

@@ -31,11 +31,10 @@ export const apiKeysRouter = createTRPCRouter({
         scopes: input.scopes,
         createdBy: ctx.user.id,
       });
-      auditSharing(ctx, {
-        action: "read_key.create",
-        actorId: ctx.user.id,
-        projectId: input.projectId,
+      await auditSharing(ctx, {
+        action: "read_key.created",
         targetId: row.id,
+        name: input.name,
       });
       return { id: row.id, key };
     }),
@@ -61,10 +60,8 @@ export const apiKeysRouter = createTRPCRouter({
       if (!(await revokeReadKey(ctx.services.db, input))) {
         throw new TRPCError({ code: "NOT_FOUND", message: "No such live read key on this project." });
       }
-      auditSharing(ctx, {
-        action: "read_key.revoke",
-        actorId: ctx.user.id,
-        projectId: input.projectId,
+      await auditSharing(ctx, {
+        action: "read_key.revoked",
         targetId: input.id,
       });
       return { revoked: true };

@@ -43,10 +43,8 @@ export const sharesRouter = createTRPCRouter({
         expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
         createdBy: ctx.user.id,
       });
-      auditSharing(ctx, {
-        action: "share.create",
-        actorId: ctx.user.id,
-        projectId: input.projectId,
+      await auditSharing(ctx, {
+        action: "share.created",
         targetId: share.id,
       });
       return { id: share.id, token, url: `${SHARE_PATH_PREFIX}${token}` };
@@ -71,10 +69,8 @@ export const sharesRouter = createTRPCRouter({
       if (!(await revokeShare(ctx.services.db, input))) {
         throw new TRPCError({ code: "NOT_FOUND", message: "No such live share on this project." });
       }
-      auditSharing(ctx, {
-        action: "share.revoke",
-        actorId: ctx.user.id,
-        projectId: input.projectId,
+      await auditSharing(ctx, {
+        action: "share.revoked",
         targetId: input.id,
       });
       return { revoked: true };

@@ -224,6 +224,10 @@ describe("audit.list", () => {
     await join(member, teamId, "viewer");
     await owner.caller.teams.setRole({ teamId, userId: member.login.user.id, role: "editor" });
     await owner.caller.projects.rotateKey({ id: projectId });
+    const share = await owner.caller.shares.create({ projectId });
+    await owner.caller.shares.revoke({ projectId, id: share.id });
+    const readKey = await owner.caller.apiKeys.create({ projectId, name: "CI dashboards", scopes: ["stats:read"] });
+    await owner.caller.apiKeys.revoke({ projectId, id: readKey.id });
     expect((await failure(member.caller.audit.list({ teamId }))).code).toBe("FORBIDDEN");
     await owner.caller.teams.removeMember({ teamId, userId: member.login.user.id });
     await owner.caller.projects.delete({ id: projectId });
@@ -232,6 +236,10 @@ describe("audit.list", () => {
     expect(page.items.map((entry) => entry.action)).toEqual([
       "project.deleted",
       "member.removed",
+      "read_key.revoked",
+      "read_key.created",
+      "share.revoked",
+      "share.created",
       "project.key_rotated",
       "member.role_changed",
       "member.joined",
@@ -240,6 +248,11 @@ describe("audit.list", () => {
       "team.created",
     ]);
     expect(page.items.every((entry) => entry.teamId === teamId)).toBe(true);
+    // A key is named by its name, never by the key itself.
+    const keyEntry = page.items.find((entry) => entry.action === "read_key.created")!;
+    expect(keyEntry.target).toBe("CI dashboards");
+    expect(JSON.stringify(page.items)).not.toContain(readKey.key);
+    expect(JSON.stringify(page.items)).not.toContain(share.token);
     const roleChange = page.items.find((entry) => entry.action === "member.role_changed")!;
     expect(roleChange).toMatchObject({
       actorUserId: owner.login.user.id,
