@@ -1,5 +1,11 @@
 import { sql } from "drizzle-orm";
-import { type AnalyticsInput, type Overview, type PeriodTotals, resolveRange } from "../../shared/analytics.ts";
+import {
+  type AnalyticsInput,
+  type Overview,
+  type PeriodTotals,
+  resolveComparison,
+  resolveRange,
+} from "../../shared/analytics.ts";
 import type { Database } from "../db/client.ts";
 import type { QueryEngine } from "./engine/query-engine.ts";
 import { type GroupedStatsOptions, queryStatsRows } from "./grouped-stats-sql.ts";
@@ -13,16 +19,23 @@ export async function getOverview(
   engine: QueryEngine | null = null,
 ): Promise<Overview> {
   const { from, to } = resolveRange(input, now);
-  const length = to.getTime() - from.getTime();
+  const compared = resolveComparison(input, { from, to });
+  const previousSpan = { from: compared.from.getTime(), to: compared.to.getTime() };
   if (engine && input.filters?.length) {
-    const answer = await overviewFromEngine(engine, db, input, from.getTime(), to.getTime());
+    const answer = await overviewFromEngine(
+      engine,
+      db,
+      input,
+      { from: from.getTime(), to: to.getTime() },
+      previousSpan,
+    );
     if (answer) return answer;
   }
   const totals: GroupedStatsOptions = {
     projectId: input.projectId,
     groups: [
       { g: 0, from: from.getTime(), to: to.getTime() },
-      { g: 1, from: from.getTime() - length, to: from.getTime() },
+      { g: 1, from: previousSpan.from, to: previousSpan.to },
     ],
     dimension: ALL_DIMENSION,
     withUsers: true,
@@ -58,6 +71,8 @@ export async function getOverview(
     periodStart: from.toISOString(),
     periodEnd: to.toISOString(),
     previous: period(1),
+    previousStart: compared.from.toISOString(),
+    previousEnd: compared.to.toISOString(),
   };
 }
 
@@ -66,12 +81,11 @@ async function overviewFromEngine(
   engine: QueryEngine,
   db: Database,
   input: AnalyticsInput,
-  from: number,
-  to: number,
+  current: { from: number; to: number },
+  previousSpan: { from: number; to: number },
 ): Promise<Overview | null> {
   const filters = input.filters ?? [];
-  const current = { from, to };
-  const totals = await engine.totals(db, input.projectId, [current, { from: 2 * from - to, to: from }], filters, {
+  const totals = await engine.totals(db, input.projectId, [current, previousSpan], filters, {
     sessions: true,
     people: true,
   });
@@ -89,8 +103,10 @@ async function overviewFromEngine(
   return {
     ...period(0),
     topEvent: top[0]?.value ?? null,
-    periodStart: new Date(from).toISOString(),
-    periodEnd: new Date(to).toISOString(),
+    periodStart: new Date(current.from).toISOString(),
+    periodEnd: new Date(current.to).toISOString(),
     previous: period(1),
+    previousStart: new Date(previousSpan.from).toISOString(),
+    previousEnd: new Date(previousSpan.to).toISOString(),
   };
 }

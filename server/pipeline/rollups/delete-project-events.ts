@@ -25,12 +25,22 @@ const PROJECT_DATA_TABLES = [
   sql`analytics_engine_state`,
 ];
 
+/** What a project's users set up beside its events: kept when only the events are deleted, gone with the project. */
+const PROJECT_SETTINGS_TABLES = [sql`analytics_goals`];
+
 /**
- * Deletes a project's events and everything derived from them, inside the caller's transaction, which must already
+ * Deletes a project's events, everything derived from them and its settings (goals), inside the caller's transaction, which must already
  * hold the project's row lock (FOR UPDATE, or the DELETE of the row): a worker storing events meanwhile then waits
  * on its FOR KEY SHARE lock (see storeEvents) instead of writing rows that are being removed.
  */
 export async function deleteProjectData(tx: Database, projectId: string): Promise<void> {
+  await deleteEventData(tx, projectId);
+  for (const table of PROJECT_SETTINGS_TABLES) {
+    await tx.execute(sql`delete from ${table} where project_id = ${projectId}::uuid`);
+  }
+}
+
+async function deleteEventData(tx: Database, projectId: string): Promise<void> {
   for (const table of PROJECT_DATA_TABLES) {
     await tx.execute(sql`delete from ${table} where project_id = ${projectId}::uuid`);
   }
@@ -40,6 +50,6 @@ export async function deleteProjectData(tx: Database, projectId: string): Promis
 export async function deleteProjectEvents(db: Database, projectId: string): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.execute(sql`select 1 from projects where id = ${projectId}::uuid for update`);
-    await deleteProjectData(tx, projectId);
+    await deleteEventData(tx, projectId);
   });
 }
