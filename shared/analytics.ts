@@ -211,7 +211,8 @@ export function checkRange(input: RangeInput, ctx: z.RefinementCtx): void {
   } else if (compareFrom !== undefined && compareTo !== undefined) {
     const start = Date.parse(compareFrom);
     const end = Date.parse(compareTo);
-    if (Number.isNaN(start) || Number.isNaN(end)) return; // the format check reports it
+    // An unreadable or out-of-bounds date is the date check's to report.
+    if (Number.isNaN(start) || Number.isNaN(end) || start < EARLIEST_RANGE_MS || end < EARLIEST_RANGE_MS) return;
     if (start >= end) {
       ctx.addIssue({ code: "custom", path: ["compareFrom"], message: "compareFrom must be before compareTo." });
     } else if (end - start > MAX_RANGE_MS) {
