@@ -1,8 +1,15 @@
-/** One headline number with its change against the previous period of the same length. */
+/** One headline number with its change against the previous period of the same length, or the chosen one. */
 import { Show } from "solid-js";
 import { formatChange, formatCompact, formatExact } from "../lib/format.ts";
 
-export function StatCard(props: { label: string; value: number; previous?: number; detail?: string }) {
+export function StatCard(props: {
+  label: string;
+  value: number;
+  previous?: number;
+  /** What previous covers, when not the period just before ("Compare to" days, in words). */
+  versus?: string | null;
+  detail?: string;
+}) {
   const change = () => (props.previous === undefined ? null : formatChange(props.value, props.previous));
   const changeClass = () => {
     switch (change()?.direction) {
@@ -30,7 +37,7 @@ export function StatCard(props: { label: string; value: number; previous?: numbe
             </span>
             <span class="sr-only">{c().label}</span>
             <span aria-hidden="true" class="text-muted">
-              vs previous
+              vs {props.versus ?? "previous"}
             </span>
           </p>
         )}

@@ -14,6 +14,7 @@ import { CurrentVisitors } from "../components/current-visitors.tsx";
 import { EmptyProject } from "../components/empty-project.tsx";
 import { FilterBuilder } from "../components/filter-builder.tsx";
 import { FilterChips } from "../components/filter-chips.tsx";
+import { GoalsCard } from "../components/goals-card.tsx";
 import { LiveFeedPanel } from "../components/live-feed-panel.tsx";
 import { PeriodPicker } from "../components/period-picker.tsx";
 import { QueryBoundary, Skeleton } from "../components/query-boundary.tsx";
@@ -21,6 +22,7 @@ import { StatCard, TopEventCard } from "../components/stat-card.tsx";
 import { markSignedOut } from "../lib/auth-state.ts";
 import {
   addFilterPatch,
+  describeComparison,
   describePeriod,
   type Filter,
   filtersPatch,
@@ -153,7 +155,7 @@ export default function DashboardPage() {
                     />
                   </div>
                 </div>
-                <Metrics projectId={p().id} range={range()} />
+                <Metrics projectId={p().id} range={range()} versus={describeComparison(state())} />
                 <div class="grid gap-5 xl:grid-cols-3">
                   <ChartCard projectId={p().id} range={range()} class="xl:col-span-2" />
                   <LiveFeedPanel feed={live} timezone={state().timezone} />
@@ -176,6 +178,7 @@ export default function DashboardPage() {
                     }
                   </For>
                 </div>
+                <GoalsCard projectId={p().id} range={range()} />
                 <ActivityCard projectId={p().id} range={range()} />
               </Show>
             )}
@@ -186,7 +189,7 @@ export default function DashboardPage() {
   );
 }
 
-function Metrics(props: { projectId: string; range: ReturnType<typeof toAnalyticsRange> }) {
+function Metrics(props: { projectId: string; range: ReturnType<typeof toAnalyticsRange>; versus: string | null }) {
   const overview = useQuery(() => overviewQuery(props.projectId, props.range));
   return (
     <QueryBoundary
@@ -203,9 +206,24 @@ function Metrics(props: { projectId: string; range: ReturnType<typeof toAnalytic
     >
       {(o) => (
         <section aria-label="Key metrics" class="grid grid-cols-2 gap-3 lg:grid-cols-4">
-          <StatCard label="Total events" value={o().totalEvents} previous={o().previous.totalEvents} />
-          <StatCard label="Unique sessions" value={o().uniqueSessions} previous={o().previous.uniqueSessions} />
-          <StatCard label="Unique users" value={o().uniqueUsers} previous={o().previous.uniqueUsers} />
+          <StatCard
+            label="Total events"
+            value={o().totalEvents}
+            previous={o().previous.totalEvents}
+            versus={props.versus}
+          />
+          <StatCard
+            label="Unique sessions"
+            value={o().uniqueSessions}
+            previous={o().previous.uniqueSessions}
+            versus={props.versus}
+          />
+          <StatCard
+            label="Unique users"
+            value={o().uniqueUsers}
+            previous={o().previous.uniqueUsers}
+            versus={props.versus}
+          />
           <TopEventCard name={o().topEvent} />
         </section>
       )}
