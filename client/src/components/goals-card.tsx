@@ -5,7 +5,7 @@
  * first, since the goal is gone for every funnel using it.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/solid-query";
-import { createSignal, For, Show } from "solid-js";
+import { createSignal, createUniqueId, For, Show } from "solid-js";
 import type { AnalyticsRange, Filter } from "../lib/dashboard-state.ts";
 import { describeFilter } from "../lib/dimensions.ts";
 import { describeProblem } from "../lib/errors.ts";
@@ -175,6 +175,7 @@ function figure(value: number | undefined, failed: boolean): string {
 }
 
 function AddGoalDialog(props: { projectId: string; open: boolean; onClose: () => void; onAdded: () => void }) {
+  const formId = createUniqueId();
   const [name, setName] = createSignal("");
   const [kind, setKind] = createSignal<"event" | "path">("event");
   const [event, setEvent] = createSignal("");
@@ -208,7 +209,9 @@ function AddGoalDialog(props: { projectId: string; open: boolean; onClose: () =>
     problem() && !["name", "event", "pathPattern"].some((name) => fields()[name]) ? problem()!.message : null;
   return (
     <Dialog open={props.open} title="Add a goal" onClose={props.onClose}>
+      {/* The filter builder is a form of its own, so it sits after the goal's form, not inside it. */}
       <form
+        id={formId}
         class="flex flex-col gap-4"
         aria-label="Add a goal"
         novalidate
@@ -258,44 +261,46 @@ function AddGoalDialog(props: { projectId: string; open: boolean; onClose: () =>
             onInput={(e) => setEvent(e.currentTarget.value)}
             error={fieldError("event")}
           />
-          <div>
-            <p class="field-label">Only events where (optional)</p>
-            <FilterBuilder onAdd={(filter) => setFilters((list) => [...list, filter])} />
-            <ul class="mt-2 flex flex-col gap-1 text-sm" aria-label="Goal filters">
-              <For each={filters()}>
-                {(filter, i) => (
-                  <li class="flex items-center gap-2">
-                    <span>{describeFilter(filter)}</span>
-                    <button
-                      type="button"
-                      class="link text-xs"
-                      aria-label={`Remove goal filter: ${describeFilter(filter)}`}
-                      onClick={() => setFilters((list) => list.filter((_, k) => k !== i()))}
-                    >
-                      Remove
-                    </button>
-                  </li>
-                )}
-              </For>
-            </ul>
-          </div>
         </Show>
-        <Show when={formMessage()}>
-          {(message) => (
-            <p role="alert" class="text-sm text-red-600 dark:text-red-400">
-              {message()}
-            </p>
-          )}
-        </Show>
-        <div class="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
-          <button type="button" class="btn-secondary" onClick={() => props.onClose()}>
-            Cancel
-          </button>
-          <button type="submit" class="btn-primary" disabled={create.isPending}>
-            {create.isPending ? "Adding…" : "Add goal"}
-          </button>
-        </div>
       </form>
+      <Show when={kind() === "event"}>
+        <div class="mt-4">
+          <p class="field-label">Only events where (optional)</p>
+          <FilterBuilder onAdd={(filter) => setFilters((list) => [...list, filter])} />
+          <ul class="mt-2 flex flex-col gap-1 text-sm" aria-label="Goal filters">
+            <For each={filters()}>
+              {(filter, i) => (
+                <li class="flex items-center gap-2">
+                  <span>{describeFilter(filter)}</span>
+                  <button
+                    type="button"
+                    class="link text-xs"
+                    aria-label={`Remove goal filter: ${describeFilter(filter)}`}
+                    onClick={() => setFilters((list) => list.filter((_, k) => k !== i()))}
+                  >
+                    Remove
+                  </button>
+                </li>
+              )}
+            </For>
+          </ul>
+        </div>
+      </Show>
+      <Show when={formMessage()}>
+        {(message) => (
+          <p role="alert" class="mt-4 text-sm text-red-600 dark:text-red-400">
+            {message()}
+          </p>
+        )}
+      </Show>
+      <div class="mt-5 flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
+        <button type="button" class="btn-secondary" onClick={() => props.onClose()}>
+          Cancel
+        </button>
+        <button type="submit" form={formId} class="btn-primary" disabled={create.isPending}>
+          {create.isPending ? "Adding…" : "Add goal"}
+        </button>
+      </div>
     </Dialog>
   );
 }

@@ -205,7 +205,7 @@ function ComparePicker(props: { state: DashboardState; onChange: (patch: SearchP
         Compare to
       </label>
       <Show when={open()}>
-        <form class="flex flex-wrap items-end gap-2" onSubmit={apply} aria-label="Compare to">
+        <form class="flex flex-wrap items-end gap-2" onSubmit={apply} aria-label="Comparison period">
           <div>
             <label for={`${id}-cfrom`} class="field-label text-xs">
               Compare from
