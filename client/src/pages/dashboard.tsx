@@ -5,7 +5,7 @@
  */
 import { A, useNavigate, useParams, useSearchParams } from "@solidjs/router";
 import { useQuery, useQueryClient } from "@tanstack/solid-query";
-import { createMemo, For, lazy, onCleanup, Show, Suspense } from "solid-js";
+import { createMemo, createSignal, For, lazy, onCleanup, Show, Suspense } from "solid-js";
 import { ActivityCard } from "../components/activity-tables.tsx";
 import { AnalysisNav } from "../components/analysis-nav.tsx";
 import { BreakdownCard, TopEventsCard } from "../components/breakdown-card.tsx";
@@ -30,6 +30,7 @@ import {
   removeFilterPatch,
   type SearchPatch,
   toAnalyticsRange,
+  todayIn,
 } from "../lib/dashboard-state.ts";
 import { exportEventsUrl } from "../lib/export-url.ts";
 import type { AccessEnded } from "../lib/live-feed.ts";
@@ -54,7 +55,14 @@ export default function DashboardPage() {
   const [search, setSearch] = useSearchParams();
   const queryClient = useQueryClient();
   const state = createMemo(() => readDashboardState(search));
-  const range = createMemo(() => toAnalyticsRange(state()), undefined, {
+  // Today and Yesterday are days of the dashboard's timezone: when its date changes, the range moves with it.
+  const [dayStart, setDayStart] = createSignal(Date.now());
+  const dayTimer = setInterval(() => {
+    const zone = state().timezone;
+    if (todayIn(zone, Date.now()) !== todayIn(zone, dayStart())) setDayStart(Date.now());
+  }, 60_000);
+  onCleanup(() => clearInterval(dayTimer));
+  const range = createMemo(() => toAnalyticsRange(state(), dayStart()), undefined, {
     equals: (a, b) => JSON.stringify(a) === JSON.stringify(b),
   });
   const update = (patch: SearchPatch) => setSearch(patch);
