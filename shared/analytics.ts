@@ -159,12 +159,17 @@ export const rangeFields = {
   to: isoDateSchema.optional(),
   timezone: timeZoneSchema.optional(),
   filters: filtersSchema.optional(),
+  /** "Compare to": the period the overview's `previous` covers instead of the one just before (both or neither). */
+  compareFrom: isoDateSchema.optional(),
+  compareTo: isoDateSchema.optional(),
 };
 
 export interface RangeInput {
   period?: AnalyticsPeriod | undefined;
   from?: string | undefined;
   to?: string | undefined;
+  compareFrom?: string | undefined;
+  compareTo?: string | undefined;
 }
 
 /** The [from, to) range an input asks for, at `now` (ms). */
@@ -175,13 +180,48 @@ export function resolveRange(input: RangeInput, now: number): { from: Date; to: 
   return { from: new Date(from), to: new Date(to) };
 }
 
-/** Refuses an inverted or over-long range (on `from`). */
+/**
+ * The [from, to) period a range is compared with: the chosen `compareFrom`/`compareTo`, or else the period of the
+ * same length just before the range.
+ */
+export function resolveComparison(input: RangeInput, range: { from: Date; to: Date }): { from: Date; to: Date } {
+  if (input.compareFrom !== undefined && input.compareTo !== undefined) {
+    return { from: new Date(Date.parse(input.compareFrom)), to: new Date(Date.parse(input.compareTo)) };
+  }
+  const length = range.to.getTime() - range.from.getTime();
+  return { from: new Date(range.from.getTime() - length), to: range.from };
+}
+
+/** Refuses an inverted or over-long range (on `from`) and a half-given, inverted or over-long comparison. */
 export function checkRange(input: RangeInput, ctx: z.RefinementCtx): void {
   const { from, to } = resolveRange(input, Date.now());
   if (from.getTime() >= to.getTime()) {
     ctx.addIssue({ code: "custom", path: ["from"], message: "from must be before to." });
   } else if (to.getTime() - from.getTime() > MAX_RANGE_MS) {
     ctx.addIssue({ code: "custom", path: ["from"], message: `A range is at most ${MAX_RANGE_MS / 86_400_000} days.` });
+  }
+  const { compareFrom, compareTo } = input;
+  if ((compareFrom === undefined) !== (compareTo === undefined)) {
+    const missing = compareFrom === undefined ? "compareFrom" : "compareTo";
+    ctx.addIssue({
+      code: "custom",
+      path: [missing],
+      message: "compareFrom and compareTo go together: give both or neither.",
+    });
+  } else if (compareFrom !== undefined && compareTo !== undefined) {
+    const start = Date.parse(compareFrom);
+    const end = Date.parse(compareTo);
+    // An unreadable or out-of-bounds date is the date check's to report.
+    if (Number.isNaN(start) || Number.isNaN(end) || start < EARLIEST_RANGE_MS || end < EARLIEST_RANGE_MS) return;
+    if (start >= end) {
+      ctx.addIssue({ code: "custom", path: ["compareFrom"], message: "compareFrom must be before compareTo." });
+    } else if (end - start > MAX_RANGE_MS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["compareFrom"],
+        message: `A comparison period is at most ${MAX_RANGE_MS / 86_400_000} days.`,
+      });
+    }
   }
 }
 
@@ -343,8 +383,11 @@ export interface Overview extends PeriodTotals {
   topEvent: string | null;
   periodStart: string;
   periodEnd: string;
-  /** The same-length period just before. */
+  /** The same-length period just before, or the chosen compareFrom/compareTo period. */
   previous: PeriodTotals;
+  /** The period `previous` covers, as ISO instants. */
+  previousStart: string;
+  previousEnd: string;
 }
 
 export type Granularity = "hour" | "day";

@@ -3,7 +3,7 @@
  * README, "Funnels": ClickHouse windowFunnel, default mode). Names and shapes are a contract: add, never rename.
  */
 import { z } from "zod";
-import { checkRange, dimensionSchema, filtersSchema, rangeFields } from "./analytics.ts";
+import { type AnalyticsFilter, checkRange, dimensionSchema, filtersSchema, rangeFields } from "./analytics.ts";
 
 import {
   DEFAULT_FUNNEL_WINDOW_SECONDS,
@@ -15,17 +15,54 @@ import {
 
 export * from "./funnel-constants.ts";
 
-const stepSchema = z.strictObject(
-  {
-    event: z
-      .string({ message: "A step's event is an event name (text)." })
-      .min(1, { message: "A step's event name must not be empty." })
-      .max(MAX_EVENT_NAME_LENGTH, { message: `An event name is at most ${MAX_EVENT_NAME_LENGTH} characters.` })
-      .refine((value) => !value.includes("\u0000"), { message: "An event name must not contain NUL." }),
-    filters: filtersSchema.optional(),
-  },
-  { error: "A step is { event, filters? }." },
-);
+/**
+ * A step: an event with optional filters, or one of the project's goals by id (goals.list; shared/goals.ts). One
+ * object with every member optional rather than a union, so a refusal names its field (`steps.0.event`).
+ */
+const stepSchema = z
+  .strictObject(
+    {
+      event: z
+        .string({ message: "A step's event is an event name (text)." })
+        .min(1, { message: "A step's event name must not be empty." })
+        .max(MAX_EVENT_NAME_LENGTH, { message: `An event name is at most ${MAX_EVENT_NAME_LENGTH} characters.` })
+        .refine((value) => !value.includes("\u0000"), { message: "An event name must not contain NUL." })
+        .optional(),
+      filters: filtersSchema.optional(),
+      goalId: z.uuid({ message: "A step's goalId is a goal's id (a UUID)." }).optional(),
+    },
+    { error: "A step is { event, filters? } or { goalId }." },
+  )
+  .superRefine((step, ctx) => {
+    if (step.goalId === undefined && step.event === undefined) {
+      ctx.addIssue({ code: "custom", path: ["event"], message: "A step is { event, filters? } or { goalId }." });
+    }
+    if (step.goalId !== undefined && step.event !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["goalId"], message: "A step has an event or a goalId, not both." });
+    }
+    if (step.goalId !== undefined && step.filters !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["filters"],
+        message: "A goal step takes no filters (the goal has its own).",
+      });
+    }
+  })
+  .transform((step): { event: string; filters?: AnalyticsFilter[] | undefined } | { goalId: string } =>
+    step.goalId !== undefined ? { goalId: step.goalId } : { event: step.event!, filters: step.filters },
+  );
+export type FunnelStepInput = z.output<typeof stepSchema>;
+
+/**
+ * A step as the funnel walks it: a goal step becomes its goal's event and filters, or page_view with the goal's
+ * path pattern (matched whole against the path); `goal` names the goal it came from.
+ */
+export interface ResolvedFunnelStep {
+  event: string;
+  filters?: AnalyticsFilter[] | undefined;
+  pathPattern?: string | undefined;
+  goal?: { id: string; name: string } | undefined;
+}
 
 const funnelFields = {
   ...rangeFields,
@@ -74,7 +111,10 @@ export type FunnelPeopleInput = z.input<typeof funnelPeopleInputSchema>;
 export type ParsedFunnelPeopleInput = z.output<typeof funnelPeopleInputSchema>;
 
 export interface FunnelStep {
+  /** The step's event (page_view for a path-pattern goal). */
   event: string;
+  /** The goal a `{ goalId }` step names; absent for event steps. */
+  goal?: { id: string; name: string };
   count: number;
   /** count / step 1's count, in [0, 1]; 1 for step 1, 0 when step 1 is 0. */
   conversionFromStart: number;

@@ -31,7 +31,11 @@ export const statsAggregateSchema: z.ZodType<Overview> = z.strictObject({
   topEvent: z.string().nullable(),
   periodStart: instant,
   periodEnd: instant,
-  previous: z.strictObject(totals).describe("The same-length period just before."),
+  previous: z
+    .strictObject(totals)
+    .describe("The period compared with: the same-length period just before, or compareFrom/compareTo."),
+  previousStart: instant,
+  previousEnd: instant,
 });
 
 export const statsTimeseriesSchema: z.ZodType<Timeseries> = z.strictObject({

@@ -3,6 +3,7 @@ import {
   type AnalyticsInput,
   type Overview,
   type PeriodTotals,
+  resolveComparison,
   resolveRange,
   type VisitTotals,
 } from "../../shared/analytics.ts";
@@ -14,7 +15,8 @@ import { ALL_DIMENSION } from "./rollup-layout.ts";
 
 /**
  * Totals, exact unique sessions and users, the visit metrics (get-visit-totals.ts) and the top event of the range
- * and of the same-length period before. The event totals and the visit metrics are read side by side.
+ * and of the period it is compared with (the same-length period before, or the chosen compareFrom/compareTo). The
+ * event totals and the visit metrics are read side by side.
  */
 export async function getOverview(
   db: Database,
@@ -23,14 +25,12 @@ export async function getOverview(
   engine: QueryEngine | null = null,
 ): Promise<Overview> {
   const { from, to } = resolveRange(input, now);
-  const length = to.getTime() - from.getTime();
-  const groups = [
-    { from: from.getTime(), to: to.getTime() },
-    { from: from.getTime() - length, to: from.getTime() },
-  ];
+  const compared = resolveComparison(input, { from, to });
+  const current: Span = { from: from.getTime(), to: to.getTime() };
+  const previous: Span = { from: compared.from.getTime(), to: compared.to.getTime() };
   const [eventTotals, visits] = await Promise.all([
-    eventTotalsOf(db, input, from, to, engine),
-    getVisitTotals(db, input.projectId, groups, input.filters, engine),
+    eventTotalsOf(db, input, current, previous, engine),
+    getVisitTotals(db, input.projectId, [current, previous], input.filters, engine),
   ]);
   return {
     ...eventTotals.current,
@@ -39,8 +39,12 @@ export async function getOverview(
     periodStart: from.toISOString(),
     periodEnd: to.toISOString(),
     previous: { ...eventTotals.previous, ...visits[1]! },
+    previousStart: compared.from.toISOString(),
+    previousEnd: compared.to.toISOString(),
   };
 }
+
+type Span = { from: number; to: number };
 
 type EventTotals = Omit<PeriodTotals, keyof VisitTotals>;
 interface EventTotalsAnswer {
@@ -53,20 +57,19 @@ interface EventTotalsAnswer {
 async function eventTotalsOf(
   db: Database,
   input: AnalyticsInput,
-  from: Date,
-  to: Date,
+  current: Span,
+  previous: Span,
   engine: QueryEngine | null,
 ): Promise<EventTotalsAnswer> {
-  const length = to.getTime() - from.getTime();
   if (engine && input.filters?.length) {
-    const answer = await overviewFromEngine(engine, db, input, from.getTime(), to.getTime());
+    const answer = await overviewFromEngine(engine, db, input, current, previous);
     if (answer) return answer;
   }
   const totals: GroupedStatsOptions = {
     projectId: input.projectId,
     groups: [
-      { g: 0, from: from.getTime(), to: to.getTime() },
-      { g: 1, from: from.getTime() - length, to: from.getTime() },
+      { g: 0, ...current },
+      { g: 1, ...previous },
     ],
     dimension: ALL_DIMENSION,
     withUsers: true,
@@ -74,7 +77,7 @@ async function eventTotalsOf(
   };
   const byEvent: GroupedStatsOptions = {
     projectId: input.projectId,
-    groups: [{ g: 0, from: from.getTime(), to: to.getTime() }],
+    groups: [{ g: 0, ...current }],
     dimension: "event_name",
     withUsers: false,
     filters: input.filters,
@@ -104,12 +107,11 @@ async function overviewFromEngine(
   engine: QueryEngine,
   db: Database,
   input: AnalyticsInput,
-  from: number,
-  to: number,
+  current: Span,
+  previous: Span,
 ): Promise<EventTotalsAnswer | null> {
   const filters = input.filters ?? [];
-  const current = { from, to };
-  const totals = await engine.totals(db, input.projectId, [current, { from: 2 * from - to, to: from }], filters, {
+  const totals = await engine.totals(db, input.projectId, [current, previous], filters, {
     sessions: true,
     people: true,
   });

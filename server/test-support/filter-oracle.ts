@@ -6,7 +6,7 @@
  * path answers a procedure (raw events, the rollups for one `eq`, the query engine later), on PostgreSQL and on
  * PGlite (server/http/trpc/routers/analytics-filters.test.ts and server/analytics/analytics-filters-pglite.test.ts).
  */
-import { describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { type SQL, sql } from "drizzle-orm";
 import type { AnalyticsFilter } from "../../shared/analytics.ts";
 import { type Database, queryRows } from "../db/client.ts";
@@ -380,6 +380,56 @@ export function describeFilterOracle(
         const before = await oracleVisitTotals(c.db, c.projectId, 2 * FROM - TO, FROM, matching);
         expectVisitTotals(previous, before, "previous");
         expect(overview.topEvent).toBe((await rawGrouped(c, "event_name", filters, 1))[0]?.value ?? null);
+      });
+    }
+  });
+
+  describe(`${label}: analytics.goals with filters`, () => {
+    // An event goal with a filter of its own, a path goal with ** (tricky paths included) and one with *.
+    const goals = [
+      {
+        name: "pro signup",
+        event: "signup",
+        filters: [{ dimension: "property:plan", op: "eq", value: "pro" }] as AnalyticsFilter[],
+        oracle: sql`event_name = 'signup' and properties ->> 'plan' = 'pro'`,
+      },
+      { name: "any page", pathPattern: "/**", oracle: sql`event_name = 'page_view' and path ~ '^/.*$'` },
+      { name: "docs child", pathPattern: "/docs/*", oracle: sql`event_name = 'page_view' and path ~ '^/docs/[^/]*$'` },
+    ];
+    let ids: string[] = [];
+    beforeAll(async () => {
+      const c = context();
+      ids = [];
+      for (const { oracle: _oracle, ...goal } of goals) {
+        ids.push((await c.caller.goals.create({ projectId: c.projectId, ...goal })).id);
+      }
+    });
+    afterAll(async () => {
+      const c = context();
+      for (const goalId of ids) await c.caller.goals.delete({ projectId: c.projectId, goalId });
+    });
+    for (const { name, filters } of cases) {
+      it(`counts goal conversions, uniques and rate like SQL over matching events (${name})`, async () => {
+        const c = context();
+        const report = await c.caller.analytics.goals({ ...range(), filters });
+        const visitors = (await rawTotals(c, FROM, TO, filters)).uniqueUsers;
+        const expected = [];
+        for (const [g, goal] of goals.entries()) {
+          const [row] = await queryRows<{ events: string; users: string }>(
+            c.db,
+            sql`select count(*) as events, ${oracleUniqueUsersSql()} as users
+                  from events where ${whereSql(c, FROM, TO, filters)} and ${goal.oracle}`,
+          );
+          const uniques = Number(row!.users);
+          expected.push({
+            goalId: ids[g]!,
+            name: goal.name,
+            uniques,
+            conversions: Number(row!.events),
+            conversionRate: visitors === 0 ? 0 : uniques / visitors,
+          });
+        }
+        expect(report).toEqual({ visitors, goals: expected });
       });
     }
   });

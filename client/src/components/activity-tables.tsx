@@ -5,7 +5,7 @@
  */
 import { A } from "@solidjs/router";
 import { useQuery } from "@tanstack/solid-query";
-import { type Accessor, createEffect, createSignal, For, type JSX, on, Show } from "solid-js";
+import { type Accessor, createEffect, createSignal, For, type JSX, on, onCleanup, onMount, Show } from "solid-js";
 import type { AnalyticsRange } from "../lib/dashboard-state.ts";
 import { formatDateTime, formatDuration, formatExact } from "../lib/format.ts";
 import { personPath } from "../lib/person-path.ts";
@@ -18,19 +18,41 @@ export const th = "px-3 py-2 text-left text-xs font-medium uppercase tracking-wi
 export const td = "px-3 py-2 whitespace-nowrap";
 
 export function Table(props: { caption: string; head: JSX.Element; children: JSX.Element }) {
+  let scroller: HTMLElement | undefined;
+  // On a phone the wide tables (Sessions has 7 columns) scroll sideways: say so while some columns are out of view.
+  const [hiddenColumns, setHiddenColumns] = createSignal(false);
+  const measure = () => {
+    if (scroller) setHiddenColumns(scroller.scrollLeft + scroller.clientWidth < scroller.scrollWidth - 1);
+  };
+  onMount(() => {
+    measure();
+    if (typeof ResizeObserver === "undefined" || !scroller) return;
+    const observer = new ResizeObserver(measure);
+    observer.observe(scroller);
+    onCleanup(() => observer.disconnect());
+  });
   return (
-    // Focusable so keyboard users can scroll the wide table sideways on phones.
-    <section
-      class="focus-ring -mx-4 overflow-x-auto rounded sm:mx-0"
-      tabindex="0"
-      aria-label={`${props.caption} table`}
-    >
-      <table class="min-w-full text-sm tabular">
-        <caption class="sr-only">{props.caption}</caption>
-        <thead class="border-b border-zinc-200 dark:border-zinc-800">{props.head}</thead>
-        <tbody class="divide-y divide-zinc-100 dark:divide-zinc-800">{props.children}</tbody>
-      </table>
-    </section>
+    <div>
+      <Show when={hiddenColumns()}>
+        <p class="mb-1 text-right text-xs text-muted" data-testid="table-scroll-hint">
+          Scroll sideways for more columns <span aria-hidden="true">→</span>
+        </p>
+      </Show>
+      {/* Focusable so keyboard users can scroll the wide table sideways on phones. */}
+      <section
+        ref={scroller}
+        class="focus-ring -mx-4 overflow-x-auto rounded sm:mx-0"
+        tabindex="0"
+        aria-label={`${props.caption} table`}
+        onScroll={measure}
+      >
+        <table class="min-w-full text-sm tabular">
+          <caption class="sr-only">{props.caption}</caption>
+          <thead class="border-b border-zinc-200 dark:border-zinc-800">{props.head}</thead>
+          <tbody class="divide-y divide-zinc-100 dark:divide-zinc-800">{props.children}</tbody>
+        </table>
+      </section>
+    </div>
   );
 }
 

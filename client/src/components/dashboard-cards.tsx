@@ -11,7 +11,12 @@ import { StatCard, TopEventCard } from "./stat-card.tsx";
 
 const TimeseriesChart = lazy(() => import("./timeseries-chart.tsx"));
 
-export function Metrics(props: { projectId: string; range: ReturnType<typeof toAnalyticsRange> }) {
+export function Metrics(props: {
+  projectId: string;
+  range: ReturnType<typeof toAnalyticsRange>;
+  /** What the badges compare with, in words, when not the period just before ("Compare to"). */
+  versus?: string | null;
+}) {
   const overview = useQuery(() => overviewQuery(props.projectId, props.range));
   const skeletons = (n: number) => Array.from({ length: n }, (_, i) => i);
   return (
@@ -34,18 +39,25 @@ export function Metrics(props: { projectId: string; range: ReturnType<typeof toA
       {(o) => (
         <div class="flex flex-col gap-3">
           <section aria-label="Visit metrics" class="grid grid-cols-2 gap-3 md:grid-cols-3 lg:grid-cols-5">
-            <StatCard label="Visits" value={o().visits} previous={o().previous.visits} />
-            <StatCard label="Page views" value={o().pageviews} previous={o().previous.pageviews} />
+            <StatCard label="Visits" value={o().visits} previous={o().previous.visits} versus={props.versus} />
+            <StatCard
+              label="Page views"
+              value={o().pageviews}
+              previous={o().previous.pageviews}
+              versus={props.versus}
+            />
             <StatCard
               label="Views per visit"
               value={o().viewsPerVisit}
               previous={o().previous.viewsPerVisit}
+              versus={props.versus}
               format={(v) => v.toFixed(2)}
             />
             <StatCard
               label="Bounce rate"
               value={o().bounceRate}
               previous={o().previous.bounceRate}
+              versus={props.versus}
               format={formatPercent}
               lowerIsBetter
             />
@@ -53,14 +65,30 @@ export function Metrics(props: { projectId: string; range: ReturnType<typeof toA
               label="Visit duration"
               value={o().visitDurationMeanSeconds}
               previous={o().previous.visitDurationMeanSeconds}
+              versus={props.versus}
               format={formatDuration}
               detail={`median ${formatDuration(o().visitDurationMedianSeconds)}`}
             />
           </section>
           <section aria-label="Key metrics" class="grid grid-cols-2 gap-3 lg:grid-cols-4">
-            <StatCard label="Total events" value={o().totalEvents} previous={o().previous.totalEvents} />
-            <StatCard label="Unique sessions" value={o().uniqueSessions} previous={o().previous.uniqueSessions} />
-            <StatCard label="Unique users" value={o().uniqueUsers} previous={o().previous.uniqueUsers} />
+            <StatCard
+              label="Total events"
+              value={o().totalEvents}
+              previous={o().previous.totalEvents}
+              versus={props.versus}
+            />
+            <StatCard
+              label="Unique sessions"
+              value={o().uniqueSessions}
+              previous={o().previous.uniqueSessions}
+              versus={props.versus}
+            />
+            <StatCard
+              label="Unique users"
+              value={o().uniqueUsers}
+              previous={o().previous.uniqueUsers}
+              versus={props.versus}
+            />
             <TopEventCard name={o().topEvent} />
           </section>
         </div>

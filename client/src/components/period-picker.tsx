@@ -1,11 +1,17 @@
 /**
- * The dashboard's period and timezone. Presets apply at once; "Custom range" opens two date fields applied with a
- * button (so half-typed dates never reach the URL). Everything is written to the URL by the caller through `onChange`.
+ * The dashboard's period, its "Compare to" period and the timezone. Presets (Today and Yesterday in the dashboard's
+ * timezone, then the rolling periods) apply at once; "Custom range" and "Compare to" open two date fields applied
+ * with a button (so half-typed dates never reach the URL). Everything is written to the URL by the caller through
+ * `onChange`.
  */
 import { createMemo, createSignal, createUniqueId, For, Show } from "solid-js";
 import {
+  clearComparePatch,
+  comparePatch,
   customRangePatch,
+  DAY_PRESETS,
   type DashboardState,
+  type DayPreset,
   daysBefore,
   PRESET_PERIODS,
   type PresetPeriod,
@@ -74,10 +80,11 @@ export function PeriodPicker(props: { state: DashboardState; onChange: (patch: S
             if (value === "custom") startCustom();
             else {
               setEditingCustom(false);
-              props.onChange(presetPatch(value as PresetPeriod));
+              props.onChange(presetPatch(value as PresetPeriod | DayPreset));
             }
           }}
         >
+          <For each={DAY_PRESETS}>{(preset) => <option value={preset.value}>{preset.label}</option>}</For>
           <For each={PRESET_PERIODS}>{(preset) => <option value={preset.value}>{preset.label}</option>}</For>
           <option value="custom">Custom range</option>
         </select>
@@ -126,6 +133,7 @@ export function PeriodPicker(props: { state: DashboardState; onChange: (patch: S
           </Show>
         </form>
       </Show>
+      <ComparePicker state={props.state} onChange={props.onChange} />
       <div>
         <label for={`${id}-tz`} class="field-label text-xs">
           Timezone
@@ -147,6 +155,99 @@ export function PeriodPicker(props: { state: DashboardState; onChange: (patch: S
           <For each={zones()}>{(zone) => <option value={zone}>{zone.replaceAll("_", " ")}</option>}</For>
         </select>
       </div>
+    </div>
+  );
+}
+
+/**
+ * "Compare to": off, the metrics compare with the period just before; on, with the chosen days (both ends
+ * inclusive, in the dashboard's timezone).
+ */
+function ComparePicker(props: { state: DashboardState; onChange: (patch: SearchPatch) => void }) {
+  const id = createUniqueId();
+  const today = () => todayIn(props.state.timezone);
+  const [editing, setEditing] = createSignal(false);
+  const [from, setFrom] = createSignal("");
+  const [to, setTo] = createSignal("");
+  const [error, setError] = createSignal("");
+  const chosen = () => props.state.compareFrom !== null && props.state.compareTo !== null;
+  const open = () => editing() || chosen();
+  const start = () => {
+    setFrom(props.state.compareFrom ?? daysBefore(today(), 13));
+    setTo(props.state.compareTo ?? daysBefore(today(), 7));
+    setError("");
+    setEditing(true);
+  };
+  const apply = (event: SubmitEvent) => {
+    event.preventDefault();
+    const patch = comparePatch(from(), to());
+    if (!patch) {
+      setError("Enter both dates.");
+      return;
+    }
+    setEditing(false);
+    props.onChange(patch);
+  };
+  return (
+    <div class="flex flex-wrap items-end gap-2">
+      <label class="flex items-center gap-1.5 pb-2 text-xs">
+        <input
+          type="checkbox"
+          checked={open()}
+          onChange={(event) => {
+            if (event.currentTarget.checked) start();
+            else {
+              setEditing(false);
+              if (chosen()) props.onChange(clearComparePatch());
+            }
+          }}
+        />
+        Compare to
+      </label>
+      <Show when={open()}>
+        <form class="flex flex-wrap items-end gap-2" onSubmit={apply} aria-label="Comparison period">
+          <div>
+            <label for={`${id}-cfrom`} class="field-label text-xs">
+              Compare from
+            </label>
+            <input
+              id={`${id}-cfrom`}
+              type="date"
+              class="field-input py-1.5"
+              max={today()}
+              value={editing() ? from() : (props.state.compareFrom ?? "")}
+              onFocus={() => !editing() && start()}
+              onInput={(event) => setFrom(event.currentTarget.value)}
+              required
+            />
+          </div>
+          <div>
+            <label for={`${id}-cto`} class="field-label text-xs">
+              Compare until
+            </label>
+            <input
+              id={`${id}-cto`}
+              type="date"
+              class="field-input py-1.5"
+              max={today()}
+              value={editing() ? to() : (props.state.compareTo ?? "")}
+              onFocus={() => !editing() && start()}
+              onInput={(event) => setTo(event.currentTarget.value)}
+              required
+            />
+          </div>
+          <Show when={editing()}>
+            <button type="submit" class="btn-primary py-1.5">
+              Compare
+            </button>
+          </Show>
+          <Show when={error()}>
+            <p role="alert" class="w-full text-xs text-red-600 dark:text-red-400">
+              {error()}
+            </p>
+          </Show>
+        </form>
+      </Show>
     </div>
   );
 }

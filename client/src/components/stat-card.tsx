@@ -1,4 +1,4 @@
-/** One headline number with its change against the previous period of the same length. */
+/** One headline number with its change against the previous period of the same length, or the chosen one. */
 import { Show } from "solid-js";
 import { formatChange, formatCompact, formatExact } from "../lib/format.ts";
 
@@ -13,6 +13,8 @@ export function StatCard(props: {
   label: string;
   value: number;
   previous?: number;
+  /** What previous covers, when not the period just before ("Compare to" days, in words). */
+  versus?: string | null;
   detail?: string;
   format?: (value: number) => string;
   lowerIsBetter?: boolean;
@@ -46,7 +48,7 @@ export function StatCard(props: {
             </span>
             <span class="sr-only">{c().label}</span>
             <span aria-hidden="true" class="text-muted">
-              vs previous
+              vs {props.versus ?? "previous"}
             </span>
           </p>
         )}

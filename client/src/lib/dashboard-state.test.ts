@@ -2,13 +2,17 @@ import { describe, expect, it } from "bun:test";
 import { MAX_FILTERS } from "../../../shared/analytics-constants.ts";
 import {
   addFilterPatch,
+  clearComparePatch,
+  comparePatch,
   customRangePatch,
+  describeComparison,
   describePeriod,
   type Filter,
   filterFromForm,
   parseFilter,
   presetPatch,
   readDashboardState,
+  refetchIntervalOf,
   removeFilterPatch,
   serializeFilter,
   timezonePatch,
@@ -27,6 +31,8 @@ describe("readDashboardState", () => {
       to: null,
       timezone: VIEWER,
       filters: [],
+      compareFrom: null,
+      compareTo: null,
     });
   });
 
@@ -270,5 +276,47 @@ describe("dates in a timezone", () => {
       "Nov 1 – Nov 7, 2026",
     );
     expect(describePeriod(readDashboardState({}, "UTC"))).toBe("Last 7 days");
+  });
+});
+
+describe("Today, Yesterday and Compare to", () => {
+  // 2026-03-10 02:30 UTC is still 2026-03-09 in New York (UTC-4 since the DST change on Mar 8).
+  const NOW = Date.UTC(2026, 2, 10, 2, 30);
+  const NY = "America/New_York";
+
+  it("reads today and yesterday from the URL and names them", () => {
+    expect(readDashboardState({ period: "today" }, "UTC").period).toBe("today");
+    expect(describePeriod(readDashboardState({ period: "yesterday" }, "UTC"))).toBe("Yesterday");
+  });
+
+  it("sends today as its local midnight up to now, yesterday as the local day before", () => {
+    const today = toAnalyticsRange(readDashboardState({ period: "today", tz: NY }, "UTC"), NOW);
+    expect(today).toEqual({ from: "2026-03-09T04:00:00.000Z", timezone: NY, filters: undefined });
+    const yesterday = toAnalyticsRange(readDashboardState({ period: "yesterday", tz: NY }, "UTC"), NOW);
+    expect(yesterday).toMatchObject({ from: "2026-03-08T05:00:00.000Z", to: "2026-03-09T04:00:00.000Z" });
+  });
+
+  it("refetches ranges that reach now and leaves past ones alone", () => {
+    const range = (search: Record<string, string>) => toAnalyticsRange(readDashboardState(search, "UTC"), NOW);
+    expect(refetchIntervalOf(range({ period: "7d" }), NOW)).toBe(30_000);
+    expect(refetchIntervalOf(range({ period: "today" }), NOW)).toBe(30_000);
+    expect(refetchIntervalOf(range({ period: "yesterday" }), NOW)).toBe(false);
+    expect(refetchIntervalOf(range({ period: "custom", from: "2026-03-01", to: "2026-03-10" }), NOW)).toBe(30_000);
+    expect(refetchIntervalOf(range({ period: "custom", from: "2026-03-01", to: "2026-03-05" }), NOW)).toBe(false);
+  });
+
+  it("keeps the compare days in the URL, in order, and sends them as whole local days", () => {
+    const state = readDashboardState({ period: "7d", cfrom: "2026-02-07", cto: "2026-02-01" }, "UTC");
+    expect([state.compareFrom, state.compareTo]).toEqual(["2026-02-01", "2026-02-07"]);
+    expect(toAnalyticsRange(state, NOW)).toMatchObject({
+      period: "7d",
+      compareFrom: "2026-02-01T00:00:00.000Z",
+      compareTo: "2026-02-08T00:00:00.000Z",
+    });
+    expect(describeComparison(state)).toBe("Feb 1 – Feb 7, 2026");
+    expect(readDashboardState({ cfrom: "2026-02-01" }, "UTC").compareFrom).toBeNull();
+    expect(comparePatch("2026-02-07", "2026-02-01")).toEqual({ cfrom: "2026-02-01", cto: "2026-02-07" });
+    expect(comparePatch("nope", "2026-02-01")).toBeNull();
+    expect(clearComparePatch()).toEqual({ cfrom: null, cto: null });
   });
 });

@@ -1,8 +1,11 @@
 /**
  * The dashboard's state lives in the URL so a view can be bookmarked, shared and restored with Back:
  *   ?period=24h|7d|30d|90d            a preset (7d when absent or unknown)
+ *   ?period=today|yesterday           the local day in the chosen timezone (today: from its midnight to now)
  *   ?period=custom&from=YYYY-MM-DD&to=YYYY-MM-DD
  *                                     a custom range of whole days in the chosen timezone, both ends inclusive
+ *   ?cfrom=YYYY-MM-DD&cto=YYYY-MM-DD  "Compare to": whole local days the metrics' previous figures cover instead of
+ *                                     the period just before (both ends inclusive; both or neither)
  *   ?tz=Area/City                     the timezone; the viewer's own when absent
  *   ?f=eq:path:/pricing (repeatable)  filters: op:dimension:value for eq, neq, contains and not_contains (the
  *                                     value may contain ':'); op:dimension for is_set and not_set; and
@@ -32,6 +35,14 @@ import { isDimension } from "../../../shared/dimensions.ts";
 export const PRESET_PERIODS = ANALYTICS_PERIODS.map((value) => ({ value, label: PERIOD_LABELS[value] }));
 
 export type PresetPeriod = AnalyticsPeriod;
+/** Presets of one local day, computed in the dashboard's timezone (the server knows only from/to). */
+export type DayPreset = "today" | "yesterday";
+export const DAY_PRESETS: ReadonlyArray<{ value: DayPreset; label: string }> = [
+  { value: "today", label: "Today" },
+  { value: "yesterday", label: "Yesterday" },
+];
+/** How often a range that reaches now refreshes while the tab is visible (fixed ranges never change). */
+export const LIVE_REFRESH_MS = 30_000;
 /** One filter of the dashboard: the API's AnalyticsFilter shape (shared/analytics.ts), its dimension a plain string. */
 export type Filter =
   | { dimension: string; op: ValueFilterOp; value: string }
@@ -39,10 +50,13 @@ export type Filter =
   | { dimension: string; op: "in"; values: string[] };
 
 export type DashboardState = {
-  period: PresetPeriod | "custom";
+  period: PresetPeriod | DayPreset | "custom";
   /** Inclusive local dates, only for the custom period. */
   from: string | null;
   to: string | null;
+  /** Inclusive local dates of the "Compare to" period, both or neither. */
+  compareFrom: string | null;
+  compareTo: string | null;
   timezone: string;
   filters: Filter[];
 };
@@ -201,13 +215,20 @@ export function readDashboardState(search: SearchRecord, fallbackZone = viewerTi
   const periodParam = first(search.period);
   const from = first(search.from);
   const to = first(search.to);
+  const cfrom = first(search.cfrom);
+  const cto = first(search.cto);
+  // A reversed range is read the way the person meant it.
+  const ordered = (a: string, b: string) => (a <= b ? [a, b] : [b, a]) as [string, string];
+  const [compareFrom, compareTo] =
+    cfrom && cto && isIsoDate(cfrom) && isIsoDate(cto) ? ordered(cfrom, cto) : [null, null];
+  const compare = { compareFrom, compareTo };
   if (periodParam === "custom" && from && to && isIsoDate(from) && isIsoDate(to)) {
-    // A reversed range is read the way the person meant it.
-    const [start, end] = from <= to ? [from, to] : [to, from];
-    return { period: "custom", from: start, to: end, timezone, filters };
+    const [start, end] = ordered(from, to);
+    return { period: "custom", from: start, to: end, timezone, filters, ...compare };
   }
-  const preset = PRESET_PERIODS.find((p) => p.value === periodParam)?.value ?? DEFAULT_PERIOD;
-  return { period: preset, from: null, to: null, timezone, filters };
+  const day = DAY_PRESETS.find((p) => p.value === periodParam)?.value;
+  const preset = day ?? PRESET_PERIODS.find((p) => p.value === periodParam)?.value ?? DEFAULT_PERIOD;
+  return { period: preset, from: null, to: null, timezone, filters, ...compare };
 }
 
 export function sameFilter(a: Filter, b: Filter): boolean {
@@ -215,8 +236,20 @@ export function sameFilter(a: Filter, b: Filter): boolean {
 }
 
 /** The patch selecting a preset period (custom dates are dropped from the URL). */
-export function presetPatch(period: PresetPeriod): SearchPatch {
+export function presetPatch(period: PresetPeriod | DayPreset): SearchPatch {
   return { period, from: null, to: null };
+}
+
+/** The patch choosing the "Compare to" days; null when the dates are not valid (the form shows why). */
+export function comparePatch(from: string, to: string): SearchPatch | null {
+  if (!isIsoDate(from) || !isIsoDate(to)) return null;
+  const [start, end] = from <= to ? [from, to] : [to, from];
+  return { cfrom: start, cto: end };
+}
+
+/** The patch going back to comparing with the period just before. */
+export function clearComparePatch(): SearchPatch {
+  return { cfrom: null, cto: null };
 }
 
 /** The patch selecting a custom range; null when the dates are not valid (the form shows why). */
@@ -302,24 +335,57 @@ export type AnalyticsRange = {
   to?: string;
   timezone: string;
   filters?: Filter[];
+  compareFrom?: string;
+  compareTo?: string;
 };
 
-/** The common input of every analytics procedure for this state (the range is [from, to)). */
-export function toAnalyticsRange(state: DashboardState): AnalyticsRange {
+/**
+ * The common input of every analytics procedure for this state (the range is [from, to)). "Today" is sent as its
+ * local midnight with no end, so the server reads it up to its own now at every refresh.
+ */
+export function toAnalyticsRange(state: DashboardState, now = Date.now()): AnalyticsRange {
   const filters = state.filters.length ? state.filters.map((f) => ({ ...f })) : undefined;
-  if (state.period === "custom" && state.from && state.to) {
-    return {
-      from: zonedMidnight(state.from, state.timezone).toISOString(),
-      to: zonedMidnight(nextDay(state.to), state.timezone).toISOString(),
-      timezone: state.timezone,
-      filters,
-    };
+  const zone = state.timezone;
+  const compare =
+    state.compareFrom && state.compareTo
+      ? {
+          compareFrom: zonedMidnight(state.compareFrom, zone).toISOString(),
+          compareTo: zonedMidnight(nextDay(state.compareTo), zone).toISOString(),
+        }
+      : {};
+  const days = (first: string, last: string): AnalyticsRange => ({
+    from: zonedMidnight(first, zone).toISOString(),
+    to: zonedMidnight(nextDay(last), zone).toISOString(),
+    timezone: zone,
+    filters,
+    ...compare,
+  });
+  if (state.period === "custom" && state.from && state.to) return days(state.from, state.to);
+  if (state.period === "today") {
+    return { from: zonedMidnight(todayIn(zone, now), zone).toISOString(), timezone: zone, filters, ...compare };
   }
-  return { period: state.period === "custom" ? DEFAULT_PERIOD : state.period, timezone: state.timezone, filters };
+  if (state.period === "yesterday") {
+    const yesterday = daysBefore(todayIn(zone, now), 1);
+    return days(yesterday, yesterday);
+  }
+  const period = state.period === "custom" ? DEFAULT_PERIOD : state.period;
+  return { period, timezone: zone, filters, ...compare };
+}
+
+/**
+ * How often a range's cards refetch: every LIVE_REFRESH_MS when the range reaches now (a preset period, today, or
+ * an end not yet past), never for a range wholly in the past. TanStack Query refetches on an interval only while
+ * the tab is visible (refetchIntervalInBackground stays off).
+ */
+export function refetchIntervalOf(range: AnalyticsRange, now = Date.now()): number | false {
+  if (range.to === undefined) return LIVE_REFRESH_MS;
+  return Date.parse(range.to) > now ? LIVE_REFRESH_MS : false;
 }
 
 /** The label of the selected period, e.g. "Last 7 days" or "Nov 1 – Nov 7, 2026". */
 export function describePeriod(state: DashboardState): string {
+  const day = DAY_PRESETS.find((p) => p.value === state.period);
+  if (day) return day.label;
   if (state.period !== "custom" || !state.from || !state.to) {
     return PRESET_PERIODS.find((p) => p.value === state.period)?.label ?? PERIOD_LABELS[DEFAULT_PERIOD];
   }
@@ -332,4 +398,10 @@ export function describePeriod(state: DashboardState): string {
     }).format(new Date(`${date}T00:00:00Z`));
   if (state.from === state.to) return fmt(state.from, true);
   return `${fmt(state.from, false)} – ${fmt(state.to, true)}`;
+}
+
+/** The "Compare to" days in words ("Nov 1 – Nov 7, 2026"), or null when comparing with the period just before. */
+export function describeComparison(state: DashboardState): string | null {
+  if (!state.compareFrom || !state.compareTo) return null;
+  return describePeriod({ ...state, period: "custom", from: state.compareFrom, to: state.compareTo });
 }

@@ -8,7 +8,7 @@ import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "../../../server/http/trpc/root.ts";
 import { DEFAULT_LIST_LIMIT } from "../../../shared/analytics-constants.ts";
 import { type BreakdownCardId, DIMENSIONS } from "../../../shared/dimensions.ts";
-import type { AnalyticsRange } from "./dashboard-state.ts";
+import { type AnalyticsRange, refetchIntervalOf } from "./dashboard-state.ts";
 import { trpc } from "./trpc.ts";
 
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
@@ -23,6 +23,8 @@ export type UserRow = RouterOutputs["analytics"]["users"]["items"][number];
 export type PersonRow = RouterOutputs["people"]["list"]["items"][number];
 export type Person = RouterOutputs["people"]["get"];
 export type PersonEvent = RouterOutputs["people"]["events"]["items"][number];
+export type Goal = RouterOutputs["goals"]["list"][number];
+export type GoalStats = RouterOutputs["analytics"]["goals"]["goals"][number];
 
 type BreakdownRowOfTable = Extract<(typeof DIMENSIONS)[number], { breakdown: object }>;
 export type BreakdownDimension = BreakdownRowOfTable["name"];
@@ -51,6 +53,7 @@ export const keys = {
   projectList: () => ["projects", "list"] as const,
   project: (id: string) => ["projects", "get", id] as const,
   analytics: (projectId: string) => ["analytics", projectId] as const,
+  goals: (projectId: string) => ["goals", projectId] as const,
   adminUsers: () => ["users"] as const,
   teams: () => ["teams"] as const,
   teamMembers: (teamId: string) => ["teams", "members", teamId] as const,
@@ -101,18 +104,21 @@ export const overviewQuery = (projectId: string, range: AnalyticsRange) =>
   queryOptions({
     queryKey: [...keys.analytics(projectId), "overview", range] as const,
     queryFn: () => trpc.analytics.overview.query({ projectId, ...range }),
+    refetchInterval: refetchIntervalOf(range),
   });
 
 export const timeseriesQuery = (projectId: string, range: AnalyticsRange) =>
   queryOptions({
     queryKey: [...keys.analytics(projectId), "timeseries", range] as const,
     queryFn: () => trpc.analytics.timeseries.query({ projectId, ...range }),
+    refetchInterval: refetchIntervalOf(range),
   });
 
 export const topEventsQuery = (projectId: string, range: AnalyticsRange) =>
   queryOptions({
     queryKey: [...keys.analytics(projectId), "topEvents", range] as const,
     queryFn: () => trpc.analytics.topEvents.query({ projectId, ...range, limit: DEFAULT_LIST_LIMIT }),
+    refetchInterval: refetchIntervalOf(range),
   });
 
 /**
@@ -142,6 +148,7 @@ export const breakdownQuery = (projectId: string, range: AnalyticsRange, dimensi
         // The Pages tab shows page views, so it ranks by them.
         orderBy: dimension === "path" ? "pageviews" : "count",
       }),
+    refetchInterval: refetchIntervalOf(range),
   });
 
 /** Entry or exit pages: the first or last page of each visit. */
@@ -149,6 +156,7 @@ export const entryExitPagesQuery = (projectId: string, range: AnalyticsRange, si
   queryOptions({
     queryKey: [...keys.analytics(projectId), "entryExitPages", side, range] as const,
     queryFn: () => trpc.analytics.entryExitPages.query({ projectId, ...range, side, limit: DEFAULT_LIST_LIMIT }),
+    refetchInterval: refetchIntervalOf(range),
   });
 
 /** How often the current visitors count refreshes without new events (visitors leave the 5-minute window). */
@@ -165,6 +173,21 @@ export const realtimeQuery = (projectId: string) =>
     refetchInterval: REALTIME_REFRESH_MS,
   });
 
+/** The project's goals (goals.list): a key of their own, so the refresh after new events leaves them alone. */
+export const goalsListQuery = (projectId: string) =>
+  queryOptions({
+    queryKey: [...keys.goals(projectId), "list"] as const,
+    queryFn: () => trpc.goals.list.query({ projectId }),
+  });
+
+/** The Goals card's figures over the range and filters. */
+export const goalStatsQuery = (projectId: string, range: AnalyticsRange) =>
+  queryOptions({
+    queryKey: [...keys.analytics(projectId), "goals", range] as const,
+    queryFn: () => trpc.analytics.goals.query({ projectId, ...range }),
+    refetchInterval: refetchIntervalOf(range),
+  });
+
 export const TABLE_PAGE_SIZE = 20;
 
 /** A page of sessions: the first without a cursor, each later one from the previous page's nextCursor. */
@@ -173,6 +196,8 @@ export const sessionsQuery = (projectId: string, range: AnalyticsRange, cursor: 
     queryKey: [...keys.analytics(projectId), "sessions", range, cursor ?? null] as const,
     queryFn: () => trpc.analytics.sessions.query({ projectId, ...range, limit: TABLE_PAGE_SIZE, cursor }),
     placeholderData: (previous) => previous,
+    // Later pages stay put while read; the first page follows a live range.
+    refetchInterval: cursor === undefined ? refetchIntervalOf(range) : false,
   });
 
 /** A page of users, paged by cursor like sessionsQuery. */
@@ -181,6 +206,8 @@ export const usersQuery = (projectId: string, range: AnalyticsRange, cursor: str
     queryKey: [...keys.analytics(projectId), "users", range, cursor ?? null] as const,
     queryFn: () => trpc.analytics.users.query({ projectId, ...range, limit: TABLE_PAGE_SIZE, cursor }),
     placeholderData: (previous) => previous,
+    // Later pages stay put while read; the first page follows a live range.
+    refetchInterval: cursor === undefined ? refetchIntervalOf(range) : false,
   });
 
 export const ADMIN_PAGE_SIZE = 25;

@@ -5,7 +5,7 @@
  */
 import { A, useNavigate, useParams, useSearchParams } from "@solidjs/router";
 import { useQuery, useQueryClient } from "@tanstack/solid-query";
-import { createMemo, For, onCleanup, Show } from "solid-js";
+import { createMemo, createSignal, For, onCleanup, Show } from "solid-js";
 import { ActivityCard } from "../components/activity-tables.tsx";
 import { AnalysisNav } from "../components/analysis-nav.tsx";
 import { BreakdownCard, EntryExitCard, TopEventsCard } from "../components/breakdown-card.tsx";
@@ -15,12 +15,14 @@ import { ChartCard, Metrics } from "../components/dashboard-cards.tsx";
 import { EmptyProject } from "../components/empty-project.tsx";
 import { FilterBuilder } from "../components/filter-builder.tsx";
 import { FilterChips } from "../components/filter-chips.tsx";
+import { GoalsCard } from "../components/goals-card.tsx";
 import { LiveFeedPanel } from "../components/live-feed-panel.tsx";
 import { PeriodPicker } from "../components/period-picker.tsx";
 import { QueryBoundary } from "../components/query-boundary.tsx";
 import { markSignedOut } from "../lib/auth-state.ts";
 import {
   addFilterPatch,
+  describeComparison,
   describePeriod,
   type Filter,
   filtersPatch,
@@ -28,6 +30,7 @@ import {
   removeFilterPatch,
   type SearchPatch,
   toAnalyticsRange,
+  todayIn,
 } from "../lib/dashboard-state.ts";
 import { exportEventsUrl } from "../lib/export-url.ts";
 import type { AccessEnded } from "../lib/live-feed.ts";
@@ -43,7 +46,14 @@ export default function DashboardPage() {
   const [search, setSearch] = useSearchParams();
   const queryClient = useQueryClient();
   const state = createMemo(() => readDashboardState(search));
-  const range = createMemo(() => toAnalyticsRange(state()), undefined, {
+  // Today and Yesterday are days of the dashboard's timezone: when its date changes, the range moves with it.
+  const [dayStart, setDayStart] = createSignal(Date.now());
+  const dayTimer = setInterval(() => {
+    const zone = state().timezone;
+    if (todayIn(zone, Date.now()) !== todayIn(zone, dayStart())) setDayStart(Date.now());
+  }, 60_000);
+  onCleanup(() => clearInterval(dayTimer));
+  const range = createMemo(() => toAnalyticsRange(state(), dayStart()), undefined, {
     equals: (a, b) => JSON.stringify(a) === JSON.stringify(b),
   });
   const update = (patch: SearchPatch) => setSearch(patch);
@@ -144,7 +154,7 @@ export default function DashboardPage() {
                     />
                   </div>
                 </div>
-                <Metrics projectId={p().id} range={range()} />
+                <Metrics projectId={p().id} range={range()} versus={describeComparison(state())} />
                 <div class="grid gap-5 xl:grid-cols-3">
                   <ChartCard projectId={p().id} range={range()} class="xl:col-span-2" />
                   <LiveFeedPanel feed={live} timezone={state().timezone} />
@@ -169,6 +179,7 @@ export default function DashboardPage() {
                   <EntryExitCard side="entry" projectId={p().id} range={range()} onFilter={addFilter} />
                   <EntryExitCard side="exit" projectId={p().id} range={range()} onFilter={addFilter} />
                 </div>
+                <GoalsCard projectId={p().id} range={range()} />
                 <ActivityCard projectId={p().id} range={range()} />
               </Show>
             )}

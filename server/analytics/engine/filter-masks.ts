@@ -136,3 +136,31 @@ export function filterMask(
   if (first) mask.fill(1);
   return mask;
 }
+
+/** Accept tables of path patterns, per column and pattern source (as for filters). */
+const patternTables = new WeakMap<Column, Map<string, Uint8Array>>();
+
+/**
+ * Which events of slots [lo, hi) have a value of `column` that `pattern` matches whole (a goal's path pattern,
+ * shared/goals.ts), as a byte mask indexed from lo. Missing values (code 0, or no column) never match. The pattern
+ * is tested once per dictionary entry, then each event is one lookup, as for filters.
+ */
+export function patternMask(pattern: RegExp, column: Column | null, lo: number, hi: number): Uint8Array {
+  const mask = new Uint8Array(Math.max(0, hi - lo));
+  if (column === null) return mask;
+  if (column.kind !== DICTIONARY) throw new Error("pattern on a non-dictionary column");
+  let byPattern = patternTables.get(column);
+  if (!byPattern) {
+    byPattern = new Map();
+    patternTables.set(column, byPattern);
+  }
+  let table = byPattern.get(pattern.source);
+  if (!table) {
+    table = new Uint8Array(column.entries.length + 1);
+    for (let i = 0; i < column.entries.length; i++) table[i + 1] = pattern.test(column.entries[i]!) ? 1 : 0;
+    byPattern.set(pattern.source, table);
+  }
+  const codes = column.codes;
+  for (let i = lo; i < hi; i++) mask[i - lo] = table[codes[i]!]!;
+  return mask;
+}

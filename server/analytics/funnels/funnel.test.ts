@@ -241,7 +241,7 @@ function oracleSteps(entities: OracleEntity[], events: string[]): FunnelStep[] {
 
 async function oracleFunnel(db: Database, projectId: string, raw: FunnelInput): Promise<FunnelResult> {
   const input = { ...raw, countBy: raw.countBy ?? "users", windowSeconds: raw.windowSeconds ?? 86_400 };
-  const events = input.steps.map((s) => s.event);
+  const events = input.steps.map((s) => s.event!);
   const entities = oracleWalk(await rawStepEvents(db, projectId, input), events.length, input.windowSeconds * 1000);
   const result: FunnelResult = { steps: oracleSteps(entities, events) };
   if (!input.breakdown) return result;

@@ -17,11 +17,14 @@ import {
   type FunnelStep,
   type ParsedFunnelInput,
   type ParsedFunnelPeopleInput,
+  type ResolvedFunnelStep,
 } from "../../../shared/funnel.ts";
+import { pathPatternRegExp } from "../../../shared/goals.ts";
 import { type Database, queryRows } from "../../db/client.ts";
 import { type Column, DICTIONARY } from "../engine/column-codec.ts";
-import { columnNameOf, type EngineFilter, filterMask } from "../engine/filter-masks.ts";
+import { columnNameOf, type EngineFilter, filterMask, patternMask } from "../engine/filter-masks.ts";
 import type { Members, QueryEngine, ScannedSegment } from "../engine/query-engine.ts";
+import { resolveGoalSteps } from "../goals/resolve-goal-steps.ts";
 import { type FunnelWalk, StepEvents, walkFunnel } from "./window-funnel.ts";
 
 export const FUNNEL_UNAVAILABLE =
@@ -35,6 +38,10 @@ export class FunnelUnavailableError extends Error {
 }
 
 const EVENT_NAME_COLUMN = "event_name";
+const PATH_COLUMN = "path";
+
+/** A funnel input whose goal steps are resolved to what they match (resolveGoalSteps). */
+export type WalkableFunnelInput = Omit<ParsedFunnelInput, "steps"> & { steps: ResolvedFunnelStep[] };
 type Dictionary = Extract<Column, { kind: typeof DICTIONARY }>;
 const dictionary = (column: Column | null): Dictionary | null =>
   column !== null && column.kind === DICTIONARY ? column : null;
@@ -60,7 +67,7 @@ export interface Walked {
 export async function walkFunnelInput(
   db: Database,
   engine: QueryEngine,
-  input: ParsedFunnelInput,
+  input: WalkableFunnelInput,
   now: number,
 ): Promise<Walked> {
   const { from, to } = resolveRange(input, now);
@@ -70,6 +77,7 @@ export async function walkFunnelInput(
   const stepFilterColumns = steps.map((step) => (step.filters ?? []).map((f) => columnNameOf(f.dimension)));
   const breakdownColumn = input.breakdown === undefined ? null : columnNameOf(input.breakdown);
   const extra = [EVENT_NAME_COLUMN, ...stepFilterColumns.flat()];
+  if (steps.some((step) => step.pathPattern !== undefined)) extra.push(PATH_COLUMN);
   if (breakdownColumn !== null) extra.push(breakdownColumn);
   const bySessions = input.countBy === "sessions";
 
@@ -106,7 +114,7 @@ export function walkCollected(
 export interface CollectPlan {
   span: { from: number; to: number };
   filters: readonly EngineFilter[];
-  steps: ReadonlyArray<{ event: string; filters?: EngineFilter[] | undefined }>;
+  steps: ReadonlyArray<{ event: string; filters?: EngineFilter[] | undefined; pathPattern?: string | undefined }>;
   stepFilterColumns: string[][];
   breakdownColumn: string | null;
   bySessions: boolean;
@@ -127,6 +135,7 @@ export function collectStepEvents(
   const valueIds = new Map<string, number>([["", 0]]);
   const valueNames = [""];
   const personOf = members.personOf;
+  const patterns = steps.map((step) => (step.pathPattern === undefined ? null : pathPatternRegExp(step.pathPattern)));
   const order = segments.map((_, s) => s).sort((a, b) => segments[a]!.info.minTs - segments[b]!.info.minTs);
   for (const s of order) {
     const segment = segments[s]!;
@@ -147,14 +156,20 @@ export function collectStepEvents(
     const hi = lowerBound(segment.ts, span.to);
     if (lo >= hi) continue;
     const mask = filterMask(filters, segment.filterColumns, lo, hi);
-    const stepMasks = steps.map((step, k) =>
-      filterMask(
+    const stepMasks = steps.map((step, k) => {
+      const mask = filterMask(
         step.filters ?? [],
         stepFilterColumns[k]!.map((name) => segment.column(name)),
         lo,
         hi,
-      ),
-    );
+      );
+      const pattern = patterns[k];
+      if (pattern === null || pattern === undefined) return mask;
+      // A path-pattern goal step: the path must match the pattern whole (and its filters, if any, pass).
+      const onPath = patternMask(pattern, segment.column(PATH_COLUMN), lo, hi);
+      if (mask !== null) for (let i = 0; i < onPath.length; i++) onPath[i]! &= mask[i]!;
+      return onPath;
+    });
     const stepFiltered = stepMasks.some((stepMask) => stepMask !== null);
     const entityColumn = bySessions ? segment.sessions : segment.users;
     if (entityColumn === null) throw new Error("scan() did not load sessions and users");
@@ -235,16 +250,22 @@ export async function getFunnel(
   input: ParsedFunnelInput,
   now = Date.now(),
 ): Promise<FunnelResult> {
-  return funnelResult(await walkFunnelInput(db, engine, input, now), input);
+  const walkable = { ...input, steps: await resolveGoalSteps(db, input.projectId, input.steps) };
+  return funnelResult(await walkFunnelInput(db, engine, walkable, now), walkable);
 }
 
 /** The funnel's figures (and breakdown rows) from a walk. */
 export function funnelResult(
   { walk, valueNames }: Walked,
-  input: Pick<ParsedFunnelInput, "steps" | "breakdown">,
+  input: { steps: readonly ResolvedFunnelStep[]; breakdown?: ParsedFunnelInput["breakdown"] },
 ): FunnelResult {
   const events = input.steps.map((step) => step.event);
-  const result: FunnelResult = { steps: stepFigures(walk, null, events) };
+  const labelled = (figures: FunnelStep[]): FunnelStep[] =>
+    figures.map((figure, k) => {
+      const goal = input.steps[k]!.goal;
+      return goal === undefined ? figure : { ...figure, goal };
+    });
+  const result: FunnelResult = { steps: labelled(stepFigures(walk, null, events)) };
   if (input.breakdown === undefined) return result;
   const rowsByValue = new Map<number, number[]>();
   for (let r = 0; r < walk.entities.length; r++) {
@@ -261,9 +282,9 @@ export function funnelResult(
   );
   const breakdown: FunnelBreakdownRow[] = ranked
     .slice(0, FUNNEL_BREAKDOWN_LIMIT)
-    .map(([id, rows]) => ({ value: valueNames[id]!, steps: stepFigures(walk, rows, events) }));
+    .map(([id, rows]) => ({ value: valueNames[id]!, steps: labelled(stepFigures(walk, rows, events)) }));
   const rest = ranked.slice(FUNNEL_BREAKDOWN_LIMIT).flatMap(([, rows]) => rows);
-  if (rest.length > 0) breakdown.push({ value: FUNNEL_OTHER, steps: stepFigures(walk, rest, events) });
+  if (rest.length > 0) breakdown.push({ value: FUNNEL_OTHER, steps: labelled(stepFigures(walk, rest, events)) });
   result.breakdown = breakdown;
   return result;
 }
@@ -278,7 +299,8 @@ export async function getFunnelPeople(
   input: ParsedFunnelPeopleInput,
   now = Date.now(),
 ): Promise<FunnelPeoplePage> {
-  const { walk } = await walkFunnelInput(db, engine, { ...input, countBy: "users", breakdown: undefined }, now);
+  const steps = await resolveGoalSteps(db, input.projectId, input.steps);
+  const { walk } = await walkFunnelInput(db, engine, { ...input, steps, countBy: "users", breakdown: undefined }, now);
   const n = walk.stepCount;
   const slot = input.dropped ? input.step - 2 : input.step - 1;
   const matches: Array<{ at: number; num: number }> = [];

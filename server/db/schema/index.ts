@@ -3,6 +3,7 @@
 export * from "./auth-keys.ts";
 export * from "./engine.ts";
 export * from "./events.ts";
+export * from "./goals.ts";
 export * from "./projects.ts";
 export * from "./rollups.ts";
 export * from "./sharing.ts";

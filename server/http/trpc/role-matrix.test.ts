@@ -23,11 +23,12 @@ type Rule =
   | { kind: "team"; role: TeamRole; destructive?: boolean; extra?: object }
   | { kind: "other"; why: string };
 
-const project = (role: TeamRole, destructive = false): Rule => ({
+const project = (role: TeamRole, destructive = false, extra?: object): Rule => ({
   kind: "project",
   field: "projectId",
   role,
   destructive,
+  extra,
 });
 const projectById = (role: TeamRole, destructive = false): Rule => ({
   kind: "project",
@@ -55,6 +56,10 @@ const RULES: Record<string, Rule> = {
   "analytics.retention": project("viewer"),
   "analytics.paths": project("viewer"),
   "analytics.entryExitPages": project("viewer"),
+  "analytics.goals": project("viewer"),
+  "goals.list": project("viewer"),
+  "goals.create": project("editor", false, { name: "matrix goal", event: "signup" }),
+  "goals.delete": project("editor", false, { id: "00000000-0000-4000-8000-000000000000" }),
   "shares.create": project("admin"),
   "shares.list": project("admin"),
   "shares.revoke": project("admin"),
@@ -126,7 +131,7 @@ async function makeWorld(label: string): Promise<World> {
 }
 
 function inputFor(rule: Exclude<Rule, { kind: "other" }>, world: World): Record<string, unknown> {
-  if (rule.kind === "project") return { [rule.field]: world.projectId };
+  if (rule.kind === "project") return { [rule.field]: world.projectId, ...(rule.extra ?? {}) };
   return { teamId: world.teamId, ...(rule.extra ?? {}) };
 }
 

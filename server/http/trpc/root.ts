@@ -7,6 +7,7 @@ import { analyticsRouter } from "./routers/analytics.ts";
 import { apiKeysRouter } from "./routers/api-keys.ts";
 import { auditRouter } from "./routers/audit.ts";
 import { authRouter } from "./routers/auth.ts";
+import { goalsRouter } from "./routers/goals.ts";
 import { peopleRouter } from "./routers/people.ts";
 import { projectsRouter } from "./routers/projects.ts";
 import { sharesRouter } from "./routers/shares.ts";
@@ -17,6 +18,7 @@ export const appRouter = createTRPCRouter({
   analytics: analyticsRouter,
   audit: auditRouter,
   auth: authRouter,
+  goals: goalsRouter,
   people: peopleRouter,
   projects: projectsRouter,
   teams: teamsRouter,

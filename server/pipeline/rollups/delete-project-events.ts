@@ -25,17 +25,17 @@ const PROJECT_DATA_TABLES = [
   sql`analytics_engine_state`,
 ];
 
-/** The read access given out on a project (share links, read keys): removed with the project, kept when only its
- * events are deleted. */
-const PROJECT_ACCESS_TABLES = [sql`shares`, sql`read_keys`];
+/** The read access given out on a project (share links, read keys) and what its users set up beside its events
+ * (goals): removed with the project, kept when only its events are deleted. */
+const PROJECT_SETTINGS_TABLES = [sql`shares`, sql`read_keys`, sql`analytics_goals`];
 
 /**
- * Deletes a project's events, everything derived from them and the read access given on it, inside the caller's transaction, which must already
+ * Deletes a project's events, everything derived from them, the read access given on it and its settings (goals), inside the caller's transaction, which must already
  * hold the project's row lock (FOR UPDATE, or the DELETE of the row): a worker storing events meanwhile then waits
  * on its FOR KEY SHARE lock (see storeEvents) instead of writing rows that are being removed.
  */
 export async function deleteProjectData(tx: Database, projectId: string): Promise<void> {
-  await deleteRows(tx, [...PROJECT_DATA_TABLES, ...PROJECT_ACCESS_TABLES], projectId);
+  await deleteRows(tx, [...PROJECT_DATA_TABLES, ...PROJECT_SETTINGS_TABLES], projectId);
 }
 
 async function deleteRows(tx: Database, tables: readonly ReturnType<typeof sql>[], projectId: string) {

@@ -6,6 +6,8 @@
  * are validated by the shared schemas (an unknown time zone or an inverted range is BAD_REQUEST before any SQL);
  * the work is in server/analytics, one query per procedure.
  */
+
+import { TRPCError } from "@trpc/server";
 import {
   analyticsInputSchema,
   type BreakdownRow,
@@ -22,6 +24,7 @@ import {
   type UsersPage,
   usersInputSchema,
 } from "../../../../shared/analytics.ts";
+import { type GoalsReport, goalStatsInputSchema } from "../../../../shared/goals.ts";
 import { type Realtime, realtimeInputSchema } from "../../../../shared/realtime.ts";
 import { getBreakdown } from "../../../analytics/get-breakdown.ts";
 import { getEntryExitPages } from "../../../analytics/get-entry-exit-pages.ts";
@@ -31,6 +34,7 @@ import { getSessions } from "../../../analytics/get-sessions.ts";
 import { getTimeseries } from "../../../analytics/get-timeseries.ts";
 import { getTopEvents } from "../../../analytics/get-top-events.ts";
 import { getUsers } from "../../../analytics/get-users.ts";
+import { GoalsUnavailableError, getGoalStats } from "../../../analytics/goals/get-goal-stats.ts";
 import { analyticsLimits } from "../analytics-limits.ts";
 import { createTRPCRouter, dashboardReadProcedure, projectProcedure } from "../init.ts";
 import { journeyProcedures } from "./analytics-journeys.ts";
@@ -78,6 +82,19 @@ export const analyticsRouter = createTRPCRouter({
     .input(usersInputSchema)
     .use(analyticsLimits)
     .query(({ ctx, input }): Promise<UsersPage> => getUsers(ctx.db, input, Date.now(), ctx.services.engine)),
+
+  goals: projectProcedure
+    .input(goalStatsInputSchema)
+    .use(analyticsLimits)
+    .query(
+      ({ ctx, input }): Promise<GoalsReport> =>
+        getGoalStats(ctx.db, ctx.services.engine, input, Date.now()).catch((error: unknown) => {
+          if (error instanceof GoalsUnavailableError) {
+            throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message, cause: error });
+          }
+          throw error;
+        }),
+    ),
 
   // funnel, funnelPeople
   ...funnelProcedures,

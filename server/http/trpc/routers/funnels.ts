@@ -10,12 +10,16 @@ import {
   funnelPeopleInputSchema,
 } from "../../../../shared/funnel.ts";
 import { FunnelUnavailableError, getFunnel, getFunnelPeople } from "../../../analytics/funnels/get-funnel.ts";
+import { GoalNotFoundError } from "../../../analytics/goals/resolve-goal-steps.ts";
 import { analyticsLimits } from "../analytics-limits.ts";
 import { dashboardReadProcedure, projectProcedure } from "../init.ts";
 
 function unavailable(error: unknown): never {
   if (error instanceof FunnelUnavailableError) {
     throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message, cause: error });
+  }
+  if (error instanceof GoalNotFoundError) {
+    throw new TRPCError({ code: "NOT_FOUND", message: error.message, cause: error });
   }
   throw error;
 }

@@ -202,6 +202,8 @@ describe("projects.delete", () => {
       // The read access given on it: a share link and a read key.
       await owner.caller.shares.create({ projectId });
       await owner.caller.apiKeys.create({ projectId, name: "ci", scopes: ["stats:read"] });
+      // What its users set up: a goal.
+      await owner.caller.goals.create({ projectId, name: "signed up", event: "signup" });
     }
     // The audit log keeps naming the project (who deleted it, when): history, never analytics data.
     const tables = await queryRows<{ table_name: string }>(
