@@ -306,6 +306,11 @@ export interface Overview extends PeriodTotals {
   periodEnd: string;
   /** The same-length period just before. */
   previous: PeriodTotals;
+  /**
+   * Events from bots and crawlers that the project's bot filter kept out of every figure, with a timestamp in the
+   * range (the filters do not apply to it). Each dropped event counts once, however often it was resent.
+   */
+  botEventsFiltered: number;
 }
 
 export type Granularity = "hour" | "day";

@@ -1,11 +1,15 @@
 import { sql } from "drizzle-orm";
 import { type AnalyticsInput, type Overview, type PeriodTotals, resolveRange } from "../../shared/analytics.ts";
 import type { Database } from "../db/client.ts";
+import { countBotEventsFiltered } from "./count-bot-events-filtered.ts";
 import type { QueryEngine } from "./engine/query-engine.ts";
 import { type GroupedStatsOptions, queryStatsRows } from "./grouped-stats-sql.ts";
 import { ALL_DIMENSION } from "./rollup-layout.ts";
 
-/** Totals, exact unique sessions and users, and the top event of the range and of the same-length period before. */
+/**
+ * Totals, exact unique sessions and users, and the top event of the range and of the same-length period before, and
+ * how many bot events were filtered out in the range.
+ */
 export async function getOverview(
   db: Database,
   input: AnalyticsInput,
@@ -13,6 +17,20 @@ export async function getOverview(
   engine: QueryEngine | null = null,
 ): Promise<Overview> {
   const { from, to } = resolveRange(input, now);
+  const [stats, botEventsFiltered] = await Promise.all([
+    overviewStats(db, input, from, to, engine),
+    countBotEventsFiltered(db, { projectId: input.projectId, from, to }),
+  ]);
+  return { ...stats, botEventsFiltered };
+}
+
+async function overviewStats(
+  db: Database,
+  input: AnalyticsInput,
+  from: Date,
+  to: Date,
+  engine: QueryEngine | null,
+): Promise<Omit<Overview, "botEventsFiltered">> {
   const length = to.getTime() - from.getTime();
   if (engine && input.filters?.length) {
     const answer = await overviewFromEngine(engine, db, input, from.getTime(), to.getTime());
@@ -68,7 +86,7 @@ async function overviewFromEngine(
   input: AnalyticsInput,
   from: number,
   to: number,
-): Promise<Overview | null> {
+): Promise<Omit<Overview, "botEventsFiltered"> | null> {
   const filters = input.filters ?? [];
   const current = { from, to };
   const totals = await engine.totals(db, input.projectId, [current, { from: 2 * from - to, to: from }], filters, {

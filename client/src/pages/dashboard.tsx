@@ -202,12 +202,21 @@ function Metrics(props: { projectId: string; range: ReturnType<typeof toAnalytic
       }
     >
       {(o) => (
-        <section aria-label="Key metrics" class="grid grid-cols-2 gap-3 lg:grid-cols-4">
-          <StatCard label="Total events" value={o().totalEvents} previous={o().previous.totalEvents} />
-          <StatCard label="Unique sessions" value={o().uniqueSessions} previous={o().previous.uniqueSessions} />
-          <StatCard label="Unique users" value={o().uniqueUsers} previous={o().previous.uniqueUsers} />
-          <TopEventCard name={o().topEvent} />
-        </section>
+        <>
+          <section aria-label="Key metrics" class="grid grid-cols-2 gap-3 lg:grid-cols-4">
+            <StatCard label="Total events" value={o().totalEvents} previous={o().previous.totalEvents} />
+            <StatCard label="Unique sessions" value={o().uniqueSessions} previous={o().previous.uniqueSessions} />
+            <StatCard label="Unique users" value={o().uniqueUsers} previous={o().previous.uniqueUsers} />
+            <TopEventCard name={o().topEvent} />
+          </section>
+          {/* What the bot filter kept out of these figures (README "Bots"); said only when there was any. */}
+          <Show when={o().botEventsFiltered > 0}>
+            <p class="mt-2 text-xs text-muted" data-testid="bot-events-filtered">
+              {o().botEventsFiltered.toLocaleString()} {o().botEventsFiltered === 1 ? "event" : "events"} from bots and
+              crawlers filtered out in this range.
+            </p>
+          </Show>
+        </>
       )}
     </QueryBoundary>
   );

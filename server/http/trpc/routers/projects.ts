@@ -27,6 +27,7 @@ function toPublicProject(row: ProjectRow): Project {
     name: row.name,
     domain: row.domain,
     apiKeyPrefix: row.apiKeyPrefix,
+    botFiltering: row.botFiltering,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -59,7 +60,11 @@ export const projectsRouter = createTRPCRouter({
       return { project: toPublicProject(row), apiKey };
     }),
 
-  /** Renames a project and/or changes its domain (`domain: null` clears it). */
+  /**
+   * Renames a project, changes its domain (`domain: null` clears it) and/or turns bot filtering on or off. No
+   * announcement is needed for the last: the worker reads the setting in the statement that locks the project for
+   * each batch it stores, so the next batch follows it.
+   */
   update: projectByIdRoleProcedure("admin")
     .input(updateProjectInputSchema)
     .mutation(async ({ ctx, input }): Promise<Project> => {
@@ -68,6 +73,7 @@ export const projectsRouter = createTRPCRouter({
         ownerId: ctx.user.id,
         name: input.name,
         domain: input.domain,
+        botFiltering: input.botFiltering,
       });
       if (!row) throw notFound();
       return toPublicProject(row);
