@@ -1,11 +1,13 @@
 /**
- * Operator commands: `bun run admin -- dead-letters list|replay|drop` (see server/admin/dead-letters.ts).
+ * Operator commands: `bun run admin -- dead-letters list|replay|drop` (see server/admin/dead-letters.ts), and
+ * `bun run admin -- backup|restore <file>` for embedded mode (server/admin/backup-command.ts).
  *
  * They work on the Redis of REDIS_URL (and REDIS_KEY_PREFIX), the production topology. In embedded mode the stream
  * and its dead letters live inside the running `bun start` process and end with it: no other process can reach
  * them, so the command says so and exits 2 rather than pretend (they are in that process's log, one line each:
  * "moved a stream entry to the dead-letter stream", and counted by analytics_dead_letters).
  */
+import { BACKUP_USAGE, runBackupCommand } from "./admin/backup-command.ts";
 import { runDeadLetters, USAGE } from "./admin/dead-letters.ts";
 import { type Config, ConfigError, loadConfig } from "./env.ts";
 import { connectRedis } from "./infra/redis.ts";
@@ -13,8 +15,8 @@ import { RedisEventStream } from "./pipeline/stream/redis-event-stream.ts";
 
 async function main(args: string[]): Promise<number> {
   const [group, ...rest] = args;
-  if (group !== "dead-letters") {
-    console.error(`${group ? `Unknown command "${group}".` : "No command given."}\n${USAGE}`);
+  if (group !== "dead-letters" && group !== "backup" && group !== "restore") {
+    console.error(`${group ? `Unknown command "${group}".` : "No command given."}\n${USAGE}\n${BACKUP_USAGE}`);
     return 2;
   }
   let config: Config;
@@ -26,6 +28,17 @@ async function main(args: string[]): Promise<number> {
       return 2;
     }
     throw error;
+  }
+  if (group === "backup" || group === "restore") {
+    try {
+      return await runBackupCommand(group, rest, config, {
+        out: (line) => console.log(line),
+        err: (line) => console.error(line),
+      });
+    } catch (error) {
+      console.error(`Failed: ${error instanceof Error ? error.message : String(error)}`);
+      return 1;
+    }
   }
   if (!config.REDIS_URL) {
     console.error(
