@@ -70,7 +70,7 @@ export async function runBackupCommand(
   const handle = await openDatabase({ dataDir, poolSize: 1 });
   try {
     if (handle.kind !== "pglite") throw new Error("expected the embedded database");
-    const bytes = await writeEmbeddedBackup(handle.pglite, dataDir, file);
+    const { bytes } = await writeEmbeddedBackup(handle.pglite, dataDir, file);
     io.out(`Backup written to ${path.resolve(file)} (${bytes} bytes).`);
     return 0;
   } finally {

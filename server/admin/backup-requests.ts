@@ -33,10 +33,9 @@ export function serveBackupRequests(pglite: PGlite, dataDir: string, logger: Log
       let answer: BackupAnswer;
       try {
         const { file } = JSON.parse(await readFile(requestFile, "utf8")) as { file: string };
-        const started = performance.now();
-        const bytes = await writeEmbeddedBackup(pglite, dataDir, file);
-        logger.info("backup written", { file, bytes, ms: Math.round(performance.now() - started) });
-        answer = { ok: true, bytes };
+        const written = await writeEmbeddedBackup(pglite, dataDir, file);
+        logger.info("backup written", { file, ...written });
+        answer = { ok: true, bytes: written.bytes };
       } catch (error) {
         logger.error("backup failed", { error });
         answer = { ok: false, error: error instanceof Error ? error.message : String(error) };
