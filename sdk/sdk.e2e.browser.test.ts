@@ -15,14 +15,14 @@ import { asc, eq } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { buildSdk } from "../scripts/build-sdk.ts";
 import { generateApiKey } from "../server/auth/api-keys.ts";
-import { events } from "../server/db/schema/index.ts";
+import { botFilteredEvents, events } from "../server/db/schema/index.ts";
 import { createApp } from "../server/http/app.ts";
 import { sdkAssetRoutes } from "../server/http/static/sdk-assets.ts";
 import { bootWorker, type StoppableWorker } from "../server/pipeline/worker/boot.ts";
 import { createProject } from "../server/queries/projects/create-project.ts";
 import { ensurePersonalTeam } from "../server/queries/teams/ensure-personal-team.ts";
 import { createUser } from "../server/queries/users/create-user.ts";
-import { launchChromium, shouldSkipBrowserTests } from "../server/test-support/browser.ts";
+import { HEADLESS_CHROME_USER_AGENT, launchChromium, shouldSkipBrowserTests } from "../server/test-support/browser.ts";
 import { createTestServices, type TestServices } from "../server/test-support/services.ts";
 import { until, waitForTracker, watchConsole } from "./test-support/page-helpers.ts";
 import { startPageServer, type TestServer } from "./test-support/servers.ts";
@@ -306,6 +306,38 @@ describe.skipIf(skip)("sdk against the real server", () => {
     });
     await Bun.sleep(1000);
     expect((await storedRows()).map((row) => row.eventName)).toEqual(["page_view"]);
+    expect(consoleSeen.errors).toEqual([]);
+  });
+
+  it("answers a headless browser's events with 202, stores none of them and counts them as filtered bots", async () => {
+    // Every other test runs with an ordinary desktop Chrome user agent (launchChromium); this one takes the headless
+    // one back, as puppeteer or playwright would leave it.
+    await context.close();
+    context = await browser.newContext({ userAgent: HEADLESS_CHROME_USER_AGENT });
+    page = await context.newPage();
+    consoleSeen = watchConsole(page);
+    await env.services.db.delete(botFilteredEvents).where(eq(botFilteredEvents.projectId, projectId));
+    const answered = page.waitForResponse((res) => res.url().endsWith(INGEST) && res.request().method() === "POST");
+    await open(demoUrl());
+    await page.evaluate(() => {
+      window.tracker.event("headless_probe");
+      window.tracker.flush();
+    });
+    expect((await answered).status()).toBe(202);
+    const filtered = await until(
+      async () => {
+        const rows = await env.services.db
+          .select()
+          .from(botFilteredEvents)
+          .where(eq(botFilteredEvents.projectId, projectId));
+        return rows.length >= 2 ? rows : null;
+      },
+      "2 filtered bot events",
+      15_000,
+    );
+    expect(filtered).toHaveLength(ingestedIds.flat().length);
+    expect(new Set(filtered.map((row) => row.insertId))).toEqual(new Set(ingestedIds.flat()));
+    expect(await storedRows()).toEqual([]);
     expect(consoleSeen.errors).toEqual([]);
   });
 

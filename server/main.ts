@@ -6,6 +6,7 @@
  *   worker   the stream consumer alone
  *   migrate  apply pending migrations and exit
  */
+import { serveBackupRequests } from "./admin/backup-requests.ts";
 import { type Config, ConfigError, isEmbedded, loadConfig } from "./env.ts";
 import { startHttpServer } from "./http/serve.ts";
 import { createLogger } from "./logger.ts";
@@ -44,6 +45,8 @@ async function main(command: Command) {
   }
 
   const services = await createServices(config, { logger });
+  // Embedded: this process owns the data folder, so it writes the backups `bun run admin -- backup` asks for.
+  if (services.database.kind === "pglite") serveBackupRequests(services.database.pglite, config.DATA_DIR, logger);
   // Stopped in order: the HTTP server first (no new events), then the worker (finishes its batch), then services.
   const stops: Array<() => Promise<void>> = [];
   if (command === "start" || command === "server") {

@@ -388,6 +388,11 @@ export interface Overview extends PeriodTotals {
   /** The period `previous` covers, as ISO instants. */
   previousStart: string;
   previousEnd: string;
+  /**
+   * Events from bots and crawlers that the project's bot filter kept out of every figure, with a timestamp in the
+   * range (the filters do not apply to it). Each dropped event counts once, however often it was resent.
+   */
+  botEventsFiltered: number;
 }
 
 export type Granularity = "hour" | "day";

@@ -45,11 +45,16 @@ export const createProjectInputSchema = z.object({
 });
 export type CreateProjectInput = z.infer<typeof createProjectInputSchema>;
 
-/** `domain: null` clears the domain; an absent field leaves it unchanged. */
+/**
+ * `domain: null` clears the domain; an absent field leaves it unchanged. `botFiltering: false` stores events from
+ * bots and crawlers as any other, from the next batch the worker stores on; `true` (every project's default) drops
+ * them again, counting each in the overview's `botEventsFiltered`.
+ */
 export const updateProjectInputSchema = z.object({
   id: z.uuid({ message: "id must be a UUID" }),
   name: projectNameSchema.optional(),
   domain: domainSchema.nullish(),
+  botFiltering: z.boolean({ message: "botFiltering must be true or false" }).optional(),
 });
 export type UpdateProjectInput = z.infer<typeof updateProjectInputSchema>;
 
@@ -66,6 +71,8 @@ export interface Project {
   /** The team the project belongs to, and the caller's role there (what the dashboard may offer them). */
   teamId: string;
   role: TeamRole;
+  /** Whether events from bots and crawlers are dropped (true unless turned off). */
+  botFiltering: boolean;
   createdAt: string;
   updatedAt: string;
 }

@@ -36,6 +36,7 @@ export const statsAggregateSchema: z.ZodType<Overview> = z.strictObject({
     .describe("The period compared with: the same-length period just before, or compareFrom/compareTo."),
   previousStart: instant,
   previousEnd: instant,
+  botEventsFiltered: count.describe("Bot and crawler events kept out of every figure, in the range."),
 });
 
 export const statsTimeseriesSchema: z.ZodType<Timeseries> = z.strictObject({

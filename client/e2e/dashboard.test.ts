@@ -60,10 +60,10 @@ async function step(name: string, body: () => Promise<void>) {
   }
 }
 
-async function ingest(key: string, events: object[]) {
+async function ingest(key: string, events: object[], headers: Record<string, string> = {}) {
   return fetch(`${server.url}/api/v1/events/ingest`, {
     method: "POST",
-    headers: { "content-type": "application/json", "x-api-key": key },
+    headers: { "content-type": "application/json", "x-api-key": key, ...headers },
     body: JSON.stringify({ events }),
   });
 }
@@ -341,6 +341,27 @@ describe.skipIf(skip)("dashboard in the browser", () => {
         expect(await metric("Unique users").textContent()).toBe("4");
         await page.getByRole("region", { name: "Pages", exact: true }).getByText("/pricing").waitFor();
         expect(await findA11yViolations(page)).toEqual([]);
+
+        // A crawler's events: answered 202, left out of every figure, said in one line under the metrics.
+        const crawler = { "user-agent": "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)" };
+        const bots = [0, 1].map((i) => ({
+          event: "page_view",
+          page_url: "https://shop.example/",
+          session_id: `bot${i}`,
+        }));
+        expect((await ingest(apiKey, bots, crawler)).status).toBe(202);
+        for (let i = 0; i < 100; i++) {
+          const overview = (await callFromPage(
+            `analytics.overview?input=${encodeURIComponent(JSON.stringify({ projectId, period: "24h" }))}`,
+            undefined,
+            "GET",
+          )) as { botEventsFiltered: number };
+          if (overview.botEventsFiltered === 2) break;
+          await Bun.sleep(100);
+        }
+        await page.reload();
+        await page.getByTestId("bot-events-filtered").getByText("2 events from bots and crawlers").waitFor();
+        expect(await metric("Total events").textContent()).toBe("12");
       });
     },
     STEP_TIMEOUT_MS,
@@ -490,6 +511,25 @@ describe.skipIf(skip)("dashboard in the browser", () => {
         await confirmSave.getByRole("button", { name: "Save", exact: true }).click();
         await page.getByText("Changes saved.").waitFor();
         await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: RENAMED }).waitFor();
+        // Bot filtering is on by default and turned off with one switch, saved at once.
+        const botSwitch = page.getByLabel("Filter out bots and crawlers");
+        expect(await botSwitch.isChecked()).toBe(true);
+        await botSwitch.uncheck();
+        const botFiltering = async () =>
+          (
+            (await callFromPage(
+              `projects.get?input=${encodeURIComponent(JSON.stringify({ id: projectId }))}`,
+              undefined,
+              "GET",
+            )) as { botFiltering: boolean }
+          ).botFiltering;
+        for (let i = 0; i < 100 && (await botFiltering()); i++) await Bun.sleep(100);
+        expect(await botFiltering()).toBe(false);
+        await page.reload();
+        expect(await page.getByLabel("Filter out bots and crawlers").isChecked()).toBe(false);
+        await page.getByLabel("Filter out bots and crawlers").check();
+        for (let i = 0; i < 100 && !(await botFiltering()); i++) await Bun.sleep(100);
+        expect(await botFiltering()).toBe(true);
       });
     },
     STEP_TIMEOUT_MS,

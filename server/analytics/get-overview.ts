@@ -8,6 +8,7 @@ import {
   type VisitTotals,
 } from "../../shared/analytics.ts";
 import type { Database } from "../db/client.ts";
+import { countBotEventsFiltered } from "./count-bot-events-filtered.ts";
 import type { QueryEngine } from "./engine/query-engine.ts";
 import { getVisitTotals } from "./get-visit-totals.ts";
 import { type GroupedStatsOptions, queryStatsRows } from "./grouped-stats-sql.ts";
@@ -16,7 +17,7 @@ import { ALL_DIMENSION } from "./rollup-layout.ts";
 /**
  * Totals, exact unique sessions and users, the visit metrics (get-visit-totals.ts) and the top event of the range
  * and of the period it is compared with (the same-length period before, or the chosen compareFrom/compareTo). The
- * event totals and the visit metrics are read side by side.
+ * event totals and the visit metrics are read side by side, with how many bot events were filtered out in the range.
  */
 export async function getOverview(
   db: Database,
@@ -28,9 +29,10 @@ export async function getOverview(
   const compared = resolveComparison(input, { from, to });
   const current: Span = { from: from.getTime(), to: to.getTime() };
   const previous: Span = { from: compared.from.getTime(), to: compared.to.getTime() };
-  const [eventTotals, visits] = await Promise.all([
+  const [eventTotals, visits, botEventsFiltered] = await Promise.all([
     eventTotalsOf(db, input, current, previous, engine),
     getVisitTotals(db, input.projectId, [current, previous], input.filters, engine),
+    countBotEventsFiltered(db, { projectId: input.projectId, from, to }),
   ]);
   return {
     ...eventTotals.current,
@@ -41,6 +43,7 @@ export async function getOverview(
     previous: { ...eventTotals.previous, ...visits[1]! },
     previousStart: compared.from.toISOString(),
     previousEnd: compared.to.toISOString(),
+    botEventsFiltered,
   };
 }
 

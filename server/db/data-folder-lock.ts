@@ -29,3 +29,9 @@ export async function lockDataFolder(lockPath: string): Promise<() => Promise<vo
   }
   throw new Error(`Could not lock ${lockPath}`);
 }
+
+/** The pid of the live process holding the lock at `lockPath` (another than this one), or null when none does. */
+export async function dataFolderOwner(lockPath: string): Promise<number | null> {
+  const owner = Number.parseInt(await readFile(lockPath, "utf8").catch(() => ""), 10);
+  return Number.isInteger(owner) && owner !== process.pid && isProcessAlive(owner) ? owner : null;
+}

@@ -2,7 +2,7 @@
  * The dashboard's number cards, shared by a project's dashboard and its share page: the key metrics and the chart.
  */
 import { useQuery } from "@tanstack/solid-query";
-import { For, lazy, Suspense } from "solid-js";
+import { For, lazy, Show, Suspense } from "solid-js";
 import type { toAnalyticsRange } from "../lib/dashboard-state.ts";
 import { formatDuration, formatPercent } from "../lib/format.ts";
 import { overviewQuery, timeseriesQuery } from "../lib/queries.ts";
@@ -91,6 +91,13 @@ export function Metrics(props: {
             />
             <TopEventCard name={o().topEvent} />
           </section>
+          {/* What the bot filter kept out of these figures (README "Bots"); said only when there was any. */}
+          <Show when={o().botEventsFiltered > 0}>
+            <p class="text-xs text-muted" data-testid="bot-events-filtered">
+              {o().botEventsFiltered.toLocaleString()} {o().botEventsFiltered === 1 ? "event" : "events"} from bots and
+              crawlers filtered out in this range.
+            </p>
+          </Show>
         </div>
       )}
     </QueryBoundary>

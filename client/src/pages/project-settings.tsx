@@ -1,7 +1,8 @@
 /**
  * Project settings: rename (saved at once) and domain (a new or changed domain, which stops other sites' events, after
  * a confirmation: only what can break something asks first), the snippet, key rotation (the old key stops
- * working at once; the new one is shown once), share links and read keys (sharing-sections.tsx) and deletion (type the name to confirm).
+ * working at once; the new one is shown once), bot filtering (a switch saved at once), share links and read keys
+ * (sharing-sections.tsx) and deletion (type the name to confirm).
  */
 
 import { A, useNavigate, useParams } from "@solidjs/router";
@@ -57,6 +58,7 @@ export default function ProjectSettingsPage() {
           <SnippetSection project={p()} />
           <Show when={roleAtLeast(p().role, "admin")}>
             <ApiKeySection project={p()} />
+            <BotFilteringSection project={p()} />
             <ShareLinksSection projectId={p().id} />
             <ReadKeysSection projectId={p().id} />
           </Show>
@@ -66,6 +68,35 @@ export default function ProjectSettingsPage() {
         </div>
       )}
     </QueryBoundary>
+  );
+}
+
+/** Bot filtering on or off; the worker follows from its next batch (README "Bots"). */
+function BotFilteringSection(props: { project: Project }) {
+  const queryClient = useQueryClient();
+  const save = useMutation(() => ({
+    mutationFn: (botFiltering: boolean) => trpc.projects.update.mutate({ id: props.project.id, botFiltering }),
+    onSuccess: (updated) => {
+      queryClient.setQueryData(keys.project(props.project.id), updated);
+    },
+  }));
+  return (
+    <Section
+      title="Bot filtering"
+      description="Events from known bots, crawlers and headless browsers are left out of every figure and only counted (shown on the dashboard). Server-side events without a browser user agent are always kept."
+    >
+      <label class="flex items-center gap-2 text-sm">
+        <input
+          type="checkbox"
+          name="botFiltering"
+          checked={props.project.botFiltering}
+          disabled={save.isPending}
+          onChange={(e) => save.mutate(e.currentTarget.checked)}
+        />
+        Filter out bots and crawlers
+      </label>
+      <FormError error={save.error} />
+    </Section>
   );
 }
 

@@ -1,4 +1,4 @@
-import { index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { teams } from "./teams.ts";
 
 export const projects = pgTable(
@@ -15,6 +15,9 @@ export const projects = pgTable(
     // Only the SHA-256 (hex) of the key is stored; the prefix is for display ("proj_AbCd1234…").
     apiKeyHash: text().notNull(),
     apiKeyPrefix: text().notNull(),
+    // Events from bots and crawlers are dropped (and counted in bot_filtered_events) while this is on. The worker
+    // reads it in the statement that already locks the project for each batch, so a change applies to the next one.
+    botFiltering: boolean().notNull().default(true),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },

@@ -19,6 +19,8 @@ const PROJECT_DATA_TABLES = [
   sql`analytics_segments`,
   sql`analytics_engine_state`,
   sql`analytics_id_counters`,
+  // The keys of events the bot filter dropped (they count what was filtered).
+  sql`bot_filtered_events`,
   // The query engine's segments of those events, and its state (a project without events needs no backfill).
   sql`analytics_segment_columns`,
   sql`analytics_segments`,

@@ -7,6 +7,13 @@
  * is stored yet, else through a temporary table and INSERT ... ON CONFLICT DO NOTHING (see insertByCopy). On
  * embedded PGlite (no COPY from a client stream) they travel as one JSON parameter expanded by `json_to_recordset`.
  * Either way the insert reports the keys that were already stored.
+ *
+ * Bot filtering happens here too, so the worker and the direct write drop alike and count once: the rows of a
+ * project that filters bots (projects.bot_filtering, read in the statement that locks the project, so a change
+ * applies from the next transaction on) whose user agent is a bot's (bot-user-agent.ts) are not stored; their keys go
+ * to bot_filtered_events with ON CONFLICT DO NOTHING in the same transaction, which counts each dropped event once
+ * however often it is redelivered or resent. A key already in `events` (stored while filtering was off) is not
+ * counted as dropped.
  */
 
 import type { Writable } from "node:stream";
@@ -24,6 +31,7 @@ import {
 } from "../../db/events-columns.ts";
 import { projectWriteLockSql } from "../../db/project-write-lock.ts";
 import { applyRollups } from "../rollups/apply-rollups.ts";
+import { isBotUserAgent } from "./bot-user-agent.ts";
 
 export type { EventRow };
 
@@ -42,7 +50,23 @@ export async function storeEvents(
   rows: readonly EventRow[],
   options: { startBy?: number } = {},
 ): Promise<EventRow[]> {
-  if (rows.length === 0) return [];
+  return (await storeEventsCounted(db, rows, options)).inserted;
+}
+
+export interface StoreOutcome {
+  /** The rows added to `events`. */
+  inserted: EventRow[];
+  /** Bot events dropped by this transaction for the first time (a redelivered one is not counted again). */
+  botsFiltered: number;
+}
+
+/** storeEvents, also telling how many events the bot filter dropped for the first time. */
+export async function storeEventsCounted(
+  db: Database,
+  rows: readonly EventRow[],
+  options: { startBy?: number } = {},
+): Promise<StoreOutcome> {
+  if (rows.length === 0) return { inserted: [], botsFiltered: 0 };
   // Insert in key order: two transactions holding overlapping keys (a resend racing its original) then wait on each
   // other in the same order instead of deadlocking. The sort is stable, so when a batch holds a key twice the first
   // copy is the one kept.
@@ -50,22 +74,46 @@ export async function storeEvents(
   return db.transaction(async (tx) => {
     if (options.startBy !== undefined && Date.now() > options.startBy)
       throw new Error("the caller stopped waiting for this write");
-    await lockProjects(tx, unique);
+    const filtering = await lockProjects(tx, unique);
+    const kept: EventRow[] = [];
+    const bots: EventRow[] = [];
+    for (const row of unique) (filtering.has(row.projectId) && isBotUserAgent(row.userAgent) ? bots : kept).push(row);
+    const botsFiltered = bots.length > 0 ? await recordFilteredBots(tx, bots) : 0;
+    if (kept.length === 0) return { inserted: [], botsFiltered };
     const alreadyStored = is(tx, PostgresJsTransaction)
-      ? await insertByCopy(clientOf(tx), unique)
-      : await insertByJson(tx, unique);
-    const inserted = withoutKeys(unique, alreadyStored);
+      ? await insertByCopy(clientOf(tx), kept)
+      : await insertByJson(tx, kept);
+    const inserted = withoutKeys(kept, alreadyStored);
     if (inserted.length > 0) await applyRollups(tx, inserted);
-    return inserted;
+    return { inserted, botsFiltered };
   });
+}
+
+/** Records the dropped bot events' keys; returns how many were new (neither recorded nor stored before). */
+async function recordFilteredBots(tx: Database, rows: readonly EventRow[]): Promise<number> {
+  const keys = rows.map((row) => ({ p: row.projectId, k: row.insertId, t: row.timestamp.toISOString() }));
+  const added = await queryRows<{ n: number }>(
+    tx,
+    sql`with added as (
+          insert into bot_filtered_events (project_id, insert_id, timestamp)
+          select r.p, r.k, r.t from json_to_recordset(${JSON.stringify(keys)}::json) as r(p uuid, k text, t timestamptz)
+           where not exists (select 1 from events e where e.project_id = r.p and e.insert_id = r.k)
+          order by r.p, r.k
+          on conflict (project_id, insert_id) do nothing
+          returning 1
+        )
+        select count(*)::int as n from added`,
+  );
+  return added[0]?.n ?? 0;
 }
 
 /**
  * What a foreign key's check would do per row, once per project: holds each project's row against deletion until
  * COMMIT (deleting a project deletes its events, see deleteProject), and refuses events of a project that no longer
  * exists. `events` has no foreign key because its per-row check cost more than the rest of the insert's locking.
+ * Returns the projects that filter bots.
  */
-async function lockProjects(tx: Database, rows: readonly EventRow[]): Promise<void> {
+async function lockProjects(tx: Database, rows: readonly EventRow[]): Promise<Set<string>> {
   const ids = new Set<string>();
   for (const row of rows) ids.add(row.projectId);
   // The query engine's upgrade backfill takes this lock exclusively for a chunk (projectWriteLockSql): unlike the row
@@ -75,15 +123,15 @@ async function lockProjects(tx: Database, rows: readonly EventRow[]): Promise<vo
   await tx.execute(
     sql`select count(${projectWriteLockSql(sql`k`, "shared")}) from (select unnest(${`{${[...ids].sort().join(",")}}`}::text[]) as k order by 1) as ordered`,
   );
-  const found = await queryRows<{ id: string }>(
+  const found = await queryRows<{ id: string; bot_filtering: boolean }>(
     tx,
-    sql`select id::text as id from projects
+    sql`select id::text as id, bot_filtering from projects
          where id in (${sql.join(
            [...ids].map((id) => sql`${id}::uuid`),
            sql`, `,
          )}) for key share`,
   );
-  if (found.length === ids.size) return;
+  if (found.length === ids.size) return new Set(found.filter((row) => row.bot_filtering).map((row) => row.id));
   for (const row of found) ids.delete(row.id);
   throw new Error(`project ${[...ids].join(", ")} does not exist (deleted?); its events cannot be stored`);
 }

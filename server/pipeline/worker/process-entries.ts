@@ -19,7 +19,7 @@ import type { Database } from "../../db/client.ts";
 import type { PubSub } from "../../infra/pub-sub.ts";
 import type { Logger } from "../../logger.ts";
 import { decodeEventBatch } from "../entry/event-batch.ts";
-import { type EventRow, storeEvents } from "../store/store-events.ts";
+import { type EventRow, type StoreOutcome, storeEventsCounted } from "../store/store-events.ts";
 import type { EventStream, StreamEntry } from "../stream/event-stream.ts";
 import { isDatabaseUnavailable } from "./database-unavailable.ts";
 import { publishStoredEvents } from "./publish-stored-events.ts";
@@ -46,6 +46,8 @@ export interface BatchOutcome {
   events: number;
   inserted: number;
   duplicates: number;
+  /** Bot events dropped for the first time (projects.bot_filtering). */
+  botsFiltered: number;
   /** Events PostgreSQL refused (their entries stay pending, or were dead-lettered). */
   failedEvents: number;
   acked: number;
@@ -65,9 +67,9 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function store(db: Database, rows: readonly EventRow[]): Promise<EventRow[]> {
+async function store(db: Database, rows: readonly EventRow[]): Promise<StoreOutcome> {
   try {
-    return await storeEvents(db, rows);
+    return await storeEventsCounted(db, rows);
   } catch (error) {
     if (isDatabaseUnavailable(error)) throw new DatabaseUnavailable(error);
     throw error;
@@ -85,24 +87,29 @@ export async function processEntries(deps: ProcessDeps, entries: readonly Stream
     }
   });
   const allRows = decoded.flatMap((item) => item.rows);
-  let inserted: EventRow[] = [];
+  const inserted: EventRow[] = [];
+  let botsFiltered = 0;
   let failedEvents = 0;
+  const keep = (outcome: StoreOutcome) => {
+    inserted.push(...outcome.inserted);
+    botsFiltered += outcome.botsFiltered;
+  };
 
   try {
-    inserted = await store(deps.db, allRows);
+    keep(await store(deps.db, allRows));
   } catch (error) {
     if (error instanceof DatabaseUnavailable) throw error;
     deps.logger.warn("a batch failed as a whole; storing its entries one by one", { error, entries: entries.length });
     for (const item of decoded) {
       if (item.problem || item.rows.length === 0) continue;
       try {
-        inserted.push(...(await store(deps.db, item.rows)));
+        keep(await store(deps.db, item.rows));
       } catch (entryError) {
         if (entryError instanceof DatabaseUnavailable) throw entryError;
         const problems: string[] = [];
         for (let i = 0; i < item.rows.length; i++) {
           try {
-            inserted.push(...(await store(deps.db, [item.rows[i]!])));
+            keep(await store(deps.db, [item.rows[i]!]));
           } catch (rowError) {
             if (rowError instanceof DatabaseUnavailable) throw rowError;
             failedEvents++;
@@ -146,7 +153,8 @@ export async function processEntries(deps: ProcessDeps, entries: readonly Stream
     entries: entries.length,
     events: allRows.length,
     inserted: inserted.length,
-    duplicates: allRows.length - inserted.length - failedEvents,
+    duplicates: allRows.length - inserted.length - botsFiltered - failedEvents,
+    botsFiltered,
     failedEvents,
     acked: done.length + deadLettered,
     deadLettered,

@@ -51,6 +51,8 @@ export interface WorkerStats {
   entries: number;
   inserted: number;
   duplicates: number;
+  /** Bot events dropped (projects.bot_filtering), each counted once. */
+  botsFiltered: number;
   deadLettered: number;
   /** Entries waiting in the stream for any worker (undelivered), as last measured. */
   lag: number;
@@ -93,6 +95,7 @@ class WorkerLoop {
     entries: 0,
     inserted: 0,
     duplicates: 0,
+    botsFiltered: 0,
     deadLettered: 0,
     lag: 0,
     pending: 0,
@@ -286,6 +289,7 @@ class WorkerLoop {
         events: outcome.events,
         inserted: outcome.inserted,
         duplicates: outcome.duplicates,
+        botsFiltered: outcome.botsFiltered,
         failed: outcome.failedEvents,
         deadLettered: outcome.deadLettered,
         ms: Math.round(performance.now() - started),
@@ -305,6 +309,7 @@ class WorkerLoop {
     stats.entries += outcome.entries;
     stats.inserted += outcome.inserted;
     stats.duplicates += outcome.duplicates;
+    stats.botsFiltered += outcome.botsFiltered;
     stats.deadLettered += outcome.deadLettered;
     this.ackedSinceTrim += outcome.acked;
     // Counted after the COMMIT, not awaited: a metrics write must never hold back or fail the pipeline.

@@ -36,6 +36,7 @@ describe("projects.create", () => {
     expect(project.apiKeyPrefix).toBe(apiKey.slice(0, 13));
     expect(Object.keys(project).sort()).toEqual([
       "apiKeyPrefix",
+      "botFiltering",
       "createdAt",
       "domain",
       "id",
@@ -112,10 +113,32 @@ describe("projects.update", () => {
     expect(new Date(cleared.updatedAt).getTime()).toBeGreaterThanOrEqual(new Date(project.updatedAt).getTime());
   });
 
+  it("filters bots by default and turns filtering off and on, leaving the other settings as they were", async () => {
+    const { project } = await owner.caller.projects.create({ name: "Bots", domain: "bots.example" });
+    expect(project.botFiltering).toBe(true);
+    const off = await owner.caller.projects.update({ id: project.id, botFiltering: false });
+    expect([off.botFiltering, off.name, off.domain]).toEqual([false, "Bots", "bots.example"]);
+    expect((await owner.caller.projects.get({ id: project.id })).botFiltering).toBe(false);
+    expect((await owner.caller.projects.update({ id: project.id, name: "Renamed" })).botFiltering).toBe(false);
+    expect((await owner.caller.projects.update({ id: project.id, botFiltering: true })).botFiltering).toBe(true);
+  });
+
+  it("refuses a botFiltering that is not a boolean, naming the field", async () => {
+    const { project } = await owner.caller.projects.create({ name: "Bots typed" });
+    const error = await failure(
+      owner.caller.projects.update({ id: project.id, botFiltering: "no" as unknown as boolean }),
+    );
+    expect(error.code).toBe("BAD_REQUEST");
+    expect(error.message).toContain("botFiltering");
+  });
+
   it("answers NOT_FOUND for another user's project and changes nothing", async () => {
     const { project } = await owner.caller.projects.create({ name: "Keep" });
     expect((await failure(stranger.caller.projects.update({ id: project.id, name: "Stolen" }))).code).toBe("NOT_FOUND");
-    expect((await owner.caller.projects.get({ id: project.id })).name).toBe("Keep");
+    expect((await failure(stranger.caller.projects.update({ id: project.id, botFiltering: false }))).code).toBe(
+      "NOT_FOUND",
+    );
+    expect(await owner.caller.projects.get({ id: project.id })).toMatchObject({ name: "Keep", botFiltering: true });
   });
 
   it("refuses a caller without a token", async () => {
@@ -195,6 +218,13 @@ describe("projects.delete", () => {
         t.services.db,
         [0, 1, 2, 3, 4].map((i) => event(projectId, i)),
       );
+      // A crawler's event: dropped by the bot filter and counted in bot_filtered_events.
+      await storeEvents(t.services.db, [
+        {
+          ...event(projectId, 5),
+          userAgent: "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        },
+      ]);
       // As an install upgraded to the query engine has for its older projects.
       await t.services.db.execute(
         sql`insert into analytics_engine_state (project_id, status) values (${projectId}::uuid, 'ready')`,

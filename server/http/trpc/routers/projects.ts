@@ -36,6 +36,7 @@ function toPublicProject(row: ProjectRow, role: TeamRole): Project {
     apiKeyPrefix: row.apiKeyPrefix,
     teamId: row.teamId,
     role,
+    botFiltering: row.botFiltering,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -93,7 +94,11 @@ export const projectsRouter = createTRPCRouter({
       return { project: toPublicProject(row, role), apiKey };
     }),
 
-  /** Renames a project and/or changes its domain (`domain: null` clears it). Admin. */
+  /**
+   * Renames a project, changes its domain (`domain: null` clears it) and/or turns bot filtering on or off. No
+   * announcement is needed for the last: the worker reads the setting in the statement that locks the project for
+   * each batch it stores, so the next batch follows it. Admin.
+   */
   update: projectByIdRoleProcedure("admin")
     .input(updateProjectInputSchema)
     .mutation(async ({ ctx, input }): Promise<Project> => {
@@ -101,6 +106,7 @@ export const projectsRouter = createTRPCRouter({
         projectId: ctx.project.id,
         name: input.name,
         domain: input.domain,
+        botFiltering: input.botFiltering,
       });
       if (!row) throw notFound();
       await recordAudit(ctx.services.db, {
