@@ -171,6 +171,7 @@ const UNDO: Array<[suffix: string, statements: string[]]> = [
     ],
   ],
   ["_events_country", ["alter table events drop column country"]],
+  ["_cohorts", ["drop table cohorts"]],
 ];
 
 /** The journal's entries, and where the engine's migration is among them (the previous release ends before it). */

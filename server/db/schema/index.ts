@@ -1,6 +1,7 @@
 // The drizzle schema index (the one barrel file: drizzle-kit and the db client need every table in one object).
 
 export * from "./auth-keys.ts";
+export * from "./cohorts.ts";
 export * from "./engine.ts";
 export * from "./events.ts";
 export * from "./projects.ts";

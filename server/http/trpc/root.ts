@@ -5,6 +5,7 @@
 import { createCallerFactory, createTRPCRouter } from "./init.ts";
 import { analyticsRouter } from "./routers/analytics.ts";
 import { authRouter } from "./routers/auth.ts";
+import { cohortsRouter } from "./routers/cohorts.ts";
 import { peopleRouter } from "./routers/people.ts";
 import { projectsRouter } from "./routers/projects.ts";
 import { usersRouter } from "./routers/users.ts";
@@ -12,6 +13,7 @@ import { usersRouter } from "./routers/users.ts";
 export const appRouter = createTRPCRouter({
   analytics: analyticsRouter,
   auth: authRouter,
+  cohorts: cohortsRouter,
   people: peopleRouter,
   projects: projectsRouter,
   users: usersRouter,

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { projects } from "../../db/schema/index.ts";
 import { deleteProjectData } from "../../pipeline/rollups/delete-project-events.ts";
@@ -21,6 +21,8 @@ export async function deleteProject(
       .returning();
     if (!row) return null;
     await deleteProjectData(tx, row.id);
+    // Definitions, not event data: they stay when only the events are deleted, and go with the project.
+    await tx.execute(sql`delete from cohorts where project_id = ${row.id}::uuid`);
     return row;
   });
 }
