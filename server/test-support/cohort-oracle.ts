@@ -6,9 +6,11 @@
  * cohort filter's oracle read `distinct_id in (...)`.
  */
 import { type SQL, sql } from "drizzle-orm";
+import type { AnalyticsFilter } from "../../shared/analytics.ts";
 import type { CohortCondition, CohortDefinition } from "../../shared/cohorts.ts";
 import { type Database, queryRows } from "../db/client.ts";
-import { oracleFilterSql } from "./filter-oracle.ts";
+import { cohorts } from "../db/schema/index.ts";
+import { ORACLE_BASE, ORACLE_DAYS, oracleFilterSql, registerOracleCohort } from "./filter-oracle.ts";
 
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -135,5 +137,66 @@ async function conditionHolds(
       const other = await evaluate(db, projectId, definition, at, everyone);
       return new Set([...everyone].filter((p) => other.has(p) === (condition.op === "in")));
     }
+  }
+}
+
+const ORACLE_RANGE = { kind: "range" as const, from: iso(ORACLE_BASE), to: iso(ORACLE_BASE + ORACLE_DAYS * DAY) };
+/** Cohorts over the filter oracle's data (filter-oracle.ts), under fixed ids (cohorts are keyed by project too). */
+const ORACLE_COHORTS: Array<{ id: string; name: string; definition: CohortDefinition }> = [
+  {
+    id: "0193a000-0000-7000-8000-000000000001",
+    name: "signed up twice",
+    definition: {
+      groups: [
+        { conditions: [{ type: "performed", event: "signup", operator: "at_least", count: 2, window: ORACLE_RANGE }] },
+      ],
+    },
+  },
+  {
+    id: "0193a000-0000-7000-8000-000000000002",
+    name: "read the docs, or never signed up",
+    definition: {
+      groups: [
+        {
+          conditions: [
+            {
+              type: "performed",
+              event: "page_view",
+              filters: [{ dimension: "path", op: "contains", value: "doc" }],
+              operator: "at_least",
+              count: 1,
+              window: ORACLE_RANGE,
+            },
+          ],
+        },
+        { conditions: [{ type: "not_performed", event: "signup", window: ORACLE_RANGE }] },
+      ],
+    },
+  },
+];
+const [SIGNED_UP_TWICE, DOCS_OR_NO_SIGNUP] = ORACLE_COHORTS.map((cohort) => cohort.id) as [string, string];
+
+/** The cohort filter cases of describeFilterOracle: in, not in, and with other filters. Needs prepareOracleCohorts. */
+export const COHORT_CASES: ReadonlyArray<{ name: string; filters: AnalyticsFilter[]; breakdown: string }> = [
+  { name: "cohort in", filters: [{ dimension: "cohort", op: "in", value: SIGNED_UP_TWICE }], breakdown: "path" },
+  { name: "cohort not_in", filters: [{ dimension: "cohort", op: "not_in", value: SIGNED_UP_TWICE }], breakdown: "os" },
+  {
+    name: "cohort in with other filters",
+    filters: [
+      { dimension: "cohort", op: "in", value: DOCS_OR_NO_SIGNUP },
+      { dimension: "path", op: "neq", value: "/pricing" },
+      { dimension: "property:plan", op: "neq", value: "pro" },
+    ],
+    breakdown: "path",
+  },
+];
+
+/** Saves the oracle's cohorts in the project (as cohorts.create would) and registers their members with the oracle. */
+export async function prepareOracleCohorts(db: Database, projectId: string): Promise<void> {
+  for (const cohort of ORACLE_COHORTS) {
+    await db.insert(cohorts).values({ projectId, ...cohort });
+    const { ids } = await oracleCohortMembers(db, projectId, cohort.definition, Date.now());
+    if (ids.length === 0) throw new Error(`oracle cohort ${cohort.name} is empty: the case would prove nothing`);
+    registerOracleCohort(cohort.id, ids);
   }
 }
