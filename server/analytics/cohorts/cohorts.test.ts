@@ -22,6 +22,8 @@ import { oracleCanonicalIds, oracleCohortMembers } from "../../test-support/coho
 import { DATABASE_KINDS, type DatabaseKind } from "../../test-support/either-database.ts";
 import { createTestServices } from "../../test-support/services.ts";
 import { failure } from "../../test-support/trpc-failure.ts";
+import { readExportChunk } from "../read-export-chunk.ts";
+import { resolveCohortFilters } from "./resolve-cohort-filters.ts";
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -272,6 +274,24 @@ for (const kind of DATABASE_KINDS) {
         const now = await oracleCohortMembers(s.services.db, s.projectId, item.definition, Date.now());
         const then = await oracleCohortMembers(s.services.db, s.projectId, item.definition, from);
         expect([item.name, item.size, item.sizeAtStart]).toEqual([item.name, now.persons.size, then.persons.size]);
+      }
+    });
+
+    it("exports exactly the members' events, and the others' (the raw-events SQL path)", async () => {
+      const cohortId = ids.get("trait contains")!;
+      const { definition } = (await s.owner.caller.cohorts.get({ projectId: s.projectId, cohortId }))!;
+      const { ids: memberIds } = await oracleCohortMembers(s.services.db, s.projectId, definition, Date.now());
+      const range = { projectId: s.projectId, from: new Date(NOW - 41 * DAY), to: new Date(NOW + HOUR) };
+      const all = await readExportChunk(s.services.db, range, null, 100_000);
+      for (const op of ["in", "not_in"] as const) {
+        const filters: AnalyticsFilter[] = [{ dimension: "cohort", op, value: cohortId }];
+        await resolveCohortFilters(s.services.db, s.services.engine, s.projectId, [filters], Date.now());
+        const rows = await readExportChunk(s.services.db, { ...range, filters }, null, 100_000);
+        const expected = all.filter(
+          (row) => (row.distinct_id !== null && memberIds.includes(row.distinct_id)) === (op === "in"),
+        );
+        expect(rows.map((row) => row.insert_id)).toEqual(expected.map((row) => row.insert_id));
+        expect(rows.length).toBeGreaterThan(0);
       }
     });
 
