@@ -190,6 +190,11 @@ describe("projects.delete", () => {
       await t.services.db.execute(
         sql`insert into analytics_engine_state (project_id, status) values (${projectId}::uuid, 'ready')`,
       );
+      // A saved cohort (a definition, kept when only the events are deleted, gone with the project).
+      await t.services.db.execute(
+        sql`insert into cohorts (project_id, name, definition)
+            values (${projectId}::uuid, 'Everyone with a plan', '{"groups":[{"conditions":[{"type":"trait","key":"plan","op":"is_set"}]}]}')`,
+      );
     }
     const tables = await queryRows<{ table_name: string }>(
       t.services.db,
