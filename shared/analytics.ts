@@ -33,6 +33,7 @@ import {
   VALUE_FILTER_OPS,
   type ValueFilterOp,
 } from "./analytics-constants.ts";
+import { COHORT_DIMENSION, COHORT_FILTER_OPS, type CohortFilterOp } from "./cohort-constants.ts";
 import { type Dimension, EVENT_DIMENSIONS, MAX_PROPERTY_KEY_LENGTH, PROPERTY_PREFIX } from "./dimensions.ts";
 import { NUL_MESSAGE } from "./no-nul.ts";
 
@@ -59,10 +60,24 @@ export const dimensionSchema = z.union([
  * not null and not empty, `not_set` the opposite; `in` is equal to any of `values` (missing never matches). An empty
  * value is never a filter (use is_set/not_set), so every refusal names its field (`filters.2.value`).
  */
-export type AnalyticsFilter =
+export type DimensionFilter =
   | { dimension: Dimension; op: ValueFilterOp; value: string }
   | { dimension: Dimension; op: PresenceFilterOp }
   | { dimension: Dimension; op: "in"; values: string[] };
+
+/**
+ * A cohort filter: the event's person (after alias links) is (`in`) or is not (`not_in`) a member of the project's
+ * cohort `value` (shared/cohorts.ts), evaluated when the call runs (relative windows end at the time of the call).
+ * Events without a person are never in a cohort. An unknown cohort, or another project's, is NOT_FOUND.
+ */
+export type CohortFilter = { dimension: typeof COHORT_DIMENSION; op: CohortFilterOp; value: string };
+
+export type AnalyticsFilter = DimensionFilter | CohortFilter;
+
+/** True for the cohort filter. */
+export function isCohortFilter(filter: AnalyticsFilter): filter is CohortFilter {
+  return filter.dimension === COHORT_DIMENSION;
+}
 
 const EMPTY_VALUE_MESSAGE =
   "A filter value must not be empty: to match a missing or empty value use op is_set or not_set.";
@@ -87,7 +102,7 @@ const valueFilterSchema = z
     values: z.unknown().optional(),
   })
   .superRefine(refuseMember("values", "Only op in takes values; this op takes one value."))
-  .transform(({ dimension, op, value }): AnalyticsFilter => ({ dimension, op, value }));
+  .transform(({ dimension, op, value }): DimensionFilter => ({ dimension, op, value }));
 const presenceFilterSchema = z
   .object({
     dimension: dimensionSchema,
@@ -97,7 +112,7 @@ const presenceFilterSchema = z
   })
   .superRefine(refuseMember("value", "is_set and not_set take no value: leave value out."))
   .superRefine(refuseMember("values", "is_set and not_set take no values: leave values out."))
-  .transform(({ dimension, op }): AnalyticsFilter => ({ dimension, op }));
+  .transform(({ dimension, op }): DimensionFilter => ({ dimension, op }));
 const inFilterSchema = z
   .object({
     dimension: dimensionSchema,
@@ -109,23 +124,54 @@ const inFilterSchema = z
     value: z.unknown().optional(),
   })
   .superRefine(refuseMember("value", "op in takes values (a list), not value."))
-  .transform(({ dimension, values }): AnalyticsFilter => ({ dimension, op: "in", values }));
+  .transform(({ dimension, values }): DimensionFilter => ({ dimension, op: "in", values }));
 
-export const filterSchema = z.discriminatedUnion("op", [valueFilterSchema, presenceFilterSchema, inFilterSchema], {
-  error: `Unknown filter op: use one of ${FILTER_OPS.join(", ")}.`,
-});
+/** A filter on an event's dimension (no cohort): the filters of a cohort's own event conditions. */
+export const dimensionFilterSchema = z.discriminatedUnion(
+  "op",
+  [valueFilterSchema, presenceFilterSchema, inFilterSchema],
+  { error: `Unknown filter op: use one of ${FILTER_OPS.join(", ")}.` },
+);
+
+const cohortFilterSchema = z
+  .object({
+    dimension: z.literal(COHORT_DIMENSION),
+    op: z.enum(COHORT_FILTER_OPS, { error: `A cohort filter's op is one of ${COHORT_FILTER_OPS.join(", ")}.` }),
+    value: z.uuid({ message: "A cohort filter's value is the cohort's id (a UUID)." }),
+    values: z.unknown().optional(),
+  })
+  .superRefine(refuseMember("values", "A cohort filter takes one cohort id as value, not values."))
+  .transform(({ dimension, op, value }): CohortFilter => ({ dimension, op, value }));
+
+type FilterInput = z.input<typeof dimensionFilterSchema> | z.input<typeof cohortFilterSchema>;
+
+/**
+ * Any filter: a cohort filter when `dimension` is "cohort", else a dimension filter. Chosen by the dimension before
+ * parsing (rather than a union tried branch by branch) so that a refusal names the field of the one shape meant.
+ */
+export const filterSchema = z.unknown().transform((raw, ctx): AnalyticsFilter => {
+  const isCohort =
+    typeof raw === "object" && raw !== null && (raw as { dimension?: unknown }).dimension === COHORT_DIMENSION;
+  const parsed = isCohort ? cohortFilterSchema.safeParse(raw) : dimensionFilterSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+  return z.NEVER;
+}) as unknown as z.ZodType<AnalyticsFilter, FilterInput>;
 
 export const filtersSchema = z
   .array(filterSchema)
   .max(MAX_FILTERS, { message: `At most ${MAX_FILTERS} filters.` })
-  .superRefine((filters, ctx) => {
-    let inFilters = 0;
-    filters.forEach((filter, i) => {
-      if (filter.op === "in" && ++inFilters > MAX_IN_FILTERS) {
-        ctx.addIssue({ code: "custom", path: [i, "op"], message: `At most ${MAX_IN_FILTERS} filter with op in.` });
-      }
-    });
+  .superRefine(checkInFilters);
+
+/** Refuses more than MAX_IN_FILTERS filters with op in (on the op of the first one too many). */
+export function checkInFilters(filters: readonly AnalyticsFilter[], ctx: z.RefinementCtx): void {
+  let inFilters = 0;
+  filters.forEach((filter, i) => {
+    if (filter.op === "in" && !isCohortFilter(filter) && ++inFilters > MAX_IN_FILTERS) {
+      ctx.addIssue({ code: "custom", path: [i, "op"], message: `At most ${MAX_IN_FILTERS} filter with op in.` });
+    }
   });
+}
 
 let supportedTimeZones: Set<string> | null = null;
 /** True for "UTC" and the zones of Intl.supportedValuesOf("timeZone"). */

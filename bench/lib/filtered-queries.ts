@@ -8,6 +8,7 @@
  * same readers called in this process with their own QueryEngine (`via: "direct"`): the engine code is the same,
  * without HTTP and tRPC. Once the API accepts the op, the case goes through tRPC by itself.
  */
+
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import type { EngineFilter } from "../../server/analytics/engine/filter-masks.ts";
@@ -21,6 +22,7 @@ import { getUsers } from "../../server/analytics/get-users.ts";
 import type { Database } from "../../server/db/client.ts";
 import * as schema from "../../server/db/schema/index.ts";
 import type { AnalyticsInput } from "../../shared/analytics.ts";
+import { isCohortFilter } from "../../shared/analytics.ts";
 import { FILTER_OPS } from "../../shared/analytics-constants.ts";
 import { DIMENSIONS, PROPERTY_PREFIX } from "../../shared/dimensions.ts";
 import type { TrpcClient } from "./api.ts";
@@ -165,6 +167,7 @@ export function baselinePredicate(
     return `$${first + params.length - 1}`;
   };
   const conditions = filters.map((filter) => {
+    if (isCohortFilter(filter)) throw new Error("the baseline table has no cohort filter");
     let expr: string;
     if (filter.dimension.startsWith(PROPERTY_PREFIX)) {
       expr = `(properties ->> ${param(filter.dimension.slice(PROPERTY_PREFIX.length))}::text)`;

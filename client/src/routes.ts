@@ -27,6 +27,7 @@ export const routes: RouteDefinition[] = [
       { path: "/:id/paths", component: lazy(() => import("./pages/paths.tsx")) },
       { path: "/:id/people", component: lazy(() => import("./pages/people.tsx")) },
       { path: "/:id/people/:distinctId", component: lazy(() => import("./pages/person.tsx")) },
+      { path: "/:id/cohorts", component: lazy(() => import("./pages/cohorts.tsx")) },
     ],
   },
   {

@@ -12,7 +12,8 @@ import { createLogger } from "../logger.ts";
 import { createServices, type Services } from "../services.ts";
 import { storeTestEvents } from "../test-support/analytics-test-data.ts";
 import { registerAndSignIn, type SignedInUser } from "../test-support/auth.ts";
-import { describeFilterOracle, filterOracleEvents } from "../test-support/filter-oracle.ts";
+import { COHORT_CASES, prepareOracleCohorts } from "../test-support/cohort-oracle.ts";
+import { describeFilterOracle, EDGE_CASES, filterOracleEvents, OP_CASES } from "../test-support/filter-oracle.ts";
 
 let dataDir: string;
 let services: Services;
@@ -32,6 +33,7 @@ beforeAll(async () => {
   owner = await registerAndSignIn(services);
   projectId = (await owner.caller.projects.create({ name: "Embedded filters" })).project.id;
   await storeTestEvents(services.db, filterOracleEvents(projectId), 97);
+  await prepareOracleCohorts(services.db, projectId);
 }, 120_000);
 
 afterAll(async () => {
@@ -39,4 +41,8 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-describeFilterOracle("PGlite", () => ({ db: services.db, projectId, caller: owner.caller }));
+describeFilterOracle("PGlite", () => ({ db: services.db, projectId, caller: owner.caller }), [
+  ...OP_CASES,
+  ...EDGE_CASES,
+  ...COHORT_CASES,
+]);

@@ -4,8 +4,9 @@
  * `column` names the events column each reads.
  */
 import { type SQL, sql } from "drizzle-orm";
-import type { AnalyticsFilter } from "../../shared/analytics.ts";
+import { type AnalyticsFilter, type CohortFilter, isCohortFilter } from "../../shared/analytics.ts";
 import { DIMENSIONS, type Dimension, type EventDimension, PROPERTY_PREFIX } from "../../shared/dimensions.ts";
+import { cohortMembersOf } from "./cohort-filter-members.ts";
 
 const COLUMNS = Object.fromEntries(DIMENSIONS.map((d) => [d.name, sql`e.${sql.identifier(d.column)}`])) as Record<
   EventDimension,
@@ -29,6 +30,7 @@ export function dimensionSql(dimension: Dimension): SQL {
  */
 export function filtersSql(filters: readonly AnalyticsFilter[] | undefined): SQL {
   const conditions = (filters ?? []).map((filter) => {
+    if (isCohortFilter(filter)) return cohortFilterSql(filter);
     const expr = dimensionSql(filter.dimension);
     switch (filter.op) {
       case "eq":
@@ -52,6 +54,22 @@ export function filtersSql(filters: readonly AnalyticsFilter[] | undefined): SQL
     }
   });
   return conditions.length ? sql.join(conditions, sql` and `) : sql`true`;
+}
+
+/**
+ * A cohort filter over raw events: the event's id is (or is not) one of the members' user nums, given as a bitmap
+ * (bit n of byte n / 8, least significant first, as get_bit on bytea reads it). Events without an id are in no cohort.
+ */
+function cohortFilterSql(filter: CohortFilter): SQL {
+  const members = cohortMembersOf(filter);
+  const bitmap = new Uint8Array((members.length + 7) >> 3);
+  for (let num = 0; num < members.length; num++) if (members[num] !== 0) bitmap[num >> 3]! |= 1 << (num & 7);
+  const bits = Buffer.from(bitmap.buffer, bitmap.byteOffset, bitmap.byteLength);
+  const member = sql`exists (select 1 from analytics_users cohort_u
+                              where cohort_u.project_id = e.project_id and cohort_u.distinct_id = e.distinct_id
+                                and cohort_u.num < ${bitmap.length * 8}
+                                and get_bit(${bits}::bytea, cohort_u.num::int) = 1)`;
+  return filter.op === "in" ? member : sql`not ${member}`;
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { type SQL, sql } from "drizzle-orm";
-import type { AnalyticsFilter } from "../../shared/analytics.ts";
+import { type AnalyticsFilter, type CohortFilter, isCohortFilter } from "../../shared/analytics.ts";
 import { type Database, queryRows } from "../db/client.ts";
 import type { createCaller } from "../http/trpc/root.ts";
 import { generateTestEvents, shuffled, type TestEvent, testEvent } from "./analytics-test-data.ts";
@@ -96,8 +96,29 @@ export function oracleDimensionSql(dimension: string): SQL {
 const literalPattern = (value: string) =>
   sql`replace(replace(replace(lower(${value}::text), '\\', '\\\\'), '%', '\\%'), '_', '\\_')`;
 
+const registered = new Map<string, string[]>();
+
+/** Makes oracleFilterSql answer the cohort filter of `cohortId` from these member ids (every alias included). */
+export function registerOracleCohort(cohortId: string, memberIds: readonly string[]): void {
+  registered.set(cohortId, [...memberIds]);
+}
+
+/** The cohort filter as plain SQL over an events row: its distinct_id is one of the registered members' ids. */
+export function oracleCohortFilterSql(filter: CohortFilter): SQL {
+  const ids = registered.get(filter.value);
+  if (!ids) throw new Error(`oracle: cohort ${filter.value} was not registered`);
+  const member = ids.length
+    ? sql`coalesce(distinct_id in (${sql.join(
+        ids.map((id) => sql`${id}::text`),
+        sql`, `,
+      )}), false)`
+    : sql`false`;
+  return filter.op === "in" ? member : sql`not ${member}`;
+}
+
 /** One filter as plain SQL: the semantics of issue 15, written without the production helpers. */
 export function oracleFilterSql(filter: AnalyticsFilter): SQL {
+  if (isCohortFilter(filter)) return oracleCohortFilterSql(filter);
   const column = oracleDimensionSql(filter.dimension);
   const contains = (value: string) => sql`lower(${column}) like '%' || ${literalPattern(value)} || '%'`;
   switch (filter.op) {

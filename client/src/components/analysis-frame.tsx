@@ -51,7 +51,10 @@ export function AnalysisFrame(props: {
           <div class="flex flex-col gap-3 border-b border-zinc-200 pb-4 dark:border-zinc-800">
             <PeriodPicker state={state()} onChange={update} />
             <div class="flex flex-wrap items-end gap-3">
-              <FilterBuilder onAdd={(filter: Filter) => update(addFilterPatch(state(), filter))} />
+              <FilterBuilder
+                projectId={props.projectId}
+                onAdd={(filter: Filter) => update(addFilterPatch(state(), filter))}
+              />
               <FilterChips
                 filters={state().filters}
                 onRemove={(filter: Filter) => update(removeFilterPatch(state(), filter))}

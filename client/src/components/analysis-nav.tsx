@@ -8,6 +8,7 @@ const SECTIONS = [
   { path: "/retention", label: "Retention" },
   { path: "/paths", label: "Paths" },
   { path: "/people", label: "People" },
+  { path: "/cohorts", label: "Cohorts" },
 ];
 
 export function AnalysisNav(props: { projectId: string }) {

@@ -11,6 +11,7 @@
  *                                     value may contain ':'); op:dimension for is_set and not_set; and
  *                                     in:dimension:a,b for the one OR group (each value with '%' and ','
  *                                     percent-encoded). A property dimension travels as property.<percent-encoded key>.
+ *                                     A cohort filter is in:cohort:<cohort id> or not_in:cohort:<cohort id>.
  * These functions are pure: they read a plain record of search params and return the patch to write back. Periods,
  * filter ops, dimensions and limits are the server's own (shared/analytics-constants.ts, shared/dimensions.ts): a
  * filter the server would refuse is dropped from the URL instead of failing every card.
@@ -30,6 +31,7 @@ import {
   VALUE_FILTER_OPS,
   type ValueFilterOp,
 } from "../../../shared/analytics-constants.ts";
+import { COHORT_DIMENSION, COHORT_FILTER_OPS, type CohortFilterOp } from "../../../shared/cohort-constants.ts";
 import { isDimension } from "../../../shared/dimensions.ts";
 
 export const PRESET_PERIODS = ANALYTICS_PERIODS.map((value) => ({ value, label: PERIOD_LABELS[value] }));
@@ -47,7 +49,17 @@ export const LIVE_REFRESH_MS = 30_000;
 export type Filter =
   | { dimension: string; op: ValueFilterOp; value: string }
   | { dimension: string; op: PresenceFilterOp }
-  | { dimension: string; op: "in"; values: string[] };
+  | { dimension: string; op: "in"; values: string[] }
+  | CohortFilter;
+/** The event's person is (in) or is not (not_in) a member of the project's cohort `value` (an id). */
+export type CohortFilter = { dimension: typeof COHORT_DIMENSION; op: CohortFilterOp; value: string };
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/** True for a cohort filter. */
+export function isCohortFilter(filter: Filter): filter is CohortFilter {
+  return filter.dimension === COHORT_DIMENSION;
+}
 
 export type DashboardState = {
   period: PresetPeriod | DayPreset | "custom";
@@ -107,6 +119,11 @@ export function parseFilter(raw: string): Filter | null {
   const op = raw.slice(0, firstColon);
   const secondColon = raw.indexOf(":", firstColon + 1);
   const dimension = decodeDimension(raw.slice(firstColon + 1, secondColon < 0 ? undefined : secondColon));
+  if (dimension === COHORT_DIMENSION) {
+    const value = secondColon < 0 ? "" : raw.slice(secondColon + 1);
+    if (!(COHORT_FILTER_OPS as readonly string[]).includes(op) || !UUID_RE.test(value)) return null;
+    return { dimension: COHORT_DIMENSION, op: op as CohortFilterOp, value };
+  }
   if (!dimension || !isDimension(dimension)) return null;
   if ((PRESENCE_FILTER_OPS as readonly string[]).includes(op)) {
     // is_set and not_set take no value: a value part makes it a filter the server would refuse.
@@ -154,6 +171,11 @@ export type FilterForm = {
 
 /** The filter a form describes, or why it is not one the server takes (said the way the form shows it). */
 export function filterFromForm(form: FilterForm): { filter: Filter } | { error: string } {
+  if (form.dimension === COHORT_DIMENSION) {
+    if (!(COHORT_FILTER_OPS as readonly string[]).includes(form.op)) return { error: "Choose in or not in cohort." };
+    if (!UUID_RE.test(form.value)) return { error: "Choose a cohort." };
+    return { filter: { dimension: COHORT_DIMENSION, op: form.op as CohortFilterOp, value: form.value } };
+  }
   const dimension = form.dimension === "property" ? `property:${form.propertyKey.trim()}` : form.dimension;
   if (form.dimension === "property" && !form.propertyKey.trim()) return { error: "Enter a property key." };
   if (!isDimension(dimension)) return { error: "Choose a dimension." };
@@ -195,6 +217,7 @@ function decodeDimension(raw: string): string | null {
 
 export function serializeFilter(filter: Filter): string {
   const head = `${filter.op}:${encodeDimension(filter.dimension)}`;
+  if (isCohortFilter(filter)) return `${head}:${filter.value}`;
   if (filter.op === "in") return `${head}:${encodeInValues(filter.values)}`;
   return "value" in filter ? `${head}:${filter.value}` : head;
 }
@@ -208,7 +231,8 @@ export function readDashboardState(search: SearchRecord, fallbackZone = viewerTi
     const filter = parseFilter(raw);
     if (!filter || filters.some((f) => sameFilter(f, filter))) continue;
     // The server takes one OR group per call: a second `in` is dropped like any filter it would refuse.
-    if (filter.op === "in" && filters.filter((f) => f.op === "in").length >= MAX_IN_FILTERS) continue;
+    const inGroups = (list: Filter[]) => list.filter((f) => f.op === "in" && !isCohortFilter(f)).length;
+    if (filter.op === "in" && !isCohortFilter(filter) && inGroups(filters) >= MAX_IN_FILTERS) continue;
     filters.push(filter);
     if (filters.length === MAX_FILTERS) break;
   }

@@ -4,7 +4,8 @@
  */
 import { FILTER_OP_LABELS, type FilterOp } from "../../../shared/analytics-constants.ts";
 import { dimensionSpec, PROPERTY_PREFIX } from "../../../shared/dimensions.ts";
-import type { Filter } from "./dashboard-state.ts";
+import { cohortLabel } from "./cohort-names.ts";
+import { type Filter, isCohortFilter } from "./dashboard-state.ts";
 
 export function dimensionLabel(dimension: string): string {
   if (dimension.startsWith(PROPERTY_PREFIX)) return `Property ${dimension.slice(PROPERTY_PREFIX.length)}`;
@@ -20,8 +21,9 @@ export function emptyValueLabel(dimension: string): string {
   return dimensionSpec(dimension)?.emptyLabel ?? "(none)";
 }
 
-/** A filter as a chip reads it: "Page is not /docs", "Browser is set", "Page is one of /a, /b". */
+/** A filter as a chip reads it: "Page is not /docs", "Browser is set", "Page is one of /a, /b", "In cohort Buyers". */
 export function describeFilter(filter: Filter): string {
+  if (isCohortFilter(filter)) return `${filter.op === "in" ? "In" : "Not in"} cohort ${cohortLabel(filter.value)}`;
   const head = `${dimensionLabel(filter.dimension)} ${opLabel(filter.op)}`;
   if (filter.op === "in") return `${head} ${filter.values.join(", ")}`;
   return "value" in filter ? `${head} ${filter.value}` : head;

@@ -8,7 +8,9 @@ import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "../../../server/http/trpc/root.ts";
 import { DEFAULT_LIST_LIMIT } from "../../../shared/analytics-constants.ts";
 import { type BreakdownCardId, DIMENSIONS } from "../../../shared/dimensions.ts";
+import { rememberCohortNames } from "./cohort-names.ts";
 import { type AnalyticsRange, refetchIntervalOf } from "./dashboard-state.ts";
+
 import { trpc } from "./trpc.ts";
 
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
@@ -251,4 +253,23 @@ export const personEventsQuery = (projectId: string, distinctId: string) =>
     queryFn: ({ pageParam }) => trpc.people.events.query({ projectId, distinctId, cursor: pageParam }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (page) => page.nextCursor ?? undefined,
+  });
+
+export type CohortItem = RouterOutputs["cohorts"]["list"]["items"][number];
+
+/**
+ * The project's cohorts with their size now and at `from` (the start of the range; 30 days ago by default). Under
+ * the analytics key: sizes change with new events. Fills the names cohort filter chips show.
+ */
+export const cohortsQuery = (projectId: string, from?: string) =>
+  queryOptions({
+    queryKey: [...keys.analytics(projectId), "cohorts", "list", from ?? null] as const,
+    queryFn: async () => {
+      const list = await trpc.cohorts.list.query({
+        projectId,
+        from: from ?? new Date(Date.now() - 30 * 86_400_000).toISOString(),
+      });
+      rememberCohortNames(list.items);
+      return list;
+    },
   });

@@ -146,7 +146,10 @@ export default function DashboardPage() {
                     </div>
                   </div>
                   <div class="flex flex-wrap items-end gap-3">
-                    <FilterBuilder onAdd={(filter: Filter) => update(addFilterPatch(state(), filter))} />
+                    <FilterBuilder
+                      projectId={params.id}
+                      onAdd={(filter: Filter) => update(addFilterPatch(state(), filter))}
+                    />
                     <FilterChips
                       filters={state().filters}
                       onRemove={(filter: Filter) => update(removeFilterPatch(state(), filter))}

@@ -130,7 +130,10 @@ export default function FunnelsPage() {
           <div class="flex flex-col gap-3 border-b border-zinc-200 pb-4 dark:border-zinc-800">
             <PeriodPicker state={dashboard()} onChange={update} />
             <div class="flex flex-wrap items-end gap-3">
-              <FilterBuilder onAdd={(filter: Filter) => update(addFilterPatch(dashboard(), filter))} />
+              <FilterBuilder
+                projectId={params.id}
+                onAdd={(filter: Filter) => update(addFilterPatch(dashboard(), filter))}
+              />
               <FilterChips
                 filters={dashboard().filters}
                 onRemove={(filter: Filter) => update(removeFilterPatch(dashboard(), filter))}

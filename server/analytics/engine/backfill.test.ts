@@ -194,6 +194,7 @@ const UNDO: Array<[suffix: string, statements: string[]]> = [
   ["_shares_and_read_keys", ["drop table shares, read_keys"]],
   ["_goals", ["drop table analytics_goals"]],
   ["_bot_filtering", ["drop table bot_filtered_events", "alter table projects drop column bot_filtering"]],
+  ["_cohorts", ["drop table cohorts"]],
 ];
 
 /** The journal's entries, and where the engine's migration is among them (the previous release ends before it). */

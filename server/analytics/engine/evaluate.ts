@@ -41,7 +41,7 @@ export interface GroupTotals {
 }
 
 /** First slot whose time is >= t. */
-function lowerBound(ts: Float64Array, t: number): number {
+export function lowerBound(ts: Float64Array, t: number): number {
   let lo = 0;
   let hi = ts.length;
   while (lo < hi) {

@@ -4,16 +4,19 @@
  * fail by one table lookup per filter. Semantics match the raw-events SQL (server/analytics/event-filter-sql.ts):
  * missing (null or "") never equals, contains or is in anything; neq and not_contains keep it; is_set is not missing.
  */
-import type { AnalyticsFilter } from "../../../shared/analytics.ts";
+import { type AnalyticsFilter, type CohortFilter, isCohortFilter } from "../../../shared/analytics.ts";
+import { COHORT_DIMENSION } from "../../../shared/cohort-constants.ts";
 import { PROPERTY_PREFIX } from "../../../shared/dimensions.ts";
-import { type Column, DICTIONARY } from "./column-codec.ts";
-import { propertyColumn } from "./segment-layout.ts";
+import { cohortMembersOf } from "../cohort-filter-members.ts";
+import { type Column, DICTIONARY, NUMBERS_I32 } from "./column-codec.ts";
+import { propertyColumn, USER_COLUMN } from "./segment-layout.ts";
 
 /** The filter contract of shared/analytics.ts. */
 export type EngineFilter = AnalyticsFilter;
 
-/** The segment column a dimension reads. */
+/** The segment column a dimension reads (a cohort filter reads the events' user nums). */
 export function columnNameOf(dimension: string): string {
+  if (dimension === COHORT_DIMENSION) return USER_COLUMN;
   return dimension.startsWith(PROPERTY_PREFIX) ? propertyColumn(dimension.slice(PROPERTY_PREFIX.length)) : dimension;
 }
 
@@ -31,7 +34,7 @@ function lowerEntries(column: Extract<Column, { kind: typeof DICTIONARY }>): str
  * Code -> 1 (keep) or 0, for one filter on one segment's column (ABSENT: every event misses the value). The table
  * has one slot per code, code 0 being "missing".
  */
-export function acceptTable(filter: EngineFilter, column: Column | null): Uint8Array {
+export function acceptTable(filter: Exclude<EngineFilter, CohortFilter>, column: Column | null): Uint8Array {
   if (column !== null && column.kind !== DICTIONARY) throw new Error(`filter on a non-dictionary column`);
   const entries = column?.entries ?? [];
   const table = new Uint8Array(entries.length + 1);
@@ -73,7 +76,7 @@ export function acceptTable(filter: EngineFilter, column: Column | null): Uint8A
 /** Accept tables already computed, per column and filter: warm reads skip the dictionary work. */
 const tables = new WeakMap<Column, Map<string, Uint8Array>>();
 
-function cachedAcceptTable(filter: EngineFilter, column: Column | null): Uint8Array {
+function cachedAcceptTable(filter: Exclude<EngineFilter, CohortFilter>, column: Column | null): Uint8Array {
   if (column === null) return acceptTable(filter, null);
   let byFilter = tables.get(column);
   if (!byFilter) {
@@ -103,9 +106,15 @@ export function filterMask(
   if (filters.length === 0) return null;
   const mask = new Uint8Array(Math.max(0, hi - lo));
   const combined = new Map<Column | null, Uint8Array>();
+  const cohorts: number[] = [];
   for (let f = 0; f < filters.length; f++) {
+    const filter = filters[f]!;
+    if (isCohortFilter(filter)) {
+      cohorts.push(f);
+      continue;
+    }
     const column = columns[f] ?? null;
-    const table = cachedAcceptTable(filters[f]!, column);
+    const table = cachedAcceptTable(filter, column);
     const sofar = combined.get(column);
     if (!sofar) combined.set(column, table);
     else {
@@ -134,6 +143,7 @@ export function filterMask(
     }
   }
   if (first) mask.fill(1);
+  for (const f of cohorts) applyCohortFilter(filters[f] as CohortFilter, columns[f] ?? null, mask, lo, hi);
   return mask;
 }
 
@@ -163,4 +173,20 @@ export function patternMask(pattern: RegExp, column: Column | null, lo: number, 
   const codes = column.codes;
   for (let i = lo; i < hi; i++) mask[i - lo] = table[codes[i]!]!;
   return mask;
+}
+
+/** ANDs a cohort filter into `mask`: the event's user num is (in) or is not (not_in) marked in the member set. */
+function applyCohortFilter(filter: CohortFilter, column: Column | null, mask: Uint8Array, lo: number, hi: number) {
+  if (column === null || column.kind !== NUMBERS_I32)
+    throw new Error(`a cohort filter reads the ${USER_COLUMN} column`);
+  const users = column.values;
+  const members = cohortMembersOf(filter);
+  const size = members.length;
+  const keepMembers = filter.op === "in" ? 1 : 0;
+  for (let i = lo; i < hi; i++) {
+    if (mask[i - lo] === 0) continue;
+    const user = users[i]!;
+    const member = user >= 0 && user < size ? members[user]! : 0;
+    if (member !== keepMembers) mask[i - lo] = 0;
+  }
 }

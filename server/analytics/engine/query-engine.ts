@@ -165,6 +165,16 @@ export class QueryEngine {
   }
 
   /**
+   * The project's people: the person map and the size of the user num space (nums 1..userSpace were handed out;
+   * a num is a person when it maps to itself). Null while the engine does not serve the project.
+   */
+  async personSpace(db: Database, projectId: string): Promise<Members | null> {
+    const snapshot = await readSnapshot(db, projectId, 0, 0);
+    if (snapshot.status !== null && snapshot.status !== "ready") return null;
+    return this.membersOf(db, projectId, snapshot, true);
+  }
+
+  /**
    * Lists the segments of the groups' span, loads the columns (in one read of what the cache misses) and the
    * members, and evaluates; null while the engine does not serve the project.
    */

@@ -2,6 +2,7 @@
 
 export * from "./auth-keys.ts";
 export * from "./bot-filtered-events.ts";
+export * from "./cohorts.ts";
 export * from "./engine.ts";
 export * from "./events.ts";
 export * from "./goals.ts";

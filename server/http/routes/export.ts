@@ -15,6 +15,8 @@ import type { z } from "zod";
 import { analyticsInputSchema, resolveRange } from "../../../shared/analytics.ts";
 import { EXPORT_CHUNK_ROWS, type ExportFormat, exportFormatSchema } from "../../../shared/export.ts";
 import { roleAtLeast } from "../../../shared/roles.ts";
+import { CohortEngineUnavailableError } from "../../analytics/cohorts/compute-cohort-members.ts";
+import { CohortNotFoundError, resolveCohortFilters } from "../../analytics/cohorts/resolve-cohort-filters.ts";
 import { type ExportCursor, type ExportRow, readExportChunk } from "../../analytics/read-export-chunk.ts";
 import { authenticateRequest } from "../../auth/authenticate.ts";
 import { effectiveRole } from "../../auth/effective-role.ts";
@@ -81,6 +83,19 @@ export function exportRoutes(services: Services) {
         throw apiError(403, "Exporting events needs the admin role on the project's team.");
     }
     const { from, to } = resolveRange(input.data, Date.now());
+    // Cohort filters are evaluated once, at the start: every chunk then tests the same member set.
+    try {
+      await resolveCohortFilters(services.db, services.engine, projectId, [input.data.filters], Date.now());
+    } catch (error) {
+      if (error instanceof CohortNotFoundError) throw apiError(404, error.message);
+      if (error instanceof CohortEngineUnavailableError) {
+        throw apiError(
+          409,
+          "Cohorts are evaluated by the query engine, which is still indexing this project's events.",
+        );
+      }
+      throw error;
+    }
     const signal = c.req.raw.signal;
     const limits = { timeoutMs: config.ANALYTICS_STATEMENT_TIMEOUT_MS, signal, logger };
     const readChunk = (after: ExportCursor | null) =>

@@ -19,6 +19,8 @@
 import { TRPCError } from "@trpc/server";
 import { type AnalyticsFilter, type RangeInput, resolveRange } from "../../../shared/analytics.ts";
 import { PROPERTY_PREFIX } from "../../../shared/dimensions.ts";
+import { CohortEngineUnavailableError, CohortReferenceError } from "../../analytics/cohorts/compute-cohort-members.ts";
+import { CohortNotFoundError, resolveCohortFilters } from "../../analytics/cohorts/resolve-cohort-filters.ts";
 import { countEventsInRange } from "../../analytics/count-events-in-range.ts";
 import { engineServesProject } from "../../analytics/engine/segment-store.ts";
 import type { Database } from "../../db/client.ts";
@@ -56,8 +58,39 @@ export function reportStatementTimeout(ctx: InnerContext, path: string, error: u
 type BoundedInput = RangeInput & {
   projectId: string;
   filters?: AnalyticsFilter[] | undefined;
+  steps?: Array<{ filters?: AnalyticsFilter[] | undefined }> | number | undefined;
   dimension?: string | undefined;
 };
+
+/**
+ * Evaluates the input's cohort filters (top level and a funnel's steps) once, at the time of the call, so every
+ * reader below finds their member sets attached (server/analytics/cohorts/resolve-cohort-filters.ts). A cohort the
+ * project does not have is NOT_FOUND; while the engine does not serve the project, PRECONDITION_FAILED.
+ */
+async function resolveCohorts(ctx: InnerContext, db: Database, input: BoundedInput): Promise<void> {
+  // A funnel's steps carry filters; paths' `steps` is a number.
+  const steps = Array.isArray(input.steps) ? input.steps : [];
+  const lists = [input.filters, ...steps.map((step) => step.filters)];
+  try {
+    await resolveCohortFilters(db, ctx.services.engine, input.projectId, lists, Date.now());
+  } catch (error) {
+    throw cohortError(error);
+  }
+}
+
+/** The TRPCError a cohort evaluation failure answers (anything else is rethrown as is). */
+export function cohortError(error: unknown): unknown {
+  if (error instanceof CohortNotFoundError) return new TRPCError({ code: "NOT_FOUND", message: error.message });
+  if (error instanceof CohortEngineUnavailableError) {
+    return new TRPCError({
+      code: "PRECONDITION_FAILED",
+      message:
+        "Cohorts are evaluated by the query engine, which is still indexing this project's events: try again soon.",
+    });
+  }
+  if (error instanceof CohortReferenceError) return new TRPCError({ code: "BAD_REQUEST", message: error.message });
+  return error;
+}
 
 /** Throws BAD_REQUEST when an embedded read would scan more raw events than EMBEDDED_MAX_RAW_EVENTS. */
 async function boundEmbeddedWork(db: Database, input: BoundedInput): Promise<void> {
@@ -89,6 +122,7 @@ export const analyticsLimits = middleware(async ({ ctx, path, input, next }) => 
   const database = ctx.services.database;
   if (database.kind === "pglite") {
     await boundEmbeddedWork(database.db, input as BoundedInput);
+    await resolveCohorts(ctx, database.db, input as BoundedInput);
     return next({ ctx: { db: database.db } });
   }
   const limits = {
@@ -98,6 +132,7 @@ export const analyticsLimits = middleware(async ({ ctx, path, input, next }) => 
   };
   try {
     return await runWithStatementLimits(database, limits, async (db) => {
+      await resolveCohorts(ctx, db, input as BoundedInput);
       const result = await next({ ctx: { db } });
       // Thrown so the transaction rolls back rather than committing after a failed statement.
       if (!result.ok) throw result.error;

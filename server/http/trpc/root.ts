@@ -7,6 +7,7 @@ import { analyticsRouter } from "./routers/analytics.ts";
 import { apiKeysRouter } from "./routers/api-keys.ts";
 import { auditRouter } from "./routers/audit.ts";
 import { authRouter } from "./routers/auth.ts";
+import { cohortsRouter } from "./routers/cohorts.ts";
 import { goalsRouter } from "./routers/goals.ts";
 import { peopleRouter } from "./routers/people.ts";
 import { projectsRouter } from "./routers/projects.ts";
@@ -19,6 +20,7 @@ export const appRouter = createTRPCRouter({
   audit: auditRouter,
   auth: authRouter,
   goals: goalsRouter,
+  cohorts: cohortsRouter,
   people: peopleRouter,
   projects: projectsRouter,
   teams: teamsRouter,

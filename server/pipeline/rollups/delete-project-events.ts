@@ -28,11 +28,11 @@ const PROJECT_DATA_TABLES = [
 ];
 
 /** The read access given out on a project (share links, read keys) and what its users set up beside its events
- * (goals): removed with the project, kept when only its events are deleted. */
-const PROJECT_SETTINGS_TABLES = [sql`shares`, sql`read_keys`, sql`analytics_goals`];
+ * (goals, cohorts: definitions, not event data): removed with the project, kept when only its events are deleted. */
+const PROJECT_SETTINGS_TABLES = [sql`shares`, sql`read_keys`, sql`analytics_goals`, sql`cohorts`];
 
 /**
- * Deletes a project's events, everything derived from them, the read access given on it and its settings (goals), inside the caller's transaction, which must already
+ * Deletes a project's events, everything derived from them, the read access given on it and its settings (goals, cohorts), inside the caller's transaction, which must already
  * hold the project's row lock (FOR UPDATE, or the DELETE of the row): a worker storing events meanwhile then waits
  * on its FOR KEY SHARE lock (see storeEvents) instead of writing rows that are being removed.
  */

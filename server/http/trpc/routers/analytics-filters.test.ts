@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { storeTestEvents } from "../../../test-support/analytics-test-data.ts";
 import { registerAndSignIn, type SignedInUser } from "../../../test-support/auth.ts";
-import { describeFilterOracle, filterOracleEvents } from "../../../test-support/filter-oracle.ts";
+import { COHORT_CASES, prepareOracleCohorts } from "../../../test-support/cohort-oracle.ts";
+import { describeFilterOracle, EDGE_CASES, filterOracleEvents, OP_CASES } from "../../../test-support/filter-oracle.ts";
 import { createTestServices, startTestServer, type TestServices } from "../../../test-support/services.ts";
 import type { RunningServer } from "../../serve.ts";
 
@@ -21,6 +22,7 @@ beforeAll(async () => {
   owner = await registerAndSignIn(t.services);
   projectId = (await owner.caller.projects.create({ name: "Filters" })).project.id;
   await storeTestEvents(t.services.db, filterOracleEvents(projectId), 97);
+  await prepareOracleCohorts(t.services.db, projectId);
 }, 120_000);
 
 afterAll(async () => {
@@ -28,7 +30,11 @@ afterAll(async () => {
   await t.cleanup();
 });
 
-describeFilterOracle("PostgreSQL", () => ({ db: t.services.db, projectId, caller: owner.caller }));
+describeFilterOracle("PostgreSQL", () => ({ db: t.services.db, projectId, caller: owner.caller }), [
+  ...OP_CASES,
+  ...EDGE_CASES,
+  ...COHORT_CASES,
+]);
 
 describe("refused filters over HTTP", () => {
   const get = (procedure: string, input: object) =>

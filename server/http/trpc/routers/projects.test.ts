@@ -234,6 +234,11 @@ describe("projects.delete", () => {
       await owner.caller.apiKeys.create({ projectId, name: "ci", scopes: ["stats:read"] });
       // What its users set up: a goal.
       await owner.caller.goals.create({ projectId, name: "signed up", event: "signup" });
+      // A saved cohort (a definition, kept when only the events are deleted, gone with the project).
+      await t.services.db.execute(
+        sql`insert into cohorts (project_id, name, definition)
+            values (${projectId}::uuid, 'Everyone with a plan', '{"groups":[{"conditions":[{"type":"trait","key":"plan","op":"is_set"}]}]}')`,
+      );
     }
     // The audit log keeps naming the project (who deleted it, when): history, never analytics data.
     const tables = await queryRows<{ table_name: string }>(
