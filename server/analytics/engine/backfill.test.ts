@@ -171,6 +171,13 @@ const UNDO: Array<[suffix: string, statements: string[]]> = [
     ],
   ],
   ["_events_country", ["alter table events drop column country"]],
+  [
+    "_privacy_deletion_retention",
+    [
+      "drop table analytics_suppressed_ids",
+      "alter table projects drop column retention_days, drop column keep_aggregates_past_retention",
+    ],
+  ],
 ];
 
 /** The journal's entries, and where the engine's migration is among them (the previous release ends before it). */

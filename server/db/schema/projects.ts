@@ -1,4 +1,4 @@
-import { index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { users } from "./users.ts";
 
 export const projects = pgTable(
@@ -13,6 +13,13 @@ export const projects = pgTable(
     // Only the SHA-256 (hex) of the key is stored; the prefix is for display ("proj_AbCd1234…").
     apiKeyHash: text().notNull(),
     apiKeyPrefix: text().notNull(),
+    /**
+     * Raw events older than this many days are removed by the worker's maintenance loop (server/pipeline/retention);
+     * null keeps them forever. One of RETENTION_DAYS (shared/projects.ts).
+     */
+    retentionDays: integer(),
+    /** With retention: keep the rollups of removed events, so unfiltered answers over older ranges still add up. */
+    keepAggregatesPastRetention: boolean().notNull().default(false),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },

@@ -23,6 +23,7 @@ import {
   toJsonRecord,
 } from "../../db/events-columns.ts";
 import { projectWriteLockSql } from "../../db/project-write-lock.ts";
+import { withoutSuppressedEvents } from "../people/suppression.ts";
 import { applyRollups } from "../rollups/apply-rollups.ts";
 
 export type { EventRow };
@@ -40,24 +41,33 @@ const COLUMNS = EVENT_COLUMN_LIST;
 export async function storeEvents(
   db: Database,
   rows: readonly EventRow[],
-  options: { startBy?: number } = {},
+  options: { startBy?: number; onSuppressed?: (count: number) => void } = {},
 ): Promise<EventRow[]> {
   if (rows.length === 0) return [];
   // Insert in key order: two transactions holding overlapping keys (a resend racing its original) then wait on each
   // other in the same order instead of deadlocking. The sort is stable, so when a batch holds a key twice the first
   // copy is the one kept.
   const unique = firstOfEachKey(rows.toSorted(byKey));
-  return db.transaction(async (tx) => {
+  let suppressed = 0;
+  const stored = await db.transaction(async (tx) => {
     if (options.startBy !== undefined && Date.now() > options.startBy)
       throw new Error("the caller stopped waiting for this write");
     await lockProjects(tx, unique);
+    // Deleted people's ids (server/pipeline/people/suppression.ts): after the locks, so a deletion is either done
+    // and seen here, or waits for this transaction and deletes what it stores.
+    const wanted = await withoutSuppressedEvents(tx, unique);
+    suppressed = unique.length - wanted.length;
+    if (wanted.length === 0) return [];
     const alreadyStored = is(tx, PostgresJsTransaction)
-      ? await insertByCopy(clientOf(tx), unique)
-      : await insertByJson(tx, unique);
-    const inserted = withoutKeys(unique, alreadyStored);
+      ? await insertByCopy(clientOf(tx), wanted)
+      : await insertByJson(tx, wanted);
+    const inserted = withoutKeys(wanted, alreadyStored);
     if (inserted.length > 0) await applyRollups(tx, inserted);
     return inserted;
   });
+  // Counted once committed: a rolled-back attempt is retried and counts then.
+  if (suppressed > 0) options.onSuppressed?.(suppressed);
+  return stored;
 }
 
 /**
