@@ -495,6 +495,7 @@ describe("engine backfill metrics", () => {
     const metrics: Metrics = createMetrics({
       stream,
       storedEvents: new MemoryStoredEventsCounter(),
+      suppressedEvents: new MemoryStoredEventsCounter(),
       engineBackfill: () => Promise.reject(new Error("database away")),
     });
     const body = (await metrics.render()).body;

@@ -45,6 +45,8 @@ export interface BatchOutcome {
   entries: number;
   events: number;
   inserted: number;
+  /** Events dropped because they name a deleted person (server/pipeline/people/suppression.ts). */
+  suppressed: number;
   duplicates: number;
   /** Events PostgreSQL refused (their entries stay pending, or were dead-lettered). */
   failedEvents: number;
@@ -65,9 +67,9 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function store(db: Database, rows: readonly EventRow[]): Promise<EventRow[]> {
+async function store(db: Database, rows: readonly EventRow[], onSuppressed: (n: number) => void): Promise<EventRow[]> {
   try {
-    return await storeEvents(db, rows);
+    return await storeEvents(db, rows, { onSuppressed });
   } catch (error) {
     if (isDatabaseUnavailable(error)) throw new DatabaseUnavailable(error);
     throw error;
@@ -87,22 +89,26 @@ export async function processEntries(deps: ProcessDeps, entries: readonly Stream
   const allRows = decoded.flatMap((item) => item.rows);
   let inserted: EventRow[] = [];
   let failedEvents = 0;
+  let suppressed = 0;
+  const onSuppressed = (n: number) => {
+    suppressed += n;
+  };
 
   try {
-    inserted = await store(deps.db, allRows);
+    inserted = await store(deps.db, allRows, onSuppressed);
   } catch (error) {
     if (error instanceof DatabaseUnavailable) throw error;
     deps.logger.warn("a batch failed as a whole; storing its entries one by one", { error, entries: entries.length });
     for (const item of decoded) {
       if (item.problem || item.rows.length === 0) continue;
       try {
-        inserted.push(...(await store(deps.db, item.rows)));
+        inserted.push(...(await store(deps.db, item.rows, onSuppressed)));
       } catch (entryError) {
         if (entryError instanceof DatabaseUnavailable) throw entryError;
         const problems: string[] = [];
         for (let i = 0; i < item.rows.length; i++) {
           try {
-            inserted.push(...(await store(deps.db, [item.rows[i]!])));
+            inserted.push(...(await store(deps.db, [item.rows[i]!], onSuppressed)));
           } catch (rowError) {
             if (rowError instanceof DatabaseUnavailable) throw rowError;
             failedEvents++;
@@ -146,7 +152,8 @@ export async function processEntries(deps: ProcessDeps, entries: readonly Stream
     entries: entries.length,
     events: allRows.length,
     inserted: inserted.length,
-    duplicates: allRows.length - inserted.length - failedEvents,
+    suppressed,
+    duplicates: allRows.length - inserted.length - suppressed - failedEvents,
     failedEvents,
     acked: done.length + deadLettered,
     deadLettered,
