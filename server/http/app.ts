@@ -18,6 +18,7 @@ import { createIngestEndpoint, type IngestEndpoint } from "./routes/ingest.ts";
 import { liveRoutes } from "./routes/live.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
+import { peopleExportRoutes } from "./routes/people-export.ts";
 import { sdkAssetRoutes } from "./static/sdk-assets.ts";
 import { registerSpa } from "./static/spa.ts";
 import { createContext, requestIdOf } from "./trpc/init.ts";
@@ -46,6 +47,7 @@ export function createApp(services: Services, options: { ingest?: IngestEndpoint
   app.route("/api/v1/metrics", metricsRoutes(services));
   // Signed-in downloads (cookie or Bearer, like the dashboard's API); a GET that changes nothing, with no CORS.
   app.route("/api/v1/export", exportRoutes(services));
+  app.route("/api/v1/people", peopleExportRoutes(services));
   app.route("/api/v1", openApiRoutes({ publicUrl: config.PUBLIC_URL }));
 
   // The dashboard API: credentials only from allowed origins (never reflected), JSON-only POSTs, bounded bodies.
