@@ -43,7 +43,7 @@ export function peopleExportRoutes(services: Services) {
       const issue = input.error.issues[0];
       throw apiError(400, issue ? `${issue.path.join(".")}: ${issue.message}` : "The request is not valid.");
     }
-    const { projectId, distinctId } = input.data;
+    const { projectId } = input.data;
     if (!(await findOwnedProject(services.db, { projectId, ownerId: auth.user.id })))
       throw apiError(404, "Project not found.");
     // As projectRoleProcedure("admin") (server/http/trpc/init.ts): today a project's owner holds every role.

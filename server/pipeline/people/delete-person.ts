@@ -94,10 +94,13 @@ function jsonList(values: Iterable<string>): string {
 export async function deletePerson(
   db: Database,
   input: { projectId: string; distinctId: string },
-  options: { failAt?: DeletionStep } = {},
+  options: { failAt?: DeletionStep; onStep?: (step: DeletionStep, ms: number) => void } = {},
 ): Promise<PersonDeletion | null> {
   const { projectId } = input;
+  let stepStarted = performance.now();
   const stop = (step: DeletionStep) => {
+    options.onStep?.(step, performance.now() - stepStarted);
+    stepStarted = performance.now();
     if (options.failAt === step) throw new Error(`deletePerson stopped after step "${step}" (test)`);
   };
   return db.transaction(async (tx) => {
@@ -110,6 +113,7 @@ export async function deletePerson(
     const ids = person.members.map((member) => member.distinctId);
     const userNumOf = new Map(person.members.map((member) => [member.distinctId, member.num]));
     const userNums = new Set(person.members.map((member) => member.num));
+    stepStarted = performance.now();
 
     // 2. The person's events.
     const deleted = await queryRows<EventCellRow>(
@@ -198,7 +202,18 @@ export async function deletePerson(
     stop("sessions");
 
     // 6. The query engine's columnar copy.
-    await removeEventsFromSegments(tx, projectId, { userNums });
+    if (deleted.length > 0) {
+      let min = Number.POSITIVE_INFINITY;
+      let max = Number.NEGATIVE_INFINITY;
+      for (const row of deleted) {
+        min = Math.min(min, Number(row.t));
+        max = Math.max(max, Number(row.t));
+      }
+      await removeEventsFromSegments(tx, projectId, {
+        userNums,
+        within: { min: Math.floor(min) - 1, max: Math.ceil(max) + 1 },
+      });
+    }
     stop("segments");
 
     // 7. Late and queued events of these ids are dropped from now on.
