@@ -42,11 +42,29 @@ export const createProjectInputSchema = z.object({
 });
 export type CreateProjectInput = z.infer<typeof createProjectInputSchema>;
 
+/**
+ * How long raw events are kept, in days; null keeps them forever (the default). Events older than that are removed
+ * by the worker's maintenance loop in bounded batches (server/pipeline/retention/apply-retention.ts); a person whose
+ * events are all older looks new when they come back.
+ */
+export const RETENTION_DAYS = [30, 90, 180, 365, 730] as const;
+export type RetentionDays = (typeof RETENTION_DAYS)[number];
+
+export const retentionDaysSchema = z
+  .union(
+    RETENTION_DAYS.map((days) => z.literal(days)),
+    { error: `retentionDays is one of ${RETENTION_DAYS.join(", ")} or null (forever).` },
+  )
+  .nullable();
+
 /** `domain: null` clears the domain; an absent field leaves it unchanged. */
 export const updateProjectInputSchema = z.object({
   id: z.uuid({ message: "id must be a UUID" }),
   name: projectNameSchema.optional(),
   domain: domainSchema.nullish(),
+  retentionDays: retentionDaysSchema.optional(),
+  /** With a retention: keep the rollups of removed events (unfiltered figures of older ranges stay). */
+  keepAggregatesPastRetention: z.boolean({ error: "keepAggregatesPastRetention is true or false." }).optional(),
 });
 export type UpdateProjectInput = z.infer<typeof updateProjectInputSchema>;
 
@@ -60,6 +78,9 @@ export interface Project {
   domain: string | null;
   /** The first characters of the API key, for recognising it (`proj_AbCd1234`). */
   apiKeyPrefix: string;
+  /** Days raw events are kept; null = forever. */
+  retentionDays: RetentionDays | null;
+  keepAggregatesPastRetention: boolean;
   createdAt: string;
   updatedAt: string;
 }

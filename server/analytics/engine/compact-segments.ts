@@ -184,6 +184,8 @@ export interface EventRemoval {
   userNums?: ReadonlySet<number>;
   /** With userNums: those events all lie in [min, max] (epoch ms), so only segments overlapping it are read. */
   within?: { min: number; max: number };
+  /** Rewrite at most this many segments (retention works in bounded batches; call again while some are left). */
+  maxSegments?: number;
 }
 
 /**
@@ -211,7 +213,9 @@ export async function removeEventsFromSegments(
   );
   const userNums = removal.userNums;
   let removed = 0;
+  let rewritten = 0;
   for (const { segment_id } of candidates) {
+    if (removal.maxSegments !== undefined && rewritten >= removal.maxSegments) break;
     const id = Number(segment_id);
     // A person's deletion: most segments hold none of their events; read only the user column to find out.
     if (userNums && removal.before === undefined) {
@@ -240,6 +244,7 @@ export async function removeEventsFromSegments(
     }
     if (kept === times.length) continue;
     removed += times.length - kept;
+    rewritten++;
     if (kept > 0) {
       const { columns: encoded, min, max, count } = mergeColumns([keepSlots(columns, keep)]);
       const values = segmentColumnValuesSql(encoded);

@@ -27,6 +27,8 @@ function toPublicProject(row: ProjectRow): Project {
     name: row.name,
     domain: row.domain,
     apiKeyPrefix: row.apiKeyPrefix,
+    retentionDays: row.retentionDays as Project["retentionDays"],
+    keepAggregatesPastRetention: row.keepAggregatesPastRetention,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -68,6 +70,8 @@ export const projectsRouter = createTRPCRouter({
         ownerId: ctx.user.id,
         name: input.name,
         domain: input.domain,
+        retentionDays: input.retentionDays,
+        keepAggregatesPastRetention: input.keepAggregatesPastRetention,
       });
       if (!row) throw notFound();
       return toPublicProject(row);
