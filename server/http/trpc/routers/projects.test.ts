@@ -34,7 +34,16 @@ describe("projects.create", () => {
     expect(project.name).toBe("Shop");
     expect(project.domain).toBe("shop.example.com");
     expect(project.apiKeyPrefix).toBe(apiKey.slice(0, 13));
-    expect(Object.keys(project).sort()).toEqual(["apiKeyPrefix", "createdAt", "domain", "id", "name", "updatedAt"]);
+    expect(Object.keys(project).sort()).toEqual([
+      "apiKeyPrefix",
+      "createdAt",
+      "domain",
+      "id",
+      "keepAggregatesPastRetention",
+      "name",
+      "retentionDays",
+      "updatedAt",
+    ]);
     const [row] = await t.services.db.select().from(projects).where(eq(projects.id, project.id));
     expect(row!.apiKeyHash).toBe(hashApiKey(apiKey));
     expect(JSON.stringify(row)).not.toContain(apiKey);
@@ -189,6 +198,11 @@ describe("projects.delete", () => {
       // As an install upgraded to the query engine has for its older projects.
       await t.services.db.execute(
         sql`insert into analytics_engine_state (project_id, status) values (${projectId}::uuid, 'ready')`,
+      );
+      // As a project where a person was deleted in the last 30 days has.
+      await t.services.db.execute(
+        sql`insert into analytics_suppressed_ids (project_id, distinct_id, expires_at)
+            values (${projectId}::uuid, 'deleted-person', now() + interval '30 days')`,
       );
     }
     const tables = await queryRows<{ table_name: string }>(
