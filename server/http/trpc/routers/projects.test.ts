@@ -112,6 +112,22 @@ describe("projects.update", () => {
     expect(new Date(cleared.updatedAt).getTime()).toBeGreaterThanOrEqual(new Date(project.updatedAt).getTime());
   });
 
+  it("sets and clears the retention, and refuses a retention outside the list naming the field", async () => {
+    const { project } = await owner.caller.projects.create({ name: "Retained" });
+    expect([project.retentionDays, project.keepAggregatesPastRetention]).toEqual([null, false]);
+    const set = await owner.caller.projects.update({
+      id: project.id,
+      retentionDays: 90,
+      keepAggregatesPastRetention: true,
+    });
+    expect([set.retentionDays, set.keepAggregatesPastRetention]).toEqual([90, true]);
+    const cleared = await owner.caller.projects.update({ id: project.id, retentionDays: null });
+    expect([cleared.retentionDays, cleared.keepAggregatesPastRetention]).toEqual([null, true]);
+    const refused = await failure(owner.caller.projects.update({ id: project.id, retentionDays: 45 as unknown as 30 }));
+    expect(refused.code).toBe("BAD_REQUEST");
+    expect((refused.cause as ZodError).issues.map((issue) => issue.path.join("."))).toEqual(["retentionDays"]);
+  });
+
   it("answers NOT_FOUND for another user's project and changes nothing", async () => {
     const { project } = await owner.caller.projects.create({ name: "Keep" });
     expect((await failure(stranger.caller.projects.update({ id: project.id, name: "Stolen" }))).code).toBe("NOT_FOUND");
