@@ -58,46 +58,62 @@ export async function applyRetention(
   const out: RetentionBatch[] = [];
   for (const project of projects) {
     const horizon = new Date(retentionHorizon(now, project.retention_days)).toISOString();
-    const batch = await db.transaction(async (tx) => {
-      await tx.execute(sql`select ${projectWriteLockSql(sql`${project.id}::text`, "exclusive")}`);
-      const events = await queryRows(
-        tx,
-        sql`delete from events where ctid in (
+    // Most steps find nothing older than the horizon: checked without the write lock, so writers never wait then.
+    const [due] = await queryRows<{ due: boolean }>(
+      db,
+      sql`select exists (select 1 from events where project_id = ${project.id}::uuid
+                           and "timestamp" < ${horizon}::timestamptz)
+              or exists (select 1 from analytics_segments where project_id = ${project.id}::uuid
+                           and min_ts < ${horizon}::timestamptz)
+              or (${!project.keep} and exists (select 1 from analytics_rollups where project_id = ${project.id}::uuid
+                           and bucket < ${horizon}::timestamptz - interval '7 days')) as due`,
+    );
+    if (!due?.due) continue;
+    // Rollup rows can outlast the events (several per event): their batches then follow at once, so none is left
+    // behind for a step whose pre-check no longer sees old events.
+    let batch: RetentionBatch;
+    do
+      batch = await db.transaction(async (tx) => {
+        await tx.execute(sql`select ${projectWriteLockSql(sql`${project.id}::text`, "exclusive")}`);
+        const events = await queryRows(
+          tx,
+          sql`delete from events where ctid in (
               select ctid from events where project_id = ${project.id}::uuid and "timestamp" < ${horizon}::timestamptz
                limit ${batchSize})
             returning 1`,
-      );
-      const segmentEvents = await removeEventsFromSegments(tx, project.id, {
-        before: Date.parse(horizon),
-        maxSegments: SEGMENTS_PER_BATCH,
-      });
-      let rollupRows = 0;
-      if (!project.keep) {
-        for (const table of [sql`analytics_rollups`, sql`analytics_user_rollups`]) {
-          const rows = await queryRows(
-            tx,
-            sql`delete from ${table} where ctid in (
+        );
+        const segmentEvents = await removeEventsFromSegments(tx, project.id, {
+          before: Date.parse(horizon),
+          maxSegments: SEGMENTS_PER_BATCH,
+        });
+        let rollupRows = 0;
+        if (!project.keep) {
+          for (const table of [sql`analytics_rollups`, sql`analytics_user_rollups`]) {
+            const rows = await queryRows(
+              tx,
+              sql`delete from ${table} where ctid in (
                   select ctid from ${table} where project_id = ${project.id}::uuid
                      and bucket + make_interval(mins => size) <= ${horizon}::timestamptz
                    limit ${batchSize})
                 returning 1`,
-          );
-          rollupRows += rows.length;
+            );
+            rollupRows += rows.length;
+          }
         }
-      }
-      const [left] = await queryRows<{ segments: boolean }>(
-        tx,
-        sql`select exists (select 1 from analytics_segments where project_id = ${project.id}::uuid
+        const [left] = await queryRows<{ segments: boolean }>(
+          tx,
+          sql`select exists (select 1 from analytics_segments where project_id = ${project.id}::uuid
                              and min_ts < ${horizon}::timestamptz) as segments`,
-      );
-      return {
-        projectId: project.id,
-        events: events.length,
-        segmentEvents,
-        rollupRows,
-        more: events.length === batchSize || rollupRows >= batchSize || Boolean(left?.segments),
-      };
-    });
+        );
+        return {
+          projectId: project.id,
+          events: events.length,
+          segmentEvents,
+          rollupRows,
+          more: events.length === batchSize || rollupRows >= batchSize || Boolean(left?.segments),
+        };
+      });
+    while (batch.events === 0 && batch.segmentEvents === 0 && batch.rollupRows >= batchSize);
     out.push(batch);
   }
   return out;
