@@ -22,6 +22,7 @@ import {
   MemoryStoredEventsCounter,
   RedisStoredEventsCounter,
   type StoredEventsCounter,
+  SUPPRESSED_EVENTS_KEY,
 } from "./metrics/stored-events-counter.ts";
 import type { EventStream } from "./pipeline/stream/event-stream.ts";
 import { MemoryEventStream } from "./pipeline/stream/memory-event-stream.ts";
@@ -79,6 +80,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     let pubsub: PubSub;
     let stream: EventStream;
     let storedEvents: StoredEventsCounter;
+    let suppressedEvents: StoredEventsCounter;
     if (config.REDIS_URL) {
       const redisUrl = config.REDIS_URL;
       // Fails at once while Redis is away instead of queueing: token checks then refuse (fail closed) in
@@ -103,6 +105,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
       kv = new RedisKeyStore(redis, config.REDIS_KEY_PREFIX);
       pubsub = new RedisPubSub(redis, subscriber, config.REDIS_KEY_PREFIX);
       storedEvents = new RedisStoredEventsCounter(redis, config.REDIS_KEY_PREFIX);
+      suppressedEvents = new RedisStoredEventsCounter(redis, config.REDIS_KEY_PREFIX, SUPPRESSED_EVENTS_KEY);
       await Promise.all([waitUntilReady(streamRedis, 2_000), waitUntilReady(redis, 2_000)]);
       if (options.checkRedisDurability ?? true) await enforceRedisDurability(redis, config, logger);
     } else {
@@ -113,6 +116,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
       const memoryStream = new MemoryEventStream();
       stream = memoryStream;
       storedEvents = new MemoryStoredEventsCounter();
+      suppressedEvents = new MemoryStoredEventsCounter();
       closers.unshift(() => memoryStream.close());
     }
 
@@ -126,7 +130,12 @@ export async function createServices(config: Config, options: CreateServicesOpti
       pubsub,
       stream,
       redis,
-      metrics: createMetrics({ stream, storedEvents, engineBackfill: () => readBackfillProgress(database.db) }),
+      metrics: createMetrics({
+        stream,
+        storedEvents,
+        suppressedEvents,
+        engineBackfill: () => readBackfillProgress(database.db),
+      }),
       engine: new QueryEngine({ cacheBytes: config.ANALYTICS_ENGINE_CACHE_MB * 1024 * 1024 }),
       countries: CountryLookup.open(config.GEOIP_DATABASE || undefined),
       close: async () => {

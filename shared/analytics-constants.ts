@@ -22,7 +22,10 @@ export const PERIOD_LABELS: Record<AnalyticsPeriod, string> = {
 };
 export const DEFAULT_PERIOD: AnalyticsPeriod = "7d";
 
-/** Longest range any procedure accepts (events are kept at most 365 days). */
+/**
+ * Longest range any procedure accepts. Events are kept forever unless the project sets a retention
+ * (`retentionDays`, shared/projects.ts); ingest refuses event timestamps older than 365 days, which is unrelated.
+ */
 export const MAX_RANGE_MS = 400 * 86_400_000;
 /** Longest range a timeseries may split into hours (a chart of at most ~1,000 points). */
 export const MAX_HOURLY_RANGE_MS = 42 * 86_400_000;

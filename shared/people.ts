@@ -119,3 +119,25 @@ export interface PersonEventsPage {
   items: PersonEvent[];
   nextCursor: string | null;
 }
+
+// Deletion and export (people.delete, GET /api/v1/people/{distinctId}/export) -----------------------------------
+
+/**
+ * For this many days after people.delete, events naming one of the deleted person's ids (as distinct_id or
+ * `$anon_distinct_id`) are dropped when stored, still answered 202 by ingest and counted in
+ * `analytics_events_suppressed_total`: a queued, retried or late event cannot bring the person back. The README's
+ * "Deleting a person" section documents it.
+ */
+export const SUPPRESSION_DAYS = 30;
+
+export const personDeleteInputSchema = personInputSchema;
+export type PersonDeleteInput = z.infer<typeof personDeleteInputSchema>;
+
+/** What people.delete removed. */
+export interface PersonDeleted {
+  /** The person's ids (canonical first), now suppressed until `suppressedUntil`. */
+  distinctIds: string[];
+  events: number;
+  sessions: number;
+  suppressedUntil: string;
+}

@@ -46,6 +46,21 @@ export const createProjectInputSchema = z.object({
 export type CreateProjectInput = z.infer<typeof createProjectInputSchema>;
 
 /**
+ * How long raw events are kept, in days; null keeps them forever (the default). Events older than that are removed
+ * by the worker's maintenance loop in bounded batches (server/pipeline/retention/apply-retention.ts); a person whose
+ * events are all older looks new when they come back.
+ */
+export const RETENTION_DAYS = [30, 90, 180, 365, 730] as const;
+export type RetentionDays = (typeof RETENTION_DAYS)[number];
+
+export const retentionDaysSchema = z
+  .union(
+    RETENTION_DAYS.map((days) => z.literal(days)),
+    { error: `retentionDays is one of ${RETENTION_DAYS.join(", ")} or null (forever).` },
+  )
+  .nullable();
+
+/**
  * `domain: null` clears the domain; an absent field leaves it unchanged. `botFiltering: false` stores events from
  * bots and crawlers as any other, from the next batch the worker stores on; `true` (every project's default) drops
  * them again, counting each in the overview's `botEventsFiltered`.
@@ -55,6 +70,9 @@ export const updateProjectInputSchema = z.object({
   name: projectNameSchema.optional(),
   domain: domainSchema.nullish(),
   botFiltering: z.boolean({ message: "botFiltering must be true or false" }).optional(),
+  retentionDays: retentionDaysSchema.optional(),
+  /** With a retention: keep the rollups of removed events (unfiltered figures of older ranges stay). */
+  keepAggregatesPastRetention: z.boolean({ error: "keepAggregatesPastRetention is true or false." }).optional(),
 });
 export type UpdateProjectInput = z.infer<typeof updateProjectInputSchema>;
 
@@ -73,6 +91,9 @@ export interface Project {
   role: TeamRole;
   /** Whether events from bots and crawlers are dropped (true unless turned off). */
   botFiltering: boolean;
+  /** Days raw events are kept; null = forever. */
+  retentionDays: RetentionDays | null;
+  keepAggregatesPastRetention: boolean;
   createdAt: string;
   updatedAt: string;
 }

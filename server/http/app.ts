@@ -18,6 +18,7 @@ import { createIngestEndpoint, type IngestEndpoint } from "./routes/ingest.ts";
 import { liveRoutes } from "./routes/live.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
+import { peopleExportRoutes } from "./routes/people-export.ts";
 import { sharePageGuard } from "./routes/share-page.ts";
 import { statsApiRoutes } from "./routes/stats-api.ts";
 import { sdkAssetRoutes } from "./static/sdk-assets.ts";
@@ -50,6 +51,7 @@ export function createApp(services: Services, options: { ingest?: IngestEndpoint
   app.route("/api/v1/export", exportRoutes(services));
   // Read keys (Authorization: Bearer read_…): the dashboard's numbers as plain JSON, for scripts and other tools.
   app.route("/api/v1/stats", statsApiRoutes(services));
+  app.route("/api/v1/people", peopleExportRoutes(services));
   app.route("/api/v1", openApiRoutes({ publicUrl: config.PUBLIC_URL }));
 
   // The dashboard API: credentials only from allowed origins (never reflected), JSON-only POSTs, bounded bodies.

@@ -16,6 +16,8 @@ export interface Metrics {
   queryTimeouts: { inc(): void };
   /** Where workers add what they stored (in Redis with REDIS_URL, in memory embedded). */
   storedEvents: StoredEventsCounter;
+  /** Where the worker and the direct-write path add the events they dropped as a deleted person's (suppression). */
+  suppressedEvents: StoredEventsCounter;
   /** The exposition text; rejects when the stream cannot be read (the scrape then fails rather than report zeros). */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -26,6 +28,7 @@ export type EngineBackfillProgress = () => Promise<{ pendingProjects: number; ba
 export function createMetrics(deps: {
   stream: EventStream;
   storedEvents: StoredEventsCounter;
+  suppressedEvents: StoredEventsCounter;
   engineBackfill?: EngineBackfillProgress;
 }): Metrics {
   const registry = new Registry();
@@ -53,6 +56,12 @@ export function createMetrics(deps: {
     labelNames: ["consumer"] as const,
     registers: [registry],
   });
+  const suppressed = new Counter({
+    name: "analytics_events_suppressed_total",
+    help: "Events dropped when stored because they name a person deleted in the last 30 days (answered 202 at ingest), by worker or direct write.",
+    labelNames: ["consumer"] as const,
+    registers: [registry],
+  });
   const backfilledEvents = new Counter({
     name: "analytics_engine_backfill_events_total",
     help: "Events stored before the query engine existed that the upgrade backfill has written into segments, all projects.",
@@ -71,8 +80,9 @@ export function createMetrics(deps: {
   return {
     queryTimeouts,
     storedEvents: deps.storedEvents,
+    suppressedEvents: deps.suppressedEvents,
     render: async () => {
-      const [backlog, oldest, dead, storedByConsumer, backfill] = await Promise.all([
+      const [backlog, oldest, dead, storedByConsumer, backfill, suppressedByConsumer] = await Promise.all([
         deps.stream.backlog(),
         deps.stream.oldestUnstoredId(),
         deps.stream.deadLetterCount(),
@@ -80,6 +90,7 @@ export function createMetrics(deps: {
         // The database being away must not fail the scrape (it is about the stream): the backfill's figures are
         // then left out of this one.
         deps.engineBackfill?.().catch(() => null) ?? null,
+        deps.suppressedEvents.read(),
       ]);
       streamLength.set(backlog.length);
       streamPending.set(backlog.pending);
@@ -89,6 +100,8 @@ export function createMetrics(deps: {
       deadLetters.set(dead);
       stored.reset();
       for (const [consumer, count] of storedByConsumer) stored.inc({ consumer }, count);
+      suppressed.reset();
+      for (const [consumer, count] of suppressedByConsumer) suppressed.inc({ consumer }, count);
       if (backfill) {
         backfilledEvents.reset();
         backfilledEvents.inc(backfill.backfilledEvents);

@@ -11,6 +11,8 @@
 import type { Redis } from "ioredis";
 
 export const STORED_EVENTS_KEY = "metrics:worker_events_stored";
+/** The same kind of counter for events dropped because they name a deleted person (server/pipeline/people/suppression.ts). */
+export const SUPPRESSED_EVENTS_KEY = "metrics:events_suppressed";
 
 export interface StoredEventsCounter {
   /** Adds `count` events stored (newly inserted, duplicates not counted) by `consumer`. */
@@ -25,8 +27,9 @@ export class RedisStoredEventsCounter implements StoredEventsCounter {
   constructor(
     private readonly redis: Redis,
     prefix = "",
+    key = STORED_EVENTS_KEY,
   ) {
-    this.key = prefix + STORED_EVENTS_KEY;
+    this.key = prefix + key;
   }
 
   async add(consumer: string, count: number) {

@@ -53,6 +53,8 @@ export function ConfirmDialog(props: {
   confirmLabel: string;
   danger?: boolean;
   pending?: boolean;
+  /** Keeps the confirm button disabled (e.g. until the user has typed what the dialog asks for). */
+  confirmDisabled?: boolean;
   error?: unknown;
   onConfirm: () => void;
   onClose: () => void;
@@ -71,7 +73,7 @@ export function ConfirmDialog(props: {
         <button
           type="button"
           class={props.danger ? "btn-danger" : "btn-primary"}
-          disabled={props.pending}
+          disabled={props.pending || props.confirmDisabled}
           onClick={() => props.onConfirm()}
         >
           {props.pending ? "Working…" : props.confirmLabel}

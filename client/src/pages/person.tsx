@@ -2,9 +2,10 @@
  * A person's page, reached under any of its ids: its canonical id and aliases, traits, lifetime figures, latest
  * sessions, and its events under all ids as a timeline grouped by session (newest first, fifty at a time).
  */
-import { A, useParams } from "@solidjs/router";
-import { useInfiniteQuery, useQuery } from "@tanstack/solid-query";
-import { createMemo, For, Show } from "solid-js";
+import { A, useNavigate, useParams } from "@solidjs/router";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/solid-query";
+import { createMemo, createSignal, For, Show } from "solid-js";
+import { ConfirmDialog } from "../components/dialog.tsx";
 import { QueryBoundary } from "../components/query-boundary.tsx";
 import { viewerTimeZone } from "../lib/dashboard-state.ts";
 import { formatDateTime, formatExact } from "../lib/format.ts";
@@ -12,6 +13,7 @@ import { usePageTitle } from "../lib/page-title.ts";
 import { readPersonParam } from "../lib/person-path.ts";
 import { type Person, type PersonEvent, personEventsQuery, personQuery, projectQuery } from "../lib/queries.ts";
 import { describeTrait } from "../lib/traits.ts";
+import { trpc } from "../lib/trpc.ts";
 
 export default function PersonPage() {
   const params = useParams<{ id: string; distinctId: string }>();
@@ -55,6 +57,7 @@ function PersonDetails(props: { projectId: string; person: Person; asked: string
         <Show when={props.asked !== props.person.distinctId}>
           <p class="text-sm text-muted">Found under the anonymous id {props.asked}, now part of this person.</p>
         </Show>
+        <PrivacyActions projectId={props.projectId} distinctId={props.person.distinctId} />
       </div>
       <dl class="grid grid-cols-2 gap-3 lg:grid-cols-4">
         <Figure label="Events" value={formatExact(props.person.eventCount)} />
@@ -105,6 +108,64 @@ function PersonDetails(props: { projectId: string; person: Person; asked: string
       </div>
       <Timeline projectId={props.projectId} distinctId={props.person.distinctId} timezone={props.timezone} />
     </>
+  );
+}
+
+/** GDPR access and erasure: the person's data as NDJSON, and deleting the person (confirmed by typing the id). */
+function PrivacyActions(props: { projectId: string; distinctId: string }) {
+  const [open, setOpen] = createSignal(false);
+  const [typed, setTyped] = createSignal("");
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const remove = useMutation(() => ({
+    mutationFn: () => trpc.people.delete.mutate({ projectId: props.projectId, distinctId: props.distinctId }),
+    onSuccess: async () => {
+      setOpen(false);
+      // Every figure of the project changed: nothing cached may show the person again.
+      await queryClient.invalidateQueries();
+      navigate(`/projects/${props.projectId}/people`);
+    },
+  }));
+  const exportUrl = () =>
+    `/api/v1/people/${encodeURIComponent(props.distinctId)}/export?${new URLSearchParams({ projectId: props.projectId })}`;
+  return (
+    <div class="mt-2 flex flex-wrap gap-2">
+      <a class="btn-secondary" href={exportUrl()} download="">
+        Export data
+      </a>
+      <button type="button" class="btn-danger" onClick={() => setOpen(true)}>
+        Delete person
+      </button>
+      <ConfirmDialog
+        open={open()}
+        title="Delete this person?"
+        confirmLabel="Delete person"
+        danger
+        pending={remove.isPending}
+        confirmDisabled={typed() !== props.distinctId}
+        error={remove.error}
+        onConfirm={() => remove.mutate()}
+        onClose={() => {
+          remove.reset();
+          setTyped("");
+          setOpen(false);
+        }}
+      >
+        <p>
+          Every event of this person under all its ids, its sessions and traits are deleted at once, and every figure
+          stops counting them. Events sent for these ids in the next 30 days are dropped. This cannot be undone.
+        </p>
+        <label class="mt-3 block">
+          <span class="text-xs font-medium">Type {props.distinctId} to confirm</span>
+          <input
+            class="field-input mt-1 w-full font-mono"
+            value={typed()}
+            onInput={(event) => setTyped(event.currentTarget.value)}
+            aria-label="The person's id, to confirm"
+          />
+        </label>
+      </ConfirmDialog>
+    </div>
   );
 }
 

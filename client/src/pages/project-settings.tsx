@@ -7,7 +7,7 @@
 
 import { A, useNavigate, useParams } from "@solidjs/router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/solid-query";
-import { createSignal, Show } from "solid-js";
+import { createSignal, For, Show } from "solid-js";
 import { roleAtLeast } from "../../../shared/roles.ts";
 import { ApiKeyReveal } from "../components/api-key-reveal.tsx";
 import { CodeBlock } from "../components/copy-button.tsx";
@@ -54,6 +54,7 @@ export default function ProjectSettingsPage() {
             }
           >
             <GeneralSection project={p()} />
+            <RetentionSection project={p()} />
           </Show>
           <SnippetSection project={p()} />
           <Show when={roleAtLeast(p().role, "admin")}>
@@ -194,6 +195,80 @@ function GeneralSection(props: { project: Project }) {
           <p class="mt-2">Browsers on other sites will no longer be able to send events with this project's key.</p>
         </Show>
       </ConfirmDialog>
+    </Section>
+  );
+}
+
+const RETENTION_CHOICES = [30, 90, 180, 365, 730] as const;
+
+/** How long raw events are kept (projects.update's retentionDays, keepAggregatesPastRetention). */
+function RetentionSection(props: { project: Project }) {
+  const queryClient = useQueryClient();
+  const [days, setDays] = createSignal<string>(props.project.retentionDays ? String(props.project.retentionDays) : "");
+  const [keep, setKeep] = createSignal(props.project.keepAggregatesPastRetention);
+  const [saved, setSaved] = createSignal(false);
+  const save = useMutation(() => ({
+    mutationFn: () =>
+      trpc.projects.update.mutate({
+        id: props.project.id,
+        retentionDays: days() ? (Number(days()) as (typeof RETENTION_CHOICES)[number]) : null,
+        keepAggregatesPastRetention: keep(),
+      }),
+    onSuccess: (updated) => {
+      queryClient.setQueryData(keys.project(props.project.id), updated);
+      setSaved(true);
+    },
+  }));
+  return (
+    <Section
+      title="Data retention"
+      description="Raw events older than this are removed every few seconds by the worker, in small batches. People whose events are all older look new when they return."
+    >
+      <form
+        class="flex flex-col gap-3"
+        onSubmit={(event) => {
+          event.preventDefault();
+          setSaved(false);
+          save.mutate();
+        }}
+      >
+        <label class="flex flex-col gap-1 text-sm">
+          <span class="font-medium">Keep raw events</span>
+          <select
+            class="field-input max-w-xs"
+            value={days()}
+            onChange={(event) => setDays(event.currentTarget.value)}
+            name="retentionDays"
+          >
+            <option value="">Forever</option>
+            <For each={RETENTION_CHOICES}>{(choice) => <option value={String(choice)}>{choice} days</option>}</For>
+          </select>
+        </label>
+        <label class="flex items-center gap-2 text-sm">
+          <input type="checkbox" checked={keep()} onChange={(event) => setKeep(event.currentTarget.checked)} />
+          <span>
+            Keep aggregates past retention: unfiltered totals, charts and top lists of older ranges stay; filtered
+            figures, sessions, users and people only cover the kept events.
+          </span>
+        </label>
+        <div class="flex items-center gap-3">
+          <button type="submit" class="btn-primary" disabled={save.isPending}>
+            Save retention
+          </button>
+          <Show when={saved()}>
+            <p role="status" class="text-sm text-emerald-700 dark:text-emerald-400">
+              Retention saved.
+            </p>
+          </Show>
+          <Show when={save.error}>
+            {(error) => (
+              <p role="alert" class="text-sm text-red-600 dark:text-red-400">
+                {describeProblem(error()).message}
+              </p>
+            )}
+          </Show>
+        </div>
+      </form>
     </Section>
   );
 }

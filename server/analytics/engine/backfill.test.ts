@@ -195,6 +195,13 @@ const UNDO: Array<[suffix: string, statements: string[]]> = [
   ["_goals", ["drop table analytics_goals"]],
   ["_bot_filtering", ["drop table bot_filtered_events", "alter table projects drop column bot_filtering"]],
   ["_cohorts", ["drop table cohorts"]],
+  [
+    "_privacy_deletion_retention",
+    [
+      "drop table analytics_suppressed_ids",
+      "alter table projects drop column retention_days, drop column keep_aggregates_past_retention",
+    ],
+  ],
 ];
 
 /** The journal's entries, and where the engine's migration is among them (the previous release ends before it). */
@@ -517,6 +524,7 @@ describe("engine backfill metrics", () => {
     const metrics: Metrics = createMetrics({
       stream,
       storedEvents: new MemoryStoredEventsCounter(),
+      suppressedEvents: new MemoryStoredEventsCounter(),
       engineBackfill: () => Promise.reject(new Error("database away")),
     });
     const body = (await metrics.render()).body;

@@ -182,6 +182,10 @@ export interface EventRemoval {
   before?: number;
   /** Events of these user nums (a person's nums: canonical and aliases) go. */
   userNums?: ReadonlySet<number>;
+  /** With userNums: those events all lie in [min, max] (epoch ms), so only segments overlapping it are read. */
+  within?: { min: number; max: number };
+  /** Rewrite at most this many segments (retention works in bounded batches; call again while some are left). */
+  maxSegments?: number;
 }
 
 /**
@@ -196,16 +200,33 @@ export async function removeEventsFromSegments(
   removal: EventRemoval,
 ): Promise<number> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('analytics_segments:' || ${projectId}::text, 0))`);
+  const overlap = removal.within
+    ? sql`and max_ts >= ${new Date(removal.within.min).toISOString()}::timestamptz
+          and min_ts <= ${new Date(removal.within.max + 1).toISOString()}::timestamptz`
+    : sql``;
   const candidates = await queryRows<{ segment_id: string | number }>(
     tx,
     removal.before !== undefined && !removal.userNums
       ? sql`select segment_id from analytics_segments where project_id = ${projectId}::uuid
              and min_ts < ${new Date(removal.before).toISOString()}::timestamptz`
-      : sql`select segment_id from analytics_segments where project_id = ${projectId}::uuid`,
+      : sql`select segment_id from analytics_segments where project_id = ${projectId}::uuid ${overlap}`,
   );
+  const userNums = removal.userNums;
   let removed = 0;
+  let rewritten = 0;
   for (const { segment_id } of candidates) {
+    if (removal.maxSegments !== undefined && rewritten >= removal.maxSegments) break;
     const id = Number(segment_id);
+    // A person's deletion: most segments hold none of their events; read only the user column to find out.
+    if (userNums && removal.before === undefined) {
+      const [user] = await queryRows<{ data: Uint8Array }>(
+        tx,
+        sql`select data from analytics_segment_columns
+             where project_id = ${projectId}::uuid and segment_id = ${id} and name = ${USER_COLUMN}`,
+      );
+      const nums = user ? (decodeColumn(user.data) as Extract<Column, { kind: typeof NUMBERS_I32 }>).values : [];
+      if (!nums.some((num) => userNums.has(num))) continue;
+    }
     const rows = await queryRows<{ name: string; data: Uint8Array }>(
       tx,
       sql`select name, data from analytics_segment_columns where project_id = ${projectId}::uuid and segment_id = ${id}`,
@@ -223,6 +244,7 @@ export async function removeEventsFromSegments(
     }
     if (kept === times.length) continue;
     removed += times.length - kept;
+    rewritten++;
     if (kept > 0) {
       const { columns: encoded, min, max, count } = mergeColumns([keepSlots(columns, keep)]);
       const values = segmentColumnValuesSql(encoded);

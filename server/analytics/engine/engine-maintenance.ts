@@ -5,7 +5,9 @@
  *   2. the new-dimension backfill: segments lacking a dimension column get it (backfill.ts);
  *   3. the compactor (compact-segments.ts), for due projects except those of steps 1 and 2: it would merge a
  *      segment lacking a dimension column into one that claims the column with empty values, and a backfilling
- *      project is not served by the engine anyway.
+ *      project is not served by the engine anyway;
+ *   4. retention: one bounded batch per project with a retention (server/pipeline/retention/apply-retention.ts),
+ *      and the removal of expired suppressions of deleted people.
  * A step that did work is followed by the next one after `pauseMs`, or after as long as its backfill chunks took
  * (writers of a project wait while its chunk runs, so they get at least half the time), an idle one after
  * `intervalMs`, a failed one after a growing delay (logged; the loop never dies). Several processes may run the loop: every change
@@ -15,6 +17,8 @@
  */
 import type { Database } from "../../db/client.ts";
 import type { Logger } from "../../logger.ts";
+import { removeExpiredSuppressions } from "../../pipeline/people/suppression.ts";
+import { applyRetention } from "../../pipeline/retention/apply-retention.ts";
 import { addDimensionColumns, EngineBackfill, lastSegmentId, segmentsMissingDimensions } from "./backfill.ts";
 import { compactProject, projectsDueForCompaction } from "./compact-segments.ts";
 
@@ -109,6 +113,17 @@ export class EngineMaintenance {
         });
       }
     }
+
+    // 4. Retention: one bounded batch per project with a horizon (server/pipeline/retention/apply-retention.ts),
+    // and suppressions of deleted people that have expired.
+    await attempt("retention", {}, async () => {
+      for (const batch of await applyRetention(this.db, Date.now())) {
+        if (batch.more) more = true;
+        if (batch.events || batch.segmentEvents || batch.rollupRows)
+          this.logger.info("retention: removed data older than the project's horizon", { ...batch });
+      }
+      await removeExpiredSuppressions(this.db);
+    });
     return { more, failures: errors.length, backfillMs };
   }
 }

@@ -1,4 +1,4 @@
-import { boolean, index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { teams } from "./teams.ts";
 
 export const projects = pgTable(
@@ -18,6 +18,13 @@ export const projects = pgTable(
     // Events from bots and crawlers are dropped (and counted in bot_filtered_events) while this is on. The worker
     // reads it in the statement that already locks the project for each batch, so a change applies to the next one.
     botFiltering: boolean().notNull().default(true),
+    /**
+     * Raw events older than this many days are removed by the worker's maintenance loop (server/pipeline/retention);
+     * null keeps them forever. One of RETENTION_DAYS (shared/projects.ts).
+     */
+    retentionDays: integer(),
+    /** With retention: keep the rollups of removed events, so unfiltered answers over older ranges still add up. */
+    keepAggregatesPastRetention: boolean().notNull().default(false),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },

@@ -198,3 +198,19 @@ export const analyticsPersonTraits = pgTable(
     primaryKey({ name: "analytics_person_traits_pkey", columns: [table.projectId, table.personNum, table.key] }),
   ],
 );
+
+/**
+ * Ids of people deleted with people.delete (server/pipeline/people/delete-person.ts): until `expires_at` (the
+ * deletion + SUPPRESSION_DAYS, shared/people.ts) the worker and the direct-write path drop events whose distinct_id
+ * or `$anon_distinct_id` is one of them (server/pipeline/people/suppression.ts), so a late or queued event cannot
+ * bring the person back. Holds the ids only, never their data.
+ */
+export const analyticsSuppressedIds = pgTable(
+  "analytics_suppressed_ids",
+  {
+    projectId: projectId(),
+    distinctId: text().notNull(),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+  },
+  (table) => [primaryKey({ name: "analytics_suppressed_ids_pkey", columns: [table.projectId, table.distinctId] })],
+);

@@ -55,6 +55,10 @@ export function createIngestEndpoint(services: Services): IngestEndpoint {
       logger,
       maxBacklog: config.STREAM_MAX_BACKLOG,
       onStoredDirectly: (rows) => void publishStoredEvents(services.pubsub, logger, rows),
+      onSuppressed: (count) =>
+        void services.metrics.suppressedEvents.add("direct-write", count).catch((error) => {
+          logger.warn("cannot add to the suppressed-events counter", { error });
+        }),
     }),
     ipHasher: new IpHasher(services.secretKey),
     countries: services.countries,

@@ -76,6 +76,7 @@ describe("GET /api/v1/metrics", () => {
       analytics_stream_lag_seconds: "gauge",
       analytics_dead_letters: "gauge",
       analytics_worker_events_stored_total: "counter",
+      analytics_events_suppressed_total: "counter",
       analytics_query_timeouts_total: "counter",
       analytics_engine_backfill_events_total: "counter",
       analytics_engine_backfill_projects_pending: "gauge",

@@ -12,6 +12,7 @@ import { TRPCError } from "@trpc/server";
 import { and, eq, ne } from "drizzle-orm";
 import { roleAtLeast, TEAM_ROLES, type TeamRole } from "../../../shared/roles.ts";
 import { teamMembers } from "../../db/schema/index.ts";
+import { storeTestEvents, testEvent } from "../../test-support/analytics-test-data.ts";
 import { registerAndSignIn, type SignedInUser } from "../../test-support/auth.ts";
 import { createTestServices, type TestServices } from "../../test-support/services.ts";
 import { appRouter } from "./root.ts";
@@ -22,6 +23,9 @@ type Rule =
   | { kind: "project"; field: "projectId" | "id"; role: TeamRole; destructive?: boolean; extra?: object }
   | { kind: "team"; role: TeamRole; destructive?: boolean; extra?: object }
   | { kind: "other"; why: string };
+
+/** The person every world's project holds (one event), for the calls that need an existing person. */
+const MATRIX_PERSON = "matrix-person";
 
 const project = (role: TeamRole, destructive = false, extra?: object): Rule => ({
   kind: "project",
@@ -77,6 +81,8 @@ const RULES: Record<string, Rule> = {
   "people.list": project("viewer"),
   "people.get": project("viewer"),
   "people.events": project("viewer"),
+  // A fresh project per role holding one person to delete (an unknown person would answer NOT_FOUND too).
+  "people.delete": project("admin", true, { distinctId: MATRIX_PERSON }),
   "auth.wsTicket": project("viewer"),
   "projects.get": projectById("viewer"),
   "projects.update": projectById("admin"),
@@ -135,6 +141,7 @@ async function makeWorld(label: string): Promise<World> {
   await t.services.db
     .insert(teamMembers)
     .values(TEAM_ROLES.map((role) => ({ teamId: created.id, userId: members[role].login.user.id, role })));
+  await storeTestEvents(t.services.db, [testEvent(p.id, { at: Date.now() - 60_000, distinctId: MATRIX_PERSON })]);
   return { teamId: created.id, projectId: p.id };
 }
 

@@ -18,22 +18,18 @@
 
 import { type SegmentEvent, writeSegments } from "../../analytics/engine/write-segments.ts";
 import {
-  ALL_DIMENSION,
-  bucketStart,
-  DIMENSION_SIZES,
-  HOUR,
-  QUARTER,
-  ROLLUP_DIMENSION_FIELDS,
-  ROLLUP_DIMENSIONS,
-  type RollupDimension,
+  type DIMENSION_SIZES,
+  type HOUR,
+  type QUARTER,
   SESSION_KIND,
   type TOTAL_SIZES,
-  USER_DIMENSION_SIZES,
+  type USER_DIMENSION_SIZES,
   type USER_TOTAL_SIZES,
 } from "../../analytics/rollup-layout.ts";
 import type { Database } from "../../db/client.ts";
 import { applyPersonLinks, identifyEventsOf, lockPersonLinks, type NewLink } from "./apply-person-links.ts";
 import { applyPersonTraits, traitChangesOf } from "./apply-person-traits.ts";
+import { addEventCells, foldEventCells } from "./event-cells.ts";
 import { RollupAccumulator } from "./rollup-accumulator.ts";
 import type { RollupSourceRow } from "./rollup-source-row.ts";
 import {
@@ -47,11 +43,6 @@ import { upsertRollupRows } from "./upsert-rollup-rows.ts";
 import { upsertSessionsAndUsers } from "./upsert-sessions-and-users.ts";
 
 export type { RollupSourceRow };
-
-// From the dimension table (shared/dimensions.ts): this type fails to compile when a rolled-up row names a field
-// RollupSourceRow lacks.
-const DIMENSION_FIELDS: Record<RollupDimension, keyof RollupSourceRow> = ROLLUP_DIMENSION_FIELDS;
-const DIMENSIONS = Object.keys(ROLLUP_DIMENSIONS) as RollupDimension[];
 
 /**
  * Step 3 counts each event in the quarter hour ('all') and the hour (dimensions), then folds those up the sizes of
@@ -119,23 +110,9 @@ export async function applyRollups(tx: Database, rows: readonly RollupSourceRow[
     }
 
     // Each event goes into the smallest bucket of each set only; the larger buckets are folded from those below.
-    rollups.cell(row.projectId, QUARTER, bucketStart(t, QUARTER), sessionNum).add(ALL_DIMENSION, "", sessionNum);
-    const hourCell = rollups.cell(row.projectId, HOUR, bucketStart(t, HOUR), sessionNum);
-    for (const dimension of DIMENSIONS) {
-      const value = nonEmpty(row[DIMENSION_FIELDS[dimension]] as string | null);
-      if (value !== null) hourCell.add(dimension, value, sessionNum);
-    }
-    if (userNum !== undefined) {
-      userRollups.cell(row.projectId, QUARTER, bucketStart(t, QUARTER), userNum).add(ALL_DIMENSION, "", userNum);
-      const eventName = nonEmpty(row.eventName);
-      if (eventName !== null)
-        userRollups.cell(row.projectId, HOUR, bucketStart(t, HOUR), userNum).add("event_name", eventName, userNum);
-    }
+    addEventCells(rollups, userRollups, row, t, sessionNum, userNum);
   }
-  rollups.foldUp(QUARTER, [HOUR]);
-  rollups.foldUp(HOUR, DIMENSION_SIZES.slice(1));
-  userRollups.foldUp(QUARTER, [HOUR]);
-  userRollups.foldUp(HOUR, USER_DIMENSION_SIZES.slice(1));
+  foldEventCells(rollups, userRollups);
 
   // 4. Everything else in one statement.
   await upsertRollupRows(tx, userSessionPairsWireJson(sessions), rollups.toWireJson(), userRollups.toWireJson());

@@ -15,6 +15,7 @@ const PROJECT_DATA_TABLES = [
   sql`analytics_users`,
   sql`analytics_person_links`,
   sql`analytics_person_traits`,
+  sql`analytics_suppressed_ids`,
   sql`analytics_segment_columns`,
   sql`analytics_segments`,
   sql`analytics_engine_state`,

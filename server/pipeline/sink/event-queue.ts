@@ -41,6 +41,8 @@ export interface EventQueueOptions {
   maxBacklog: number;
   /** Called with the rows the direct path stored, to publish them to the live feed. */
   onStoredDirectly?: (rows: EventRow[]) => void;
+  /** Events of a direct write dropped as a deleted person's (the batch is still answered 202). */
+  onSuppressed?: (count: number) => void;
   pollMs?: number;
 }
 
@@ -100,7 +102,10 @@ export class EventQueue {
       let timer: ReturnType<typeof setTimeout> | undefined;
       try {
         const stored = await Promise.race([
-          storeEvents(this.options.db, decodeEventBatch(payload), { startBy: Date.now() + DIRECT_WRITE_TIMEOUT_MS }),
+          storeEvents(this.options.db, decodeEventBatch(payload), {
+            startBy: Date.now() + DIRECT_WRITE_TIMEOUT_MS,
+            ...(this.options.onSuppressed ? { onSuppressed: this.options.onSuppressed } : {}),
+          }),
           new Promise<never>((_, reject) => {
             timer = setTimeout(
               () => reject(new Error(`PostgreSQL did not store the batch within ${DIRECT_WRITE_TIMEOUT_MS} ms`)),

@@ -88,7 +88,7 @@ for (const kind of DATABASE_KINDS) {
       expect(first.botsFiltered).toBe(bots.length);
       expect(first.inserted.map((row) => row.insertId).sort()).toEqual(kept.map((row) => row.insertId).sort());
       // A redelivered batch, a resend of some and a batch holding a bot event twice add nothing.
-      expect(await storeEventsCounted(either.db, batch)).toEqual({ inserted: [], botsFiltered: 0 });
+      expect(await storeEventsCounted(either.db, batch)).toEqual({ inserted: [], botsFiltered: 0, suppressed: 0 });
       expect((await storeEventsCounted(either.db, [bots[0]!, bots[0]!, bots[1]!])).botsFiltered).toBe(0);
 
       const storedRows = await stored(projectId);

@@ -30,6 +30,7 @@ import {
   toJsonRecord,
 } from "../../db/events-columns.ts";
 import { projectWriteLockSql } from "../../db/project-write-lock.ts";
+import { withoutSuppressedEvents } from "../people/suppression.ts";
 import { applyRollups } from "../rollups/apply-rollups.ts";
 import { isBotUserAgent } from "./bot-user-agent.ts";
 
@@ -48,7 +49,7 @@ const COLUMNS = EVENT_COLUMN_LIST;
 export async function storeEvents(
   db: Database,
   rows: readonly EventRow[],
-  options: { startBy?: number } = {},
+  options: { startBy?: number; onSuppressed?: (count: number) => void } = {},
 ): Promise<EventRow[]> {
   return (await storeEventsCounted(db, rows, options)).inserted;
 }
@@ -58,35 +59,47 @@ export interface StoreOutcome {
   inserted: EventRow[];
   /** Bot events dropped by this transaction for the first time (a redelivered one is not counted again). */
   botsFiltered: number;
+  /** Events of deleted people dropped (server/pipeline/people/suppression.ts), every time they arrive. */
+  suppressed: number;
 }
 
-/** storeEvents, also telling how many events the bot filter dropped for the first time. */
+/**
+ * storeEvents, also telling how many events the bot filter dropped for the first time and how many were
+ * suppressed. `onSuppressed` hears the latter once the transaction committed (a rolled-back attempt is retried and
+ * counts then).
+ */
 export async function storeEventsCounted(
   db: Database,
   rows: readonly EventRow[],
-  options: { startBy?: number } = {},
+  options: { startBy?: number; onSuppressed?: (count: number) => void } = {},
 ): Promise<StoreOutcome> {
-  if (rows.length === 0) return { inserted: [], botsFiltered: 0 };
+  if (rows.length === 0) return { inserted: [], botsFiltered: 0, suppressed: 0 };
   // Insert in key order: two transactions holding overlapping keys (a resend racing its original) then wait on each
   // other in the same order instead of deadlocking. The sort is stable, so when a batch holds a key twice the first
   // copy is the one kept.
   const unique = firstOfEachKey(rows.toSorted(byKey));
-  return db.transaction(async (tx) => {
+  const outcome = await db.transaction(async (tx): Promise<StoreOutcome> => {
     if (options.startBy !== undefined && Date.now() > options.startBy)
       throw new Error("the caller stopped waiting for this write");
     const filtering = await lockProjects(tx, unique);
+    // Deleted people's ids (server/pipeline/people/suppression.ts): after the locks, so a deletion is either done
+    // and seen here, or waits for this transaction and deletes what it stores.
+    const wanted = await withoutSuppressedEvents(tx, unique);
+    const suppressed = unique.length - wanted.length;
     const kept: EventRow[] = [];
     const bots: EventRow[] = [];
-    for (const row of unique) (filtering.has(row.projectId) && isBotUserAgent(row.userAgent) ? bots : kept).push(row);
+    for (const row of wanted) (filtering.has(row.projectId) && isBotUserAgent(row.userAgent) ? bots : kept).push(row);
     const botsFiltered = bots.length > 0 ? await recordFilteredBots(tx, bots) : 0;
-    if (kept.length === 0) return { inserted: [], botsFiltered };
+    if (kept.length === 0) return { inserted: [], botsFiltered, suppressed };
     const alreadyStored = is(tx, PostgresJsTransaction)
       ? await insertByCopy(clientOf(tx), kept)
       : await insertByJson(tx, kept);
     const inserted = withoutKeys(kept, alreadyStored);
     if (inserted.length > 0) await applyRollups(tx, inserted);
-    return { inserted, botsFiltered };
+    return { inserted, botsFiltered, suppressed };
   });
+  if (outcome.suppressed > 0) options.onSuppressed?.(outcome.suppressed);
+  return outcome;
 }
 
 /** Records the dropped bot events' keys; returns how many were new (neither recorded nor stored before). */

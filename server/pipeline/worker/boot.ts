@@ -38,6 +38,7 @@ export async function bootWorker(
       pubsub: services.pubsub,
       logger: services.logger,
       storedEvents: services.metrics.storedEvents,
+      suppressedEvents: services.metrics.suppressedEvents,
     },
     {
       consumer: slot.name,

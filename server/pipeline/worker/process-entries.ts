@@ -45,6 +45,8 @@ export interface BatchOutcome {
   entries: number;
   events: number;
   inserted: number;
+  /** Events dropped because they name a deleted person (server/pipeline/people/suppression.ts). */
+  suppressed: number;
   duplicates: number;
   /** Bot events dropped for the first time (projects.bot_filtering). */
   botsFiltered: number;
@@ -90,9 +92,11 @@ export async function processEntries(deps: ProcessDeps, entries: readonly Stream
   const inserted: EventRow[] = [];
   let botsFiltered = 0;
   let failedEvents = 0;
+  let suppressed = 0;
   const keep = (outcome: StoreOutcome) => {
     inserted.push(...outcome.inserted);
     botsFiltered += outcome.botsFiltered;
+    suppressed += outcome.suppressed;
   };
 
   try {
@@ -153,7 +157,8 @@ export async function processEntries(deps: ProcessDeps, entries: readonly Stream
     entries: entries.length,
     events: allRows.length,
     inserted: inserted.length,
-    duplicates: allRows.length - inserted.length - botsFiltered - failedEvents,
+    suppressed,
+    duplicates: allRows.length - inserted.length - botsFiltered - suppressed - failedEvents,
     botsFiltered,
     failedEvents,
     acked: done.length + deadLettered,

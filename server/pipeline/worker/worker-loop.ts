@@ -44,6 +44,8 @@ export interface WorkerDeps {
   logger: Logger;
   /** Where this worker adds what it stored, for analytics_worker_events_stored_total (boot passes the services'). */
   storedEvents?: StoredEventsCounter;
+  /** Where it adds the events it dropped as a deleted person's (analytics_events_suppressed_total). */
+  suppressedEvents?: StoredEventsCounter;
 }
 
 export interface WorkerStats {
@@ -316,6 +318,10 @@ class WorkerLoop {
     this.deps.storedEvents?.add(this.options.consumer, outcome.inserted).catch((error) => {
       this.logger.warn("cannot add to the stored-events counter", { error });
     });
+    if (outcome.suppressed > 0)
+      this.deps.suppressedEvents?.add(this.options.consumer, outcome.suppressed).catch((error) => {
+        this.logger.warn("cannot add to the suppressed-events counter", { error });
+      });
   }
 
   /** Refreshes the lag counter and trims acknowledged entries, at most once a second. */

@@ -21,7 +21,8 @@ export type AuditAction =
   | "share.revoked"
   | "read_key.created"
   | "read_key.revoked"
-  | "person.deleted";
+  | "person.deleted"
+  | "person.exported";
 
 export interface AuditEntryInput {
   teamId: string;

@@ -7,16 +7,20 @@ import { TRPCError } from "@trpc/server";
 import {
   type PeoplePage,
   type Person,
+  type PersonDeleted,
   type PersonEventsPage,
   peopleListInputSchema,
+  personDeleteInputSchema,
   personEventsInputSchema,
   personInputSchema,
 } from "../../../../shared/people.ts";
 import { getPerson } from "../../../analytics/people/get-person.ts";
 import { getPersonEvents } from "../../../analytics/people/get-person-events.ts";
 import { listPeople } from "../../../analytics/people/list-people.ts";
+import { deletePerson } from "../../../pipeline/people/delete-person.ts";
+import { recordPrivacyAudit } from "../../privacy-audit.ts";
 import { analyticsLimits } from "../analytics-limits.ts";
-import { createTRPCRouter, projectProcedure } from "../init.ts";
+import { createTRPCRouter, projectProcedure, projectRoleProcedure } from "../init.ts";
 
 function found<T>(value: T | null): T {
   if (value === null) throw new TRPCError({ code: "NOT_FOUND", message: "No person with this id in this project." });
@@ -38,4 +42,23 @@ export const peopleRouter = createTRPCRouter({
     .input(personEventsInputSchema)
     .use(analyticsLimits)
     .query(async ({ ctx, input }): Promise<PersonEventsPage> => found(await getPersonEvents(ctx.db, input))),
+
+  /** GDPR erasure: the person under every id, and every figure counting them (delete-person.ts). Admin only. */
+  delete: projectRoleProcedure("admin")
+    .input(personDeleteInputSchema)
+    .mutation(async ({ ctx, input }): Promise<PersonDeleted> => {
+      const deleted = found(await deletePerson(ctx.services.db, input));
+      // Audit call site "person.deleted" (who, when, which project; never the person's ids or data).
+      await recordPrivacyAudit(ctx.services.db, {
+        action: "person.deleted",
+        userId: ctx.user.id,
+        project: ctx.project,
+      });
+      return {
+        distinctIds: deleted.distinctIds,
+        events: deleted.events,
+        sessions: deleted.sessions,
+        suppressedUntil: deleted.suppressedUntil.toISOString(),
+      };
+    }),
 });

@@ -40,7 +40,9 @@ describe("projects.create", () => {
       "createdAt",
       "domain",
       "id",
+      "keepAggregatesPastRetention",
       "name",
+      "retentionDays",
       "role",
       "teamId",
       "updatedAt",
@@ -130,6 +132,22 @@ describe("projects.update", () => {
     );
     expect(error.code).toBe("BAD_REQUEST");
     expect(error.message).toContain("botFiltering");
+  });
+
+  it("sets and clears the retention, and refuses a retention outside the list naming the field", async () => {
+    const { project } = await owner.caller.projects.create({ name: "Retained" });
+    expect([project.retentionDays, project.keepAggregatesPastRetention]).toEqual([null, false]);
+    const set = await owner.caller.projects.update({
+      id: project.id,
+      retentionDays: 90,
+      keepAggregatesPastRetention: true,
+    });
+    expect([set.retentionDays, set.keepAggregatesPastRetention]).toEqual([90, true]);
+    const cleared = await owner.caller.projects.update({ id: project.id, retentionDays: null });
+    expect([cleared.retentionDays, cleared.keepAggregatesPastRetention]).toEqual([null, true]);
+    const refused = await failure(owner.caller.projects.update({ id: project.id, retentionDays: 45 as unknown as 30 }));
+    expect(refused.code).toBe("BAD_REQUEST");
+    expect((refused.cause as ZodError).issues.map((issue) => issue.path.join("."))).toEqual(["retentionDays"]);
   });
 
   it("answers NOT_FOUND for another user's project and changes nothing", async () => {
@@ -238,6 +256,11 @@ describe("projects.delete", () => {
       await t.services.db.execute(
         sql`insert into cohorts (project_id, name, definition)
             values (${projectId}::uuid, 'Everyone with a plan', '{"groups":[{"conditions":[{"type":"trait","key":"plan","op":"is_set"}]}]}')`,
+      );
+      // As a project where a person was deleted in the last 30 days has.
+      await t.services.db.execute(
+        sql`insert into analytics_suppressed_ids (project_id, distinct_id, expires_at)
+            values (${projectId}::uuid, 'deleted-person', now() + interval '30 days')`,
       );
     }
     // The audit log keeps naming the project (who deleted it, when): history, never analytics data.

@@ -37,6 +37,8 @@ function toPublicProject(row: ProjectRow, role: TeamRole): Project {
     teamId: row.teamId,
     role,
     botFiltering: row.botFiltering,
+    retentionDays: row.retentionDays as Project["retentionDays"],
+    keepAggregatesPastRetention: row.keepAggregatesPastRetention,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -107,6 +109,8 @@ export const projectsRouter = createTRPCRouter({
         name: input.name,
         domain: input.domain,
         botFiltering: input.botFiltering,
+        retentionDays: input.retentionDays,
+        keepAggregatesPastRetention: input.keepAggregatesPastRetention,
       });
       if (!row) throw notFound();
       await recordAudit(ctx.services.db, {
@@ -118,6 +122,11 @@ export const projectsRouter = createTRPCRouter({
         details: {
           ...(input.name !== undefined ? { name: row.name } : {}),
           ...(input.domain !== undefined ? { domain: row.domain } : {}),
+          ...(input.botFiltering !== undefined ? { botFiltering: row.botFiltering } : {}),
+          ...(input.retentionDays !== undefined ? { retentionDays: row.retentionDays } : {}),
+          ...(input.keepAggregatesPastRetention !== undefined
+            ? { keepAggregatesPastRetention: row.keepAggregatesPastRetention }
+            : {}),
         },
       });
       return toPublicProject(row, ctx.projectRole);

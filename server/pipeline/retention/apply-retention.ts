@@ -1,0 +1,120 @@
+/**
+ * Retention (projects.retention_days, shared/projects.ts): raw events older than the project's horizon, and their
+ * copies in the query engine's segments, are removed by the worker's maintenance loop (engine-maintenance.ts), a
+ * bounded batch per project per step, each batch its own short transaction, so no lock is held for long and the
+ * deletes spread over time (autovacuum keeps up; no bloat storm from one huge DELETE). `events` is not partitioned
+ * by time: dedupe on (project_id, insert_id) must stay exact, and a partition key would have to join that key.
+ *
+ * The horizon is the start of the UTC day `retention_days` before now, so it falls on a bucket boundary of every
+ * rollup size up to a day (quarter hour, hour, day). Without keep_aggregates_past_retention, rollup rows whose bucket
+ * ends at or before the horizon are removed too (user weeks included), in the same batches; with it they stay, so
+ * unfiltered figures of older ranges still add up.
+ *
+ * Each batch takes the project's write lock exclusively (server/db/project-write-lock.ts), like the engine's
+ * backfill: the worker's transactions for the project wait for the batch (milliseconds) and never interleave with a
+ * segment rewrite.
+ *
+ * Not covered yet (see the README's retention section): the sessions and users tables keep their lifetime figures
+ * (a session's first_seen and event count still include removed events), so `analytics.sessions`, `users` and
+ * `people` over ranges that reach before the horizon are not cut at it, and answers do not carry `rawDataFrom`.
+ */
+import { sql } from "drizzle-orm";
+import { removeEventsFromSegments } from "../../analytics/engine/compact-segments.ts";
+import { type Database, queryRows } from "../../db/client.ts";
+import { projectWriteLockSql } from "../../db/project-write-lock.ts";
+
+const DAY_MS = 86_400_000;
+/** Events removed per transaction on PostgreSQL (a few tens of milliseconds of locked time at most). */
+export const RETENTION_BATCH = 5_000;
+/** Segments rewritten per transaction. */
+const SEGMENTS_PER_BATCH = 2;
+
+/** The start of the UTC day `days` days before `now`: nothing before it is kept. */
+export function retentionHorizon(now: number, days: number): number {
+  return Math.floor((now - days * DAY_MS) / DAY_MS) * DAY_MS;
+}
+
+export interface RetentionBatch {
+  projectId: string;
+  events: number;
+  segmentEvents: number;
+  rollupRows: number;
+  /** More is left to remove for this project. */
+  more: boolean;
+}
+
+/** One batch for every project with a retention; returns what each removed. */
+export async function applyRetention(
+  db: Database,
+  now: number,
+  options: { batchSize?: number } = {},
+): Promise<RetentionBatch[]> {
+  const batchSize = options.batchSize ?? RETENTION_BATCH;
+  const projects = await queryRows<{ id: string; retention_days: number; keep: boolean }>(
+    db,
+    sql`select id::text as id, retention_days, keep_aggregates_past_retention as keep from projects
+         where retention_days is not null order by id`,
+  );
+  const out: RetentionBatch[] = [];
+  for (const project of projects) {
+    const horizon = new Date(retentionHorizon(now, project.retention_days)).toISOString();
+    // Most steps find nothing older than the horizon: checked without the write lock, so writers never wait then.
+    const [due] = await queryRows<{ due: boolean }>(
+      db,
+      sql`select exists (select 1 from events where project_id = ${project.id}::uuid
+                           and "timestamp" < ${horizon}::timestamptz)
+              or exists (select 1 from analytics_segments where project_id = ${project.id}::uuid
+                           and min_ts < ${horizon}::timestamptz)
+              or (${!project.keep} and exists (select 1 from analytics_rollups where project_id = ${project.id}::uuid
+                           and bucket < ${horizon}::timestamptz - interval '7 days')) as due`,
+    );
+    if (!due?.due) continue;
+    // Rollup rows can outlast the events (several per event): their batches then follow at once, so none is left
+    // behind for a step whose pre-check no longer sees old events.
+    let batch: RetentionBatch;
+    do
+      batch = await db.transaction(async (tx) => {
+        await tx.execute(sql`select ${projectWriteLockSql(sql`${project.id}::text`, "exclusive")}`);
+        const events = await queryRows(
+          tx,
+          sql`delete from events where ctid in (
+              select ctid from events where project_id = ${project.id}::uuid and "timestamp" < ${horizon}::timestamptz
+               limit ${batchSize})
+            returning 1`,
+        );
+        const segmentEvents = await removeEventsFromSegments(tx, project.id, {
+          before: Date.parse(horizon),
+          maxSegments: SEGMENTS_PER_BATCH,
+        });
+        let rollupRows = 0;
+        if (!project.keep) {
+          for (const table of [sql`analytics_rollups`, sql`analytics_user_rollups`]) {
+            const rows = await queryRows(
+              tx,
+              sql`delete from ${table} where ctid in (
+                  select ctid from ${table} where project_id = ${project.id}::uuid
+                     and bucket + make_interval(mins => size) <= ${horizon}::timestamptz
+                   limit ${batchSize})
+                returning 1`,
+            );
+            rollupRows += rows.length;
+          }
+        }
+        const [left] = await queryRows<{ segments: boolean }>(
+          tx,
+          sql`select exists (select 1 from analytics_segments where project_id = ${project.id}::uuid
+                             and min_ts < ${horizon}::timestamptz) as segments`,
+        );
+        return {
+          projectId: project.id,
+          events: events.length,
+          segmentEvents,
+          rollupRows,
+          more: events.length === batchSize || rollupRows >= batchSize || Boolean(left?.segments),
+        };
+      });
+    while (batch.events === 0 && batch.segmentEvents === 0 && batch.rollupRows >= batchSize);
+    out.push(batch);
+  }
+  return out;
+}
