@@ -12,7 +12,7 @@ import { getBreakdown } from "../../analytics/get-breakdown.ts";
 import { getOverview } from "../../analytics/get-overview.ts";
 import { getTimeseries } from "../../analytics/get-timeseries.ts";
 import { type Database, queryRows } from "../../db/client.ts";
-import { generateTestEvents, storeTestEvents } from "../../test-support/analytics-test-data.ts";
+import { generateTestEvents, storeTestEvents, testEvent } from "../../test-support/analytics-test-data.ts";
 import { DATABASE_KINDS, type EitherDatabase, openEitherDatabase } from "../../test-support/either-database.ts";
 import { applyRetention, retentionHorizon } from "./apply-retention.ts";
 
@@ -76,6 +76,12 @@ for (const kind of DATABASE_KINDS) {
         rows.filter((row) => row.timestamp.getTime() >= HORIZON).map((row) => ({ ...row, projectId: twin })),
         500,
       );
+      // Bot events the filter dropped, before and after the horizon: only their keys are kept (bot_filtered_events).
+      // The others get the later one too, so their figures (botEventsFiltered included) stay comparable.
+      const crawler = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+      const bot = (project: string, days: number) =>
+        testEvent(project, { at: HORIZON + days * DAY, userAgent: crawler, sessionId: `bot${days}` });
+      await storeTestEvents(d.db, [bot(dropped, -3), bot(dropped, 2), bot(kept, 2), bot(twin, 2)]);
       keptOldBefore = await figures(d.db, new QueryEngine({ cacheBytes: 16 << 20 }), kept, BASE, HORIZON);
       await setRetention(d.db, dropped, false);
       await setRetention(d.db, kept, true);
@@ -104,6 +110,13 @@ for (const kind of DATABASE_KINDS) {
         );
         expect(old).toEqual({ n: 0, segments: 0 });
       }
+      const bots = await queryRows<{ old: number; kept: number }>(
+        d.db,
+        sql`select count(*) filter (where "timestamp" < ${new Date(HORIZON).toISOString()}::timestamptz)::int as old,
+                   count(*) filter (where "timestamp" >= ${new Date(HORIZON).toISOString()}::timestamptz)::int as kept
+              from bot_filtered_events where project_id = ${dropped}::uuid`,
+      );
+      expect(bots[0]).toEqual({ old: 0, kept: 1 });
     }, 120_000);
 
     it("answers ranges after the horizon exactly as a project that never had the old events", async () => {

@@ -10,6 +10,8 @@
  * ends at or before the horizon are removed too (user weeks included), in the same batches; with it they stay, so
  * unfiltered figures of older ranges still add up.
  *
+ * The keys of bot events the filter dropped (bot_filtered_events) older than the horizon go in the same batches.
+ *
  * Each batch takes the project's write lock exclusively (server/db/project-write-lock.ts), like the engine's
  * backfill: the worker's transactions for the project wait for the batch (milliseconds) and never interleave with a
  * segment rewrite.
@@ -65,6 +67,8 @@ export async function applyRetention(
                            and "timestamp" < ${horizon}::timestamptz)
               or exists (select 1 from analytics_segments where project_id = ${project.id}::uuid
                            and min_ts < ${horizon}::timestamptz)
+              or exists (select 1 from bot_filtered_events where project_id = ${project.id}::uuid
+                           and "timestamp" < ${horizon}::timestamptz)
               or (${!project.keep} and exists (select 1 from analytics_rollups where project_id = ${project.id}::uuid
                            and bucket < ${horizon}::timestamptz - interval '7 days')) as due`,
     );
@@ -80,6 +84,14 @@ export async function applyRetention(
           sql`delete from events where ctid in (
               select ctid from events where project_id = ${project.id}::uuid and "timestamp" < ${horizon}::timestamptz
                limit ${batchSize})
+            returning 1`,
+        );
+        // The keys of dropped bot events are per-event records too: they go with the events of their time.
+        const botKeys = await queryRows(
+          tx,
+          sql`delete from bot_filtered_events where ctid in (
+              select ctid from bot_filtered_events
+               where project_id = ${project.id}::uuid and "timestamp" < ${horizon}::timestamptz limit ${batchSize})
             returning 1`,
         );
         const segmentEvents = await removeEventsFromSegments(tx, project.id, {
@@ -110,7 +122,11 @@ export async function applyRetention(
           events: events.length,
           segmentEvents,
           rollupRows,
-          more: events.length === batchSize || rollupRows >= batchSize || Boolean(left?.segments),
+          more:
+            events.length === batchSize ||
+            botKeys.length === batchSize ||
+            rollupRows >= batchSize ||
+            Boolean(left?.segments),
         };
       });
     while (batch.events === 0 && batch.segmentEvents === 0 && batch.rollupRows >= batchSize);
