@@ -1,7 +1,7 @@
 /**
  * The analyses' readers alone, called in process (no HTTP, no tRPC), on a database the seed filled (a database kept
  * by `bun run bench -- --only analyses --keep-database`):
- *   bun bench/analyses-direct.ts <postgres-url> <project-id> [--runs 10] [--only funnel_30d,retention_8w]
+ *   bun bench/analyses-direct.ts <postgres-url> <project-id> [--runs 10] [--only funnel_30d,retention_8w] [--now <iso>]
  * The bench's inputs (bench/lib/analyses.ts ANALYSIS_CASES, same `now` rule: the time of the run), one cold call
  * each, then `runs` warm ones (p50 and p95). It isolates the readers' cost from the API's, and under `bun
  * --cpu-prof` shows where their time goes; before/after comparisons of a change run it on the same kept database.
@@ -24,7 +24,7 @@ import { percentile } from "./lib/stats.ts";
 const { values, positionals } = parseArgs({
   args: Bun.argv.slice(2),
   allowPositionals: true,
-  options: { runs: { type: "string", default: "10" }, only: { type: "string" } },
+  options: { runs: { type: "string", default: "10" }, only: { type: "string" }, now: { type: "string" } },
 });
 const [url, projectId] = positionals;
 if (!url || !projectId) {
@@ -34,7 +34,8 @@ if (!url || !projectId) {
 const client = postgres(url, { max: 3, onnotice: () => {} });
 const db = drizzle(client, { schema, casing: "snake_case" }) as unknown as Database;
 const engine = new QueryEngine({ cacheBytes: 1024 * 1024 * 1024 });
-const now = Date.now();
+// --now <ISO time>: ranges end there instead (profiling a database the seed is still filling, oldest days first).
+const now = values.now ? Date.parse(values.now) : Date.now();
 const only = values.only?.split(",");
 
 const readers: Record<string, (input: Record<string, unknown>) => Promise<unknown>> = {
@@ -51,13 +52,17 @@ for (const c of ANALYSIS_CASES) {
   await read(input);
   const cold = performance.now() - started;
   const warm: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < Number(values.runs); i++) {
     started = performance.now();
+    const cpuStart = process.cpuUsage();
     await read(input);
     warm.push(performance.now() - started);
+    const used = process.cpuUsage(cpuStart);
+    cpu.push((used.user + used.system) / 1000);
   }
   console.log(
-    `${c.id.padEnd(14)} cold ${cold.toFixed(0).padStart(6)} ms   warm p50 ${percentile(warm, 50).toFixed(1).padStart(7)}   p95 ${percentile(warm, 95).toFixed(1).padStart(7)}   (target ${c.target_ms})`,
+    `${c.id.padEnd(14)} cold ${cold.toFixed(0).padStart(6)} ms   warm p50 ${percentile(warm, 50).toFixed(1).padStart(7)}   p95 ${percentile(warm, 95).toFixed(1).padStart(7)}   CPU p50 ${percentile(cpu, 50).toFixed(1).padStart(7)}   (target ${c.target_ms})`,
   );
 }
 console.log(`column cache: ${engine.cacheSize.entries} columns, ${(engine.cacheSize.bytes / 1e6).toFixed(0)} MB`);

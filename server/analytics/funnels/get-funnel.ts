@@ -20,7 +20,7 @@ import {
 } from "../../../shared/funnel.ts";
 import { type Database, queryRows } from "../../db/client.ts";
 import { type Column, DICTIONARY } from "../engine/column-codec.ts";
-import { columnNameOf, type EngineFilter, filterMask } from "../engine/filter-masks.ts";
+import { acceptTable, columnNameOf, type EngineFilter, filterMask } from "../engine/filter-masks.ts";
 import type { Members, QueryEngine, ScannedSegment } from "../engine/query-engine.ts";
 import { type FunnelWalk, StepEvents, walkFunnel } from "./window-funnel.ts";
 
@@ -147,15 +147,37 @@ export function collectStepEvents(
     const hi = lowerBound(segment.ts, span.to);
     if (lo >= hi) continue;
     const mask = filterMask(filters, segment.filterColumns, lo, hi);
-    const stepMasks = steps.map((step, k) =>
-      filterMask(
-        step.filters ?? [],
-        stepFilterColumns[k]!.map((name) => segment.column(name)),
-        lo,
-        hi,
-      ),
-    );
-    const stepFiltered = stepMasks.some((stepMask) => stepMask !== null);
+    // The steps' filters as one table per column, code -> the step bits that survive it: an event keeps step k when
+    // every filter of step k accepts its value, which is the AND of the steps' filter masks, one lookup per column
+    // and event of a step's name instead of a mask over every slot. A column the segment lacks decides for all its
+    // events at once (its code-0 entry), folded into the name table.
+    const stepColumns: Array<{ codes: ArrayLike<number>; keep: Uint16Array }> = [];
+    const byColumn = new Map<string, EngineFilter[][]>();
+    steps.forEach((step, k) => {
+      (step.filters ?? []).forEach((filter, f) => {
+        const name = stepFilterColumns[k]![f]!;
+        let perStep = byColumn.get(name);
+        if (!perStep) {
+          perStep = steps.map(() => []);
+          byColumn.set(name, perStep);
+        }
+        perStep[k]!.push(filter);
+      });
+    });
+    for (const [name, perStep] of byColumn) {
+      const column = segment.column(name);
+      const keep = new Uint16Array(column !== null && column.kind === DICTIONARY ? column.entries.length + 1 : 1);
+      keep.fill(0xffff);
+      perStep.forEach((stepFilters, k) => {
+        for (const filter of stepFilters) {
+          const accept = acceptTable(filter, column);
+          for (let code = 0; code < keep.length; code++) if (accept[code] === 0) keep[code]! &= ~(1 << k);
+        }
+      });
+      if (column === null || column.kind !== DICTIONARY) {
+        for (let code = 1; code < nameBits.length; code++) nameBits[code]! &= keep[0]!;
+      } else stepColumns.push({ codes: column.codes, keep });
+    }
     const entityColumn = bySessions ? segment.sessions : segment.users;
     if (entityColumn === null) throw new Error("scan() did not load sessions and users");
     const values = breakdownColumn === null ? null : dictionary(segment.column(breakdownColumn));
@@ -173,24 +195,22 @@ export function collectStepEvents(
       });
     }
     const codes = names.codes;
+    const ts = segment.ts;
+    const columnCount = stepColumns.length;
     for (let i = lo; i < hi; i++) {
       let bits = nameBits[codes[i]!]!;
+      if (bits === 0) continue;
+      for (let c = 0; c < columnCount && bits !== 0; c++) {
+        const stepColumn = stepColumns[c]!;
+        bits &= stepColumn.keep[stepColumn.codes[i]!]!;
+      }
       if (bits === 0) continue;
       if (mask !== null && mask[i - lo] === 0) continue;
       let entity = entityColumn[i]!;
       if (entity < 0) continue;
       if (!bySessions && personOf !== null && entity < personOf.length) entity = personOf[entity]!;
-      if (stepFiltered) {
-        for (let k = 0; k < steps.length; k++) {
-          const stepMask = stepMasks[k];
-          if (stepMask !== null && stepMask !== undefined && bits & (1 << k) && stepMask[i - lo] === 0) {
-            bits &= ~(1 << k);
-          }
-        }
-        if (bits === 0) continue;
-      }
       const value = codeToId === null || values === null ? 0 : codeToId[values.codes[i]!]!;
-      events.push(entity, segment.ts[i]!, bits, value);
+      events.push(entity, ts[i]!, bits, value);
     }
   }
   const space = (bySessions ? members.sessionSpace : members.userSpace) + 1;
