@@ -19,6 +19,7 @@ import {
   type ParsedFunnelPeopleInput,
 } from "../../../shared/funnel.ts";
 import { type Database, queryRows } from "../../db/client.ts";
+import { firstSlotAtOrAfter, slotsWithCodes } from "../engine/code-slots.ts";
 import { type Column, DICTIONARY } from "../engine/column-codec.ts";
 import { acceptTable, columnNameOf, type EngineFilter, filterMask } from "../engine/filter-masks.ts";
 import type { Members, QueryEngine, ScannedSegment } from "../engine/query-engine.ts";
@@ -197,7 +198,13 @@ export function collectStepEvents(
     const codes = names.codes;
     const ts = segment.ts;
     const columnCount = stepColumns.length;
-    for (let i = lo; i < hi; i++) {
+    // Only the slots of the steps' names (cached per segment: code-slots.ts), in slot order, within [lo, hi).
+    const stepCodes: number[] = [];
+    for (let code = 1; code < nameBits.length; code++) if (nameBits[code] !== 0) stepCodes.push(code);
+    const slots = slotsWithCodes(codes, stepCodes);
+    const end = firstSlotAtOrAfter(slots, hi);
+    for (let p = firstSlotAtOrAfter(slots, lo); p < end; p++) {
+      const i = slots[p]!;
       let bits = nameBits[codes[i]!]!;
       if (bits === 0) continue;
       for (let c = 0; c < columnCount && bits !== 0; c++) {

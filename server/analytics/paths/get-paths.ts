@@ -17,7 +17,8 @@ import { resolveRange } from "../../../shared/analytics.ts";
 import { PATH_END, PATH_OTHER } from "../../../shared/journey-constants.ts";
 import type { ParsedPathsInput, PathLink, PathNode, Paths } from "../../../shared/paths.ts";
 import { type Database, queryRows } from "../../db/client.ts";
-import { DICTIONARY } from "../engine/column-codec.ts";
+import { firstSlotAtOrAfter, slotsWithCodes } from "../engine/code-slots.ts";
+import { type Column, DICTIONARY } from "../engine/column-codec.ts";
 import { compareText } from "../engine/evaluate.ts";
 import { filterMask } from "../engine/filter-masks.ts";
 import type { QueryEngine, ScannedSegment } from "../engine/query-engine.ts";
@@ -130,21 +131,25 @@ function collectEvents(
     const last = lowerBound(segment.ts, hi);
     const mask = filterMask(input.filters ?? [], segment.filterColumns, first, last);
     const sessions = segment.sessions!;
-    const nameCodes = byPage ? (names as { codes: ArrayLike<number> }).codes : null;
     const sourceCodes = source.codes;
     const segmentTs = segment.ts;
-    for (let i = first; i < last; i++) {
-      if (mask && mask[i - first] === 0) continue;
+    const visit = (i: number) => {
+      if (mask && mask[i - first] === 0) return;
       const s = sessions[i]!;
-      if (s < 0) continue;
-      if (nameCodes !== null && nameCodes[i] !== pageViewCode) continue;
+      if (s < 0) return;
       const id = ids[sourceCodes[i]!]!;
-      if (id < 0) continue;
+      if (id < 0) return;
       ts[n] = segmentTs[i]!;
       value[n] = id;
       session[n] = s;
       n++;
-    }
+    };
+    if (byPage) {
+      // Pages: only the page_view slots (cached per segment, code-slots.ts), in slot order.
+      const slots = slotsWithCodes((names as Extract<Column, { kind: typeof DICTIONARY }>).codes, [pageViewCode]);
+      const end = firstSlotAtOrAfter(slots, last);
+      for (let p = firstSlotAtOrAfter(slots, first); p < end; p++) visit(slots[p]!);
+    } else for (let i = first; i < last; i++) visit(i);
   }
   const begin = new Int32Array(sessionSpace + 1);
   for (let e = 0; e < n; e++) begin[session[e]! + 1]!++;
