@@ -20,7 +20,7 @@ import {
 } from "../../../shared/funnel.ts";
 import { type Database, queryRows } from "../../db/client.ts";
 import { firstSlotAtOrAfter, slotsWithCodes } from "../engine/code-slots.ts";
-import { type Column, DICTIONARY } from "../engine/column-codec.ts";
+import { type CodeArray, type Column, DICTIONARY } from "../engine/column-codec.ts";
 import { acceptTable, columnNameOf, type EngineFilter, filterMask } from "../engine/filter-masks.ts";
 import type { Members, QueryEngine, ScannedSegment } from "../engine/query-engine.ts";
 import { type FunnelWalk, StepEvents, walkFunnel } from "./window-funnel.ts";
@@ -198,10 +198,7 @@ export function collectStepEvents(
     const codes = names.codes;
     const ts = segment.ts;
     const columnCount = stepColumns.length;
-    // Only the slots of the steps' names (cached per segment: code-slots.ts), in slot order, within [lo, hi).
-    const stepCodes: number[] = [];
-    for (let code = 1; code < nameBits.length; code++) if (nameBits[code] !== 0) stepCodes.push(code);
-    const slots = slotsWithCodes(codes, stepCodes);
+    const slots = candidateSlots(segment, names, nameBits, plan);
     const end = firstSlotAtOrAfter(slots, hi);
     for (let p = firstSlotAtOrAfter(slots, lo); p < end; p++) {
       const i = slots[p]!;
@@ -222,6 +219,69 @@ export function collectStepEvents(
   }
   const space = (bySessions ? members.sessionSpace : members.userSpace) + 1;
   return { events, valueNames, space };
+}
+
+/**
+ * The slots that may match a step, in slot order (the loop above checks each in full, so a superset is enough): per
+ * step whose name the segment holds, the slots of the values of its first `eq` or `in` filter when it has one (an
+ * event of the step must hold one of them: a missing value never matches these ops), else the slots of its name.
+ * The lists come from code-slots.ts (cached per column) and are merged when there are several.
+ */
+function candidateSlots(
+  segment: ScannedSegment,
+  names: Dictionary,
+  nameBits: Uint16Array,
+  { steps, stepFilterColumns }: CollectPlan,
+): Int32Array {
+  const wanted = new Map<CodeArray, Set<number>>();
+  const want = (codes: CodeArray, code: number) => {
+    let set = wanted.get(codes);
+    if (!set) {
+      set = new Set();
+      wanted.set(codes, set);
+    }
+    set.add(code);
+  };
+  steps.forEach((step, k) => {
+    const bit = 1 << k;
+    const nameCodes: number[] = [];
+    for (let code = 1; code < nameBits.length; code++) if (nameBits[code]! & bit) nameCodes.push(code);
+    if (nameCodes.length === 0) return;
+    const filters = step.filters ?? [];
+    const f = filters.findIndex((filter) => filter.op === "eq" || filter.op === "in");
+    const column = f < 0 ? null : dictionary(segment.column(stepFilterColumns[k]![f]!));
+    if (column === null) {
+      for (const code of nameCodes) want(names.codes, code);
+      return;
+    }
+    const accept = acceptTable(filters[f]!, column);
+    for (let code = 1; code < accept.length; code++) if (accept[code] === 1) want(column.codes, code);
+  });
+  const lists = [...wanted].map(([codes, set]) => slotsWithCodes(codes, [...set]));
+  return lists.length === 0 ? new Int32Array(0) : lists.reduce(unionOfSlots);
+}
+
+/** The union of two ascending slot lists, ascending, each slot once. */
+function unionOfSlots(a: Int32Array, b: Int32Array): Int32Array {
+  const out = new Int32Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x <= y) {
+      out[n++] = x;
+      i++;
+      if (x === y) j++;
+    } else {
+      out[n++] = y;
+      j++;
+    }
+  }
+  while (i < a.length) out[n++] = a[i++]!;
+  while (j < b.length) out[n++] = b[j++]!;
+  return out.subarray(0, n);
 }
 
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
