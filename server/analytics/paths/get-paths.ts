@@ -165,15 +165,9 @@ function walkSessions(events: SessionEvents, input: ParsedPathsInput, from: numb
   const startId = values.indexOf(input.start.value);
   const walks: number[][] = [];
   if (startId < 0) return { values, walks };
-  // Ties in time go by value in code-point order: ranks of the (distinct) values in that order compare the same.
-  const rank = new Int32Array(values.length);
-  values
-    .map((_, id) => id)
-    .sort((a, b) => compareText(values[a]!, values[b]!))
-    .forEach((id, r) => {
-      rank[id] = r;
-    });
-  const before = (a: number, b: number) => ts[a]! < ts[b]! || (ts[a] === ts[b] && rank[value[a]!]! < rank[value[b]!]!);
+  // Ties in time go by value in code-point order (rare: the texts are compared only then).
+  const before = (a: number, b: number) =>
+    ts[a]! < ts[b]! || (ts[a] === ts[b] && compareText(values[value[a]!]!, values[value[b]!]!) < 0);
   let list = new Int32Array(64);
   const run: number[] = [];
   for (let s = 0; s + 1 < begin.length; s++) {
@@ -184,7 +178,7 @@ function walkSessions(events: SessionEvents, input: ParsedPathsInput, from: numb
     let reaches = false;
     for (let i = lo; i < hi && !reaches; i++) reaches = value[order[i]!] === startId;
     if (!reaches) continue;
-    // The session's events by (time, value rank): an insertion sort, sessions being short and nearly sorted (a long
+    // The session's events by (time, value text): an insertion sort, sessions being short and nearly sorted (a long
     // one takes the library sort; events equal in both are interchangeable, so either order gives the same walk).
     const length = hi - lo;
     if (list.length < length) list = new Int32Array(length * 2);
@@ -254,8 +248,21 @@ function rankWalks({ values, walks }: Walks, steps: number, limit: number): Path
       if (counts[next] === 0) seen.push(next);
       counts[next]!++;
     }
-    seen.sort((a, b) => counts[b]! - counts[a]! || compareText(values[a]!, values[b]!));
-    for (const id of seen.slice(0, limit)) kept[id] = 1;
+    // The top `limit` by (sessions desc, text): one pass keeping them in order (distinct ids have distinct texts, so
+    // the order is total and the kept set the same as a full sort's).
+    const ahead = (a: number, b: number) =>
+      counts[a]! > counts[b]! || (counts[a] === counts[b] && compareText(values[a]!, values[b]!) < 0);
+    const top: number[] = [];
+    for (const id of seen) {
+      if (top.length === limit && !ahead(id, top[limit - 1]!)) continue;
+      let at = top.length === limit ? limit - 1 : top.length;
+      while (at > 0 && ahead(id, top[at - 1]!)) {
+        top[at] = top[at - 1]!;
+        at--;
+      }
+      top[at] = id;
+    }
+    for (const id of top) kept[id] = 1;
     const stepNodes = new Map<number, number>();
     const stepLinks = new Map<number, number>();
     for (let w = 0; w < walks.length; w++) {
