@@ -347,6 +347,23 @@ function funnelSuite(target: () => Target) {
         filters: [{ dimension: "property:plan", op: "neq", value: "pro" }],
       },
       { steps: [{ event: "button_click" }, { event: "form_submit" }, { event: "button_click" }], windowSeconds: 600 },
+      // The bench's shape: one event name on two steps told apart by their filters, filters on two columns of one
+      // step, a property no event carries (its step matches nothing, or everything for neq).
+      {
+        steps: [
+          { event: "page_view", filters: [{ dimension: "path", op: "neq", value: "/docs" }] },
+          {
+            event: "page_view",
+            filters: [
+              { dimension: "path", op: "in", values: ["/pricing", "/docs"] },
+              { dimension: "property:plan", op: "is_set" },
+            ],
+          },
+          { event: "page_view", filters: [{ dimension: "property:no_such_key", op: "neq", value: "x" }] },
+          { event: "signup", filters: [{ dimension: "property:no_such_key", op: "eq", value: "x" }] },
+        ],
+        windowSeconds: 3600,
+      },
     ];
     for (const c of cases) {
       const input = { ...all(), ...c };

@@ -6,7 +6,7 @@
  * FunnelUnavailableError: funnels have no raw-events path.
  */
 import { sql } from "drizzle-orm";
-import { resolveRange } from "../../../shared/analytics.ts";
+import { type DimensionFilter, isCohortFilter, resolveRange } from "../../../shared/analytics.ts";
 import {
   FUNNEL_BREAKDOWN_LIMIT,
   FUNNEL_OTHER,
@@ -21,8 +21,9 @@ import {
 } from "../../../shared/funnel.ts";
 import { pathPatternRegExp } from "../../../shared/goals.ts";
 import { type Database, queryRows } from "../../db/client.ts";
-import { type Column, DICTIONARY } from "../engine/column-codec.ts";
-import { columnNameOf, type EngineFilter, filterMask, patternMask } from "../engine/filter-masks.ts";
+import { firstSlotAtOrAfter, slotsWithCodes } from "../engine/code-slots.ts";
+import { type CodeArray, type Column, DICTIONARY } from "../engine/column-codec.ts";
+import { acceptTable, columnNameOf, type EngineFilter, filterMask, patternMask } from "../engine/filter-masks.ts";
 import type { Members, QueryEngine, ScannedSegment } from "../engine/query-engine.ts";
 import { resolveGoalSteps } from "../goals/resolve-goal-steps.ts";
 import { type FunnelWalk, StepEvents, walkFunnel } from "./window-funnel.ts";
@@ -156,21 +157,56 @@ export function collectStepEvents(
     const hi = lowerBound(segment.ts, span.to);
     if (lo >= hi) continue;
     const mask = filterMask(filters, segment.filterColumns, lo, hi);
-    const stepMasks = steps.map((step, k) => {
-      const mask = filterMask(
-        step.filters ?? [],
-        stepFilterColumns[k]!.map((name) => segment.column(name)),
-        lo,
-        hi,
-      );
+    // The steps' filters as one table per column, code -> the step bits that survive it: an event keeps step k when
+    // every filter of step k accepts its value, which is the AND of the steps' filter masks, one lookup per column
+    // and event of a step's name instead of a mask over every slot. A column the segment lacks decides for all its
+    // events at once (its code-0 entry), folded into the name table.
+    const stepColumns: Array<{ codes: ArrayLike<number>; keep: Uint16Array }> = [];
+    const byColumn = new Map<string, DimensionFilter[][]>();
+    // A cohort filter on a step reads the user column, not a dictionary: it keeps a per-event mask (filterMask), as
+    // does a path-pattern goal step (the path must match the pattern whole).
+    const stepMasks: Array<Uint8Array | null> = steps.map(() => null);
+    steps.forEach((step, k) => {
+      const cohortFilters = (step.filters ?? []).filter(isCohortFilter);
+      if (cohortFilters.length > 0) {
+        const columns = cohortFilters.map((filter) => segment.column(columnNameOf(filter.dimension)));
+        stepMasks[k] = filterMask(cohortFilters, columns, lo, hi);
+      }
       const pattern = patterns[k];
-      if (pattern === null || pattern === undefined) return mask;
-      // A path-pattern goal step: the path must match the pattern whole (and its filters, if any, pass).
-      const onPath = patternMask(pattern, segment.column(PATH_COLUMN), lo, hi);
-      if (mask !== null) for (let i = 0; i < onPath.length; i++) onPath[i]! &= mask[i]!;
-      return onPath;
+      if (pattern !== null && pattern !== undefined) {
+        const onPath = patternMask(pattern, segment.column(PATH_COLUMN), lo, hi);
+        const other = stepMasks[k];
+        if (other) for (let i = 0; i < onPath.length; i++) onPath[i]! &= other[i]!;
+        stepMasks[k] = onPath;
+      }
     });
-    const stepFiltered = stepMasks.some((stepMask) => stepMask !== null);
+    const stepMasked = stepMasks.some((stepMask) => stepMask !== null);
+    steps.forEach((step, k) => {
+      (step.filters ?? []).forEach((filter, f) => {
+        if (isCohortFilter(filter)) return;
+        const name = stepFilterColumns[k]![f]!;
+        let perStep = byColumn.get(name);
+        if (!perStep) {
+          perStep = steps.map(() => []);
+          byColumn.set(name, perStep);
+        }
+        perStep[k]!.push(filter);
+      });
+    });
+    for (const [name, perStep] of byColumn) {
+      const column = segment.column(name);
+      const keep = new Uint16Array(column !== null && column.kind === DICTIONARY ? column.entries.length + 1 : 1);
+      keep.fill(0xffff);
+      perStep.forEach((stepFilters, k) => {
+        for (const filter of stepFilters) {
+          const accept = acceptTable(filter, column);
+          for (let code = 0; code < keep.length; code++) if (accept[code] === 0) keep[code]! &= ~(1 << k);
+        }
+      });
+      if (column === null || column.kind !== DICTIONARY) {
+        for (let code = 1; code < nameBits.length; code++) nameBits[code]! &= keep[0]!;
+      } else stepColumns.push({ codes: column.codes, keep });
+    }
     const entityColumn = bySessions ? segment.sessions : segment.users;
     if (entityColumn === null) throw new Error("scan() did not load sessions and users");
     const values = breakdownColumn === null ? null : dictionary(segment.column(breakdownColumn));
@@ -188,28 +224,100 @@ export function collectStepEvents(
       });
     }
     const codes = names.codes;
-    for (let i = lo; i < hi; i++) {
+    const ts = segment.ts;
+    const columnCount = stepColumns.length;
+    const slots = candidateSlots(segment, names, nameBits, plan);
+    const end = firstSlotAtOrAfter(slots, hi);
+    for (let p = firstSlotAtOrAfter(slots, lo); p < end; p++) {
+      const i = slots[p]!;
       let bits = nameBits[codes[i]!]!;
       if (bits === 0) continue;
+      for (let c = 0; c < columnCount && bits !== 0; c++) {
+        const stepColumn = stepColumns[c]!;
+        bits &= stepColumn.keep[stepColumn.codes[i]!]!;
+      }
+      if (bits === 0) continue;
+      if (stepMasked) {
+        for (let k = 0; k < steps.length; k++) {
+          const stepMask = stepMasks[k];
+          if (stepMask && bits & (1 << k) && stepMask[i - lo] === 0) bits &= ~(1 << k);
+        }
+        if (bits === 0) continue;
+      }
       if (mask !== null && mask[i - lo] === 0) continue;
       let entity = entityColumn[i]!;
       if (entity < 0) continue;
       if (!bySessions && personOf !== null && entity < personOf.length) entity = personOf[entity]!;
-      if (stepFiltered) {
-        for (let k = 0; k < steps.length; k++) {
-          const stepMask = stepMasks[k];
-          if (stepMask !== null && stepMask !== undefined && bits & (1 << k) && stepMask[i - lo] === 0) {
-            bits &= ~(1 << k);
-          }
-        }
-        if (bits === 0) continue;
-      }
       const value = codeToId === null || values === null ? 0 : codeToId[values.codes[i]!]!;
-      events.push(entity, segment.ts[i]!, bits, value);
+      events.push(entity, ts[i]!, bits, value);
     }
   }
   const space = (bySessions ? members.sessionSpace : members.userSpace) + 1;
   return { events, valueNames, space };
+}
+
+/**
+ * The slots that may match a step, in slot order (the loop above checks each in full, so a superset is enough): per
+ * step whose name the segment holds, the slots of the values of its first `eq` or `in` filter when it has one (an
+ * event of the step must hold one of them: a missing value never matches these ops), else the slots of its name.
+ * The lists come from code-slots.ts (cached per column) and are merged when there are several.
+ */
+function candidateSlots(
+  segment: ScannedSegment,
+  names: Dictionary,
+  nameBits: Uint16Array,
+  { steps, stepFilterColumns }: CollectPlan,
+): Int32Array {
+  const wanted = new Map<CodeArray, Set<number>>();
+  const want = (codes: CodeArray, code: number) => {
+    let set = wanted.get(codes);
+    if (!set) {
+      set = new Set();
+      wanted.set(codes, set);
+    }
+    set.add(code);
+  };
+  steps.forEach((step, k) => {
+    const bit = 1 << k;
+    const nameCodes: number[] = [];
+    for (let code = 1; code < nameBits.length; code++) if (nameBits[code]! & bit) nameCodes.push(code);
+    if (nameCodes.length === 0) return;
+    const filters = step.filters ?? [];
+    // A cohort filter's `in` is over people, not a column's values: it gives no slots.
+    const f = filters.findIndex((filter) => !isCohortFilter(filter) && (filter.op === "eq" || filter.op === "in"));
+    const column = f < 0 ? null : dictionary(segment.column(stepFilterColumns[k]![f]!));
+    if (column === null) {
+      for (const code of nameCodes) want(names.codes, code);
+      return;
+    }
+    const accept = acceptTable(filters[f] as DimensionFilter, column);
+    for (let code = 1; code < accept.length; code++) if (accept[code] === 1) want(column.codes, code);
+  });
+  const lists = [...wanted].map(([codes, set]) => slotsWithCodes(codes, [...set]));
+  return lists.length === 0 ? new Int32Array(0) : lists.reduce(unionOfSlots);
+}
+
+/** The union of two ascending slot lists, ascending, each slot once. */
+function unionOfSlots(a: Int32Array, b: Int32Array): Int32Array {
+  const out = new Int32Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x <= y) {
+      out[n++] = x;
+      i++;
+      if (x === y) j++;
+    } else {
+      out[n++] = y;
+      j++;
+    }
+  }
+  while (i < a.length) out[n++] = a[i++]!;
+  while (j < b.length) out[n++] = b[j++]!;
+  return out.subarray(0, n);
 }
 
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -68,10 +68,18 @@ export function walkFunnel(
   valueRank: Int32Array,
   distinctSteps: boolean,
 ): FunnelWalk {
-  const n = events.n;
+  // Entities without a step-1 event never enter the funnel: their events are left out of the sort below.
+  const hasStart = new Uint8Array(space);
+  for (let i = 0; i < events.n; i++) hasStart[events.entity[i]!]! |= events.bits[i]! & 1;
   // Counting sort by entity.
   const starts = new Int32Array(space + 1);
-  for (let i = 0; i < n; i++) starts[events.entity[i]! + 1]!++;
+  let n = 0;
+  for (let i = 0; i < events.n; i++) {
+    const e = events.entity[i]!;
+    if (hasStart[e] === 0) continue;
+    starts[e + 1]!++;
+    n++;
+  }
   for (let e = 0; e < space; e++) starts[e + 1]! += starts[e]!;
   // Scatter into entity order: sequential reads, one write per array (cheaper than gathering through an index).
   const fill = starts.slice(0, space);
@@ -79,20 +87,17 @@ export function walkFunnel(
   const bits = new Uint16Array(n);
   const rank = new Int32Array(n);
   const value = new Int32Array(n);
-  const hasStart = new Uint8Array(space);
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < events.n; i++) {
     const e = events.entity[i]!;
+    if (hasStart[e] === 0) continue;
     const j = fill[e]!++;
-    const mask = events.bits[i]!;
     const v = events.value[i]!;
     ts[j] = events.ts[i]!;
-    bits[j] = mask;
+    bits[j] = events.bits[i]!;
     value[j] = v;
     rank[j] = valueRank[v]!;
-    hasStart[e]! |= mask & 1;
   }
 
-  // Entities without a step-1 event never enter the funnel.
   let reached = 0;
   for (let e = 0; e < space; e++) reached += hasStart[e]!;
   const entities = new Int32Array(reached);

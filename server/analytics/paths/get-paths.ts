@@ -17,15 +17,19 @@ import { resolveRange } from "../../../shared/analytics.ts";
 import { PATH_END, PATH_OTHER } from "../../../shared/journey-constants.ts";
 import type { ParsedPathsInput, PathLink, PathNode, Paths } from "../../../shared/paths.ts";
 import { type Database, queryRows } from "../../db/client.ts";
-import { DICTIONARY } from "../engine/column-codec.ts";
+import { firstSlotAtOrAfter, slotsWithCodes } from "../engine/code-slots.ts";
+import { type Column, DICTIONARY } from "../engine/column-codec.ts";
 import { compareText } from "../engine/evaluate.ts";
 import { filterMask } from "../engine/filter-masks.ts";
 import type { QueryEngine, ScannedSegment } from "../engine/query-engine.ts";
 
 const PAGE_VIEW = "page_view";
 
-/** Each qualifying session's collapsed values from the start node on (index 0 is the start), in walk order. */
-type Walks = string[][];
+/** Each qualifying session's collapsed values (ids into `values`) from the start node on (index 0 is the start). */
+interface Walks {
+  values: string[];
+  walks: number[][];
+}
 
 export async function getPaths(
   db: Database,
@@ -54,7 +58,7 @@ export async function getPaths(
     },
   );
   if (walks === null) return null;
-  return rankWalks(walks, input.start.value, input.steps, input.limitPerStep);
+  return rankWalks(walks, input.steps, input.limitPerStep);
 }
 
 interface SessionEvents {
@@ -75,9 +79,14 @@ function collectEvents(
 ): SessionEvents {
   const values: string[] = [];
   const valueIds = new Map<string, number>();
-  const ts: number[] = [];
-  const value: number[] = [];
-  const session: number[] = [];
+  let byPoolId = new Int32Array(0);
+  // Typed arrays sized for every slot of the range (an upper bound), filled up to `n`.
+  let capacity = 0;
+  for (const segment of segments) capacity += lowerBound(segment.ts, hi) - lowerBound(segment.ts, lo);
+  const ts = new Float64Array(capacity);
+  const value = new Int32Array(capacity);
+  const session = new Int32Array(capacity);
+  let n = 0;
   const byPage = input.start.kind === "page";
   for (const segment of segments) {
     const names = segment.column("event_name");
@@ -90,10 +99,18 @@ function collectEvents(
       pageViewCode = names.entries.indexOf(PAGE_VIEW) + 1;
       if (pageViewCode === 0) continue;
     }
-    // Segment code -> global value id.
+    // Segment code -> global value id. A pooled column (segment-store.ts ValuePool: one pool id per distinct text)
+    // goes through `byPoolId`, an array lookup, and only entries new to this call through the map by text.
     const ids = new Int32Array(source.entries.length + 1);
     ids[0] = -1;
-    source.entries.forEach((entry, i) => {
+    const poolIds = source.ids;
+    for (let i = 0; i < source.entries.length; i++) {
+      const poolId = poolIds === undefined ? -1 : poolIds[i]!;
+      if (poolId >= 0 && poolId < byPoolId.length && byPoolId[poolId]! >= 0) {
+        ids[i + 1] = byPoolId[poolId]!;
+        continue;
+      }
+      const entry = source.entries[i]!;
       let id = valueIds.get(entry);
       if (id === undefined) {
         id = values.length;
@@ -101,38 +118,58 @@ function collectEvents(
         valueIds.set(entry, id);
       }
       ids[i + 1] = id;
-    });
+      if (poolId >= 0) {
+        if (poolId >= byPoolId.length) {
+          const grown = new Int32Array(Math.max(poolId + 1, byPoolId.length * 2)).fill(-1);
+          grown.set(byPoolId);
+          byPoolId = grown;
+        }
+        byPoolId[poolId] = id;
+      }
+    }
     const first = lowerBound(segment.ts, lo);
     const last = lowerBound(segment.ts, hi);
     const mask = filterMask(input.filters ?? [], segment.filterColumns, first, last);
     const sessions = segment.sessions!;
-    for (let i = first; i < last; i++) {
-      if (mask && mask[i - first] === 0) continue;
+    const sourceCodes = source.codes;
+    const segmentTs = segment.ts;
+    const visit = (i: number) => {
+      if (mask && mask[i - first] === 0) return;
       const s = sessions[i]!;
-      if (s < 0) continue;
-      if (byPage && (names as { codes: ArrayLike<number> }).codes[i] !== pageViewCode) continue;
-      const id = ids[source.codes[i]!]!;
-      if (id < 0) continue;
-      ts.push(segment.ts[i]!);
-      value.push(id);
-      session.push(s);
-    }
+      if (s < 0) return;
+      const id = ids[sourceCodes[i]!]!;
+      if (id < 0) return;
+      ts[n] = segmentTs[i]!;
+      value[n] = id;
+      session[n] = s;
+      n++;
+    };
+    if (byPage) {
+      // Pages: only the page_view slots (cached per segment, code-slots.ts), in slot order.
+      const slots = slotsWithCodes((names as Extract<Column, { kind: typeof DICTIONARY }>).codes, [pageViewCode]);
+      const end = firstSlotAtOrAfter(slots, last);
+      for (let p = firstSlotAtOrAfter(slots, first); p < end; p++) visit(slots[p]!);
+    } else for (let i = first; i < last; i++) visit(i);
   }
   const begin = new Int32Array(sessionSpace + 1);
-  for (const s of session) begin[s + 1]!++;
+  for (let e = 0; e < n; e++) begin[session[e]! + 1]!++;
   for (let s = 0; s < sessionSpace; s++) begin[s + 1]! += begin[s]!;
   const fill = begin.slice(0, sessionSpace);
-  const order = new Int32Array(session.length);
-  for (let e = 0; e < session.length; e++) order[fill[session[e]!]!++] = e;
-  return { values, begin, order, ts: Float64Array.from(ts), value: Int32Array.from(value) };
+  const order = new Int32Array(n);
+  for (let e = 0; e < n; e++) order[fill[session[e]!]!++] = e;
+  return { values, begin, order, ts: ts.subarray(0, n), value: value.subarray(0, n) };
 }
 
 function walkSessions(events: SessionEvents, input: ParsedPathsInput, from: number, to: number): Walks {
   const { values, begin, order, ts, value } = events;
   const startId = values.indexOf(input.start.value);
-  const walks: Walks = [];
-  if (startId < 0) return walks;
-  const byTime = (a: number, b: number) => ts[a]! - ts[b]! || compareText(values[value[a]!]!, values[value[b]!]!);
+  const walks: number[][] = [];
+  if (startId < 0) return { values, walks };
+  // Ties in time go by value in code-point order (rare: the texts are compared only then).
+  const before = (a: number, b: number) =>
+    ts[a]! < ts[b]! || (ts[a] === ts[b] && compareText(values[value[a]!]!, values[value[b]!]!) < 0);
+  let list = new Int32Array(64);
+  const run: number[] = [];
   for (let s = 0; s + 1 < begin.length; s++) {
     const lo = begin[s]!;
     const hi = begin[s + 1]!;
@@ -141,65 +178,115 @@ function walkSessions(events: SessionEvents, input: ParsedPathsInput, from: numb
     let reaches = false;
     for (let i = lo; i < hi && !reaches; i++) reaches = value[order[i]!] === startId;
     if (!reaches) continue;
-    const list = Array.from(order.subarray(lo, hi));
-    list.sort(byTime);
+    // The session's events by (time, value text): an insertion sort, sessions being short and nearly sorted (a long
+    // one takes the library sort; events equal in both are interchangeable, so either order gives the same walk).
+    const length = hi - lo;
+    if (list.length < length) list = new Int32Array(length * 2);
+    if (length > 256) {
+      list.set(
+        Array.from(order.subarray(lo, hi)).sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0)),
+        0,
+      );
+    } else
+      for (let i = 0; i < length; i++) {
+        const e = order[lo + i]!;
+        let j = i - 1;
+        while (j >= 0 && before(e, list[j]!)) {
+          list[j + 1] = list[j]!;
+          j--;
+        }
+        list[j + 1] = e;
+      }
     // Collapse consecutive repeats, keeping each run's first event.
-    const run: number[] = [];
-    for (const e of list) if (run.length === 0 || value[run[run.length - 1]!] !== value[e]) run.push(e);
+    run.length = 0;
+    for (let i = 0; i < length; i++) {
+      const e = list[i]!;
+      if (run.length === 0 || value[run[run.length - 1]!] !== value[e]) run.push(e);
+    }
     const at = run.findIndex((e) => value[e] === startId);
     if (at < 0 || ts[run[at]!]! < from || ts[run[at]!]! >= to) continue;
-    const walk: string[] = [];
+    const walk: number[] = [];
     if (input.direction === "after") {
-      for (let k = at; k < run.length && k <= at + input.steps; k++) walk.push(values[value[run[k]!]!]!);
+      for (let k = at; k < run.length && k <= at + input.steps; k++) walk.push(value[run[k]!]!);
     } else {
-      for (let k = at; k >= 0 && k >= at - input.steps; k--) walk.push(values[value[run[k]!]!]!);
+      for (let k = at; k >= 0 && k >= at - input.steps; k--) walk.push(value[run[k]!]!);
     }
     walks.push(walk);
   }
-  return walks;
+  return { values, walks };
 }
 
-/** Nodes and links from the sessions' walks: per step the top values, "$other" for the rest, "(end)" once. */
-function rankWalks(walks: Walks, start: string, steps: number, limit: number): Paths {
+/** Node labels by number: a value's id, or these two (a value spelled like one of them is given its number). */
+const OTHER_LABEL = -1;
+const END_LABEL = -2;
+
+/**
+ * Nodes and links from the sessions' walks: per step the top values, "$other" for the rest, "(end)" once. Counted
+ * by label number (one number per label text, so the same groups as counting by text), named at the end.
+ */
+function rankWalks({ values, walks }: Walks, steps: number, limit: number): Paths {
   const nodes: PathNode[] = [];
-  const links = new Map<string, PathLink>();
-  if (walks.length === 0) return { nodes, links: [] };
-  nodes.push({ step: 0, value: start, sessions: walks.length });
+  const links: PathLink[] = [];
+  if (walks.length === 0) return { nodes, links };
+  const labelOf = (id: number) => (values[id] === PATH_OTHER ? OTHER_LABEL : values[id] === PATH_END ? END_LABEL : id);
+  const text = (label: number) =>
+    label === OTHER_LABEL ? PATH_OTHER : label === END_LABEL ? PATH_END : values[label]!;
+  const start = walks[0]![0]!;
+  nodes.push({ step: 0, value: values[start]!, sessions: walks.length });
   // The node label each session stands on at the previous step (null once it ended).
-  const at: Array<string | null> = walks.map(() => start);
+  const at: Array<number | null> = walks.map(() => labelOf(start));
+  const counts = new Int32Array(values.length);
+  const kept = new Uint8Array(values.length);
+  const width = values.length + 2;
   for (let step = 1; step <= steps; step++) {
-    const counts = new Map<string, number>();
+    counts.fill(0);
+    kept.fill(0);
+    const seen: number[] = [];
     for (let w = 0; w < walks.length; w++) {
       const next = at[w] === null ? undefined : walks[w]![step];
-      if (next !== undefined) counts.set(next, (counts.get(next) ?? 0) + 1);
+      if (next === undefined) continue;
+      if (counts[next] === 0) seen.push(next);
+      counts[next]!++;
     }
-    const kept = new Set(
-      [...counts]
-        .sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]))
-        .slice(0, limit)
-        .map(([v]) => v),
-    );
-    const stepNodes = new Map<string, number>();
+    // The top `limit` by (sessions desc, text): one pass keeping them in order (distinct ids have distinct texts, so
+    // the order is total and the kept set the same as a full sort's).
+    const ahead = (a: number, b: number) =>
+      counts[a]! > counts[b]! || (counts[a] === counts[b] && compareText(values[a]!, values[b]!) < 0);
+    const top: number[] = [];
+    for (const id of seen) {
+      if (top.length === limit && !ahead(id, top[limit - 1]!)) continue;
+      let at = top.length === limit ? limit - 1 : top.length;
+      while (at > 0 && ahead(id, top[at - 1]!)) {
+        top[at] = top[at - 1]!;
+        at--;
+      }
+      top[at] = id;
+    }
+    for (const id of top) kept[id] = 1;
+    const stepNodes = new Map<number, number>();
+    const stepLinks = new Map<number, number>();
     for (let w = 0; w < walks.length; w++) {
       const previous = at[w];
       if (previous === null || previous === undefined) continue;
       const next = walks[w]![step];
-      const label = next === undefined ? PATH_END : kept.has(next) ? next : PATH_OTHER;
+      const label = next === undefined ? END_LABEL : kept[next] === 1 ? labelOf(next) : OTHER_LABEL;
       stepNodes.set(label, (stepNodes.get(label) ?? 0) + 1);
-      const key = `${step - 1}\u0000${previous}\u0000${label}`;
-      const link = links.get(key);
-      if (link) link.sessions++;
-      else links.set(key, { fromStep: step - 1, from: previous, to: label, sessions: 1 });
+      const key = (previous + 2) * width + (label + 2);
+      stepLinks.set(key, (stepLinks.get(key) ?? 0) + 1);
       at[w] = next === undefined ? null : label;
     }
-    for (const [value, sessions] of stepNodes) nodes.push({ step, value, sessions });
+    for (const [label, sessions] of stepNodes) nodes.push({ step, value: text(label), sessions });
+    for (const [key, sessions] of stepLinks) {
+      const from = Math.floor(key / width) - 2;
+      links.push({ fromStep: step - 1, from: text(from), to: text((key % width) - 2), sessions });
+    }
   }
   nodes.sort((a, b) => a.step - b.step || b.sessions - a.sessions || compareText(a.value, b.value));
-  const linkList = [...links.values()].sort(
+  links.sort(
     (a, b) =>
       a.fromStep - b.fromStep || b.sessions - a.sessions || compareText(a.from, b.from) || compareText(a.to, b.to),
   );
-  return { nodes, links: linkList };
+  return { nodes, links };
 }
 
 function lowerBound(ts: Float64Array, t: number): number {

@@ -97,11 +97,16 @@ function eventCodes(segment: ScannedSegment) {
 }
 
 /** Per cohort (firstCohort..lastCohort): [size, returned after 1 interval, ..., after `periods`]. */
-function countCohorts(segments: ScannedSegment[], members: Members, q: CohortQuestion): number[][] {
+export function countCohorts(segments: ScannedSegment[], members: Members, q: CohortQuestion): number[][] {
   const space = members.userSpace + 1;
   const personOf = members.personOf;
+  // Only the interval of a person's first start matters (its cohort), so a segment lying inside one interval (and
+  // before `end`) contributes that interval for each distinct user of its matching events: wholeInterval() walks
+  // only those (cached per segment), the other segments walk their events and keep the earliest time.
   const firstStart = new Float64Array(space).fill(Number.POSITIVE_INFINITY);
+  const firstInterval = new Int32Array(space).fill(NO_INTERVAL);
   const masks = segments.map((segment) => filterMask(q.filters, segment.filterColumns, 0, segment.ts.length));
+  const unfiltered = q.filters.length === 0;
   for (let s = 0; s < segments.length; s++) {
     const segment = segments[s]!;
     const code = eventCode(segment, q.startEvent);
@@ -109,6 +114,16 @@ function countCohorts(segments: ScannedSegment[], members: Members, q: CohortQue
     const codes = eventCodes(segment);
     const { ts } = segment;
     const users = segment.users!;
+    const within = unfiltered ? wholeInterval(ts, q.starts, q.end) : NO_INTERVAL;
+    if (within !== NO_INTERVAL) {
+      const distinct = distinctUsers(users, codes, code, space);
+      for (let d = 0; d < distinct.length; d++) {
+        const user = distinct[d]!;
+        const person = personOf === null ? user : (personOf[user] ?? user);
+        if (within < firstInterval[person]!) firstInterval[person] = within;
+      }
+      continue;
+    }
     const mask = masks[s]!;
     for (let i = 0; i < ts.length && ts[i]! < q.end; i++) {
       if (mask && mask[i] === 0) continue;
@@ -125,8 +140,10 @@ function countCohorts(segments: ScannedSegment[], members: Members, q: CohortQue
   const cohortOf = new Int32Array(space).fill(-1);
   for (let person = 0; person < space; person++) {
     const at = firstStart[person]!;
-    if (at === Number.POSITIVE_INFINITY) continue;
-    const index = intervalIndex(q.starts, at);
+    // intervalIndex is monotonic in time: the earlier of the two firsts has the lower interval.
+    let index = at === Number.POSITIVE_INFINITY ? NO_INTERVAL : intervalIndex(q.starts, at);
+    if (firstInterval[person]! < index) index = firstInterval[person]!;
+    if (index === NO_INTERVAL) continue;
     if (index < q.firstCohort || index > q.lastCohort) continue;
     cohortOf[person] = index;
     counts[index - q.firstCohort]![0]!++;
@@ -141,6 +158,21 @@ function countCohorts(segments: ScannedSegment[], members: Members, q: CohortQue
     if (code === 0) continue;
     const codes = eventCodes(segment);
     const users = segment.users!;
+    const within = unfiltered ? wholeInterval(ts, q.starts, q.end) : NO_INTERVAL;
+    if (within !== NO_INTERVAL) {
+      // Every event of the segment is in interval `within`: a returning person needs one of them, whichever.
+      if (within <= q.firstCohort) continue; // before every cohort's first return interval (k >= 1)
+      const distinct = distinctUsers(users, codes, code, space);
+      for (let d = 0; d < distinct.length; d++) {
+        const user = distinct[d]!;
+        const person = personOf === null ? user : (personOf[user] ?? user);
+        const cohort = cohortOf[person]!;
+        if (cohort < 0) continue;
+        const k = within - cohort;
+        if (k >= 1 && k <= q.periods) returnedBits[person]! |= 1 << (k - 1);
+      }
+      continue;
+    }
     const mask = masks[s]!;
     let i = lowerBound(ts, returnsFrom);
     let interval = i < ts.length ? intervalIndex(q.starts, ts[i]!) : 0;
@@ -164,6 +196,62 @@ function countCohorts(segments: ScannedSegment[], members: Members, q: CohortQue
     for (let k = 1; k <= q.periods; k++) if (bits & (1 << (k - 1))) row[k]!++;
   }
   return counts;
+}
+
+/** No interval (a first start not seen yet; or a segment not inside one interval). */
+const NO_INTERVAL = 0x7fffffff;
+
+/**
+ * The interval holding every event of a segment (slots sorted by time) when all lie in one interval of `starts`
+ * (or all before the first start: -1) and before `end`; NO_INTERVAL otherwise (the caller walks the events).
+ */
+function wholeInterval(ts: Float64Array, starts: readonly number[], end: number): number {
+  if (ts.length === 0) return NO_INTERVAL;
+  const last = ts[ts.length - 1]!;
+  if (last >= end) return NO_INTERVAL;
+  const index = intervalIndex(starts, ts[0]!);
+  if (index + 1 >= starts.length) return NO_INTERVAL; // the last interval is open-ended here
+  return last < starts[index + 1]! ? index : NO_INTERVAL;
+}
+
+/**
+ * The distinct user nums (>= 0) of a segment's events with event-name code `code` (ANY: every event), cached per
+ * segment: a cached users column is the same array for as long as the segment stays cached, and segments never
+ * change (segment-store.ts). Users, not people: the person map may grow between calls, so callers map them.
+ */
+const distinctCache = new WeakMap<Int32Array, Map<number, Int32Array>>();
+let stamps = new Int32Array(0);
+let stampTag = 0;
+function distinctUsers(users: Int32Array, codes: ArrayLike<number> | null, code: number, space: number): Int32Array {
+  let byCode = distinctCache.get(users);
+  if (!byCode) {
+    byCode = new Map();
+    distinctCache.set(users, byCode);
+  }
+  const cached = byCode.get(code);
+  if (cached) return cached;
+  let max = space;
+  for (let i = 0; i < users.length; i++) if (users[i]! >= max) max = users[i]! + 1;
+  if (stamps.length < max) {
+    stamps = new Int32Array(Math.ceil(max * 1.25));
+    stampTag = 0;
+  }
+  if (stampTag === 0x7ffffffe) {
+    stamps.fill(0);
+    stampTag = 0;
+  }
+  const tag = ++stampTag;
+  const out: number[] = [];
+  for (let i = 0; i < users.length; i++) {
+    const user = users[i]!;
+    if (user < 0 || stamps[user] === tag) continue;
+    if (code !== ANY && codes?.[i] !== code) continue;
+    stamps[user] = tag;
+    out.push(user);
+  }
+  const distinct = Int32Array.from(out);
+  byCode.set(code, distinct);
+  return distinct;
 }
 
 function lowerBound(ts: Float64Array, t: number): number {
