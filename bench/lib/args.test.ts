@@ -87,6 +87,7 @@ describe("parseBenchArgs", () => {
       "pipeline",
       "queries",
       "filtered",
+      "analyses",
     ]);
     expect(parse("--only", "filtered", "--cases", "path_eq, neq_20", "--name-prefix", "bench_h3")).toMatchObject({
       parts: ["filtered"],
