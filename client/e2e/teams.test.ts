@@ -1,6 +1,7 @@
 /**
  * Teams end to end in headless Chromium against the real server: an owner invites an email from the Team page; in
- * another browser the invitee opens the link, registers that email from it, accepts, and sees the team's project
+ * another browser the invitee opens the link (before that the owner makes a team read key there, which reads the
+ * team's project through the Stats API), registers that email from it, accepts, and sees the team's project
  * with the viewer's controls only (no settings, key or deletion); the owner's audit log lists the invitation and
  * the join. The login page offers "Forgot password?" (no SMTP here: whom to ask).
  *
@@ -92,6 +93,25 @@ describe.skipIf(skip)("teams in the browser", () => {
     const link = (await owner.getByRole("status").locator("code").textContent())!;
     expect(link).toContain("/invite/");
 
+    // A team read key, made on the team page: shown once, listed, and it reads the team's project via the Stats API.
+    await owner.getByLabel("Key name").fill("team dashboards");
+    await owner.getByRole("button", { name: "Create read key" }).click();
+    const teamKey = (await owner
+      .getByText(/^read_/)
+      .first()
+      .textContent())!.trim();
+    await owner.getByRole("cell", { name: "team dashboards" }).waitFor();
+    const statsStatus = await owner.evaluate(
+      async ([key, projectId]) =>
+        (
+          await fetch(`/api/v1/stats/aggregate?project_id=${projectId}&period=7d`, {
+            headers: { authorization: `Bearer ${key}` },
+          })
+        ).status,
+      [teamKey, project.id] as const,
+    );
+    expect(statsStatus).toBe(200);
+
     await invitee.goto(link);
     await invitee.getByText(`Growth invites ${inviteeEmail} as viewer.`).waitFor();
     expect(await findA11yViolations(invitee)).toEqual([]);
@@ -107,6 +127,7 @@ describe.skipIf(skip)("teams in the browser", () => {
     expect(await invitee.getByRole("button", { name: "Invite", exact: true }).count()).toBe(0);
     expect(await invitee.getByRole("combobox").count()).toBe(0);
     expect(await invitee.getByRole("button", { name: "Remove" }).count()).toBe(0);
+    expect(await invitee.getByRole("heading", { name: "Read keys" }).count()).toBe(0);
     await invitee.getByRole("button", { name: "Leave team" }).waitFor();
 
     await invitee.goto("/projects");

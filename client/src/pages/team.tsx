@@ -1,7 +1,7 @@
 /**
- * One team: its members and roles, invitations, leaving and handing over ownership. Controls appear only for the
- * roles that may use them (admins: rename, invite, roles, removal; owners: owner roles, transfer); the server
- * enforces every rule (and the last owner's) whatever the page shows.
+ * One team: its members and roles, invitations, team read keys, leaving and handing over ownership. Controls appear
+ * only for the roles that may use them (admins: rename, invite, roles, removal, read keys; owners: owner roles,
+ * transfer); the server enforces every rule (and the last owner's) whatever the page shows.
  */
 import { A, useNavigate, useParams } from "@solidjs/router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/solid-query";
@@ -9,6 +9,7 @@ import { createSignal, For, Show } from "solid-js";
 import { roleAtLeast, TEAM_ROLES, type TeamRole } from "../../../shared/roles.ts";
 import { TextField } from "../components/field.tsx";
 import { FormError, QueryBoundary } from "../components/query-boundary.tsx";
+import { ReadKeysSection } from "../components/sharing-sections.tsx";
 import { formatDate } from "../lib/format.ts";
 import { usePageTitle } from "../lib/page-title.ts";
 import { keys, meQuery, teamListQuery } from "../lib/queries.ts";
@@ -258,6 +259,11 @@ export default function TeamPage() {
             </ul>
           </Show>
         </section>
+      </Show>
+
+      <Show when={can("admin")}>
+        {/* A team key reads every project of the team, present and future (apiKeys.* with teamId). */}
+        <ReadKeysSection owner={{ teamId: params.id }} />
       </Show>
     </div>
   );
