@@ -4,6 +4,8 @@
  * its scopes; only the team's admins (and up) make, list and revoke them, and each action lands in the team's audit.
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { eq } from "drizzle-orm";
+import { readKeys } from "../../db/schema/index.ts";
 import { storeTestEvents, testEvent } from "../../test-support/analytics-test-data.ts";
 import { registerAndSignIn, type SignedInUser } from "../../test-support/auth.ts";
 import { createTestServices, type TestServices } from "../../test-support/services.ts";
@@ -145,6 +147,13 @@ describe("team read keys", () => {
     const neither = await failure(owner.caller.apiKeys.list({} as never));
     expect(neither.code).toBe("BAD_REQUEST");
     expect(neither.message).toContain("projectId");
+  });
+
+  it("go with their team when it is deleted (read_keys has no foreign key)", async () => {
+    const doomed = (await owner.caller.teams.create({ name: "Doomed" })).id;
+    const { id } = await owner.caller.apiKeys.create({ teamId: doomed, name: "gone", scopes: ["stats:read"] });
+    await owner.caller.teams.delete({ teamId: doomed });
+    expect(await t.services.db.select().from(readKeys).where(eq(readKeys.id, id))).toEqual([]);
   });
 
   it("record the team (and no project) in the audit log", async () => {
