@@ -3,7 +3,8 @@
  * another browser the invitee opens the link (before that the owner makes a team read key there, which reads the
  * team's project through the Stats API), registers that email from it, accepts, and sees the team's project
  * with the viewer's controls only (no settings, key or deletion); the owner's audit log lists the invitation and
- * the join. The login page offers "Forgot password?" (no SMTP here: whom to ask).
+ * the join; the owner renames the team from its page. The login page offers "Forgot password?" (no SMTP here:
+ * whom to ask).
  *
  * Skipped (with a message) only when no Chromium is installed and CI is not set.
  */
@@ -141,6 +142,15 @@ describe.skipIf(skip)("teams in the browser", () => {
     await owner.getByText("member.joined").waitFor();
     await owner.getByText("invitation.created").waitFor();
     expect(await findA11yViolations(owner)).toEqual([]);
+
+    // An admin (here the owner) renames the team from its page; the heading follows and the audit log says so.
+    await owner.goto(`/teams/${team.id}`);
+    await owner.getByLabel("New name").fill("Growth team");
+    await owner.getByRole("button", { name: "Rename" }).click();
+    await owner.getByRole("heading", { name: "Growth team" }).waitFor();
+    expect(await invitee.getByRole("button", { name: "Rename" }).count()).toBe(0);
+    await owner.goto(`/teams/${team.id}/audit`);
+    await owner.getByText("team.renamed").waitFor();
     expect(pageErrors).toEqual([]);
   }, 120_000);
 });

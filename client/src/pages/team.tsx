@@ -64,6 +64,18 @@ export default function TeamPage() {
     },
   }));
 
+  // The rename field starts empty and shows the current name as its placeholder: nothing to reset when teams reload.
+  const [newName, setNewName] = createSignal("");
+  const rename = useMutation(() => ({
+    mutationFn: () => trpc.teams.rename.mutate({ teamId: params.id, name: newName().trim() }),
+    onSuccess: async () => {
+      setNewName("");
+      await refresh();
+      // Project lists show the team's name too.
+      await queryClient.invalidateQueries({ queryKey: keys.projectList() });
+    },
+  }));
+
   return (
     <div class="flex flex-col gap-6">
       <div class="flex flex-wrap items-end justify-between gap-3">
@@ -107,6 +119,35 @@ export default function TeamPage() {
         </div>
       </div>
       <FormError error={problem()} />
+
+      <Show when={can("admin")}>
+        <section class="card p-5" aria-labelledby="rename-title">
+          <h2 id="rename-title" class="text-base font-semibold">
+            Team name
+          </h2>
+          <form
+            class="mt-3 flex flex-wrap items-end gap-3"
+            novalidate
+            onSubmit={(event) => {
+              event.preventDefault();
+              rename.mutate();
+            }}
+          >
+            <TextField
+              label="New name"
+              name="teamName"
+              maxLength={100}
+              placeholder={team()?.name}
+              value={newName()}
+              onInput={(event) => setNewName(event.currentTarget.value)}
+            />
+            <button type="submit" class="btn-primary" disabled={rename.isPending || !newName().trim()}>
+              Rename
+            </button>
+          </form>
+          <FormError error={rename.error} />
+        </section>
+      </Show>
 
       <QueryBoundary query={members} label="Loading members" skeletonClass="h-32">
         {(list) => (
