@@ -3,7 +3,8 @@
  * another browser the invitee opens the link (before that the owner makes a team read key there, which reads the
  * team's project through the Stats API), registers that email from it, accepts, and sees the team's project
  * with the viewer's controls only (no settings, key or deletion); the owner's audit log lists the invitation and
- * the join; the owner renames the team from its page. The login page offers "Forgot password?" (no SMTP here:
+ * the join; the owner renames the team from its page; the administrator reads every team's log with a
+ * toggle. The login page offers "Forgot password?" (no SMTP here:
  * whom to ask).
  *
  * Skipped (with a message) only when no Chromium is installed and CI is not set.
@@ -21,6 +22,7 @@ const PASSWORD = "Correct-Horse-42!";
 const skip = shouldSkipBrowserTests();
 if (skip) console.warn("client/e2e/teams.test.ts: skipped, no Chromium installed (apt-get install -y chromium)");
 
+const adminEmail = testEmail("admin");
 let test: TestServices;
 let server: RunningServer;
 let browser: Browser;
@@ -52,7 +54,7 @@ describe.skipIf(skip)("teams in the browser", () => {
     if (!(await isClientBuildCurrent())) await buildClient({ quiet: true });
     test = await createTestServices();
     // The first account is the administrator (owner rights everywhere): someone else, so roles show as for anyone.
-    await anonymousCaller(test.services).caller.auth.register({ email: testEmail("admin"), password: PASSWORD });
+    await anonymousCaller(test.services).caller.auth.register({ email: adminEmail, password: PASSWORD });
     server = startTestServer(test.services);
     browser = await launchChromium();
   }, 180_000);
@@ -151,6 +153,25 @@ describe.skipIf(skip)("teams in the browser", () => {
     expect(await invitee.getByRole("button", { name: "Rename" }).count()).toBe(0);
     await owner.goto(`/teams/${team.id}/audit`);
     await owner.getByText("team.renamed").waitFor();
+    // Only the administrator gets the all-teams toggle.
+    expect(await owner.getByLabel("Every team (administrator)").count()).toBe(0);
+
+    // The administrator's whole-server log: every team's entries, with the team named.
+    const adminContext = await browser.newContext({ baseURL: server.url });
+    const admin = await adminContext.newPage();
+    admin.setDefaultTimeout(15_000);
+    admin.on("pageerror", (error) => pageErrors.push(error.message));
+    await admin.goto("/login");
+    await admin.getByLabel("Email", { exact: true }).fill(adminEmail);
+    await admin.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await admin.getByRole("button", { name: "Sign in" }).click();
+    await admin.waitForURL("**/projects");
+    await admin.goto(`/teams/${team.id}/audit`);
+    await admin.getByText("team.renamed").waitFor();
+    await admin.getByLabel("Every team (administrator)").check();
+    await admin.getByRole("columnheader", { name: "Team" }).waitFor();
+    await admin.getByRole("cell", { name: "Growth team", exact: true }).first().waitFor();
+    expect(await findA11yViolations(admin)).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 120_000);
 });
