@@ -66,22 +66,44 @@ export type OpenShareResult =
   | { status: "password_required" }
   | { status: "wrong_password" };
 
-export const createReadKeyInputSchema = z.object({
-  ...projectIdField,
-  name: z
-    .string()
-    .trim()
-    .min(1, { message: "Name the key." })
-    .max(100, { message: "A key name is at most 100 characters." }),
-  scopes: z
-    .array(z.enum(READ_KEY_SCOPES, { error: `A scope is one of ${READ_KEY_SCOPES.join(", ")}.` }))
-    .min(1, { message: "Give the key at least one scope." })
-    .transform((scopes) => [...new Set(scopes)]),
-});
-export type CreateReadKeyInput = z.input<typeof createReadKeyInputSchema>;
+/**
+ * Whose read key: a project's (`{ projectId }`) or a team's (`{ teamId }`, reading every project of the team).
+ * Exactly one of the two; the refusal names projectId.
+ */
+const readKeyOwnerFields = {
+  projectId: z.uuid({ message: "projectId must be a UUID" }).optional(),
+  teamId: z.uuid({ message: "teamId must be a UUID" }).optional(),
+};
+const ONE_OWNER = {
+  message: "Give exactly one of projectId (a project's key) or teamId (a team's key).",
+  path: ["projectId"],
+};
+const hasOneOwner = (input: { projectId?: string; teamId?: string }) =>
+  (input.projectId === undefined) !== (input.teamId === undefined);
 
-export const listReadKeysInputSchema = z.object(projectIdField);
-export const revokeReadKeyInputSchema = z.object({ ...projectIdField, id: z.uuid({ message: "id must be a UUID" }) });
+export const readKeyOwnerSchema = z.object(readKeyOwnerFields).refine(hasOneOwner, ONE_OWNER);
+export type ReadKeyOwnerInput = { projectId: string; teamId?: undefined } | { teamId: string; projectId?: undefined };
+
+export const createReadKeyInputSchema = z
+  .object({
+    ...readKeyOwnerFields,
+    name: z
+      .string()
+      .trim()
+      .min(1, { message: "Name the key." })
+      .max(100, { message: "A key name is at most 100 characters." }),
+    scopes: z
+      .array(z.enum(READ_KEY_SCOPES, { error: `A scope is one of ${READ_KEY_SCOPES.join(", ")}.` }))
+      .min(1, { message: "Give the key at least one scope." })
+      .transform((scopes) => [...new Set(scopes)]),
+  })
+  .refine(hasOneOwner, ONE_OWNER);
+export type CreateReadKeyInput = ReadKeyOwnerInput & { name: string; scopes: ReadKeyScope[] };
+
+export const listReadKeysInputSchema = readKeyOwnerSchema;
+export const revokeReadKeyInputSchema = z
+  .object({ ...readKeyOwnerFields, id: z.uuid({ message: "id must be a UUID" }) })
+  .refine(hasOneOwner, ONE_OWNER);
 
 export interface CreatedReadKey {
   id: string;

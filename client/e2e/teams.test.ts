@@ -1,8 +1,11 @@
 /**
  * Teams end to end in headless Chromium against the real server: an owner invites an email from the Team page; in
- * another browser the invitee opens the link, registers that email from it, accepts, and sees the team's project
+ * another browser the invitee opens the link (before that the owner makes a team read key there, which reads the
+ * team's project through the Stats API), registers that email from it, accepts, and sees the team's project
  * with the viewer's controls only (no settings, key or deletion); the owner's audit log lists the invitation and
- * the join. The login page offers "Forgot password?" (no SMTP here: whom to ask).
+ * the join; the owner renames the team from its page; the administrator reads every team's log with a
+ * toggle. The login page offers "Forgot password?" (no SMTP here:
+ * whom to ask).
  *
  * Skipped (with a message) only when no Chromium is installed and CI is not set.
  */
@@ -19,6 +22,7 @@ const PASSWORD = "Correct-Horse-42!";
 const skip = shouldSkipBrowserTests();
 if (skip) console.warn("client/e2e/teams.test.ts: skipped, no Chromium installed (apt-get install -y chromium)");
 
+const adminEmail = testEmail("admin");
 let test: TestServices;
 let server: RunningServer;
 let browser: Browser;
@@ -50,7 +54,7 @@ describe.skipIf(skip)("teams in the browser", () => {
     if (!(await isClientBuildCurrent())) await buildClient({ quiet: true });
     test = await createTestServices();
     // The first account is the administrator (owner rights everywhere): someone else, so roles show as for anyone.
-    await anonymousCaller(test.services).caller.auth.register({ email: testEmail("admin"), password: PASSWORD });
+    await anonymousCaller(test.services).caller.auth.register({ email: adminEmail, password: PASSWORD });
     server = startTestServer(test.services);
     browser = await launchChromium();
   }, 180_000);
@@ -92,6 +96,25 @@ describe.skipIf(skip)("teams in the browser", () => {
     const link = (await owner.getByRole("status").locator("code").textContent())!;
     expect(link).toContain("/invite/");
 
+    // A team read key, made on the team page: shown once, listed, and it reads the team's project via the Stats API.
+    await owner.getByLabel("Key name").fill("team dashboards");
+    await owner.getByRole("button", { name: "Create read key" }).click();
+    const teamKey = (await owner
+      .getByText(/^read_/)
+      .first()
+      .textContent())!.trim();
+    await owner.getByRole("cell", { name: "team dashboards" }).waitFor();
+    const statsStatus = await owner.evaluate(
+      async ([key, projectId]) =>
+        (
+          await fetch(`/api/v1/stats/aggregate?project_id=${projectId}&period=7d`, {
+            headers: { authorization: `Bearer ${key}` },
+          })
+        ).status,
+      [teamKey, project.id] as const,
+    );
+    expect(statsStatus).toBe(200);
+
     await invitee.goto(link);
     await invitee.getByText(`Growth invites ${inviteeEmail} as viewer.`).waitFor();
     expect(await findA11yViolations(invitee)).toEqual([]);
@@ -107,6 +130,7 @@ describe.skipIf(skip)("teams in the browser", () => {
     expect(await invitee.getByRole("button", { name: "Invite", exact: true }).count()).toBe(0);
     expect(await invitee.getByRole("combobox").count()).toBe(0);
     expect(await invitee.getByRole("button", { name: "Remove" }).count()).toBe(0);
+    expect(await invitee.getByRole("heading", { name: "Read keys" }).count()).toBe(0);
     await invitee.getByRole("button", { name: "Leave team" }).waitFor();
 
     await invitee.goto("/projects");
@@ -120,6 +144,34 @@ describe.skipIf(skip)("teams in the browser", () => {
     await owner.getByText("member.joined").waitFor();
     await owner.getByText("invitation.created").waitFor();
     expect(await findA11yViolations(owner)).toEqual([]);
+
+    // An admin (here the owner) renames the team from its page; the heading follows and the audit log says so.
+    await owner.goto(`/teams/${team.id}`);
+    await owner.getByLabel("New name").fill("Growth team");
+    await owner.getByRole("button", { name: "Rename" }).click();
+    await owner.getByRole("heading", { name: "Growth team" }).waitFor();
+    expect(await invitee.getByRole("button", { name: "Rename" }).count()).toBe(0);
+    await owner.goto(`/teams/${team.id}/audit`);
+    await owner.getByText("team.renamed").waitFor();
+    // Only the administrator gets the all-teams toggle.
+    expect(await owner.getByLabel("Every team (administrator)").count()).toBe(0);
+
+    // The administrator's whole-server log: every team's entries, with the team named.
+    const adminContext = await browser.newContext({ baseURL: server.url });
+    const admin = await adminContext.newPage();
+    admin.setDefaultTimeout(15_000);
+    admin.on("pageerror", (error) => pageErrors.push(error.message));
+    await admin.goto("/login");
+    await admin.getByLabel("Email", { exact: true }).fill(adminEmail);
+    await admin.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await admin.getByRole("button", { name: "Sign in" }).click();
+    await admin.waitForURL("**/projects");
+    await admin.goto(`/teams/${team.id}/audit`);
+    await admin.getByText("team.renamed").waitFor();
+    await admin.getByLabel("Every team (administrator)").check();
+    await admin.getByRole("columnheader", { name: "Team" }).waitFor();
+    await admin.getByRole("cell", { name: "Growth team", exact: true }).first().waitFor();
+    expect(await findA11yViolations(admin)).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 120_000);
 });

@@ -7,7 +7,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/solid-query";
 import { createSignal, For, Show } from "solid-js";
 import { READ_KEY_SCOPES, type ReadKeyScope } from "../../../shared/sharing-constants.ts";
 import { describeProblem } from "../lib/errors.ts";
-import { keys, readKeysQuery, sharesQuery } from "../lib/queries.ts";
+import { keys, type ReadKeyOwner, readKeysQuery, sharesQuery } from "../lib/queries.ts";
 import { trpc } from "../lib/trpc.ts";
 import { CodeBlock } from "./copy-button.tsx";
 import { TextField } from "./field.tsx";
@@ -148,15 +148,16 @@ const SCOPE_LABELS: Record<ReadKeyScope, string> = {
   "events:export": "Export events (events:export)",
 };
 
-export function ReadKeysSection(props: { projectId: string }) {
+/** A project's read keys (project settings) or a team's, which read every project of the team (team page). */
+export function ReadKeysSection(props: { owner: ReadKeyOwner }) {
   const queryClient = useQueryClient();
-  const list = useQuery(() => readKeysQuery(props.projectId));
+  const list = useQuery(() => readKeysQuery(props.owner));
   const [name, setName] = createSignal("");
   const [scopes, setScopes] = createSignal<ReadKeyScope[]>(["stats:read"]);
   const [created, setCreated] = createSignal<string | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: keys.readKeys(props.projectId) });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: keys.readKeys(props.owner) });
   const create = useMutation(() => ({
-    mutationFn: () => trpc.apiKeys.create.mutate({ projectId: props.projectId, name: name().trim(), scopes: scopes() }),
+    mutationFn: () => trpc.apiKeys.create.mutate({ ...props.owner, name: name().trim(), scopes: scopes() }),
     onSuccess: async (key) => {
       setCreated(key.key);
       setName("");
@@ -164,7 +165,7 @@ export function ReadKeysSection(props: { projectId: string }) {
     },
   }));
   const revoke = useMutation(() => ({
-    mutationFn: (id: string) => trpc.apiKeys.revoke.mutate({ projectId: props.projectId, id }),
+    mutationFn: (id: string) => trpc.apiKeys.revoke.mutate({ ...props.owner, id }),
     onSuccess: refresh,
   }));
   const fields = () => (create.error ? describeProblem(create.error).fields : {});
@@ -173,7 +174,9 @@ export function ReadKeysSection(props: { projectId: string }) {
   return (
     <Section
       title="Read keys"
-      description="Keys for scripts and other tools: the Stats API (/api/v1/docs) and the event export. Send one as Authorization: Bearer read_…"
+      description={`Keys for scripts and other tools: the Stats API (/api/v1/docs) and the event export${
+        "teamId" in props.owner ? ", for every project of this team (present and future)" : ""
+      }. Send one as Authorization: Bearer read_…`}
     >
       <form
         class="flex flex-col gap-3"

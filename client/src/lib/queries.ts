@@ -61,7 +61,7 @@ export const keys = {
   teamMembers: (teamId: string) => ["teams", "members", teamId] as const,
   teamInvitations: (teamId: string) => ["teams", "invitations", teamId] as const,
   shares: (projectId: string) => ["shares", projectId] as const,
-  readKeys: (projectId: string) => ["apiKeys", projectId] as const,
+  readKeys: (owner: ReadKeyOwner) => ["apiKeys", owner] as const,
 };
 
 export type Team = RouterOutputs["teams"]["list"][number];
@@ -71,8 +71,11 @@ export const teamListQuery = () => queryOptions({ queryKey: keys.teams(), queryF
 export const sharesQuery = (projectId: string) =>
   queryOptions({ queryKey: keys.shares(projectId), queryFn: () => trpc.shares.list.query({ projectId }) });
 
-export const readKeysQuery = (projectId: string) =>
-  queryOptions({ queryKey: keys.readKeys(projectId), queryFn: () => trpc.apiKeys.list.query({ projectId }) });
+/** Whose read keys: a project's, or a team's (reading every project of the team). */
+export type ReadKeyOwner = { projectId: string } | { teamId: string };
+
+export const readKeysQuery = (owner: ReadKeyOwner) =>
+  queryOptions({ queryKey: keys.readKeys(owner), queryFn: () => trpc.apiKeys.list.query(owner) });
 
 export const meQuery = () =>
   queryOptions({ queryKey: keys.me(), queryFn: () => trpc.auth.me.query(), staleTime: 5 * 60_000 });

@@ -61,7 +61,7 @@ export default function ProjectSettingsPage() {
             <ApiKeySection project={p()} />
             <BotFilteringSection project={p()} />
             <ShareLinksSection projectId={p().id} />
-            <ReadKeysSection projectId={p().id} />
+            <ReadKeysSection owner={{ projectId: p().id }} />
           </Show>
           <Show when={roleAtLeast(p().role, "owner")}>
             <DeleteSection project={p()} />

@@ -1,7 +1,7 @@
 /**
- * One team: its members and roles, invitations, leaving and handing over ownership. Controls appear only for the
- * roles that may use them (admins: rename, invite, roles, removal; owners: owner roles, transfer); the server
- * enforces every rule (and the last owner's) whatever the page shows.
+ * One team: its members and roles, invitations, team read keys, leaving and handing over ownership. Controls appear
+ * only for the roles that may use them (admins: rename, invite, roles, removal, read keys; owners: owner roles,
+ * transfer); the server enforces every rule (and the last owner's) whatever the page shows.
  */
 import { A, useNavigate, useParams } from "@solidjs/router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/solid-query";
@@ -9,6 +9,7 @@ import { createSignal, For, Show } from "solid-js";
 import { roleAtLeast, TEAM_ROLES, type TeamRole } from "../../../shared/roles.ts";
 import { TextField } from "../components/field.tsx";
 import { FormError, QueryBoundary } from "../components/query-boundary.tsx";
+import { ReadKeysSection } from "../components/sharing-sections.tsx";
 import { formatDate } from "../lib/format.ts";
 import { usePageTitle } from "../lib/page-title.ts";
 import { keys, meQuery, teamListQuery } from "../lib/queries.ts";
@@ -63,6 +64,18 @@ export default function TeamPage() {
     },
   }));
 
+  // The rename field starts empty and shows the current name as its placeholder: nothing to reset when teams reload.
+  const [newName, setNewName] = createSignal("");
+  const rename = useMutation(() => ({
+    mutationFn: () => trpc.teams.rename.mutate({ teamId: params.id, name: newName().trim() }),
+    onSuccess: async () => {
+      setNewName("");
+      await refresh();
+      // Project lists show the team's name too.
+      await queryClient.invalidateQueries({ queryKey: keys.projectList() });
+    },
+  }));
+
   return (
     <div class="flex flex-col gap-6">
       <div class="flex flex-wrap items-end justify-between gap-3">
@@ -106,6 +119,35 @@ export default function TeamPage() {
         </div>
       </div>
       <FormError error={problem()} />
+
+      <Show when={can("admin")}>
+        <section class="card p-5" aria-labelledby="rename-title">
+          <h2 id="rename-title" class="text-base font-semibold">
+            Team name
+          </h2>
+          <form
+            class="mt-3 flex flex-wrap items-end gap-3"
+            novalidate
+            onSubmit={(event) => {
+              event.preventDefault();
+              rename.mutate();
+            }}
+          >
+            <TextField
+              label="New name"
+              name="teamName"
+              maxLength={100}
+              placeholder={team()?.name}
+              value={newName()}
+              onInput={(event) => setNewName(event.currentTarget.value)}
+            />
+            <button type="submit" class="btn-primary" disabled={rename.isPending || !newName().trim()}>
+              Rename
+            </button>
+          </form>
+          <FormError error={rename.error} />
+        </section>
+      </Show>
 
       <QueryBoundary query={members} label="Loading members" skeletonClass="h-32">
         {(list) => (
@@ -258,6 +300,11 @@ export default function TeamPage() {
             </ul>
           </Show>
         </section>
+      </Show>
+
+      <Show when={can("admin")}>
+        {/* A team key reads every project of the team, present and future (apiKeys.* with teamId). */}
+        <ReadKeysSection owner={{ teamId: params.id }} />
       </Show>
     </div>
   );

@@ -202,6 +202,17 @@ const UNDO: Array<[suffix: string, statements: string[]]> = [
       "alter table projects drop column retention_days, drop column keep_aggregates_past_retention",
     ],
   ],
+  [
+    "_team_read_keys",
+    [
+      // Team keys have no project to fall back on: they go before project_id is NOT NULL again.
+      "delete from read_keys where team_id is not null",
+      "alter table read_keys drop constraint read_keys_one_owner",
+      "drop index read_keys_team_id_idx",
+      "alter table read_keys drop column team_id",
+      "alter table read_keys alter column project_id set not null",
+    ],
+  ],
 ];
 
 /** The journal's entries, and where the engine's migration is among them (the previous release ends before it). */

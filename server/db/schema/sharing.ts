@@ -1,4 +1,5 @@
-import { index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { check, index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 /**
  * Read access given out by a project's admins: share links (a public, read-only dashboard) and read keys (the
@@ -7,8 +8,11 @@ import { index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/
  *
  * Only a SHA-256 of a share token or a read key is stored (hex), so a database dump gives nobody access; the token
  * or key itself leaves the server once, in the answer to shares.create / apiKeys.create. Revoking sets revoked_at,
- * which every request checks: revocation is immediate. Team-wide read keys (issue 19) will add a nullable team_id
- * next to project_id, project_id then becoming nullable with a check that exactly one of the two is set.
+ * which every request checks: revocation is immediate.
+ *
+ * A read key belongs to one project OR to one team (exactly one of project_id, team_id: read_keys_one_owner); a team
+ * key reads every project whose team_id is its team, now and later (readKeyReaches in read-grant.ts). Team keys are
+ * removed with their team (deleteTeam), project keys with their project.
  */
 export const shares = pgTable(
   "shares",
@@ -32,7 +36,9 @@ export const shares = pgTable(
 export const readKeys = pgTable(
   "read_keys",
   {
-    projectId: uuid().notNull(),
+    projectId: uuid(),
+    /** Set (and project_id null) for a team-wide key. No foreign key, like project_id. */
+    teamId: uuid(),
     id: uuid().primaryKey().defaultRandom(),
     name: text().notNull(),
     keyHash: text().notNull(),
@@ -48,5 +54,7 @@ export const readKeys = pgTable(
   (table) => [
     uniqueIndex("read_keys_key_hash_key").on(table.keyHash),
     index("read_keys_project_id_idx").on(table.projectId),
+    index("read_keys_team_id_idx").on(table.teamId),
+    check("read_keys_one_owner", sql`(${table.projectId} is null) <> (${table.teamId} is null)`),
   ],
 );

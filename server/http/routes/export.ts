@@ -22,6 +22,7 @@ import { authenticateRequest } from "../../auth/authenticate.ts";
 import { effectiveRole } from "../../auth/effective-role.ts";
 import { isStatementTimeout, runWithStatementLimits } from "../../db/statement-limits.ts";
 import { findProjectAccess } from "../../queries/projects/find-project-access.ts";
+import { readKeyReachesProject } from "../../queries/sharing/read-key-reaches-project.ts";
 import { touchReadKey } from "../../queries/sharing/touch-read-key.ts";
 import type { Services } from "../../services.ts";
 import { CSV_HEADER, exportLine } from "../export/export-lines.ts";
@@ -70,8 +71,8 @@ export function exportRoutes(services: Services) {
 
     const { projectId } = input.data;
     if (readKey) {
-      // A read key with events:export reads its own project only.
-      if (readKey.projectId !== projectId) throw apiError(404, "Project not found.");
+      // A read key with events:export reads its own project only (a team key: the projects of its team).
+      if (!(await readKeyReachesProject(services.db, readKey, projectId))) throw apiError(404, "Project not found.");
       // One conditional UPDATE (a no-op within a minute of the last): exports are few.
       await touchReadKey(services.db, readKey.id);
     } else {

@@ -136,7 +136,8 @@ export const STATS_SECURITY_SCHEME = {
     type: "http",
     scheme: "bearer",
     bearerFormat: "read_…",
-    description: "A read key made in the project's settings (scope stats:read; events:export for the export).",
+    description:
+      "A read key made in the project's settings, or on its team's page for every project of the team (scope stats:read; events:export for the export).",
   },
 } as const;
 

@@ -129,7 +129,7 @@ export async function requireReadKey(services: Services, headers: Headers, scope
   const match = /^Bearer\s+(\S+)\s*$/i.exec(headers.get("authorization") ?? "");
   const key = match?.[1];
   if (!key?.startsWith(READ_KEY_PREFIX)) {
-    throw apiError(401, "Send a read key: Authorization: Bearer read_… (made in the project's settings).");
+    throw apiError(401, "Send a read key: Authorization: Bearer read_… (made in a project's or a team's settings).");
   }
   const row = await findLiveReadKey(services.db, hashSecret(key));
   if (!row) throw apiError(401, "This read key is unknown or was revoked.");
@@ -161,6 +161,7 @@ export function statsApiRoutes(services: Services) {
       kind: "readKey",
       keyId: key.id,
       projectId: key.projectId,
+      teamId: key.teamId,
       scopes: key.scopes as ReadKeyScope[],
     };
     const ctx = createInnerContext(services, {

@@ -17,10 +17,13 @@ import { ZodError, z } from "zod";
 import { PROPERTY_PREFIX } from "../../../shared/dimensions.ts";
 import { findNul, NUL_MESSAGE } from "../../../shared/no-nul.ts";
 import { roleAtLeast, type TeamRole } from "../../../shared/roles.ts";
+import { readKeyOwnerSchema } from "../../../shared/sharing.ts";
 import { type AuthSession, type AuthUser, authenticateRequest } from "../../auth/authenticate.ts";
 import { effectiveRole } from "../../auth/effective-role.ts";
 import { defaultPasswordHasher, type PasswordHasher } from "../../auth/passwords.ts";
 import { findProjectAccess } from "../../queries/projects/find-project-access.ts";
+import type { ReadKeyOwner } from "../../queries/sharing/create-read-key.ts";
+import { readKeyReachesProject } from "../../queries/sharing/read-key-reaches-project.ts";
 import { findTeamAccess } from "../../queries/teams/find-team-access.ts";
 import type { Services } from "../../services.ts";
 import { getClientIp } from "../middleware/client-ip.ts";
@@ -279,12 +282,35 @@ export const teamRoleProcedure = (role: TeamRole) =>
   protectedProcedure
     .input(z.object({ teamId: z.uuid({ message: "teamId must be a UUID" }) }))
     .use(async ({ ctx, input, next }) => {
-      const access = await findTeamAccess(ctx.services.db, { teamId: input.teamId, userId: ctx.user.id });
-      const teamRole = access && effectiveRole(access);
-      if (!access || !teamRole) throw new TRPCError({ code: "NOT_FOUND", message: "Team not found." });
-      refuseBelow(teamRole, role, "this team");
-      return next({ ctx: { ...ctx, team: access.team, teamRole, teamMemberRole: access.memberRole } });
+      const access = await requireTeamRole(ctx, ctx.user, input.teamId, role);
+      return next({ ctx: { ...ctx, ...access } });
     });
+
+/** The team rule (above) as one function: the team and the caller's roles on it, or NOT_FOUND / FORBIDDEN. */
+async function requireTeamRole(ctx: InnerContext, user: AuthUser, teamId: string, role: TeamRole) {
+  const access = await findTeamAccess(ctx.services.db, { teamId, userId: user.id });
+  const teamRole = access && effectiveRole(access);
+  if (!access || !teamRole) throw new TRPCError({ code: "NOT_FOUND", message: "Team not found." });
+  refuseBelow(teamRole, role, "this team");
+  return { team: access.team, teamRole, teamMemberRole: access.memberRole };
+}
+
+/**
+ * For read keys (apiKeys.*), which belong to a project (`{ projectId }`, the project rule) or to a whole team
+ * (`{ teamId }`, the team rule), each needing at least `role`. ctx.keyOwner names the owner as stored, and
+ * ctx.auditScope the team (and project) its audit entries go to.
+ */
+export const readKeyOwnerProcedure = (role: TeamRole) =>
+  protectedProcedure.input(readKeyOwnerSchema).use(async ({ ctx, input, next }) => {
+    if (input.projectId !== undefined) {
+      const { project } = await requireProjectRole(ctx, ctx.user, input.projectId, role);
+      const keyOwner: ReadKeyOwner = { projectId: project.id, teamId: null };
+      return next({ ctx: { ...ctx, keyOwner, auditScope: { teamId: project.teamId, projectId: project.id } } });
+    }
+    const { team } = await requireTeamRole(ctx, ctx.user, input.teamId as string, role);
+    const keyOwner: ReadKeyOwner = { projectId: null, teamId: team.id };
+    return next({ ctx: { ...ctx, keyOwner, auditScope: { teamId: team.id, projectId: null } } });
+  });
 
 const SHARE_PROPERTY_BREAKDOWN_MESSAGE =
   "A share link shows no breakdown by a custom property: its values (an email, a name) may name a person.";
@@ -299,7 +325,7 @@ function breaksDownByProperty(raw: unknown): boolean {
 /**
  * The dashboard's numbers (overview, timeseries, top events, breakdowns, current visitors, funnel, retention, paths):
  * readable by a member (viewer and up, as projectProcedure), by a share page's session and by a read key with
- * `stats:read`, each of the last two for its own project only (any other id answers NOT_FOUND, like a missing
+ * `stats:read`, each of the last two for its own project only (a team read key: the projects of its team) (any other id answers NOT_FOUND, like a missing
  * project). A share may not list a custom property's values (a breakdown by `property:…`), which may be emails or
  * names. Nothing that names a person is built on it: sessions, users, funnel people, people.* and the live feed
  * stay on projectProcedure, which a share or a read key never passes (their requests carry no user).
@@ -315,8 +341,11 @@ export const dashboardReadProcedure = publicProcedure
       if (grant.kind === "share" && breaksDownByProperty(await getRawInput())) {
         throw new TRPCError({ code: "FORBIDDEN", message: SHARE_PROPERTY_BREAKDOWN_MESSAGE });
       }
-      if (grant.projectId !== input.projectId)
-        throw new TRPCError({ code: "NOT_FOUND", message: "Project not found." });
+      const reaches =
+        grant.kind === "share"
+          ? grant.projectId === input.projectId
+          : await readKeyReachesProject(ctx.services.db, grant, input.projectId);
+      if (!reaches) throw new TRPCError({ code: "NOT_FOUND", message: "Project not found." });
       return next({ ctx });
     }
     if (!ctx.user || !ctx.session) {

@@ -15,7 +15,14 @@ import type { Services } from "../../services.ts";
 
 export type ReadGrant =
   | { kind: "share"; shareId: string; projectId: string }
-  | { kind: "readKey"; keyId: string; projectId: string; scopes: readonly ReadKeyScope[] };
+  | {
+      kind: "readKey";
+      keyId: string;
+      /** Exactly one of the two is set: a project key, or a team key reading every project of its team. */
+      projectId: string | null;
+      teamId: string | null;
+      scopes: readonly ReadKeyScope[];
+    };
 
 export const SHARE_ENDED_MESSAGE = "This share link has ended: it was revoked, it expired, or its session did.";
 export const READ_KEY_ON_TRPC_MESSAGE =

@@ -122,7 +122,18 @@ const RULES: Record<string, Rule> = {
   "users.delete": { kind: "other", why: "administrator (users.test.ts)" },
 };
 
+/** Procedures that take a team instead of a project too (read keys: `{ projectId } | { teamId }`), tested both ways. */
+const ALSO_BY_TEAM: Record<string, Rule> = {
+  "apiKeys.create": team("admin", { extra: { name: "matrix team key", scopes: ["stats:read"] } }),
+  "apiKeys.list": team("admin"),
+  "apiKeys.revoke": team("admin"),
+};
+
 const PROCEDURES = Object.keys(appRouter._def.procedures);
+const CASES: Array<[path: string, rule: Rule | undefined]> = [
+  ...PROCEDURES.map((path): [string, Rule | undefined] => [path, RULES[path]]),
+  ...Object.entries(ALSO_BY_TEAM),
+];
 
 let t: TestServices;
 let superuser: SignedInUser;
@@ -177,12 +188,12 @@ describe("role matrix", () => {
   it("declares a rule for every procedure of appRouter, and none for a procedure that does not exist", () => {
     expect(PROCEDURES.filter((path) => !(path in RULES))).toEqual([]);
     expect(Object.keys(RULES).filter((path) => !PROCEDURES.includes(path))).toEqual([]);
+    expect(Object.keys(ALSO_BY_TEAM).filter((path) => !PROCEDURES.includes(path))).toEqual([]);
   });
 
-  for (const path of PROCEDURES) {
-    const rule = RULES[path];
+  for (const [path, rule] of CASES) {
     if (!rule || rule.kind === "other") continue;
-    it(`${path}: needs ${rule.role}; FORBIDDEN below it, NOT_FOUND outside the team, as for a missing id`, async () => {
+    it(`${path} (by ${rule.kind}): needs ${rule.role}; FORBIDDEN below it, NOT_FOUND outside the team, as for a missing id`, async () => {
       let shared: World | null = null;
       const worldFor = async (label: string) => {
         if (rule.destructive) return makeWorld(`${path} ${label}`);

@@ -1,5 +1,6 @@
 /**
- * Read keys of a project (shared/sharing.ts), for the Stats API and export: create, list and revoke, admin role.
+ * Read keys of a project or of a team (shared/sharing.ts), for the Stats API and export: create, list and revoke,
+ * admin role on the project's team or on the team (readKeyOwnerProcedure). A team key reads every project of its team.
  * The key is answered once, by create; only its SHA-256 and a display prefix are stored.
  */
 import { TRPCError } from "@trpc/server";
@@ -15,16 +16,16 @@ import { generateReadKey } from "../../../auth/share-secrets.ts";
 import { createReadKey } from "../../../queries/sharing/create-read-key.ts";
 import { listReadKeys } from "../../../queries/sharing/list-read-keys.ts";
 import { revokeReadKey } from "../../../queries/sharing/revoke-read-key.ts";
-import { createTRPCRouter, projectRoleProcedure } from "../init.ts";
+import { createTRPCRouter, readKeyOwnerProcedure } from "../init.ts";
 import { auditSharing } from "../sharing-audit.ts";
 
 export const apiKeysRouter = createTRPCRouter({
-  create: projectRoleProcedure("admin")
+  create: readKeyOwnerProcedure("admin")
     .input(createReadKeyInputSchema)
     .mutation(async ({ ctx, input }): Promise<CreatedReadKey> => {
       const { key, keyHash, keyPrefix } = generateReadKey();
       const row = await createReadKey(ctx.services.db, {
-        projectId: input.projectId,
+        ...ctx.keyOwner,
         name: input.name,
         keyHash,
         keyPrefix,
@@ -39,11 +40,11 @@ export const apiKeysRouter = createTRPCRouter({
       return { id: row.id, key };
     }),
 
-  list: projectRoleProcedure("admin")
+  list: readKeyOwnerProcedure("admin")
     .input(listReadKeysInputSchema)
     .query(
-      async ({ ctx, input }): Promise<ReadKeySummary[]> =>
-        (await listReadKeys(ctx.services.db, input.projectId)).map((row) => ({
+      async ({ ctx }): Promise<ReadKeySummary[]> =>
+        (await listReadKeys(ctx.services.db, ctx.keyOwner)).map((row) => ({
           id: row.id,
           name: row.name,
           keyPrefix: row.keyPrefix,
@@ -54,11 +55,14 @@ export const apiKeysRouter = createTRPCRouter({
         })),
     ),
 
-  revoke: projectRoleProcedure("admin")
+  revoke: readKeyOwnerProcedure("admin")
     .input(revokeReadKeyInputSchema)
     .mutation(async ({ ctx, input }): Promise<{ revoked: true }> => {
-      if (!(await revokeReadKey(ctx.services.db, input))) {
-        throw new TRPCError({ code: "NOT_FOUND", message: "No such live read key on this project." });
+      if (!(await revokeReadKey(ctx.services.db, { ...ctx.keyOwner, id: input.id }))) {
+        throw new TRPCError({
+          code: "NOT_FOUND",
+          message: `No such live read key on this ${ctx.keyOwner.projectId ? "project" : "team"}.`,
+        });
       }
       await auditSharing(ctx, {
         action: "read_key.revoked",
