@@ -4,8 +4,8 @@
  * with and without filters, and the same segments evaluated again (folds taken from the cache).
  */
 import { describe, expect, test } from "bun:test";
-import type { EngineFilter } from "../../../shared/analytics.ts";
 import { type Column, DICTIONARY } from "./column-codec.ts";
+import type { EngineFilter } from "./filter-masks.ts";
 import { medianOf, type VisitSegment, visitFigures } from "./visit-metrics.ts";
 
 const NAMES = ["page_view", "click", "identify", "$identify", "signup"];
