@@ -126,8 +126,9 @@ function nextTag(): number {
 /**
  * A segment's events folded per session (a segment is immutable, so this is computed once and kept as long as its
  * session column stays cached): each distinct session num with its first and last time, page views and whether it
- * had an event other than page_view/identify, and the segment's page views without a session. A segment lying wholly
- * inside a group adds these (a few events per session fewer entries than events) instead of its events.
+ * had an event other than page_view/identify, and the segment's page views (with or without a session). A segment
+ * lying wholly inside a group adds these (one entry per distinct session instead of one per event). The folds are
+ * not counted in the column cache's budget (about 25 bytes per distinct session of a segment).
  */
 interface SegmentSessions {
   nums: Int32Array;
