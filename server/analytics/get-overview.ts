@@ -56,7 +56,10 @@ interface EventTotalsAnswer {
   topEvent: string | null;
 }
 
-/** Events, sessions, users and the top event: the rollups unfiltered, the engine (or raw events) with filters. */
+/**
+ * Events, sessions, users and the top event: unfiltered, the rollups (people from the engine while it serves the
+ * project); with filters, the engine (or raw events).
+ */
 async function eventTotalsOf(
   db: Database,
   input: AnalyticsInput,
@@ -68,6 +71,32 @@ async function eventTotalsOf(
     const answer = await overviewFromEngine(engine, db, input, current, previous);
     if (answer) return answer;
   }
+  // Unfiltered, the engine counts people (its person map in memory) in a fraction of what the rollups' user sets
+  // cost: their person-link correction probes every link per period (250-410 ms at 125 k links, 10 M events; the
+  // engine: 28-167 ms over 7-90 days). The rollups then skip users; while the engine does not serve the project
+  // (null), they are read once more with them.
+  const byEngine = engine !== null && !input.filters?.length;
+  const [rolled, people] = await Promise.all([
+    rollupTotals(db, input, current, previous, !byEngine),
+    engine && byEngine
+      ? engine.totals(db, input.projectId, [current, previous], [], { sessions: false, people: true })
+      : null,
+  ]);
+  if (!byEngine) return rolled;
+  if (people === null) return rollupTotals(db, input, current, previous, true);
+  rolled.current.uniqueUsers = people[0]!.people;
+  rolled.previous.uniqueUsers = people[1]!.people;
+  return rolled;
+}
+
+/** Events, sessions (and users, `withUsers`) of both periods and the top event, from the rollups in one statement. */
+async function rollupTotals(
+  db: Database,
+  input: AnalyticsInput,
+  current: Span,
+  previous: Span,
+  withUsers: boolean,
+): Promise<EventTotalsAnswer> {
   const totals: GroupedStatsOptions = {
     projectId: input.projectId,
     groups: [
@@ -75,7 +104,7 @@ async function eventTotalsOf(
       { g: 1, ...previous },
     ],
     dimension: ALL_DIMENSION,
-    withUsers: true,
+    withUsers,
     filters: input.filters,
   };
   const byEvent: GroupedStatsOptions = {
