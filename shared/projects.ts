@@ -53,6 +53,12 @@ export type CreateProjectInput = z.infer<typeof createProjectInputSchema>;
 export const RETENTION_DAYS = [30, 90, 180, 365, 730] as const;
 export type RetentionDays = (typeof RETENTION_DAYS)[number];
 
+/** The start of the UTC day `days` days before `now` (ms): with a retention of `days`, nothing before it is kept. */
+export function retentionHorizon(now: number, days: number): number {
+  const DAY_MS = 86_400_000;
+  return Math.floor((now - days * DAY_MS) / DAY_MS) * DAY_MS;
+}
+
 export const retentionDaysSchema = z
   .union(
     RETENTION_DAYS.map((days) => z.literal(days)),

@@ -7,7 +7,8 @@ import {
   resolveRange,
   type VisitTotals,
 } from "../../shared/analytics.ts";
-import type { Database } from "../db/client.ts";
+import { retentionHorizon } from "../../shared/projects.ts";
+import { type Database, queryRows } from "../db/client.ts";
 import { countBotEventsFiltered } from "./count-bot-events-filtered.ts";
 import type { QueryEngine } from "./engine/query-engine.ts";
 import { getVisitTotals } from "./get-visit-totals.ts";
@@ -30,7 +31,7 @@ export async function getOverview(
   const current: Span = { from: from.getTime(), to: to.getTime() };
   const previous: Span = { from: compared.from.getTime(), to: compared.to.getTime() };
   const [eventTotals, visits, botEventsFiltered] = await Promise.all([
-    eventTotalsOf(db, input, current, previous, engine),
+    eventTotalsOf(db, input, current, previous, engine, now),
     getVisitTotals(db, input.projectId, [current, previous], input.filters, engine),
     countBotEventsFiltered(db, { projectId: input.projectId, from, to }),
   ]);
@@ -66,6 +67,7 @@ async function eventTotalsOf(
   current: Span,
   previous: Span,
   engine: QueryEngine | null,
+  now: number,
 ): Promise<EventTotalsAnswer> {
   if (engine && input.filters?.length) {
     const answer = await overviewFromEngine(engine, db, input, current, previous);
@@ -75,7 +77,10 @@ async function eventTotalsOf(
   // cost: their person-link correction probes every link per period (250-410 ms at 125 k links, 10 M events; the
   // engine: 28-167 ms over 7-90 days). The rollups then skip users; while the engine does not serve the project
   // (null), they are read once more with them.
-  const byEngine = engine !== null && !input.filters?.length;
+  // Past a retention horizon only the rollups still hold people (kept aggregates): periods reaching before it read them.
+  const horizon = engine !== null && !input.filters?.length ? await retentionHorizonOf(db, input.projectId, now) : null;
+  const byEngine =
+    engine !== null && !input.filters?.length && (horizon === null || Math.min(current.from, previous.from) >= horizon);
   const [rolled, people] = await Promise.all([
     rollupTotals(db, input, current, previous, !byEngine),
     engine && byEngine
@@ -87,6 +92,15 @@ async function eventTotalsOf(
   rolled.current.uniqueUsers = people[0]!.people;
   rolled.previous.uniqueUsers = people[1]!.people;
   return rolled;
+}
+
+/** The project's retention horizon (ms), or null when it keeps raw events forever. */
+async function retentionHorizonOf(db: Database, projectId: string, now: number): Promise<number | null> {
+  const [row] = await queryRows<{ days: number | null }>(
+    db,
+    sql`select retention_days as days from projects where id = ${projectId}::uuid`,
+  );
+  return row?.days ? retentionHorizon(now, row.days) : null;
 }
 
 /** Events, sessions (and users, `withUsers`) of both periods and the top event, from the rollups in one statement. */

@@ -21,20 +21,18 @@
  * `people` over ranges that reach before the horizon are not cut at it, and answers do not carry `rawDataFrom`.
  */
 import { sql } from "drizzle-orm";
+import { retentionHorizon } from "../../../shared/projects.ts";
 import { removeEventsFromSegments } from "../../analytics/engine/compact-segments.ts";
 import { type Database, queryRows } from "../../db/client.ts";
 import { projectWriteLockSql } from "../../db/project-write-lock.ts";
 
-const DAY_MS = 86_400_000;
 /** Events removed per transaction on PostgreSQL (a few tens of milliseconds of locked time at most). */
 export const RETENTION_BATCH = 5_000;
 /** Segments rewritten per transaction. */
 const SEGMENTS_PER_BATCH = 2;
 
-/** The start of the UTC day `days` days before `now`: nothing before it is kept. */
-export function retentionHorizon(now: number, days: number): number {
-  return Math.floor((now - days * DAY_MS) / DAY_MS) * DAY_MS;
-}
+// The horizon's one definition lives in the contract (shared/projects.ts): readers use it too.
+export { retentionHorizon };
 
 export interface RetentionBatch {
   projectId: string;
