@@ -11,9 +11,22 @@ let axeSource: string | null = null;
 
 export type AxeViolation = { id: string; impact: string | null; help: string; targets: string[] };
 
-/** Serious and critical WCAG 2 A/AA violations on the current page (an empty list when it passes). */
+/**
+ * Serious and critical WCAG 2 A/AA violations on the current page (an empty list when it passes). Running CSS
+ * transitions (the finite ones) are awaited first: right after a switch to dark mode the buttons' `transition-colors` is mid-way, and
+ * on a loaded machine axe would measure the contrast of a colour between the two themes.
+ */
 export async function findA11yViolations(page: Page): Promise<AxeViolation[]> {
   axeSource ??= await readFile(require.resolve("axe-core/axe.min.js"), "utf8");
+  // Only the ones that end: a pulsing "live" dot or a spinner runs forever.
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((animation) => Number.isFinite(Number(animation.effect?.getComputedTiming().endTime)))
+        .map((animation) => animation.finished.catch(() => undefined)),
+    ),
+  );
   await page.evaluate(axeSource);
   return page.evaluate(async () => {
     type AxeResult = {
