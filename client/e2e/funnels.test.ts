@@ -14,11 +14,11 @@ import { type RunningServer, startHttpServer } from "../../server/http/serve.ts"
 import { storeTestEvents, TEST_USER_AGENTS, testEvent } from "../../server/test-support/analytics-test-data.ts";
 import { launchChromium, shouldSkipBrowserTests } from "../../server/test-support/browser.ts";
 import { createTestServices, type TestServices } from "../../server/test-support/services.ts";
+import { signUpWithProject } from "../test-support/e2e-setup.ts";
 import { findA11yViolations } from "./axe.ts";
 
 const ARTIFACTS = path.resolve(import.meta.dirname, "..", "..", "test-artifacts");
 const PORT = Number(process.env.FUNNELS_E2E_PORT ?? 55931);
-const PASSWORD = "Correct-Horse-42!";
 const MINUTE = 60_000;
 
 const skip = shouldSkipBrowserTests();
@@ -87,21 +87,13 @@ describe.skipIf(skip)("funnels in the browser", () => {
   it("builds a 3-step funnel and shows its conversion, drop-off, breakdown and people", async () => {
     let projectId = "";
     await step("register", async () => {
-      await page.goto("/register");
-      await page.getByLabel("Full name").fill("Grace Hopper");
-      await page.getByLabel("Email", { exact: true }).fill(`funnels-${Date.now()}@example.com`);
-      await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-      await page.getByRole("button", { name: "Create account" }).click();
-      await page.waitForURL("**/projects");
-      const created = await page.evaluate(async () => {
-        const res = await fetch("/api/trpc/projects.create", {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ name: "Funnel Shop" }),
-        });
-        return ((await res.json()) as { result: { data: { project: { id: string } } } }).result.data.project.id;
-      });
-      projectId = created;
+      projectId = (
+        await signUpWithProject(page, {
+          projectName: "Funnel Shop",
+          fullName: "Grace Hopper",
+          email: `funnels-${Date.now()}@example.com`,
+        })
+      ).projectId;
       await storeTestEvents(test.services.db, journeys(projectId));
       // A goal to pick as a step: the same events as "signup" with a name of its own.
       const goal = await page.evaluate(async (id) => {
