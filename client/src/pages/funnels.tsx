@@ -12,6 +12,7 @@ import { createEffect, createMemo, createSignal, createUniqueId, For, Index, on,
 import type { AppRouter } from "../../../server/http/trpc/root.ts";
 import { DIMENSIONS } from "../../../shared/dimensions.ts";
 import { FUNNEL_OTHER, MAX_FUNNEL_STEPS, MIN_FUNNEL_STEPS } from "../../../shared/funnel-constants.ts";
+import { AnalysisNav } from "../components/analysis-nav.tsx";
 import { FilterBuilder } from "../components/filter-builder.tsx";
 import { FilterChips } from "../components/filter-chips.tsx";
 import { PeriodPicker } from "../components/period-picker.tsx";
@@ -119,11 +120,7 @@ export default function FunnelsPage() {
               <A href="/projects" class="link">
                 Projects
               </A>{" "}
-              /{" "}
-              <A href={`/projects/${p().id}`} class="link">
-                {p().name}
-              </A>{" "}
-              / Funnels
+              / {p().name}
             </nav>
             <h1 class="mt-1 text-2xl font-semibold tracking-tight">Funnels</h1>
             <p class="text-sm text-muted">
@@ -131,6 +128,7 @@ export default function FunnelsPage() {
               {describePeriod(dashboard())}
             </p>
           </div>
+          <AnalysisNav projectId={p().id} />
 
           <div class="flex flex-col gap-3 border-b border-zinc-200 pb-4 dark:border-zinc-800">
             <PeriodPicker state={dashboard()} onChange={update} />
