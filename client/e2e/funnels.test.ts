@@ -14,11 +14,11 @@ import { type RunningServer, startHttpServer } from "../../server/http/serve.ts"
 import { storeTestEvents, TEST_USER_AGENTS, testEvent } from "../../server/test-support/analytics-test-data.ts";
 import { launchChromium, shouldSkipBrowserTests } from "../../server/test-support/browser.ts";
 import { createTestServices, type TestServices } from "../../server/test-support/services.ts";
+import { signUpWithProject } from "../test-support/e2e-setup.ts";
 import { findA11yViolations } from "./axe.ts";
 
 const ARTIFACTS = path.resolve(import.meta.dirname, "..", "..", "test-artifacts");
 const PORT = Number(process.env.FUNNELS_E2E_PORT ?? 55931);
-const PASSWORD = "Correct-Horse-42!";
 const MINUTE = 60_000;
 
 const skip = shouldSkipBrowserTests();
@@ -87,22 +87,24 @@ describe.skipIf(skip)("funnels in the browser", () => {
   it("builds a 3-step funnel and shows its conversion, drop-off, breakdown and people", async () => {
     let projectId = "";
     await step("register", async () => {
-      await page.goto("/register");
-      await page.getByLabel("Full name").fill("Grace Hopper");
-      await page.getByLabel("Email", { exact: true }).fill(`funnels-${Date.now()}@example.com`);
-      await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-      await page.getByRole("button", { name: "Create account" }).click();
-      await page.waitForURL("**/projects");
-      const created = await page.evaluate(async () => {
-        const res = await fetch("/api/trpc/projects.create", {
+      projectId = (
+        await signUpWithProject(page, {
+          projectName: "Funnel Shop",
+          fullName: "Grace Hopper",
+          email: `funnels-${Date.now()}@example.com`,
+        })
+      ).projectId;
+      await storeTestEvents(test.services.db, journeys(projectId));
+      // A goal to pick as a step: the same events as "signup" with a name of its own.
+      const goal = await page.evaluate(async (id) => {
+        const res = await fetch("/api/trpc/goals.create", {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ name: "Funnel Shop" }),
+          body: JSON.stringify({ projectId: id, name: "Signed up", event: "signup" }),
         });
-        return ((await res.json()) as { result: { data: { project: { id: string } } } }).result.data.project.id;
-      });
-      projectId = created;
-      await storeTestEvents(test.services.db, journeys(projectId));
+        return res.status;
+      }, projectId);
+      expect(goal).toBe(200);
     });
 
     await step("open-funnels", async () => {
@@ -112,7 +114,7 @@ describe.skipIf(skip)("funnels in the browser", () => {
       await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Funnels" }).click();
       await page.waitForURL(`**/projects/${projectId}/funnels`);
       await page.getByRole("heading", { name: "Funnels", exact: true }).waitFor();
-      await page.getByText("Pick an event for each step").waitFor();
+      await page.getByText("Pick an event or a goal for each step").waitFor();
       // The pickers offer the project's own event names.
       await page.locator("datalist option[value='checkout']").waitFor({ state: "attached" });
     });
@@ -163,6 +165,21 @@ describe.skipIf(skip)("funnels in the browser", () => {
       expect(await page.getByTestId("funnel-count").allTextContents()).toEqual(["5", "3", "2"]);
       await page.getByRole("table").filter({ hasText: "Firefox" }).waitFor();
       expect(pageErrors).toEqual([]);
+    });
+
+    await step("goal-step", async () => {
+      // Step 1 becomes the goal "Signed up" (event signup): the same numbers, the goal's name on the bar, in the URL.
+      await page.getByLabel("Step 1 goal").selectOption({ label: "Signed up" });
+      await page.getByLabel("Step 1 event").waitFor({ state: "hidden" });
+      await page.getByTestId("funnel-step").first().getByText("1. Signed up").waitFor();
+      expect(await page.getByTestId("funnel-count").allTextContents()).toEqual(["5", "3", "2"]);
+      const url = new URL(page.url());
+      expect(url.searchParams.getAll("sg")).toHaveLength(1);
+      expect(url.searchParams.getAll("sg")[0]).toMatch(/^0~[0-9a-f-]{36}$/);
+      expect(await findA11yViolations(page)).toEqual([]);
+      await page.reload();
+      await page.getByTestId("funnel-step").first().getByText("1. Signed up").waitFor();
+      expect(await page.getByLabel("Step 1 goal").inputValue()).toBe(url.searchParams.get("sg")!.slice(2));
     });
 
     await step("narrow-and-dark", async () => {

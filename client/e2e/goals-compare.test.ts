@@ -16,10 +16,10 @@ import { storeTestEvents, testEvent } from "../../server/test-support/analytics-
 import { launchChromium, shouldSkipBrowserTests } from "../../server/test-support/browser.ts";
 import { freePort } from "../../server/test-support/free-port.ts";
 import { createTestServices, type TestServices } from "../../server/test-support/services.ts";
+import { signUpWithProject } from "../test-support/e2e-setup.ts";
 import { findA11yViolations } from "./axe.ts";
 
 const ARTIFACTS = path.resolve(import.meta.dirname, "..", "..", "test-artifacts");
-const PASSWORD = "Correct-Horse-42!";
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -112,20 +112,13 @@ describe.skipIf(skip)("goals, compare and presets in the browser", () => {
     let projectId = "";
     const now = Date.now();
     await step("register", async () => {
-      await page.goto("/register");
-      await page.getByLabel("Full name").fill("Ada Lovelace");
-      await page.getByLabel("Email", { exact: true }).fill(`goals-${Date.now()}@example.com`);
-      await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-      await page.getByRole("button", { name: "Create account" }).click();
-      await page.waitForURL("**/projects");
-      projectId = await page.evaluate(async () => {
-        const res = await fetch("/api/trpc/projects.create", {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ name: "Goal Shop" }),
-        });
-        return ((await res.json()) as { result: { data: { project: { id: string } } } }).result.data.project.id;
-      });
+      projectId = (
+        await signUpWithProject(page, {
+          projectName: "Goal Shop",
+          fullName: "Ada Lovelace",
+          email: `goals-${Date.now()}@example.com`,
+        })
+      ).projectId;
       await storeTestEvents(test.services.db, events(projectId, now));
     });
 

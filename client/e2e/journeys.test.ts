@@ -12,10 +12,10 @@ import { type RunningServer, startHttpServer } from "../../server/http/serve.ts"
 import { storeTestEvents, testEvent } from "../../server/test-support/analytics-test-data.ts";
 import { launchChromium, shouldSkipBrowserTests } from "../../server/test-support/browser.ts";
 import { createTestServices, type TestServices } from "../../server/test-support/services.ts";
+import { signUpWithProject } from "../test-support/e2e-setup.ts";
 import { findA11yViolations } from "./axe.ts";
 
 const DAY = 86_400_000;
-const PASSWORD = "Correct-Horse-42!";
 const skip = shouldSkipBrowserTests();
 if (skip) console.warn("client/e2e/journeys.test.ts: skipped, no Chromium installed (apt-get install -y chromium)");
 
@@ -31,7 +31,7 @@ describe.skipIf(skip)("retention and paths in the browser", () => {
   beforeAll(async () => {
     if (!(await isClientBuildCurrent())) await buildClient({ quiet: true });
     test = await createTestServices({ RATE_LIMIT_PER_MINUTE: "1000000" });
-    server = startHttpServer(test.services, { port: 56061, hostname: "127.0.0.1" });
+    server = startHttpServer(test.services, { port: 0, hostname: "127.0.0.1" });
     browser = await launchChromium();
     context = await browser.newContext({
       baseURL: server.url,
@@ -41,20 +41,13 @@ describe.skipIf(skip)("retention and paths in the browser", () => {
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
     page.on("pageerror", (error) => pageErrors.push(error.message));
-    await page.goto("/register");
-    await page.getByLabel("Full name").fill("Grace Hopper");
-    await page.getByLabel("Email", { exact: true }).fill(`journeys-${Date.now()}@example.com`);
-    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-    await page.getByRole("button", { name: "Create account" }).click();
-    await page.waitForURL("**/projects");
-    projectId = await page.evaluate(async () => {
-      const res = await fetch("/api/trpc/projects.create", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name: "Journeys" }),
-      });
-      return ((await res.json()) as { result: { data: { project: { id: string } } } }).result.data.project.id;
-    });
+    projectId = (
+      await signUpWithProject(page, {
+        projectName: "Journeys",
+        fullName: "Grace Hopper",
+        email: `journeys-${Date.now()}@example.com`,
+      })
+    ).projectId;
     // Four people three days ago on "/" then "/pricing" (two) or "/docs" (two); three of them back yesterday.
     const start = Date.now() - (Date.now() % DAY) - 3 * DAY + 9 * 3_600_000;
     const rows = [];

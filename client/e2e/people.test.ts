@@ -17,6 +17,7 @@ import type { RunningServer } from "../../server/http/serve.ts";
 import { bootWorker, type StoppableWorker } from "../../server/pipeline/worker/boot.ts";
 import { launchChromium, shouldSkipBrowserTests } from "../../server/test-support/browser.ts";
 import { createTestServices, startTestServer, type TestServices } from "../../server/test-support/services.ts";
+import { signUpWithProject } from "../test-support/e2e-setup.ts";
 import { findA11yViolations } from "./axe.ts";
 
 const ARTIFACTS = path.resolve(import.meta.dirname, "..", "..", "test-artifacts");
@@ -87,17 +88,8 @@ describe.skipIf(skip)("people in the browser", () => {
 
   it("shows one person after identify, reload and identify, with the SDK's traits, on the person page", async () => {
     try {
-      await page.goto("/register");
-      await page.getByLabel("Full name").fill("Ada Lovelace");
-      await page.getByLabel("Email", { exact: true }).fill(EMAIL);
-      await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-      await page.getByRole("button", { name: "Create account" }).click();
-      await page.waitForURL("**/projects");
-      const created = (await call("projects.create", { name: "People shop" })) as {
-        project: { id: string };
-        apiKey: string;
-      };
-      const projectId = created.project.id;
+      const created = await signUpWithProject(page, { projectName: "People shop", email: EMAIL, password: PASSWORD });
+      const projectId = created.projectId;
 
       // The visitor: anonymous first, then identified with traits; a reload keeps the id, a second identify and a
       // $set on a custom event add to the same person.

@@ -2,7 +2,7 @@
  * A shared dashboard end to end in headless Chromium, against the real server and the built client on its own
  * database: an admin's password share opens after the password, shows the project's real numbers and cards, and
  * makes no request but the dashboard's number reads (nothing that names a person: no sessions or users tables, no
- * live feed, no settings or export); after revocation the link answers 404 before any page. Builds client/dist
+ * live feed, no settings or export), its Goals card read-only, without axe violations in light and dark mode; after revocation the link answers 404 before any page. Builds client/dist
  * first when it is missing or stale. Skipped (with a message) only when no Chromium is installed and CI is not set.
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
@@ -13,6 +13,7 @@ import { storeTestEvents, testEvent } from "../../server/test-support/analytics-
 import { registerAndSignIn, type SignedInUser } from "../../server/test-support/auth.ts";
 import { launchChromium, shouldSkipBrowserTests } from "../../server/test-support/browser.ts";
 import { createTestServices, startTestServer, type TestServices } from "../../server/test-support/services.ts";
+import { findA11yViolations } from "./axe.ts";
 
 const skip = shouldSkipBrowserTests();
 if (skip) console.warn("client/e2e/share.test.ts: skipped, no Chromium installed (apt-get install -y chromium)");
@@ -28,6 +29,8 @@ const SHARE_PAGE_PROCEDURES = new Set([
   "analytics.breakdown",
   "analytics.entryExitPages",
   "analytics.realtime",
+  "goals.list",
+  "analytics.goals",
 ]);
 
 let t: TestServices;
@@ -58,6 +61,7 @@ describe.skipIf(skip)("the share page in a browser", () => {
         }),
       ),
     );
+    await owner.caller.goals.create({ projectId, name: "Saw pricing", pathPattern: "/pricing" });
     browser = await launchChromium();
     const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
@@ -111,6 +115,20 @@ describe.skipIf(skip)("the share page in a browser", () => {
     expect(await page.getByRole("link", { name: "Settings" }).count()).toBe(0);
     expect(await page.getByText("Export CSV").count()).toBe(0);
     expect(await page.locator('a[href*="/people"]').count()).toBe(0);
+    // The Goals card, read-only: 2 of the 4 visitors saw /pricing (18 of the views); nothing to add or delete.
+    const goals = page.getByRole("region", { name: "Goals" });
+    const row = goals.getByRole("row", { name: /Saw pricing/ });
+    await row.getByRole("cell", { name: "50.0%" }).waitFor();
+    expect(await row.getByRole("cell").allTextContents()).toEqual(["Saw pricing", "2", "18", "50.0%"]);
+    expect(await goals.getByRole("button").count()).toBe(0);
+    expect(await findA11yViolations(page)).toEqual([]);
+    if (process.env.SHARE_E2E_SCREENSHOT)
+      await page.screenshot({ path: `${process.env.SHARE_E2E_SCREENSHOT}-light.png`, fullPage: true });
+    await page.emulateMedia({ colorScheme: "dark" });
+    expect(await findA11yViolations(page)).toEqual([]);
+    if (process.env.SHARE_E2E_SCREENSHOT)
+      await page.screenshot({ path: `${process.env.SHARE_E2E_SCREENSHOT}-dark.png`, fullPage: true });
+    await page.emulateMedia({ colorScheme: "light" });
     expect(called.length).toBeGreaterThan(0);
     expect(called.filter((procedure) => !SHARE_PAGE_PROCEDURES.has(procedure))).toEqual([]);
     expect(pageErrors).toEqual([]);

@@ -15,10 +15,10 @@ import type { RunningServer } from "../../server/http/serve.ts";
 import { storeTestEvents, testEvent } from "../../server/test-support/analytics-test-data.ts";
 import { launchChromium, shouldSkipBrowserTests } from "../../server/test-support/browser.ts";
 import { createTestServices, startTestServer, type TestServices } from "../../server/test-support/services.ts";
+import { signUpWithProject } from "../test-support/e2e-setup.ts";
 
 const ARTIFACTS = path.resolve(import.meta.dirname, "..", "..", "test-artifacts");
 const EMAIL = `e2e-visits-${Date.now()}@example.com`;
-const PASSWORD = "Correct-Horse-42!";
 const MINUTE = 60_000;
 
 const skip = shouldSkipBrowserTests();
@@ -51,20 +51,9 @@ describe.skipIf(skip)("visit metrics in the browser", () => {
 
   it("shows the KPI cards, entry and exit pages and top events' users of three known visits", async () => {
     try {
-      await page.goto("/register");
-      await page.getByLabel("Full name").fill("Ada Lovelace");
-      await page.getByLabel("Email", { exact: true }).fill(EMAIL);
-      await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-      await page.getByRole("button", { name: "Create account" }).click();
-      await page.waitForURL("**/projects");
-      const projectId = await page.evaluate(async () => {
-        const res = await fetch("/api/trpc/projects.create", {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ name: "Visits shop" }),
-        });
-        return ((await res.json()) as { result: { data: { project: { id: string } } } }).result.data.project.id;
-      });
+      const projectId = (
+        await signUpWithProject(page, { projectName: "Visits shop", fullName: "Ada Lovelace", email: EMAIL })
+      ).projectId;
 
       // Visit A: two pages over 2 minutes; visit B: one page (a bounce); visit C: a page and a click 30 s later.
       const t0 = Date.now() - 60 * MINUTE;

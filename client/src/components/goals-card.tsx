@@ -2,7 +2,8 @@
  * The Goals card: per goal over the dashboard's range and filters, uniques (people converting), conversions
  * (matching events) and the conversion rate (uniques / visitors). "Add goal" opens a form for an event goal (with
  * optional filters, built like the dashboard's) or a page path goal (`*` one segment, `**` any); deleting asks
- * first, since the goal is gone for every funnel using it.
+ * first, since the goal is gone for every funnel using it. `readOnly` (the share page): the figures by goal name only,
+ * no adding or deleting, and no description (a share's goals come without their filters, routers/goals.ts).
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/solid-query";
 import { createSignal, createUniqueId, For, Show } from "solid-js";
@@ -28,7 +29,7 @@ export function describeGoal(goal: Pick<Goal, "event" | "filters" | "pathPattern
   return filters.length ? `Event ${goal.event} where ${filters.join(" and ")}` : `Event ${goal.event}`;
 }
 
-export function GoalsCard(props: { projectId: string; range: AnalyticsRange }) {
+export function GoalsCard(props: { projectId: string; range: AnalyticsRange; readOnly?: boolean }) {
   const queryClient = useQueryClient();
   const goals = useQuery(() => goalsListQuery(props.projectId));
   const stats = useQuery(() => goalStatsQuery(props.projectId, props.range));
@@ -52,9 +53,11 @@ export function GoalsCard(props: { projectId: string; range: AnalyticsRange }) {
         <h2 id="goals-title" class="text-sm font-semibold">
           Goals
         </h2>
-        <button type="button" class="btn-secondary py-1 text-xs" onClick={() => setAdding(true)}>
-          Add goal
-        </button>
+        <Show when={!props.readOnly}>
+          <button type="button" class="btn-secondary py-1 text-xs" onClick={() => setAdding(true)}>
+            Add goal
+          </button>
+        </Show>
       </div>
       <QueryBoundary query={goals} label="Loading goals" skeletonClass="h-24">
         {(list) => (
@@ -62,7 +65,9 @@ export function GoalsCard(props: { projectId: string; range: AnalyticsRange }) {
             when={list().length > 0}
             fallback={
               <p class="py-6 text-center text-sm text-muted">
-                No goals yet. A goal counts the people who send an event or visit a page.
+                {props.readOnly
+                  ? "No goals on this project."
+                  : "No goals yet. A goal counts the people who send an event or visit a page."}
               </p>
             }
           >
@@ -83,9 +88,11 @@ export function GoalsCard(props: { projectId: string; range: AnalyticsRange }) {
                     <th scope="col" class={`${th} text-right`}>
                       Rate
                     </th>
-                    <th scope="col" class={th}>
-                      <span class="sr-only">Actions</span>
-                    </th>
+                    <Show when={!props.readOnly}>
+                      <th scope="col" class={th}>
+                        <span class="sr-only">Actions</span>
+                      </th>
+                    </Show>
                   </tr>
                 </thead>
                 <tbody class="divide-y divide-zinc-100 dark:divide-zinc-800">
@@ -94,28 +101,32 @@ export function GoalsCard(props: { projectId: string; range: AnalyticsRange }) {
                       <tr>
                         <td class="px-3 py-2">
                           <span class="block font-medium">{goal.name}</span>
-                          <span class="block max-w-64 truncate text-xs text-muted" title={describeGoal(goal)}>
-                            {describeGoal(goal)}
-                          </span>
+                          <Show when={!props.readOnly}>
+                            <span class="block max-w-64 truncate text-xs text-muted" title={describeGoal(goal)}>
+                              {describeGoal(goal)}
+                            </span>
+                          </Show>
                         </td>
                         <td class={`${td} text-right`}>{figure(statsOf(goal.id)?.uniques, stats.isError)}</td>
                         <td class={`${td} text-right`}>{figure(statsOf(goal.id)?.conversions, stats.isError)}</td>
                         <td class={`${td} text-right`}>
                           {statsOf(goal.id) ? formatRate(statsOf(goal.id)!.conversionRate) : stats.isError ? "–" : "…"}
                         </td>
-                        <td class={`${td} text-right`}>
-                          <button
-                            type="button"
-                            class="link text-xs"
-                            aria-label={`Delete goal ${goal.name}`}
-                            onClick={() => {
-                              remove.reset();
-                              setDeleting(goal);
-                            }}
-                          >
-                            Delete
-                          </button>
-                        </td>
+                        <Show when={!props.readOnly}>
+                          <td class={`${td} text-right`}>
+                            <button
+                              type="button"
+                              class="link text-xs"
+                              aria-label={`Delete goal ${goal.name}`}
+                              onClick={() => {
+                                remove.reset();
+                                setDeleting(goal);
+                              }}
+                            >
+                              Delete
+                            </button>
+                          </td>
+                        </Show>
                       </tr>
                     )}
                   </For>
@@ -139,32 +150,35 @@ export function GoalsCard(props: { projectId: string; range: AnalyticsRange }) {
           </Show>
         )}
       </QueryBoundary>
-      <AddGoalDialog
-        projectId={props.projectId}
-        open={adding()}
-        onClose={() => setAdding(false)}
-        onAdded={async () => {
-          setAdding(false);
-          await refresh();
-        }}
-      />
-      <ConfirmDialog
-        open={deleting() !== null}
-        title="Delete this goal?"
-        confirmLabel="Delete goal"
-        danger
-        pending={remove.isPending}
-        error={remove.error}
-        onConfirm={() => {
-          const goal = deleting();
-          if (goal) remove.mutate(goal);
-        }}
-        onClose={() => setDeleting(null)}
-      >
-        <p>
-          “{deleting()?.name}” will be deleted for everyone on this project; funnels that use it as a step stop working.
-        </p>
-      </ConfirmDialog>
+      <Show when={!props.readOnly}>
+        <AddGoalDialog
+          projectId={props.projectId}
+          open={adding()}
+          onClose={() => setAdding(false)}
+          onAdded={async () => {
+            setAdding(false);
+            await refresh();
+          }}
+        />
+        <ConfirmDialog
+          open={deleting() !== null}
+          title="Delete this goal?"
+          confirmLabel="Delete goal"
+          danger
+          pending={remove.isPending}
+          error={remove.error}
+          onConfirm={() => {
+            const goal = deleting();
+            if (goal) remove.mutate(goal);
+          }}
+          onClose={() => setDeleting(null)}
+        >
+          <p>
+            “{deleting()?.name}” will be deleted for everyone on this project; funnels that use it as a step stop
+            working.
+          </p>
+        </ConfirmDialog>
+      </Show>
     </section>
   );
 }

@@ -30,6 +30,19 @@ function ShownOnce(props: { label: string; text: string }) {
   );
 }
 
+/** The last cell of a share link's or read key's row: a Revoke button, or "Revoked" once it is. */
+function RevokeCell(props: { revoked: boolean; pending: boolean; onRevoke: () => void }) {
+  return (
+    <td class="py-2">
+      <Show when={!props.revoked} fallback={<span class="text-muted">Revoked</span>}>
+        <button type="button" class="btn-secondary text-xs" disabled={props.pending} onClick={() => props.onRevoke()}>
+          Revoke
+        </button>
+      </Show>
+    </td>
+  );
+}
+
 export function ShareLinksSection(props: { projectId: string }) {
   const queryClient = useQueryClient();
   const list = useQuery(() => sharesQuery(props.projectId));
@@ -118,18 +131,11 @@ export function ShareLinksSection(props: { projectId: string }) {
                       <td class="py-2">{formatDate(share.createdAt)}</td>
                       <td class="py-2">{share.hasPassword ? "Yes" : "No"}</td>
                       <td class="py-2">{share.expiresAt ? formatDate(share.expiresAt) : "Never"}</td>
-                      <td class="py-2">
-                        <Show when={!share.revokedAt} fallback={<span class="text-muted">Revoked</span>}>
-                          <button
-                            type="button"
-                            class="btn-secondary text-xs"
-                            disabled={revoke.isPending}
-                            onClick={() => revoke.mutate(share.id)}
-                          >
-                            Revoke
-                          </button>
-                        </Show>
-                      </td>
+                      <RevokeCell
+                        revoked={Boolean(share.revokedAt)}
+                        pending={revoke.isPending}
+                        onRevoke={() => revoke.mutate(share.id)}
+                      />
                     </tr>
                   )}
                 </For>
@@ -248,18 +254,11 @@ export function ReadKeysSection(props: { owner: ReadKeyOwner }) {
                       <td class="py-2">{key.scopes.join(", ")}</td>
                       <td class="py-2">{formatDate(key.createdAt)}</td>
                       <td class="py-2">{key.lastUsedAt ? formatDate(key.lastUsedAt) : "Never"}</td>
-                      <td class="py-2">
-                        <Show when={!key.revokedAt} fallback={<span class="text-muted">Revoked</span>}>
-                          <button
-                            type="button"
-                            class="btn-secondary text-xs"
-                            disabled={revoke.isPending}
-                            onClick={() => revoke.mutate(key.id)}
-                          >
-                            Revoke
-                          </button>
-                        </Show>
-                      </td>
+                      <RevokeCell
+                        revoked={Boolean(key.revokedAt)}
+                        pending={revoke.isPending}
+                        onRevoke={() => revoke.mutate(key.id)}
+                      />
                     </tr>
                   )}
                 </For>

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "bun:test";
+import type { SearchPatch, SearchRecord } from "./dashboard-state.ts";
 import { funnelPatch, funnelQueryInput, readFunnelState } from "./funnel-state.ts";
+
+/** The search params a patch leaves (a null removes its key). */
+const applied = (patch: SearchPatch) =>
+  Object.fromEntries(
+    Object.entries(patch).filter(([, value]) => value !== null && value !== undefined),
+  ) as SearchRecord;
 
 describe("funnel state in the URL", () => {
   it("round-trips steps, step filters, window, count by and a property breakdown", () => {
@@ -27,7 +34,7 @@ describe("funnel state in the URL", () => {
       countBy: "sessions",
       breakdown: "property:plan:tier",
     });
-    expect(readFunnelState(funnelPatch(state) as typeof search)).toEqual(state);
+    expect(readFunnelState(applied(funnelPatch(state)))).toEqual(state);
   });
 
   it("keeps a half-built funnel but queries only named steps, and drops what the server would refuse", () => {
@@ -44,12 +51,27 @@ describe("funnel state in the URL", () => {
     expect(state.windowSeconds).toBe(86_400);
     expect(state.breakdown).toBeNull();
     expect(funnelQueryInput(state)).toBeNull();
-    expect(funnelPatch(state)).toEqual({ step: ["signup", ""], sf: null, window: null, by: null, bd: null });
+    expect(funnelPatch(state)).toEqual({ step: ["signup", ""], sf: null, sg: null, window: null, by: null, bd: null });
     const named = readFunnelState({ step: [" signup ", "purchase"] });
     expect(funnelQueryInput(named)).toEqual({
       steps: [{ event: "signup" }, { event: "purchase" }],
       windowSeconds: 86_400,
       countBy: "users",
     });
+  });
+
+  it("reads a goal step, sends it as { goalId } without event or filters, and ignores malformed ones", () => {
+    const goal = "0190e5a4-7b1c-7d2e-8f3a-4b5c6d7e8f90";
+    const state = readFunnelState({
+      step: ["", "purchase"],
+      sg: [`0~${goal.toUpperCase()}`, "1~not-a-uuid", `5~${goal}`],
+      sf: ["0~eq:path:/ignored"],
+    });
+    expect(state.steps[0]!.goalId).toBe(goal);
+    expect(state.steps[1]!.goalId).toBeUndefined();
+    expect(funnelQueryInput(state)?.steps).toEqual([{ goalId: goal }, { event: "purchase" }]);
+    const patch = funnelPatch(state);
+    expect(patch).toMatchObject({ step: ["", "purchase"], sf: null, sg: [`0~${goal}`] });
+    expect(readFunnelState(applied(patch)).steps[0]!.goalId).toBe(goal);
   });
 });

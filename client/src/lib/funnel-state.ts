@@ -3,6 +3,8 @@
  *   ?step=signup (repeatable, in order)   the steps' event names; empty names are kept so a half-built funnel
  *                                          survives a reload, but only a funnel of 2+ named steps is queried
  *   ?sf=1~eq:path:/checkout (repeatable)   a step filter: the 0-based step index, "~", a filter as in ?f=
+ *   ?sg=0~<goal id> (repeatable)           a goal step: the 0-based step index, "~", one of the project's goals; the
+ *                                          step's event and filters are then ignored (a goal has its own)
  *   ?window=3600                           the conversion window in seconds (1 day when absent or invalid)
  *   ?by=sessions                           count sessions instead of people
  *   ?bd=browser | ?bd=property.plan        the breakdown dimension (a property as property.<percent-encoded key>)
@@ -21,7 +23,11 @@ import { type Filter, parseFilter, type SearchPatch, type SearchRecord, serializ
 export interface FunnelStepState {
   event: string;
   filters: Filter[];
+  /** A goal step (shared/funnel.ts `{ goalId }`): when set, `event` and `filters` are not sent. */
+  goalId?: string | undefined;
 }
+
+const GOAL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface FunnelState {
   steps: FunnelStepState[];
@@ -76,6 +82,14 @@ export function readFunnelState(search: SearchRecord): FunnelState {
     const filter = cut > 0 ? parseFilter(raw.slice(cut + 1)) : null;
     if (filter && Number.isInteger(index) && index >= 0 && index < steps.length) steps[index]!.filters.push(filter);
   }
+  for (const raw of all(search.sg)) {
+    const cut = raw.indexOf("~");
+    const index = Number(raw.slice(0, cut));
+    const goalId = raw.slice(cut + 1);
+    if (cut > 0 && GOAL_ID.test(goalId) && Number.isInteger(index) && index >= 0 && index < steps.length) {
+      steps[index]!.goalId = goalId.toLowerCase();
+    }
+  }
   const window = Number(first(search.window));
   return {
     steps,
@@ -90,22 +104,32 @@ export function readFunnelState(search: SearchRecord): FunnelState {
 
 /** The patch writing `state` to the URL (defaults left out). */
 export function funnelPatch(state: FunnelState): SearchPatch {
-  const sf = state.steps.flatMap((step, i) => step.filters.map((filter) => `${i}~${serializeFilter(filter)}`));
+  const sf = state.steps.flatMap((step, i) =>
+    step.goalId ? [] : step.filters.map((filter) => `${i}~${serializeFilter(filter)}`),
+  );
+  const sg = state.steps.flatMap((step, i) => (step.goalId ? [`${i}~${step.goalId}`] : []));
   return {
-    step: state.steps.map((step) => step.event),
+    step: state.steps.map((step) => (step.goalId ? "" : step.event)),
     sf: sf.length ? sf : null,
+    sg: sg.length ? sg : null,
     window: state.windowSeconds === DEFAULT_FUNNEL_WINDOW_SECONDS ? null : String(state.windowSeconds),
     by: state.countBy === "sessions" ? "sessions" : null,
     bd: state.breakdown === null ? null : serializeBreakdown(state.breakdown),
   };
 }
 
-/** The funnel the API can answer: every step named (after trimming), 2-10 of them; null otherwise. */
+/** The funnel the API can answer: every step a goal or named (after trimming), 2-10 of them; null otherwise. */
 export function funnelQueryInput(state: FunnelState) {
-  const steps = state.steps.map((step) => ({ event: step.event.trim(), filters: step.filters }));
-  if (steps.length < MIN_FUNNEL_STEPS || steps.some((step) => step.event === "")) return null;
+  if (state.steps.length < MIN_FUNNEL_STEPS) return null;
+  if (state.steps.some((step) => !step.goalId && step.event.trim() === "")) return null;
   return {
-    steps: steps.map((step) => (step.filters.length ? step : { event: step.event })),
+    steps: state.steps.map((step) =>
+      step.goalId
+        ? { goalId: step.goalId }
+        : step.filters.length
+          ? { event: step.event.trim(), filters: step.filters }
+          : { event: step.event.trim() },
+    ),
     windowSeconds: state.windowSeconds,
     countBy: state.countBy,
     ...(state.breakdown === null ? {} : { breakdown: state.breakdown }),

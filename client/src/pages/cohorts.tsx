@@ -8,6 +8,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/solid-query";
 import { createSignal, For, Show } from "solid-js";
 import type { CohortDefinition } from "../../../shared/cohorts.ts";
 import { Table, td, th } from "../components/activity-tables.tsx";
+import { AnalysisNav } from "../components/analysis-nav.tsx";
 import { CohortEditor } from "../components/cohort-editor.tsx";
 import { ConfirmDialog } from "../components/dialog.tsx";
 import { QueryBoundary } from "../components/query-boundary.tsx";
@@ -63,11 +64,7 @@ export default function CohortsPage() {
             <A href="/projects" class="link">
               Projects
             </A>{" "}
-            /{" "}
-            <A href={`/projects/${params.id}`} class="link">
-              {project.data?.name ?? "Project"}
-            </A>{" "}
-            / Cohorts
+            / {project.data?.name ?? "Project"}
           </nav>
           <h1 class="mt-1 text-2xl font-semibold tracking-tight">Cohorts</h1>
           <p class="text-sm text-muted">Saved groups of people, usable as a filter on every view.</p>
@@ -85,6 +82,7 @@ export default function CohortsPage() {
           </button>
         </Show>
       </div>
+      <AnalysisNav projectId={params.id} />
       <Show when={editing()}>
         {(current) => (
           <section class="card p-4" aria-label={current().mode === "new" ? "New cohort" : "Edit cohort"}>

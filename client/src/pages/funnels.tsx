@@ -1,5 +1,6 @@
 /**
- * Funnels of one project: a step builder (event pickers over the project's own event names, per-step filters), the
+ * Funnels of one project: a step builder (event pickers over the project's own event names, per-step filters, or
+ * one of the project's goals as a step), the
  * dashboard's period, timezone and filters, window, count by and breakdown, all in the URL (funnel-state.ts and
  * dashboard-state.ts); the funnel as bars with conversion and drop-off, a breakdown table, and the people who reached
  * or dropped at a step. Each card has its own loading and error state.
@@ -11,6 +12,7 @@ import { createEffect, createMemo, createSignal, createUniqueId, For, Index, on,
 import type { AppRouter } from "../../../server/http/trpc/root.ts";
 import { DIMENSIONS } from "../../../shared/dimensions.ts";
 import { FUNNEL_OTHER, MAX_FUNNEL_STEPS, MIN_FUNNEL_STEPS } from "../../../shared/funnel-constants.ts";
+import { AnalysisNav } from "../components/analysis-nav.tsx";
 import { FilterBuilder } from "../components/filter-builder.tsx";
 import { FilterChips } from "../components/filter-chips.tsx";
 import { PeriodPicker } from "../components/period-picker.tsx";
@@ -37,7 +39,7 @@ import {
   WINDOW_CHOICES,
 } from "../lib/funnel-state.ts";
 import { usePageTitle } from "../lib/page-title.ts";
-import { keys, projectQuery } from "../lib/queries.ts";
+import { type Goal, goalsListQuery, keys, projectQuery } from "../lib/queries.ts";
 import { trpc } from "../lib/trpc.ts";
 
 type Outputs = inferRouterOutputs<AppRouter>["analytics"];
@@ -77,6 +79,9 @@ const funnelPeopleQuery = (
 
 const percent = (fraction: number) => `${(fraction * 100).toFixed(1)}%`;
 
+/** What a step is called on the page: its goal's name for a goal step, else its event. */
+const stepLabel = (step: FunnelStep) => (step.goal ? step.goal.name : step.event);
+
 export default function FunnelsPage() {
   const params = useParams<{ id: string }>();
   const [search, setSearch] = useSearchParams();
@@ -103,6 +108,7 @@ export default function FunnelsPage() {
   const project = useQuery(() => projectQuery(params.id));
   usePageTitle(() => (project.data ? `Funnels · ${project.data.name}` : undefined));
   const names = useQuery(() => eventNamesQuery(params.id, range()));
+  const goals = useQuery(() => goalsListQuery(params.id));
   const result = useQuery(() => funnelQuery(params.id, range(), input()));
 
   return (
@@ -114,11 +120,7 @@ export default function FunnelsPage() {
               <A href="/projects" class="link">
                 Projects
               </A>{" "}
-              /{" "}
-              <A href={`/projects/${p().id}`} class="link">
-                {p().name}
-              </A>{" "}
-              / Funnels
+              / {p().name}
             </nav>
             <h1 class="mt-1 text-2xl font-semibold tracking-tight">Funnels</h1>
             <p class="text-sm text-muted">
@@ -126,6 +128,7 @@ export default function FunnelsPage() {
               {describePeriod(dashboard())}
             </p>
           </div>
+          <AnalysisNav projectId={p().id} />
 
           <div class="flex flex-col gap-3 border-b border-zinc-200 pb-4 dark:border-zinc-800">
             <PeriodPicker state={dashboard()} onChange={update} />
@@ -147,6 +150,7 @@ export default function FunnelsPage() {
               state={funnel()}
               eventNames={names.data ?? []}
               namesError={names.isError}
+              goals={goals.data ?? []}
               onChange={updateFunnel}
             />
             <section class="card min-w-0 p-4 lg:col-span-2" aria-labelledby="funnel-title">
@@ -157,7 +161,7 @@ export default function FunnelsPage() {
                 when={input()}
                 fallback={
                   <p class="py-10 text-center text-sm text-muted">
-                    Pick an event for each step (at least {MIN_FUNNEL_STEPS}) to see how many get through.
+                    Pick an event or a goal for each step (at least {MIN_FUNNEL_STEPS}) to see how many get through.
                   </p>
                 }
               >
@@ -168,7 +172,7 @@ export default function FunnelsPage() {
                         when={data().steps[0]!.count > 0}
                         fallback={
                           <p class="py-10 text-center text-sm text-muted">
-                            Nobody did “{data().steps[0]!.event}” in this period with these filters. Try a longer
+                            Nobody did “{stepLabel(data().steps[0]!)}” in this period with these filters. Try a longer
                             period, another first step or fewer filters.
                           </p>
                         }
@@ -202,6 +206,7 @@ function StepBuilder(props: {
   state: FunnelState;
   eventNames: string[];
   namesError: boolean;
+  goals: Goal[];
   onChange: (change: (state: FunnelState) => FunnelState) => void;
 }) {
   const id = createUniqueId();
@@ -234,7 +239,43 @@ function StepBuilder(props: {
               <fieldset class="flex flex-col gap-2 rounded-lg border border-zinc-200 p-3 dark:border-zinc-800">
                 <legend class="px-1 text-xs font-medium text-muted">Step {index + 1}</legend>
                 <div class="flex items-end gap-2">
-                  <div class="min-w-0 flex-1">
+                  <Show when={props.goals.length > 0 || step().goalId}>
+                    <div classList={{ "w-28 shrink-0": !step().goalId, "min-w-0 flex-1": Boolean(step().goalId) }}>
+                      <label for={`${id}-step-${index}-goal`} class="sr-only">
+                        Step {index + 1} goal
+                      </label>
+                      <select
+                        id={`${id}-step-${index}-goal`}
+                        class="field-input mt-0 py-1.5"
+                        onChange={(event) => {
+                          const goalId = event.currentTarget.value || undefined;
+                          setStep(index, (s) => ({ ...s, goalId }));
+                        }}
+                      >
+                        {/* `selected` on each option rather than the select's value: the goals arrive after the
+                            select is made, and a value set before its option exists is lost. */}
+                        <option value="" selected={!step().goalId}>
+                          An event
+                        </option>
+                        <Show when={step().goalId && !props.goals.some((g) => g.id === step().goalId)}>
+                          {/* A goal in the URL that the list does not (yet) hold: kept, not silently dropped. */}
+                          <option value={step().goalId} selected>
+                            A goal
+                          </option>
+                        </Show>
+                        <optgroup label="Goals">
+                          <For each={props.goals}>
+                            {(goal) => (
+                              <option value={goal.id} selected={goal.id === step().goalId}>
+                                {goal.name}
+                              </option>
+                            )}
+                          </For>
+                        </optgroup>
+                      </select>
+                    </div>
+                  </Show>
+                  <div class="min-w-0 flex-1" hidden={Boolean(step().goalId)}>
                     <label for={`${id}-step-${index}`} class="sr-only">
                       Step {index + 1} event
                     </label>
@@ -264,7 +305,7 @@ function StepBuilder(props: {
                     </button>
                   </Show>
                 </div>
-                <Show when={step().filters.length > 0}>
+                <Show when={!step().goalId && step().filters.length > 0}>
                   <ul class="flex flex-wrap gap-1" aria-label={`Step ${index + 1} filters`}>
                     <For each={step().filters}>
                       {(filter) => (
@@ -288,9 +329,14 @@ function StepBuilder(props: {
                     </For>
                   </ul>
                 </Show>
-                <FilterBuilder
-                  onAdd={(filter: Filter) => setStep(index, (s) => ({ ...s, filters: [...s.filters, filter] }))}
-                />
+                <Show
+                  when={!step().goalId}
+                  fallback={<p class="text-xs text-muted">A goal step matches with the goal's own filters.</p>}
+                >
+                  <FilterBuilder
+                    onAdd={(filter: Filter) => setStep(index, (s) => ({ ...s, filters: [...s.filters, filter] }))}
+                  />
+                </Show>
               </fieldset>
             </li>
           )}
@@ -417,7 +463,7 @@ function FunnelBars(props: {
               <li class="flex flex-col gap-1" data-testid="funnel-step">
                 <div class="flex flex-wrap items-baseline justify-between gap-2 text-sm">
                   <span class="min-w-0 truncate font-medium">
-                    {i() + 1}. {step.event}
+                    {i() + 1}. {stepLabel(step)}
                   </span>
                   <span class="tabular">
                     <span class="font-semibold" data-testid="funnel-count">
@@ -476,8 +522,8 @@ function FunnelBars(props: {
             input={props.input}
             step={which().step}
             dropped={which().dropped}
-            event={props.steps[which().step - 1]!.event}
-            previousEvent={props.steps[which().step - 2]?.event}
+            event={stepLabel(props.steps[which().step - 1]!)}
+            previousEvent={props.steps[which().step - 2] && stepLabel(props.steps[which().step - 2]!)}
             timezone={props.timezone}
             onClose={() => setPeople(null)}
           />
@@ -594,7 +640,7 @@ function BreakdownTable(props: {
               <For each={props.steps}>
                 {(step, i) => (
                   <th scope="col" class="whitespace-nowrap px-2 py-1 text-right font-medium">
-                    {i() + 1}. {step.event}
+                    {i() + 1}. {stepLabel(step)}
                   </th>
                 )}
               </For>

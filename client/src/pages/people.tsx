@@ -7,6 +7,7 @@ import { A, useParams, useSearchParams } from "@solidjs/router";
 import { useQuery } from "@tanstack/solid-query";
 import { createMemo, createSignal, For, onCleanup, Show } from "solid-js";
 import { createCursorPages, PersonLink, Table, td, th } from "../components/activity-tables.tsx";
+import { AnalysisNav } from "../components/analysis-nav.tsx";
 import { FilterBuilder } from "../components/filter-builder.tsx";
 import { FilterChips } from "../components/filter-chips.tsx";
 import { Pager } from "../components/pager.tsx";
@@ -60,15 +61,12 @@ export default function PeoplePage() {
           <A href="/projects" class="link">
             Projects
           </A>{" "}
-          /{" "}
-          <A href={`/projects/${params.id}`} class="link">
-            {project.data?.name ?? "Project"}
-          </A>{" "}
-          / People
+          / {project.data?.name ?? "Project"}
         </nav>
         <h1 class="mt-1 text-2xl font-semibold tracking-tight">People</h1>
         <p class="text-sm text-muted">Everyone who sent an event, each under the id they identified with.</p>
       </div>
+      <AnalysisNav projectId={params.id} />
       <div class="flex flex-col gap-3 border-b border-zinc-200 pb-4 dark:border-zinc-800">
         <form
           class="max-w-md"

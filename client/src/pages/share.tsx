@@ -16,6 +16,7 @@ import { ChartCard, Metrics } from "../components/dashboard-cards.tsx";
 import { TextField } from "../components/field.tsx";
 import { FilterBuilder } from "../components/filter-builder.tsx";
 import { FilterChips } from "../components/filter-chips.tsx";
+import { GoalsCard } from "../components/goals-card.tsx";
 import { PeriodPicker } from "../components/period-picker.tsx";
 import { FormError } from "../components/query-boundary.tsx";
 import {
@@ -157,6 +158,7 @@ function SharedDashboard(props: { share: Opened }) {
         <EntryExitCard side="entry" projectId={projectId()} range={range()} onFilter={addFilter} />
         <EntryExitCard side="exit" projectId={projectId()} range={range()} onFilter={addFilter} />
       </div>
+      <GoalsCard projectId={projectId()} range={range()} readOnly />
     </div>
   );
 }

@@ -323,7 +323,8 @@ function breaksDownByProperty(raw: unknown): boolean {
 }
 
 /**
- * The dashboard's numbers (overview, timeseries, top events, breakdowns, current visitors, funnel, retention, paths):
+ * The dashboard's numbers (overview, timeseries, top events, breakdowns, current visitors, funnel, retention, paths,
+ * goals and their figures; a share gets goals without their filters, see routers/goals.ts):
  * readable by a member (viewer and up, as projectProcedure), by a share page's session and by a read key with
  * `stats:read`, each of the last two for its own project only (a team read key: the projects of its team) (any other id answers NOT_FOUND, like a missing
  * project). A share may not list a custom property's values (a breakdown by `property:…`), which may be emails or

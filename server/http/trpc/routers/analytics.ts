@@ -83,7 +83,7 @@ export const analyticsRouter = createTRPCRouter({
     .use(analyticsLimits)
     .query(({ ctx, input }): Promise<UsersPage> => getUsers(ctx.db, input, Date.now(), ctx.services.engine)),
 
-  goals: projectProcedure
+  goals: dashboardReadProcedure
     .input(goalStatsInputSchema)
     .use(analyticsLimits)
     .query(

@@ -1,6 +1,8 @@
 /**
  * Goals of a project (shared/goals.ts): anyone on the project lists them, editors create and delete. The Goals
  * card's figures are analytics.goals (routers/analytics.ts). Work in server/queries/goals.
+ * A share page lists them too (its read-only Goals card), for its own project only (dashboardReadProcedure), but
+ * without their filters: a filter's value (`email is …`) may name a person, which a share never shows.
  */
 import { TRPCError } from "@trpc/server";
 import {
@@ -12,12 +14,13 @@ import {
 import { createGoal, TooManyGoalsError } from "../../../queries/goals/create-goal.ts";
 import { deleteGoal } from "../../../queries/goals/delete-goal.ts";
 import { listGoals } from "../../../queries/goals/list-goals.ts";
-import { createTRPCRouter, projectProcedure, projectRoleProcedure } from "../init.ts";
+import { createTRPCRouter, dashboardReadProcedure, projectRoleProcedure } from "../init.ts";
 
 export const goalsRouter = createTRPCRouter({
-  list: projectProcedure
-    .input(listGoalsInputSchema)
-    .query(({ ctx, input }): Promise<Goal[]> => listGoals(ctx.services.db, input.projectId)),
+  list: dashboardReadProcedure.input(listGoalsInputSchema).query(async ({ ctx, input }): Promise<Goal[]> => {
+    const goals = await listGoals(ctx.services.db, input.projectId);
+    return ctx.grant ? goals.map((goal) => ({ ...goal, filters: [] })) : goals;
+  }),
 
   create: projectRoleProcedure("editor")
     .input(createGoalInputSchema)

@@ -38,6 +38,8 @@ beforeAll(async () => {
     ),
   );
   await storeTestEvents(t.services.db, rows);
+  await owner.caller.goals.create({ projectId, name: "Visited p", pathPattern: "/p" });
+  await stranger.caller.goals.create({ projectId: strangerProjectId, name: "Stranger goal", event: "page_view" });
 }, HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -179,6 +181,8 @@ const SHARE_PAGE_READS: Array<[string, (id: string) => Record<string, unknown>]>
   ["analytics.entryExitPages", (id) => ({ projectId: id, ...RANGE, side: "entry" })],
   ["analytics.realtime", (id) => ({ projectId: id })],
   ["analytics.funnel", (id) => ({ projectId: id, ...RANGE, steps: [{ event: "page_view" }, { event: "page_view" }] })],
+  ["goals.list", (id) => ({ projectId: id })],
+  ["analytics.goals", (id) => ({ projectId: id, ...RANGE })],
 ];
 
 describe("a share session", () => {
@@ -203,6 +207,7 @@ describe("a share session", () => {
         const answer = await callTrpcOverHttp(app, "query", path, input(forged), headers);
         expect({ path, code: answer.error?.data.code }).toEqual({ path, code: "NOT_FOUND" });
         expect(JSON.stringify(answer)).not.toContain("totalEvents");
+        expect(JSON.stringify(answer)).not.toContain("Stranger goal");
       }
     }
   });
@@ -244,6 +249,19 @@ describe("a share session", () => {
 
   it("lists no custom property's values, which may name a person", async () => {
     const { headers } = await openSession();
+    const goal = await owner.caller.goals.create({
+      projectId,
+      name: "Alice converted",
+      event: "page_view",
+      filters: [{ op: "eq", dimension: "property:email", value: "alice@example.com" }],
+    });
+    const goals = await callTrpcOverHttp(app, "query", "goals.list", { projectId }, headers);
+    expect(goals.status).toBe(200);
+    expect(JSON.stringify(goals.data)).not.toContain("alice@example.com");
+    expect((goals.data as Array<{ id: string; filters: unknown[] }>).find((g) => g.id === goal.id)?.filters).toEqual(
+      [],
+    );
+    await owner.caller.goals.delete({ projectId, goalId: goal.id });
     const byProperty = { projectId, ...RANGE, dimension: "property:email", limit: 10 };
     const answer = await callTrpcOverHttp(app, "query", "analytics.breakdown", byProperty, headers);
     expect(answer.error?.data.code).toBe("FORBIDDEN");
