@@ -255,7 +255,10 @@ function unlinkedWalkSql(
       select m.distinct_id as id, m.event_count, m.session_count, m.first_seen, m.last_seen
         from analytics_users m
        where m.project_id = ${projectId}::uuid
-         and m.last_seen >= ${iso(from)}::timestamptz and m.first_seen < ${iso(to)}::timestamptz and ${active(sql`m.num`)}
+         -- As a filter only (IS TRUE is no index condition): on a short range the planner otherwise walks the
+         -- last_seen index and sorts every id seen since (62 k rows for 7 days at 10 M events), never stopping early.
+         and (m.last_seen >= ${iso(from)}::timestamptz and m.first_seen < ${iso(to)}::timestamptz) is true
+         and ${active(sql`m.num`)}
          and not ${linked(sql`m.num`)}
          and ${keysetSql(after, sql`m.event_count`, sql`m.distinct_id`)}
        -- Exactly the index's order (drizzle makes DESC indexes NULLS LAST), so the walk stops early.
