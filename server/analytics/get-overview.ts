@@ -7,8 +7,7 @@ import {
   resolveRange,
   type VisitTotals,
 } from "../../shared/analytics.ts";
-import { retentionHorizon } from "../../shared/projects.ts";
-import { type Database, queryRows } from "../db/client.ts";
+import type { Database } from "../db/client.ts";
 import { countBotEventsFiltered } from "./count-bot-events-filtered.ts";
 import type { QueryEngine } from "./engine/query-engine.ts";
 import { getVisitTotals } from "./get-visit-totals.ts";
@@ -31,7 +30,7 @@ export async function getOverview(
   const current: Span = { from: from.getTime(), to: to.getTime() };
   const previous: Span = { from: compared.from.getTime(), to: compared.to.getTime() };
   const [eventTotals, visits, botEventsFiltered] = await Promise.all([
-    eventTotalsOf(db, input, current, previous, engine, now),
+    eventTotalsOf(db, input, current, previous, engine),
     getVisitTotals(db, input.projectId, [current, previous], input.filters, engine),
     countBotEventsFiltered(db, { projectId: input.projectId, from, to }),
   ]);
@@ -58,8 +57,10 @@ interface EventTotalsAnswer {
 }
 
 /**
- * Events, sessions, users and the top event: unfiltered, the rollups (people from the engine while it serves the
- * project); with filters, the engine (or raw events).
+ * Events, sessions, users and the top event: unfiltered, the rollups, their user sets counted as people with the
+ * engine's person map while it serves the project (else by the statement's own per-link correction: 250-410 ms at
+ * 125 k links, 10 M events); with filters, the engine (or raw events). The rollups hold people over any range, kept
+ * aggregates past a retention horizon included.
  */
 async function eventTotalsOf(
   db: Database,
@@ -67,49 +68,22 @@ async function eventTotalsOf(
   current: Span,
   previous: Span,
   engine: QueryEngine | null,
-  now: number,
 ): Promise<EventTotalsAnswer> {
   if (engine && input.filters?.length) {
     const answer = await overviewFromEngine(engine, db, input, current, previous);
     if (answer) return answer;
   }
-  // Unfiltered, the engine counts people (its person map in memory) in a fraction of what the rollups' user sets
-  // cost: their person-link correction probes every link per period (250-410 ms at 125 k links, 10 M events; the
-  // engine: 28-167 ms over 7-90 days). The rollups then skip users; while the engine does not serve the project
-  // (null), they are read once more with them.
-  // Past a retention horizon only the rollups still hold people (kept aggregates): periods reaching before it read them.
-  const horizon = engine !== null && !input.filters?.length ? await retentionHorizonOf(db, input.projectId, now) : null;
-  const byEngine =
-    engine !== null && !input.filters?.length && (horizon === null || Math.min(current.from, previous.from) >= horizon);
-  const [rolled, people] = await Promise.all([
-    rollupTotals(db, input, current, previous, !byEngine),
-    engine && byEngine
-      ? engine.totals(db, input.projectId, [current, previous], [], { sessions: false, people: true })
-      : null,
-  ]);
-  if (!byEngine) return rolled;
-  if (people === null) return rollupTotals(db, input, current, previous, true);
-  rolled.current.uniqueUsers = people[0]!.people;
-  rolled.previous.uniqueUsers = people[1]!.people;
-  return rolled;
+  const people = engine && !input.filters?.length ? await engine.personSpace(db, input.projectId) : null;
+  return rollupTotals(db, input, current, previous, people?.personOf ?? undefined);
 }
 
-/** The project's retention horizon (ms), or null when it keeps raw events forever. */
-async function retentionHorizonOf(db: Database, projectId: string, now: number): Promise<number | null> {
-  const [row] = await queryRows<{ days: number | null }>(
-    db,
-    sql`select retention_days as days from projects where id = ${projectId}::uuid`,
-  );
-  return row?.days ? retentionHorizon(now, row.days) : null;
-}
-
-/** Events, sessions (and users, `withUsers`) of both periods and the top event, from the rollups in one statement. */
+/** Events, sessions and users of both periods and the top event, from the rollups in one statement. */
 async function rollupTotals(
   db: Database,
   input: AnalyticsInput,
   current: Span,
   previous: Span,
-  withUsers: boolean,
+  people: Int32Array | undefined,
 ): Promise<EventTotalsAnswer> {
   const totals: GroupedStatsOptions = {
     projectId: input.projectId,
@@ -118,8 +92,9 @@ async function rollupTotals(
       { g: 1, ...previous },
     ],
     dimension: ALL_DIMENSION,
-    withUsers,
+    withUsers: true,
     filters: input.filters,
+    people,
   };
   const byEvent: GroupedStatsOptions = {
     projectId: input.projectId,
@@ -133,9 +108,10 @@ async function rollupTotals(
     db,
     [totals, byEvent],
     ([totalsSql, byEventSql]) =>
-      sql`select g, value, events, sessions, users from (${totalsSql}) totals
+      sql`select g, value, events, sessions, users, user_sets from (${totalsSql}) totals
           union all
-          (select -1, value, events, sessions, users from (${byEventSql}) by_event order by events desc, value limit 1)`,
+          (select -1, value, events, sessions, users, user_sets from (${byEventSql}) by_event
+            order by events desc, value limit 1)`,
   );
   const period = (g: number): EventTotals => {
     const row = rows.find((r) => Number(r.g) === g);

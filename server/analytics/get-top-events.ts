@@ -33,12 +33,15 @@ export async function getTopEvents(
       }));
     }
   }
+  // Unfiltered, the rollups' user sets are counted as people with the engine's person map (grouped-stats-sql.ts).
+  const people = engine && !input.filters?.length ? await engine.personSpace(db, input.projectId) : null;
   const options: GroupedStatsOptions = {
     projectId: input.projectId,
     groups: [{ g: 0, from: from.getTime(), to: to.getTime() }],
     dimension: "event_name",
     withUsers: true,
     filters: input.filters,
+    people: people?.personOf ?? undefined,
   };
   const rows = await queryStatsRows(
     db,

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import {
   type AnalyticsInput,
   encodePageCursor,
@@ -5,10 +6,11 @@ import {
   resolveRange,
   type UsersPage,
 } from "../../shared/analytics.ts";
+import { retentionHorizon } from "../../shared/projects.ts";
 import { type Database, queryRows } from "../db/client.ts";
 import type { QueryEngine } from "./engine/query-engine.ts";
 import { activeMembers } from "./page-active-sql.ts";
-import { pagePeopleSql } from "./page-people-sql.ts";
+import { pagePeopleSql, unlinkedFloorSql } from "./page-people-sql.ts";
 
 interface UserPageRow extends Record<string, unknown> {
   total: string | number | null;
@@ -32,25 +34,32 @@ export async function getUsers(
 ): Promise<UsersPage> {
   const { from, to } = resolveRange(input, now);
   const limit = input.limit ?? 50;
-  // Filtered: the engine finds the active users (null while it does not serve the project: raw events then).
+  const group = { from: from.getTime(), to: to.getTime() };
+  // The engine finds the active people (null while it does not serve the project: rollups or raw events then).
+  // Unfiltered, only for ranges after the retention horizon: before it, only the rollups' kept aggregates hold them.
+  const filtered = Boolean(input.filters?.length);
+  const byEngine = engine !== null && (filtered || (await afterHorizon(db, input.projectId, group.from, now)));
   const set =
-    engine && input.filters?.length
-      ? await engine.members(db, input.projectId, { from: from.getTime(), to: to.getTime() }, input.filters, "people")
-      : null;
-  const rows = await queryRows<UserPageRow>(
-    db,
-    pagePeopleSql({
-      projectId: input.projectId,
-      from: from.getTime(),
-      to: to.getTime(),
-      filters: input.filters,
-      // One row more than the page: whether it exists says if there is a next page.
-      limit: limit + 1,
-      offset: input.offset ?? 0,
-      after: input.cursor,
-      members: set ? activeMembers(set) : undefined,
-    }),
-  );
+    engine && byEngine ? await engine.members(db, input.projectId, group, input.filters ?? [], "people") : null;
+  const space = engine && set ? await engine.personSpace(db, input.projectId) : null;
+  const options = {
+    projectId: input.projectId,
+    from: group.from,
+    to: group.to,
+    filters: input.filters,
+    // One row more than the page: whether it exists says if there is a next page.
+    limit: limit + 1,
+    offset: input.offset ?? 0,
+    after: input.cursor,
+  };
+  let statement = pagePeopleSql(options);
+  if (set && space) {
+    const members = activeMembers(set);
+    const [first] = await queryRows<{ floor: string | number | null }>(db, unlinkedFloorSql({ ...options, members }));
+    const floor = first?.floor === null || first?.floor === undefined ? null : Number(first.floor);
+    statement = pagePeopleSql({ ...options, members, heavy: { floor, large: largePeople(space.personOf) } });
+  }
+  const rows = await queryRows<UserPageRow>(db, statement);
   const found = rows.filter((row) => row.id !== null);
   const page = found.slice(0, limit);
   const last = page.at(-1);
@@ -65,4 +74,27 @@ export async function getUsers(
       lastSeen: row.last_seen,
     })),
   };
+}
+
+/** Whether the range starts at or after the project's retention horizon (always, when it keeps events forever). */
+async function afterHorizon(db: Database, projectId: string, from: number, now: number): Promise<boolean> {
+  const [row] = await queryRows<{ days: number | null }>(
+    db,
+    sql`select retention_days as days from projects where id = ${projectId}::uuid`,
+  );
+  return !row?.days || from >= retentionHorizon(now, row.days);
+}
+
+/** The people of more than two members (canonical id and aliases), from the person map. */
+function largePeople(personOf: Int32Array | null): number[] {
+  if (personOf === null) return [];
+  const aliases = new Int32Array(personOf.length);
+  const large: number[] = [];
+  for (let num = 0; num < personOf.length; num++) {
+    const person = personOf[num]!;
+    if (person === num) continue;
+    aliases[person]!++;
+    if (aliases[person] === 2) large.push(person);
+  }
+  return large;
 }
