@@ -16,15 +16,16 @@
  * backfill: the worker's transactions for the project wait for the batch (milliseconds) and never interleave with a
  * segment rewrite.
  *
- * Not covered yet (see the README's retention section): the sessions and users tables keep their lifetime figures
- * (a session's first_seen and event count still include removed events), so `analytics.sessions`, `users` and
- * `people` over ranges that reach before the horizon are not cut at it, and answers do not carry `rawDataFrom`.
+ * The sessions, users and people tables follow each batch in its transaction (follow-removed-events.ts): sessions
+ * left with no event go, straddling ones are recomputed, people's figures come from their remaining events, and a
+ * person with no event left is removed whole, so one returning later looks new.
  */
 import { sql } from "drizzle-orm";
 import { retentionHorizon } from "../../../shared/projects.ts";
 import { removeEventsFromSegments } from "../../analytics/engine/compact-segments.ts";
 import { type Database, queryRows } from "../../db/client.ts";
 import { projectWriteLockSql } from "../../db/project-write-lock.ts";
+import { followRemovedEvents, type RemovedGroup } from "./follow-removed-events.ts";
 
 /** Events removed per transaction on PostgreSQL (a few tens of milliseconds of locked time at most). */
 export const RETENTION_BATCH = 5_000;
@@ -39,6 +40,10 @@ export interface RetentionBatch {
   events: number;
   segmentEvents: number;
   rollupRows: number;
+  /** Sessions deleted and recomputed, people deleted (follow-removed-events.ts). */
+  sessions: number;
+  recomputed: number;
+  people: number;
   /** More is left to remove for this project. */
   more: boolean;
 }
@@ -77,13 +82,24 @@ export async function applyRetention(
     do
       batch = await db.transaction(async (tx) => {
         await tx.execute(sql`select ${projectWriteLockSql(sql`${project.id}::text`, "exclusive")}`);
-        const events = await queryRows(
+        // The oldest events first (followRemovedEvents relies on it: nothing older than the batch's newest deleted
+        // event is left), grouped by (session, id) so a batch answers one row per pair, not per event.
+        const groups = await queryRows<RemovedGroup & { newest: string }>(
           tx,
-          sql`delete from events where ctid in (
-              select ctid from events where project_id = ${project.id}::uuid and "timestamp" < ${horizon}::timestamptz
-               limit ${batchSize})
-            returning 1`,
+          sql`with d as (
+                delete from events where ctid in (
+                  select ctid from events where project_id = ${project.id}::uuid and "timestamp" < ${horizon}::timestamptz
+                   order by "timestamp" limit ${batchSize})
+                returning session_id, distinct_id, "timestamp"
+              )
+              select session_id, distinct_id, count(*) as n, (max(max("timestamp")) over ())::text as newest
+                from d group by session_id, distinct_id`,
         );
+        const events = { length: groups.reduce((sum, group) => sum + Number(group.n), 0) };
+        const followed =
+          groups.length > 0
+            ? await followRemovedEvents(tx, project.id, groups, groups[0]!.newest)
+            : { sessions: 0, recomputed: 0, people: 0 };
         // The keys of dropped bot events are per-event records too: they go with the events of their time.
         const botKeys = await queryRows(
           tx,
@@ -120,6 +136,7 @@ export async function applyRetention(
           events: events.length,
           segmentEvents,
           rollupRows,
+          ...followed,
           more:
             events.length === batchSize ||
             botKeys.length === batchSize ||
