@@ -26,7 +26,12 @@ describe("parseBenchArgs", () => {
       namePrefix: "ad_bench",
       ports: null,
       productEnv: {},
+      retention: { template: null, days: 60, rate: 5_000, maxS: 1_200 },
     });
+    expect(
+      parse("--retention-template", "seed10m", "--retention-days", "45", "--retention-max", "300").retention,
+    ).toEqual({ template: "seed10m", days: 45, rate: 5_000, maxS: 300 });
+    expect(() => parse("--retention-template", "Bad-Name")).toThrow("--retention-template");
     expect(parse("--quick")).toMatchObject({
       quick: true,
       durationS: 4,
@@ -88,6 +93,7 @@ describe("parseBenchArgs", () => {
       "queries",
       "filtered",
       "analyses",
+      "retention",
     ]);
     expect(parse("--only", "filtered", "--cases", "path_eq, neq_20", "--name-prefix", "bench_h3")).toMatchObject({
       parts: ["filtered"],
