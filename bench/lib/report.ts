@@ -457,7 +457,7 @@ export function renderTable(r: BenchResults): string {
     const x = r.retention;
     add(
       `Pipeline lag while retention removes ${fmt(x.removed_events)} events (${x.retention_days} days kept)`,
-      `lag p50 ${fmt(x.lag_p50_s, 2)} / p99 ${fmt(x.lag_p99_s, 2)} / max ${fmt(x.lag_max_s, 2)} s (${fmt(x.baseline_lag_p99_s, 2)} s p99 before) at ${fmt(x.offered_events_s)} events/s offered; removal ${fmt(x.removal_s, 1)} s, ${fmt(x.removal_events_s)} events/s${x.complete ? "" : " (NOT complete)"}`,
+      `lag p50 ${fmt(x.lag_p50_s, 2)} / p99 ${fmt(x.lag_p99_s, 2)} / max ${fmt(x.lag_max_s, 2)} s (${fmt(x.baseline_lag_p99_s, 2)} s p99 before) at ${fmt(x.offered_events_s)} events/s offered; removal ${fmt(x.removal_s, 1)} s, ${fmt(x.removal_events_s)} events/s, ${fmt(x.batches)} batches of p99 ${fmt(x.batch_ms_p99)} / max ${fmt(x.batch_ms_max)} ms${x.complete ? "" : " (NOT complete)"}`,
       "",
       `p99 <= 5 s: ${yesNo(t["retention: pipeline lag p99 <= 5 s at 5,000 events/s while a month is removed"])}`,
     );

@@ -21,7 +21,9 @@
  * from 202 to stored of every event in flight; 0 when the group has nothing. The backlog in entries (lag + pending)
  * is recorded beside it. p50/p99/max are over the samples taken while the removal ran.
  */
+import { readdir } from "node:fs/promises";
 import os from "node:os";
+import path from "node:path";
 import postgres from "postgres";
 import { generateApiKey } from "../../server/auth/api-keys.ts";
 import { retentionHorizon } from "../../shared/projects.ts";
@@ -55,6 +57,11 @@ export interface RetentionResult {
   baseline_lag_p99_s: number;
   backlog_p99_entries: number;
   samples: number;
+  /** The worker's retention batches for the project (from its log): how many, and how long each held the lock. */
+  batches: number;
+  batch_ms_p50: number;
+  batch_ms_p99: number;
+  batch_ms_max: number;
   /** After the pass: nothing older than the horizon in events, sessions or users (with events). */
   tables_cut_at_horizon: boolean;
   load_average: number[];
@@ -67,6 +74,20 @@ function percentile(values: number[], p: number): number {
 }
 
 const idMs = (id: string) => Number(id.split("-")[0]);
+
+/** The `ms` of every retention batch of `projectId` the workers logged in the run's scratch folder. */
+async function batchTimes(dir: string, projectId: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const name of await readdir(dir)) {
+    if (!name.startsWith("worker-")) continue;
+    for (const line of (await Bun.file(path.join(dir, name)).text()).split("\n")) {
+      if (!line.includes("retention: removed data") || !line.includes(projectId)) continue;
+      const ms = (JSON.parse(line) as { ms?: number }).ms;
+      if (typeof ms === "number") out.push(ms);
+    }
+  }
+  return out;
+}
 
 /** The age (ms) of the oldest entry of the group not yet acknowledged, 0 when there is none (see the header). */
 export async function oldestUnstoredMs(ctx: BenchContext): Promise<number> {
@@ -221,6 +242,7 @@ export async function measureRetention(
              and not exists (select 1 from analytics_users where project_id = ${projectId} and event_count > 0
                                and first_seen < ${horizon}) as cut`;
     const removed = toRemove - Number(after?.n ?? 0);
+    const batches = await batchTimes(ctx.dir, projectId);
     const seconds = (doneAt - startedAt) / 1000;
     return {
       template: options.template,
@@ -260,6 +282,10 @@ export async function measureRetention(
         99,
       ),
       samples: during.length,
+      batches: batches.length,
+      batch_ms_p50: percentile(batches, 50),
+      batch_ms_p99: percentile(batches, 99),
+      batch_ms_max: Math.max(0, ...batches),
       tables_cut_at_horizon: Boolean(after?.cut) && Number(after?.n ?? 1) === 0,
       load_average: os.loadavg().map((l) => Math.round(l * 100) / 100),
     };

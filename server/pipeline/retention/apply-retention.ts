@@ -44,6 +44,8 @@ export interface RetentionBatch {
   sessions: number;
   recomputed: number;
   people: number;
+  /** How long the batch's transaction took (ms): the time the project's writers may have waited. */
+  ms: number;
   /** More is left to remove for this project. */
   more: boolean;
 }
@@ -79,7 +81,8 @@ export async function applyRetention(
     // Rollup rows can outlast the events (several per event): their batches then follow at once, so none is left
     // behind for a step whose pre-check no longer sees old events.
     let batch: RetentionBatch;
-    do
+    do {
+      const started = performance.now();
       batch = await db.transaction(async (tx) => {
         await tx.execute(sql`select ${projectWriteLockSql(sql`${project.id}::text`, "exclusive")}`);
         // The oldest events first (followRemovedEvents relies on it: nothing older than the batch's newest deleted
@@ -137,6 +140,7 @@ export async function applyRetention(
           segmentEvents,
           rollupRows,
           ...followed,
+          ms: 0,
           more:
             events.length === batchSize ||
             botKeys.length === batchSize ||
@@ -144,7 +148,8 @@ export async function applyRetention(
             Boolean(left?.segments),
         };
       });
-    while (batch.events === 0 && batch.segmentEvents === 0 && batch.rollupRows >= batchSize);
+      batch.ms = Math.round(performance.now() - started);
+    } while (batch.events === 0 && batch.segmentEvents === 0 && batch.rollupRows >= batchSize);
     out.push(batch);
   }
   return out;
