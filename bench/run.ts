@@ -128,7 +128,10 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
 
     // The retention part cuts the query dataset unless it copies a template: it then runs after every reader.
     const queryData =
-      wants("queries") || wants("filtered") || wants("analyses") || (wants("retention") && !options.retention.template);
+      wants("queries") ||
+      wants("filtered") ||
+      wants("analyses") ||
+      (wants("retention") && !options.retention.template && !options.retention.database);
     if (wants("ingest") || wants("pipeline") || wants("live") || queryData) await startProductPhase(run);
     if (queryData) await loadQueryDataPhase(run);
     if (wants("ceilings")) await measureCeilingsPhase(run);

@@ -56,7 +56,7 @@ export interface BenchOptions {
   productEnv: Record<string, string>;
   /** The retention part (bench/lib/retention.ts): a database to copy (null: the run's query dataset), the days
    * kept, the offered events/s and the longest the removal may take (s). */
-  retention: { template: string | null; days: number; rate: number; maxS: number };
+  retention: { template: string | null; database: string | null; days: number; rate: number; maxS: number };
 }
 
 const USAGE = `Usage: bun run bench [-- options]
@@ -80,6 +80,7 @@ const USAGE = `Usage: bun run bench [-- options]
   --env NAME=value        extra environment for the product's server and worker (repeatable; for experiments)
   --retention-template <db>  retention part: copy this database (e.g. a kept 10 M bench database) instead of
                           using the run's query dataset
+  --retention-database <db>  retention part: cut this database in place (a copy made for it; kept afterwards)
   --retention-days <n>    retention part: days kept (default 60: a month of the 90-day seed falls outside)
   --retention-rate <n>    retention part: events/s offered while it removes (default 5000)
   --retention-max <s>     retention part: longest the removal may run (default 1200)`;
@@ -106,6 +107,7 @@ const FLAGS = {
   "cpu-prof": { type: "boolean" },
   env: { type: "string", multiple: true },
   "retention-template": { type: "string" },
+  "retention-database": { type: "string" },
   "retention-days": { type: "string" },
   "retention-rate": { type: "string" },
   "retention-max": { type: "string" },
@@ -191,6 +193,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { help: 
     productEnv,
     retention: {
       template: values["retention-template"] ?? null,
+      database: values["retention-database"] ?? null,
       days: Math.round(value("retention-days", 60)),
       rate: Math.round(value("retention-rate", 5_000)),
       maxS: value("retention-max", 1_200),
@@ -201,7 +204,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { help: 
   if (!options.postgresUrl.startsWith("postgres")) throw new Error("--postgres-url must be a postgres:// URL");
   if (!options.redisUrl.startsWith("redis")) throw new Error("--redis-url must be a redis:// URL");
   if (!options.out) throw new Error("--out needs a file name");
-  if (options.retention.template !== null && !/^[a-z][a-z0-9_]{0,62}$/.test(options.retention.template))
-    throw new Error("--retention-template: a database name of lowercase letters, digits, _");
+  for (const [flag, name] of [
+    ["--retention-template", options.retention.template],
+    ["--retention-database", options.retention.database],
+  ] as const) {
+    if (name !== null && !/^[a-z][a-z0-9_]{0,62}$/.test(name))
+      throw new Error(`${flag}: a database name of lowercase letters, digits, _`);
+  }
+  if (options.retention.template !== null && options.retention.database !== null)
+    throw new Error("--retention-template and --retention-database: one or the other");
   return options;
 }

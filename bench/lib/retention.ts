@@ -5,7 +5,8 @@
  * Data: with `--retention-template <db>` a copy of that database (`CREATE DATABASE ... TEMPLATE`, e.g. a kept
  * 10 M-event bench database) on the same server, migrated, with its own server and worker started against it and
  * its own Redis prefix (`<run prefix>ret:`), dropped at the end; the project is the one with the most events.
- * Without it, the run's own query dataset (the `queries.load` phase) and the running product; the part then runs
+ * With `--retention-database <db>` that database itself, cut in place and kept (a copy made for the purpose: a
+ * second run with fewer `--retention-days` removes the next month). Without either, the run's own query dataset (the `queries.load` phase) and the running product; the part then runs
  * after every query part, since it removes data they read.
  *
  * Steps: the project gets a fresh ingest key (written to its row, so the sender posts into the very project being
@@ -41,6 +42,8 @@ const CHUNK_S = 5;
 
 export interface RetentionResult {
   template: string | null;
+  /** The database cut in place (--retention-database), or null. */
+  database: string | null;
   retention_days: number;
   offered_events_s: number;
   accepted_events: number;
@@ -108,14 +111,19 @@ export async function oldestUnstoredMs(ctx: BenchContext): Promise<number> {
 }
 
 /** The copy's context: its database and connection, the run's scratch folder, a Redis prefix of its own. */
-async function copyContext(ctx: BenchContext, template: string): Promise<BenchContext> {
-  const name = `${ctx.databaseName}_ret`;
-  const admin = postgres(ctx.options.postgresUrl, { max: 1, onnotice: () => {} });
-  try {
-    ctx.log(`retention: copying ${template} into ${name}`);
-    await admin.unsafe(`create database "${name}" template "${template}"`);
-  } finally {
-    await admin.end();
+async function copyContext(
+  ctx: BenchContext,
+  source: { template: string } | { database: string },
+): Promise<BenchContext> {
+  const name = "database" in source ? source.database : `${ctx.databaseName}_ret`;
+  if ("template" in source) {
+    const admin = postgres(ctx.options.postgresUrl, { max: 1, onnotice: () => {} });
+    try {
+      ctx.log(`retention: copying ${source.template} into ${name}`);
+      await admin.unsafe(`create database "${name}" template "${source.template}"`);
+    } finally {
+      await admin.end();
+    }
   }
   const url = new URL(ctx.options.postgresUrl);
   url.pathname = `/${name}`;
@@ -148,6 +156,7 @@ export async function measureRetention(
   ctx: BenchContext,
   options: {
     template: string | null;
+    database: string | null;
     days: number;
     rate: number;
     maxS: number;
@@ -156,9 +165,14 @@ export async function measureRetention(
     projectId: string | null;
   },
 ): Promise<RetentionResult> {
-  const copy = options.template ? await copyContext(ctx, options.template) : null;
+  const source = options.database
+    ? { database: options.database }
+    : options.template
+      ? { template: options.template }
+      : null;
+  const copy = source ? await copyContext(ctx, source) : null;
   const c = copy ?? ctx;
-  let product = options.template ? null : options.product;
+  let product = copy ? null : options.product;
   try {
     let projectId = options.projectId;
     if (copy) {
@@ -246,6 +260,7 @@ export async function measureRetention(
     const seconds = (doneAt - startedAt) / 1000;
     return {
       template: options.template,
+      database: options.database,
       retention_days: options.days,
       offered_events_s: options.rate,
       accepted_events: accepted,
@@ -292,7 +307,8 @@ export async function measureRetention(
   } finally {
     if (copy) {
       await product?.stop();
-      await dropCopy(ctx, copy);
+      if (options.database) await copy.sql.end({ timeout: 5 });
+      else await dropCopy(ctx, copy);
     }
   }
 }

@@ -306,15 +306,17 @@ export async function measureAnalysesPhase(run: BenchRun): Promise<void> {
 /** The pipeline's lag while retention removes a month (bench/lib/retention.ts); after the parts that read the data. */
 export async function measureRetentionPhase(run: BenchRun): Promise<void> {
   await phase(run.ctx, "retention", async () => {
-    const { template, days, rate, maxS } = run.options.retention;
+    const { template, database, days, rate, maxS } = run.options.retention;
+    const own = template === null && database === null;
     run.results.retention = await measureRetention(run.ctx, {
       template,
+      database,
       days,
       rate,
       maxS,
       bodyFile: run.bodies.hundred,
-      product: template ? null : running(run).product,
-      projectId: template ? null : run.queryProjectId,
+      product: own ? running(run).product : null,
+      projectId: own ? run.queryProjectId : null,
     });
     if (!run.results.retention.complete) throw new Error(`the removal did not finish within ${maxS} s`);
   });
