@@ -46,6 +46,8 @@ export interface RetentionBatch {
   people: number;
   /** How long the batch's transaction took (ms): the time the project's writers may have waited. */
   ms: number;
+  /** Where that time went, per step (lock wait, events, follow-removed-events, segments, rollups), ms. */
+  steps: Record<string, number>;
   /** More is left to remove for this project. */
   more: boolean;
 }
@@ -83,8 +85,16 @@ export async function applyRetention(
     let batch: RetentionBatch;
     do {
       const started = performance.now();
+      const steps: Record<string, number> = {};
+      let stepAt = started;
+      const step = (name: string) => {
+        const at = performance.now();
+        steps[name] = Math.round(at - stepAt);
+        stepAt = at;
+      };
       batch = await db.transaction(async (tx) => {
         await tx.execute(sql`select ${projectWriteLockSql(sql`${project.id}::text`, "exclusive")}`);
+        step("lock");
         // The oldest events first (followRemovedEvents relies on it: nothing older than the batch's newest deleted
         // event is left), grouped by (session, id) so a batch answers one row per pair, not per event.
         const groups = await queryRows<RemovedGroup & { newest: string }>(
@@ -99,10 +109,12 @@ export async function applyRetention(
                 from d group by session_id, distinct_id`,
         );
         const events = { length: groups.reduce((sum, group) => sum + Number(group.n), 0) };
+        step("events");
         const followed =
           groups.length > 0
             ? await followRemovedEvents(tx, project.id, groups, groups[0]!.newest)
             : { sessions: 0, recomputed: 0, people: 0 };
+        step("follow");
         // The keys of dropped bot events are per-event records too: they go with the events of their time.
         const botKeys = await queryRows(
           tx,
@@ -115,6 +127,7 @@ export async function applyRetention(
           before: Date.parse(horizon),
           maxSegments: SEGMENTS_PER_BATCH,
         });
+        step("segments");
         let rollupRows = 0;
         if (!project.keep) {
           for (const table of [sql`analytics_rollups`, sql`analytics_user_rollups`]) {
@@ -129,6 +142,7 @@ export async function applyRetention(
             rollupRows += rows.length;
           }
         }
+        step("rollups");
         const [left] = await queryRows<{ segments: boolean }>(
           tx,
           sql`select exists (select 1 from analytics_segments where project_id = ${project.id}::uuid
@@ -141,6 +155,7 @@ export async function applyRetention(
           rollupRows,
           ...followed,
           ms: 0,
+          steps,
           more:
             events.length === batchSize ||
             botKeys.length === batchSize ||
