@@ -131,11 +131,27 @@ export async function applyRetention(
         let rollupRows = 0;
         if (!project.keep) {
           for (const table of [sql`analytics_rollups`, sql`analytics_user_rollups`]) {
+            // Per (dimension, size), found by a loose index scan of the primary key, the old buckets are one
+            // index range from its start. A single "bucket + size <= horizon" over the project is no index range:
+            // once the oldest rows of the first dimensions were gone, every batch walked most of the table again
+            // (600 ms a batch at 10 M events, the biggest part of the lock time).
             const rows = await queryRows(
               tx,
-              sql`delete from ${table} where ctid in (
-                  select ctid from ${table} where project_id = ${project.id}::uuid
-                     and bucket + make_interval(mins => size) <= ${horizon}::timestamptz
+              sql`with recursive k as (
+                  (select dimension, size from ${table} where project_id = ${project.id}::uuid
+                    order by dimension, size limit 1)
+                  union all
+                  select n.dimension, n.size from k cross join lateral (
+                    select dimension, size from ${table}
+                     where project_id = ${project.id}::uuid and (dimension, size) > (k.dimension, k.size)
+                     order by dimension, size limit 1) n
+                )
+                delete from ${table} where ctid in (
+                  select r.ctid from k cross join lateral (
+                    select ctid from ${table}
+                     where project_id = ${project.id}::uuid and dimension = k.dimension and size = k.size
+                       and bucket <= ${horizon}::timestamptz - make_interval(mins => k.size::int)
+                     limit ${batchSize}) r
                    limit ${batchSize})
                 returning 1`,
             );
