@@ -7,8 +7,12 @@
  *
  * The horizon is the start of the UTC day `retention_days` before now, so it falls on a bucket boundary of every
  * rollup size up to a day (quarter hour, hour, day). Without keep_aggregates_past_retention, rollup rows whose bucket
- * ends at or before the horizon are removed too (user weeks included), in the same batches; with it they stay, so
- * unfiltered figures of older ranges still add up.
+ * ends at or before the horizon are removed too (user weeks included), in the same batches, found per (dimension,
+ * size) as index ranges; with it they stay, so unfiltered figures of older ranges still add up.
+ *
+ * Lock time, measured (bench/README.md "Retention while ingesting", 10 M events, 5,000 events/s offered into the
+ * same project): a 5,000-event batch holds the lock about 0.4 s (p99 0.9 s), most of it the sessions and people
+ * step and the wait for the writers; the pipeline's lag p99 stayed under 2 s.
  *
  * The keys of bot events the filter dropped (bot_filtered_events) older than the horizon go in the same batches.
  *
