@@ -36,9 +36,7 @@ import { migrateEnv, type RunningProduct, startProduct, streamBacklog, streamKey
 import { round } from "./stats.ts";
 
 const GROUP = "event_workers";
-const BASELINE_S = 10;
 const SAMPLE_MS = 250;
-const CHUNK_S = 5;
 
 export interface RetentionResult {
   template: string | null;
@@ -161,6 +159,8 @@ export async function measureRetention(
     rate: number;
     maxS: number;
     bodyFile: string;
+    /** --quick: 3 s of load alone before the removal, the rest in 2 s pieces (10 s and 5 s otherwise). */
+    quick: boolean;
     product: RunningProduct | null;
     projectId: string | null;
   },
@@ -172,6 +172,7 @@ export async function measureRetention(
       : null;
   const copy = source ? await copyContext(ctx, source) : null;
   const c = copy ?? ctx;
+  const [BASELINE_S, CHUNK_S] = options.quick ? [3, 2] : [10, 5];
   let product = copy ? null : options.product;
   try {
     let projectId = options.projectId;

@@ -315,6 +315,7 @@ export async function measureRetentionPhase(run: BenchRun): Promise<void> {
       rate,
       maxS,
       bodyFile: run.bodies.hundred,
+      quick: run.options.quick,
       product: own ? running(run).product : null,
       projectId: own ? run.queryProjectId : null,
     });
