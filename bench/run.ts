@@ -29,6 +29,7 @@ import {
   measureIngestPhase,
   measureLivePhase,
   measureQueriesPhase,
+  measureRetentionPhase,
   measureSustainedPhase,
   noteWorkerPeak,
   printCpuProfiles,
@@ -125,7 +126,12 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
       queryProjectId: null,
     };
 
-    const queryData = wants("queries") || wants("filtered") || wants("analyses");
+    // The retention part cuts the query dataset unless it copies a template: it then runs after every reader.
+    const queryData =
+      wants("queries") ||
+      wants("filtered") ||
+      wants("analyses") ||
+      (wants("retention") && !options.retention.template && !options.retention.database);
     if (wants("ingest") || wants("pipeline") || wants("live") || queryData) await startProductPhase(run);
     if (queryData) await loadQueryDataPhase(run);
     if (wants("ceilings")) await measureCeilingsPhase(run);
@@ -138,6 +144,7 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
     if (wants("queries")) await measureQueriesPhase(run);
     if (wants("filtered")) await measureFilteredPhase(run);
     if (wants("analyses")) await measureAnalysesPhase(run);
+    if (wants("retention")) await measureRetentionPhase(run);
     await stopProductPhase(run);
     if (options.cpuProfile) await printCpuProfiles(ctx);
     if (wants("footprint")) await measureFootprintPhase(run);

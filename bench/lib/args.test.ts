@@ -26,7 +26,14 @@ describe("parseBenchArgs", () => {
       namePrefix: "ad_bench",
       ports: null,
       productEnv: {},
+      retention: { template: null, database: null, days: 60, rate: 5_000, maxS: 1_200 },
     });
+    expect(
+      parse("--retention-template", "seed10m", "--retention-days", "45", "--retention-max", "300").retention,
+    ).toEqual({ template: "seed10m", database: null, days: 45, rate: 5_000, maxS: 300 });
+    expect(parse("--retention-database", "h5_10m").retention.database).toBe("h5_10m");
+    expect(() => parse("--retention-database", "a", "--retention-template", "b")).toThrow("one or the other");
+    expect(() => parse("--retention-template", "Bad-Name")).toThrow("--retention-template");
     expect(parse("--quick")).toMatchObject({
       quick: true,
       durationS: 4,
@@ -88,6 +95,7 @@ describe("parseBenchArgs", () => {
       "queries",
       "filtered",
       "analyses",
+      "retention",
     ]);
     expect(parse("--only", "filtered", "--cases", "path_eq, neq_20", "--name-prefix", "bench_h3")).toMatchObject({
       parts: ["filtered"],

@@ -13,6 +13,7 @@ export const PARTS = [
   "filtered",
   "analyses",
   "footprint",
+  "retention",
 ] as const;
 export type Part = (typeof PARTS)[number];
 
@@ -53,6 +54,9 @@ export interface BenchOptions {
   ports: { from: number; to: number } | null;
   /** Extra environment for the product's processes (experiments such as WORKER_BATCH_SIZE=20). */
   productEnv: Record<string, string>;
+  /** The retention part (bench/lib/retention.ts): a database to copy (null: the run's query dataset), the days
+   * kept, the offered events/s and the longest the removal may take (s). */
+  retention: { template: string | null; database: string | null; days: number; rate: number; maxS: number };
 }
 
 const USAGE = `Usage: bun run bench [-- options]
@@ -73,7 +77,13 @@ const USAGE = `Usage: bun run bench [-- options]
   --keep-logs             keep the scratch folder with the server/worker logs
   --log-statements        log the run database's statements and print where PostgreSQL time went (profiling)
   --cpu-prof              run server and worker under bun --cpu-prof and print their hottest functions (profiling)
-  --env NAME=value        extra environment for the product's server and worker (repeatable; for experiments)`;
+  --env NAME=value        extra environment for the product's server and worker (repeatable; for experiments)
+  --retention-template <db>  retention part: copy this database (e.g. a kept 10 M bench database) instead of
+                          using the run's query dataset
+  --retention-database <db>  retention part: cut this database in place (a copy made for it; kept afterwards)
+  --retention-days <n>    retention part: days kept (default 60: a month of the 90-day seed falls outside)
+  --retention-rate <n>    retention part: events/s offered while it removes (default 5000)
+  --retention-max <s>     retention part: longest the removal may run (default 1200)`;
 
 /** The flags, for node:util's parseArgs; numbers are read as strings and checked below. */
 const FLAGS = {
@@ -96,6 +106,11 @@ const FLAGS = {
   "log-statements": { type: "boolean" },
   "cpu-prof": { type: "boolean" },
   env: { type: "string", multiple: true },
+  "retention-template": { type: "string" },
+  "retention-database": { type: "string" },
+  "retention-days": { type: "string" },
+  "retention-rate": { type: "string" },
+  "retention-max": { type: "string" },
 } as const;
 
 function parseList(value: string | undefined, flag: string): Part[] {
@@ -153,6 +168,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { help: 
   }
   const number = (name: "duration" | "connections" | "threads" | "events", fallback: number) =>
     values[name] === undefined ? fallback : parsePositive(values[name], `--${name}`);
+  const value = (name: `retention-${"days" | "rate" | "max"}`, fallback: number) =>
+    values[name] === undefined ? fallback : parsePositive(values[name], `--${name}`);
   const options: BenchOptions = {
     quick,
     parts: PARTS.filter((p) => parts.includes(p)),
@@ -174,11 +191,27 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { help: 
     namePrefix: values["name-prefix"] ?? "ad_bench",
     ports: values.ports ? parsePorts(values.ports) : null,
     productEnv,
+    retention: {
+      template: values["retention-template"] ?? null,
+      database: values["retention-database"] ?? null,
+      days: Math.round(value("retention-days", 60)),
+      rate: Math.round(value("retention-rate", 5_000)),
+      maxS: value("retention-max", 1_200),
+    },
   };
   if (!/^[a-z][a-z0-9_]{0,30}$/.test(options.namePrefix))
     throw new Error("--name-prefix: lowercase letters, digits, _");
   if (!options.postgresUrl.startsWith("postgres")) throw new Error("--postgres-url must be a postgres:// URL");
   if (!options.redisUrl.startsWith("redis")) throw new Error("--redis-url must be a redis:// URL");
   if (!options.out) throw new Error("--out needs a file name");
+  for (const [flag, name] of [
+    ["--retention-template", options.retention.template],
+    ["--retention-database", options.retention.database],
+  ] as const) {
+    if (name !== null && !/^[a-z][a-z0-9_]{0,62}$/.test(name))
+      throw new Error(`${flag}: a database name of lowercase letters, digits, _`);
+  }
+  if (options.retention.template !== null && options.retention.database !== null)
+    throw new Error("--retention-template and --retention-database: one or the other");
   return options;
 }

@@ -3,6 +3,7 @@
  * bench/README.md; `validateResults` checks the keys the benchmark issue requires, for the smoke test.
  */
 import { PARTS, type Part } from "./args.ts";
+import type { RetentionResult } from "./retention.ts";
 
 export const PROCEDURES = ["overview", "timeseries", "topEvents", "breakdown", "sessions", "users"] as const;
 export const PERIODS = ["24h", "7d", "30d", "90d"] as const;
@@ -143,6 +144,8 @@ export interface BenchResults {
   };
   /** The analyses part (bench/lib/analyses.ts): funnels, retention, paths, the person timeline. */
   analyses: AnalysisResult[];
+  /** The retention part (bench/lib/retention.ts): the pipeline's lag while a month is removed; null: not run. */
+  retention: RetentionResult | null;
   memory: { server_rss_mb: Num; worker_rss_mb: Num; embedded_rss_mb: Num };
   sdk_gzip_bytes: Num;
   client_js_gzip_bytes: Num;
@@ -229,6 +232,7 @@ export function emptyResults(mode: "full" | "quick", command: string, parts: Par
       checks: { passed: 0, failed: 0, failures: [] },
     },
     analyses: [],
+    retention: null,
     memory: { server_rss_mb: null, worker_rss_mb: null, embedded_rss_mb: null },
     sdk_gzip_bytes: null,
     client_js_gzip_bytes: null,
@@ -312,6 +316,9 @@ export function evaluateTargets(r: BenchResults): void {
         [`analyses: ${a.label} equals the baseline's`, a.correct],
       ]),
     ),
+    "retention: pipeline lag p99 <= 5 s at 5,000 events/s while a month is removed": !r.retention
+      ? null
+      : r.retention.complete && r.retention.offered_events_s >= 5_000 && r.retention.lag_p99_s <= 5,
     "memory: server < 200 MB": check(r.memory.server_rss_mb, (v) => v < 200),
     "memory: worker < 200 MB": check(r.memory.worker_rss_mb, (v) => v < 200),
   };
@@ -333,6 +340,7 @@ const REQUIRED_NUMBERS: Record<Part | "always", string[]> = {
   filtered: ["events_loaded", "filtered.baseline_rows"],
   analyses: ["events_loaded"],
   footprint: ["memory.embedded_rss_mb", "sdk_gzip_bytes", "client_js_gzip_bytes"],
+  retention: ["retention.lag_p99_s", "retention.removed_events"],
 };
 
 function lookup(value: unknown, dotted: string): unknown {
@@ -445,6 +453,15 @@ export function renderTable(r: BenchResults): string {
     "",
     `< 200 MB: ${yesNo(t["memory: server < 200 MB"])}, ${yesNo(t["memory: worker < 200 MB"])}`,
   );
+  if (r.retention) {
+    const x = r.retention;
+    add(
+      `Pipeline lag while retention removes ${fmt(x.removed_events)} events (${x.retention_days} days kept)`,
+      `lag p50 ${fmt(x.lag_p50_s, 2)} / p99 ${fmt(x.lag_p99_s, 2)} / max ${fmt(x.lag_max_s, 2)} s (${fmt(x.baseline_lag_p99_s, 2)} s p99 before) at ${fmt(x.offered_events_s)} events/s offered; removal ${fmt(x.removal_s, 1)} s, ${fmt(x.removal_events_s)} events/s, ${fmt(x.batches)} batches of p99 ${fmt(x.batch_ms_p99)} / max ${fmt(x.batch_ms_max)} ms${x.complete ? "" : " (NOT complete)"}`,
+      "",
+      `p99 <= 5 s: ${yesNo(t["retention: pipeline lag p99 <= 5 s at 5,000 events/s while a month is removed"])}`,
+    );
+  }
   add("sdk.min.js, gzip -9", `${fmt(r.sdk_gzip_bytes)} bytes`);
   add("Dashboard first-load JS, gzip -9", `${fmt(r.client_js_gzip_bytes)} bytes (${r.client_js_files.length} files)`);
 

@@ -19,6 +19,7 @@ import { peakRssMb } from "./procs.ts";
 import { type RunningProduct, resetStream, startProduct, startWorker } from "./product.ts";
 import { measureQueries, seedEvents } from "./queries.ts";
 import type { BenchResults } from "./report.ts";
+import { measureRetention } from "./retention.ts";
 import { summarizeStatementLog } from "./statement-log.ts";
 import { round } from "./stats.ts";
 
@@ -299,6 +300,26 @@ export async function measureAnalysesPhase(run: BenchRun): Promise<void> {
     const wrong = run.results.analyses.filter((a) => a.correct === false);
     if (wrong.length)
       throw new Error(`${wrong.length} analyses differ from the baseline, e.g. ${wrong[0]!.failures[0]}`);
+  });
+}
+
+/** The pipeline's lag while retention removes a month (bench/lib/retention.ts); after the parts that read the data. */
+export async function measureRetentionPhase(run: BenchRun): Promise<void> {
+  await phase(run.ctx, "retention", async () => {
+    const { template, database, days, rate, maxS } = run.options.retention;
+    const own = template === null && database === null;
+    run.results.retention = await measureRetention(run.ctx, {
+      template,
+      database,
+      days,
+      rate,
+      maxS,
+      bodyFile: run.bodies.hundred,
+      quick: run.options.quick,
+      product: own ? running(run).product : null,
+      projectId: own ? run.queryProjectId : null,
+    });
+    if (!run.results.retention.complete) throw new Error(`the removal did not finish within ${maxS} s`);
   });
 }
 
