@@ -157,6 +157,12 @@ export class CohortEvaluations {
     return nums;
   }
 
+  /** Forgets every state (benches time a full evaluation with it). */
+  clear(): void {
+    this.states.clear();
+    this.size = 0;
+  }
+
   private use<T extends State>(key: string, state: T): T {
     // Most recently used last, across the map too (Map iteration order is insertion order).
     const list = this.states.get(key)!;
