@@ -23,6 +23,7 @@ import {
   loadQueryDataPhase,
   measureAnalysesPhase,
   measureCeilingsPhase,
+  measureCohortsPhase,
   measureDrainPhase,
   measureFilteredPhase,
   measureFootprintPhase,
@@ -125,7 +126,7 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
       queryProjectId: null,
     };
 
-    const queryData = wants("queries") || wants("filtered") || wants("analyses");
+    const queryData = wants("queries") || wants("filtered") || wants("analyses") || wants("cohorts");
     if (wants("ingest") || wants("pipeline") || wants("live") || queryData) await startProductPhase(run);
     if (queryData) await loadQueryDataPhase(run);
     if (wants("ceilings")) await measureCeilingsPhase(run);
@@ -138,6 +139,7 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
     if (wants("queries")) await measureQueriesPhase(run);
     if (wants("filtered")) await measureFilteredPhase(run);
     if (wants("analyses")) await measureAnalysesPhase(run);
+    if (wants("cohorts")) await measureCohortsPhase(run);
     await stopProductPhase(run);
     if (options.cpuProfile) await printCpuProfiles(ctx);
     if (wants("footprint")) await measureFootprintPhase(run);
