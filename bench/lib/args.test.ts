@@ -88,6 +88,7 @@ describe("parseBenchArgs", () => {
       "queries",
       "filtered",
       "analyses",
+      "cohorts",
     ]);
     expect(parse("--only", "filtered", "--cases", "path_eq, neq_20", "--name-prefix", "bench_h3")).toMatchObject({
       parts: ["filtered"],
