@@ -14,7 +14,10 @@
  *   - the counters: the highest user num (the size of the person space) and the last link's seq.
  * A relative window ([at - D days, at)) moves with the call's time: a state at `at1` is carried to `at2` by
  * counting the events that enter ([at1, at2)) and leave ([at1 - D, at2 - D)) - two slivers, a few milliseconds -
- * instead of the whole window. Counts are kept per user num, not per person, so the person map (links) is applied
+ * instead of the whole window. When the version changed only by added segments (the worker stored events: every
+ * segment of the state's version is still listed), the state is carried over too: its old segments slid as above,
+ * the new segments' events in the window counted in full. So live ingest does not make each card count afresh;
+ * any removal (compaction, a deletion) does. Counts are kept per user num, not per person, so the person map (links) is applied
  * when the evaluator combines them; that makes a state independent of links, but links are in the version anyway.
  *
  * Held per QueryEngine (one per process and database), bounded: at most MAX_STATES states in LRU order.
@@ -42,23 +45,35 @@ export class CohortEngineUnavailableError extends Error {}
 /** The data a cohort's answer depends on, as one comparable string; and the person space's size. */
 export interface DataVersion {
   key: string;
+  /** The project's segment ids. */
+  segments: number[];
   /** Whether the engine serves the project (its upgrade backfill is done). */
   ready: boolean;
 }
 
 /** The project's data version (see the header), in one round trip. */
 export async function readDataVersion(db: Database, projectId: string): Promise<DataVersion> {
-  const [row] = await queryRows<{ status: string | null; counters: string | null; segments: string | null }>(
+  const [row] = await queryRows<{
+    status: string | null;
+    counters: string | null;
+    segments: string | null;
+    ids: string | null;
+  }>(
     db,
     sql`select
       (select status from analytics_engine_state where project_id = ${projectId}::uuid) as status,
       (select string_agg(kind || '=' || last_id, ',' order by kind) from analytics_id_counters
         where project_id = ${projectId}::uuid and kind in (1, 2)) as counters,
       (select count(*) || '/' || coalesce(max(segment_id), 0) from analytics_segments
-        where project_id = ${projectId}::uuid) as segments`,
+        where project_id = ${projectId}::uuid) as segments,
+      (select string_agg(segment_id::text, ',') from analytics_segments where project_id = ${projectId}::uuid) as ids`,
   );
   const status = row?.status ?? null;
-  return { key: `${row?.segments ?? "0/0"};${row?.counters ?? ""}`, ready: status === null || status === "ready" };
+  return {
+    key: `${row?.segments ?? "0/0"};${row?.counters ?? ""}`,
+    segments: row?.ids ? row.ids.split(",").map(Number) : [],
+    ready: status === null || status === "ready",
+  };
 }
 
 /** [from, to) of a window at the evaluation instant. */
@@ -77,6 +92,11 @@ export interface EventSpec {
 interface CountState {
   kind: "counts";
   version: string;
+  /** The segment ids of that version, and the user num space the counts cover. */
+  segments: ReadonlySet<number>;
+  userSpace: number;
+  /** False once the version was found to have moved while counting (then not a base for slides or additions). */
+  valid: boolean;
   /** For a relative window, the instant the counts hold at (a fixed range: any). */
   at: number;
   /** Per user num 0..userSpace: matching events in the window. Never changed once settled (slides copy it). */
@@ -95,6 +115,8 @@ type State = CountState | TraitState;
 export interface EvaluationCounters {
   scans: number;
   slides: number;
+  /** States carried over added segments (a new version with nothing removed). */
+  appends: number;
   traitReads: number;
 }
 
@@ -102,43 +124,84 @@ export class CohortEvaluations {
   /** project id + condition key -> its states, most recently used last. */
   private readonly states = new Map<string, State[]>();
   private size = 0;
-  readonly counters: EvaluationCounters = { scans: 0, slides: 0, traitReads: 0 };
+  readonly counters: EvaluationCounters = { scans: 0, slides: 0, appends: 0, traitReads: 0 };
 
   /** Matching events per user num (0..userSpace) in the window at `at`, under `version`. */
   eventCounts(
     db: Database,
     engine: QueryEngine,
     projectId: string,
-    version: string,
+    dataVersion: { key: string; segments: readonly number[] },
     userSpace: number,
     spec: EventSpec,
     at: number,
   ): Promise<Int32Array> {
+    const version = `${dataVersion.key};${userSpace}`;
     const key = `${projectId}\u0000${JSON.stringify([spec.event, spec.filters, spec.window])}`;
     const list = this.states.get(key) ?? [];
     const relative = spec.window.kind === "relative";
     const days = spec.window.kind === "relative" ? spec.window.days : 0;
+    const near = (state: CountState) => !relative || Math.abs(state.at - at) < (days * DAY_MS) / 4;
+    const segments = new Set(dataVersion.segments);
     let best: CountState | null = null;
+    let older: CountState | null = null;
     for (const state of list) {
-      if (state.kind !== "counts" || state.version !== version) continue;
+      if (state.kind !== "counts") continue;
+      if (state.version !== version) {
+        // An older version whose segments are all still there: only segments were added since.
+        const appended =
+          state.userSpace <= userSpace && near(state) && [...state.segments].every((id) => segments.has(id));
+        if (appended) older = state;
+        continue;
+      }
       if (!relative || state.at === at) return this.use(key, state).counts;
       // Slide from the nearest instant when the slivers are much smaller than the window.
-      if (Math.abs(state.at - at) < (days * DAY_MS) / 4 && (!best || Math.abs(state.at - at) < Math.abs(best.at - at)))
-        best = state;
+      if (near(state) && (!best || Math.abs(state.at - at) < Math.abs(best.at - at))) best = state;
     }
+    const full = () => {
+      this.counters.scans++;
+      return countWindow(db, engine, projectId, userSpace, spec, windowSpan(spec.window, at), 1, null);
+    };
     let counts: Promise<Int32Array>;
     if (best) {
       const from = best;
       this.counters.slides++;
-      counts = from.counts.then((base) => slide(db, engine, projectId, userSpace, spec, base, from.at, at));
+      counts = from.counts.then((base) =>
+        from.valid ? slide(db, engine, projectId, userSpace, spec, base, from.at, at, null) : full(),
+      );
+    } else if (older) {
+      const from = older;
+      this.counters.appends++;
+      counts = from.counts.then(async (base) => {
+        if (!from.valid) return full();
+        const grown = new Int32Array(userSpace + 1);
+        grown.set(base);
+        const slid = relative
+          ? await slide(db, engine, projectId, userSpace, spec, grown, from.at, at, from.segments)
+          : grown;
+        const added = (id: number) => segments.has(id) && !from.segments.has(id);
+        return countWindow(db, engine, projectId, userSpace, spec, windowSpan(spec.window, at), 1, slid, added);
+      });
     } else {
-      this.counters.scans++;
-      counts = countWindow(db, engine, projectId, userSpace, spec, windowSpan(spec.window, at), 1, null);
+      counts = full();
     }
-    const state: CountState = { kind: "counts", version, at, counts };
+    // Kept only if the version did not move while counting: then the counts hold exactly that version's segments
+    // (a state must, for the added-segments step above to count each event once). Otherwise this call uses them
+    // (its reads overlapped the write) and the next call counts again.
+    const checked = counts.then(async (result) => {
+      if ((await readDataVersion(db, projectId)).key !== dataVersion.key) {
+        state.valid = false;
+        this.drop(key, state);
+      }
+      return result;
+    });
+    const state: CountState = { kind: "counts", version, segments, userSpace, valid: true, at, counts: checked };
     this.add(key, state);
-    counts.catch(() => this.drop(key, state));
-    return counts;
+    checked.catch(() => {
+      state.valid = false;
+      this.drop(key, state);
+    });
+    return checked;
   }
 
   /** Person nums (as stored, before the person map) whose trait matches (for neq: equals). */
@@ -225,14 +288,26 @@ async function slide(
   base: Int32Array,
   from: number,
   to: number,
+  only: ReadonlySet<number> | null,
 ): Promise<Int32Array> {
   const counts = base.slice();
+  const keep = only === null ? null : (id: number) => only.has(id);
   const length = windowSpan(spec.window, 0).to - windowSpan(spec.window, 0).from;
   const [early, late] = from < to ? [from, to] : [to, from];
   const sign = from < to ? 1 : -1;
   // Later: [early, late) enters and [early - D, late - D) leaves; earlier: the reverse.
-  await countWindow(db, engine, projectId, userSpace, spec, { from: early, to: late }, sign, counts);
-  await countWindow(db, engine, projectId, userSpace, spec, { from: early - length, to: late - length }, -sign, counts);
+  await countWindow(db, engine, projectId, userSpace, spec, { from: early, to: late }, sign, counts, keep);
+  await countWindow(
+    db,
+    engine,
+    projectId,
+    userSpace,
+    spec,
+    { from: early - length, to: late - length },
+    -sign,
+    counts,
+    keep,
+  );
   return counts;
 }
 
@@ -250,6 +325,8 @@ async function countWindow(
   span: { from: number; to: number },
   sign: number,
   into: Int32Array | null,
+  /** Count only the segments with these ids (null: all). */
+  keep: ((segmentId: number) => boolean) | null = null,
 ): Promise<Int32Array> {
   const counts = into ?? new Int32Array(userSpace + 1);
   if (span.from >= span.to) return counts;
@@ -257,6 +334,7 @@ async function countWindow(
   const others = spec.filters;
   const counted = await engine.scan(db, projectId, span, filters, [], (segments) => {
     for (const segment of segments) {
+      if (keep !== null && !keep(segment.info.id)) continue;
       const names = segment.filterColumns[0];
       if (!names || names.kind !== DICTIONARY) continue;
       const code = names.entries.indexOf(spec.event) + 1;

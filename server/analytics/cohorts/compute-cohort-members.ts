@@ -17,6 +17,7 @@ import {
   CohortEngineUnavailableError,
   type CohortEvaluations,
   cohortEvaluationsOf,
+  type DataVersion,
   readDataVersion,
 } from "./cohort-evaluations.ts";
 
@@ -45,6 +46,7 @@ interface Evaluation {
   at: number;
   people: Members;
   version: string;
+  dataVersion: DataVersion;
   shared: CohortEvaluations;
   load: LoadCohortDefinition;
   memo: Map<string, Uint8Array>;
@@ -69,6 +71,7 @@ export async function computeCohortMembers(
     at: input.at,
     people,
     version: `${version.key};${people.userSpace}`,
+    dataVersion: version,
     shared: cohortEvaluationsOf(engine),
     load,
     memo: new Map(),
@@ -156,7 +159,7 @@ async function personCounts(
     evaluation.db,
     evaluation.engine,
     evaluation.projectId,
-    evaluation.version,
+    evaluation.dataVersion,
     people.userSpace,
     { event: condition.event, filters: condition.filters ?? [], window: condition.window },
     evaluation.at,
