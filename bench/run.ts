@@ -23,6 +23,7 @@ import {
   loadQueryDataPhase,
   measureAnalysesPhase,
   measureCeilingsPhase,
+  measureCohortsPhase,
   measureDrainPhase,
   measureFilteredPhase,
   measureFootprintPhase,
@@ -131,6 +132,7 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
       wants("queries") ||
       wants("filtered") ||
       wants("analyses") ||
+      wants("cohorts") ||
       (wants("retention") && !options.retention.template && !options.retention.database);
     if (wants("ingest") || wants("pipeline") || wants("live") || queryData) await startProductPhase(run);
     if (queryData) await loadQueryDataPhase(run);
@@ -144,6 +146,7 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
     if (wants("queries")) await measureQueriesPhase(run);
     if (wants("filtered")) await measureFilteredPhase(run);
     if (wants("analyses")) await measureAnalysesPhase(run);
+    if (wants("cohorts")) await measureCohortsPhase(run);
     if (wants("retention")) await measureRetentionPhase(run);
     await stopProductPhase(run);
     if (options.cpuProfile) await printCpuProfiles(ctx);

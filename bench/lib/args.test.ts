@@ -95,6 +95,7 @@ describe("parseBenchArgs", () => {
       "queries",
       "filtered",
       "analyses",
+      "cohorts",
       "retention",
     ]);
     expect(parse("--only", "filtered", "--cases", "path_eq, neq_20", "--name-prefix", "bench_h3")).toMatchObject({

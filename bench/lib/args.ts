@@ -12,6 +12,7 @@ export const PARTS = [
   "queries",
   "filtered",
   "analyses",
+  "cohorts",
   "footprint",
   "retention",
 ] as const;

@@ -66,6 +66,24 @@ export interface AnalysisResult {
   failures: string[];
 }
 
+/** One timed call of the cohorts part (bench/lib/cohorts.ts). */
+export interface CohortTiming {
+  p50_ms: Num;
+  p95_ms: Num;
+  samples: number;
+}
+
+/** The cohorts part (bench/lib/cohorts.ts): a two-condition cohort over 30 days, computed and applied to overview. */
+export interface CohortsResult {
+  members: Num;
+  compute_fresh: CohortTiming;
+  compute_shared: CohortTiming;
+  overview_filtered: CohortTiming;
+  baseline_ms: Num;
+  correct: boolean | null;
+  failures: string[];
+}
+
 export interface BenchResults {
   schema_version: 1;
   date: string;
@@ -144,6 +162,7 @@ export interface BenchResults {
   };
   /** The analyses part (bench/lib/analyses.ts): funnels, retention, paths, the person timeline. */
   analyses: AnalysisResult[];
+  cohorts: CohortsResult;
   /** The retention part (bench/lib/retention.ts): the pipeline's lag while a month is removed; null: not run. */
   retention: RetentionResult | null;
   memory: { server_rss_mb: Num; worker_rss_mb: Num; embedded_rss_mb: Num };
@@ -232,6 +251,15 @@ export function emptyResults(mode: "full" | "quick", command: string, parts: Par
       checks: { passed: 0, failed: 0, failures: [] },
     },
     analyses: [],
+    cohorts: {
+      members: null,
+      compute_fresh: { p50_ms: null, p95_ms: null, samples: 0 },
+      compute_shared: { p50_ms: null, p95_ms: null, samples: 0 },
+      overview_filtered: { p50_ms: null, p95_ms: null, samples: 0 },
+      baseline_ms: null,
+      correct: null,
+      failures: [],
+    },
     retention: null,
     memory: { server_rss_mb: null, worker_rss_mb: null, embedded_rss_mb: null },
     sdk_gzip_bytes: null,
@@ -316,6 +344,12 @@ export function evaluateTargets(r: BenchResults): void {
         [`analyses: ${a.label} equals the baseline's`, a.correct],
       ]),
     ),
+    "cohorts: p95 < 300 ms at 10 M (compute)": check(r.cohorts?.compute_fresh.p95_ms ?? null, (v) => v < 300),
+    "cohorts: p95 < 300 ms at 10 M (overview filtered)": check(
+      r.cohorts?.overview_filtered.p95_ms ?? null,
+      (v) => v < 300,
+    ),
+    "cohorts: members and filtered overview equal SQL": r.cohorts?.correct ?? null,
     "retention: pipeline lag p99 <= 5 s at 5,000 events/s while a month is removed": !r.retention
       ? null
       : r.retention.complete && r.retention.offered_events_s >= 5_000 && r.retention.lag_p99_s <= 5,
@@ -339,6 +373,7 @@ const REQUIRED_NUMBERS: Record<Part | "always", string[]> = {
   ],
   filtered: ["events_loaded", "filtered.baseline_rows"],
   analyses: ["events_loaded"],
+  cohorts: ["events_loaded", "cohorts.compute_fresh.p95_ms", "cohorts.overview_filtered.p95_ms"],
   footprint: ["memory.embedded_rss_mb", "sdk_gzip_bytes", "client_js_gzip_bytes"],
   retention: ["retention.lag_p99_s", "retention.removed_events"],
 };
@@ -473,7 +508,7 @@ export function renderTable(r: BenchResults): string {
     Object.entries(r.versions)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ");
-  return `${lines.join("\n")}\n\n${machine}\n${renderFilteredTable(r)}${renderAnalysesTable(r)}`;
+  return `${lines.join("\n")}\n\n${machine}\n${renderFilteredTable(r)}${renderAnalysesTable(r)}${renderCohortsLine(r)}`;
 }
 
 /** The filtered part: per case and range, each procedure's p95, the baseline's time and the ratio. */
@@ -517,4 +552,20 @@ export function renderAnalysesTable(r: BenchResults): string {
     );
   }
   return `\nAnalyses (${fmt(r.events_loaded)} events, through tRPC, warm) next to plain SQL + a direct JS walk:\n\n${lines.join("\n")}\n`;
+}
+
+/** The cohorts part in one line: the timings, the targets and the check. */
+export function renderCohortsLine(r: BenchResults): string {
+  const c = r.cohorts;
+  if (!c || c.compute_fresh.samples === 0) return "";
+  const t = r.targets;
+  const equal = c.correct === null ? "-" : c.correct ? "equal to SQL" : `NOT equal to SQL: ${c.failures[0] ?? ""}`;
+  return (
+    `\nCohorts (${fmt(r.events_loaded)} events, 3+ page views and no signup in 30 days, ${fmt(c.members)} members): ` +
+    `compute p50/p95 ${fmt(c.compute_fresh.p50_ms, 1)}/${fmt(c.compute_fresh.p95_ms, 1)} ms afresh, ` +
+    `${fmt(c.compute_shared.p50_ms, 1)}/${fmt(c.compute_shared.p95_ms, 1)} ms shared; overview filtered ` +
+    `${fmt(c.overview_filtered.p50_ms, 1)}/${fmt(c.overview_filtered.p95_ms, 1)} ms; < 300 ms: ` +
+    `${yesNo(t["cohorts: p95 < 300 ms at 10 M (compute)"])}, ${yesNo(t["cohorts: p95 < 300 ms at 10 M (overview filtered)"])}; ` +
+    `${equal} (baseline ${fmt(c.baseline_ms)} ms)\n`
+  );
 }

@@ -8,6 +8,7 @@ import { measureAnalyses } from "./analyses.ts";
 import { type BenchAccount, createBenchAccount, createProject } from "./api.ts";
 import type { BenchOptions } from "./args.ts";
 import { measureCopyCeiling, measureHttpCeiling, measureXaddCeiling } from "./ceilings.ts";
+import { measureCohorts } from "./cohorts.ts";
 import type { BenchContext } from "./context.ts";
 import { summarizeProfiles } from "./cpu-profile.ts";
 import { measureFiltered } from "./filtered-queries.ts";
@@ -300,6 +301,22 @@ export async function measureAnalysesPhase(run: BenchRun): Promise<void> {
     const wrong = run.results.analyses.filter((a) => a.correct === false);
     if (wrong.length)
       throw new Error(`${wrong.length} analyses differ from the baseline, e.g. ${wrong[0]!.failures[0]}`);
+  });
+}
+
+/** A two-condition cohort computed and applied to overview, next to plain SQL (bench/lib/cohorts.ts). */
+export async function measureCohortsPhase(run: BenchRun): Promise<void> {
+  await phase(run.ctx, "cohorts", async () => {
+    const { account } = running(run);
+    if (!run.queryProjectId) throw new Error("no query dataset (see queries.load)");
+    await measureCohorts(run.ctx, {
+      client: account.client,
+      projectId: run.queryProjectId,
+      results: run.results,
+      quick: run.options.quick,
+    });
+    if (run.results.cohorts.correct === false)
+      throw new Error(`cohorts differ from SQL: ${run.results.cohorts.failures[0]}`);
   });
 }
 

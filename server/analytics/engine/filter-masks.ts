@@ -95,7 +95,8 @@ function cachedAcceptTable(filter: Exclude<EngineFilter, CohortFilter>, column: 
 /**
  * Which events of slots [lo, hi) pass every filter, as a byte mask indexed from lo; null when there is no filter
  * (all pass). `columns[i]` is filter i's column in this segment. Filters on the same column are first combined into
- * one accept table (20 `neq` on paths are one pass over the events, not 20).
+ * one accept table (20 `neq` on paths are one pass over the events, not 20). The mask may be shared with other
+ * reads (a lone cohort filter's is a view of memberSlots): read it, never write to it.
  */
 export function filterMask(
   filters: readonly EngineFilter[],
@@ -104,6 +105,9 @@ export function filterMask(
   hi: number,
 ): Uint8Array | null {
   if (filters.length === 0) return null;
+  if (filters.length === 1 && isCohortFilter(filters[0]!)) {
+    return memberSlots(filters[0], columns[0] ?? null).subarray(lo, hi);
+  }
   const mask = new Uint8Array(Math.max(0, hi - lo));
   const combined = new Map<Column | null, Uint8Array>();
   const cohorts: number[] = [];
@@ -175,18 +179,46 @@ export function patternMask(pattern: RegExp, column: Column | null, lo: number, 
   return mask;
 }
 
-/** ANDs a cohort filter into `mask`: the event's user num is (in) or is not (not_in) marked in the member set. */
-function applyCohortFilter(filter: CohortFilter, column: Column | null, mask: Uint8Array, lo: number, hi: number) {
+/**
+ * Per member set (the array attached to a cohort filter) and segment user column: each slot's byte, 1 when the
+ * filter keeps the event (its user is, for `in`, or is not, for `not_in`, a member). Computed once per segment and
+ * kept as long as both arrays live, so the reads of one call (overview reads the totals, the top event and the visits)
+ * and the calls sharing a member set (resolve-cohort-filters.ts) test each event with one byte, not a lookup by user.
+ * One byte per event of the segments it was applied to.
+ */
+const slotsByMembers = new WeakMap<
+  Uint8Array,
+  { in: WeakMap<Int32Array, Uint8Array>; not_in: WeakMap<Int32Array, Uint8Array> }
+>();
+
+function memberSlots(filter: CohortFilter, column: Column | null): Uint8Array {
   if (column === null || column.kind !== NUMBERS_I32)
     throw new Error(`a cohort filter reads the ${USER_COLUMN} column`);
   const users = column.values;
   const members = cohortMembersOf(filter);
-  const size = members.length;
-  const keepMembers = filter.op === "in" ? 1 : 0;
-  for (let i = lo; i < hi; i++) {
-    if (mask[i - lo] === 0) continue;
-    const user = users[i]!;
-    const member = user >= 0 && user < size ? members[user]! : 0;
-    if (member !== keepMembers) mask[i - lo] = 0;
+  let byOp = slotsByMembers.get(members);
+  if (!byOp) {
+    byOp = { in: new WeakMap(), not_in: new WeakMap() };
+    slotsByMembers.set(members, byOp);
   }
+  const byUsers = byOp[filter.op];
+  let slots = byUsers.get(users);
+  if (!slots) {
+    slots = new Uint8Array(users.length);
+    const size = members.length;
+    const keepMembers = filter.op === "in" ? 1 : 0;
+    for (let i = 0; i < users.length; i++) {
+      const user = users[i]!;
+      const member = user >= 0 && user < size ? members[user]! : 0;
+      slots[i] = member === keepMembers ? 1 : 0;
+    }
+    byUsers.set(users, slots);
+  }
+  return slots;
+}
+
+/** ANDs a cohort filter into `mask` (memberSlots: one byte per event). */
+function applyCohortFilter(filter: CohortFilter, column: Column | null, mask: Uint8Array, lo: number, hi: number) {
+  const slots = memberSlots(filter, column);
+  for (let i = lo; i < hi; i++) mask[i - lo]! &= slots[i]!;
 }
