@@ -5,7 +5,7 @@ import { queryRows } from "../db/client.ts";
 import { generateTestEvents, shuffled, storeTestEvents, testEvent } from "../test-support/analytics-test-data.ts";
 import { DATABASE_KINDS, type EitherDatabase, openEitherDatabase } from "../test-support/either-database.ts";
 import { oracleDimensionSql, oracleFilterSql } from "../test-support/filter-oracle.ts";
-import { expectVisitTotals, oracleVisitTotals } from "../test-support/visit-oracle.ts";
+import { expectVisitTotals, oracleEntryExit, oracleVisitTotals } from "../test-support/visit-oracle.ts";
 import { QueryEngine } from "./engine/query-engine.ts";
 import { getBreakdown } from "./get-breakdown.ts";
 import { getEntryExitPages } from "./get-entry-exit-pages.ts";
@@ -69,32 +69,6 @@ const FILTER_CASES: Array<[string, AnalyticsFilter[]]> = [
 
 function matchingSql(filters: AnalyticsFilter[]): SQL {
   return filters.length ? sql.join(filters.map(oracleFilterSql), sql` and `) : sql`true`;
-}
-
-async function oracleEntryExit(
-  d: EitherDatabase,
-  projectId: string,
-  side: "entry" | "exit",
-  filters: AnalyticsFilter[],
-  includeMissing: boolean,
-) {
-  const direction = side === "entry" ? sql`` : sql` desc`;
-  const rows = await queryRows<{ value: string; visits: number }>(
-    d.db,
-    sql`with r as (
-          select * from events where project_id = ${projectId}::uuid
-             and timestamp >= ${iso(FROM)}::timestamptz and timestamp < ${iso(TO)}::timestamptz
-        ), ranked as (
-          select session_id, coalesce(path, '') as value,
-                 row_number() over (partition by session_id
-                   order by timestamp${direction}, coalesce(path, '') collate "C"${direction}) as n
-            from r where event_name = 'page_view' and session_id is not null
-             and session_id in (select session_id from r where ${matchingSql(filters)})
-        )
-        select value, count(*)::int as visits from ranked where n = 1 and (${includeMissing}::boolean or value <> '')
-         group by value order by visits desc, value collate "C" limit 100`,
-  );
-  return rows.map((r) => ({ value: r.value, visits: Number(r.visits) }));
 }
 
 async function oracleBreakdown(
@@ -168,7 +142,7 @@ for (const kind of DATABASE_KINDS) {
               );
               expect({ includeMissing, rows }).toEqual({
                 includeMissing,
-                rows: await oracleEntryExit(d, projectId, side, filters, includeMissing),
+                rows: await oracleEntryExit(d.db, projectId, FROM, TO, side, matchingSql(filters), includeMissing),
               });
             }
           });

@@ -85,7 +85,8 @@ export async function fetchOracleEvents(
   zone: string,
   filters: readonly AnalyticsFilter[] = [],
 ): Promise<OracleEvent[]> {
-  const where: SQL[] = [sql`e.project_id = ${projectId}::uuid`, ...filters.map(oracleFilterSql)];
+  // Filtered in a subquery: the filters' SQL names bare events columns (distinct_id is in analytics_users too).
+  const where: SQL[] = [sql`project_id = ${projectId}::uuid`, ...filters.map(oracleFilterSql)];
   const rows = await queryRows<{
     name: string;
     path: string | null;
@@ -105,10 +106,9 @@ export async function fetchOracleEvents(
                ((e.timestamp at time zone ${zone}::text)::date - date '2000-01-03') as day,
                (extract(epoch from date_trunc('day', e.timestamp, ${zone}::text)) * 1000)::float8::text as day_start,
                (extract(epoch from date_trunc('week', e.timestamp, ${zone}::text)) * 1000)::float8::text as week_start
-          from events e
+          from (select * from events where ${sql.join(where, sql` and `)}) e
           left join analytics_users u on u.project_id = e.project_id and u.distinct_id = e.distinct_id
           left join analytics_person_links l on l.project_id = e.project_id and l.alias_num = u.num
-         where ${sql.join(where, sql` and `)}
          order by e.timestamp`,
   );
   return rows.map((r) => ({

@@ -54,6 +54,39 @@ export async function oracleVisitTotals(
 }
 
 /**
+ * Entry (or exit) pages of [from, to) for the visits with an event `matching`: each such session's first (last)
+ * page view in the range, ties by path in code point order, a missing path as "" (left out unless includeMissing).
+ */
+export async function oracleEntryExit(
+  db: Database,
+  projectId: string,
+  from: number,
+  to: number,
+  side: "entry" | "exit",
+  matching: SQL = sql`true`,
+  includeMissing = false,
+  limit = 100,
+): Promise<Array<{ value: string; visits: number }>> {
+  const direction = side === "entry" ? sql`` : sql` desc`;
+  const rows = await queryRows<{ value: string; visits: number }>(
+    db,
+    sql`with r as (
+          select * from events where project_id = ${projectId}::uuid
+             and timestamp >= ${iso(from)}::timestamptz and timestamp < ${iso(to)}::timestamptz
+        ), ranked as (
+          select session_id, coalesce(path, '') as value,
+                 row_number() over (partition by session_id
+                   order by timestamp${direction}, coalesce(path, '') collate "C"${direction}) as n
+            from r where event_name = 'page_view' and session_id is not null
+             and session_id in (select session_id from r where ${matching})
+        )
+        select value, count(*)::int as visits from ranked where n = 1 and (${includeMissing}::boolean or value <> '')
+         group by value order by visits desc, value collate "C" limit ${limit}`,
+  );
+  return rows.map((r) => ({ value: r.value, visits: Number(r.visits) }));
+}
+
+/**
  * The visit fields of `actual` equal `expected`: counts exactly, ratios and seconds within 1e-6 (the engine sums in
  * float64, PostgreSQL in numeric: the last digit of a mean may differ, so no decimal rounding, which flips at a 5).
  */
