@@ -173,8 +173,17 @@ const ORACLE_COHORTS: Array<{ id: string; name: string; definition: CohortDefini
       ],
     },
   },
+  {
+    id: "0193a000-0000-7000-8000-000000000003",
+    name: "gold tier",
+    definition: { groups: [{ conditions: [{ type: "trait", key: "tier", op: "eq", value: "gold" }] }] },
+  },
 ];
-const [SIGNED_UP_TWICE, DOCS_OR_NO_SIGNUP] = ORACLE_COHORTS.map((cohort) => cohort.id) as [string, string];
+const [SIGNED_UP_TWICE, DOCS_OR_NO_SIGNUP, GOLD_TIER] = ORACLE_COHORTS.map((cohort) => cohort.id) as [
+  string,
+  string,
+  string,
+];
 
 /** The cohort filter cases of describeFilterOracle: in, not in, and with other filters. Needs prepareOracleCohorts. */
 export const COHORT_CASES: ReadonlyArray<{ name: string; filters: AnalyticsFilter[]; breakdown: string }> = [
@@ -186,6 +195,15 @@ export const COHORT_CASES: ReadonlyArray<{ name: string; filters: AnalyticsFilte
       { dimension: "cohort", op: "in", value: DOCS_OR_NO_SIGNUP },
       { dimension: "path", op: "neq", value: "/pricing" },
       { dimension: "property:plan", op: "neq", value: "pro" },
+    ],
+    breakdown: "path",
+  },
+  { name: "trait cohort in", filters: [{ dimension: "cohort", op: "in", value: GOLD_TIER }], breakdown: "browser" },
+  {
+    name: "trait cohort not_in with another filter",
+    filters: [
+      { dimension: "cohort", op: "not_in", value: GOLD_TIER },
+      { dimension: "browser", op: "eq", value: "Chrome" },
     ],
     breakdown: "path",
   },

@@ -12,7 +12,7 @@ import { type AnalyticsFilter, type CohortFilter, isCohortFilter } from "../../s
 import { type Database, queryRows } from "../db/client.ts";
 import type { createCaller } from "../http/trpc/root.ts";
 import { generateTestEvents, shuffled, type TestEvent, testEvent } from "./analytics-test-data.ts";
-import { expectVisitTotals, oracleVisitTotals } from "./visit-oracle.ts";
+import { expectVisitTotals, oracleEntryExit, oracleVisitTotals } from "./visit-oracle.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -42,7 +42,8 @@ export const TRICKY_VALUES = [
 /**
  * The generated data (about 1,400 events of 150+ sessions, properties plan and amount, most events without UTM),
  * plus events whose path and `label` are the tricky values, whose `code` is 42, "42", true, "true", "" or null, and
- * whose `coupon` is missing, "" or set, some with an empty `utm_source`.
+ * whose `coupon` is missing, "" or set, some with an empty `utm_source`; and `$set` / `$unset` events giving some
+ * users a `tier` trait (for a cohort on a trait, cohort-oracle.ts). No identify: ids are people here.
  */
 export function filterOracleEvents(projectId: string): TestEvent[] {
   const rows = shuffled(generateTestEvents(projectId, ORACLE_BASE, ORACLE_DAYS, 23)).slice(0, 1400);
@@ -66,6 +67,33 @@ export function filterOracleEvents(projectId: string): TestEvent[] {
         // An empty UTM source, as a client could send it: "set" means neither null nor empty.
         rows.push({ ...row, path: value, utmSource: j === 4 ? "" : row.utmSource });
       }
+    }
+  }
+  // Traits: every fourth user's tier is set on day 0 (gold for every eighth), every twelfth's unset on day 2.
+  for (let i = 0; i < 60; i += 4) {
+    const at = ORACLE_BASE + 3 * HOUR + i * MINUTE;
+    const set = { $set: { tier: i % 8 ? "silver" : "gold" } };
+    rows.push(
+      testEvent(projectId, {
+        eventName: "settings",
+        at,
+        sessionId: `set-${i}`,
+        distinctId: `user-${i}`,
+        properties: set,
+      }),
+    );
+    if (i % 12 === 0) {
+      const unset = { $unset: ["tier"] };
+      const later = at + 2 * DAY;
+      rows.push(
+        testEvent(projectId, {
+          eventName: "settings",
+          at: later,
+          sessionId: `unset-${i}`,
+          distinctId: `user-${i}`,
+          properties: unset,
+        }),
+      );
     }
   }
   return rows;
@@ -401,6 +429,22 @@ export function describeFilterOracle(
         const before = await oracleVisitTotals(c.db, c.projectId, 2 * FROM - TO, FROM, matching);
         expectVisitTotals(previous, before, "previous");
         expect(overview.topEvent).toBe((await rawGrouped(c, "event_name", filters, 1))[0]?.value ?? null);
+      });
+    }
+  });
+
+  describe(`${label}: analytics.entryExitPages with filters`, () => {
+    for (const { name, filters } of cases) {
+      it(`ranks the first and last page views of the visits with a matching event (${name})`, async () => {
+        const c = context();
+        const matching = sql.join(filters.map(oracleFilterSql), sql` and `);
+        for (const side of ["entry", "exit"] as const) {
+          const rows = await c.caller.analytics.entryExitPages({ ...range(), side, filters, limit: 100 });
+          expect({ side, rows }).toEqual({
+            side,
+            rows: await oracleEntryExit(c.db, c.projectId, FROM, TO, side, matching),
+          });
+        }
       });
     }
   });
