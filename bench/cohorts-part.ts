@@ -6,7 +6,7 @@
  * user and makes them an owner of the project's team (one row in team_members, removed at the end), then runs the
  * part through tRPC exactly as the bench does and prints its figures as JSON. Run it on a private PostgreSQL.
  */
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -15,7 +15,7 @@ import postgres from "postgres";
 import { createTrpcClient } from "./lib/api.ts";
 import type { BenchOptions } from "./lib/args.ts";
 import { measureCohorts } from "./lib/cohorts.ts";
-import { type BenchContext, closeBenchContext } from "./lib/context.ts";
+import type { BenchContext } from "./lib/context.ts";
 import { setPortRange } from "./lib/procs.ts";
 import { startProduct } from "./lib/product.ts";
 import { emptyResults, evaluateTargets } from "./lib/report.ts";
@@ -80,7 +80,14 @@ try {
   if (userId) await sqlClient`delete from team_members where user_id = ${userId}`;
   if (userId) await sqlClient`delete from users where id = ${userId}`.catch(() => {});
   await product.stop();
-  // The seeded database is the caller's: keep it; the run's keys, connections and scratch folder go.
-  await closeBenchContext(ctx, { keepDatabase: true });
+  let cursor = "0";
+  do {
+    const [next, keys] = await ctx.redis.scan(cursor, "MATCH", `${ctx.redisPrefix}*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length) await ctx.redis.unlink(...keys);
+  } while (cursor !== "0");
+  ctx.redis.disconnect();
+  await sqlClient.end();
+  await rm(ctx.dir, { recursive: true, force: true });
 }
 process.exit(0);
