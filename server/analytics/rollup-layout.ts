@@ -50,6 +50,12 @@ export const SESSION_KIND = 0;
 export const USER_KIND = 1;
 /** The seq of analytics_person_links, one counter per project. */
 export const LINK_KIND = 2;
+/**
+ * How many writes deleted analytics_users rows (people.delete, retention removing a person, a project's events
+ * deleted): user nums are never reused, so this is how a reader caching the set of live nums (cohort-evaluations.ts)
+ * learns that nums left it.
+ */
+export const USER_REMOVAL_KIND = 3;
 
 /** The start of the UTC bucket of `size` minutes holding `ms`. */
 export function bucketStart(ms: number, size: number): number {

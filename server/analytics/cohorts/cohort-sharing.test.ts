@@ -145,6 +145,7 @@ for (const kind of DATABASE_KINDS) {
       const counters = cohortEvaluationsOf(services.engine).counters;
       const scans = counters.scans;
       const appends = counters.appends;
+      const liveReads = counters.liveReads;
       const first = await answersAndOracle(cohortId);
       expect(first.got).toEqual(first.want);
       expect(first.want.size).toBeGreaterThan(1);
@@ -164,6 +165,11 @@ for (const kind of DATABASE_KINDS) {
       expect(arrived.ids).toContain("late-buyer");
       expect(counters.scans - scans).toBe(2);
       expect(counters.appends - appends).toBe(2);
+      // The people the conditions range over (live user nums, cohort-evaluations.ts): read once, then only grown
+      // by the new nums while nobody is removed.
+      expect(counters.liveReads - liveReads).toBeLessThanOrEqual(1);
+      const liveGrowths = counters.liveGrowths;
+      const readsBeforeDeletion = counters.liveReads;
 
       // A member deleted (one with a linked anonymous id): their segments are rewritten, so the next call counts
       // afresh; gone from the size and from the filtered overview.
@@ -175,6 +181,9 @@ for (const kind of DATABASE_KINDS) {
       expect(deleted.ids).not.toContain(member);
       expect(deleted.got.events).toBeLessThan(arrived.got.events);
       expect(counters.scans - scans).toBe(4);
+      // The removal moved the user-removal counter: the live nums were read afresh, once for both calls.
+      expect(counters.liveReads - readsBeforeDeletion).toBe(1);
+      expect(counters.liveGrowths).toBe(liveGrowths);
     });
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Cohorts end to end through the tRPC caller, on PostgreSQL and on PGlite: every condition kind against the cohort
  * oracle (server/test-support/cohort-oracle.ts: plain SQL over raw events with the alias map applied), sizes now and
- * at the start of a range, the cohort filter on people.list against the same oracle, and on the analyses
+ * at the start of a range, the cohort filter on people.list against the same oracle (cohort references by member
+ * set too), on the HTTP export (events of the members' ids, plain SQL), and on the analyses
  * (funnel, funnelPeople, retention, paths) as an exact partition: in + not in = unfiltered, person by person.
  * Refusals: cycles and unknown references (BAD_REQUEST at the reference's path), deleting a referenced cohort
  * (CONFLICT), malformed definitions (the zod path), tenancy (NOT_FOUND for another project's cohort).
@@ -10,10 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { sql } from "drizzle-orm";
 import type { ZodError } from "zod";
 import type { AnalyticsFilter } from "../../../shared/analytics.ts";
 import type { CohortDefinition } from "../../../shared/cohorts.ts";
+import { queryRows } from "../../db/client.ts";
 import { parseConfig } from "../../env.ts";
+import { createApp } from "../../http/app.ts";
 import { createLogger } from "../../logger.ts";
 import { createServices, type Services } from "../../services.ts";
 import { seededRandom, storeTestEvents, type TestEvent, testEvent } from "../../test-support/analytics-test-data.ts";
@@ -173,6 +177,22 @@ const CASES: Array<{ name: string; definition: CohortDefinition }> = [
     },
   },
   {
+    name: "did not perform in a fixed range",
+    definition: {
+      groups: [
+        {
+          conditions: [
+            {
+              type: "not_performed",
+              event: "purchase",
+              window: { kind: "range", from: iso(NOW - 30 * DAY), to: iso(NOW - 12 * DAY) },
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     name: "trait eq",
     definition: { groups: [{ conditions: [{ type: "trait", key: "plan", op: "eq", value: "pro" }] }] },
   },
@@ -258,9 +278,19 @@ for (const kind of DATABASE_KINDS) {
         };
         const cohort = await s.owner.caller.cohorts.create({ projectId: s.projectId, name: `ref ${op}`, definition });
         const got = await s.owner.caller.cohorts.get({ projectId: s.projectId, cohortId: cohort.id });
-        expect(got.size).toBe(
-          (await oracleCohortMembers(s.services.db, s.projectId, definition, Date.now())).persons.size,
-        );
+        const expected = await oracleCohortMembers(s.services.db, s.projectId, definition, Date.now());
+        expect(got.size).toBe(expected.persons.size);
+        expect(expected.persons.size).toBeGreaterThan(0);
+        // The same people, not only as many: the members as people.list lists them (every one has events here).
+        const members = await s.owner.caller.people.list({
+          projectId: s.projectId,
+          filters: [{ dimension: "cohort", op: "in", value: cohort.id }],
+          limit: 100,
+        });
+        expect([op, members.items.map((p) => p.distinctId).sort()]).toEqual([
+          op,
+          await oracleCanonicalIds(s.services.db, s.projectId, expected.persons),
+        ]);
         await s.owner.caller.cohorts.delete({ projectId: s.projectId, cohortId: cohort.id });
       }
     });
@@ -292,6 +322,42 @@ for (const kind of DATABASE_KINDS) {
         );
         expect(rows.map((row) => row.insert_id)).toEqual(expected.map((row) => row.insert_id));
         expect(rows.length).toBeGreaterThan(0);
+      }
+    });
+
+    it("exports through GET /api/v1/export/events exactly the events of the members' ids (and of the others)", async () => {
+      const cohortId = ids.get("did not perform in 10 days")!;
+      const { definition } = (await s.owner.caller.cohorts.get({ projectId: s.projectId, cohortId }))!;
+      const { ids: memberIds } = await oracleCohortMembers(s.services.db, s.projectId, definition, Date.now());
+      const [from, to] = [iso(NOW - 41 * DAY), iso(NOW + HOUR)];
+      const rows = await queryRows<{ line: string; distinct_id: string | null }>(
+        s.services.db,
+        sql`select coalesce(distinct_id, '') || '|' || coalesce(session_id, '') || '|' || event_name as line, distinct_id
+              from events where project_id = ${s.projectId}::uuid
+               and timestamp >= ${from}::timestamptz and timestamp < ${to}::timestamptz`,
+      );
+      const app = createApp(s.services);
+      for (const op of ["in", "not_in"] as const) {
+        const query = new URLSearchParams({
+          projectId: s.projectId,
+          from,
+          to,
+          filters: JSON.stringify([{ dimension: "cohort", op, value: cohortId }]),
+        });
+        const res = await app.request(`http://localhost/api/v1/export/events?${query}`, {
+          headers: { authorization: `Bearer ${s.owner.login.accessToken}` },
+        });
+        expect(res.status).toBe(200);
+        const lines = (await res.text())
+          .trimEnd()
+          .split("\n")
+          .map((line) => JSON.parse(line) as { distinct_id: string | null; session_id: string | null; event: string })
+          .map((e) => `${e.distinct_id ?? ""}|${e.session_id ?? ""}|${e.event}`);
+        const expected = rows
+          .filter((row) => (row.distinct_id !== null && memberIds.includes(row.distinct_id)) === (op === "in"))
+          .map((row) => row.line);
+        expect(lines.sort()).toEqual(expected.sort());
+        expect(lines.length).toBeGreaterThan(0);
       }
     });
 

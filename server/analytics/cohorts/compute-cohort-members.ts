@@ -1,7 +1,8 @@
 /**
  * Evaluates a cohort definition (shared/cohorts.ts) into its member set: a byte per person num (1 = member), over
- * the people the engine counts (canonical persons after alias links: a num is a person when the person map sends it
- * to itself; nums 1..userSpace were handed out). Exact, and fast because no condition reads raw events:
+ * the project's people: the live user nums (an analytics_users row: a deleted person's nums stay handed out, and
+ * must not satisfy "did not perform"; cohort-evaluations.ts liveUsers) that are canonical persons after alias links
+ * (the person map sends them to themselves). Exact, and fast because no condition reads raw events:
  *   - an event condition counts matching events per user num over the engine's columns of its window, shared by
  *     the calls of the process under the same data version (cohort-evaluations.ts), then sums them per person;
  *   - a trait condition is one indexed read of analytics_person_traits, shared the same way (traits belong to
@@ -45,6 +46,8 @@ interface Evaluation {
   projectId: string;
   at: number;
   people: Members;
+  /** Every person: live user nums that are their own person. */
+  persons: Uint8Array;
   version: string;
   dataVersion: DataVersion;
   shared: CohortEvaluations;
@@ -64,15 +67,18 @@ export async function computeCohortMembers(
   const version = await readDataVersion(db, input.projectId);
   const people = version.ready ? await engine.personSpace(db, input.projectId) : null;
   if (!people) throw new CohortEngineUnavailableError("the query engine does not serve this project yet");
+  const shared = cohortEvaluationsOf(engine);
+  const live = await shared.liveUsers(db, input.projectId, version.removals, people.userSpace);
   const evaluation: Evaluation = {
     db,
     engine,
     projectId: input.projectId,
     at: input.at,
     people,
+    persons: everyone(people, live),
     version: `${version.key};${people.userSpace}`,
     dataVersion: version,
-    shared: cohortEvaluationsOf(engine),
+    shared,
     load,
     memo: new Map(),
     visiting: new Set(input.cohortId ? [input.cohortId] : []),
@@ -83,19 +89,19 @@ export async function computeCohortMembers(
   return { members, personOf: people.personOf, size, version: evaluation.version };
 }
 
-/** Every person of the project: nums 1..userSpace that are their own person. */
-function everyone(people: Members): Uint8Array {
+/** Every person of the project: live nums 1..userSpace that are their own person. */
+function everyone(people: Members, live: Uint8Array): Uint8Array {
   const set = new Uint8Array(people.userSpace + 1);
   const personOf = people.personOf;
   for (let num = 1; num <= people.userSpace; num++) {
-    if (personOf === null || num >= personOf.length || personOf[num] === num) set[num] = 1;
+    if (live[num] === 1 && (personOf === null || num >= personOf.length || personOf[num] === num)) set[num] = 1;
   }
   return set;
 }
 
 async function evaluateDefinition(evaluation: Evaluation, definition: CohortDefinition): Promise<Uint8Array> {
   const union = new Uint8Array(evaluation.people.userSpace + 1);
-  const persons = everyone(evaluation.people);
+  const persons = evaluation.persons;
   for (const group of definition.groups) {
     const all = persons.slice();
     for (const condition of group.conditions) {

@@ -12,7 +12,8 @@
  *      sessions is put back through the same cells as the write path (event-cells.ts). So a shared session's
  *      buckets are recomputed from what remains, never patched bit by bit, and the person's user bits are gone;
  *   5. the sessions table: the person's own sessions deleted, shared ones recomputed from what remains; the
- *      person's users, user-session pairs, links and traits deleted;
+ *      person's users, user-session pairs, links and traits deleted, and the removal counted (user-removals.ts:
+ *      the people cohorts range over are the live users, so absence cohorts stop counting the person);
  *   6. the query engine's segments without the person's events (removeEventsFromSegments, by user num);
  *   7. the ids suppressed for SUPPRESSION_DAYS (suppression.ts), so queued and late events are dropped when stored.
  * Afterwards every figure over any range equals plain SQL over the remaining events (delete-person.test.ts).
@@ -28,6 +29,7 @@ import { RollupAccumulator } from "../rollups/rollup-accumulator.ts";
 import type { RollupSourceRow } from "../rollups/rollup-source-row.ts";
 import { upsertRollupRows } from "../rollups/upsert-rollup-rows.ts";
 import { suppressIds } from "./suppression.ts";
+import { countUserRemoval } from "./user-removals.ts";
 
 export interface PersonDeletion {
   distinctIds: string[];
@@ -199,6 +201,9 @@ export async function deletePerson(
     await tx.execute(
       sql`delete from analytics_users where project_id = ${projectId}::uuid and num = any(${nums}::bigint[])`,
     );
+    // The nums stay handed out (never reused): the counter tells the cohort evaluator that they left the people it
+    // ranges over, or "did not perform X" would still count this person (user-removals.ts).
+    await countUserRemoval(tx, projectId);
     stop("sessions");
 
     // 6. The query engine's columnar copy.

@@ -18,7 +18,8 @@
  *     person's figures (min/max over its ids) stay those of its remaining events, as for the ids an identify names
  *     before their events arrive (apply-person-links.ts). Links are never removed from a person that stays, so the
  *     query engine's person map (built by link seq, links only ever added) stays right; the nums of a removed
- *     person have no event left anywhere, so its stale entries count nothing.
+ *     person have no event left anywhere, so its stale entries count nothing, and the removal is counted
+ *     (user-removals.ts) so the cohort evaluator drops the nums from the people absence conditions range over.
  *
  * Cost per batch: the deleted events come back grouped by (session, id), one row per pair; the remaining events of
  * straddling sessions are read in one range of events_project_timestamp_idx, from the batch's newest deleted event
@@ -27,6 +28,7 @@
  */
 import { sql } from "drizzle-orm";
 import { type Database, queryRows } from "../../db/client.ts";
+import { countUserRemoval } from "../people/user-removals.ts";
 
 /** The deleted events of a batch, one row per (session id, distinct id), with their count. */
 export interface RemovedGroup extends Record<string, unknown> {
@@ -255,6 +257,8 @@ export async function followRemovedEvents(
           select (select count(*) from pairs) + (select count(*) from links) + (select count(*) from traits)
                + (select count(*) from ids) as n`,
     );
+    // Their nums leave the people cohorts range over ("did not perform X" must not count them): user-removals.ts.
+    await countUserRemoval(tx, projectId);
   }
   return { sessions: gone.length, recomputed: recomputed.length, people: removedPeople.length };
 }

@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
-import type { Database } from "../../db/client.ts";
+import { USER_REMOVAL_KIND } from "../../analytics/rollup-layout.ts";
+import { type Database, queryRows } from "../../db/client.ts";
+import { countUserRemoval } from "../people/user-removals.ts";
 
 /**
  * The tables holding a project's events and what is derived from them. None has a foreign key to `projects` (the
@@ -45,10 +47,21 @@ async function deleteRows(tx: Database, tables: readonly ReturnType<typeof sql>[
   for (const table of tables) await tx.execute(sql`delete from ${table} where project_id = ${projectId}::uuid`);
 }
 
-/** Deletes every event of a project and everything derived from them, keeping the project, in one transaction. */
+/**
+ * Deletes every event of a project and everything derived from them, keeping the project, in one transaction. The
+ * counters go too (nums start again from 1), except that the user-removal counter comes back one higher: a process
+ * caching the project's live user nums (cohort-evaluations.ts) must read them afresh, not take the new nums 1..n
+ * for the old ones (user-removals.ts).
+ */
 export async function deleteProjectEvents(db: Database, projectId: string): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.execute(sql`select 1 from projects where id = ${projectId}::uuid for update`);
+    const [removals] = await queryRows<{ last_id: string | number }>(
+      tx,
+      sql`select last_id from analytics_id_counters where project_id = ${projectId}::uuid
+            and kind = ${USER_REMOVAL_KIND}::smallint`,
+    );
     await deleteRows(tx, PROJECT_DATA_TABLES, projectId);
+    await countUserRemoval(tx, projectId, Number(removals?.last_id ?? 0));
   });
 }
