@@ -29,6 +29,7 @@ import {
   measureFootprintPhase,
   measureIngestPhase,
   measureLivePhase,
+  measurePrivacyPhase,
   measureQueriesPhase,
   measureRetentionPhase,
   measureSustainedPhase,
@@ -133,6 +134,7 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
       wants("filtered") ||
       wants("analyses") ||
       wants("cohorts") ||
+      wants("privacy") ||
       (wants("retention") && !options.retention.template && !options.retention.database);
     if (wants("ingest") || wants("pipeline") || wants("live") || queryData) await startProductPhase(run);
     if (queryData) await loadQueryDataPhase(run);
@@ -147,6 +149,8 @@ async function runBench(options: BenchOptions, command: string): Promise<BenchRe
     if (wants("filtered")) await measureFilteredPhase(run);
     if (wants("analyses")) await measureAnalysesPhase(run);
     if (wants("cohorts")) await measureCohortsPhase(run);
+    // Destructive (deletes the seed's power people): after every part that reads the dataset as seeded.
+    if (wants("privacy")) await measurePrivacyPhase(run);
     if (wants("retention")) await measureRetentionPhase(run);
     await stopProductPhase(run);
     if (options.cpuProfile) await printCpuProfiles(ctx);

@@ -58,6 +58,7 @@ export function createTrpcClient(baseUrl: string, token: string | null = null): 
 
 export interface BenchAccount {
   client: TrpcClient;
+  email: string;
   projectId: string;
   apiKey: string;
 }
@@ -72,7 +73,7 @@ export async function createBenchAccount(baseUrl: string): Promise<BenchAccount>
   if (!login?.accessToken) throw new Error("auth.login returned no accessToken");
   client.token = login.accessToken;
   const project = await createProject(client, "Benchmark");
-  return { client, ...project };
+  return { client, email, ...project };
 }
 
 /** `projects.create` for the signed-in user: the new project's id and its ingest key. */

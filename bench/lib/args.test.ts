@@ -19,6 +19,7 @@ describe("parseBenchArgs", () => {
       liveDurationS: 15,
       liveRate: 5_000,
       keepDatabase: false,
+      dataset: null,
       keepLogs: false,
       logStatements: false,
       cpuProfile: false,

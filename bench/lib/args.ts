@@ -13,6 +13,7 @@ export const PARTS = [
   "filtered",
   "analyses",
   "cohorts",
+  "privacy",
   "footprint",
   "retention",
 ] as const;
@@ -41,6 +42,12 @@ export interface BenchOptions {
   liveRate: number;
   /** Keep the bench database after the run (to inspect plans); it is dropped by default. */
   keepDatabase: boolean;
+  /**
+   * A database a earlier run kept (--keep-database) to run in instead of a new one: its "Benchmark queries"
+   * project is the query dataset (no seeding), and it is never dropped. Destructive parts (privacy, retention
+   * without a template) change it: run those on a copy.
+   */
+  dataset: string | null;
   /** Keep the scratch folder with the server and worker logs (kept anyway when a part failed). */
   keepLogs: boolean;
   /** Log every statement of the run's database and print the costliest statement shapes (profiling). */
@@ -75,6 +82,8 @@ const USAGE = `Usage: bun run bench [-- options]
   --name-prefix <p>       the run's database is <p>_<id>, its Redis prefix <p>:<id>: (default ad_bench)
   --ports <from>-<to>     listen only on ports in this range (default: any free port)
   --keep-database         do not drop the bench database at the end
+  --dataset <db>          run in this kept bench database (its query dataset, no seeding; never dropped;
+                          privacy and retention change it, so give them a copy)
   --keep-logs             keep the scratch folder with the server/worker logs
   --log-statements        log the run database's statements and print where PostgreSQL time went (profiling)
   --cpu-prof              run server and worker under bun --cpu-prof and print their hottest functions (profiling)
@@ -103,6 +112,7 @@ const FLAGS = {
   ports: { type: "string" },
   "name-prefix": { type: "string" },
   "keep-database": { type: "boolean" },
+  dataset: { type: "string" },
   "keep-logs": { type: "boolean" },
   "log-statements": { type: "boolean" },
   "cpu-prof": { type: "boolean" },
@@ -184,7 +194,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { help: 
     querySamples: quick ? 7 : 20,
     liveDurationS: quick ? 5 : 15,
     liveRate: 5_000,
-    keepDatabase: values["keep-database"] ?? false,
+    keepDatabase: (values["keep-database"] ?? false) || values.dataset !== undefined,
+    dataset: values.dataset ?? null,
     keepLogs: values["keep-logs"] ?? false,
     logStatements: values["log-statements"] ?? false,
     cpuProfile: values["cpu-prof"] ?? false,

@@ -26,15 +26,17 @@ export interface BenchContext {
   log(message: string): void;
 }
 
-/** Creates the run's database and scratch folder and opens the connections. */
+/** Creates the run's database (or takes --dataset's) and scratch folder and opens the connections. */
 export async function openBenchContext(options: BenchOptions): Promise<BenchContext> {
   const runId = Bun.randomUUIDv7().replaceAll("-", "").slice(-12);
-  const databaseName = `${options.namePrefix}_${runId}`;
-  const admin = postgres(options.postgresUrl, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`create database "${databaseName}"`);
-  } finally {
-    await admin.end();
+  const databaseName = options.dataset ?? `${options.namePrefix}_${runId}`;
+  if (!options.dataset) {
+    const admin = postgres(options.postgresUrl, { max: 1, onnotice: () => {} });
+    try {
+      await admin.unsafe(`create database "${databaseName}"`);
+    } finally {
+      await admin.end();
+    }
   }
   const url = new URL(options.postgresUrl);
   url.pathname = `/${databaseName}`;

@@ -10,6 +10,9 @@ import { runCommand } from "./procs.ts";
 import { type BenchResults, PERIODS, type Period, PROCEDURES, type Procedure } from "./report.ts";
 import { percentile, round } from "./stats.ts";
 
+/** Days the query dataset spans (the seed's --days). */
+export const QUERY_DAYS = 90;
+
 export async function seedEvents(
   ctx: BenchContext,
   options: { projectId: string; count: number },
@@ -28,7 +31,7 @@ export async function seedEvents(
     "--count",
     String(options.count),
     "--days",
-    "90",
+    String(QUERY_DAYS),
   ]);
   const seconds = (performance.now() - started) / 1000;
   const [row] = await ctx.sql<

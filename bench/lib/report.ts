@@ -84,6 +84,18 @@ export interface CohortsResult {
   failures: string[];
 }
 
+/** The privacy part (bench/lib/privacy.ts): people.delete of the seed's power people, the purge, the check. */
+export interface PrivacyResult {
+  people: Array<{ distinct_id: string; events: number; ids: number; ms: Num }>;
+  delete_p50_ms: Num;
+  delete_p95_ms: Num;
+  delete_max_ms: Num;
+  /** From the last deletion until no segment holds a deleted slot (the worker's maintenance loop). */
+  purge_s: Num;
+  correct: boolean | null;
+  failures: string[];
+}
+
 export interface BenchResults {
   schema_version: 1;
   date: string;
@@ -163,6 +175,7 @@ export interface BenchResults {
   /** The analyses part (bench/lib/analyses.ts): funnels, retention, paths, the person timeline. */
   analyses: AnalysisResult[];
   cohorts: CohortsResult;
+  privacy: PrivacyResult;
   /** The retention part (bench/lib/retention.ts): the pipeline's lag while a month is removed; null: not run. */
   retention: RetentionResult | null;
   memory: { server_rss_mb: Num; worker_rss_mb: Num; embedded_rss_mb: Num };
@@ -260,6 +273,15 @@ export function emptyResults(mode: "full" | "quick", command: string, parts: Par
       correct: null,
       failures: [],
     },
+    privacy: {
+      people: [],
+      delete_p50_ms: null,
+      delete_p95_ms: null,
+      delete_max_ms: null,
+      purge_s: null,
+      correct: null,
+      failures: [],
+    },
     retention: null,
     memory: { server_rss_mb: null, worker_rss_mb: null, embedded_rss_mb: null },
     sdk_gzip_bytes: null,
@@ -350,6 +372,11 @@ export function evaluateTargets(r: BenchResults): void {
       (v) => v < 300,
     ),
     "cohorts: members and filtered overview equal SQL": r.cohorts?.correct ?? null,
+    "privacy: people.delete p95 < 5 s (10,000 events, 10 M project)": check(
+      r.privacy?.delete_p95_ms ?? null,
+      (v) => v < 5_000,
+    ),
+    "privacy: figures after the deletions equal SQL": r.privacy?.correct ?? null,
     "retention: pipeline lag p99 <= 5 s at 5,000 events/s while a month is removed": !r.retention
       ? null
       : r.retention.complete && r.retention.offered_events_s >= 5_000 && r.retention.lag_p99_s <= 5,
@@ -374,6 +401,7 @@ const REQUIRED_NUMBERS: Record<Part | "always", string[]> = {
   filtered: ["events_loaded", "filtered.baseline_rows"],
   analyses: ["events_loaded"],
   cohorts: ["events_loaded", "cohorts.compute_fresh.p95_ms", "cohorts.overview_filtered.p95_ms"],
+  privacy: ["events_loaded", "privacy.delete_p95_ms", "privacy.purge_s"],
   footprint: ["memory.embedded_rss_mb", "sdk_gzip_bytes", "client_js_gzip_bytes"],
   retention: ["retention.lag_p99_s", "retention.removed_events"],
 };
@@ -508,7 +536,7 @@ export function renderTable(r: BenchResults): string {
     Object.entries(r.versions)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ");
-  return `${lines.join("\n")}\n\n${machine}\n${renderFilteredTable(r)}${renderAnalysesTable(r)}${renderCohortsLine(r)}`;
+  return `${lines.join("\n")}\n\n${machine}\n${renderFilteredTable(r)}${renderAnalysesTable(r)}${renderCohortsLine(r)}${renderPrivacyLine(r)}`;
 }
 
 /** The filtered part: per case and range, each procedure's p95, the baseline's time and the ratio. */
@@ -567,5 +595,21 @@ export function renderCohortsLine(r: BenchResults): string {
     `${fmt(c.overview_filtered.p50_ms, 1)}/${fmt(c.overview_filtered.p95_ms, 1)} ms; < 300 ms: ` +
     `${yesNo(t["cohorts: p95 < 300 ms at 10 M (compute)"])}, ${yesNo(t["cohorts: p95 < 300 ms at 10 M (overview filtered)"])}; ` +
     `${equal} (baseline ${fmt(c.baseline_ms)} ms)\n`
+  );
+}
+
+/** The privacy part in one line: the deletions' times, the purge, the target and the check. */
+export function renderPrivacyLine(r: BenchResults): string {
+  const p = r.privacy;
+  if (!p || p.people.length === 0) return "";
+  const t = r.targets;
+  const equal =
+    p.correct === null ? "-" : p.correct ? "figures equal SQL after" : `NOT equal to SQL: ${p.failures[0] ?? ""}`;
+  const events = p.people.map((person) => fmt(person.events)).join(", ");
+  return (
+    `\nPrivacy (${fmt(r.events_loaded)} events): people.delete of ${p.people.length} people (${events} events, five ids ` +
+    `each) p50/p95/max ${fmt(p.delete_p50_ms)}/${fmt(p.delete_p95_ms)}/${fmt(p.delete_max_ms)} ms, < 5 s: ` +
+    `${yesNo(t["privacy: people.delete p95 < 5 s (10,000 events, 10 M project)"])}; deleted slots purged from the ` +
+    `engine ${fmt(p.purge_s, 1)} s after the last; ${equal}\n`
   );
 }

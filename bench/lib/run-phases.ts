@@ -16,9 +16,10 @@ import { ensureBuilt, measureClientFirstLoad, measureEmbedded, measureSdkGzip } 
 import { measureIngest } from "./ingest.ts";
 import { measureLive } from "./live.ts";
 import { countRows, measureDrain, measureSustained, pipelineCpu, prefillStream } from "./pipeline.ts";
+import { measurePrivacy } from "./privacy.ts";
 import { peakRssMb } from "./procs.ts";
 import { type RunningProduct, resetStream, startProduct, startWorker } from "./product.ts";
-import { measureQueries, seedEvents } from "./queries.ts";
+import { measureQueries, QUERY_DAYS, seedEvents } from "./queries.ts";
 import type { BenchResults } from "./report.ts";
 import { measureRetention } from "./retention.ts";
 import { summarizeStatementLog } from "./statement-log.ts";
@@ -76,6 +77,10 @@ export async function startProductPhase(run: BenchRun): Promise<void> {
 export async function loadQueryDataPhase(run: BenchRun): Promise<void> {
   await phase(run.ctx, "queries.load", async () => {
     const { account } = running(run);
+    if (run.options.dataset) {
+      run.queryProjectId = await adoptDataset(run);
+      return;
+    }
     // A project of its own: the seed is meant for a fresh project, and the counts stay exactly the seed's.
     const { projectId } = await createProject(account.client, "Benchmark queries");
     run.ctx.log(`queries.load: loading ${run.options.queryEvents.toLocaleString("en-US")} events (seed --direct)`);
@@ -84,6 +89,26 @@ export async function loadQueryDataPhase(run: BenchRun): Promise<void> {
     run.results.seed_s = round(seed.seconds, 1);
     run.queryProjectId = projectId;
   });
+}
+
+/**
+ * --dataset: the kept database's "Benchmark queries" project becomes the run's query dataset; the run's account
+ * joins its team as an owner (the membership stays: the database is a scratch copy).
+ */
+async function adoptDataset(run: BenchRun): Promise<string> {
+  const { account } = running(run);
+  const [project] = await run.ctx.sql<Array<{ id: string; team_id: string }>>`
+    select id, team_id from projects where name = 'Benchmark queries' order by created_at desc limit 1`;
+  if (!project) throw new Error(`--dataset ${run.options.dataset}: no "Benchmark queries" project in it`);
+  await run.ctx.sql`insert into team_members (team_id, user_id, role)
+                    select ${project.team_id}, id, 'owner' from users where email = ${account.email}`;
+  const [row] = await run.ctx.sql<Array<{ n: string }>>`
+    select count(*)::text as n from events where project_id = ${project.id}`;
+  run.results.events_loaded = Number(row?.n ?? 0);
+  run.ctx.log(
+    `queries.load: using ${run.options.dataset} (${run.results.events_loaded?.toLocaleString("en-US")} events)`,
+  );
+  return project.id;
 }
 
 /** HTTP, XADD and COPY ceilings, with nothing of ours busy. */
@@ -317,6 +342,22 @@ export async function measureCohortsPhase(run: BenchRun): Promise<void> {
     });
     if (run.results.cohorts.correct === false)
       throw new Error(`cohorts differ from SQL: ${run.results.cohorts.failures[0]}`);
+  });
+}
+
+/** people.delete of the seed's power people, the purge and the check (bench/lib/privacy.ts); destroys them. */
+export async function measurePrivacyPhase(run: BenchRun): Promise<void> {
+  await phase(run.ctx, "privacy", async () => {
+    const { account } = running(run);
+    if (!run.queryProjectId) throw new Error("no query dataset (see queries.load)");
+    await measurePrivacy(run.ctx, {
+      client: account.client,
+      projectId: run.queryProjectId,
+      results: run.results,
+      days: QUERY_DAYS,
+    });
+    if (run.results.privacy.correct === false)
+      throw new Error(`figures after people.delete differ from SQL: ${run.results.privacy.failures[0]}`);
   });
 }
 

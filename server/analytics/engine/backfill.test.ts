@@ -202,6 +202,7 @@ const UNDO: Array<[suffix: string, statements: string[]]> = [
       "alter table projects drop column retention_days, drop column keep_aggregates_past_retention",
     ],
   ],
+  ["_segment_deleted_slots", ["alter table analytics_segments drop column deleted_slots"]],
   [
     "_team_read_keys",
     [

@@ -27,6 +27,7 @@ import { type Database, queryRows } from "../../db/client.ts";
 import { projectWriteLockSql } from "../../db/project-write-lock.ts";
 import type { Logger } from "../../logger.ts";
 import { decodeColumn, encodeDictionary, NUMBERS_F64, STRINGS } from "./column-codec.ts";
+import { deletedSlotsOf } from "./segment-deletions.ts";
 import { INSERT_ID_COLUMN, SEGMENT_CAPACITY, TS_COLUMN } from "./segment-layout.ts";
 import { toTextArray } from "./segment-store.ts";
 import {
@@ -407,8 +408,17 @@ export async function addDimensionColumns(db: Database, segment: IncompleteSegme
       out.set(dimension.name, encodeDictionary(ids.values.map((id) => byId.get(id)?.[dimension.field] ?? null)));
     }
     const count = ts.values.length;
+    // Same slots in the same order: the copy keeps the segment's deleted slots (segment-deletions.ts).
+    const deleted = (await deletedSlotsOf(tx, projectId, [segmentId])).get(segmentId) ?? [];
     await tx.execute(
-      insertSegmentRowsSql(projectId, ts.values[0] ?? 0, ts.values[count - 1] ?? 0, count, segmentColumnValuesSql(out)),
+      insertSegmentRowsSql(
+        projectId,
+        ts.values[0] ?? 0,
+        ts.values[count - 1] ?? 0,
+        count,
+        segmentColumnValuesSql(out),
+        deleted,
+      ),
     );
     await tx.execute(
       sql`delete from analytics_segment_columns where project_id = ${projectId}::uuid and segment_id = ${segmentId}::bigint`,

@@ -23,7 +23,15 @@ import {
   NUMBERS_I32,
   STRINGS,
 } from "./column-codec.ts";
-import { SEGMENT_CAPACITY, TS_COLUMN, USER_COLUMN } from "./segment-layout.ts";
+import {
+  deletedSlotsOf,
+  keepMask,
+  keepSlots,
+  parseSlots,
+  waitForSegmentsLockSql,
+  withoutSlots,
+} from "./segment-deletions.ts";
+import { SEGMENT_CAPACITY, TS_COLUMN } from "./segment-layout.ts";
 import { insertSegmentRowsSql, segmentColumnValuesSql } from "./write-segments.ts";
 
 export const SMALL_SEGMENT = 16_384;
@@ -90,7 +98,9 @@ async function mergeSegments(tx: Database, projectId: string, ids: readonly numb
   );
   const bySegment = new Map<number, Map<string, Column>>(ids.map((id) => [id, new Map()]));
   for (const row of rows) bySegment.get(Number(row.segment_id))!.set(row.name, decodeColumn(row.data));
-  const parts = ids.map((id) => bySegment.get(id)!);
+  // Deleted slots (segment-deletions.ts) are left out of the merged segment: its bytes no longer hold them.
+  const deleted = await deletedSlotsOf(tx, projectId, ids);
+  const parts = ids.map((id) => withoutSlots(bySegment.get(id)!, deleted.get(id)));
   const { columns, min, max, count } = mergeColumns(parts);
   const values = segmentColumnValuesSql(columns);
   await tx.execute(insertSegmentRowsSql(projectId, min, max, count, values));
@@ -176,72 +186,54 @@ export function mergeColumns(parts: ReadonlyArray<ReadonlyMap<string, Column>>):
   return { columns, min: mergedTimes[0] ?? 0, max: mergedTimes[count - 1] ?? 0, count };
 }
 
-/** Which events to remove from a project's segments: those before a time (retention), and/or of some user nums. */
+/** Which events to remove from a project's segments (every rewrite also drops the segment's deleted slots). */
 export interface EventRemoval {
-  /** Events with a timestamp before this (epoch ms) go. */
+  /** Events with a timestamp before this (epoch ms) go (retention). */
   before?: number;
-  /** Events of these user nums (a person's nums: canonical and aliases) go. */
-  userNums?: ReadonlySet<number>;
-  /** With userNums: those events all lie in [min, max] (epoch ms), so only segments overlapping it are read. */
-  within?: { min: number; max: number };
-  /** Rewrite at most this many segments (retention works in bounded batches; call again while some are left). */
+  /** Segments with deleted slots (a person's deletion marks them, segment-deletions.ts) are rewritten without. */
+  purgeDeleted?: boolean;
+  /** Rewrite at most this many segments (work in bounded batches; call again while some are left). */
   maxSegments?: number;
 }
 
 /**
  * Removes events from a project's segments, inside the caller's transaction (which deletes the same events from
  * `events` and the rollups, so every figure stays exact): each affected segment is replaced by one without them
- * (or dropped when nothing is left). Holds the compactor's advisory lock (waiting for it) so the two never rewrite
- * the same segment. Returns how many events were removed.
+ * and without its deleted slots (or dropped when nothing is left). Holds the compactor's advisory lock (waiting for
+ * it) so the two never rewrite the same segment. Returns how many events left the segments' bytes.
  */
 export async function removeEventsFromSegments(
   tx: Database,
   projectId: string,
   removal: EventRemoval,
 ): Promise<number> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('analytics_segments:' || ${projectId}::text, 0))`);
-  const overlap = removal.within
-    ? sql`and max_ts >= ${new Date(removal.within.min).toISOString()}::timestamptz
-          and min_ts <= ${new Date(removal.within.max + 1).toISOString()}::timestamptz`
-    : sql``;
-  const candidates = await queryRows<{ segment_id: string | number }>(
+  await tx.execute(waitForSegmentsLockSql(projectId));
+  const old =
+    removal.before !== undefined ? sql`min_ts < ${new Date(removal.before).toISOString()}::timestamptz` : null;
+  const marked = removal.purgeDeleted ? sql`deleted_slots is not null` : null;
+  const which = old && marked ? sql`(${old} or ${marked})` : (old ?? marked);
+  if (!which) return 0;
+  const candidates = await queryRows<{ segment_id: string | number; deleted_slots: unknown }>(
     tx,
-    removal.before !== undefined && !removal.userNums
-      ? sql`select segment_id from analytics_segments where project_id = ${projectId}::uuid
-             and min_ts < ${new Date(removal.before).toISOString()}::timestamptz`
-      : sql`select segment_id from analytics_segments where project_id = ${projectId}::uuid ${overlap}`,
+    sql`select segment_id, deleted_slots from analytics_segments where project_id = ${projectId}::uuid and ${which}
+         order by min_ts, segment_id`,
   );
-  const userNums = removal.userNums;
   let removed = 0;
   let rewritten = 0;
-  for (const { segment_id } of candidates) {
+  for (const { segment_id, deleted_slots } of candidates) {
     if (removal.maxSegments !== undefined && rewritten >= removal.maxSegments) break;
     const id = Number(segment_id);
-    // A person's deletion: most segments hold none of their events; read only the user column to find out.
-    if (userNums && removal.before === undefined) {
-      const [user] = await queryRows<{ data: Uint8Array }>(
-        tx,
-        sql`select data from analytics_segment_columns
-             where project_id = ${projectId}::uuid and segment_id = ${id} and name = ${USER_COLUMN}`,
-      );
-      const nums = user ? (decodeColumn(user.data) as Extract<Column, { kind: typeof NUMBERS_I32 }>).values : [];
-      if (!nums.some((num) => userNums.has(num))) continue;
-    }
     const rows = await queryRows<{ name: string; data: Uint8Array }>(
       tx,
       sql`select name, data from analytics_segment_columns where project_id = ${projectId}::uuid and segment_id = ${id}`,
     );
     const columns = new Map(rows.map((row) => [row.name, decodeColumn(row.data)]));
     const times = (columns.get(TS_COLUMN) as Extract<Column, { kind: typeof NUMBERS_F64 }>).values;
-    const users = columns.get(USER_COLUMN) as Extract<Column, { kind: typeof NUMBERS_I32 }>;
-    const keep = new Uint8Array(times.length);
+    const keep = keepMask(times.length, parseSlots(deleted_slots));
+    if (removal.before !== undefined)
+      for (let i = 0; i < times.length; i++) if (times[i]! < removal.before) keep[i] = 0;
     let kept = 0;
-    for (let i = 0; i < times.length; i++) {
-      const gone =
-        (removal.before !== undefined && times[i]! < removal.before) || removal.userNums?.has(users.values[i]!);
-      keep[i] = gone ? 0 : 1;
-      if (!gone) kept++;
-    }
+    for (let i = 0; i < keep.length; i++) kept += keep[i]!;
     if (kept === times.length) continue;
     removed += times.length - kept;
     rewritten++;
@@ -256,28 +248,4 @@ export async function removeEventsFromSegments(
     await tx.execute(sql`delete from analytics_segments where project_id = ${projectId}::uuid and segment_id = ${id}`);
   }
   return removed;
-}
-
-/** The columns with only the slots `keep` marks (decoded; mergeColumns re-encodes them). */
-function keepSlots(columns: ReadonlyMap<string, Column>, keep: Uint8Array): Map<string, Column> {
-  const out = new Map<string, Column>();
-  for (const [name, column] of columns) {
-    switch (column.kind) {
-      case NUMBERS_F64:
-        out.set(name, { kind: NUMBERS_F64, values: column.values.filter((_, i) => keep[i] === 1) });
-        break;
-      case NUMBERS_I32:
-        out.set(name, { kind: NUMBERS_I32, values: column.values.filter((_, i) => keep[i] === 1) });
-        break;
-      case DICTIONARY: {
-        const codes = Uint32Array.from(column.codes).filter((_, i) => keep[i] === 1);
-        out.set(name, { kind: DICTIONARY, entries: column.entries, codes });
-        break;
-      }
-      case STRINGS:
-        out.set(name, { kind: STRINGS, values: column.values.filter((_, i) => keep[i] === 1) });
-        break;
-    }
-  }
-  return out;
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { sql } from "drizzle-orm";
 import { type Database, queryRows } from "../../db/client.ts";
 import { createLogger } from "../../logger.ts";
+import { deletePerson } from "../../pipeline/people/delete-person.ts";
 import { generateTestEvents, shuffled, storeTestEvents } from "../../test-support/analytics-test-data.ts";
 import { DATABASE_KINDS, type EitherDatabase, openEitherDatabase } from "../../test-support/either-database.ts";
 import { projectsDueForCompaction, SMALL_SEGMENT } from "./compact-segments.ts";
@@ -83,5 +84,49 @@ describe.each(DATABASE_KINDS)("engine maintenance on %s", (kind) => {
     const after = await segmentCount(db, projectId);
     await Bun.sleep(200);
     expect(await segmentCount(db, projectId)).toBe(after);
+  }, 180_000);
+
+  it("purges a deleted person's slots from the segments while it runs; answers stay those without the person", async () => {
+    const [top] = await queryRows<{ distinct_id: string }>(
+      db,
+      sql`select distinct_id from events where project_id = ${projectId}::uuid and distinct_id <> ''
+           group by 1 order by count(*) desc limit 1`,
+    );
+    const engine = new QueryEngine({ cacheBytes: 64 << 20 });
+    const filters = [{ dimension: "path", op: "neq", value: "/docs" }] as const;
+    const want = { sessions: true, people: true };
+    await engine.totals(db, projectId, [RANGE], filters, want);
+    const deleted = await deletePerson(db, { projectId, distinctId: top!.distinct_id });
+    expect(deleted!.events).toBeGreaterThan(0);
+    const marked = async () => {
+      const [row] = await queryRows<{ n: number; physical: number }>(
+        db,
+        sql`select count(*) filter (where deleted_slots is not null)::int as n, sum(event_count)::int as physical
+              from analytics_segments where project_id = ${projectId}::uuid`,
+      );
+      return row!;
+    };
+    expect((await marked()).n).toBeGreaterThan(0);
+    // At once, before any purge: the person is out of every answer.
+    expect(await engine.totals(db, projectId, [RANGE], filters, want)).toEqual(await oracleTotals(db, projectId));
+
+    const maintenance = startEngineMaintenance(
+      { db, logger: createLogger("silent") },
+      { intervalMs: 20, embedded: kind === "pglite" },
+    );
+    try {
+      for (let waited = 0; (await marked()).n > 0; waited += 50) {
+        if (waited > 60_000) throw new Error("deleted slots not purged within 60 s");
+        await Bun.sleep(50);
+      }
+    } finally {
+      await maintenance.stop();
+    }
+    const [events] = await queryRows<{ n: number }>(
+      db,
+      sql`select count(*)::int as n from events where project_id = ${projectId}::uuid`,
+    );
+    expect((await marked()).physical).toBe(events!.n);
+    expect(await engine.totals(db, projectId, [RANGE], filters, want)).toEqual(await oracleTotals(db, projectId));
   }, 180_000);
 });

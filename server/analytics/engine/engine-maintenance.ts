@@ -6,6 +6,9 @@
  *   3. the compactor (compact-segments.ts), for due projects except those of steps 1 and 2: it would merge a
  *      segment lacking a dimension column into one that claims the column with empty values, and a backfilling
  *      project is not served by the engine anyway;
+ *   3b. the purge of deleted slots (segment-deletions.ts): for each project whose segments hold events a person's
+ *      deletion marked, PURGE_BATCH of those segments rewritten without them, one short transaction each batch, so
+ *      the person's bytes leave the engine within minutes of the deletion (README "Privacy");
  *   4. retention: one bounded batch per project with a retention (server/pipeline/retention/apply-retention.ts),
  *      and the removal of expired suppressions of deleted people.
  * A step that did work is followed by the next one after `pauseMs`, or after as long as its backfill chunks took
@@ -20,7 +23,8 @@ import type { Logger } from "../../logger.ts";
 import { removeExpiredSuppressions } from "../../pipeline/people/suppression.ts";
 import { applyRetention } from "../../pipeline/retention/apply-retention.ts";
 import { addDimensionColumns, EngineBackfill, lastSegmentId, segmentsMissingDimensions } from "./backfill.ts";
-import { compactProject, projectsDueForCompaction } from "./compact-segments.ts";
+import { compactProject, projectsDueForCompaction, removeEventsFromSegments } from "./compact-segments.ts";
+import { projectsWithDeletedSlots } from "./segment-deletions.ts";
 
 export interface EngineMaintenanceOptions {
   /** Between idle steps (default 2 s). */
@@ -38,6 +42,8 @@ export interface RunningMaintenance {
 }
 
 const DIMENSION_FIX_BATCH = 20;
+/** Segments rewritten per purge transaction (a 65,536-event segment takes a few hundred milliseconds). */
+const PURGE_BATCH = 2;
 const MAX_FAILURE_DELAY_MS = 60_000;
 
 /** One step of the maintenance (exported for tests; the loop below calls it). */
@@ -112,6 +118,20 @@ export class EngineMaintenance {
           if (replaced > 0) this.logger.debug("engine: segments compacted", { project: projectId, replaced });
         });
       }
+    }
+
+    // 3b. Deleted slots rewritten away, a bounded batch per project.
+    for (const projectId of await projectsWithDeletedSlots(this.db)) {
+      if (backfilling.has(projectId)) continue;
+      await attempt("purging deleted slots", { project: projectId }, async () => {
+        const purged = await this.db.transaction((tx) =>
+          removeEventsFromSegments(tx, projectId, { purgeDeleted: true, maxSegments: PURGE_BATCH }),
+        );
+        if (purged > 0) {
+          more = true;
+          this.logger.debug("engine: deleted events purged from segments", { project: projectId, events: purged });
+        }
+      });
     }
 
     // 4. Retention: one bounded batch per project with a horizon (server/pipeline/retention/apply-retention.ts),

@@ -2,12 +2,15 @@
  * Reading segments: which segments cover a range, and their columns, through a per-process cache. Segments are
  * immutable and their ids never reused (server/db/schema/engine.ts), so a cached column is valid for as long as its
  * segment exists; a replaced segment (compaction, deletions) simply stops being listed and ages out of the cache.
+ * A segment with deleted slots (a person's deletion, segment-deletions.ts) is listed under a new id, so its cached
+ * columns are always of its current deletions; they are loaded without those slots.
  * The cache is a plain LRU bounded in bytes (ANALYTICS_ENGINE_CACHE_MB): warm reads of a 30-day dashboard touch
  * only memory, cold ones read the columns they need, never whole segments.
  */
 import { sql } from "drizzle-orm";
 import { type Database, queryRows } from "../../db/client.ts";
 import { type Column, columnBytes, DICTIONARY, decodeColumn } from "./column-codec.ts";
+import { deletedSlotsOf, keepColumnSlots, keepMask } from "./segment-deletions.ts";
 import { TS_COLUMN } from "./segment-layout.ts";
 
 export interface SegmentInfo {
@@ -15,6 +18,8 @@ export interface SegmentInfo {
   minTs: number;
   maxTs: number;
   count: number;
+  /** Some of its slots are deleted (segment-deletions.ts): loaded columns leave them out. Absent: none. */
+  hasDeletions?: boolean;
 }
 
 /** What one listing tells: whether the engine serves the project, and the segments overlapping the range. */
@@ -47,16 +52,23 @@ export async function readSnapshot(
       (select status from analytics_engine_state where project_id = ${projectId}::uuid) as status,
       (select json_object_agg(kind, last_id)::text from analytics_id_counters where project_id = ${projectId}::uuid) as counters,
       (select json_agg(json_build_array(segment_id, (extract(epoch from min_ts) * 1000)::float8,
-                                        (extract(epoch from max_ts) * 1000)::float8, event_count) order by segment_id)::text
+                                        (extract(epoch from max_ts) * 1000)::float8, event_count,
+                                        deleted_slots is not null) order by segment_id)::text
          from analytics_segments
         where project_id = ${projectId}::uuid and max_ts >= ${new Date(from).toISOString()}::timestamptz
           and min_ts < ${new Date(to).toISOString()}::timestamptz) as segments`,
   );
   const counters = JSON.parse(row?.counters ?? "{}") as Record<string, number>;
-  const listed = JSON.parse(row?.segments ?? "[]") as Array<[number, number, number, number]>;
+  const listed = JSON.parse(row?.segments ?? "[]") as Array<[number, number, number, number, boolean]>;
   return {
     status: row?.status ?? null,
-    segments: listed.map(([id, minTs, maxTs, count]) => ({ id: Number(id), minTs, maxTs, count })),
+    segments: listed.map(([id, minTs, maxTs, count, hasDeletions]) => ({
+      id: Number(id),
+      minTs,
+      maxTs,
+      count,
+      hasDeletions,
+    })),
     lastSessionNum: Number(counters["0"] ?? 0),
     lastUserNum: Number(counters["1"] ?? 0),
     lastLinkSeq: Number(counters["2"] ?? 0),
@@ -156,9 +168,23 @@ export class SegmentCache {
            where project_id = ${projectId}::uuid and segment_id = any(${`{${ids.join(",")}}`}::bigint[])
              and name = any(${toTextArray(allNames)}::text[])`,
     );
+    const withDeletions = segments.filter((segment) => segment.hasDeletions && missing.has(segment.id));
+    const deleted = await deletedSlotsOf(
+      db,
+      projectId,
+      withDeletions.map((segment) => segment.id),
+    );
+    const keepOf = new Map<number, Uint8Array>();
     const found = new Map<string, Column>();
     for (const row of rows) {
-      const column = decodeColumn(row.data);
+      let column = decodeColumn(row.data);
+      const slots = deleted.get(Number(row.segment_id));
+      if (slots) {
+        const length = column.kind === DICTIONARY ? column.codes.length : column.values.length;
+        const keep = keepOf.get(Number(row.segment_id)) ?? keepMask(length, slots);
+        keepOf.set(Number(row.segment_id), keep);
+        column = keepColumnSlots(column, keep);
+      }
       this.values.pool(column);
       found.set(`${row.segment_id}/${row.name}`, column);
     }

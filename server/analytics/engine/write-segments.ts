@@ -110,13 +110,25 @@ export function segmentColumnValuesSql(columns: ReadonlyMap<string, Uint8Array>)
   );
 }
 
-/** One statement: a new segment id, the segment's row and its column rows (`values`: (name, data) tuples). */
-export function insertSegmentRowsSql(projectId: string, min: number, max: number, count: number, values: SQL): SQL {
+/**
+ * One statement: a new segment id, the segment's row and its column rows (`values`: (name, data) tuples), with the
+ * slots already deleted in it when it is a copy of a segment that had some (segment-deletions.ts).
+ */
+export function insertSegmentRowsSql(
+  projectId: string,
+  min: number,
+  max: number,
+  count: number,
+  values: SQL,
+  deletedSlots: readonly number[] = [],
+): SQL {
+  const deleted = deletedSlots.length > 0 ? `{${deletedSlots.join(",")}}` : null;
   return sql`
     with segment as (select nextval('analytics_segment_id_seq') as id),
     listed as (
-      insert into analytics_segments (project_id, segment_id, min_ts, max_ts, event_count)
-      select ${projectId}::uuid, id, ${new Date(min).toISOString()}::timestamptz, ${new Date(max).toISOString()}::timestamptz, ${count}::int
+      insert into analytics_segments (project_id, segment_id, min_ts, max_ts, event_count, deleted_slots)
+      select ${projectId}::uuid, id, ${new Date(min).toISOString()}::timestamptz, ${new Date(max).toISOString()}::timestamptz, ${count}::int,
+             ${deleted}::integer[]
         from segment
     )
     insert into analytics_segment_columns (project_id, segment_id, name, data)

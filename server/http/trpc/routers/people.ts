@@ -47,7 +47,18 @@ export const peopleRouter = createTRPCRouter({
   delete: projectRoleProcedure("admin")
     .input(personDeleteInputSchema)
     .mutation(async ({ ctx, input }): Promise<PersonDeleted> => {
-      const deleted = found(await deletePerson(ctx.services.db, input));
+      const started = performance.now();
+      const steps: Record<string, number> = {};
+      const deleted = found(
+        await deletePerson(ctx.services.db, input, { onStep: (step, ms) => (steps[step] = Math.round(ms)) }),
+      );
+      // Where the time went (ms per step), for operators; counts only, never the person's ids.
+      ctx.services.logger.info("people.delete done", {
+        project: input.projectId,
+        events: deleted.events,
+        ms: Math.round(performance.now() - started),
+        steps,
+      });
       // Audit call site "person.deleted" (who, when, which project; never the person's ids or data).
       await recordPrivacyAudit(ctx.services.db, {
         action: "person.deleted",

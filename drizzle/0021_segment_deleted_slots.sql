@@ -1,0 +1,1 @@
+ALTER TABLE "analytics_segments" ADD COLUMN "deleted_slots" integer[];
