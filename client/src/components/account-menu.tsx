@@ -2,7 +2,6 @@
  * The account menu in the header: who is signed in, "Change password", "Sign out". A menu button (WAI-ARIA pattern):
  * Enter/Space/ArrowDown open it on the first item, arrows move, Escape closes and returns focus to the button.
  */
-import { useNavigate } from "@solidjs/router";
 import { useQueryClient } from "@tanstack/solid-query";
 import { createSignal, createUniqueId, onCleanup, onMount, Show } from "solid-js";
 import { markSignedOut } from "../lib/auth-state.ts";
@@ -11,7 +10,6 @@ import { trpc } from "../lib/trpc.ts";
 export function AccountMenu(props: { email: string; fullName: string | null }) {
   const [open, setOpen] = createSignal(false);
   const [signingOut, setSigningOut] = createSignal(false);
-  const navigate = useNavigate();
   const queryClient = useQueryClient();
   const menuId = createUniqueId();
   let button: HTMLButtonElement | undefined;
@@ -47,9 +45,9 @@ export function AccountMenu(props: { email: string; fullName: string | null }) {
       // The server may already consider the session gone; the UI signs out regardless.
       console.warn("sign-out call failed", error);
     }
-    markSignedOut();
+    // SignedInLayout sends the page to /login as soon as this flips (one navigation, see markSignedOut).
+    markSignedOut("signed-out");
     queryClient.clear();
-    navigate("/login", { replace: true });
   };
 
   const onMenuKeyDown = (event: KeyboardEvent) => {
