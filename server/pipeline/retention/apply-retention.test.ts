@@ -11,12 +11,15 @@ import {
   breakdownInputSchema,
   timeseriesInputSchema,
   topEventsInputSchema,
+  usersInputSchema,
 } from "../../../shared/analytics.ts";
 import { QueryEngine } from "../../analytics/engine/query-engine.ts";
 import { getBreakdown } from "../../analytics/get-breakdown.ts";
 import { getOverview } from "../../analytics/get-overview.ts";
+import { getSessions } from "../../analytics/get-sessions.ts";
 import { getTimeseries } from "../../analytics/get-timeseries.ts";
 import { getTopEvents } from "../../analytics/get-top-events.ts";
+import { getUsers } from "../../analytics/get-users.ts";
 import { getRawDataFrom } from "../../analytics/raw-data-from.ts";
 import { type Database, queryRows } from "../../db/client.ts";
 import { generateTestEvents, storeTestEvents, testEvent } from "../../test-support/analytics-test-data.ts";
@@ -206,6 +209,21 @@ for (const kind of DATABASE_KINDS) {
         return [o.totalEvents, o.uniqueSessions, o.uniqueUsers, o.topEvent];
       };
       expect(totals(dropAll)).toEqual(totals(expected));
+      // Sessions and users (both projects): from rawDataFrom on, as the twin lists them.
+      const range = usersInputSchema.parse({
+        projectId: twin,
+        from: new Date(BASE).toISOString(),
+        to: new Date(HORIZON + 10 * DAY).toISOString(),
+        limit: 100,
+      });
+      const lists = async (projectId: string) =>
+        JSON.stringify([
+          await getSessions(d.db, { ...range, projectId }, NOW, engine),
+          await getUsers(d.db, { ...range, projectId }, NOW, engine),
+          await getUsers(d.db, { ...range, projectId }, NOW, null),
+        ]);
+      const twinLists = await lists(twin);
+      expect({ project: "dropped", lists: await lists(dropped) }).toEqual({ project: "dropped", lists: twinLists });
       const keptAll = JSON.parse(await figures(d.db, engine, kept, BASE, HORIZON + 10 * DAY)) as Figures;
       const total = (f: Figures) => (f["overview none"] as { totalEvents: number }).totalEvents;
       expect(total(keptAll)).toBeGreaterThan(total(expected));
