@@ -401,6 +401,22 @@ export type UsersInput = z.input<typeof usersInputSchema>;
 // Outputs -----------------------------------------------------------------------------------------------------------
 
 /**
+ * Carried by every analytics answer over a range (overview, timeseries, sessions, users, people, funnels,
+ * retention, paths, goals, cohorts; not the ranked lists topEvents, breakdown and entryExitPages, whose answers are
+ * arrays: the Stats API sends it as the `Raw-Data-From` header for every answer). With a retention
+ * (projects.retentionDays), the instant raw events are kept from (ISO, the start of a UTC day); null when the
+ * project keeps them forever. It is the horizon the product promises: removal runs in batches, so older events may
+ * still be counted for a while, never fewer than from it on. Over a range starting before it, per-event figures
+ * (filtered queries, visit metrics, breakdown rows, entry and exit pages, sessions, users, people, funnels, retention,
+ * paths, goals) cover only rawDataFrom on; with keepAggregatesPastRetention the unfiltered event totals, unique
+ * sessions and users, top event, timeseries and topEvents come from the rollups and stay whole.
+ */
+export interface RawDataFromAnswer {
+  rawDataFrom: string | null;
+}
+export type WithRawDataFrom<T> = T & RawDataFromAnswer;
+
+/**
  * Visit metrics (the README's "Web metrics"). A visit is a session with at least one `page_view` in the range; events
  * without a session id are never visits. With filters, the visits with at least one matching event, each computed
  * from all of its events in the range.

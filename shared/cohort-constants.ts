@@ -9,7 +9,11 @@ export const MAX_COHORT_GROUPS = 10;
 export const MAX_COHORT_CONDITIONS = 10;
 /** Largest N of "performed at least / at most / exactly N times". */
 export const MAX_COHORT_EVENT_COUNT = 1_000_000;
-/** Longest relative window, in days ("within the last D days"); events are kept at most a year. */
+/**
+ * Longest relative window, in days ("within the last D days"): a year, as old a timestamp as ingest accepts. How long
+ * events are kept is the project's retention (shared/projects.ts), unrelated; a window reaching past it sees only the
+ * kept events (cohorts answers carry rawDataFrom).
+ */
 export const MAX_COHORT_WINDOW_DAYS = 365;
 /** Longest cohort name. */
 export const MAX_COHORT_NAME_LENGTH = 200;

@@ -5,7 +5,7 @@
  * and server/http/routes/openapi.test.ts parses real answers with them (strict objects: no undescribed field).
  */
 import { z } from "zod";
-import type { BreakdownRow, Overview, Timeseries, TopEvent } from "./analytics.ts";
+import type { BreakdownRow, Overview, Timeseries, TopEvent, WithRawDataFrom } from "./analytics.ts";
 import type { FunnelResult } from "./funnel.ts";
 import type { Paths } from "./paths.ts";
 import type { Realtime } from "./realtime.ts";
@@ -14,6 +14,13 @@ import type { Retention } from "./retention.ts";
 const count = z.number().int().min(0);
 const instant = z.string().describe("An ISO 8601 instant.");
 const seconds = z.number().min(0);
+/** shared/analytics.ts RawDataFromAnswer; the array answers (breakdown, top-events) send it as a header instead. */
+const rawDataFrom = z
+  .string()
+  .nullable()
+  .describe(
+    "With a retention, the instant raw events are kept from (the horizon promised; removal runs in batches); null when the project keeps them forever. Before it, per-event figures (visit metrics, filtered figures, funnels, retention, paths) cover only this instant on; unfiltered event totals, uniques, top event, timeseries and top events come from kept aggregates when the project keeps them.",
+  );
 const totals = {
   totalEvents: count,
   uniqueSessions: count,
@@ -26,7 +33,7 @@ const totals = {
   visitDurationMedianSeconds: seconds,
 };
 
-export const statsAggregateSchema: z.ZodType<Overview> = z.strictObject({
+export const statsAggregateSchema: z.ZodType<WithRawDataFrom<Overview>> = z.strictObject({
   ...totals,
   topEvent: z.string().nullable(),
   periodStart: instant,
@@ -37,11 +44,13 @@ export const statsAggregateSchema: z.ZodType<Overview> = z.strictObject({
   previousStart: instant,
   previousEnd: instant,
   botEventsFiltered: count.describe("Bot and crawler events kept out of every figure, in the range."),
+  rawDataFrom,
 });
 
-export const statsTimeseriesSchema: z.ZodType<Timeseries> = z.strictObject({
+export const statsTimeseriesSchema: z.ZodType<WithRawDataFrom<Timeseries>> = z.strictObject({
   granularity: z.enum(["hour", "day"]),
   points: z.array(z.strictObject({ timestamp: instant, count, uniqueSessions: count })),
+  rawDataFrom,
 });
 
 export const statsBreakdownSchema: z.ZodType<BreakdownRow[]> = z.array(
@@ -68,16 +77,19 @@ const funnelStep = z.strictObject({
   conversionFromPrevious: ratio,
   medianSecondsFromPrevious: z.number().nullable(),
 });
-export const statsFunnelSchema: z.ZodType<FunnelResult> = z.strictObject({
+export const statsFunnelSchema: z.ZodType<WithRawDataFrom<FunnelResult>> = z.strictObject({
   steps: z.array(funnelStep),
   breakdown: z.array(z.strictObject({ value: z.string(), steps: z.array(funnelStep) })).optional(),
+  rawDataFrom,
 });
 
-export const statsRetentionSchema: z.ZodType<Retention> = z.strictObject({
+export const statsRetentionSchema: z.ZodType<WithRawDataFrom<Retention>> = z.strictObject({
   cohorts: z.array(z.strictObject({ start: instant, size: count, returned: z.array(count) })),
+  rawDataFrom,
 });
 
-export const statsPathsSchema: z.ZodType<Paths> = z.strictObject({
+export const statsPathsSchema: z.ZodType<WithRawDataFrom<Paths>> = z.strictObject({
   nodes: z.array(z.strictObject({ step: z.number().int(), value: z.string(), sessions: count })),
   links: z.array(z.strictObject({ fromStep: z.number().int(), from: z.string(), to: z.string(), sessions: count })),
+  rawDataFrom,
 });

@@ -2,19 +2,23 @@
  * The visit metrics on the dashboard in headless Chromium, against the real server (the built client, tRPC) on its own
  * PostgreSQL database: three known visits stored through the pipeline's own storeEvents, then the KPI cards (visits,
  * page views, views per visit, bounce rate, visit duration), the Entry and Exit pages cards and the Top events card's
- * Users column must show the numbers those visits give, read from the accessible names a screen reader hears.
+ * Users column must show the numbers those visits give, read from the accessible names a screen reader hears. With a
+ * retention, a range starting before its horizon shows the notice of where raw events start.
  *
  * Skipped (with a message) only when no Chromium is installed and CI is not set.
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { sql } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { buildClient, isClientBuildCurrent } from "../../scripts/build-client.ts";
+import { queryRows } from "../../server/db/client.ts";
 import type { RunningServer } from "../../server/http/serve.ts";
 import { storeTestEvents, testEvent } from "../../server/test-support/analytics-test-data.ts";
 import { launchChromium, shouldSkipBrowserTests } from "../../server/test-support/browser.ts";
 import { createTestServices, startTestServer, type TestServices } from "../../server/test-support/services.ts";
+import { retentionHorizon } from "../../shared/projects.ts";
 import { signUpWithProject } from "../test-support/e2e-setup.ts";
 
 const ARTIFACTS = path.resolve(import.meta.dirname, "..", "..", "test-artifacts");
@@ -97,6 +101,53 @@ describe.skipIf(skip)("visit metrics in the browser", () => {
     } catch (error) {
       await mkdir(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: path.join(ARTIFACTS, "e2e-visit-metrics.png"), fullPage: true }).catch(() => {});
+      throw error;
+    }
+  }, 90_000);
+
+  it("says where raw events start when the range starts before the retention horizon", async () => {
+    try {
+      // The project of the test above (the one this user has), now with a 30-day retention.
+      const [row] = await queryRows<{ id: string }>(
+        test.services.db,
+        sql`select id::text as id from projects where name = 'Visits shop'`,
+      );
+      const projectId = row!.id;
+      const setRetention = (keep: boolean) =>
+        test.services.db.execute(
+          sql`update projects set retention_days = 30, keep_aggregates_past_retention = ${keep}
+               where id = ${projectId}::uuid`,
+        );
+      const date = new Date(retentionHorizon(Date.now(), 30)).toLocaleDateString("en-GB", {
+        timeZone: "UTC",
+        day: "numeric",
+        month: "short",
+        year: "numeric",
+      });
+      const notice = page.getByRole("note", { name: "Data retention" });
+      await setRetention(true);
+      await page.goto(`/projects/${projectId}?period=90d`);
+      await notice.waitFor();
+      expect(await notice.textContent()).toContain(
+        `Raw events are kept from ${date}; figures before it come from aggregates.`,
+      );
+      // A range after the horizon needs no notice.
+      await page.goto(`/projects/${projectId}?period=7d`);
+      await page.getByRole("region", { name: "Visits: 3", exact: true }).waitFor();
+      expect(await notice.count()).toBe(0);
+      // Without kept aggregates, and on an analysis, the view covers the horizon on.
+      await setRetention(false);
+      await page.goto(`/projects/${projectId}?period=90d`);
+      await page.getByText(`Raw events are kept from ${date}; this view covers ${date} on.`).waitFor();
+      await page.goto(`/projects/${projectId}/retention?period=90d`);
+      await page.getByText(`Raw events are kept from ${date}; this view covers ${date} on.`).waitFor();
+      // People have no range: with a retention, always the kept events.
+      await page.goto(`/projects/${projectId}/people`);
+      await page.getByText(`Raw events are kept from ${date}; this view covers ${date} on.`).waitFor();
+      expect(pageErrors).toEqual([]);
+    } catch (error) {
+      await mkdir(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: path.join(ARTIFACTS, "e2e-raw-data-notice.png"), fullPage: true }).catch(() => {});
       throw error;
     }
   }, 90_000);

@@ -1,4 +1,3 @@
-import { sql } from "drizzle-orm";
 import {
   type AnalyticsInput,
   encodePageCursor,
@@ -6,11 +5,11 @@ import {
   resolveRange,
   type UsersPage,
 } from "../../shared/analytics.ts";
-import { retentionHorizon } from "../../shared/projects.ts";
 import { type Database, queryRows } from "../db/client.ts";
 import type { QueryEngine } from "./engine/query-engine.ts";
 import { activeMembers } from "./page-active-sql.ts";
 import { pagePeopleSql, unlinkedFloorSql } from "./page-people-sql.ts";
+import { getRetentionState } from "./raw-data-from.ts";
 
 interface UserPageRow extends Record<string, unknown> {
   total: string | number | null;
@@ -34,11 +33,18 @@ export async function getUsers(
 ): Promise<UsersPage> {
   const { from, to } = resolveRange(input, now);
   const limit = input.limit ?? 50;
-  const group = { from: from.getTime(), to: to.getTime() };
+  const retention = await getRetentionState(db, input.projectId, now);
+  // Without kept aggregates nothing before rawDataFrom is kept but the user-set week straddling it, which still
+  // holds people whose events are gone: the range is read from rawDataFrom on.
+  const start = retention.from !== null && !retention.keepAggregates ? Math.max(from.getTime(), retention.from) : null;
+  if (start !== null && start >= to.getTime()) return { total: 0, nextCursor: null, items: [] };
+  const group = { from: start ?? from.getTime(), to: to.getTime() };
   // The engine finds the active people (null while it does not serve the project: rollups or raw events then).
-  // Unfiltered, only for ranges after the retention horizon: before it, only the rollups' kept aggregates hold them.
+  // Unfiltered with kept aggregates, only for ranges after the horizon: before it, only the rollups hold them.
   const filtered = Boolean(input.filters?.length);
-  const byEngine = engine !== null && (filtered || (await afterHorizon(db, input.projectId, group.from, now)));
+  const byEngine =
+    engine !== null &&
+    (filtered || retention.from === null || !retention.keepAggregates || group.from >= retention.from);
   const set =
     engine && byEngine ? await engine.members(db, input.projectId, group, input.filters ?? [], "people") : null;
   const space = engine && set ? await engine.personSpace(db, input.projectId) : null;
@@ -74,15 +80,6 @@ export async function getUsers(
       lastSeen: row.last_seen,
     })),
   };
-}
-
-/** Whether the range starts at or after the project's retention horizon (always, when it keeps events forever). */
-async function afterHorizon(db: Database, projectId: string, from: number, now: number): Promise<boolean> {
-  const [row] = await queryRows<{ days: number | null }>(
-    db,
-    sql`select retention_days as days from projects where id = ${projectId}::uuid`,
-  );
-  return !row?.days || from >= retentionHorizon(now, row.days);
 }
 
 /** The people of more than two members (canonical id and aliases), from the person map. */

@@ -22,6 +22,7 @@ import type { Dimension } from "../../shared/dimensions.ts";
 import { type Database, queryRows } from "../db/client.ts";
 import { dimensionSql, filtersSql } from "./event-filter-sql.ts";
 import { splitRange } from "./range-pieces.ts";
+import { getRetentionState } from "./raw-data-from.ts";
 import {
   ALL_DIMENSION,
   CHUNK_BITS,
@@ -55,6 +56,12 @@ export interface GroupedStatsOptions {
    * chunk: at 125 k links (10 M events) that was 0.3-2 s of a topEvents read, the sets themselves 50 ms.
    */
   people?: Int32Array | undefined;
+  /**
+   * Read user sets from here on (ms, a UTC day start): a project's rawDataFrom when it does not keep aggregates past
+   * retention. Its removal drops the user-set rows of buckets that end by the horizon, so the week straddling it
+   * stays, holding people whose events are gone; from here, that week is read as days (set by queryStatsRows).
+   */
+  userSetsFrom?: number | undefined;
 }
 
 /** Row shape of the statement: g, value, events, sessions, users (counts as bigint), user_sets. */
@@ -186,6 +193,7 @@ export async function queryStatsRows(
   parts: readonly GroupedStatsOptions[],
   compose: (parts: SQL[]) => SQL = ([only]) => only!,
 ): Promise<GroupedStatsRow[]> {
+  parts = await withUserSetsFrom(db, parts);
   const plans = parts.map(rollupPlan);
   const statement = compose(parts.map((part, i) => statsSqlOf(part, plans[i] ?? null)));
   const rows = plans.every((plan) => plan !== null)
@@ -201,6 +209,18 @@ export async function queryStatsRows(
     }
   }
   return rows;
+}
+
+/** The parts reading user sets, with userSetsFrom when their project's old rollups are removed by its retention. */
+async function withUserSetsFrom(
+  db: Database,
+  parts: readonly GroupedStatsOptions[],
+): Promise<readonly GroupedStatsOptions[]> {
+  const first = parts.find((part) => part.withUsers);
+  if (!first) return parts;
+  const retention = await getRetentionState(db, first.projectId);
+  if (retention.from === null || retention.keepAggregates) return parts;
+  return parts.map((part) => (part.withUsers ? { ...part, userSetsFrom: retention.from ?? undefined } : part));
 }
 
 /** Stamp array of countPeople, reused across calls (the counting is synchronous); tags only grow. */
@@ -314,7 +334,7 @@ function bucketRuns(g: number, pieces: ReadonlyArray<{ size: number; bucket: num
 
 /** `only`: read just this value of the dimension; with `asTotals`, report it as the totals row (value ''). */
 function rollupStatsSql(
-  { projectId, groups, dimension, withUsers, people }: GroupedStatsOptions,
+  { projectId, groups, dimension, withUsers, people, userSetsFrom }: GroupedStatsOptions,
   only: { value: string; asTotals: boolean } | null,
 ): SQL {
   const sizes = dimension === ALL_DIMENSION ? TOTAL_SIZES : DIMENSION_SIZES;
@@ -327,7 +347,10 @@ function rollupStatsSql(
     for (const piece of split.pieces) pieces.push({ g: group.g, s: piece.size, b: iso(piece.bucket) });
     for (const [a, b] of split.raw) raw.push({ g: group.g, a, b });
     // Same finest size, so the same raw edges; weeks only replace runs of days in the middle.
-    if (withUsers) userRuns.push(...bucketRuns(group.g, splitRange(group.from, group.to, userSizes).pieces));
+    if (withUsers) {
+      const start = Math.max(group.from, userSetsFrom ?? group.from);
+      if (start < group.to) userRuns.push(...bucketRuns(group.g, splitRange(start, group.to, userSizes).pieces));
+    }
   }
   const column = dimension === ALL_DIMENSION ? sql`''::text` : dimensionSql(dimension);
   const value = only?.asTotals ? sql`''::text` : column;

@@ -494,7 +494,7 @@ export function describeFilterOracle(
             conversionRate: visitors === 0 ? 0 : uniques / visitors,
           });
         }
-        expect(report).toEqual({ visitors, goals: expected });
+        expect(report).toEqual({ visitors, goals: expected, rawDataFrom: null });
       });
     }
   });

@@ -86,7 +86,7 @@ export const projectListQuery = () =>
 export const projectQuery = (id: string) =>
   queryOptions({ queryKey: keys.project(id), queryFn: () => trpc.projects.get.query({ id }) });
 
-/** Events are accepted up to 365 days old, so a year (and a day of slack) covers everything a project can hold. */
+/** Ingest refuses timestamps over 365 days old, so a project that received anything this past year has an event here. */
 const ALL_TIME_MS = 366 * 86_400_000;
 
 /** Whether the project ever received an event (the empty state shows setup instructions instead of charts). */

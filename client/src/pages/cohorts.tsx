@@ -6,12 +6,14 @@
 import { A, useParams } from "@solidjs/router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/solid-query";
 import { createSignal, For, Show } from "solid-js";
+import { EARLIEST_RANGE_DATE } from "../../../shared/analytics-constants.ts";
 import type { CohortDefinition } from "../../../shared/cohorts.ts";
 import { Table, td, th } from "../components/activity-tables.tsx";
 import { AnalysisNav } from "../components/analysis-nav.tsx";
 import { CohortEditor } from "../components/cohort-editor.tsx";
 import { ConfirmDialog } from "../components/dialog.tsx";
 import { QueryBoundary } from "../components/query-boundary.tsx";
+import { RawDataNotice } from "../components/raw-data-notice.tsx";
 import { serializeFilter } from "../lib/dashboard-state.ts";
 import { formatExact } from "../lib/format.ts";
 import { usePageTitle } from "../lib/page-title.ts";
@@ -102,6 +104,8 @@ export default function CohortsPage() {
           </section>
         )}
       </Show>
+      {/* Conditions are evaluated over the kept events: with a retention, rawDataFrom on. */}
+      <RawDataNotice rawDataFrom={list.data?.rawDataFrom} range={{ from: EARLIEST_RANGE_DATE, timezone: "UTC" }} />
       <section class="card p-4" aria-label="Cohorts">
         <QueryBoundary query={list} label="Loading cohorts" skeletonClass="h-40">
           {(result) => (

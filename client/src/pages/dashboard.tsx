@@ -19,6 +19,7 @@ import { GoalsCard } from "../components/goals-card.tsx";
 import { LiveFeedPanel } from "../components/live-feed-panel.tsx";
 import { PeriodPicker } from "../components/period-picker.tsx";
 import { QueryBoundary } from "../components/query-boundary.tsx";
+import { DashboardRawDataNotice } from "../components/raw-data-notice.tsx";
 import { markSignedOut } from "../lib/auth-state.ts";
 import {
   addFilterPatch,
@@ -157,6 +158,11 @@ export default function DashboardPage() {
                     />
                   </div>
                 </div>
+                <DashboardRawDataNotice
+                  projectId={p().id}
+                  range={range()}
+                  keepAggregates={p().keepAggregatesPastRetention}
+                />
                 <Metrics projectId={p().id} range={range()} versus={describeComparison(state())} />
                 <div class="grid gap-5 xl:grid-cols-3">
                   <ChartCard projectId={p().id} range={range()} class="xl:col-span-2" />

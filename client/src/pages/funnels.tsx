@@ -17,6 +17,7 @@ import { FilterBuilder } from "../components/filter-builder.tsx";
 import { FilterChips } from "../components/filter-chips.tsx";
 import { PeriodPicker } from "../components/period-picker.tsx";
 import { QueryBoundary } from "../components/query-boundary.tsx";
+import { RawDataNotice } from "../components/raw-data-notice.tsx";
 import {
   type AnalyticsRange,
   addFilterPatch,
@@ -166,28 +167,31 @@ export default function FunnelsPage() {
                 }
               >
                 {(query) => (
-                  <QueryBoundary query={result} label="Computing the funnel" skeletonClass="h-64">
-                    {(data) => (
-                      <Show
-                        when={data().steps[0]!.count > 0}
-                        fallback={
-                          <p class="py-10 text-center text-sm text-muted">
-                            Nobody did “{stepLabel(data().steps[0]!)}” in this period with these filters. Try a longer
-                            period, another first step or fewer filters.
-                          </p>
-                        }
-                      >
-                        <FunnelBars
-                          steps={data().steps}
-                          countBy={funnel().countBy}
-                          projectId={p().id}
-                          range={range()}
-                          input={query()}
-                          timezone={dashboard().timezone}
-                        />
-                      </Show>
-                    )}
-                  </QueryBoundary>
+                  <>
+                    <RawDataNotice rawDataFrom={result.data?.rawDataFrom} range={range()} />
+                    <QueryBoundary query={result} label="Computing the funnel" skeletonClass="h-64">
+                      {(data) => (
+                        <Show
+                          when={data().steps[0]!.count > 0}
+                          fallback={
+                            <p class="py-10 text-center text-sm text-muted">
+                              Nobody did “{stepLabel(data().steps[0]!)}” in this period with these filters. Try a longer
+                              period, another first step or fewer filters.
+                            </p>
+                          }
+                        >
+                          <FunnelBars
+                            steps={data().steps}
+                            countBy={funnel().countBy}
+                            projectId={p().id}
+                            range={range()}
+                            input={query()}
+                            timezone={dashboard().timezone}
+                          />
+                        </Show>
+                      )}
+                    </QueryBoundary>
+                  </>
                 )}
               </Show>
             </section>

@@ -9,6 +9,7 @@ import { createMemo, createUniqueId, For, Show } from "solid-js";
 import { MAX_PATH_LIMIT, MAX_PATH_STEPS, MIN_PATH_LIMIT, MIN_PATH_STEPS } from "../../../shared/journey-constants.ts";
 import { AnalysisFrame, ValuePicker } from "../components/analysis-frame.tsx";
 import { QueryBoundary } from "../components/query-boundary.tsx";
+import { RawDataNotice } from "../components/raw-data-notice.tsx";
 import { type DashboardState, toAnalyticsRange } from "../lib/dashboard-state.ts";
 import { formatExact } from "../lib/format.ts";
 import { type PathsAnswer, pathsQuery, pickerChoicesQuery } from "../lib/journey-queries.ts";
@@ -107,6 +108,7 @@ function PathsView(props: { projectId: string; state: DashboardState }) {
           />
         </div>
       </section>
+      <RawDataNotice rawDataFrom={answer.data?.rawDataFrom} range={range()} />
       <section class="card min-w-0 p-4" aria-labelledby={`${id}-title`}>
         <h2 id={`${id}-title`} class="mb-3 text-sm font-semibold">
           Sessions {settings().direction === "after" ? "from" : "to"} {start() ?? "…"}

@@ -6,12 +6,14 @@
 import { A, useParams, useSearchParams } from "@solidjs/router";
 import { useQuery } from "@tanstack/solid-query";
 import { createMemo, createSignal, For, onCleanup, Show } from "solid-js";
+import { EARLIEST_RANGE_DATE } from "../../../shared/analytics-constants.ts";
 import { createCursorPages, PersonLink, Table, td, th } from "../components/activity-tables.tsx";
 import { AnalysisNav } from "../components/analysis-nav.tsx";
 import { FilterBuilder } from "../components/filter-builder.tsx";
 import { FilterChips } from "../components/filter-chips.tsx";
 import { Pager } from "../components/pager.tsx";
 import { QueryBoundary } from "../components/query-boundary.tsx";
+import { RawDataNotice } from "../components/raw-data-notice.tsx";
 import {
   addFilterPatch,
   type Filter,
@@ -105,77 +107,84 @@ export default function PeoplePage() {
   );
 }
 
+/** The people list has no range: all the time the project keeps. */
+const ALL_TIME = { from: EARLIEST_RANGE_DATE, timezone: "UTC" };
+
 function PeopleTable(props: { projectId: string; view: PeopleView; timezone: string }) {
   const pages = createCursorPages(() => JSON.stringify(props.view));
   const query = useQuery(() => peopleQuery(props.projectId, props.view, pages.cursor()));
   return (
-    <QueryBoundary query={query} label="Loading people" skeletonClass="h-64">
-      {(result) => (
-        <Show
-          when={result().total > 0}
-          fallback={
-            <p class="py-8 text-center text-sm text-muted">
-              {props.view.search || props.view.filters ? "Nobody matches." : "Nobody has sent an event yet."}
-            </p>
-          }
-        >
-          <Table
-            caption="People"
-            head={
-              <tr>
-                <th scope="col" class={th}>
-                  Person
-                </th>
-                <th scope="col" class={th}>
-                  Traits
-                </th>
-                <th scope="col" class={`${th} text-right`}>
-                  Ids
-                </th>
-                <th scope="col" class={`${th} text-right`}>
-                  Events
-                </th>
-                <th scope="col" class={`${th} text-right`}>
-                  Sessions
-                </th>
-                <th scope="col" class={th}>
-                  Last seen
-                </th>
-              </tr>
+    <>
+      {/* People are listed over all time: with a retention, that is rawDataFrom on (README "Data retention"). */}
+      <RawDataNotice rawDataFrom={query.data?.rawDataFrom} range={ALL_TIME} />
+      <QueryBoundary query={query} label="Loading people" skeletonClass="h-64">
+        {(result) => (
+          <Show
+            when={result().total > 0}
+            fallback={
+              <p class="py-8 text-center text-sm text-muted">
+                {props.view.search || props.view.filters ? "Nobody matches." : "Nobody has sent an event yet."}
+              </p>
             }
           >
-            <For each={result().items}>
-              {(person) => (
+            <Table
+              caption="People"
+              head={
                 <tr>
-                  <td class={td}>
-                    <PersonLink projectId={props.projectId} distinctId={person.distinctId} />
-                  </td>
-                  <td class={`${td} text-muted`}>
-                    <span class="block max-w-64 truncate" title={traitSummary(person.traits)}>
-                      {traitSummary(person.traits) || "–"}
-                    </span>
-                  </td>
-                  <td class={`${td} text-right`}>{formatExact(person.aliases.length + 1)}</td>
-                  <td class={`${td} text-right`}>{formatExact(person.eventCount)}</td>
-                  <td class={`${td} text-right`}>{formatExact(person.sessionCount)}</td>
-                  <td class={`${td} text-muted`}>{formatDateTime(person.lastSeen, props.timezone)}</td>
+                  <th scope="col" class={th}>
+                    Person
+                  </th>
+                  <th scope="col" class={th}>
+                    Traits
+                  </th>
+                  <th scope="col" class={`${th} text-right`}>
+                    Ids
+                  </th>
+                  <th scope="col" class={`${th} text-right`}>
+                    Events
+                  </th>
+                  <th scope="col" class={`${th} text-right`}>
+                    Sessions
+                  </th>
+                  <th scope="col" class={th}>
+                    Last seen
+                  </th>
                 </tr>
-              )}
-            </For>
-          </Table>
-          <Pager
-            label="People"
-            page={pages.page()}
-            pageSize={TABLE_PAGE_SIZE}
-            count={result().items.length}
-            total={result().total}
-            hasNext={result().nextCursor !== null}
-            busy={query.isFetching}
-            onPage={(page) => pages.go(page, result().nextCursor)}
-          />
-        </Show>
-      )}
-    </QueryBoundary>
+              }
+            >
+              <For each={result().items}>
+                {(person) => (
+                  <tr>
+                    <td class={td}>
+                      <PersonLink projectId={props.projectId} distinctId={person.distinctId} />
+                    </td>
+                    <td class={`${td} text-muted`}>
+                      <span class="block max-w-64 truncate" title={traitSummary(person.traits)}>
+                        {traitSummary(person.traits) || "–"}
+                      </span>
+                    </td>
+                    <td class={`${td} text-right`}>{formatExact(person.aliases.length + 1)}</td>
+                    <td class={`${td} text-right`}>{formatExact(person.eventCount)}</td>
+                    <td class={`${td} text-right`}>{formatExact(person.sessionCount)}</td>
+                    <td class={`${td} text-muted`}>{formatDateTime(person.lastSeen, props.timezone)}</td>
+                  </tr>
+                )}
+              </For>
+            </Table>
+            <Pager
+              label="People"
+              page={pages.page()}
+              pageSize={TABLE_PAGE_SIZE}
+              count={result().items.length}
+              total={result().total}
+              hasNext={result().nextCursor !== null}
+              busy={query.isFetching}
+              onPage={(page) => pages.go(page, result().nextCursor)}
+            />
+          </Show>
+        )}
+      </QueryBoundary>
+    </>
   );
 }
 

@@ -5,8 +5,10 @@
 import { A, useNavigate, useParams } from "@solidjs/router";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/solid-query";
 import { createMemo, createSignal, For, Show } from "solid-js";
+import { EARLIEST_RANGE_DATE } from "../../../shared/analytics-constants.ts";
 import { ConfirmDialog } from "../components/dialog.tsx";
 import { QueryBoundary } from "../components/query-boundary.tsx";
+import { RawDataNotice } from "../components/raw-data-notice.tsx";
 import { viewerTimeZone } from "../lib/dashboard-state.ts";
 import { formatDateTime, formatExact } from "../lib/format.ts";
 import { usePageTitle } from "../lib/page-title.ts";
@@ -39,6 +41,8 @@ export default function PersonPage() {
         </A>{" "}
         / {distinctId()}
       </nav>
+      {/* A person's figures, sessions and events are their kept ones: with a retention, rawDataFrom on. */}
+      <RawDataNotice rawDataFrom={person.data?.rawDataFrom} range={{ from: EARLIEST_RANGE_DATE, timezone: "UTC" }} />
       <QueryBoundary query={person} label="Loading the person" skeletonClass="h-40">
         {(p) => <PersonDetails projectId={params.id} person={p()} asked={distinctId()} timezone={timezone} />}
       </QueryBoundary>

@@ -9,6 +9,7 @@ import { createMemo, createUniqueId, For, Index, Show } from "solid-js";
 import { MAX_RETENTION_PERIODS, MIN_RETENTION_PERIODS } from "../../../shared/journey-constants.ts";
 import { AnalysisFrame, ValuePicker } from "../components/analysis-frame.tsx";
 import { QueryBoundary } from "../components/query-boundary.tsx";
+import { RawDataNotice } from "../components/raw-data-notice.tsx";
 import { type DashboardState, toAnalyticsRange } from "../lib/dashboard-state.ts";
 import { formatDate, formatExact } from "../lib/format.ts";
 import { pickerChoicesQuery, type RetentionAnswer, retentionQuery } from "../lib/journey-queries.ts";
@@ -82,6 +83,7 @@ function Retention(props: { projectId: string; state: DashboardState }) {
           />
         </div>
       </section>
+      <RawDataNotice rawDataFrom={answer.data?.rawDataFrom} range={range()} />
       <section class="card min-w-0 p-4" aria-labelledby={`${id}-title`}>
         <h2 id={`${id}-title`} class="mb-3 text-sm font-semibold">
           Returning people by cohort

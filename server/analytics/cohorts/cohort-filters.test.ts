@@ -255,7 +255,7 @@ for (const kind of DATABASE_KINDS) {
         for (const input of inputs) {
           const answer = await s.owner.caller.analytics.funnel(input);
           const expected = await oracleFunnel(s.services.db, s.projectId, input);
-          expect({ name, answer }).toEqual({ name, answer: expected });
+          expect({ name, answer }).toEqual({ name, answer: { ...expected, rawDataFrom: null } });
           expect(expected.steps[1]!.count).toBeGreaterThan(0);
         }
       });
@@ -274,7 +274,7 @@ for (const kind of DATABASE_KINDS) {
         };
         const answer = await s.owner.caller.analytics.funnel(input);
         const expected = await oracleFunnel(s.services.db, s.projectId, input);
-        expect({ op, answer }).toEqual({ op, answer: expected });
+        expect({ op, answer }).toEqual({ op, answer: { ...expected, rawDataFrom: null } });
         expect(expected.steps[2]!.count).toBeGreaterThan(0);
       }
     });
@@ -319,7 +319,7 @@ for (const kind of DATABASE_KINDS) {
             nowNumber,
             input,
           );
-          expect({ name, fields, answer }).toEqual({ name, fields, answer: expected });
+          expect({ name, fields, answer }).toEqual({ name, fields, answer: { ...expected, rawDataFrom: null } });
           expect(expected.cohorts.some((c) => c.returned.slice(1).some((n) => n > 0))).toBe(true);
         }
       });

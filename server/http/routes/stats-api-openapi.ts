@@ -26,7 +26,7 @@ import {
   statsTimeseriesSchema,
   statsTopEventsSchema,
 } from "../../../shared/stats-api.ts";
-import { STATS_PARAMETERS, type StatsEndpoint } from "./stats-api.ts";
+import { RAW_DATA_FROM_HEADER, STATS_PARAMETERS, type StatsEndpoint } from "./stats-api.ts";
 
 interface EndpointDoc {
   procedure: string;
@@ -161,7 +161,17 @@ export function statsPaths(
         security: [{ readKey: [] }],
         parameters: parametersOf(doc.input),
         responses: {
-          "200": { description: "The answer.", content: { "application/json": { schema: ref(doc.outputId) } } },
+          "200": {
+            description: "The answer.",
+            headers: {
+              [RAW_DATA_FROM_HEADER]: {
+                description:
+                  "Only for a project with a retention: the instant raw events are kept from (ISO 8601), as rawDataFrom in object answers. Per-event figures of a range starting before it cover only this instant on.",
+                schema: { type: "string", format: "date-time" },
+              },
+            },
+            content: { "application/json": { schema: ref(doc.outputId) } },
+          },
           "400": errorResponse("A parameter is missing, unknown or not valid: the message starts with its name."),
           "401": errorResponse("No read key, or an unknown or revoked one."),
           "403": errorResponse("The read key lacks the stats:read scope."),

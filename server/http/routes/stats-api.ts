@@ -16,6 +16,7 @@ import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError } from "zod";
 import { READ_KEY_PREFIX, type ReadKeyScope } from "../../../shared/sharing.ts";
+import { getRawDataFrom } from "../../analytics/raw-data-from.ts";
 import { hashSecret } from "../../auth/share-secrets.ts";
 import { findLiveReadKey } from "../../queries/sharing/find-live-read-key.ts";
 import { READ_KEY_TOUCH_INTERVAL_MS, touchReadKey } from "../../queries/sharing/touch-read-key.ts";
@@ -28,6 +29,9 @@ import type { ReadGrant } from "../trpc/read-grant.ts";
 import { createCaller } from "../trpc/root.ts";
 
 type Caller = ReturnType<typeof createCaller>;
+
+/** Sent with every answer of a project with a retention: its rawDataFrom (shared/analytics.ts RawDataFromAnswer). */
+export const RAW_DATA_FROM_HEADER = "Raw-Data-From";
 
 /** Each endpoint and the analytics procedure it calls. */
 export const STATS_ENDPOINTS = {
@@ -175,7 +179,13 @@ export function statsApiRoutes(services: Services) {
     });
     try {
       const result = await STATS_ENDPOINTS[endpoint](createCaller(ctx), input as never);
-      return c.json(result, 200, { "cache-control": "no-store" });
+      // The array answers (breakdown, top-events) cannot carry rawDataFrom: every answer sends it as a header.
+      // The call succeeded, so project_id was a UUID of a project the key reads (a team key names one per call).
+      const rawDataFrom = await getRawDataFrom(services.db, String(input.projectId));
+      return c.json(result, 200, {
+        "cache-control": "no-store",
+        ...(rawDataFrom === null ? {} : { [RAW_DATA_FROM_HEADER]: rawDataFrom }),
+      });
     } catch (error) {
       if (error instanceof TRPCError) throw restErrorOf(error);
       throw error;

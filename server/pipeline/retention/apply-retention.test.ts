@@ -6,11 +6,21 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { sql } from "drizzle-orm";
-import { analyticsInputSchema, breakdownInputSchema, timeseriesInputSchema } from "../../../shared/analytics.ts";
+import {
+  analyticsInputSchema,
+  breakdownInputSchema,
+  timeseriesInputSchema,
+  topEventsInputSchema,
+  usersInputSchema,
+} from "../../../shared/analytics.ts";
 import { QueryEngine } from "../../analytics/engine/query-engine.ts";
 import { getBreakdown } from "../../analytics/get-breakdown.ts";
 import { getOverview } from "../../analytics/get-overview.ts";
+import { getSessions } from "../../analytics/get-sessions.ts";
 import { getTimeseries } from "../../analytics/get-timeseries.ts";
+import { getTopEvents } from "../../analytics/get-top-events.ts";
+import { getUsers } from "../../analytics/get-users.ts";
+import { getRawDataFrom } from "../../analytics/raw-data-from.ts";
 import { type Database, queryRows } from "../../db/client.ts";
 import { generateTestEvents, storeTestEvents, testEvent } from "../../test-support/analytics-test-data.ts";
 import { DATABASE_KINDS, type EitherDatabase, openEitherDatabase } from "../../test-support/either-database.ts";
@@ -42,9 +52,12 @@ async function figures(db: Database, engine: QueryEngine, projectId: string, fro
       NOW,
       engine,
     );
+    out[`topEvents ${name}`] = await getTopEvents(db, topEventsInputSchema.parse(input), NOW, engine);
   }
   return JSON.stringify(out);
 }
+
+type Figures = Record<string, unknown>;
 
 async function setRetention(db: Database, projectId: string, keep: boolean) {
   await db.execute(
@@ -150,9 +163,70 @@ for (const kind of DATABASE_KINDS) {
           totals(overview.previous as Record<string, unknown>),
           overview.topEvent,
           all["timeseries none"],
+          all["topEvents none"],
         ]);
       };
       expect(unfiltered(await figures(d.db, engine, kept, BASE, HORIZON))).toBe(unfiltered(keptOldBefore));
+    }, 60_000);
+
+    it("answers rawDataFrom: the horizon with a retention, null without", async () => {
+      const horizon = new Date(HORIZON).toISOString();
+      expect(await getRawDataFrom(d.db, dropped, NOW)).toBe(horizon);
+      expect(await getRawDataFrom(d.db, kept, NOW)).toBe(horizon);
+      expect(await getRawDataFrom(d.db, twin, NOW)).toBeNull();
+    });
+
+    it("answers per-event figures of a range starting before rawDataFrom from rawDataFrom on", async () => {
+      const engine = new QueryEngine({ cacheBytes: 16 << 20 });
+      // The range starts 10 days before the horizon; the twin never had those days. Everything but the
+      // rollups' unfiltered figures (and the previous period, which lies wholly before the horizon) must equal it.
+      const expected = JSON.parse(await figures(d.db, engine, twin, BASE, HORIZON + 10 * DAY)) as Figures;
+      for (const project of [dropped, kept]) {
+        const actual = JSON.parse(await figures(d.db, engine, project, BASE, HORIZON + 10 * DAY)) as Figures;
+        for (const name of ["overview path", "timeseries path", "breakdown path", "topEvents path"]) {
+          const strip = (figure: unknown) => JSON.stringify(figure).replace(/"previous":\{[^}]*\}/g, "");
+          expect({ project, name, figure: strip(actual[name]) }).toEqual({
+            project,
+            name,
+            figure: strip(expected[name]),
+          });
+        }
+        // The visit metrics, unfiltered too, are read from per-event data: from rawDataFrom on.
+        const visits = (o: Record<string, unknown>) =>
+          ["visits", "pageviews", "viewsPerVisit", "bounceRate", "visitDurationMeanSeconds"].map((k) => o[k]);
+        expect(visits(actual["overview none"] as Record<string, unknown>)).toEqual(
+          visits(expected["overview none"] as Record<string, unknown>),
+        );
+        expect(actual["breakdown none"]).toEqual(expected["breakdown none"]);
+      }
+      // Without kept aggregates the unfiltered rollup figures cover rawDataFrom on too; with them, they are whole.
+      const dropAll = JSON.parse(await figures(d.db, engine, dropped, BASE, HORIZON + 10 * DAY)) as Figures;
+      expect(dropAll["topEvents none"]).toEqual(expected["topEvents none"]);
+      expect(dropAll["timeseries none"]).toEqual(expected["timeseries none"]);
+      // Its unique users too: the user-set week straddling the horizon held people whose events are gone.
+      const totals = (f: Figures) => {
+        const o = f["overview none"] as Record<string, unknown>;
+        return [o.totalEvents, o.uniqueSessions, o.uniqueUsers, o.topEvent];
+      };
+      expect(totals(dropAll)).toEqual(totals(expected));
+      // Sessions and users (both projects): from rawDataFrom on, as the twin lists them.
+      const range = usersInputSchema.parse({
+        projectId: twin,
+        from: new Date(BASE).toISOString(),
+        to: new Date(HORIZON + 10 * DAY).toISOString(),
+        limit: 100,
+      });
+      const lists = async (projectId: string) =>
+        JSON.stringify([
+          await getSessions(d.db, { ...range, projectId }, NOW, engine),
+          await getUsers(d.db, { ...range, projectId }, NOW, engine),
+          await getUsers(d.db, { ...range, projectId }, NOW, null),
+        ]);
+      const twinLists = await lists(twin);
+      expect({ project: "dropped", lists: await lists(dropped) }).toEqual({ project: "dropped", lists: twinLists });
+      const keptAll = JSON.parse(await figures(d.db, engine, kept, BASE, HORIZON + 10 * DAY)) as Figures;
+      const total = (f: Figures) => (f["overview none"] as { totalEvents: number }).totalEvents;
+      expect(total(keptAll)).toBeGreaterThan(total(expected));
     }, 60_000);
   });
 }

@@ -5,9 +5,11 @@
  * scan or a partial answer.
  */
 import { TRPCError } from "@trpc/server";
+import type { WithRawDataFrom } from "../../../../shared/analytics.ts";
 import { type Paths, pathsInputSchema } from "../../../../shared/paths.ts";
 import { type Retention, retentionInputSchema } from "../../../../shared/retention.ts";
 import { getPaths } from "../../../analytics/paths/get-paths.ts";
+import { withRawDataFrom } from "../../../analytics/raw-data-from.ts";
 import { getRetention } from "../../../analytics/retention/get-retention.ts";
 import { analyticsLimits } from "../analytics-limits.ts";
 import { dashboardReadProcedure } from "../init.ts";
@@ -26,16 +28,18 @@ export const journeyProcedures = {
   retention: dashboardReadProcedure
     .input(retentionInputSchema)
     .use(analyticsLimits)
-    .query(
-      async ({ ctx, input }): Promise<Retention> =>
-        servedByEngine(await getRetention(ctx.db, input, Date.now(), ctx.services.engine)),
-    ),
+    .query(async ({ ctx, input }): Promise<WithRawDataFrom<Retention>> => {
+      const now = Date.now();
+      const answer = getRetention(ctx.db, input, now, ctx.services.engine).then(servedByEngine);
+      return withRawDataFrom(ctx.db, input.projectId, answer, now);
+    }),
 
   paths: dashboardReadProcedure
     .input(pathsInputSchema)
     .use(analyticsLimits)
-    .query(
-      async ({ ctx, input }): Promise<Paths> =>
-        servedByEngine(await getPaths(ctx.db, input, Date.now(), ctx.services.engine)),
-    ),
+    .query(async ({ ctx, input }): Promise<WithRawDataFrom<Paths>> => {
+      const now = Date.now();
+      const answer = getPaths(ctx.db, input, now, ctx.services.engine).then(servedByEngine);
+      return withRawDataFrom(ctx.db, input.projectId, answer, now);
+    }),
 };

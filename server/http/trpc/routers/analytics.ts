@@ -4,7 +4,8 @@
  * project; whatever names a person stays on projectProcedure); after the input, analyticsLimits bounds the work
  * (statement timeout, cancel on disconnect, embedded cost bound). Inputs
  * are validated by the shared schemas (an unknown time zone or an inverted range is BAD_REQUEST before any SQL);
- * the work is in server/analytics, one query per procedure.
+ * the work is in server/analytics, one query per procedure. Answers over a range carry rawDataFrom (raw-data-from.ts);
+ * the ranked lists (topEvents, breakdown, entryExitPages) are arrays and stay so (a contract: add, never rename).
  */
 
 import { TRPCError } from "@trpc/server";
@@ -23,6 +24,7 @@ import {
   topEventsInputSchema,
   type UsersPage,
   usersInputSchema,
+  type WithRawDataFrom,
 } from "../../../../shared/analytics.ts";
 import { type GoalsReport, goalStatsInputSchema } from "../../../../shared/goals.ts";
 import { type Realtime, realtimeInputSchema } from "../../../../shared/realtime.ts";
@@ -35,6 +37,7 @@ import { getTimeseries } from "../../../analytics/get-timeseries.ts";
 import { getTopEvents } from "../../../analytics/get-top-events.ts";
 import { getUsers } from "../../../analytics/get-users.ts";
 import { GoalsUnavailableError, getGoalStats } from "../../../analytics/goals/get-goal-stats.ts";
+import { withRawDataFrom } from "../../../analytics/raw-data-from.ts";
 import { analyticsLimits } from "../analytics-limits.ts";
 import { createTRPCRouter, dashboardReadProcedure, projectProcedure } from "../init.ts";
 import { journeyProcedures } from "./analytics-journeys.ts";
@@ -44,12 +47,18 @@ export const analyticsRouter = createTRPCRouter({
   overview: dashboardReadProcedure
     .input(analyticsInputSchema)
     .use(analyticsLimits)
-    .query(({ ctx, input }): Promise<Overview> => getOverview(ctx.db, input, Date.now(), ctx.services.engine)),
+    .query(({ ctx, input }): Promise<WithRawDataFrom<Overview>> => {
+      const now = Date.now();
+      return withRawDataFrom(ctx.db, input.projectId, getOverview(ctx.db, input, now, ctx.services.engine), now);
+    }),
 
   timeseries: dashboardReadProcedure
     .input(timeseriesInputSchema)
     .use(analyticsLimits)
-    .query(({ ctx, input }): Promise<Timeseries> => getTimeseries(ctx.db, input, Date.now(), ctx.services.engine)),
+    .query(({ ctx, input }): Promise<WithRawDataFrom<Timeseries>> => {
+      const now = Date.now();
+      return withRawDataFrom(ctx.db, input.projectId, getTimeseries(ctx.db, input, now, ctx.services.engine), now);
+    }),
 
   topEvents: dashboardReadProcedure
     .input(topEventsInputSchema)
@@ -71,7 +80,10 @@ export const analyticsRouter = createTRPCRouter({
   sessions: projectProcedure
     .input(sessionsInputSchema)
     .use(analyticsLimits)
-    .query(({ ctx, input }): Promise<SessionsPage> => getSessions(ctx.db, input, Date.now(), ctx.services.engine)),
+    .query(({ ctx, input }): Promise<WithRawDataFrom<SessionsPage>> => {
+      const now = Date.now();
+      return withRawDataFrom(ctx.db, input.projectId, getSessions(ctx.db, input, now, ctx.services.engine), now);
+    }),
 
   realtime: dashboardReadProcedure
     .input(realtimeInputSchema)
@@ -81,20 +93,24 @@ export const analyticsRouter = createTRPCRouter({
   users: projectProcedure
     .input(usersInputSchema)
     .use(analyticsLimits)
-    .query(({ ctx, input }): Promise<UsersPage> => getUsers(ctx.db, input, Date.now(), ctx.services.engine)),
+    .query(({ ctx, input }): Promise<WithRawDataFrom<UsersPage>> => {
+      const now = Date.now();
+      return withRawDataFrom(ctx.db, input.projectId, getUsers(ctx.db, input, now, ctx.services.engine), now);
+    }),
 
   goals: dashboardReadProcedure
     .input(goalStatsInputSchema)
     .use(analyticsLimits)
-    .query(
-      ({ ctx, input }): Promise<GoalsReport> =>
-        getGoalStats(ctx.db, ctx.services.engine, input, Date.now()).catch((error: unknown) => {
-          if (error instanceof GoalsUnavailableError) {
-            throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message, cause: error });
-          }
-          throw error;
-        }),
-    ),
+    .query(({ ctx, input }): Promise<WithRawDataFrom<GoalsReport>> => {
+      const now = Date.now();
+      const report = getGoalStats(ctx.db, ctx.services.engine, input, now).catch((error: unknown) => {
+        if (error instanceof GoalsUnavailableError) {
+          throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message, cause: error });
+        }
+        throw error;
+      });
+      return withRawDataFrom(ctx.db, input.projectId, report, now);
+    }),
 
   // funnel, funnelPeople
   ...funnelProcedures,

@@ -7,7 +7,7 @@
  */
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { resolveRange } from "../../../../shared/analytics.ts";
+import { resolveRange, type WithRawDataFrom } from "../../../../shared/analytics.ts";
 import {
   type Cohort,
   type CohortsList,
@@ -18,6 +18,7 @@ import {
   updateCohortInputSchema,
 } from "../../../../shared/cohorts.ts";
 import { getCohortSizes } from "../../../analytics/cohorts/get-cohort-sizes.ts";
+import { getRawDataFrom } from "../../../analytics/raw-data-from.ts";
 import type { CohortReferenceProblem } from "../../../queries/cohorts/check-cohort-references.ts";
 import { createCohort } from "../../../queries/cohorts/create-cohort.ts";
 import { deleteCohort } from "../../../queries/cohorts/delete-cohort.ts";
@@ -54,7 +55,7 @@ export const cohortsRouter = createTRPCRouter({
   list: projectProcedure
     .input(cohortsListInputSchema)
     .use(analyticsLimits)
-    .query(async ({ ctx, input }): Promise<CohortsList> => {
+    .query(async ({ ctx, input }): Promise<WithRawDataFrom<CohortsList>> => {
       const now = Date.now();
       const start = resolveRange(input, now).from.getTime();
       const cohorts = await listCohorts(ctx.db, input.projectId);
@@ -65,6 +66,7 @@ export const cohortsRouter = createTRPCRouter({
         [now, start],
       );
       return {
+        rawDataFrom: await getRawDataFrom(ctx.db, input.projectId, now),
         items: cohorts.map((cohort, i) => ({ ...cohort, size: sizes[i]![0]!, sizeAtStart: sizes[i]![1]! })),
         start: new Date(start).toISOString(),
       };
@@ -73,7 +75,7 @@ export const cohortsRouter = createTRPCRouter({
   get: projectProcedure
     .input(cohortInputSchema)
     .use(analyticsLimits)
-    .query(async ({ ctx, input }): Promise<CohortWithSize> => {
+    .query(async ({ ctx, input }): Promise<WithRawDataFrom<CohortWithSize>> => {
       const cohort = found(await findCohort(ctx.db, input));
       const all = await listCohorts(ctx.db, input.projectId);
       const [sizes] = await getCohortSizes(
@@ -82,7 +84,7 @@ export const cohortsRouter = createTRPCRouter({
         { projectId: input.projectId, cohorts: [cohort], all },
         [Date.now()],
       );
-      return { ...cohort, size: sizes![0]! };
+      return { ...cohort, size: sizes![0]!, rawDataFrom: await getRawDataFrom(ctx.db, input.projectId) };
     }),
 
   create: projectRoleProcedure("editor")

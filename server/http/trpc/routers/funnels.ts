@@ -3,6 +3,7 @@
  * analyticsRouter), with the limits of every analytics read. Work in server/analytics/funnels.
  */
 import { TRPCError } from "@trpc/server";
+import type { WithRawDataFrom } from "../../../../shared/analytics.ts";
 import {
   type FunnelPeoplePage,
   type FunnelResult,
@@ -11,6 +12,7 @@ import {
 } from "../../../../shared/funnel.ts";
 import { FunnelUnavailableError, getFunnel, getFunnelPeople } from "../../../analytics/funnels/get-funnel.ts";
 import { GoalNotFoundError } from "../../../analytics/goals/resolve-goal-steps.ts";
+import { withRawDataFrom } from "../../../analytics/raw-data-from.ts";
 import { analyticsLimits } from "../analytics-limits.ts";
 import { dashboardReadProcedure, projectProcedure } from "../init.ts";
 
@@ -28,13 +30,20 @@ export const funnelProcedures = {
   funnel: dashboardReadProcedure
     .input(funnelInputSchema)
     .use(analyticsLimits)
-    .query(({ ctx, input }): Promise<FunnelResult> => getFunnel(ctx.db, ctx.services.engine, input).catch(unavailable)),
+    .query(
+      ({ ctx, input }): Promise<WithRawDataFrom<FunnelResult>> =>
+        withRawDataFrom(ctx.db, input.projectId, getFunnel(ctx.db, ctx.services.engine, input).catch(unavailable)),
+    ),
 
   funnelPeople: projectProcedure
     .input(funnelPeopleInputSchema)
     .use(analyticsLimits)
     .query(
-      ({ ctx, input }): Promise<FunnelPeoplePage> =>
-        getFunnelPeople(ctx.db, ctx.services.engine, input).catch(unavailable),
+      ({ ctx, input }): Promise<WithRawDataFrom<FunnelPeoplePage>> =>
+        withRawDataFrom(
+          ctx.db,
+          input.projectId,
+          getFunnelPeople(ctx.db, ctx.services.engine, input).catch(unavailable),
+        ),
     ),
 };

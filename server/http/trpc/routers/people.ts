@@ -2,8 +2,10 @@
  * People of one project, any member of its team: projectProcedure answers NOT_FOUND outside it, and an id the
  * project never saw is NOT_FOUND too (never another project's person). Inputs are validated by shared/people.ts;
  * analyticsLimits bounds the work as for analytics reads; the work is in server/analytics/people, one query each.
+ * Reads carry rawDataFrom: with a retention, a person's figures and events start there (README "Data retention").
  */
 import { TRPCError } from "@trpc/server";
+import type { WithRawDataFrom } from "../../../../shared/analytics.ts";
 import {
   type PeoplePage,
   type Person,
@@ -17,6 +19,7 @@ import {
 import { getPerson } from "../../../analytics/people/get-person.ts";
 import { getPersonEvents } from "../../../analytics/people/get-person-events.ts";
 import { listPeople } from "../../../analytics/people/list-people.ts";
+import { withRawDataFrom } from "../../../analytics/raw-data-from.ts";
 import { deletePerson } from "../../../pipeline/people/delete-person.ts";
 import { recordPrivacyAudit } from "../../privacy-audit.ts";
 import { analyticsLimits } from "../analytics-limits.ts";
@@ -31,17 +34,26 @@ export const peopleRouter = createTRPCRouter({
   list: projectProcedure
     .input(peopleListInputSchema)
     .use(analyticsLimits)
-    .query(({ ctx, input }): Promise<PeoplePage> => listPeople(ctx.db, input, Date.now(), ctx.services.engine)),
+    .query(({ ctx, input }): Promise<WithRawDataFrom<PeoplePage>> => {
+      const now = Date.now();
+      return withRawDataFrom(ctx.db, input.projectId, listPeople(ctx.db, input, now, ctx.services.engine), now);
+    }),
 
   get: projectProcedure
     .input(personInputSchema)
     .use(analyticsLimits)
-    .query(async ({ ctx, input }): Promise<Person> => found(await getPerson(ctx.db, input))),
+    .query(
+      ({ ctx, input }): Promise<WithRawDataFrom<Person>> =>
+        withRawDataFrom(ctx.db, input.projectId, getPerson(ctx.db, input).then(found)),
+    ),
 
   events: projectProcedure
     .input(personEventsInputSchema)
     .use(analyticsLimits)
-    .query(async ({ ctx, input }): Promise<PersonEventsPage> => found(await getPersonEvents(ctx.db, input))),
+    .query(
+      ({ ctx, input }): Promise<WithRawDataFrom<PersonEventsPage>> =>
+        withRawDataFrom(ctx.db, input.projectId, getPersonEvents(ctx.db, input).then(found)),
+    ),
 
   /** GDPR erasure: the person under every id, and every figure counting them (delete-person.ts). Admin only. */
   delete: projectRoleProcedure("admin")
