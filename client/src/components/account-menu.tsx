@@ -2,15 +2,12 @@
  * The account menu in the header: who is signed in, "Change password", "Sign out". A menu button (WAI-ARIA pattern):
  * Enter/Space/ArrowDown open it on the first item, arrows move, Escape closes and returns focus to the button.
  */
-import { useQueryClient } from "@tanstack/solid-query";
 import { createSignal, createUniqueId, onCleanup, onMount, Show } from "solid-js";
-import { markSignedOut } from "../lib/auth-state.ts";
 import { trpc } from "../lib/trpc.ts";
 
 export function AccountMenu(props: { email: string; fullName: string | null }) {
   const [open, setOpen] = createSignal(false);
   const [signingOut, setSigningOut] = createSignal(false);
-  const queryClient = useQueryClient();
   const menuId = createUniqueId();
   let button: HTMLButtonElement | undefined;
   let menu: HTMLDivElement | undefined;
@@ -45,9 +42,10 @@ export function AccountMenu(props: { email: string; fullName: string | null }) {
       // The server may already consider the session gone; the UI signs out regardless.
       console.warn("sign-out call failed", error);
     }
-    // SignedInLayout sends the page to /login as soon as this flips (one navigation, see markSignedOut).
-    markSignedOut("signed-out");
-    queryClient.clear();
+    // A full page load, not a client-side navigation: nothing of the account (cached answers, the router's state)
+    // outlives the sign-out in this tab, and no redirect of a page being unmounted can race it. (In-page, the
+    // account menu's navigate and SignedInLayout's redirect raced and now and then left an empty #root.)
+    window.location.replace("/login");
   };
 
   const onMenuKeyDown = (event: KeyboardEvent) => {

@@ -6,7 +6,7 @@
 import { A, Navigate, type RouteSectionProps, useLocation } from "@solidjs/router";
 import { useQuery } from "@tanstack/solid-query";
 import { createEffect, on, Show } from "solid-js";
-import { signedIn, signedOutOnPurpose } from "../lib/auth-state.ts";
+import { signedIn } from "../lib/auth-state.ts";
 import { loginUrlFor } from "../lib/next-path.ts";
 import { meQuery } from "../lib/queries.ts";
 import { AccountMenu } from "./account-menu.tsx";
@@ -15,10 +15,7 @@ import { Brand } from "./brand.tsx";
 export default function SignedInLayout(props: RouteSectionProps) {
   const location = useLocation();
   return (
-    <Show
-      when={signedIn()}
-      fallback={<Navigate href={signedOutOnPurpose() ? "/login" : loginUrlFor(location.pathname + location.search)} />}
-    >
+    <Show when={signedIn()} fallback={<Navigate href={loginUrlFor(location.pathname + location.search)} />}>
       <SignedInFrame>{props.children}</SignedInFrame>
     </Show>
   );

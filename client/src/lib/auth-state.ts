@@ -21,23 +21,11 @@ const [signedIn, setSignedIn] = createSignal(typeof document === "undefined" ? f
 
 export { signedIn };
 
-const [signedOutOnPurpose, setSignedOutOnPurpose] = createSignal(false);
-
-/** True after the person signed out themselves (not a session that ended): /login then carries no `next`. */
-export { signedOutOnPurpose };
-
-/**
- * Marks the session as gone: protected pages redirect to /login (SignedInLayout), with the page they were on as
- * `next` unless the person signed out on purpose. That redirect is the only navigation a sign-out makes: a second
- * one from the (then unmounting) account menu raced it and left a blank page now and then.
- */
-export function markSignedOut(reason: "session-ended" | "signed-out" = "session-ended"): void {
-  // A refresh failing after a deliberate sign-out (a request that was in flight) does not undo the purpose.
-  if (reason === "signed-out") setSignedOutOnPurpose(true);
+/** Marks the session as gone (a refresh failed): protected pages redirect to /login. */
+export function markSignedOut(): void {
   setSignedIn(false);
 }
 
 export function markSignedIn(): void {
-  setSignedOutOnPurpose(false);
   setSignedIn(true);
 }
