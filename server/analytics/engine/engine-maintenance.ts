@@ -7,8 +7,8 @@
  *      segment lacking a dimension column into one that claims the column with empty values, and a backfilling
  *      project is not served by the engine anyway;
  *   3b. the purge of deleted slots (segment-deletions.ts): for each project whose segments hold events a person's
- *      deletion marked, PURGE_BATCH of those segments rewritten without them, one short transaction each batch, so
- *      the person's bytes leave the engine within minutes of the deletion (README "Privacy");
+ *      deletion marked, PURGE_BATCH of those segments rewritten without them in a short transaction, then a pause,
+ *      so the person's bytes leave the engine within minutes of the deletion (README "Privacy");
  *   4. retention: one bounded batch per project with a retention (server/pipeline/retention/apply-retention.ts),
  *      and the removal of expired suppressions of deleted people.
  * A step that did work is followed by the next one after `pauseMs`, or after as long as its backfill chunks took
@@ -42,8 +42,13 @@ export interface RunningMaintenance {
 }
 
 const DIMENSION_FIX_BATCH = 20;
-/** Segments rewritten per purge transaction (a 65,536-event segment takes a few hundred milliseconds). */
-const PURGE_BATCH = 2;
+/**
+ * Segments rewritten per purge transaction (a 65,536-event segment takes a few hundred milliseconds, holding the
+ * segments lock a deletion waits for), and the pause after each: the purge is not urgent (nothing counts the slots)
+ * and must not take both cores from the API and the pipeline (at 10 M events, 153 segments: about a minute).
+ */
+const PURGE_BATCH = 1;
+const PURGE_PAUSE_MS = 200;
 const MAX_FAILURE_DELAY_MS = 60_000;
 
 /** One step of the maintenance (exported for tests; the loop below calls it). */
@@ -129,6 +134,7 @@ export class EngineMaintenance {
         );
         if (purged > 0) {
           more = true;
+          await Bun.sleep(PURGE_PAUSE_MS);
           this.logger.debug("engine: deleted events purged from segments", { project: projectId, events: purged });
         }
       });
