@@ -97,8 +97,15 @@ describe("parseBenchArgs", () => {
       "filtered",
       "analyses",
       "cohorts",
+      "privacy",
       "retention",
     ]);
+    // A kept database instead of a new one: never dropped, whatever --keep-database says.
+    expect(parse("--only", "cohorts", "--dataset", "seed_10m")).toMatchObject({
+      parts: ["cohorts"],
+      dataset: "seed_10m",
+      keepDatabase: true,
+    });
     expect(parse("--only", "filtered", "--cases", "path_eq, neq_20", "--name-prefix", "bench_h3")).toMatchObject({
       parts: ["filtered"],
       filterCases: ["path_eq", "neq_20"],
