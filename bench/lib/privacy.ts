@@ -39,6 +39,11 @@ export async function measurePrivacy(
     const [row] = await ctx.sql<Array<{ n: string }>>`
       select count(*)::text as n from events
        where project_id = ${projectId} and (distinct_id = ${distinctId} or distinct_id like ${`${distinctId}\\_device\\_%`})`;
+    // Small seeds (the smoke test's 50,000 events) may lack a power person: nothing to delete then.
+    if (Number(row?.n ?? 0) === 0) {
+      ctx.log(`privacy: ${distinctId} is not in this dataset; skipped`);
+      continue;
+    }
     const t0 = performance.now();
     const deleted = await client.mutation<{ events: number; distinctIds: string[] }>("people.delete", {
       projectId,
@@ -56,6 +61,7 @@ export async function measurePrivacy(
       `privacy: ${distinctId}: ${deleted.events} events under ${deleted.distinctIds.length} ids in ${times.at(-1)!.toFixed(0)} ms`,
     );
   }
+  if (times.length === 0) throw new Error("none of the seed's power people is in the dataset");
   r.delete_p50_ms = round(percentile(times, 50), 1);
   r.delete_p95_ms = round(percentile(times, 95), 1);
   r.delete_max_ms = round(Math.max(...times), 1);
@@ -101,12 +107,12 @@ export async function measurePrivacy(
     same("uniqueSessions", ours.uniqueSessions, want?.sessions);
     same("uniqueUsers", ours.uniqueUsers, want?.people);
   }
-  for (let k = 0; k < POWER_PEOPLE; k++) {
-    const found = await client.query("people.get", { projectId, distinctId: `power_${k}_device_0` }).then(
+  for (const { distinct_id } of r.people) {
+    const found = await client.query("people.get", { projectId, distinctId: distinct_id }).then(
       () => true,
       () => false,
     );
-    if (found) failures.push(`people.get still finds power_${k}_device_0`);
+    if (found) failures.push(`people.get still finds ${distinct_id}`);
   }
   r.failures = failures;
   r.correct = failures.length === 0;
