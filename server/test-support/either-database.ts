@@ -8,7 +8,10 @@ import path from "node:path";
 import { type Database, type DatabaseHandle, openDatabase } from "../db/client.ts";
 import { migrateDatabase } from "../db/migrate.ts";
 import { projects, users } from "../db/schema/index.ts";
+import { parseConfig } from "../env.ts";
+import { createLogger } from "../logger.ts";
 import { ensurePersonalTeam } from "../queries/teams/ensure-personal-team.ts";
+import { createServices, type Services } from "../services.ts";
 import { createTestServices } from "./services.ts";
 
 export type DatabaseKind = "postgres" | "pglite";
@@ -59,6 +62,33 @@ export async function openEitherDatabase(kind: DatabaseKind): Promise<EitherData
         })
         .returning();
       return project!.id;
+    },
+  };
+}
+
+/**
+ * The whole product's services (tRPC callers, engine) on either database: the shared PostgreSQL without Redis, or a
+ * fresh embedded PGlite folder as `bun start` opens it. Rate limits are lifted: these tests call many procedures.
+ */
+export async function openEitherServices(kind: DatabaseKind): Promise<{ services: Services; close(): Promise<void> }> {
+  if (kind === "postgres") {
+    const t = await createTestServices({ RATE_LIMIT_PER_MINUTE: "1000000" }, { redis: false });
+    return { services: t.services, close: t.cleanup };
+  }
+  const dataDir = await mkdtemp(path.join(tmpdir(), "ad-either-services-"));
+  const config = parseConfig({
+    NODE_ENV: "test",
+    DATA_DIR: dataDir,
+    COOKIE_SECURE: "false",
+    LOG_LEVEL: "silent",
+    RATE_LIMIT_PER_MINUTE: "1000000",
+  });
+  const services = await createServices(config, { logger: createLogger("silent") });
+  return {
+    services,
+    close: async () => {
+      await services.close();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

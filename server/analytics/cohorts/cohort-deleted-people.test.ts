@@ -7,22 +7,16 @@
  * The same for a person retention removes whole.
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { sql } from "drizzle-orm";
 import type { AnalyticsFilter } from "../../../shared/analytics.ts";
 import type { CohortDefinition } from "../../../shared/cohorts.ts";
 import { queryRows } from "../../db/client.ts";
-import { parseConfig } from "../../env.ts";
-import { createLogger } from "../../logger.ts";
 import { applyRetention } from "../../pipeline/retention/apply-retention.ts";
-import { createServices, type Services } from "../../services.ts";
+import type { Services } from "../../services.ts";
 import { storeTestEvents, type TestEvent, testEvent } from "../../test-support/analytics-test-data.ts";
 import { registerAndSignIn, type SignedInUser } from "../../test-support/auth.ts";
 import { oracleCohortMembers } from "../../test-support/cohort-oracle.ts";
-import { DATABASE_KINDS, type DatabaseKind } from "../../test-support/either-database.ts";
-import { createTestServices } from "../../test-support/services.ts";
+import { DATABASE_KINDS, type DatabaseKind, openEitherServices } from "../../test-support/either-database.ts";
 import { getPerson } from "../people/get-person.ts";
 import { computeCohortMembers } from "./compute-cohort-members.ts";
 
@@ -161,27 +155,7 @@ interface Setup {
 }
 
 async function setUp(kind: DatabaseKind): Promise<Setup> {
-  let services: Services;
-  let close: () => Promise<void>;
-  if (kind === "postgres") {
-    const t = await createTestServices({ RATE_LIMIT_PER_MINUTE: "1000000" }, { redis: false });
-    services = t.services;
-    close = t.cleanup;
-  } else {
-    const dataDir = await mkdtemp(path.join(tmpdir(), "cohortdel-pglite-"));
-    const config = parseConfig({
-      NODE_ENV: "test",
-      DATA_DIR: dataDir,
-      COOKIE_SECURE: "false",
-      LOG_LEVEL: "silent",
-      RATE_LIMIT_PER_MINUTE: "1000000",
-    });
-    services = await createServices(config, { logger: createLogger("silent") });
-    close = async () => {
-      await services.close();
-      await rm(dataDir, { recursive: true, force: true });
-    };
-  }
+  const { services, close } = await openEitherServices(kind);
   const owner = await registerAndSignIn(services);
   const projectId = (await owner.caller.projects.create({ name: "Deleted people" })).project.id;
   await storeTestEvents(services.db, events(projectId), 20);

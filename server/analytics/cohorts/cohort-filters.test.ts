@@ -10,18 +10,13 @@
  * membership through; these would not.
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { sql } from "drizzle-orm";
 import type { AnalyticsFilter } from "../../../shared/analytics.ts";
 import type { CohortDefinition } from "../../../shared/cohorts.ts";
 import type { FunnelInput } from "../../../shared/funnel.ts";
 import { pathsInputSchema } from "../../../shared/paths.ts";
 import { retentionInputSchema } from "../../../shared/retention.ts";
-import { parseConfig } from "../../env.ts";
-import { createLogger } from "../../logger.ts";
-import { createServices, type Services } from "../../services.ts";
+import type { Services } from "../../services.ts";
 import {
   seededRandom,
   shuffled,
@@ -32,13 +27,12 @@ import {
 } from "../../test-support/analytics-test-data.ts";
 import { registerAndSignIn, type SignedInUser } from "../../test-support/auth.ts";
 import { oracleCohortMembers } from "../../test-support/cohort-oracle.ts";
-import { DATABASE_KINDS, type DatabaseKind } from "../../test-support/either-database.ts";
+import { DATABASE_KINDS, type DatabaseKind, openEitherServices } from "../../test-support/either-database.ts";
 import { oracleFilterSql, registerOracleCohort } from "../../test-support/filter-oracle.ts";
 import { oracleFunnel, oraclePeople } from "../../test-support/funnel-oracle.ts";
 import { fetchOracleEvents, oracleIntervalNumber, oracleIntervalStarts } from "../../test-support/journeys-oracle.ts";
 import { oraclePaths, sortedLinks, sortedNodes } from "../../test-support/paths-oracle.ts";
 import { oracleRetention } from "../../test-support/retention-oracle.ts";
-import { createTestServices } from "../../test-support/services.ts";
 import { expectVisitTotals, oracleEntryExit, oracleVisitTotals } from "../../test-support/visit-oracle.ts";
 
 const MINUTE = 60_000;
@@ -153,27 +147,7 @@ interface Setup {
 }
 
 async function setUp(kind: DatabaseKind): Promise<Setup> {
-  let services: Services;
-  let close: () => Promise<void>;
-  if (kind === "postgres") {
-    const t = await createTestServices({ RATE_LIMIT_PER_MINUTE: "1000000" }, { redis: false });
-    services = t.services;
-    close = t.cleanup;
-  } else {
-    const dataDir = await mkdtemp(path.join(tmpdir(), "ad-cohort-filters-"));
-    const config = parseConfig({
-      NODE_ENV: "test",
-      DATA_DIR: dataDir,
-      COOKIE_SECURE: "false",
-      LOG_LEVEL: "silent",
-      RATE_LIMIT_PER_MINUTE: "1000000",
-    });
-    services = await createServices(config, { logger: createLogger("silent") });
-    close = async () => {
-      await services.close();
-      await rm(dataDir, { recursive: true, force: true });
-    };
-  }
+  const { services, close } = await openEitherServices(kind);
   const owner = await registerAndSignIn(services);
   const projectId = (await owner.caller.projects.create({ name: "Cohort filters" })).project.id;
   await storeTestEvents(services.db, shuffled(events(projectId)), 60);

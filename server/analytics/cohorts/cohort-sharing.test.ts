@@ -6,21 +6,15 @@
  * with the alias map applied).
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { sql } from "drizzle-orm";
 import type { AnalyticsFilter } from "../../../shared/analytics.ts";
 import type { CohortDefinition } from "../../../shared/cohorts.ts";
 import { queryRows } from "../../db/client.ts";
-import { parseConfig } from "../../env.ts";
-import { createLogger } from "../../logger.ts";
-import { createServices, type Services } from "../../services.ts";
+import type { Services } from "../../services.ts";
 import { storeTestEvents, type TestEvent, testEvent } from "../../test-support/analytics-test-data.ts";
 import { registerAndSignIn, type SignedInUser } from "../../test-support/auth.ts";
 import { oracleCohortMembers } from "../../test-support/cohort-oracle.ts";
-import { DATABASE_KINDS, type DatabaseKind } from "../../test-support/either-database.ts";
-import { createTestServices } from "../../test-support/services.ts";
+import { DATABASE_KINDS, openEitherServices } from "../../test-support/either-database.ts";
 import { cohortEvaluationsOf } from "./cohort-evaluations.ts";
 
 const DAY = 86_400_000;
@@ -75,28 +69,7 @@ const TWO_CONDITIONS: CohortDefinition = {
   ],
 };
 
-async function open(kind: DatabaseKind): Promise<{ services: Services; close(): Promise<void> }> {
-  if (kind === "postgres") {
-    const t = await createTestServices({ RATE_LIMIT_PER_MINUTE: "1000000" }, { redis: false });
-    return { services: t.services, close: t.cleanup };
-  }
-  const dataDir = await mkdtemp(path.join(tmpdir(), "wtcohortshare-pglite-"));
-  const config = parseConfig({
-    NODE_ENV: "test",
-    DATA_DIR: dataDir,
-    COOKIE_SECURE: "false",
-    LOG_LEVEL: "silent",
-    RATE_LIMIT_PER_MINUTE: "1000000",
-  });
-  const services = await createServices(config, { logger: createLogger("silent") });
-  return {
-    services,
-    close: async () => {
-      await services.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
+const open = openEitherServices;
 
 for (const kind of DATABASE_KINDS) {
   describe(`cohorts: one evaluation shared by the calls (${kind})`, () => {

@@ -81,9 +81,9 @@ export function withoutSlots(
   deleted: readonly number[] | undefined,
 ): Map<string, Column> {
   if (!deleted || deleted.length === 0) return columns;
-  const count = [...columns.values()][0];
-  if (!count) return columns;
-  const length = count.kind === DICTIONARY ? count.codes.length : count.values.length;
+  const first = columns.values().next().value;
+  if (!first) return columns;
+  const length = first.kind === DICTIONARY ? first.codes.length : first.values.length;
   return keepSlots(columns, keepMask(length, deleted));
 }
 
@@ -118,7 +118,7 @@ export async function markEventsDeleted(
     const already = parseSlots(row.deleted_slots);
     const deleted = new Set(already);
     for (let slot = 0; slot < users.values.length; slot++) {
-      if (removal.userNums.has(users.values[slot]!) && !deleted.has(slot)) deleted.add(slot);
+      if (removal.userNums.has(users.values[slot]!)) deleted.add(slot);
     }
     if (deleted.size === already.length) continue;
     marked += deleted.size - already.length;
