@@ -8,7 +8,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { AnalyticsFilter, VisitTotals } from "../../shared/analytics.ts";
 import { type Database, queryRows } from "../db/client.ts";
-import type { QueryEngine, TimeGroup } from "./engine/query-engine.ts";
+import type { QueryEngine, TimeGroup, VisitFigures } from "./engine/query-engine.ts";
 import { medianOf, PAGE_VIEW } from "./engine/visit-metrics.ts";
 import { filtersSql } from "./event-filter-sql.ts";
 
@@ -24,20 +24,21 @@ export async function getVisitTotals(
 ): Promise<VisitTotals[]> {
   if (engine) {
     const figures = await engine.visits(db, projectId, groups, filters ?? []);
-    if (figures) {
-      return figures.map((f) =>
-        visitTotalsOf({
-          visits: f.visits,
-          pageviews: f.pageviews,
-          visitPageviews: f.visitPageviews,
-          bounces: f.bounces,
-          durationSumMs: f.durations.reduce((sum, ms) => sum + ms, 0),
-          durationMedianMs: medianOf(f.durations),
-        }),
-      );
-    }
+    if (figures) return figures.map(visitTotalsFromFigures);
   }
   return Promise.all(groups.map((group) => visitTotalsFromEvents(db, projectId, group, filters)));
+}
+
+/** The visit metrics of the engine's figures (its durations are reordered: medianOf selects in place). */
+export function visitTotalsFromFigures(f: VisitFigures): VisitTotals {
+  return visitTotalsOf({
+    visits: f.visits,
+    pageviews: f.pageviews,
+    visitPageviews: f.visitPageviews,
+    bounces: f.bounces,
+    durationSumMs: f.durations.reduce((sum, ms) => sum + ms, 0),
+    durationMedianMs: medianOf(f.durations),
+  });
 }
 
 interface VisitSums {

@@ -20,9 +20,16 @@ import {
 import { columnNameOf, type EngineFilter } from "./filter-masks.ts";
 import { SESSION_COLUMN, TS_COLUMN, USER_COLUMN } from "./segment-layout.ts";
 import { type ProjectSnapshot, readSnapshot, SegmentCache, SegmentReplacedError } from "./segment-store.ts";
-import { entryExitPages, type PageVisits, type VisitFigures, visitFigures } from "./visit-metrics.ts";
+import {
+  entryExitPages,
+  type OverviewFigures,
+  overviewFigures,
+  type PageVisits,
+  type VisitFigures,
+  visitFigures,
+} from "./visit-metrics.ts";
 
-export type { EngineFilter, GroupTotals, Members, PageVisits, TimeGroup, ValueRow, VisitFigures };
+export type { EngineFilter, GroupTotals, Members, OverviewFigures, PageVisits, TimeGroup, ValueRow, VisitFigures };
 
 /** A segment as scan() hands it out: LoadedSegment (sessions and users always loaded) and the extra columns. */
 export type ScannedSegment = LoadedSegment & { column(name: string): Column | null };
@@ -119,6 +126,27 @@ export class QueryEngine {
         filters,
         groups,
         members.sessionSpace,
+      ),
+    );
+  }
+
+  /**
+   * Per group, the visit figures with the events passing `filters`, their distinct sessions and people and the top
+   * event (visit-metrics.ts overviewFigures): a filtered overview's figures in one pass over the events.
+   */
+  async overview(
+    db: Database,
+    projectId: string,
+    groups: readonly TimeGroup[],
+    filters: readonly EngineFilter[],
+  ): Promise<OverviewFigures[] | null> {
+    const want = { sessions: true, people: true };
+    return this.run(db, projectId, groups, filters, want, ["event_name"], (segments, members) =>
+      overviewFigures(
+        segments.map((segment) => ({ ...segment, names: segment.column("event_name") })),
+        filters,
+        groups,
+        members,
       ),
     );
   }

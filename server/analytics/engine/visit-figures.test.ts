@@ -1,15 +1,18 @@
 /**
- * visitFigures against a plain per-event reference, over random segments: several per range, overlapping in time
- * (late events), events without a session, groups that hold some segments wholly (the folded path) and cut others,
- * with and without filters, and the same segments evaluated again (folds taken from the cache).
+ * visitFigures and overviewFigures against a plain per-event reference, over random segments: several per range,
+ * overlapping in time (late events), events without a session or user, groups that hold some segments wholly (the
+ * folded path) and cut others, with and without filters, and the same segments evaluated again (folds taken from the
+ * cache). overviewFigures also counts the events passing the filters, their sessions and people (users merged by a
+ * person map) and the top event, as evaluate.ts groupTotals and topValues do.
  */
 import { describe, expect, test } from "bun:test";
 import { type Column, DICTIONARY } from "./column-codec.ts";
 import type { EngineFilter } from "./filter-masks.ts";
-import { medianOf, type VisitSegment, visitFigures } from "./visit-metrics.ts";
+import { medianOf, overviewFigures, type VisitSegment, visitFigures } from "./visit-metrics.ts";
 
 const NAMES = ["page_view", "click", "identify", "$identify", "signup"];
 const PATHS = ["/", "/pricing", "/docs"];
+const USER_SPACE = 30;
 
 function random(seed: number) {
   let state = seed;
@@ -22,6 +25,7 @@ function random(seed: number) {
 interface Event {
   ts: number;
   session: number;
+  user: number;
   name: string | null;
   path: string | null;
 }
@@ -47,6 +51,7 @@ function makeSegments(rand: () => number, sessionSpace: number): { segments: Vis
       rows.push({
         ts: Math.floor(base + rand() * 100),
         session: rand() < 0.1 ? -1 : 1 + Math.floor(rand() * sessionSpace),
+        user: rand() < 0.1 ? -1 : 1 + Math.floor(rand() * USER_SPACE),
         name: rand() < 0.05 ? null : NAMES[Math.floor(rand() * (rand() < 0.5 ? 1 : NAMES.length))]!,
         path: rand() < 0.2 ? null : PATHS[Math.floor(rand() * PATHS.length)]!,
       });
@@ -58,7 +63,7 @@ function makeSegments(rand: () => number, sessionSpace: number): { segments: Vis
       info: { id: s + 1, minTs: rows[0]!.ts, maxTs: rows[rows.length - 1]!.ts, count: n },
       ts: Float64Array.from(rows.map((r) => r.ts)),
       sessions: Int32Array.from(rows.map((r) => r.session)),
-      users: null,
+      users: Int32Array.from(rows.map((r) => r.user)),
       values: null,
       filterColumns: [],
       names: dictionary(
@@ -123,6 +128,68 @@ describe("visitFigures", () => {
             const want = reference(events, group, pathEq);
             const got = figures[g]!;
             expect({ ...got, durations: Array.from(got.durations).sort((a, b) => a - b) }).toEqual(want);
+          });
+        }
+      }
+    });
+  }
+});
+
+/** The overview's counts over the same events: passing events, their sessions and people, the top event. */
+function referenceTotals(
+  events: Event[],
+  group: { from: number; to: number },
+  pathEq: string | null,
+  personOf: Int32Array,
+) {
+  const passing = events.filter((e) => e.ts >= group.from && e.ts < group.to && (pathEq === null || e.path === pathEq));
+  const byName = new Map<string, number>();
+  for (const e of passing) if (e.name !== null) byName.set(e.name, (byName.get(e.name) ?? 0) + 1);
+  const top = [...byName].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0] ?? null;
+  return {
+    totals: {
+      events: passing.length,
+      sessions: new Set(passing.filter((e) => e.session >= 0).map((e) => e.session)).size,
+      people: new Set(passing.filter((e) => e.user >= 0).map((e) => personOf[e.user])).size,
+    },
+    topEvent: top,
+  };
+}
+
+describe("overviewFigures", () => {
+  for (let seed = 1; seed <= 40; seed++) {
+    test(`equals the per-event reference, visits and totals (seed ${seed})`, () => {
+      const rand = random(seed + 1000);
+      const sessionSpace = 5 + Math.floor(rand() * 40);
+      const { segments, events } = makeSegments(rand, sessionSpace);
+      // Every fourth user is an alias of a lower one (a person of several ids); seed 1 has no links at all.
+      const personOf = Int32Array.from({ length: USER_SPACE + 1 }, (_, num) =>
+        seed > 1 && num > 1 && num % 4 === 0 ? Math.floor(rand() * (num - 1)) + 1 : num,
+      );
+      const members = { personOf: seed > 1 ? personOf : null, sessionSpace, userSpace: USER_SPACE };
+      const end = Math.max(...events.map((e) => e.ts)) + 1;
+      const groups = [
+        { from: 0, to: end },
+        { from: Math.floor(rand() * end), to: end },
+        { from: Math.floor(end / 3), to: Math.floor((2 * end) / 3) },
+      ];
+      for (const pathEq of [null, "/docs"]) {
+        const filters: EngineFilter[] = pathEq === null ? [] : [{ dimension: "path", op: "eq", value: pathEq }];
+        const withColumns = segments.map((s) => ({ ...s, filterColumns: pathEq === null ? [] : [s.paths!] }));
+        for (let round = 0; round < 2; round++) {
+          const figures = overviewFigures(withColumns, filters, groups, members);
+          groups.forEach((group, g) => {
+            const got = figures[g]!;
+            expect({
+              visits: got.visits,
+              pageviews: got.pageviews,
+              visitPageviews: got.visitPageviews,
+              bounces: got.bounces,
+              durations: Array.from(got.durations).sort((a, b) => a - b),
+            }).toEqual(reference(events, group, pathEq));
+            expect({ totals: got.totals, topEvent: got.topEvent }).toEqual(
+              referenceTotals(events, group, pathEq, personOf),
+            );
           });
         }
       }

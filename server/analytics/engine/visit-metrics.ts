@@ -6,19 +6,23 @@
  * "did something else", matched), stamped with the group's tag so the arrays need no clearing; segments are not in
  * time order among themselves (late events, compaction), so first and last are a min and a max.
  */
-import { type Column, DICTIONARY } from "./column-codec.ts";
-import { compareText, type LoadedSegment, type TimeGroup } from "./evaluate.ts";
+import { DICTIONARY } from "./column-codec.ts";
+import { compareText, type GroupTotals, lowerBound, type Members, Stamps, type TimeGroup } from "./evaluate.ts";
 import { type EngineFilter, filterMask } from "./filter-masks.ts";
+import {
+  addFolded,
+  codesOf,
+  eventKinds,
+  foldSegment,
+  KIND_OTHER,
+  KIND_PAGE_VIEW,
+  nextTag,
+  type SegmentSessions,
+  slotsFor,
+  type VisitSegment,
+} from "./session-slots.ts";
 
-export const PAGE_VIEW = "page_view";
-/** Events that never keep a visit from bouncing: the page view itself and identity calls. */
-const PASSIVE_EVENTS = new Set([PAGE_VIEW, "identify", "$identify"]);
-
-/** A segment with its event_name column (and path, for entry and exit pages). */
-export interface VisitSegment extends LoadedSegment {
-  names: Column | null;
-  paths?: Column | null;
-}
+export { PAGE_VIEW, type VisitSegment } from "./session-slots.ts";
 
 export interface VisitFigures {
   visits: number;
@@ -31,178 +35,12 @@ export interface VisitFigures {
   durations: Float64Array;
 }
 
-function lowerBound(ts: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-const KIND_OTHER = 0;
-const KIND_PAGE_VIEW = 1;
-const KIND_PASSIVE = 2;
-
-/** Code -> event kind of a segment's event_name column (a missing name is "other"). */
-function eventKinds(names: Column | null): Uint8Array {
-  if (names === null || names.kind !== DICTIONARY) return new Uint8Array(1);
-  const kinds = new Uint8Array(names.entries.length + 1);
-  names.entries.forEach((name, i) => {
-    kinds[i + 1] = name === PAGE_VIEW ? KIND_PAGE_VIEW : PASSIVE_EVENTS.has(name) ? KIND_PASSIVE : KIND_OTHER;
-  });
-  return kinds;
-}
-
-function codesOf(column: Column | null | undefined): ArrayLike<number> | null {
-  return column && column.kind === DICTIONARY ? column.codes : null;
-}
-
-/**
- * Per-session slots, one set per process (slotsFor), reused by every evaluation: allocating and zeroing them per call
- * (five arrays the size of the project's session space, 35 MB at 1.4 M sessions) cost more than the walk itself
- * over a short range. Every group or fold takes a fresh tag (nextTag), so the slots need no clearing.
- */
-class SessionSlots {
-  readonly stamp: Int32Array;
-  readonly first: Float64Array;
-  readonly last: Float64Array;
-  readonly pageviews: Int32Array;
-  /** bit 1: an event other than page_view/identify; bit 2: an event passing the filters. */
-  readonly flags: Uint8Array;
-  touched = new Int32Array(1024);
-  count = 0;
-  constructor(space: number) {
-    this.stamp = new Int32Array(space + 1);
-    this.first = new Float64Array(space + 1);
-    this.last = new Float64Array(space + 1);
-    this.pageviews = new Int32Array(space + 1);
-    this.flags = new Uint8Array(space + 1);
-  }
-  /** Takes an event of session `s` at `at` into the group tagged `tag`, resetting the slots on first sight. */
-  touch(s: number, tag: number, at: number): void {
-    if (this.stamp[s] === tag) {
-      if (at < this.first[s]!) this.first[s] = at;
-      if (at > this.last[s]!) this.last[s] = at;
-      return;
-    }
-    this.stamp[s] = tag;
-    this.first[s] = at;
-    this.last[s] = at;
-    this.pageviews[s] = 0;
-    this.flags[s] = 0;
-    if (this.count === this.touched.length) {
-      const grown = new Int32Array(this.touched.length * 2);
-      grown.set(this.touched);
-      this.touched = grown;
-    }
-    this.touched[this.count++] = s;
-  }
-}
-
-let shared: SessionSlots | null = null;
-let lastTag = 0;
-
-/** The shared slots, grown (with headroom, as session nums keep coming) to hold session nums up to `space`. */
-function slotsFor(space: number): SessionSlots {
-  if (shared === null || shared.stamp.length <= space) {
-    shared = new SessionSlots(Math.ceil(space * 1.25) + 1024);
-    lastTag = 0;
-  }
-  return shared;
-}
-
-/** A tag no slot holds yet (the slots are renewed before the tags could wrap). */
-function nextTag(): number {
-  if (lastTag === 0x7fffffff) {
-    shared!.stamp.fill(0);
-    lastTag = 0;
-  }
-  return ++lastTag;
-}
-
-/**
- * A segment's events folded per session (a segment is immutable, so this is computed once and kept as long as its
- * session column stays cached): each distinct session num with its first and last time, page views and whether it
- * had an event other than page_view/identify, and the segment's page views (with or without a session). A segment
- * lying wholly inside a group adds these (one entry per distinct session instead of one per event). The folds are
- * not counted in the column cache's budget (about 25 bytes per distinct session of a segment).
- */
-interface SegmentSessions {
-  nums: Int32Array;
-  first: Float64Array;
-  last: Float64Array;
-  views: Int32Array;
-  /** 1: an event other than page_view/identify. */
-  other: Uint8Array;
-  pageviews: number;
-}
-
-const folded = new WeakMap<Int32Array, SegmentSessions>();
-
-function foldSegment(segment: VisitSegment, slots: SessionSlots, tag: number): SegmentSessions {
-  const sessions = segment.sessions!;
-  const known = folded.get(sessions);
-  if (known) return known;
-  const kinds = eventKinds(segment.names);
-  const codes = codesOf(segment.names);
-  const ts = segment.ts;
-  const { stamp, first, last, flags } = slots;
-  const views = slots.pageviews;
-  slots.count = 0;
-  let pageviews = 0;
-  for (let i = 0; i < ts.length; i++) {
-    const kind = codes === null ? KIND_OTHER : kinds[codes[i]!]!;
-    if (kind === KIND_PAGE_VIEW) pageviews++;
-    const s = sessions[i]!;
-    if (s < 0) continue;
-    // Slots are in time order within a segment: the first sight is the first, every later one the last so far.
-    if (stamp[s] !== tag) slots.touch(s, tag, ts[i]!);
-    else last[s] = ts[i]!;
-    if (kind === KIND_PAGE_VIEW) views[s]!++;
-    else if (kind === KIND_OTHER) flags[s]! |= 1;
-  }
-  const n = slots.count;
-  const summary: SegmentSessions = {
-    nums: slots.touched.slice(0, n),
-    first: new Float64Array(n),
-    last: new Float64Array(n),
-    views: new Int32Array(n),
-    other: new Uint8Array(n),
-    pageviews,
-  };
-  for (let k = 0; k < n; k++) {
-    const s = summary.nums[k]!;
-    summary.first[k] = first[s]!;
-    summary.last[k] = last[s]!;
-    summary.views[k] = views[s]!;
-    summary.other[k] = flags[s]! & 1;
-  }
-  folded.set(sessions, summary);
-  return summary;
-}
-
-/** Adds a folded segment's sessions to the group tagged `tag`. */
-function addFolded(summary: SegmentSessions, slots: SessionSlots, tag: number): void {
-  const { stamp, first, last, flags } = slots;
-  const views = slots.pageviews;
-  const { nums } = summary;
-  for (let k = 0; k < nums.length; k++) {
-    const s = nums[k]!;
-    const a = summary.first[k]!;
-    const b = summary.last[k]!;
-    if (stamp[s] !== tag) {
-      slots.touch(s, tag, a);
-      last[s] = b;
-    } else {
-      if (a < first[s]!) first[s] = a;
-      if (b > last[s]!) last[s] = b;
-    }
-    views[s]! += summary.views[k]!;
-    flags[s]! |= summary.other[k]!;
-  }
+/** The visit figures and what the overview reads beside them, from the same walk (overviewFigures). */
+export interface OverviewFigures extends VisitFigures {
+  /** The events passing the filters, their distinct sessions and distinct people. */
+  totals: GroupTotals;
+  /** The most frequent event name among them (ties by name in code-point order), null when there is none. */
+  topEvent: string | null;
 }
 
 /**
@@ -215,27 +53,60 @@ export function visitFigures(
   groups: readonly TimeGroup[],
   sessionSpace: number,
 ): VisitFigures[] {
+  return walkGroups(segments, filters, groups, sessionSpace, null);
+}
+
+/**
+ * The visit figures, event totals (as evaluate.ts groupTotals counts them) and top event of each group, in one walk:
+ * the filtered overview's three readers in one pass over the range's events instead of three (segments need their
+ * user column; `members` maps users to people).
+ */
+export function overviewFigures(
+  segments: readonly VisitSegment[],
+  filters: readonly EngineFilter[],
+  groups: readonly TimeGroup[],
+  members: Members,
+): OverviewFigures[] {
+  return walkGroups(segments, filters, groups, members.sessionSpace, members) as OverviewFigures[];
+}
+
+/** visitFigures, and with `members` overviewFigures: the events passing the filters counted in the same walk. */
+function walkGroups(
+  segments: readonly VisitSegment[],
+  filters: readonly EngineFilter[],
+  groups: readonly TimeGroup[],
+  sessionSpace: number,
+  members: Members | null,
+): Array<VisitFigures | OverviewFigures> {
   const slots = slotsFor(sessionSpace);
   const filtered = filters.length > 0;
+  // Counting events reads every event of the range, also in segments otherwise added by their folded sessions.
+  const walkInside = filtered || members !== null;
+  const people = members === null ? null : new Stamps(members, false, true);
+  const personOf = members?.personOf ?? null;
   return groups.map((group) => {
     const tag = nextTag();
+    const personTag = people === null ? 0 : people.next();
+    const personStamp = people === null ? null : people.people;
     let pageviews = 0;
+    let events = 0;
+    let distinctPeople = 0;
+    const eventsByName = new Map<string, number>();
     const summaries: SegmentSessions[] = [];
     for (const segment of segments) {
       if (segment.info.minTs >= group.from && segment.info.maxTs < group.to && segment.sessions) {
-        const known = folded.get(segment.sessions);
-        summaries.push(known ?? foldSegment(segment, slots, nextTag()));
+        summaries.push(foldSegment(segment, slots));
       }
     }
     slots.count = 0;
     for (const summary of summaries) {
       addFolded(summary, slots, tag);
-      if (!filtered) pageviews += summary.pageviews;
+      if (!walkInside) pageviews += summary.pageviews;
     }
     for (const segment of segments) {
       if (segment.info.maxTs < group.from || segment.info.minTs >= group.to) continue;
       const inside = segment.info.minTs >= group.from && segment.info.maxTs < group.to;
-      if (inside && !filtered) continue;
+      if (inside && !walkInside) continue;
       const lo = lowerBound(segment.ts, group.from);
       const hi = lowerBound(segment.ts, group.to);
       if (lo >= hi) continue;
@@ -243,26 +114,42 @@ export function visitFigures(
       const kinds = eventKinds(segment.names);
       const codes = codesOf(segment.names);
       const sessions = segment.sessions!;
+      const users = members === null ? null : segment.users!;
+      // Passing events per event_name code (0: no name), when counting.
+      const byCode =
+        users === null
+          ? null
+          : new Int32Array((segment.names?.kind === DICTIONARY ? segment.names.entries.length : 0) + 1);
       const ts = segment.ts;
       // The slot arrays as locals, and the first sight inlined: this loop is the whole cost of the read.
       const { stamp, first, last, flags } = slots;
       const views = slots.pageviews;
-      if (inside) {
-        // Folded already: only which sessions have a matching event, and the matching page views.
-        for (let i = lo; i < hi; i++) {
-          if (mask !== null && mask[i - lo] === 0) continue;
-          if (codes !== null && kinds[codes[i]!] === KIND_PAGE_VIEW) pageviews++;
-          const s = sessions[i]!;
-          if (s >= 0) flags[s]! |= 2;
-        }
-        continue;
-      }
       for (let i = lo; i < hi; i++) {
-        const kind = codes === null ? KIND_OTHER : kinds[codes[i]!]!;
         const passes = mask === null || mask[i - lo] !== 0;
-        if (passes && kind === KIND_PAGE_VIEW) pageviews++;
+        // Folded already: only which sessions have a matching event, the matching page views and the counts.
+        if (inside && !passes) continue;
+        const code = codes === null ? 0 : codes[i]!;
+        const kind = kinds[code]!;
+        if (passes) {
+          if (kind === KIND_PAGE_VIEW) pageviews++;
+          if (users !== null) {
+            byCode![code]!++;
+            const user = users[i]!;
+            if (user >= 0) {
+              const person = personOf === null ? user : personOf[user]!;
+              if (personStamp![person] !== personTag) {
+                personStamp![person] = personTag;
+                distinctPeople++;
+              }
+            }
+          }
+        }
         const s = sessions[i]!;
         if (s < 0) continue;
+        if (inside) {
+          flags[s]! |= 2;
+          continue;
+        }
         const at = ts[i]!;
         if (stamp[s] !== tag) {
           slots.touch(s, tag, at);
@@ -276,22 +163,60 @@ export function visitFigures(
         else if (kind === KIND_OTHER) flags[s]! |= 1;
         if (passes) flags[s]! |= 2;
       }
+      if (byCode !== null) {
+        const entries = segment.names?.kind === DICTIONARY ? segment.names.entries : [];
+        events += byCode[0]!;
+        for (let code = 1; code < byCode.length; code++) {
+          const count = byCode[code]!;
+          if (count === 0) continue;
+          events += count;
+          const name = entries[code - 1]!;
+          eventsByName.set(name, (eventsByName.get(name) ?? 0) + count);
+        }
+      }
     }
     let visits = 0;
     let visitPageviews = 0;
     let bounces = 0;
+    let matchedSessions = 0;
     const durations = new Float64Array(slots.count);
     for (let k = 0; k < slots.count; k++) {
       const s = slots.touched[k]!;
       const views = slots.pageviews[s]!;
       const flags = slots.flags[s]!;
+      if ((flags & 2) !== 0) matchedSessions++;
       if (views === 0 || (filtered && (flags & 2) === 0)) continue;
       durations[visits++] = slots.last[s]! - slots.first[s]!;
       visitPageviews += views;
       if (views === 1 && (flags & 1) === 0) bounces++;
     }
-    return { visits, pageviews, visitPageviews, bounces, durations: durations.subarray(0, visits) };
+    const figures: VisitFigures = {
+      visits,
+      pageviews,
+      visitPageviews,
+      bounces,
+      durations: durations.subarray(0, visits),
+    };
+    if (members === null) return figures;
+    return {
+      ...figures,
+      totals: { events, sessions: matchedSessions, people: distinctPeople },
+      topEvent: mostFrequent(eventsByName),
+    };
   });
+}
+
+/** The name with the most events, ties by name in code-point order (as topValues ranks). */
+function mostFrequent(eventsByName: ReadonlyMap<string, number>): string | null {
+  let top: string | null = null;
+  let most = 0;
+  for (const [name, count] of eventsByName) {
+    if (count > most || (count === most && top !== null && compareText(name, top) < 0)) {
+      top = name;
+      most = count;
+    }
+  }
+  return top;
 }
 
 export interface PageVisits {
