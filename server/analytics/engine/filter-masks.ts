@@ -222,3 +222,33 @@ function applyCohortFilter(filter: CohortFilter, column: Column | null, mask: Ui
   const slots = memberSlots(filter, column);
   for (let i = lo; i < hi; i++) mask[i - lo]! &= slots[i]!;
 }
+
+/** Which users a list of cohort filters keeps: keep[num] per user num, `outside` for no user or a num past keep. */
+export interface UserAcceptance {
+  keep: Uint8Array;
+  outside: number;
+}
+
+/**
+ * When every filter is a cohort filter (they depend on the event's user alone), which users they keep, judged as
+ * memberSlots judges each event; null when there is no filter or one reads another column. Lets a reader decide once
+ * per user instead of once per event (visit-metrics.ts, over a segment's session-user pairs).
+ */
+export function userAcceptance(filters: readonly EngineFilter[], userSpace: number): UserAcceptance | null {
+  if (filters.length === 0 || !filters.every(isCohortFilter)) return null;
+  const cohorts = filters as readonly CohortFilter[];
+  const length = Math.max(userSpace + 1, ...cohorts.map((filter) => cohortMembersOf(filter).length));
+  const keep = new Uint8Array(length).fill(1);
+  let outside = 1;
+  for (const filter of cohorts) {
+    const members = cohortMembersOf(filter);
+    const wanted = filter.op === "in" ? 1 : 0;
+    for (let num = 0; num < keep.length; num++) {
+      const member = num < members.length ? members[num]! : 0;
+      if (member !== wanted) keep[num] = 0;
+    }
+    // No user, or a num past the member set, is never a member: only `not_in` keeps it.
+    if (wanted === 1) outside = 0;
+  }
+  return { keep, outside };
+}

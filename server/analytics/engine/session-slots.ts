@@ -179,3 +179,56 @@ export function addFolded(summary: SegmentSessions, slots: SessionSlots, tag: nu
     flags[s]! |= summary.other[k]!;
   }
 }
+
+/**
+ * A segment's (session, user) pairs: each session num of the segment with each user num it saw, and each user of
+ * the events without a session (session -1). Readers that judge events by their user alone (cohort filters) mark a
+ * segment's sessions and people from these, about one entry per session instead of one per event. A session whose
+ * user changes back and forth repeats a pair: harmless, as the readers only mark. Kept as long as the segment's user
+ * column stays cached, like the folds above (8 bytes per pair, not counted in the cache's budget).
+ */
+export interface SessionUsers {
+  sessions: Int32Array;
+  users: Int32Array;
+}
+
+const pairsByUsers = new WeakMap<Int32Array, SessionUsers>();
+/** Scratch: per session num, the tag of the last fold that saw it and the user it last saw. */
+const pairScratch = { tag: 0, seen: new Int32Array(0), lastUser: new Int32Array(0), seenUser: new Int32Array(0) };
+
+export function sessionUsersOf(segment: LoadedSegment, sessionSpace: number, userSpace: number): SessionUsers {
+  const users = segment.users!;
+  const known = pairsByUsers.get(users);
+  if (known) return known;
+  const sessions = segment.sessions!;
+  const scratch = pairScratch;
+  if (scratch.seen.length <= sessionSpace || scratch.seenUser.length <= userSpace || scratch.tag >= 0x7ffffffe) {
+    scratch.seen = new Int32Array(Math.ceil(sessionSpace * 1.25) + 1024);
+    scratch.lastUser = new Int32Array(scratch.seen.length);
+    scratch.seenUser = new Int32Array(Math.ceil(userSpace * 1.25) + 1024);
+    scratch.tag = 0;
+  }
+  const tag = ++scratch.tag;
+  const { seen, lastUser, seenUser } = scratch;
+  const pairSessions: number[] = [];
+  const pairUsers: number[] = [];
+  for (let i = 0; i < users.length; i++) {
+    const s = sessions[i]!;
+    const u = users[i]!;
+    if (s >= 0) {
+      if (s < seen.length && seen[s] === tag && lastUser[s] === u) continue; // the session's user, seen already
+      if (s < seen.length) {
+        seen[s] = tag;
+        lastUser[s] = u;
+      }
+    } else {
+      if (u < 0 || (u < seenUser.length && seenUser[u] === tag)) continue; // marks nothing, or seen already
+      if (u < seenUser.length) seenUser[u] = tag;
+    }
+    pairSessions.push(s);
+    pairUsers.push(u);
+  }
+  const pairs = { sessions: Int32Array.from(pairSessions), users: Int32Array.from(pairUsers) };
+  pairsByUsers.set(users, pairs);
+  return pairs;
+}

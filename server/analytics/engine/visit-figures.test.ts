@@ -6,7 +6,9 @@
  * person map) and the top event, as evaluate.ts groupTotals and topValues do.
  */
 import { describe, expect, test } from "bun:test";
-import { type Column, DICTIONARY } from "./column-codec.ts";
+import type { CohortFilter } from "../../../shared/analytics.ts";
+import { attachCohortMembers } from "../cohort-filter-members.ts";
+import { type Column, DICTIONARY, NUMBERS_I32 } from "./column-codec.ts";
 import type { EngineFilter } from "./filter-masks.ts";
 import { medianOf, overviewFigures, type VisitSegment, visitFigures } from "./visit-metrics.ts";
 
@@ -79,9 +81,14 @@ function makeSegments(rand: () => number, sessionSpace: number): { segments: Vis
   return { segments, events };
 }
 
-function reference(events: Event[], group: { from: number; to: number }, pathEq: string | null) {
+type Passes = (e: Event) => boolean;
+const pathIs =
+  (pathEq: string | null): Passes =>
+  (e) =>
+    pathEq === null || e.path === pathEq;
+
+function reference(events: Event[], group: { from: number; to: number }, passes: Passes) {
   const inRange = events.filter((e) => e.ts >= group.from && e.ts < group.to);
-  const passes = (e: Event) => pathEq === null || e.path === pathEq;
   const bySession = new Map<number, Event[]>();
   for (const e of inRange) {
     if (e.session < 0) continue;
@@ -125,7 +132,7 @@ describe("visitFigures", () => {
         for (let round = 0; round < 2; round++) {
           const figures = visitFigures(withColumns, filters, groups, sessionSpace);
           groups.forEach((group, g) => {
-            const want = reference(events, group, pathEq);
+            const want = reference(events, group, pathIs(pathEq));
             const got = figures[g]!;
             expect({ ...got, durations: Array.from(got.durations).sort((a, b) => a - b) }).toEqual(want);
           });
@@ -136,13 +143,8 @@ describe("visitFigures", () => {
 });
 
 /** The overview's counts over the same events: passing events, their sessions and people, the top event. */
-function referenceTotals(
-  events: Event[],
-  group: { from: number; to: number },
-  pathEq: string | null,
-  personOf: Int32Array,
-) {
-  const passing = events.filter((e) => e.ts >= group.from && e.ts < group.to && (pathEq === null || e.path === pathEq));
+function referenceTotals(events: Event[], group: { from: number; to: number }, passes: Passes, personOf: Int32Array) {
+  const passing = events.filter((e) => e.ts >= group.from && e.ts < group.to && passes(e));
   const byName = new Map<string, number>();
   for (const e of passing) if (e.name !== null) byName.set(e.name, (byName.get(e.name) ?? 0) + 1);
   const top = [...byName].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0] ?? null;
@@ -154,6 +156,61 @@ function referenceTotals(
     },
     topEvent: top,
   };
+}
+
+/** A filter case: the filters (cohorts with their member sets attached), each one's column, the reference. */
+interface FilterCase {
+  label: string;
+  filters: EngineFilter[];
+  columns: (segment: VisitSegment) => Array<Column | null>;
+  passes: Passes;
+}
+
+/** No filter, a path, cohorts alone (in, not in, both: judged per user), and a cohort next to a path. */
+function filterCases(rand: () => number): FilterCase[] {
+  // Member sets by user num; one shorter than the user space (the nums past it are never members).
+  const setA = Uint8Array.from({ length: USER_SPACE + 1 }, () => (rand() < 0.4 ? 1 : 0));
+  const setB = Uint8Array.from({ length: USER_SPACE - 7 }, () => (rand() < 0.5 ? 1 : 0));
+  const member = (set: Uint8Array, user: number) => user >= 0 && user < set.length && set[user] === 1;
+  const cohort = (op: "in" | "not_in", set: Uint8Array): CohortFilter => {
+    const filter: CohortFilter = { dimension: "cohort", op, value: crypto.randomUUID() };
+    attachCohortMembers(filter, set);
+    return filter;
+  };
+  const users = (segment: VisitSegment): Column => ({ kind: NUMBERS_I32, values: segment.users! });
+  return [
+    { label: "no filter", filters: [], columns: () => [], passes: () => true },
+    {
+      label: "path",
+      filters: [{ dimension: "path", op: "eq", value: "/docs" }],
+      columns: (segment) => [segment.paths!],
+      passes: pathIs("/docs"),
+    },
+    {
+      label: "in a cohort",
+      filters: [cohort("in", setA)],
+      columns: (segment) => [users(segment)],
+      passes: (e) => member(setA, e.user),
+    },
+    {
+      label: "not in a cohort",
+      filters: [cohort("not_in", setB)],
+      columns: (segment) => [users(segment)],
+      passes: (e) => !member(setB, e.user),
+    },
+    {
+      label: "in one cohort, not in another",
+      filters: [cohort("in", setA), cohort("not_in", setB)],
+      columns: (segment) => [users(segment), users(segment)],
+      passes: (e) => member(setA, e.user) && !member(setB, e.user),
+    },
+    {
+      label: "not in a cohort, on a path",
+      filters: [cohort("not_in", setA), { dimension: "path", op: "eq", value: "/" }],
+      columns: (segment) => [users(segment), segment.paths!],
+      passes: (e) => !member(setA, e.user) && e.path === "/",
+    },
+  ];
 }
 
 describe("overviewFigures", () => {
@@ -173,23 +230,25 @@ describe("overviewFigures", () => {
         { from: Math.floor(rand() * end), to: end },
         { from: Math.floor(end / 3), to: Math.floor((2 * end) / 3) },
       ];
-      for (const pathEq of [null, "/docs"]) {
-        const filters: EngineFilter[] = pathEq === null ? [] : [{ dimension: "path", op: "eq", value: pathEq }];
-        const withColumns = segments.map((s) => ({ ...s, filterColumns: pathEq === null ? [] : [s.paths!] }));
+      for (const { label, filters, columns, passes } of filterCases(rand)) {
+        const withColumns = segments.map((s) => ({ ...s, filterColumns: columns(s) }));
+        // Twice: the second evaluation takes the folds and session-user pairs kept from the first.
         for (let round = 0; round < 2; round++) {
           const figures = overviewFigures(withColumns, filters, groups, members);
           groups.forEach((group, g) => {
             const got = figures[g]!;
             expect({
+              label,
               visits: got.visits,
               pageviews: got.pageviews,
               visitPageviews: got.visitPageviews,
               bounces: got.bounces,
               durations: Array.from(got.durations).sort((a, b) => a - b),
-            }).toEqual(reference(events, group, pathEq));
-            expect({ totals: got.totals, topEvent: got.topEvent }).toEqual(
-              referenceTotals(events, group, pathEq, personOf),
-            );
+            }).toEqual({ label, ...reference(events, group, passes) });
+            expect({ label, totals: got.totals, topEvent: got.topEvent }).toEqual({
+              label,
+              ...referenceTotals(events, group, passes, personOf),
+            });
           });
         }
       }

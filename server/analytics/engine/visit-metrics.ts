@@ -6,9 +6,9 @@
  * "did something else", matched), stamped with the group's tag so the arrays need no clearing; segments are not in
  * time order among themselves (late events, compaction), so first and last are a min and a max.
  */
-import { DICTIONARY } from "./column-codec.ts";
+import { type Column, DICTIONARY } from "./column-codec.ts";
 import { compareText, type GroupTotals, lowerBound, type Members, Stamps, type TimeGroup } from "./evaluate.ts";
-import { type EngineFilter, filterMask } from "./filter-masks.ts";
+import { type EngineFilter, filterMask, type UserAcceptance, userAcceptance } from "./filter-masks.ts";
 import {
   addFolded,
   codesOf,
@@ -18,6 +18,8 @@ import {
   KIND_PAGE_VIEW,
   nextTag,
   type SegmentSessions,
+  type SessionUsers,
+  sessionUsersOf,
   slotsFor,
   type VisitSegment,
 } from "./session-slots.ts";
@@ -84,6 +86,9 @@ function walkGroups(
   const walkInside = filtered || members !== null;
   const people = members === null ? null : new Stamps(members, false, true);
   const personOf = members?.personOf ?? null;
+  // Cohort filters judge an event by its user: a folded segment's sessions and people are then marked by its
+  // session-user pairs (about one per session) rather than event by event.
+  const byUser = members === null ? null : userAcceptance(filters, members.userSpace);
   return groups.map((group) => {
     const tag = nextTag();
     const personTag = people === null ? 0 : people.next();
@@ -124,6 +129,14 @@ function walkGroups(
       // The slot arrays as locals, and the first sight inlined: this loop is the whole cost of the read.
       const { stamp, first, last, flags } = slots;
       const views = slots.pageviews;
+      if (inside && byUser !== null) {
+        // Counting and filtered (so byCode, the mask and the person stamp are there).
+        pageviews += countByName(mask!, codes, kinds, lo, hi, byCode!);
+        const pairs = sessionUsersOf(segment, sessionSpace, members!.userSpace);
+        distinctPeople += markSessionUsers(pairs, byUser, flags, personStamp!, personTag, personOf);
+        events += addByName(byCode!, segment.names, eventsByName);
+        continue;
+      }
       for (let i = lo; i < hi; i++) {
         const passes = mask === null || mask[i - lo] !== 0;
         // Folded already: only which sessions have a matching event, the matching page views and the counts.
@@ -163,17 +176,7 @@ function walkGroups(
         else if (kind === KIND_OTHER) flags[s]! |= 1;
         if (passes) flags[s]! |= 2;
       }
-      if (byCode !== null) {
-        const entries = segment.names?.kind === DICTIONARY ? segment.names.entries : [];
-        events += byCode[0]!;
-        for (let code = 1; code < byCode.length; code++) {
-          const count = byCode[code]!;
-          if (count === 0) continue;
-          events += count;
-          const name = entries[code - 1]!;
-          eventsByName.set(name, (eventsByName.get(name) ?? 0) + count);
-        }
-      }
+      if (byCode !== null) events += addByName(byCode, segment.names, eventsByName);
     }
     let visits = 0;
     let visitPageviews = 0;
@@ -204,6 +207,64 @@ function walkGroups(
       topEvent: mostFrequent(eventsByName),
     };
   });
+}
+
+/** Adds the passing events of one segment per event_name code into `eventsByName`; returns how many there were. */
+function addByName(byCode: Int32Array, names: Column | null, eventsByName: Map<string, number>): number {
+  const entries = names?.kind === DICTIONARY ? names.entries : [];
+  let events = byCode[0]!;
+  for (let code = 1; code < byCode.length; code++) {
+    const count = byCode[code]!;
+    if (count === 0) continue;
+    events += count;
+    const name = entries[code - 1]!;
+    eventsByName.set(name, (eventsByName.get(name) ?? 0) + count);
+  }
+  return events;
+}
+
+/** Counts the events of [lo, hi) passing `mask` per event_name code into `byCode`; returns the page views among them. */
+function countByName(
+  mask: Uint8Array,
+  codes: ArrayLike<number> | null,
+  kinds: Uint8Array,
+  lo: number,
+  hi: number,
+  byCode: Int32Array,
+): number {
+  for (let i = lo; i < hi; i++) if (mask[i - lo] !== 0) byCode[codes === null ? 0 : codes[i]!]!++;
+  let pageviews = 0;
+  for (let code = 0; code < byCode.length; code++) if (kinds[code] === KIND_PAGE_VIEW) pageviews += byCode[code]!;
+  return pageviews;
+}
+
+/**
+ * Marks the sessions (flag 2: has a passing event) and people of a segment's session-user pairs whose user the
+ * filters keep; returns the people not yet stamped with `tag`.
+ */
+function markSessionUsers(
+  pairs: SessionUsers,
+  byUser: UserAcceptance,
+  flags: Uint8Array,
+  personStamp: Int32Array,
+  tag: number,
+  personOf: Int32Array | null,
+): number {
+  const { keep, outside } = byUser;
+  let people = 0;
+  for (let k = 0; k < pairs.users.length; k++) {
+    const user = pairs.users[k]!;
+    if ((user >= 0 && user < keep.length ? keep[user] : outside) === 0) continue;
+    const s = pairs.sessions[k]!;
+    if (s >= 0) flags[s]! |= 2;
+    if (user < 0) continue;
+    const person = personOf === null ? user : personOf[user]!;
+    if (personStamp[person] !== tag) {
+      personStamp[person] = tag;
+      people++;
+    }
+  }
+  return people;
 }
 
 /** The name with the most events, ties by name in code-point order (as topValues ranks). */
