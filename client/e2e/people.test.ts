@@ -3,7 +3,8 @@
  * on its own PostgreSQL database and Redis key prefix: a visitor browses the SDK's demo page anonymously, identifies
  * with traits, reloads, identifies again and sets a trait with `$set`; the owner then finds one person (not two) on
  * the People page, with both ids and the traits, and its events on the person page, reached from the list and from
- * the sessions table.
+ * the sessions table. Then cohorts: one made on the Cohorts page filters the dashboard, its chip naming it and its
+ * figures those of its members.
  *
  * Skipped (with a message) only when no Chromium is installed and CI is not set.
  */
@@ -17,7 +18,7 @@ import type { RunningServer } from "../../server/http/serve.ts";
 import { bootWorker, type StoppableWorker } from "../../server/pipeline/worker/boot.ts";
 import { launchChromium, shouldSkipBrowserTests } from "../../server/test-support/browser.ts";
 import { createTestServices, startTestServer, type TestServices } from "../../server/test-support/services.ts";
-import { signUpWithProject } from "../test-support/e2e-setup.ts";
+import { E2E_PASSWORD, signUpWithProject } from "../test-support/e2e-setup.ts";
 import { findA11yViolations } from "./axe.ts";
 
 const ARTIFACTS = path.resolve(import.meta.dirname, "..", "..", "test-artifacts");
@@ -153,6 +154,80 @@ describe.skipIf(skip)("people in the browser", () => {
     } catch (error) {
       await mkdir(ARTIFACTS, { recursive: true });
       await page?.screenshot({ path: path.join(ARTIFACTS, "e2e-people.png"), fullPage: true }).catch(() => {});
+      console.error(`page errors: ${JSON.stringify(pageErrors)}`);
+      throw error;
+    }
+  }, 120_000);
+
+  it("makes a cohort on the Cohorts page and filters the dashboard by it, the chip naming it", async () => {
+    try {
+      await context.clearCookies();
+      const created = await signUpWithProject(page, { projectName: "Cohort shop", password: E2E_PASSWORD });
+      const projectId = created.projectId;
+      // Six people: user_0..user_5 with 1..6 page views each (one session per view), user_0 and user_3 sign up.
+      const now = Date.now();
+      const events: object[] = [];
+      for (let p = 0; p < 6; p++) {
+        for (let k = 0; k <= p; k++) {
+          events.push({
+            event: "page_view",
+            distinct_id: `user_${p}`,
+            session_id: `s-${p}-${k}`,
+            timestamp: new Date(now - (p * 10 + k + 1) * 3_600_000).toISOString(),
+            properties: { path: "/" },
+          });
+        }
+        if (p % 3 === 0) {
+          events.push({
+            event: "signup",
+            distinct_id: `user_${p}`,
+            session_id: `s-${p}-0`,
+            timestamp: new Date(now - (p * 10 + 1) * 3_600_000 + 60_000).toISOString(),
+          });
+        }
+      }
+      const ingest = await fetch(`${server.url}/api/v1/events/ingest`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": created.apiKey },
+        body: JSON.stringify({ events }),
+      });
+      expect(ingest.status).toBe(202);
+      await until(async () => {
+        const overview = (await call("analytics.overview", { projectId, period: "7d" }, "GET")) as {
+          totalEvents: number;
+        };
+        return overview.totalEvents === events.length;
+      }, "every event stored");
+
+      // At least 3 page views and no signup: user_2, user_4 and user_5 (3 + 5 + 6 = 14 page views).
+      await page.goto(`/projects/${projectId}/cohorts`);
+      await page.getByRole("button", { name: "New cohort" }).click();
+      const editor = page.getByRole("region", { name: "New cohort" });
+      await editor.getByLabel("Name", { exact: true }).fill("Keen, not signed up");
+      const first = editor.getByRole("group", { name: "Group 1, condition 1" });
+      await first.getByLabel("Event name", { exact: true }).fill("page_view");
+      await first.getByLabel("Times", { exact: true }).fill("3");
+      await editor.getByRole("button", { name: "And another condition" }).click();
+      const second = editor.getByRole("group", { name: "Group 1, condition 2" });
+      await second.getByLabel("Kind of condition").selectOption("not_performed");
+      await second.getByLabel("Event name", { exact: true }).fill("signup");
+      await editor.getByRole("button", { name: "Create cohort" }).click();
+      const row = page.getByRole("table", { name: "Cohorts" }).getByRole("row", { name: /Keen, not signed up/ });
+      await row.getByRole("cell", { name: "3", exact: true }).waitFor();
+      expect(await findA11yViolations(page)).toEqual([]);
+      const listed = (await call("cohorts.list", { projectId }, "GET")) as { items: Array<{ id: string }> };
+      const cohortId = listed.items[0]!.id;
+
+      // Opened from a link, as a shared URL would be: the chip names the cohort, the cards count its members.
+      await page.goto(`/projects/${projectId}?period=7d&f=in:cohort:${cohortId}`);
+      await page.getByRole("group", { name: "Active filters" }).getByText("In cohort Keen, not signed up").waitFor();
+      const card = (label: string) => page.locator(".card", { has: page.getByText(label, { exact: true }) }).first();
+      await card("Unique users").getByText("3", { exact: true }).waitFor();
+      await card("Total events").getByText("14", { exact: true }).waitFor();
+      expect(pageErrors).toEqual([]);
+    } catch (error) {
+      await mkdir(ARTIFACTS, { recursive: true });
+      await page?.screenshot({ path: path.join(ARTIFACTS, "e2e-cohorts.png"), fullPage: true }).catch(() => {});
       console.error(`page errors: ${JSON.stringify(pageErrors)}`);
       throw error;
     }

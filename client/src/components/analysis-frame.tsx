@@ -56,6 +56,7 @@ export function AnalysisFrame(props: {
                 onAdd={(filter: Filter) => update(addFilterPatch(state(), filter))}
               />
               <FilterChips
+                projectId={props.projectId}
                 filters={state().filters}
                 onRemove={(filter: Filter) => update(removeFilterPatch(state(), filter))}
                 onClear={() => update(filtersPatch([]))}

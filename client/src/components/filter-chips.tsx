@@ -1,11 +1,26 @@
 /** The active filters as removable chips; each applies to every card, chart and table of the dashboard. */
+import { useQuery } from "@tanstack/solid-query";
 import { For, Show } from "solid-js";
-import type { Filter } from "../lib/dashboard-state.ts";
+import { type Filter, isCohortFilter } from "../lib/dashboard-state.ts";
 import { describeFilter } from "../lib/dimensions.ts";
+import { cohortsQuery } from "../lib/queries.ts";
 
-export function FilterChips(props: { filters: Filter[]; onRemove: (filter: Filter) => void; onClear: () => void }) {
+/**
+ * `projectId`: the project whose cohorts a cohort chip names (loaded only when one is shown: a dashboard opened from
+ * a link with a cohort filter would otherwise read "In cohort 3f2a…"). Left out where the viewer cannot list the
+ * project's cohorts (a share link).
+ */
+export function FilterChips(props: {
+  filters: Filter[];
+  onRemove: (filter: Filter) => void;
+  onClear: () => void;
+  projectId?: string;
+}) {
   return (
     <Show when={props.filters.length > 0}>
+      <Show when={props.projectId !== undefined && props.filters.some(isCohortFilter) && props.projectId}>
+        {(projectId) => <CohortNames projectId={projectId()} />}
+      </Show>
       {/* biome-ignore lint/a11y/useSemanticElements: a row of removable chips, not a form fieldset. */}
       <div class="flex flex-wrap items-center gap-2" role="group" aria-label="Active filters">
         <span class="text-xs font-medium text-muted">Filtered by</span>
@@ -37,4 +52,10 @@ export function FilterChips(props: { filters: Filter[]; onRemove: (filter: Filte
       </div>
     </Show>
   );
+}
+
+/** Loads the project's cohorts, which names them for describeFilter (lib/cohort-names.ts); renders nothing. */
+function CohortNames(props: { projectId: string }) {
+  useQuery(() => cohortsQuery(props.projectId));
+  return null;
 }

@@ -152,6 +152,7 @@ export default function DashboardPage() {
                       onAdd={(filter: Filter) => update(addFilterPatch(state(), filter))}
                     />
                     <FilterChips
+                      projectId={params.id}
                       filters={state().filters}
                       onRemove={(filter: Filter) => update(removeFilterPatch(state(), filter))}
                       onClear={() => update(filtersPatch([]))}

@@ -139,6 +139,7 @@ export default function FunnelsPage() {
                 onAdd={(filter: Filter) => update(addFilterPatch(dashboard(), filter))}
               />
               <FilterChips
+                projectId={params.id}
                 filters={dashboard().filters}
                 onRemove={(filter: Filter) => update(removeFilterPatch(dashboard(), filter))}
                 onClear={() => update(filtersPatch([]))}

@@ -94,6 +94,7 @@ export default function PeoplePage() {
         <div class="flex flex-wrap items-end gap-3">
           <FilterBuilder projectId={params.id} onAdd={(filter: Filter) => update(addFilterPatch(state(), filter))} />
           <FilterChips
+            projectId={params.id}
             filters={state().filters}
             onRemove={(filter: Filter) => update(removeFilterPatch(state(), filter))}
             onClear={() => update(filtersPatch([]))}
