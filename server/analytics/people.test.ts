@@ -329,6 +329,38 @@ function runPeopleSuite(label: string, open: () => Promise<{ db: Database; close
       }
     });
 
+    it("counts people afresh once a project's events are deleted and new links outnumber the old", async () => {
+      // Deleting a project's events starts its nums and link seqs again from 1: a person map cached from before must
+      // not be topped up from the new seqs (it would map the new nums by the old links).
+      const other = await newProject();
+      const engine = new QueryEngine({ cacheBytes: 16 << 20 });
+      const ev = (distinctId: string, at: number, anon?: string) =>
+        testEvent(other, {
+          eventName: anon === undefined ? "page_view" : "$identify",
+          at,
+          distinctId,
+          sessionId: `s-${distinctId}-${at}`,
+          path: "/",
+          properties: anon === undefined ? {} : { $anon_distinct_id: anon },
+        });
+      const range = { projectId: other, from: iso(BASE), to: iso(BASE + DAY) };
+      const filters: AnalyticsFilter[] = [{ dimension: "path", op: "eq", value: "/" }];
+      await storeTestEvents(db, [ev("k1", BASE + HOUR), ev("k2", BASE + 2 * HOUR)], 100);
+      await storeTestEvents(db, [ev("ann", BASE + 3 * HOUR, "k1"), ev("ben", BASE + 4 * HOUR, "k2")], 100);
+      expect((await getOverview(db, { ...range, filters }, Date.now(), engine)).uniqueUsers).toBe(2);
+      await deleteProjectEvents(db, other);
+      await storeTestEvents(db, [ev("m1", BASE + HOUR), ev("m2", BASE + 2 * HOUR), ev("m3", BASE + 3 * HOUR)], 100);
+      await storeTestEvents(
+        db,
+        [ev("zed", BASE + 4 * HOUR, "m1"), ev("zed", BASE + 5 * HOUR, "m2"), ev("yan", BASE + 6 * HOUR, "m3")],
+        100,
+      );
+      for (const withFilters of [filters, []]) {
+        const overview = await getOverview(db, { ...range, filters: withFilters }, Date.now(), engine);
+        expect({ withFilters, people: overview.uniqueUsers }).toEqual({ withFilters, people: 2 });
+      }
+    });
+
     it("deletes a project's links with its events", async () => {
       const other = await newProject();
       const { anonymous, identifies } = scenario(other);

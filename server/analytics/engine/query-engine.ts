@@ -39,11 +39,15 @@ interface Want {
   people: boolean;
 }
 
-/** A project's user num -> person num map, refreshed from analytics_person_links by seq. */
+/**
+ * A project's user num -> person num map, refreshed from analytics_person_links by seq, under one value of the
+ * user-removal counter: a deletion of the project's events restarts nums and seqs, so the map is read afresh whenever
+ * the counter moved (a person's deletion moves it too: one needless full read of the links, which is rare).
+ */
 interface PersonMap {
+  removals: number;
   seq: number;
   personOf: Int32Array;
-  linked: boolean;
 }
 
 const MAX_ATTEMPTS = 3;
@@ -279,15 +283,21 @@ export class QueryEngine {
       userSpace: snapshot.lastUserNum,
     };
     if (people && snapshot.lastLinkSeq > 0) {
-      members.personOf = await this.personMap(db, projectId, snapshot.lastLinkSeq, snapshot.lastUserNum);
+      members.personOf = await this.personMap(db, projectId, snapshot);
     }
     return members;
   }
 
-  /** user num -> person num for a project, brought up to `seq` (links are only ever added, see the links table). */
-  private async personMap(db: Database, projectId: string, seq: number, lastUserNum: number): Promise<Int32Array> {
+  /**
+   * user num -> person num for a project, brought up to the snapshot's last link seq (links are only ever added
+   * while the removal counter stands still, see PersonMap).
+   */
+  private async personMap(db: Database, projectId: string, snapshot: ProjectSnapshot): Promise<Int32Array> {
+    const { lastLinkSeq: seq, lastUserNum, userRemovals } = snapshot;
     let map = this.people.get(projectId);
-    if (!map || map.seq > seq) map = { seq: 0, personOf: new Int32Array(0), linked: false };
+    if (!map || map.seq > seq || map.removals !== userRemovals) {
+      map = { removals: userRemovals, seq: 0, personOf: new Int32Array(0) };
+    }
     if (map.personOf.length <= lastUserNum) {
       const grown = new Int32Array(Math.max(lastUserNum + 1, Math.ceil(map.personOf.length * 1.5)));
       grown.set(map.personOf);

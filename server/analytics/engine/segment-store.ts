@@ -9,6 +9,7 @@
  */
 import { sql } from "drizzle-orm";
 import { type Database, queryRows } from "../../db/client.ts";
+import { LINK_KIND, SESSION_KIND, USER_KIND, USER_REMOVAL_KIND } from "../rollup-layout.ts";
 import { type Column, columnBytes, DICTIONARY, decodeColumn } from "./column-codec.ts";
 import { deletedSlotsOf, keepColumnSlots, keepMask } from "./segment-deletions.ts";
 import { TS_COLUMN } from "./segment-layout.ts";
@@ -31,6 +32,11 @@ export interface ProjectSnapshot {
   lastSessionNum: number;
   lastUserNum: number;
   lastLinkSeq: number;
+  /**
+   * The user-removal counter (user-removals.ts): it moves whenever users rows go, and when a project's events are
+   * deleted, which starts nums and link seqs again from 1, so caches by num or seq must start again too.
+   */
+  userRemovals: number;
 }
 
 interface SnapshotRow extends Record<string, unknown> {
@@ -69,9 +75,10 @@ export async function readSnapshot(
       count,
       hasDeletions,
     })),
-    lastSessionNum: Number(counters["0"] ?? 0),
-    lastUserNum: Number(counters["1"] ?? 0),
-    lastLinkSeq: Number(counters["2"] ?? 0),
+    lastSessionNum: Number(counters[SESSION_KIND] ?? 0),
+    lastUserNum: Number(counters[USER_KIND] ?? 0),
+    lastLinkSeq: Number(counters[LINK_KIND] ?? 0),
+    userRemovals: Number(counters[USER_REMOVAL_KIND] ?? 0),
   };
 }
 

@@ -18,16 +18,13 @@ const PROJECT_DATA_TABLES = [
   sql`analytics_person_links`,
   sql`analytics_person_traits`,
   sql`analytics_suppressed_ids`,
+  // The query engine's segments of those events, and its state (a project without events needs no backfill).
   sql`analytics_segment_columns`,
   sql`analytics_segments`,
   sql`analytics_engine_state`,
   sql`analytics_id_counters`,
   // The keys of events the bot filter dropped (they count what was filtered).
   sql`bot_filtered_events`,
-  // The query engine's segments of those events, and its state (a project without events needs no backfill).
-  sql`analytics_segment_columns`,
-  sql`analytics_segments`,
-  sql`analytics_engine_state`,
 ];
 
 /** The read access given out on a project (share links, read keys) and what its users set up beside its events
