@@ -4,32 +4,20 @@
  * under the embedded cost bound (server/http/trpc/analytics-limits.ts), so every filtered read runs.
  */
 import { afterAll, beforeAll } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { parseConfig } from "../env.ts";
-import { createLogger } from "../logger.ts";
-import { createServices, type Services } from "../services.ts";
+import type { Services } from "../services.ts";
 import { storeTestEvents } from "../test-support/analytics-test-data.ts";
 import { registerAndSignIn, type SignedInUser } from "../test-support/auth.ts";
 import { COHORT_CASES, prepareOracleCohorts } from "../test-support/cohort-oracle.ts";
+import { openEitherServices } from "../test-support/either-database.ts";
 import { describeFilterOracle, EDGE_CASES, filterOracleEvents, OP_CASES } from "../test-support/filter-oracle.ts";
 
-let dataDir: string;
 let services: Services;
+let close: () => Promise<void>;
 let owner: SignedInUser;
 let projectId: string;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), "ad-pglite-filters-"));
-  const config = parseConfig({
-    NODE_ENV: "test",
-    DATA_DIR: dataDir,
-    COOKIE_SECURE: "false",
-    LOG_LEVEL: "silent",
-    RATE_LIMIT_PER_MINUTE: "1000000",
-  });
-  services = await createServices(config, { logger: createLogger("silent") });
+  ({ services, close } = await openEitherServices("pglite"));
   owner = await registerAndSignIn(services);
   projectId = (await owner.caller.projects.create({ name: "Embedded filters" })).project.id;
   await storeTestEvents(services.db, filterOracleEvents(projectId), 97);
@@ -37,8 +25,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await services.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await close();
 });
 
 describeFilterOracle("PGlite", () => ({ db: services.db, projectId, caller: owner.caller }), [

@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { sql } from "drizzle-orm";
 import { ALL_DIMENSION, bucketStart, DAY } from "../../analytics/rollup-layout.ts";
 import { analyticsEngineState, analyticsRollups } from "../../db/schema/index.ts";
-import { parseConfig } from "../../env.ts";
-import { createLogger } from "../../logger.ts";
-import { createServices, type Services } from "../../services.ts";
+import type { Services } from "../../services.ts";
 import { storeTestEvents, testEvent } from "../../test-support/analytics-test-data.ts";
 import { registerAndSignIn, type SignedInUser } from "../../test-support/auth.ts";
+import { openEitherServices } from "../../test-support/either-database.ts";
 import { startTestServer } from "../../test-support/services.ts";
 import { INGEST_PATH } from "../ingest/ingest-handler.ts";
 import type { RunningServer } from "../serve.ts";
@@ -19,22 +15,14 @@ import { EMBEDDED_MAX_RAW_EVENTS } from "./analytics-limits.ts";
 const DAY_MS = 86_400_000;
 const neqFilters = Array.from({ length: 20 }, (_, i) => ({ dimension: `property:k${i}`, op: "neq", value: "x" }));
 
-let dataDir: string;
 let services: Services;
+let close: () => Promise<void>;
 let server: RunningServer;
 let owner: SignedInUser;
 let project: { id: string; apiKey: string };
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), "ad-embedded-limits-"));
-  const config = parseConfig({
-    NODE_ENV: "test",
-    DATA_DIR: dataDir,
-    COOKIE_SECURE: "false",
-    LOG_LEVEL: "silent",
-    RATE_LIMIT_PER_MINUTE: "100000",
-  });
-  services = await createServices(config, { logger: createLogger("silent") });
+  ({ services, close } = await openEitherServices("pglite"));
   server = startTestServer(services);
   owner = await registerAndSignIn(services);
   const created = await owner.caller.projects.create({ name: "Embedded" });
@@ -63,8 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server.stop();
-  await services.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await close();
 });
 
 const analytics = (procedure: string, input: object) =>
