@@ -170,6 +170,8 @@ export const cohortsListInputSchema = z
 export type CohortsListInput = z.infer<typeof cohortsListInputSchema>;
 
 export const cohortInputSchema = z.object({ projectId, cohortId });
+/** cohorts.names: the project's cohorts by id and name only, evaluated nowhere (filter chips and pickers). */
+export const cohortNamesInputSchema = z.object({ projectId });
 export const createCohortInputSchema = z.object({ projectId, name: cohortName, definition: cohortDefinitionSchema });
 export type CreateCohortInput = z.infer<typeof createCohortInputSchema>;
 export const updateCohortInputSchema = z.object({

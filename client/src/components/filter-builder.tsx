@@ -15,7 +15,7 @@ import {
 import { COHORT_DIMENSION, COHORT_FILTER_OP_LABELS, COHORT_FILTER_OPS } from "../../../shared/cohort-constants.ts";
 import { DIMENSIONS } from "../../../shared/dimensions.ts";
 import { type Filter, filterFromForm } from "../lib/dashboard-state.ts";
-import { cohortsQuery } from "../lib/queries.ts";
+import { cohortNamesQuery } from "../lib/queries.ts";
 
 export function FilterBuilder(props: { onAdd: (filter: Filter) => void; projectId?: string }) {
   const id = createUniqueId();
@@ -177,7 +177,7 @@ export function FilterBuilder(props: { onAdd: (filter: Filter) => void; projectI
 
 /** The project's cohorts to choose from (its own component: only a cohort filter needs the list). */
 function CohortPicker(props: { id: string; projectId: string; value: string; onChange: (id: string) => void }) {
-  const cohorts = useQuery(() => cohortsQuery(props.projectId));
+  const cohorts = useQuery(() => cohortNamesQuery(props.projectId));
   return (
     <div>
       <label for={props.id} class="field-label text-xs">

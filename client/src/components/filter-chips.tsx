@@ -3,7 +3,7 @@ import { useQuery } from "@tanstack/solid-query";
 import { For, Show } from "solid-js";
 import { type Filter, isCohortFilter } from "../lib/dashboard-state.ts";
 import { describeFilter } from "../lib/dimensions.ts";
-import { cohortsQuery } from "../lib/queries.ts";
+import { cohortNamesQuery } from "../lib/queries.ts";
 
 /**
  * `projectId`: the project whose cohorts a cohort chip names (loaded only when one is shown: a dashboard opened from
@@ -56,6 +56,6 @@ export function FilterChips(props: {
 
 /** Loads the project's cohorts, which names them for describeFilter (lib/cohort-names.ts); renders nothing. */
 function CohortNames(props: { projectId: string }) {
-  useQuery(() => cohortsQuery(props.projectId));
+  useQuery(() => cohortNamesQuery(props.projectId));
   return null;
 }

@@ -264,6 +264,17 @@ export type CohortItem = RouterOutputs["cohorts"]["list"]["items"][number];
  * The project's cohorts with their size now and at `from` (the start of the range; 30 days ago by default). Under
  * the analytics key: sizes change with new events. Fills the names cohort filter chips show.
  */
+/** The project's cohort ids and names (no sizes: nothing is evaluated), which also name cohort filter chips. */
+export const cohortNamesQuery = (projectId: string) =>
+  queryOptions({
+    queryKey: [...keys.analytics(projectId), "cohorts", "names"] as const,
+    queryFn: async () => {
+      const names = await trpc.cohorts.names.query({ projectId });
+      rememberCohortNames(names.items);
+      return names;
+    },
+  });
+
 export const cohortsQuery = (projectId: string, from?: string) =>
   queryOptions({
     queryKey: [...keys.analytics(projectId), "cohorts", "list", from ?? null] as const,

@@ -279,6 +279,9 @@ for (const kind of DATABASE_KINDS) {
         const then = await oracleCohortMembers(s.services.db, s.projectId, item.definition, from);
         expect([item.name, item.size, item.sizeAtStart]).toEqual([item.name, now.persons.size, then.persons.size]);
       }
+      // The names alone (for chips and pickers): the same cohorts in the same order.
+      const names = await s.owner.caller.cohorts.names({ projectId: s.projectId });
+      expect(names.items).toEqual(list.items.map(({ id, name }) => ({ id, name })));
     });
 
     it("exports exactly the members' events, and the others' (the raw-events SQL path)", async () => {
@@ -516,6 +519,7 @@ for (const kind of DATABASE_KINDS) {
       const calls: Array<() => Promise<unknown>> = [
         () => s.stranger.caller.cohorts.get({ projectId: s.projectId, cohortId }),
         () => s.stranger.caller.cohorts.list({ projectId: s.projectId }),
+        () => s.stranger.caller.cohorts.names({ projectId: s.projectId }),
         () => s.stranger.caller.cohorts.delete({ projectId: s.projectId, cohortId }),
         () => s.stranger.caller.cohorts.get({ projectId: theirs, cohortId }),
         () => s.stranger.caller.cohorts.update({ projectId: theirs, cohortId, name: "mine" }),
@@ -535,6 +539,7 @@ for (const kind of DATABASE_KINDS) {
       const codes = [];
       for (const call of calls) codes.push((await failure(call())).code);
       expect(codes).toEqual([
+        "NOT_FOUND",
         "NOT_FOUND",
         "NOT_FOUND",
         "NOT_FOUND",

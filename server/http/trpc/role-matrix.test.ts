@@ -63,6 +63,7 @@ const RULES: Record<string, Rule> = {
   "analytics.goals": project("viewer"),
   "goals.list": project("viewer"),
   "cohorts.list": project("viewer"),
+  "cohorts.names": project("viewer"),
   "cohorts.get": project("viewer", false, { id: "00000000-0000-4000-8000-000000000000" }),
   "cohorts.create": project("editor", false, {
     name: "matrix cohort",

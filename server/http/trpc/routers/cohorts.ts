@@ -13,6 +13,7 @@ import {
   type CohortsList,
   type CohortWithSize,
   cohortInputSchema,
+  cohortNamesInputSchema,
   cohortsListInputSchema,
   createCohortInputSchema,
   updateCohortInputSchema,
@@ -70,6 +71,14 @@ export const cohortsRouter = createTRPCRouter({
         items: cohorts.map((cohort, i) => ({ ...cohort, size: sizes[i]![0]!, sizeAtStart: sizes[i]![1]! })),
         start: new Date(start).toISOString(),
       };
+    }),
+
+  /** Ids and names, in list's order: what a filter chip or picker needs, without evaluating any cohort. */
+  names: projectProcedure
+    .input(cohortNamesInputSchema)
+    .query(async ({ ctx, input }): Promise<{ items: Array<{ id: string; name: string }> }> => {
+      const cohorts = await listCohorts(ctx.services.db, input.projectId);
+      return { items: cohorts.map(({ id, name }) => ({ id, name })) };
     }),
 
   get: projectProcedure
