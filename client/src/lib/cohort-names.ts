@@ -1,6 +1,6 @@
 /**
- * The names of the project's cohorts as last loaded (cohortNamesQuery and cohortsQuery fill it), so a cohort filter chip reads
- * "In cohort Power users" rather than an id. A signal: chips update when the list arrives.
+ * The names of the project's cohorts as last loaded (cohortNamesQuery and cohortsQuery fill it), so a cohort filter
+ * chip reads "In cohort Power users" rather than an id. A signal: chips update when the list arrives.
  */
 import { createSignal } from "solid-js";
 

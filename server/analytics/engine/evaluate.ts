@@ -91,9 +91,10 @@ function spanOf(groups: readonly TimeGroup[]): TimeGroup {
 }
 
 /**
- * Stamp arrays (stamp[num] === tag: "already counted for the group tagged `tag`"), reused across reads (a read's evaluation is synchronous, so two never share them at once): tags only
- * grow, so a stale stamp from an earlier read never equals a new tag, and nothing is cleared between reads. Reusing
- * them saves allocating and zeroing two arrays of a few MB per read.
+ * Stamp arrays (stamp[num] === tag: "already counted for the group tagged `tag`"), reused across reads (a read's
+ * evaluation is synchronous, so two never share them at once): tags only grow, so a stale stamp from an earlier read
+ * never equals a new tag, and nothing is cleared between reads. Reusing them saves allocating and zeroing two arrays
+ * of a few MB per read.
  */
 const shared = { tag: 0, sessions: new Int32Array(0), people: new Int32Array(0) };
 const MAX_TAG = 2 ** 31 - 2;
